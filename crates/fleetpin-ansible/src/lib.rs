@@ -1,0 +1,1 @@
+//! Ansible front end: YAML with spans, tasks, plays and variable resolution.

@@ -1,0 +1,2 @@
+//! Developer tools: generate rule docs and check generated files.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Dockerfile parser and container image references.

@@ -1,0 +1,1 @@
+//! Host facts, gathering over SSH, fleetpin.lock and drift.

@@ -1,0 +1,1 @@
+//! Ansible inventory parsing (INI and YAML) and host patterns.

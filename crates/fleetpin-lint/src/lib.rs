@@ -1,0 +1,1 @@
+//! fleetpin lint: rules that find floating versions in infrastructure code.

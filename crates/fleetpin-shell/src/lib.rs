@@ -1,0 +1,1 @@
+//! Shell command analysis: package installs, pipe-to-shell, docker stack deploy.
