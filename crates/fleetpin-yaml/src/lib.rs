@@ -1,0 +1,1 @@
+//! YAML with byte spans for every node.
