@@ -1,0 +1,292 @@
+use super::*;
+
+fn one(src: &str) -> Node {
+    let mut docs = parse(src).unwrap_or_else(|e| panic!("{e}: {src:?}"));
+    assert_eq!(docs.len(), 1, "{src:?}");
+    docs.remove(0).root
+}
+
+/// Structure without spans, for comparisons.
+#[derive(Debug, PartialEq)]
+enum Shape {
+    Null,
+    Str(String),
+    Seq(Vec<Shape>),
+    Map(Vec<(Shape, Shape)>),
+}
+
+fn shape(node: &Node) -> Shape {
+    match &node.kind {
+        NodeKind::Null => Shape::Null,
+        NodeKind::Scalar(s) => Shape::Str(s.value.clone()),
+        NodeKind::Seq(items) => Shape::Seq(items.iter().map(shape).collect()),
+        NodeKind::Map(entries) => {
+            Shape::Map(entries.iter().map(|(k, v)| (shape(k), shape(v))).collect())
+        }
+    }
+}
+
+/// Every node's span, re-parsed at the same column, gives the same node: the text at a
+/// node's span is the node's source. Scalars without escapes or folding also have
+/// `src[value_span] == value`.
+fn assert_spans_round_trip(src: &str) {
+    for doc in parse(src).unwrap() {
+        let mut stack = vec![&doc.root];
+        while let Some(node) = stack.pop() {
+            let text = &src[node.span.clone()];
+            if let NodeKind::Scalar(s) = &node.kind {
+                let raw = &src[s.value_span.clone()];
+                if matches!(s.style, ScalarStyle::Plain | ScalarStyle::SingleQuoted)
+                    && !raw.contains('\n')
+                    && !raw.contains("''")
+                {
+                    assert_eq!(raw, s.value, "value_span of {node:?} in {src:?}");
+                }
+            }
+            if !node.is_null() {
+                let (_, col) = line_col(src, node.span.start);
+                let reparsed = format!("{}{}", " ".repeat(col - 1), text);
+                let again = one(&reparsed);
+                assert_eq!(shape(&again), shape(node), "span text {text:?} in {src:?}");
+            }
+            match &node.kind {
+                NodeKind::Seq(items) => stack.extend(items),
+                NodeKind::Map(entries) => {
+                    for (k, v) in entries {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn spans_round_trip_on_ansible_shapes() {
+    let samples = [
+        "- hosts: all   # c\n  become: yes\n  tasks:\n    - apt: name=docker-ce state=latest\n    - name: x\n      apt:\n        name: [docker-ce, containerd.io]\n        state: \"latest\"\n",
+        "a: 'single ''q'''\nb: \"dq \\\" x\"\nc: |\n  lit\n  block\n\nd: >-\n  folded\n  text\ne: [1, {x: y}, \"z\"]\nf: {}\ng: []\n",
+        "key: plain\n  multi line\nother: !!str 1\nt: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6134\n",
+        "- - a\n  - b\n- ? complex\n  : val\n- {a: 1, b: [2, 3]}\n",
+        "é: \"☃ snow\"\nü: plain ☃\nlist:\n  - ä\n  - 'ö'\n",
+        "a: |+\n  keep\n\nb: |-\n  strip\nc: >2\n   indented\n",
+        "---\nfirst: 1\n---\nsecond: 2\n...\n",
+    ];
+    for src in samples {
+        assert_spans_round_trip(src);
+    }
+}
+
+#[test]
+fn spans_are_bytes_not_chars() {
+    let src = "é: \"☃ snow\"\nname: docker-ce\n";
+    let root = one(src);
+    let name = root.get("name").unwrap();
+    assert_eq!(&src[name.span.clone()], "docker-ce");
+    let snow = root.get("é").unwrap();
+    assert_eq!(&src[snow.span.clone()], "\"☃ snow\"");
+    assert_eq!(&src[snow.value_span()], "☃ snow");
+}
+
+#[test]
+fn block_scalar_span_includes_header() {
+    let src = "a: |-  # note\n  one\n  two\n\nb: >\n  x\nc: |\nd: 1\n";
+    let root = one(src);
+    let a = root.get("a").unwrap();
+    assert_eq!(&src[a.span.clone()], "|-  # note\n  one\n  two");
+    assert_eq!(&src[a.value_span()], "one\n  two");
+    assert_eq!(a.as_str(), Some("one\ntwo"));
+    let b = root.get("b").unwrap();
+    assert_eq!(&src[b.span.clone()], ">\n  x");
+    let c = root.get("c").unwrap();
+    assert_eq!(&src[c.span.clone()], "|");
+    assert_eq!(c.as_str(), Some(""));
+}
+
+#[test]
+fn nulls_and_quoted_nulls() {
+    let root = one("a:\nb: ~\nc: null\nd: 'null'\ne: !!str\nf: NULL\n");
+    assert!(root.get("a").unwrap().is_null());
+    assert!(root.get("b").unwrap().is_null());
+    assert!(root.get("c").unwrap().is_null());
+    assert_eq!(root.get("d").unwrap().as_str(), Some("null"));
+    assert_eq!(root.get("e").unwrap().as_str(), Some(""));
+    assert!(root.get("f").unwrap().is_null());
+    assert!(root.get("missing").is_none());
+}
+
+#[test]
+fn ansible_truthiness() {
+    let root = one(
+        "a: yes\nb: No\nc: 'true'\nd: ON\ne: off\nf: 1\ng: \"{{ x }}\"\nh: maybe\ni: False\nj: y\n",
+    );
+    let b = |k| root.get(k).unwrap().as_bool();
+    assert_eq!(b("a"), Some(true));
+    assert_eq!(b("b"), Some(false));
+    assert_eq!(b("c"), Some(true));
+    assert_eq!(b("d"), Some(true));
+    assert_eq!(b("e"), Some(false));
+    assert_eq!(b("f"), Some(true));
+    assert_eq!(b("g"), None);
+    assert_eq!(b("h"), None);
+    assert_eq!(b("i"), Some(false));
+    assert_eq!(b("j"), Some(true));
+}
+
+#[test]
+fn integers() {
+    let root = one("a: 3\nb: -2\nc: 0x1f\nd: 1_000\ne: 100%\n");
+    assert_eq!(root.get("a").unwrap().as_i64(), Some(3));
+    assert_eq!(root.get("b").unwrap().as_i64(), Some(-2));
+    assert_eq!(root.get("c").unwrap().as_i64(), Some(31));
+    assert_eq!(root.get("d").unwrap().as_i64(), Some(1000));
+    assert_eq!(root.get("e").unwrap().as_i64(), None);
+}
+
+#[test]
+fn duplicate_keys_last_wins_at_first_position() {
+    let src = "state: present\nname: x\nstate: latest\n";
+    let root = one(src);
+    let keys: Vec<_> = root.entries().map(|(k, _, _)| k).collect();
+    assert_eq!(keys, ["state", "name"]);
+    let state = root.get("state").unwrap();
+    assert_eq!(state.as_str(), Some("latest"));
+    assert_eq!(&src[state.span.clone()], "latest");
+    assert_eq!(line_col(src, state.span.start), (3, 8));
+}
+
+#[test]
+fn aliases_expand_with_anchor_spans() {
+    let src = "base: &b latest\nstate: *b\nlist: &l [a, b]\nagain: *l\n";
+    let root = one(src);
+    let state = root.get("state").unwrap();
+    assert_eq!(state.as_str(), Some("latest"));
+    // Points at where the value was written.
+    assert_eq!(&src[state.value_span()], "latest");
+    assert_eq!(
+        shape(root.get("again").unwrap()),
+        shape(root.get("list").unwrap())
+    );
+}
+
+#[test]
+fn merge_keys_follow_pyyaml() {
+    let src = "\
+defaults: &d {state: latest, name: a}
+extra: &e {name: b, update_cache: yes}
+one:
+  <<: *d
+  name: own
+two:
+  <<: [*e, *d]
+";
+    let root = one(src);
+    let one_ = root.get("one").unwrap();
+    assert_eq!(one_.get("state").unwrap().as_str(), Some("latest"));
+    assert_eq!(one_.get("name").unwrap().as_str(), Some("own"));
+    assert!(!one_.contains_key("<<"));
+    let two = root.get("two").unwrap();
+    // Earlier maps in the merge list win.
+    assert_eq!(two.get("name").unwrap().as_str(), Some("b"));
+    assert_eq!(two.get("state").unwrap().as_str(), Some("latest"));
+    assert_eq!(two.get("update_cache").unwrap().as_bool(), Some(true));
+    assert!(parse("a: &x 1\nb:\n  <<: *x\n").is_err());
+    // A quoted "<<" is an ordinary key.
+    let quoted = one("'<<': 1\n");
+    assert_eq!(quoted.get("<<").unwrap().as_str(), Some("1"));
+}
+
+#[test]
+fn tags_are_resolved() {
+    let root = one("a: !!str 1\nb: !vault |\n  $ANSIBLE_VAULT\nc: !unsafe '{{ x }}'\n");
+    assert_eq!(root.get("a").unwrap().tag.as_deref(), Some(TAG_STR));
+    assert_eq!(root.get("b").unwrap().tag.as_deref(), Some("!vault"));
+    let c = root.get("c").unwrap();
+    assert_eq!(c.tag.as_deref(), Some("!unsafe"));
+    assert_eq!(c.as_str(), Some("{{ x }}"));
+}
+
+#[test]
+fn multi_document_and_empty_streams() {
+    assert!(parse("").unwrap().is_empty());
+    assert!(parse("# only a comment\n").unwrap().is_empty());
+    let docs = parse("a: 1\n---\nb: 2\n").unwrap();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[1].root.get("b").unwrap().as_str(), Some("2"));
+    // Anchors do not leak between documents.
+    assert!(parse("a: &x 1\n---\nb: *x\n").is_err());
+}
+
+#[test]
+fn errors_carry_line_and_column() {
+    let err = parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+    assert!(err.line >= 2, "{err}");
+    let err = parse("a: 1\n b: 2\n").unwrap_err();
+    assert_eq!(err.line, 2, "{err}");
+    let err = parse("x: *nope\n").unwrap_err();
+    assert_eq!((err.line, err.column), (1, 4), "{err}");
+    assert!(err.to_string().starts_with("line 1 column 4: "), "{err}");
+}
+
+#[test]
+fn billion_laughs_is_an_error() {
+    let mut src = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let prev = (b'a' + i - 1) as char;
+        let cur = (b'a' + i) as char;
+        src.push_str(&format!(
+            "{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
+    }
+    let err = parse(&src).unwrap_err();
+    assert!(err.message.contains("alias expansion"), "{err}");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let flow = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(parse(&flow).is_err());
+    let mut block = String::new();
+    for depth in 0..2000 {
+        block.push_str(&" ".repeat(depth));
+        block.push_str("k:\n");
+    }
+    let err = parse(&block).unwrap_err();
+    assert!(err.message.contains("nesting"), "{err}");
+    // Within the limit is fine.
+    let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    assert!(parse(&ok).is_ok());
+}
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    for src in [
+        "\u{feff}a: 1\n",
+        "a: \"unterminated\n",
+        "- |\n",
+        "? \n",
+        ":",
+        "!<tag:yaml.org,2002:str> x",
+        "&a a: *a",
+        "a:\r\n  - b\r\n",
+        "\t- x",
+        "%YAML 1.2\n---\nx\n",
+        "[a, b]: c\n",
+        "- >\n\n\n",
+    ] {
+        let _ = parse(src);
+    }
+}
+
+#[test]
+fn line_col_counts_chars() {
+    let src = "é: x\nab☃c\n";
+    assert_eq!(line_col(src, 0), (1, 1));
+    assert_eq!(line_col(src, 4), (1, 4));
+    let snow = src.find('☃').unwrap();
+    assert_eq!(line_col(src, snow), (2, 3));
+    assert_eq!(line_col(src, snow + 1), (2, 3));
+    assert_eq!(line_col(src, 1000), (3, 1));
+}
