@@ -400,8 +400,10 @@ fn tag_string(tag: &saphyr_parser::Tag) -> String {
     }
 }
 
-const TAG_STR: &str = "tag:yaml.org,2002:str";
-const TAG_NULL: &str = "tag:yaml.org,2002:null";
+/// The full form of the `!!str` tag.
+pub const TAG_STR: &str = "tag:yaml.org,2002:str";
+/// The full form of the `!!null` tag.
+pub const TAG_NULL: &str = "tag:yaml.org,2002:null";
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str, limits: Limits) -> Self {
@@ -765,17 +767,12 @@ fn skip_properties(text: &str, range: Range<usize>) -> Range<usize> {
     };
     let bytes = slice.as_bytes();
     let mut i = 0;
-    loop {
-        match bytes.get(i) {
-            Some(b'&' | b'!') => {
-                while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
-                    i += 1;
-                }
-                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
-                    i += 1;
-                }
-            }
-            _ => break,
+    while let Some(b'&' | b'!') = bytes.get(i) {
+        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
         }
     }
     range.start + i..range.end
