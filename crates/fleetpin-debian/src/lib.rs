@@ -4,6 +4,7 @@
 //! `dpkg --compare-versions` orders them ([`Version`]), RPM versions as `rpm.labelCompare`
 //! ([`rpm::RpmVersion`]).
 
+pub mod rpm;
 pub mod version;
 
 pub use version::{Version, VersionError, VersionWarning};
