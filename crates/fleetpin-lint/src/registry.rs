@@ -1,0 +1,280 @@
+//! The rule registry: one table of every rule, sorted by code.
+//!
+//! Each rule lives in its own file under `src/rules/<family>/<rule_name>.rs` and is declared
+//! with [`declare_rule!`]; the rule's doc comment *is* its user documentation (sections: What
+//! it does / Why is this bad? / Example / Use instead / Fix safety / Options / References).
+//! [`all`] exposes them as [`RuleMeta`] for `fleetpin rule`, the generated `docs/rules/` pages
+//! and SARIF rule metadata.
+
+use std::sync::LazyLock;
+
+use fleetpin_diag::{RuleMeta, Severity};
+
+use crate::rules;
+
+/// A rule as declared in its source file, before the docs are cleaned up.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Short code shown in output, for example `ANS001`.
+    pub code: &'static str,
+    /// Kebab-case name naming the bad pattern, for example `package-state-latest`.
+    pub name: &'static str,
+    /// One line describing the finding.
+    pub summary: &'static str,
+    /// Severity unless overridden in `fleetpin.toml`.
+    pub default_severity: Severity,
+    /// The doc comment, one `#[doc]` attribute per line (each line keeps rustdoc's leading
+    /// space).
+    pub raw_docs: &'static str,
+    /// Off unless selected (`extend-select`).
+    pub opt_in: bool,
+}
+
+/// Declares a rule: a unit struct carrying its doc comment and a `RULE` constant.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it does
+///     /// ...
+///     pub struct PackageStateLatest {
+///         code: "ANS001",
+///         name: "package-state-latest",
+///         summary: "Package module with `state: latest`",
+///         severity: Error,
+///         opt_in: false,
+///     }
+/// }
+/// ```
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])+
+        $vis:vis struct $ty:ident {
+            code: $code:literal,
+            name: $name:literal,
+            summary: $summary:literal,
+            severity: $sev:ident,
+            opt_in: $opt:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])+
+        #[derive(Debug, Clone, Copy)]
+        $vis struct $ty;
+
+        impl $ty {
+            /// Registry entry of this rule.
+            pub const RULE: $crate::registry::Rule = $crate::registry::Rule {
+                code: $code,
+                name: $name,
+                summary: $summary,
+                default_severity: ::fleetpin_diag::Severity::$sev,
+                raw_docs: concat!($($doc, "\n"),+),
+                opt_in: $opt,
+            };
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every declared rule, in code order (checked by a unit test).
+const RULES: &[Rule] = &[
+    rules::ansible::package_state_latest::PackageStateLatest::RULE,
+    rules::ansible::package_present_without_version::PackagePresentWithoutVersion::RULE,
+    rules::ansible::blanket_upgrade::BlanketUpgrade::RULE,
+    rules::ansible::package_version_range::PackageVersionRange::RULE,
+    rules::ansible::unresolved_template::UnresolvedTemplate::RULE,
+    rules::ansible::vcs_floating_ref::VcsFloatingRef::RULE,
+    rules::ansible::download_from_latest_url::DownloadFromLatestUrl::RULE,
+    rules::ansible::download_without_checksum::DownloadWithoutChecksum::RULE,
+    rules::ansible::play_without_serial::PlayWithoutSerial::RULE,
+    rules::input::UnreadableFile::RULE,
+    rules::input::NonUtf8File::RULE,
+    rules::input::BinaryFile::RULE,
+    rules::input::FileTooLarge::RULE,
+    rules::input::InvalidYaml::RULE,
+    rules::input::InvalidDockerfile::RULE,
+    rules::input::WalkError::RULE,
+    rules::input::InvalidConfig::RULE,
+    rules::actions::action_not_pinned_to_sha::ActionNotPinnedToSha::RULE,
+    rules::galaxy::galaxy_requirement_unpinned::GalaxyRequirementUnpinned::RULE,
+    rules::image::image_floating_tag::ImageFloatingTag::RULE,
+    rules::image::image_without_digest::ImageWithoutDigest::RULE,
+    rules::shell::shell_unpinned_install::ShellUnpinnedInstall::RULE,
+    rules::shell::pipe_to_shell::PipeToShell::RULE,
+    rules::swarm::stack_deploy_without_registry_auth::StackDeployWithoutRegistryAuth::RULE,
+];
+
+/// Cleaned docs, parallel to [`RULES`] (rustdoc's leading space removed from each line).
+static DOCS: LazyLock<Vec<String>> =
+    LazyLock::new(|| RULES.iter().map(|r| clean_docs(r.raw_docs)).collect());
+
+static METAS: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
+    let mut metas: Vec<RuleMeta> = RULES
+        .iter()
+        .zip(DOCS.iter())
+        .map(|(r, docs)| RuleMeta {
+            code: r.code,
+            name: r.name,
+            summary: r.summary,
+            default_severity: r.default_severity,
+            docs: docs.as_str(),
+            opt_in: r.opt_in,
+        })
+        .collect();
+    metas.sort_by_key(|m| m.code);
+    metas
+});
+
+fn clean_docs(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for line in raw.lines() {
+        out.push_str(line.strip_prefix(' ').unwrap_or(line));
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Every rule, sorted by code (input errors `E...` included).
+pub fn all() -> &'static [RuleMeta] {
+    &METAS
+}
+
+/// Looks a rule up by code (`ANS001`, case-insensitive) or name (`package-state-latest`).
+pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
+    all().iter().find(|m| {
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// The rule's full Markdown page, as printed by `fleetpin rule CODE` and written to
+/// `docs/rules/<name>.md`: a title, the default severity, then the rule's docs.
+pub fn markdown(meta: &RuleMeta) -> String {
+    let mut page = format!("# {} ({})\n\n", meta.name, meta.code);
+    page.push_str(&format!("Default severity: **{}**", meta.default_severity));
+    if meta.opt_in {
+        page.push_str(" · opt-in: enable with `extend-select = [\"");
+        page.push_str(meta.code);
+        page.push_str("\"]`");
+    }
+    page.push_str("\n\n");
+    page.push_str(meta.docs);
+    if !page.ends_with('\n') {
+        page.push('\n');
+    }
+    page
+}
+
+/// The `docs/rules/README.md` index: one table row per rule.
+pub fn markdown_index() -> String {
+    let mut page = String::from(
+        "# fleetpin lint rules\n\n\
+         Generated from the rules' doc comments; do not edit by hand.\n\n\
+         | Code | Name | Summary | Default severity |\n\
+         |------|------|---------|------------------|\n",
+    );
+    for m in all() {
+        let opt = if m.opt_in { " (opt-in)" } else { "" };
+        page.push_str(&format!(
+            "| {} | [{}]({}.md) | {} | {}{} |\n",
+            m.code,
+            m.name,
+            m.name,
+            m.summary.replace('|', "\\|"),
+            m.default_severity,
+            opt
+        ));
+    }
+    page
+}
+
+/// Whether `code` is a known rule code or a code prefix (`ANS`, `ANS00`) selecting rules.
+pub fn matches_selector(selector: &str, meta: &RuleMeta) -> bool {
+    selector.eq_ignore_ascii_case("ALL")
+        || meta.name.eq_ignore_ascii_case(selector)
+        || meta
+            .code
+            .get(..selector.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(selector))
+}
+
+/// Whether `selector` selects at least one rule.
+pub fn is_valid_selector(selector: &str) -> bool {
+    all().iter().any(|m| matches_selector(selector, m))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn codes_and_names_unique() {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for m in all() {
+            assert!(codes.insert(m.code), "duplicate code {}", m.code);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+        }
+    }
+
+    #[test]
+    fn declaration_table_is_in_code_order() {
+        let codes: Vec<_> = RULES.iter().map(|r| r.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        assert_eq!(codes, sorted);
+    }
+
+    #[test]
+    fn docs_have_the_sections() {
+        for m in all() {
+            assert!(m.docs.starts_with("## What it does\n"), "{}", m.code);
+            assert!(m.docs.contains("\n## Why is this bad?\n"), "{}", m.code);
+            assert!(!m.summary.ends_with('.'), "{}: summary ends with '.'", m.code);
+            if !m.code.starts_with('E') {
+                assert!(m.docs.contains("\n## Example\n"), "{}", m.code);
+                assert!(m.docs.contains("\n## Use instead\n"), "{}", m.code);
+            }
+        }
+    }
+
+    #[test]
+    fn find_by_code_and_name() {
+        assert_eq!(find("ans001").map(|m| m.name), Some("package-state-latest"));
+        assert_eq!(find("pipe-to-shell").map(|m| m.code), Some("SH002"));
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn selectors() {
+        let ans001 = find("ANS001").unwrap();
+        assert!(matches_selector("ANS", ans001));
+        assert!(matches_selector("ANS00", ans001));
+        assert!(matches_selector("package-state-latest", ans001));
+        assert!(!matches_selector("ANS0011", ans001));
+        assert!(!matches_selector("SH", ans001));
+        assert!(is_valid_selector("IMG"));
+        assert!(!is_valid_selector("XYZ"));
+    }
+
+    #[test]
+    fn rule_table_snapshot() {
+        let table: Vec<String> = all()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{:<7} {:<36} {:<8}{} {}",
+                    m.code,
+                    m.name,
+                    m.default_severity.as_str(),
+                    if m.opt_in { " opt-in" } else { "" },
+                    m.summary
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(table.join("\n"));
+    }
+}

@@ -1,0 +1,3 @@
+//! actions rules.
+
+pub mod action_not_pinned_to_sha;

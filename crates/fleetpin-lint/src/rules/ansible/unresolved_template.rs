@@ -1,0 +1,42 @@
+//! ANS005 unresolved-template.
+
+use crate::registry::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a Jinja template (`{{ docker_state }}`, `{{ item }}`) in a package state, a
+    /// package name or version, an image reference, a checkout ref or a download URL that
+    /// fleetpin could not resolve from role `defaults/` and `vars/`, play `vars:`,
+    /// `vars_files`, `group_vars/` and `host_vars/`.
+    ///
+    /// ## Why is this bad?
+    /// fleetpin never treats a value it cannot see as pinned. The variable may be set on the
+    /// command line (`-e`), by a fact, or by an inventory fleetpin did not read; it may well be
+    /// `latest`. This finding has a lower severity than the finding it might hide.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// - ansible.builtin.apt:
+    ///     name: docker-ce
+    ///     state: "{{ docker_state_from_somewhere }}"
+    /// ```
+    ///
+    /// ## Use instead
+    /// Give the variable a pinned default where fleetpin (and your colleagues) can see it:
+    /// ```yaml
+    /// # roles/docker/defaults/main.yml
+    /// docker_state: present
+    /// ```
+    /// or suppress the finding with `# fleetpin: ignore[ANS005]` where the value is known to be
+    /// safe.
+    ///
+    /// ## Fix safety
+    /// No automatic fix.
+    pub struct UnresolvedTemplate {
+        code: "ANS005",
+        name: "unresolved-template",
+        summary: "A version-relevant value is a template fleetpin could not resolve",
+        severity: Warning,
+        opt_in: false,
+    }
+}

@@ -1,0 +1,3 @@
+//! galaxy rules.
+
+pub mod galaxy_requirement_unpinned;

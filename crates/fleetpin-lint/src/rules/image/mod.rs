@@ -1,0 +1,4 @@
+//! image rules.
+
+pub mod image_floating_tag;
+pub mod image_without_digest;
