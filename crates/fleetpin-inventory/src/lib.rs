@@ -1,1 +1,69 @@
 //! Ansible inventory parsing (INI and YAML) and host patterns.
+//!
+//! The model follows Ansible's own (`ansible.inventory.data`): every host belongs to the
+//! implicit group `all`; hosts that belong to no other group are also in `ungrouped`; groups
+//! have hosts, child groups and variables. Host names may carry ranges
+//! (`web[01:20].example.com`, `db-[a:c]`, `n[0:10:2]`) and a port (`host:2222`), expanded
+//! exactly as Ansible does.
+//!
+//! ```
+//! use fleetpin_inventory::{Inventory, Pattern};
+//!
+//! let inv = Inventory::parse_ini(
+//!     "[web]\nweb[1:2].example.com\n\n[db]\ndb1 ansible_port=2222\n\n[prod:children]\nweb\ndb\n",
+//!     "hosts",
+//! )
+//! .unwrap();
+//! let pattern = Pattern::parse("prod:!db").unwrap();
+//! let names: Vec<&str> = inv.select(&pattern).iter().map(|h| h.name()).collect();
+//! assert_eq!(names, ["web1.example.com", "web2.example.com"]);
+//! assert_eq!(inv.connection("db1").unwrap().port, Some(2222));
+//! ```
+//!
+//! Errors name the file and line (`hosts:7: ...`), see [`Error`].
+
+mod ini;
+mod model;
+mod pattern;
+mod range;
+mod yaml;
+
+pub use model::{Connection, Group, Host, Inventory, Origin, Vars};
+pub use pattern::Pattern;
+pub use range::{expand_host_range, split_host_port};
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading an inventory or parsing a host pattern.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A syntax or semantic error at a known place in an inventory file.
+    #[error("{}:{line}: {message}", path.display())]
+    Syntax {
+        /// The inventory file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An inventory file or directory could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A host pattern (`--limit`) is malformed.
+    #[error("invalid host pattern `{pattern}`: {message}")]
+    Pattern {
+        /// The offending pattern term.
+        pattern: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,272 @@
+//! Ansible host patterns (`--limit`), following `ansible.inventory.manager`.
+//!
+//! A pattern is a list of terms separated by `,` (or, when there is no comma, by `:`
+//! outside brackets). Each term is a group name, a host name, a glob (`web*`,
+//! `db-?`, `[ab]*`), a regex (`~web\d+`, matched at the start of the name), `all`/`*`, and
+//! may carry a subscript (`webservers[0]`, `webservers[1:3]`, `webservers[-1]`). Terms
+//! prefixed with `&` intersect, with `!` exclude. As in Ansible, plain terms are applied
+//! first, then intersections, then exclusions; a pattern of only `&`/`!` terms starts
+//! from `all`. `@file` reads terms from a file, one per line (a retry file).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::model::{Host, Inventory};
+use crate::{Error, Result};
+
+/// A parsed host pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    terms: Vec<Term>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Union,
+    Intersect,
+    Exclude,
+}
+
+#[derive(Debug, Clone)]
+struct Term {
+    op: Op,
+    text: String,
+    matcher: Matcher,
+    subscript: Option<(i64, Option<i64>)>,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    Exact(String),
+    Glob(globset::GlobMatcher),
+    Regex(regex::Regex),
+}
+
+impl Matcher {
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Matcher::Exact(e) => e == s,
+            Matcher::Glob(g) => g.is_match(s),
+            Matcher::Regex(r) => r.is_match(s),
+        }
+    }
+}
+
+impl Pattern {
+    /// Parses a pattern such as `webservers:&staging:!web3*` or `~db\d+,lb1`.
+    pub fn parse(pattern: &str) -> Result<Pattern> {
+        let mut terms = Vec::new();
+        for raw in split_terms(pattern) {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            terms.push(Term::parse(raw)?);
+        }
+        if terms.is_empty() {
+            return Err(Error::Pattern {
+                pattern: pattern.to_string(),
+                message: "empty pattern".into(),
+            });
+        }
+        Ok(Pattern { terms })
+    }
+
+    /// Parses a `--limit` value: like [`Pattern::parse`], but `@FILE` reads terms from a
+    /// file, one per line (relative to `base`).
+    pub fn parse_limit(limit: &str, base: &Path) -> Result<Pattern> {
+        let mut parts = Vec::new();
+        for piece in limit.split(',') {
+            let piece = piece.trim();
+            if let Some(file) = piece.strip_prefix('@') {
+                let path = base.join(file);
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })?;
+                parts.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(String::from),
+                );
+            } else {
+                parts.push(piece.to_string());
+            }
+        }
+        if parts.len() == 1 {
+            Pattern::parse(&parts[0])
+        } else {
+            Pattern::parse(&parts.join(","))
+        }
+    }
+
+    /// The hosts of `inv` this pattern selects, in inventory order.
+    pub fn select<'i>(&self, inv: &'i Inventory) -> Vec<&'i Host> {
+        let mut ordered: Vec<&Term> = Vec::new();
+        for op in [Op::Union, Op::Intersect, Op::Exclude] {
+            ordered.extend(self.terms.iter().filter(|t| t.op == op));
+        }
+        let mut selected: HashSet<&str> = HashSet::new();
+        if ordered.first().is_none_or(|t| t.op != Op::Union) {
+            selected.extend(inv.hosts().iter().map(|h| h.name()));
+        }
+        for term in ordered {
+            let matched: HashSet<&str> = term.hosts(inv).into_iter().collect();
+            match term.op {
+                Op::Union => selected.extend(matched),
+                Op::Intersect => selected.retain(|h| matched.contains(h)),
+                Op::Exclude => selected.retain(|h| !matched.contains(h)),
+            }
+        }
+        inv.hosts()
+            .iter()
+            .filter(|h| selected.contains(h.name()))
+            .collect()
+    }
+
+    /// Terms of the pattern that match no host or group (Ansible warns about these).
+    pub fn unmatched_terms(&self, inv: &Inventory) -> Vec<&str> {
+        self.terms
+            .iter()
+            .filter(|t| t.hosts(inv).is_empty())
+            .map(|t| t.text.as_str())
+            .collect()
+    }
+}
+
+impl Term {
+    fn parse(raw: &str) -> Result<Term> {
+        let (op, body) = if let Some(b) = raw.strip_prefix('&') {
+            (Op::Intersect, b)
+        } else if let Some(b) = raw.strip_prefix('!') {
+            (Op::Exclude, b)
+        } else {
+            (Op::Union, raw)
+        };
+        let err = |message: String| Error::Pattern {
+            pattern: raw.to_string(),
+            message,
+        };
+        let mut body = body.to_string();
+        let mut subscript = None;
+        if !body.starts_with('~')
+            && let Some(caps) = subscript_re().captures(&body)
+        {
+            let start: i64 = caps[2].parse().map_err(|_| err("bad subscript".into()))?;
+            let end = match caps.get(3) {
+                Some(e) => Some(
+                    e.as_str()
+                        .parse()
+                        .map_err(|_| err("bad subscript".into()))?,
+                ),
+                None => None,
+            };
+            subscript = Some((start, end));
+            body = caps[1].to_string();
+        }
+        if body.is_empty() {
+            return Err(err("empty term".into()));
+        }
+        let matcher = if let Some(re) = body.strip_prefix('~') {
+            Matcher::Regex(
+                regex::Regex::new(&format!("^(?:{re})")).map_err(|e| err(e.to_string()))?,
+            )
+        } else if body.contains(['*', '?', '[']) {
+            let glob = globset::GlobBuilder::new(&body)
+                .literal_separator(false)
+                .backslash_escape(false)
+                .build()
+                .map_err(|e| err(e.to_string()))?;
+            Matcher::Glob(glob.compile_matcher())
+        } else {
+            Matcher::Exact(body.clone())
+        };
+        Ok(Term {
+            op,
+            text: raw.to_string(),
+            matcher,
+            subscript,
+        })
+    }
+
+    fn hosts<'i>(&self, inv: &'i Inventory) -> Vec<&'i str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut seen = HashSet::new();
+        let is_all = matches!(&self.matcher, Matcher::Exact(e) if e == "all");
+        let groups: Vec<&str> = if is_all {
+            vec!["all"]
+        } else {
+            inv.groups()
+                .iter()
+                .map(|g| g.name())
+                .filter(|g| self.matcher.is_match(g))
+                .collect()
+        };
+        for g in &groups {
+            for h in inv.group_hosts(g) {
+                if seen.insert(h.name()) {
+                    out.push(h.name());
+                }
+            }
+        }
+        let special = !matches!(self.matcher, Matcher::Exact(_));
+        if groups.is_empty() || special {
+            for h in inv.hosts() {
+                if self.matcher.is_match(h.name()) && seen.insert(h.name()) {
+                    out.push(h.name());
+                }
+            }
+        }
+        if let Some((start, end)) = self.subscript {
+            let len = out.len() as i64;
+            let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
+            let s = norm(start);
+            let e = match end {
+                None => (s + 1).min(len),
+                Some(e) => (norm(e) + 1).min(len),
+            };
+            if s >= e {
+                return Vec::new();
+            }
+            out = out[s as usize..e as usize].to_vec();
+        }
+        out
+    }
+}
+
+fn subscript_re() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"^(.+)\[(-?[0-9]+)(?::(-?[0-9]+))?\]$").expect("valid regex")
+    })
+}
+
+/// Splits on `,` when present, else on `:` outside brackets (Ansible's
+/// `split_host_pattern`), leaving IPv6 addresses whole.
+fn split_terms(pattern: &str) -> Vec<String> {
+    if pattern.contains(',') {
+        return pattern.split(',').map(String::from).collect();
+    }
+    let trimmed = pattern.trim_start_matches(['!', '&']);
+    if trimmed.parse::<std::net::Ipv6Addr>().is_ok() {
+        return vec![pattern.to_string()];
+    }
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0;
+    for c in pattern.chars() {
+        match c {
+            '[' => {
+                depth += 1;
+                cur.push(c);
+            }
+            ']' => {
+                depth -= 1;
+                cur.push(c);
+            }
+            ':' if depth == 0 => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}

@@ -1,0 +1,278 @@
+//! Inventories in the styles of Ansible's documentation, patterns, and bad input.
+
+use std::path::Path;
+
+use fleetpin_inventory::{Error, Inventory, Pattern};
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A stable, reviewable dump: per host its groups (with ancestors), merged vars and connection.
+fn dump(inv: &Inventory) -> Value {
+    let hosts: Vec<Value> = inv
+        .hosts()
+        .iter()
+        .map(|h| {
+            let mut groups: Vec<&str> =
+                inv.host_groups(h.name()).iter().map(|g| g.name()).collect();
+            groups.sort();
+            let c = inv.connection(h.name()).unwrap();
+            json!({
+                "name": h.name(),
+                "groups": groups,
+                "vars": inv.host_vars(h.name()),
+                "connection": {
+                    "address": c.address, "port": c.port, "user": c.user, "ssh_args": c.ssh_args,
+                },
+            })
+        })
+        .collect();
+    let mut groups: Vec<Value> = inv
+        .groups()
+        .iter()
+        .map(|g| {
+            let mut children = g.children().to_vec();
+            children.sort();
+            let hosts: Vec<&str> = inv.group_hosts(g.name()).iter().map(|h| h.name()).collect();
+            json!({ "name": g.name(), "children": children, "hosts": hosts })
+        })
+        .collect();
+    groups.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    json!({ "hosts": hosts, "groups": groups })
+}
+
+fn names<'a>(inv: &'a Inventory, pattern: &str) -> Vec<&'a str> {
+    inv.select(&Pattern::parse(pattern).unwrap())
+        .iter()
+        .map(|h| h.name())
+        .collect()
+}
+
+#[test]
+fn ini_docs_inventory() {
+    let inv = Inventory::load(&fixture("docs.ini")).unwrap();
+    insta::assert_json_snapshot!("docs_inventory", dump(&inv));
+}
+
+#[test]
+fn yaml_docs_inventory_equals_ini() {
+    let ini = Inventory::load(&fixture("docs.ini")).unwrap();
+    let yaml = Inventory::load(&fixture("docs.yml")).unwrap();
+    assert_eq!(dump(&ini), dump(&yaml));
+}
+
+#[test]
+fn directory_inventory_merges_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("docs.ini"), dir.path().join("01-hosts")).unwrap();
+    std::fs::write(
+        dir.path().join("02-extra.yml"),
+        "swarm:\n  hosts:\n    host1:\n    node9:\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("hosts.retry"), "not an inventory [").unwrap();
+    std::fs::create_dir(dir.path().join("group_vars")).unwrap();
+    let inv = Inventory::load(dir.path()).unwrap();
+    assert_eq!(names(&inv, "swarm"), ["host1", "node9"]);
+    assert_eq!(names(&inv, "swarm:&atlanta"), ["host1"]);
+    assert!(inv.host("www03.example.com").is_some());
+}
+
+#[test]
+fn implicit_groups_and_precedence() {
+    let inv = Inventory::load(&fixture("docs.ini")).unwrap();
+    assert_eq!(names(&inv, "ungrouped"), ["mail.example.com"]);
+    // host vars beat group vars, child groups beat parents, all is weakest.
+    let v = inv.host_vars("jumper");
+    assert_eq!(v["ansible_user"], json!("deploy"));
+    assert_eq!(v["ntp_server"], json!("ntp.usa.example.com"));
+    let v = inv.host_vars("host1");
+    assert_eq!(v["ansible_user"], json!("admin"));
+    assert_eq!(v["escape_pods"], json!(2));
+    let c = inv.connection("jumper").unwrap();
+    assert_eq!((c.address.as_str(), c.port), ("192.0.2.50", Some(5555)));
+    assert_eq!(
+        inv.connection("badwolf.example.com").unwrap().port,
+        Some(5309)
+    );
+    assert_eq!(
+        inv.connection("host3").unwrap().ssh_args,
+        [
+            "-o",
+            "ProxyJump=bastion.example.com",
+            "-o",
+            "ControlPersist=60s"
+        ]
+    );
+}
+
+#[test]
+fn patterns_follow_ansible() {
+    let inv = Inventory::load(&fixture("docs.ini")).unwrap();
+    assert_eq!(names(&inv, "southeast"), ["host1", "host2", "host3"]);
+    assert_eq!(names(&inv, "atlanta:raleigh"), ["host1", "host2", "host3"]);
+    assert_eq!(names(&inv, "atlanta:&raleigh"), ["host2"]);
+    assert_eq!(names(&inv, "southeast:!raleigh"), ["host1"]);
+    // exclusions apply after unions whatever their position
+    assert_eq!(names(&inv, "!raleigh,southeast"), ["host1"]);
+    assert_eq!(
+        names(&inv, "!usa:!webservers:!dbservers"),
+        ["mail.example.com"]
+    );
+    assert_eq!(
+        names(&inv, "www*"),
+        [
+            "www01.example.com",
+            "www02.example.com",
+            "www03.example.com",
+            "www04.example.com"
+        ]
+    );
+    assert_eq!(
+        names(&inv, "db-?.example.com"),
+        ["db-a.example.com", "db-b.example.com", "db-c.example.com"]
+    );
+    assert_eq!(names(&inv, r"~host[12]"), ["host1", "host2"]);
+    assert_eq!(
+        names(&inv, r"~(web|db)serv"),
+        names(&inv, "webservers,dbservers")
+    );
+    assert_eq!(names(&inv, "all").len(), inv.hosts().len());
+    assert_eq!(names(&inv, "*").len(), inv.hosts().len());
+    assert_eq!(names(&inv, "webservers[0]"), ["foo.example.com"]);
+    assert_eq!(
+        names(&inv, "webservers[1:2]"),
+        ["bar.example.com", "www01.example.com"]
+    );
+    assert_eq!(names(&inv, "webservers[-1]"), ["www04.example.com"]);
+    assert_eq!(names(&inv, "nosuchgroup"), Vec::<&str>::new());
+    let p = Pattern::parse("atlanta:nosuch").unwrap();
+    assert_eq!(p.unmatched_terms(&inv), ["nosuch"]);
+}
+
+#[test]
+fn limit_from_file() {
+    let inv = Inventory::load(&fixture("docs.ini")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("site.retry"), "host3\njumper\n").unwrap();
+    let p = Pattern::parse_limit("@site.retry", dir.path()).unwrap();
+    assert_eq!(
+        inv.select(&p).iter().map(|h| h.name()).collect::<Vec<_>>(),
+        ["host3", "jumper"]
+    );
+    assert!(matches!(
+        Pattern::parse_limit("@missing", dir.path()),
+        Err(Error::Io { .. })
+    ));
+    assert!(matches!(
+        Pattern::parse("~(unclosed"),
+        Err(Error::Pattern { .. })
+    ));
+}
+
+fn err_of(result: Result<Inventory, Error>) -> String {
+    result
+        .expect_err("inventory should be rejected")
+        .to_string()
+}
+
+#[test]
+fn ini_errors_name_file_and_line() {
+    let cases = [
+        ("[web\nh1\n", "hosts.ini:1: invalid section header"),
+        (
+            "[web]\nh1 port\n",
+            "hosts.ini:2: expected key=value host variable assignment, got: port",
+        ),
+        (
+            "[web:vars]\nnovalue\n",
+            "hosts.ini:2: expected key=value, got: novalue",
+        ),
+        (
+            "[web:bogus]\n",
+            "hosts.ini:1: section [web:bogus] has unknown type: bogus",
+        ),
+        (
+            "[a]\n\n\nweb[09:1]\n",
+            "hosts.ini:4: host range must be begin <= end",
+        ),
+        (
+            "[a]\n-oProxyCommand=x\n",
+            "hosts.ini:2: host name `-oProxyCommand=x` starts with `-`",
+        ),
+        (
+            "[a:children]\nb\n[b:children]\na\n",
+            "hosts.ini:4: adding group `a` as child of `b` creates a cycle",
+        ),
+        (
+            "[a]\nh1 x=\"unterminated\n",
+            "hosts.ini:2: no closing quotation",
+        ),
+    ];
+    for (text, want) in cases {
+        let got = err_of(Inventory::parse_ini(text, "hosts.ini"));
+        assert!(
+            got.starts_with(want),
+            "for {text:?}: got {got:?}, want {want:?}"
+        );
+    }
+}
+
+#[test]
+fn yaml_errors_name_file_and_line() {
+    let cases = [
+        ("all:\n  hosts:\n    a: [1\n", "hosts.yml:4:"),
+        (
+            "all:\n  hosts:\n    h1:\n    h1:\n",
+            "hosts.yml:4: duplicate key `h1` (first on line 3)",
+        ),
+        (
+            "all:\n  children:\n    web:\n      host:\n        h1:\n",
+            "hosts.yml:4: key `host` in group `web`",
+        ),
+        (
+            "all:\n  vars: [1, 2]\n",
+            "hosts.yml:2: invalid `vars` entry for group `all`",
+        ),
+        (
+            "- a\n- b\n",
+            "hosts.yml:1: YAML inventory must be a mapping of groups",
+        ),
+        (
+            "all:\n  hosts:\n    \"-bad\":\n",
+            "hosts.yml:3: host name `-bad` starts with `-`",
+        ),
+    ];
+    for (text, want) in cases {
+        let got = err_of(Inventory::parse_yaml(text, "hosts.yml"));
+        assert!(
+            got.starts_with(want),
+            "for {text:?}: got {got:?}, want {want:?}"
+        );
+    }
+}
+
+#[test]
+fn yaml_anchors_and_empty_file() {
+    let inv = Inventory::parse_yaml(
+        "all:\n  vars: &common\n    ansible_user: ops\n  children:\n    web:\n      vars:\n        <<: *common\n        role: web\n      hosts:\n        w1:\n",
+        "x.yml",
+    )
+    .unwrap();
+    assert_eq!(
+        inv.group("web").unwrap().vars()["ansible_user"],
+        json!("ops")
+    );
+    assert_eq!(Inventory::parse_yaml("", "e.yml").unwrap().hosts().len(), 0);
+    assert_eq!(
+        Inventory::parse_yaml("# only a comment\n", "e.yml")
+            .unwrap()
+            .hosts()
+            .len(),
+        0
+    );
+}
