@@ -107,7 +107,9 @@ impl ConfigError {
             } => {
                 let d = Diagnostic::new(meta.code, meta.name, Severity::Error, message.clone());
                 match source_text {
-                    Some((file, range)) => d.with_primary(Span::new(file.clone(), range.clone()), ""),
+                    Some((file, range)) => {
+                        d.with_primary(Span::new(file.clone(), range.clone()), "")
+                    }
                     None => d.with_path(path.clone()),
                 }
             }
@@ -178,7 +180,10 @@ impl Default for Config {
             severity: HashMap::new(),
             per_path_ignores: Vec::new(),
             per_path_globs: GlobSet::empty(),
-            floating_tags: DEFAULT_FLOATING_TAGS.iter().map(|s| (*s).to_owned()).collect(),
+            floating_tags: DEFAULT_FLOATING_TAGS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             required_pin: RequiredPin::Exact,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
@@ -286,7 +291,10 @@ impl Config {
             .build()
             .map_err(|e| err(None, format!("invalid per-path-ignores: {e}")))?;
         let mut floating_tags: Vec<String> = lint.floating_tags.unwrap_or_else(|| {
-            DEFAULT_FLOATING_TAGS.iter().map(|s| (*s).to_owned()).collect()
+            DEFAULT_FLOATING_TAGS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
         });
         floating_tags.extend(lint.extend_floating_tags);
         for t in &mut floating_tags {
@@ -309,7 +317,9 @@ impl Config {
 
     /// Whether `tag` is in `floating-tags` (case-insensitive).
     pub fn is_floating_tag(&self, tag: &str) -> bool {
-        self.floating_tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+        self.floating_tags
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(tag))
     }
 
     /// Rules switched off for `path` by `per-path-ignores` (path absolute or relative to the
@@ -479,7 +489,10 @@ ANS002 = "error"
             c.path_ignores(Path::new("/repo/roles/legacy/tasks/main.yml")),
             vec!["ANS001"]
         );
-        assert!(c.path_ignores(Path::new("/repo/roles/new/tasks/main.yml")).is_empty());
+        assert!(
+            c.path_ignores(Path::new("/repo/roles/new/tasks/main.yml"))
+                .is_empty()
+        );
         let rs = c.rule_set(&RuleOverrides {
             select: Some(vec!["SH".into()]),
             ..RuleOverrides::default()
@@ -521,7 +534,10 @@ ANS002 = "error"
         assert_eq!(error_line("[lint.severity]\nANS001 = \"fatal\"\n").0, 2);
         assert_eq!(error_line("[lint.severity]\nXX001 = \"error\"\n").0, 2);
         assert_eq!(error_line("[lint]\nmax-file-size = \"big\"\n").0, 2);
-        assert_eq!(error_line("[lint.per-path-ignores]\n\"a/[b\" = [\"ANS001\"]\n").0, 2);
+        assert_eq!(
+            error_line("[lint.per-path-ignores]\n\"a/[b\" = [\"ANS001\"]\n").0,
+            2
+        );
         assert_eq!(error_line("[lint\n").0, 1);
     }
 

@@ -4,6 +4,13 @@
 //! Dockerfile, Compose/stack, Galaxy, GitHub workflow), runs the rules in parallel and returns
 //! sorted [`fleetpin_diag::Diagnostic`]s. Rules are listed in [`registry`].
 
+pub mod checker;
 pub mod config;
+pub mod engine;
+pub mod kind;
 pub mod registry;
 pub mod rules;
+pub mod suppress;
+
+pub use engine::{LintOptions, LintReport, LintedFile, lint};
+pub use kind::FileKind;

@@ -233,7 +233,11 @@ mod tests {
         for m in all() {
             assert!(m.docs.starts_with("## What it does\n"), "{}", m.code);
             assert!(m.docs.contains("\n## Why is this bad?\n"), "{}", m.code);
-            assert!(!m.summary.ends_with('.'), "{}: summary ends with '.'", m.code);
+            assert!(
+                !m.summary.ends_with('.'),
+                "{}: summary ends with '.'",
+                m.code
+            );
             if !m.code.starts_with('E') {
                 assert!(m.docs.contains("\n## Example\n"), "{}", m.code);
                 assert!(m.docs.contains("\n## Use instead\n"), "{}", m.code);

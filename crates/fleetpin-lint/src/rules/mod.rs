@@ -7,3 +7,17 @@ pub mod image;
 pub mod input;
 pub mod shell;
 pub mod swarm;
+
+use fleetpin_yaml::Document;
+
+use crate::checker::Checker;
+
+/// Runs the rules for a non-YAML file (Dockerfile, INI inventory).
+pub(crate) fn check_text(checker: &mut Checker<'_>) {
+    let _ = checker;
+}
+
+/// Runs the rules for a parsed YAML file.
+pub(crate) fn check_yaml(checker: &mut Checker<'_>, docs: &[Document]) {
+    let _ = (checker, docs);
+}

@@ -1,0 +1,131 @@
+//! The per-file context rules report into.
+
+use std::ops::Range;
+
+use fleetpin_diag::{Diagnostic, Severity, SourceFile, Span};
+
+use crate::config::{Config, RequiredPin, RuleSet};
+use crate::kind::FileKind;
+use crate::registry::Rule;
+use crate::suppress::Suppressions;
+
+/// Everything a rule needs while checking one file, and where its findings go.
+///
+/// Rules call [`Checker::enabled`] before doing expensive work and [`Checker::report`] for
+/// each finding; the checker applies `per-path-ignores`, inline suppressions and severity
+/// overrides.
+pub struct Checker<'a> {
+    /// The file being checked.
+    pub file: SourceFile,
+    /// Its kind.
+    pub kind: FileKind,
+    /// The configuration that applies to it.
+    pub config: &'a Config,
+    rules: &'a RuleSet,
+    suppressions: Suppressions,
+    path_ignores: Vec<&'a str>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker for `file`. `path_ignores` are the selectors `per-path-ignores` switches off
+    /// for it.
+    pub fn new(
+        file: SourceFile,
+        kind: FileKind,
+        config: &'a Config,
+        rules: &'a RuleSet,
+        path_ignores: Vec<&'a str>,
+    ) -> Self {
+        let suppressions = Suppressions::parse(file.text(), kind == FileKind::Dockerfile);
+        Checker {
+            file,
+            kind,
+            config,
+            rules,
+            suppressions,
+            path_ignores,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Whether `rule` runs on this file.
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        self.rules.is_enabled(rule.code)
+            && !self.path_ignores.iter().any(|sel| {
+                crate::registry::find(rule.code)
+                    .is_some_and(|m| crate::registry::matches_selector(sel, m))
+            })
+    }
+
+    /// The weakest pin that passes.
+    pub fn required_pin(&self) -> RequiredPin {
+        self.config.required_pin
+    }
+
+    /// A span in the checked file.
+    pub fn span(&self, range: Range<usize>) -> Span {
+        Span::new(self.file.clone(), range)
+    }
+
+    /// A diagnostic of `rule` at its default severity, pointing at `range`.
+    pub fn diagnostic(
+        &self,
+        rule: &Rule,
+        range: Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(rule.code, rule.name, rule.default_severity, message)
+            .with_primary(self.span(range), "")
+    }
+
+    /// Reports a finding (dropped if the rule is off or the line is suppressed).
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.report_about(diagnostic, None);
+    }
+
+    /// Reports a finding about `subject` (a package manager for `SH001`, matched by hadolint
+    /// suppressions such as `DL3008` = apt).
+    pub fn report_about(&mut self, mut diagnostic: Diagnostic, subject: Option<&str>) {
+        if !self.rules.is_enabled(diagnostic.code) {
+            return;
+        }
+        if !diagnostic.code.starts_with('E') {
+            if self.path_ignores.iter().any(|sel| {
+                crate::registry::find(diagnostic.code)
+                    .is_some_and(|m| crate::registry::matches_selector(sel, m))
+            }) {
+                return;
+            }
+            if let Some(label) = &diagnostic.primary
+                && label.span.file == self.file
+            {
+                let first = label.span.start().0;
+                let end = label.span.range.end.max(label.span.range.start + 1) - 1;
+                let last = self.file.line_col(end).0;
+                let code = diagnostic.code;
+                if self.suppressions.is_suppressed(code, subject, first)
+                    || self.suppressions.is_suppressed(code, subject, last)
+                {
+                    return;
+                }
+            }
+        }
+        diagnostic.severity = self.rules.severity(diagnostic.code, diagnostic.severity);
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Lowers or raises the severity a rule picked for one finding (e.g. a range instead of
+    /// no version); configuration overrides still win.
+    pub fn with_severity(diagnostic: Diagnostic, severity: Severity) -> Diagnostic {
+        Diagnostic {
+            severity,
+            ..diagnostic
+        }
+    }
+
+    /// The findings so far.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+}

@@ -1,0 +1,427 @@
+//! The engine: find files, read them safely, classify them, run the rules in parallel.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use fleetpin_diag::{Diagnostic, RuleMeta, Severity, SourceFile, Span};
+use rayon::prelude::*;
+
+use crate::checker::Checker;
+use crate::config::{self, Config, RuleOverrides, RuleSet};
+use crate::kind::{self, FileKind, NameClass};
+use crate::registry::Rule;
+use crate::rules;
+use crate::rules::input::{
+    BinaryFile, FileTooLarge, InvalidYaml, NonUtf8File, UnreadableFile, WalkError,
+};
+
+/// What to lint and how.
+#[derive(Debug, Clone)]
+pub struct LintOptions {
+    /// Files and directories to lint (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// `--config FILE`: use this file instead of discovering `fleetpin.toml`.
+    pub config_file: Option<PathBuf>,
+    /// `--select`, `--ignore`, `--extend-select`.
+    pub overrides: RuleOverrides,
+    /// Honour `.gitignore`, `.ignore` and git's excludes (on by default; `--no-ignore`).
+    pub respect_gitignore: bool,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        LintOptions {
+            paths: vec![PathBuf::from(".")],
+            config_file: None,
+            overrides: RuleOverrides::default(),
+            respect_gitignore: true,
+        }
+    }
+}
+
+/// A file fleetpin looked at, and what it took it for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LintedFile {
+    /// Display path (as found from the given PATH, without a leading `./`).
+    pub path: PathBuf,
+    /// Its kind; `None` when it could not be read or parsed far enough to tell.
+    pub kind: Option<FileKind>,
+}
+
+/// The result of a lint run.
+#[derive(Debug, Clone, Default)]
+pub struct LintReport {
+    /// Findings and input errors, sorted by path, position and code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file looked at, sorted by path.
+    pub files: Vec<LintedFile>,
+    /// Metadata of every rule that ran (for SARIF `tool.driver.rules`), sorted by code.
+    pub rules: Vec<RuleMeta>,
+}
+
+impl LintReport {
+    /// Number of input errors (`E...` codes).
+    pub fn input_errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.code.starts_with('E'))
+            .count()
+    }
+
+    /// Number of findings (everything that is not an input error).
+    pub fn findings(&self) -> usize {
+        self.diagnostics.len() - self.input_errors()
+    }
+
+    /// Number of findings of `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| !d.code.starts_with('E') && d.severity == severity)
+            .count()
+    }
+}
+
+fn display_path(path: &Path) -> PathBuf {
+    let mut p = path;
+    while let Ok(rest) = p.strip_prefix(".") {
+        if rest.as_os_str().is_empty() {
+            break;
+        }
+        p = rest;
+    }
+    p.to_path_buf()
+}
+
+fn input_error(rule: &Rule, path: &Path, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(rule.code, rule.name, Severity::Error, message).with_path(path)
+}
+
+/// The innermost path and message of a walk error.
+fn walk_error(err: &ignore::Error, fallback: &Path) -> Diagnostic {
+    fn path_of(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::Loop { child, .. } => Some(child),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Partial(errs) => errs.first().and_then(path_of),
+            _ => None,
+        }
+    }
+    fn message(err: &ignore::Error) -> String {
+        match err {
+            ignore::Error::WithPath { err, .. }
+            | ignore::Error::WithDepth { err, .. }
+            | ignore::Error::WithLineNumber { err, .. } => message(err),
+            ignore::Error::Loop { ancestor, .. } => format!(
+                "symbolic link loop: points back to `{}`",
+                display_path(ancestor).display()
+            ),
+            ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                "no such file or directory".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+    let path = path_of(err).unwrap_or(fallback);
+    input_error(&WalkError::RULE, &display_path(path), message(err))
+}
+
+/// One linted root: a PATH and the configuration that governs it.
+struct Root {
+    path: PathBuf,
+    config: usize,
+}
+
+/// A file to check.
+struct Candidate {
+    path: PathBuf,
+    class: NameClass,
+    config: usize,
+}
+
+/// Configurations in use and their rule sets.
+struct Configs {
+    configs: Vec<(Config, RuleSet)>,
+    by_path: HashMap<PathBuf, usize>,
+}
+
+fn load_configs(options: &LintOptions, errors: &mut Vec<Diagnostic>) -> (Configs, Vec<Root>) {
+    let mut configs = Configs {
+        configs: Vec::new(),
+        by_path: HashMap::new(),
+    };
+    let mut roots = Vec::new();
+    let mut failed: HashMap<PathBuf, ()> = HashMap::new();
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+    for path in paths {
+        let found = match &options.config_file {
+            Some(f) => Some(f.clone()),
+            None => config::discover(&path),
+        };
+        let key = found.clone().unwrap_or_default();
+        if failed.contains_key(&key) {
+            continue;
+        }
+        let idx = match configs.by_path.get(&key) {
+            Some(&i) => i,
+            None => {
+                let loaded = match &found {
+                    None => Ok(Config::default()),
+                    Some(file) => Config::load(file, &display_config_path(file)),
+                };
+                match loaded {
+                    Ok(cfg) => {
+                        let rs = cfg.rule_set(&options.overrides);
+                        configs.configs.push((cfg, rs));
+                        configs.by_path.insert(key, configs.configs.len() - 1);
+                        configs.configs.len() - 1
+                    }
+                    Err(e) => {
+                        errors.push(e.to_diagnostic());
+                        failed.insert(key, ());
+                        continue;
+                    }
+                }
+            }
+        };
+        roots.push(Root { path, config: idx });
+    }
+    (configs, roots)
+}
+
+/// A configuration file's path for messages: relative to the current directory if below it.
+fn display_config_path(file: &Path) -> PathBuf {
+    if file.is_relative() {
+        return display_path(file);
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| file.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| file.to_path_buf())
+}
+
+fn walk(
+    root: &Root,
+    options: &LintOptions,
+    out: &mut Vec<Candidate>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    if root.path.is_file() {
+        // An explicitly named file is linted whatever its name; unknown names are read as YAML.
+        let class = match kind::classify_path(&root.path) {
+            NameClass::Skip => NameClass::Yaml(None),
+            c => c,
+        };
+        out.push(Candidate {
+            path: root.path.clone(),
+            class,
+            config: root.config,
+        });
+        return;
+    }
+    let mut builder = ignore::WalkBuilder::new(&root.path);
+    builder
+        .hidden(false)
+        .follow_links(true)
+        .git_ignore(options.respect_gitignore)
+        .git_global(options.respect_gitignore)
+        .git_exclude(options.respect_gitignore)
+        .ignore(options.respect_gitignore)
+        .parents(options.respect_gitignore)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git");
+    for entry in builder.build() {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                let class = kind::classify_path(entry.path());
+                if class != NameClass::Skip {
+                    out.push(Candidate {
+                        path: entry.into_path(),
+                        class,
+                        config: root.config,
+                    });
+                }
+            }
+            Err(err) => errors.push(walk_error(&err, &root.path)),
+        }
+    }
+}
+
+/// Lints every file under `options.paths`.
+pub fn lint(options: &LintOptions) -> LintReport {
+    let mut errors = Vec::new();
+    let (configs, roots) = load_configs(options, &mut errors);
+    let mut candidates = Vec::new();
+    for root in &roots {
+        walk(root, options, &mut candidates, &mut errors);
+    }
+    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+    candidates.dedup_by(|a, b| a.path == b.path);
+
+    let results: Vec<(LintedFile, Vec<Diagnostic>)> = candidates
+        .par_iter()
+        .map(|c| {
+            let (cfg, rules) = &configs.configs[c.config];
+            check_file(&c.path, c.class, cfg, rules)
+        })
+        .collect();
+
+    let mut report = LintReport::default();
+    report.diagnostics = errors;
+    for (file, diags) in results {
+        report.files.push(file);
+        report.diagnostics.extend(diags);
+    }
+    report
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.files.sort();
+    let mut codes: Vec<&'static str> = configs
+        .configs
+        .iter()
+        .flat_map(|(_, rs)| rs.enabled().iter().copied())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    report.rules = codes
+        .iter()
+        .filter_map(|c| crate::registry::find(c))
+        .copied()
+        .collect();
+    report
+}
+
+/// Reads a file with the size, binary and UTF-8 checks. `Err` is the input error to report.
+fn read_text(path: &Path, display: &Path, max_size: u64) -> Result<String, Box<Diagnostic>> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Box::new(input_error(
+            &UnreadableFile::RULE,
+            display,
+            format!("cannot read file: {e}"),
+        ))
+    })?;
+    if meta.len() > max_size {
+        return Err(Box::new(input_error(
+            &FileTooLarge::RULE,
+            display,
+            format!(
+                "file is {} bytes, larger than `max-file-size` ({max_size} bytes); not linted",
+                meta.len()
+            ),
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        Box::new(input_error(
+            &UnreadableFile::RULE,
+            display,
+            format!("cannot read file: {e}"),
+        ))
+    })?;
+    if let Some(pos) = memchr::memchr(0, &bytes) {
+        let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(Box::new(input_error(
+            &BinaryFile::RULE,
+            display,
+            format!("binary file (NUL byte on line {line}); not linted"),
+        )));
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.replace_range(..3, "");
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let valid = match std::str::from_utf8(&bytes) {
+                Err(u) => u.valid_up_to(),
+                Ok(_) => 0,
+            };
+            let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            // Offset of the first replacement character in the lossy text = `valid`.
+            let file = SourceFile::new(display, lossy);
+            let bad = bytes[valid];
+            Err(Box::new(
+                Diagnostic::new(
+                    NonUtf8File::RULE.code,
+                    NonUtf8File::RULE.name,
+                    Severity::Error,
+                    format!("file is not valid UTF-8: invalid byte 0x{bad:02x} on line {line}; not linted"),
+                )
+                .with_primary(Span::new(file, valid..valid + '\u{fffd}'.len_utf8()), "invalid byte"),
+            ))
+        }
+    }
+}
+
+fn check_file(
+    path: &Path,
+    class: NameClass,
+    config: &Config,
+    rules: &RuleSet,
+) -> (LintedFile, Vec<Diagnostic>) {
+    let display = display_path(path);
+    let mut linted = LintedFile {
+        path: display.clone(),
+        kind: match class {
+            NameClass::Known(k) => Some(k),
+            _ => None,
+        },
+    };
+    let text = match read_text(path, &display, config.max_file_size) {
+        Ok(t) => t,
+        Err(d) => return (linted, vec![*d]),
+    };
+    let file = SourceFile::new(display.clone(), text);
+    let path_ignores = config.path_ignores(path);
+    let kind_hint = match class {
+        NameClass::Known(k) => Some(k),
+        NameClass::Yaml(h) => h,
+        NameClass::Skip => None,
+    };
+    if kind_hint == Some(FileKind::Dockerfile) || kind_hint == Some(FileKind::InventoryIni) {
+        let kind = kind_hint.unwrap_or(FileKind::Dockerfile);
+        let mut checker = Checker::new(file, kind, config, rules, path_ignores);
+        rules::check_text(&mut checker);
+        return (linted, checker.into_diagnostics());
+    }
+    let docs = match fleetpin_yaml::parse(file.text()) {
+        Ok(d) => d,
+        Err(e) => {
+            let start = e.offset.min(file.text().len());
+            let end = file.text()[start..]
+                .chars()
+                .next()
+                .map_or(start, |c| start + c.len_utf8());
+            let d = Diagnostic::new(
+                InvalidYaml::RULE.code,
+                InvalidYaml::RULE.name,
+                Severity::Error,
+                format!("invalid YAML: {}", e.message),
+            )
+            .with_primary(Span::new(file.clone(), start..end), "");
+            return (linted, vec![d]);
+        }
+    };
+    let kind = match class {
+        NameClass::Known(k) => k,
+        NameClass::Yaml(hint) => kind::classify_yaml(hint, docs.first().map(|d| &d.root)),
+        NameClass::Skip => FileKind::OtherYaml,
+    };
+    linted.kind = Some(kind);
+    let mut checker = Checker::new(file, kind, config, rules, path_ignores);
+    rules::check_yaml(&mut checker, &docs);
+    (linted, checker.into_diagnostics())
+}

@@ -1,0 +1,253 @@
+//! Inline suppression comments.
+//!
+//! One syntax of fleetpin's own, for YAML and Dockerfiles:
+//!
+//! - `# fleetpin: ignore[ANS001,SH001]` (codes or names) or bare `# fleetpin: ignore` (every
+//!   rule), at the end of the reported line or alone on the line before it.
+//!
+//! And the comments of the peers, for the matching rules, so a repository that already
+//! silenced ansible-lint or hadolint is not flooded again:
+//!
+//! - ansible-lint: `# noqa: package-latest` (ANS001), `# noqa: latest[git]`, `latest[hg]`,
+//!   `latest`, `git-latest`, `hg-latest` (ANS006), plain `# noqa` (every rule); a fleetpin
+//!   code or name after `noqa:` works too.
+//! - hadolint: `# hadolint ignore=DL3006,DL3007` (IMG001), `DL3008` apt, `DL3013` pip,
+//!   `DL3016` npm, `DL3018` apk, `DL3028` gem, `DL3033` yum, `DL3037` zypper, `DL3041` dnf
+//!   (SH001 for that package manager only). A hadolint comment on its own line applies to the
+//!   whole next instruction, continuation lines included, as in hadolint.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::registry;
+
+/// What one suppression covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every rule.
+    All,
+    /// One rule code, optionally only for one subject (a package manager for `SH001`).
+    Rule {
+        /// Rule code, e.g. `SH001`.
+        code: &'static str,
+        /// Only findings about this subject (e.g. `apt`), or all of the rule's findings.
+        subject: Option<&'static str>,
+    },
+}
+
+/// Suppressions of one file, by 1-based line.
+#[derive(Debug, Default, Clone)]
+pub struct Suppressions {
+    /// `(first line, last line, scope)`: the lines a comment covers.
+    entries: Vec<(usize, usize, Scope)>,
+}
+
+static FLEETPIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"#\s*fleetpin\s*:\s*(?:ignore|noqa)(?:\[([^\]]*)\])?").expect("valid regex")
+});
+static NOQA: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"#\s*noqa(?:\s*:\s*([\w\[\]\-, ]+))?").expect("valid regex"));
+static HADOLINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"#\s*hadolint\s+ignore\s*=\s*([A-Za-z0-9, ]+)").expect("valid regex")
+});
+
+/// hadolint codes fleetpin honours: (DL code, our code, package manager subject).
+pub const HADOLINT_CODES: &[(&str, &str, Option<&str>)] = &[
+    ("DL3006", "IMG001", None),
+    ("DL3007", "IMG001", None),
+    ("DL3008", "SH001", Some("apt")),
+    ("DL3013", "SH001", Some("pip")),
+    ("DL3016", "SH001", Some("npm")),
+    ("DL3018", "SH001", Some("apk")),
+    ("DL3028", "SH001", Some("gem")),
+    ("DL3033", "SH001", Some("yum")),
+    ("DL3037", "SH001", Some("zypper")),
+    ("DL3041", "SH001", Some("dnf")),
+];
+
+/// ansible-lint rule names fleetpin honours in `# noqa:`.
+pub const ANSIBLE_LINT_NAMES: &[(&str, &str)] = &[
+    ("package-latest", "ANS001"),
+    ("latest", "ANS006"),
+    ("latest[git]", "ANS006"),
+    ("latest[hg]", "ANS006"),
+    ("git-latest", "ANS006"),
+    ("hg-latest", "ANS006"),
+];
+
+fn our_scope(token: &str) -> Option<Scope> {
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    if let Some((_, code)) = ANSIBLE_LINT_NAMES.iter().find(|(n, _)| *n == token) {
+        return Some(Scope::Rule {
+            code,
+            subject: None,
+        });
+    }
+    registry::find(token).map(|m| Scope::Rule {
+        code: m.code,
+        subject: None,
+    })
+}
+
+/// Whether a line holds only a comment (after indentation).
+fn comment_only(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// The comment part of a line: from the first `#` that starts the line or follows a blank.
+/// (A `#` inside a word, like `foo#bar` or a URL fragment, does not start a comment in YAML or
+/// in a Dockerfile.)
+fn comment_part(line: &str) -> Option<&str> {
+    let bytes = line.as_bytes();
+    (0..bytes.len())
+        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t'))
+        .map(|i| &line[i..])
+}
+
+impl Suppressions {
+    /// Scans `text` for suppression comments. `dockerfile` makes own-line comments cover the
+    /// whole next instruction (through its `\` continuation lines).
+    pub fn parse(text: &str, dockerfile: bool) -> Suppressions {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut entries = Vec::new();
+        // Fast path: most files have no comment that could matter.
+        if !text.contains("fleetpin") && !text.contains("noqa") && !text.contains("hadolint") {
+            return Suppressions { entries };
+        }
+        for (idx, line) in lines.iter().enumerate() {
+            let Some(comment) = comment_part(line) else {
+                continue;
+            };
+            let line_no = idx + 1;
+            let mut scopes = Vec::new();
+            if let Some(c) = FLEETPIN.captures(comment) {
+                match c.get(1) {
+                    None => scopes.push(Scope::All),
+                    Some(list) => scopes.extend(list.as_str().split(',').filter_map(our_scope)),
+                }
+            } else if let Some(c) = HADOLINT.captures(comment) {
+                for code in c[1].split(',').map(str::trim) {
+                    for (dl, ours, subject) in HADOLINT_CODES {
+                        if dl.eq_ignore_ascii_case(code) {
+                            scopes.push(Scope::Rule {
+                                code: ours,
+                                subject: *subject,
+                            });
+                        }
+                    }
+                }
+            } else if let Some(c) = NOQA.captures(comment) {
+                match c.get(1) {
+                    None => scopes.push(Scope::All),
+                    Some(list) => {
+                        scopes.extend(list.as_str().split([',', ' ']).filter_map(our_scope))
+                    }
+                }
+            }
+            if scopes.is_empty() {
+                continue;
+            }
+            let (first, last) = if comment_only(line) {
+                // Covers the next non-comment line (and, in a Dockerfile, its continuations).
+                let mut next = idx + 1;
+                while next < lines.len() && comment_only(lines[next]) {
+                    next += 1;
+                }
+                let mut end = next;
+                if dockerfile {
+                    while end < lines.len() && lines[end].trim_end().ends_with('\\') {
+                        end += 1;
+                    }
+                }
+                (next + 1, end + 1)
+            } else {
+                (line_no, line_no)
+            };
+            for scope in scopes {
+                entries.push((first, last, scope));
+            }
+        }
+        Suppressions { entries }
+    }
+
+    /// Whether a finding of `code` (about `subject`, if any) on 1-based `line` is suppressed.
+    pub fn is_suppressed(&self, code: &str, subject: Option<&str>, line: usize) -> bool {
+        self.entries.iter().any(|(first, last, scope)| {
+            (*first..=*last).contains(&line)
+                && match scope {
+                    Scope::All => true,
+                    Scope::Rule {
+                        code: c,
+                        subject: s,
+                    } => *c == code && (s.is_none() || *s == subject),
+                }
+        })
+    }
+
+    /// Whether there is no suppression at all.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fleetpin_same_line_and_line_before() {
+        let s = Suppressions::parse(
+            "a: 1\nstate: latest  # fleetpin: ignore[ANS001]\n# fleetpin: ignore[package-present-without-version, SH001]\nname: x\nother: 1\n",
+            false,
+        );
+        assert!(s.is_suppressed("ANS001", None, 2));
+        assert!(!s.is_suppressed("ANS001", None, 1));
+        assert!(!s.is_suppressed("ANS002", None, 2));
+        assert!(s.is_suppressed("ANS002", None, 4));
+        assert!(s.is_suppressed("SH001", Some("apt"), 4));
+        assert!(!s.is_suppressed("ANS002", None, 5));
+    }
+
+    #[test]
+    fn bare_fleetpin_ignore_is_all() {
+        let s = Suppressions::parse("x: 1 # fleetpin: ignore\n", false);
+        assert!(s.is_suppressed("IMG001", None, 1));
+    }
+
+    #[test]
+    fn noqa_mapping() {
+        let s = Suppressions::parse(
+            "state: latest # noqa: package-latest\nversion: main # noqa: latest[git]\nstate: latest # noqa\nstate: latest # noqa: yaml[truthy]\n",
+            false,
+        );
+        assert!(s.is_suppressed("ANS001", None, 1));
+        assert!(!s.is_suppressed("ANS002", None, 1));
+        assert!(s.is_suppressed("ANS006", None, 2));
+        assert!(s.is_suppressed("ANS002", None, 3));
+        assert!(!s.is_suppressed("ANS001", None, 4));
+    }
+
+    #[test]
+    fn hadolint_covers_next_instruction_for_its_manager() {
+        let s = Suppressions::parse(
+            "FROM debian:12\n# hadolint ignore=DL3008\nRUN apt-get update && \\\n    apt-get install -y curl && \\\n    pip install x\nRUN apt-get install y\n",
+            true,
+        );
+        assert!(s.is_suppressed("SH001", Some("apt"), 3));
+        assert!(s.is_suppressed("SH001", Some("apt"), 4));
+        assert!(!s.is_suppressed("SH001", Some("pip"), 5));
+        assert!(!s.is_suppressed("SH001", Some("apt"), 6));
+        let s = Suppressions::parse("# hadolint ignore=DL3007,DL3006\nFROM nginx\n", true);
+        assert!(s.is_suppressed("IMG001", None, 2));
+    }
+
+    #[test]
+    fn hash_inside_word_is_not_a_comment() {
+        let s = Suppressions::parse("url: http://x/#noqa\n", false);
+        assert!(s.is_empty());
+    }
+}
