@@ -112,6 +112,81 @@ pub struct Scalar {
     pub value_span: Range<usize>,
 }
 
+impl Scalar {
+    /// The source byte offset of byte `value_offset` of [`Scalar::value`], so a finding inside
+    /// a value (a package in a `shell: |` block, a word of a free-form argument) points at the
+    /// right line and column. Exact for verbatim scalars (`src[value_span] == value`); for
+    /// block scalars, quoted scalars with escapes and folded lines it follows the source
+    /// character by character (indentation, line folding and escape characters are skipped).
+    /// `src` must be the text the scalar was parsed from; offsets past the value map to the end
+    /// of the value span.
+    pub fn source_offset(&self, src: &str, value_offset: usize) -> usize {
+        let span = self.value_span.clone();
+        let Some(raw) = src.get(span.clone()) else {
+            return span.start;
+        };
+        let value_offset = value_offset.min(self.value.len());
+        if raw == self.value {
+            return span.start + value_offset;
+        }
+        let raw_b = raw.as_bytes();
+        let mut si = 0;
+        for (vi, c) in self.value.char_indices() {
+            if vi >= value_offset {
+                break;
+            }
+            // Find `c` in the source, skipping indentation, line breaks and escape characters.
+            loop {
+                let Some(sc) = raw[si..].chars().next() else {
+                    return span.end;
+                };
+                if sc == c {
+                    si += sc.len_utf8();
+                    break;
+                }
+                let skippable = sc.is_whitespace()
+                    || sc == '\\'
+                    || (sc == '\'' && self.style == ScalarStyle::SingleQuoted);
+                if skippable && !(c.is_whitespace() && sc == ' ') {
+                    si += sc.len_utf8();
+                    continue;
+                }
+                // An escape produced `c` (`\x41`, `\t`): consume one source character.
+                si += sc.len_utf8();
+                break;
+            }
+        }
+        // Land on the next content character (skip indentation after a line break).
+        while si < raw_b.len() && value_offset < self.value.len() {
+            let next_value = self.value[value_offset..].chars().next();
+            let sc = raw[si..].chars().next();
+            match (next_value, sc) {
+                (Some(v), Some(s)) if v != s && s.is_whitespace() && !v.is_whitespace() => {
+                    si += s.len_utf8();
+                }
+                _ => break,
+            }
+        }
+        span.start + si
+    }
+
+    /// [`Scalar::source_offset`] for both ends of a range of the value.
+    pub fn source_range(&self, src: &str, range: Range<usize>) -> Range<usize> {
+        let start = self.source_offset(src, range.start);
+        let end = if range.end > range.start {
+            // The end of the last character, not the start of whatever follows it.
+            let last = self.value[..range.end.min(self.value.len())]
+                .chars()
+                .next_back()
+                .map_or(0, char::len_utf8);
+            self.source_offset(src, range.end - last) + last
+        } else {
+            start
+        };
+        start..end.max(start)
+    }
+}
+
 /// What a node holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
