@@ -1,57 +1,313 @@
-//! Renderers: one file per output format.
+//! Renderers: one file per output format, behind one entry point, [`render`].
 //!
-//! SKELETON: only `concise` exists yet; the output helper adds `full` (annotate-snippets),
-//! `json`, `sarif` and `github` behind the same entry point.
+//! | [`Format`]            | For                         | File            |
+//! |-----------------------|-----------------------------|-----------------|
+//! | [`Format::Full`]      | people at a terminal        | `full.rs`       |
+//! | [`Format::Concise`]   | grep, editors, quick scans  | `concise.rs`    |
+//! | [`Format::Json`]      | scripts (schema version 1)  | `json.rs`       |
+//! | [`Format::Sarif`]     | GitHub code scanning, IDEs  | `sarif.rs`      |
+//! | [`Format::Github`]    | GitHub Actions annotations  | `github.rs`     |
+//!
+//! Renderers never sort or filter: the caller passes diagnostics already sorted (see
+//! [`Diagnostic::sort_key`]) and already filtered by configuration.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, Write};
+use std::ops::Range;
+use std::path::Path;
 
-use crate::{Diagnostic, RuleMeta};
+use crate::{Applicability, Diagnostic, RuleMeta, Severity, Span};
+
+mod concise;
+mod full;
+mod github;
+pub mod json;
+pub mod sarif;
 
 /// Output format of `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// Source-framed diagnostics (default).
+    /// Source-framed diagnostics (default): header, `--> path:line:col`, the source lines with
+    /// carets, secondary labels (also in other files), notes, help and the diff of the fix.
     Full,
-    /// One line per finding: `path:line:col: CODE message`.
+    /// One line per finding: `path:line:col: CODE [severity] message`.
     Concise,
-    /// JSON document with a schema version.
+    /// JSON document with a schema version; see [`json`] for the format.
     Json,
-    /// SARIF 2.1.0.
+    /// SARIF 2.1.0, as GitHub code scanning ingests it; see [`sarif`].
     Sarif,
-    /// GitHub workflow commands (`::error file=...`).
+    /// GitHub workflow commands (`::error file=...,line=...::message`), which GitHub Actions
+    /// turns into annotations on the pull request.
     Github,
 }
 
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 5] = [
+        Format::Full,
+        Format::Concise,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+    ];
+
+    /// The name used on the command line and in configuration (`full`, `concise`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Full => "full",
+            Format::Concise => "concise",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!(
+                    "unknown output format `{s}` (expected one of: full, concise, json, sarif, github)"
+                )
+            })
+    }
+}
+
 /// What a renderer needs besides the diagnostics.
+///
+/// Build it with struct-update syntax so new fields keep their defaults:
+///
+/// ```
+/// use fleetpin_diag::render::RenderOptions;
+/// let options = RenderOptions { color: true, ..RenderOptions::default() };
+/// assert!(options.rules.is_empty());
+/// ```
 #[derive(Debug, Clone)]
 pub struct RenderOptions<'a> {
+    /// Emit ANSI colours (`full` only; every other format is plain text by definition).
     pub color: bool,
-    /// Metadata of every rule that ran (SARIF `tool.driver.rules`, help texts).
+    /// Metadata of every rule that ran (SARIF `tool.driver.rules`, help texts). Diagnostics
+    /// whose code is missing here still render; SARIF gets a synthetic rule entry for them.
     pub rules: &'a [RuleMeta],
-    /// fleetpin's version, for SARIF `tool.driver.version` and JSON.
+    /// fleetpin's version, for SARIF `tool.driver.version` and JSON `tool.version`.
     pub tool_version: &'a str,
+    /// Absolute directory that relative diagnostic paths are relative to (normally the
+    /// current directory). SARIF names it as `originalUriBaseIds["%SRCROOT%"]`, and absolute
+    /// paths under it are made relative. `None` leaves `originalUriBaseIds` out.
+    pub root: Option<&'a Path>,
+    /// Base URL of the rule pages (`docs/rules/` rendered on the web), without the trailing
+    /// slash; SARIF `helpUri` is `{base}/{name}.md`. `None` leaves `helpUri` out.
+    pub rule_docs_url: Option<&'a str>,
+}
+
+impl Default for RenderOptions<'_> {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            rules: &[],
+            tool_version: env!("CARGO_PKG_VERSION"),
+            root: None,
+            rule_docs_url: None,
+        }
+    }
+}
+
+impl RenderOptions<'_> {
+    /// Metadata of `code`, if the rule is known.
+    pub fn rule(&self, code: &str) -> Option<&RuleMeta> {
+        self.rules.iter().find(|r| r.code == code)
+    }
 }
 
 /// Write `diagnostics` (already sorted) in `format`.
+///
+/// Every format writes a complete document even for zero diagnostics (an empty SARIF run, a
+/// JSON document with an empty list); `full`, `concise` and `github` then write nothing.
 pub fn render(
     out: &mut dyn Write,
     diagnostics: &[Diagnostic],
     format: Format,
-    _options: &RenderOptions<'_>,
+    options: &RenderOptions<'_>,
 ) -> io::Result<()> {
     match format {
-        _ => concise(out, diagnostics),
+        Format::Full => full::render(out, diagnostics, options),
+        Format::Concise => concise::render(out, diagnostics),
+        Format::Json => json::render(out, diagnostics, options),
+        Format::Sarif => sarif::render(out, diagnostics, options),
+        Format::Github => github::render(out, diagnostics),
     }
 }
 
-fn concise(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
-    for d in diagnostics {
-        let path = d
-            .file_path()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "-".into());
-        let (line, col) = d.location().unwrap_or((1, 1));
-        writeln!(out, "{path}:{line}:{col}: {} {}", d.code, d.message)?;
+/// Counts over a set of diagnostics: the `summary` of the JSON format, and what a caller
+/// prints after the `full` output ("Found 3 findings ...").
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Number of diagnostics.
+    pub total: usize,
+    /// Diagnostics of severity `error`.
+    pub errors: usize,
+    /// Diagnostics of severity `warning`.
+    pub warnings: usize,
+    /// Diagnostics of severity `info`.
+    pub infos: usize,
+    /// Diagnostics with a fix that is applied by default ([`Applicability::Safe`]).
+    pub fixable: usize,
+    /// Input errors (codes starting with `E`: unreadable, broken or too large files).
+    pub input_errors: usize,
+    /// Number of diagnostics per code, sorted by code.
+    pub by_code: BTreeMap<&'static str, usize>,
+}
+
+impl Summary {
+    /// Count `diagnostics`.
+    pub fn new(diagnostics: &[Diagnostic]) -> Self {
+        let mut s = Summary::default();
+        for d in diagnostics {
+            s.total += 1;
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+            if d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+            {
+                s.fixable += 1;
+            }
+            if is_input_error(d.code) {
+                s.input_errors += 1;
+            }
+            *s.by_code.entry(d.code).or_default() += 1;
+        }
+        s
     }
-    Ok(())
+}
+
+/// `E001`, `E002`, ...: codes reserved for input errors.
+pub(crate) fn is_input_error(code: &str) -> bool {
+    code.len() > 1 && code.starts_with('E') && code[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A path as every renderer prints it: forward slashes, no leading `./`.
+pub(crate) fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    let s = if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
+    match s.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_owned(),
+        _ => s,
+    }
+}
+
+/// The range of `span` as every renderer shows it: clamped to the file, and without trailing
+/// line terminators (a span over whole lines ends at the end of its last line, not at the
+/// start of the next one).
+pub(crate) fn display_range(span: &Span) -> Range<usize> {
+    let text = span.file.text();
+    let start = span.range.start.min(text.len());
+    let mut end = span.range.end.clamp(start, text.len());
+    while end > start && matches!(text.as_bytes()[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    start..end
+}
+
+/// 1-based, inclusive start and exclusive end of a span, as SARIF and editors count:
+/// columns in Unicode scalar values. A span that ends right after a line break is shown as
+/// ending at the end of that line instead of at column 1 of the next line, and the `\r` of
+/// a CRLF line ending is never part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Region {
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Region {
+    pub(crate) fn of(span: &Span) -> Region {
+        let Range { start, end } = display_range(span);
+        let (start_line, start_column) = span.file.line_col(start);
+        let (end_line, end_column) = span.file.line_col(end);
+        Region {
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// Region for a diagnostic without a span: the whole first line.
+    pub(crate) fn file_start() -> Region {
+        Region {
+            start_line: 1,
+            start_column: 1,
+            end_line: 1,
+            end_column: 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SourceFile;
+
+    #[test]
+    fn format_round_trips_through_its_name() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+        }
+        assert_eq!("SARIF".parse::<Format>(), Ok(Format::Sarif));
+        assert!("xml".parse::<Format>().unwrap_err().contains("xml"));
+    }
+
+    #[test]
+    fn region_trims_line_terminators_and_counts_characters() {
+        let file = SourceFile::new("a.yml", "é: x\r\nb: latest\r\n");
+        // "x\r\n" -> ends after x.
+        let r = Region::of(&Span::new(file.clone(), 4..7));
+        assert_eq!(
+            (r.start_line, r.start_column, r.end_line, r.end_column),
+            (1, 4, 1, 5)
+        );
+        let r = Region::of(&Span::new(file.clone(), 10..16));
+        assert_eq!(
+            (r.start_line, r.start_column, r.end_line, r.end_column),
+            (2, 4, 2, 10)
+        );
+        // Out-of-range spans are clamped, never panic.
+        let r = Region::of(&Span::new(file, 100..200));
+        assert_eq!(r.start_line, 3);
+    }
+
+    #[test]
+    fn input_error_codes() {
+        assert!(is_input_error("E001"));
+        assert!(!is_input_error("E"));
+        assert!(!is_input_error("ANS001"));
+        assert!(!is_input_error("Exx1"));
+    }
+
+    #[test]
+    fn display_path_strips_dot_slash() {
+        assert_eq!(display_path(Path::new("./a/b.yml")), "a/b.yml");
+        assert_eq!(display_path(Path::new("a/b.yml")), "a/b.yml");
+        assert_eq!(display_path(Path::new("./")), "./");
+    }
 }
