@@ -68,6 +68,27 @@ impl<'a> Checker<'a> {
         Span::new(self.file.clone(), range)
     }
 
+    /// Byte range of a YAML node's value for a diagnostic: a scalar's content without quotes
+    /// (and never running past the scalar into a trailing comment), else the node's span.
+    pub fn node_range(&self, node: &fleetpin_yaml::Node) -> Range<usize> {
+        match node.as_scalar() {
+            Some(s) => {
+                let start = s.value_span.start;
+                let end = start + s.value.len();
+                if end <= s.value_span.end
+                    && self.file.text().get(start..end) == Some(s.value.as_str())
+                {
+                    start..end
+                } else {
+                    let text = self.file.text().get(s.value_span.clone()).unwrap_or("");
+                    let trimmed = text.trim_end_matches(|c: char| c.is_whitespace());
+                    start..start + trimmed.len()
+                }
+            }
+            None => node.span.clone(),
+        }
+    }
+
     /// A diagnostic of `rule` at its default severity, pointing at `range`.
     pub fn diagnostic(
         &self,

@@ -12,5 +12,8 @@ pub mod registry;
 pub mod rules;
 pub mod suppress;
 
+#[cfg(test)]
+mod test;
+
 pub use engine::{LintOptions, LintReport, LintedFile, lint};
 pub use kind::FileKind;

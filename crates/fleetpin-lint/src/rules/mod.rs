@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod ansible;
+pub mod common;
 pub mod galaxy;
 pub mod image;
 pub mod input;
@@ -19,5 +20,14 @@ pub(crate) fn check_text(checker: &mut Checker<'_>) {
 
 /// Runs the rules for a parsed YAML file.
 pub(crate) fn check_yaml(checker: &mut Checker<'_>, docs: &[Document]) {
-    let _ = (checker, docs);
+    use crate::kind::FileKind;
+    match checker.kind {
+        FileKind::Workflow | FileKind::Action => {
+            actions::action_not_pinned_to_sha::check(checker, docs);
+        }
+        FileKind::GalaxyRequirements | FileKind::GalaxyCollection | FileKind::RoleMeta => {
+            galaxy::galaxy_requirement_unpinned::check(checker, docs);
+        }
+        _ => {}
+    }
 }
