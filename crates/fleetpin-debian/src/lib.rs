@@ -1,10 +1,26 @@
 //! dpkg-exact version ordering, deb822 metadata, dependency fields and apt's candidate policy.
 //!
-//! The engine under fleetpin's lock, drift and upgrade plans: versions ordered exactly as
-//! `dpkg --compare-versions` orders them ([`Version`]), RPM versions as `rpm.labelCompare`
-//! ([`rpm::RpmVersion`]).
+//! The engine under fleetpin's lock, drift and upgrade plans:
+//!
+//! - [`Version`]: versions ordered exactly as `dpkg --compare-versions` orders them, with
+//!   `Eq`/`Hash` consistent with that order; [`rpm::RpmVersion`] the same for rpm.
+//! - [`deb822`]: a zero-copy parser for dpkg `status`, apt `Packages`/`Sources`/`Release`
+//!   files; [`compress`] reads them plain or gz/xz/lz4/zst-compressed.
+//! - [`relation`]: dependency fields and their satisfaction by installed packages.
+//! - [`policy`]: apt preferences and the candidate version exactly as `apt-cache policy`.
+//! - [`aptsim`]: the plan printed by `apt-get -s`.
 
+pub mod compress;
+pub mod control;
+pub mod deb822;
+mod error;
+pub mod policy;
+pub mod relation;
+pub mod release;
 pub mod rpm;
+pub mod sources;
+pub mod status;
 pub mod version;
 
+pub use error::Error;
 pub use version::{Version, VersionError, VersionWarning};

@@ -1,0 +1,163 @@
+//! Reading index files plain or compressed (.gz, .xz, .lz4, .zst), detected by magic bytes
+//! rather than by extension (apt keeps its lists as `.lz4` on many Debian images).
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::Error;
+
+/// The compression of a file, as recognised from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// No known compression magic: read as is.
+    None,
+    /// gzip (`1f 8b`).
+    Gzip,
+    /// xz (`fd 37 7a 58 5a 00`).
+    Xz,
+    /// LZ4 frame format (`04 22 4d 18`), as written by apt and `lz4(1)`.
+    Lz4,
+    /// Zstandard (`28 b5 2f fd`).
+    Zstd,
+    /// bzip2 (`BZh`): recognised but not supported.
+    Bzip2,
+}
+
+impl Compression {
+    /// Detects the compression from the first bytes of a file.
+    pub fn detect(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Compression::Xz
+        } else if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
+            Compression::Lz4
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else if head.starts_with(b"BZh") && head.len() > 3 && head[3].is_ascii_digit() {
+            Compression::Bzip2
+        } else {
+            Compression::None
+        }
+    }
+
+    /// The lower-case name (`gzip`, `xz`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Xz => "xz",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+        }
+    }
+}
+
+/// Decompresses `data` (whatever its compression) into a new buffer. `path` only names the
+/// file in errors.
+pub fn decompress(data: Vec<u8>, path: &Path) -> Result<Vec<u8>, Error> {
+    let kind = Compression::detect(&data);
+    let err = |source: std::io::Error| Error::Decompress {
+        path: path.to_path_buf(),
+        format: kind.name(),
+        source,
+    };
+    let mut out = Vec::with_capacity(data.len().saturating_mul(4));
+    match kind {
+        Compression::None => return Ok(data),
+        Compression::Gzip => {
+            flate2::read::MultiGzDecoder::new(&data[..])
+                .read_to_end(&mut out)
+                .map_err(err)?;
+        }
+        Compression::Xz => {
+            xz2::read::XzDecoder::new_multi_decoder(&data[..])
+                .read_to_end(&mut out)
+                .map_err(err)?;
+        }
+        Compression::Lz4 => {
+            lz4_flex::frame::FrameDecoder::new(&data[..])
+                .read_to_end(&mut out)
+                .map_err(err)?;
+        }
+        Compression::Zstd => {
+            zstd::stream::read::Decoder::new(&data[..])
+                .and_then(|mut d| d.read_to_end(&mut out))
+                .map_err(err)?;
+        }
+        Compression::Bzip2 => {
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "bzip2 is not supported; use the .xz, .gz, .lz4 or .zst index",
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a file and decompresses it if its magic bytes say so.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let data = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decompress(data, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const TEXT: &[u8] = b"Package: a\nVersion: 1.0\n\nPackage: b\nVersion: 2\n";
+
+    fn all_formats() -> Vec<(Compression, Vec<u8>)> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(TEXT).unwrap();
+        let mut xz = xz2::write::XzEncoder::new(Vec::new(), 1);
+        xz.write_all(TEXT).unwrap();
+        let mut lz = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        lz.write_all(TEXT).unwrap();
+        vec![
+            (Compression::None, TEXT.to_vec()),
+            (Compression::Gzip, gz.finish().unwrap()),
+            (Compression::Xz, xz.finish().unwrap()),
+            (Compression::Lz4, lz.finish().unwrap()),
+            (Compression::Zstd, zstd::encode_all(TEXT, 1).unwrap()),
+        ]
+    }
+
+    #[test]
+    fn every_format_round_trips() {
+        for (kind, data) in all_formats() {
+            assert_eq!(Compression::detect(&data), kind);
+            assert_eq!(decompress(data, Path::new("x")).unwrap(), TEXT, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn truncated_files_are_errors_naming_the_file() {
+        for (kind, data) in all_formats() {
+            if kind == Compression::None {
+                continue;
+            }
+            let cut = data[..data.len() / 2].to_vec();
+            let e = decompress(cut, Path::new("lists/x_Packages")).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains("lists/x_Packages"), "{msg}");
+            assert!(msg.contains(kind.name()), "{msg}");
+        }
+    }
+
+    #[test]
+    fn corrupt_payload_is_an_error() {
+        let mut data = zstd::encode_all(&[b'x'; 4096][..], 1).unwrap();
+        let n = data.len();
+        for b in &mut data[8..n - 4] {
+            *b ^= 0x5a;
+        }
+        assert!(decompress(data, Path::new("f.zst")).is_err());
+        assert!(decompress(b"BZh91AY".to_vec(), Path::new("f.bz2")).is_err());
+    }
+}
