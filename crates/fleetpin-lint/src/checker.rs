@@ -19,6 +19,8 @@ pub struct Checker<'a> {
     pub file: SourceFile,
     /// Its kind.
     pub kind: FileKind,
+    /// The path it was read from (for finding neighbouring files such as roles).
+    pub source_path: std::path::PathBuf,
     /// The configuration that applies to it.
     pub config: &'a Config,
     rules: &'a RuleSet,
@@ -31,6 +33,7 @@ impl<'a> Checker<'a> {
     /// A checker for `file`. `path_ignores` are the selectors `per-path-ignores` switches off
     /// for it.
     pub fn new(
+        source_path: std::path::PathBuf,
         file: SourceFile,
         kind: FileKind,
         config: &'a Config,
@@ -39,6 +42,7 @@ impl<'a> Checker<'a> {
     ) -> Self {
         let suppressions = Suppressions::parse(file.text(), kind == FileKind::Dockerfile);
         Checker {
+            source_path,
             file,
             kind,
             config,

@@ -393,7 +393,7 @@ fn check_file(
     };
     if kind_hint == Some(FileKind::Dockerfile) || kind_hint == Some(FileKind::InventoryIni) {
         let kind = kind_hint.unwrap_or(FileKind::Dockerfile);
-        let mut checker = Checker::new(file, kind, config, rules, path_ignores);
+        let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);
         rules::check_text(&mut checker);
         return (linted, checker.into_diagnostics());
     }
@@ -421,7 +421,7 @@ fn check_file(
         NameClass::Skip => FileKind::OtherYaml,
     };
     linted.kind = Some(kind);
-    let mut checker = Checker::new(file, kind, config, rules, path_ignores);
+    let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);
     rules::check_yaml(&mut checker, &docs);
     (linted, checker.into_diagnostics())
 }

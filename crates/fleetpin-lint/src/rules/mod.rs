@@ -25,6 +25,9 @@ pub(crate) fn check_yaml(checker: &mut Checker<'_>, docs: &[Document]) {
         FileKind::Workflow | FileKind::Action => {
             actions::action_not_pinned_to_sha::check(checker, docs);
         }
+        FileKind::Playbook | FileKind::Tasks | FileKind::Handlers => {
+            ansible::check(checker, docs);
+        }
         FileKind::GalaxyRequirements | FileKind::GalaxyCollection | FileKind::RoleMeta => {
             galaxy::galaxy_requirement_unpinned::check(checker, docs);
         }

@@ -1,11 +1,235 @@
-//! `fleetpin lint` (skeleton: replaced by its owner).
+//! `fleetpin lint`: find floating versions in infrastructure code.
 
-use crate::printer::Printer;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use fleetpin_diag::Severity;
+use fleetpin_diag::render::{Format, RenderOptions, render};
+use fleetpin_lint::config::RuleOverrides;
+use fleetpin_lint::{LintOptions, registry};
+
 use crate::ExitStatus;
+use crate::printer::Printer;
 
+/// Output format of the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Source frames with carets, help and notes (default).
+    Full,
+    /// One line per finding: `path:line:col: CODE [severity] message`.
+    Concise,
+    /// A JSON document with a schema version.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub workflow commands, shown as annotations on pull requests.
+    Github,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(f: OutputFormat) -> Self {
+        match f {
+            OutputFormat::Full => Format::Full,
+            OutputFormat::Concise => Format::Concise,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Github => Format::Github,
+        }
+    }
+}
+
+/// Lint Ansible, Dockerfile, Compose/stack, Galaxy and GitHub workflow files for floating
+/// versions.
+///
+/// Exit status: 0 no findings, 1 findings, 2 an input error (unreadable or invalid file,
+/// invalid configuration) or a usage error.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Files or directories to lint. Directories are walked honouring `.gitignore`.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
 
-pub fn run(_args: Args, _printer: &Printer) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`fleetpin lint` is not implemented yet")
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Full, env = "FLEETPIN_OUTPUT_FORMAT")]
+    format: OutputFormat,
+
+    /// Use this configuration file instead of looking for `fleetpin.toml` upwards from each
+    /// path.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Rules to run (codes, prefixes such as `ANS`, or names), replacing the configured
+    /// `select`. Comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Option<Vec<String>>,
+
+    /// Rules not to run, added to the configured `ignore`. Comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+
+    /// Rules to run in addition (for opt-in rules such as `IMG002`). Comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    extend_select: Vec<String>,
+
+    /// Write the findings to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
+
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    statistics: bool,
+
+    /// Exit with status 0 even when there are findings (input errors still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
+
+    /// Do not honour `.gitignore`, `.ignore` and git's exclude files.
+    #[arg(long)]
+    no_ignore: bool,
+
+    /// Print the files that would be linted, with their kind, and exit.
+    #[arg(long)]
+    list_files: bool,
+}
+
+fn check_selectors(flag: &str, list: &[String]) -> anyhow::Result<()> {
+    for s in list {
+        if !registry::is_valid_selector(s) {
+            bail!(
+                "invalid value `{s}` for `--{flag}`: no rule has this code, prefix or name \
+                 (`fleetpin rule --all` lists them)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `fleetpin lint`.
+pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    if let Some(select) = &args.select {
+        check_selectors("select", select)?;
+    }
+    check_selectors("ignore", &args.ignore)?;
+    check_selectors("extend-select", &args.extend_select)?;
+    if let Some(config) = &args.config
+        && !config.is_file()
+    {
+        bail!("configuration file `{}` does not exist", config.display());
+    }
+    let options = LintOptions {
+        paths: args.paths.clone(),
+        config_file: args.config.clone(),
+        overrides: RuleOverrides {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            extend_select: args.extend_select.clone(),
+        },
+        respect_gitignore: !args.no_ignore,
+    };
+    let report = fleetpin_lint::lint(&options);
+
+    let mut sink: Box<dyn Write> = match &args.output_file {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create `{}`", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(printer.stdout())),
+    };
+
+    if args.list_files {
+        for f in &report.files {
+            let kind = f.kind.map_or("unreadable", |k| k.as_str());
+            writeln!(sink, "{}\t{kind}", f.path.display())?;
+        }
+        sink.flush()?;
+        let status = if report.input_errors() > 0 {
+            for d in report.diagnostics.iter().filter(|d| d.code.starts_with('E')) {
+                let path = d.file_path().map(|p| p.display().to_string());
+                printer.warn(format_args!(
+                    "{}: {} {}",
+                    path.as_deref().unwrap_or("-"),
+                    d.code,
+                    d.message
+                ));
+            }
+            ExitStatus::Error
+        } else {
+            ExitStatus::Success
+        };
+        return Ok(status);
+    }
+
+    if args.statistics {
+        let mut by_code: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        for d in &report.diagnostics {
+            by_code.entry(d.code).or_insert((0, d.name)).0 += 1;
+        }
+        let width = by_code.values().map(|(n, _)| n.to_string().len()).max().unwrap_or(1);
+        for (code, (n, name)) in &by_code {
+            writeln!(sink, "{n:>width$}\t{code:<7}\t{name}")?;
+        }
+    } else {
+        let cwd = std::env::current_dir().ok();
+        let color = args.output_file.is_none() && printer.color;
+        let render_options = RenderOptions {
+            color,
+            rules: &report.rules,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            root: cwd.as_deref(),
+            rule_docs_url: None,
+        };
+        render(
+            &mut sink,
+            &report.diagnostics,
+            args.format.into(),
+            &render_options,
+        )
+        .context("cannot write the findings")?;
+    }
+    sink.flush().context("cannot write the findings")?;
+
+    let findings = report.findings();
+    let files = report.files.len();
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    if findings == 0 {
+        printer.status(format_args!(
+            "No findings in {}.",
+            plural(files, "file", "files")
+        ));
+    } else {
+        let mut parts = vec![
+            plural(report.count(Severity::Error), "error", "errors"),
+            plural(report.count(Severity::Warning), "warning", "warnings"),
+        ];
+        let infos = report.count(Severity::Info);
+        if infos > 0 {
+            parts.push(format!("{infos} info"));
+        }
+        printer.status(format_args!(
+            "Found {} ({}) in {}.",
+            plural(findings, "finding", "findings"),
+            parts.join(", "),
+            plural(files, "file", "files")
+        ));
+    }
+    let input_errors = report.input_errors();
+    if input_errors > 0 {
+        printer.status(format_args!(
+            "{} could not be linted (see the E-codes above).",
+            plural(input_errors, "input error: a file or setting", "input errors: files or settings")
+        ));
+        return Ok(ExitStatus::Error);
+    }
+    if findings > 0 && !args.exit_zero {
+        return Ok(ExitStatus::Failure);
+    }
+    Ok(ExitStatus::Success)
 }

@@ -39,3 +39,58 @@ declare_rule! {
         opt_in: false,
     }
 }
+
+use fleetpin_ansible::{Task, module::DownloadModule};
+
+use super::download_without_checksum;
+use super::unresolved_template;
+use super::values::resolve_arg;
+use crate::checker::Checker;
+
+/// Checks a `get_url`/`unarchive`/`uri` task: latest URLs (ANS007), then checksums (ANS008).
+pub(crate) fn check(
+    checker: &mut Checker<'_>,
+    task: &Task<'_>,
+    module: &fleetpin_ansible::Module,
+    dl: &DownloadModule,
+) {
+    if let Some(needs) = dl.needs_arg
+        && task.arg(needs).is_none()
+    {
+        return;
+    }
+    let Some(arg) = task.arg(dl.url_arg) else {
+        return;
+    };
+    let vals = resolve_arg(checker, task, &arg.value);
+    for v in &vals {
+        let Some(url) = v.text.as_deref() else {
+            if checker.enabled(&DownloadFromLatestUrl::RULE) {
+                unresolved_template::report(
+                    checker,
+                    v,
+                    "the download URL",
+                    "it may name a `latest` release",
+                );
+            }
+            continue;
+        };
+        if !fleetpin_shell::is_remote_url(url) {
+            continue;
+        }
+        if fleetpin_shell::is_latest_url(url) {
+            let mut d = checker
+                .diagnostic(
+                    &DownloadFromLatestUrl::RULE,
+                    v.range.clone(),
+                    format!("`{}` downloads `{url}`, which changes with every upstream release", module.short),
+                )
+                .with_help("download a versioned URL (`.../releases/download/vX.Y.Z/...`) and add its `checksum`");
+            for (span, msg) in &v.origins {
+                d = d.with_secondary(span.clone(), msg.clone());
+            }
+            checker.report(d);
+        }
+    }
+    download_without_checksum::check(checker, task, module, dl, &vals);
+}

@@ -40,3 +40,123 @@ declare_rule! {
         opt_in: false,
     }
 }
+
+use fleetpin_ansible::{Task, module::DownloadModule};
+
+use super::values::{Val, arg_range};
+use crate::checker::Checker;
+
+const EXECUTABLE_SUFFIXES: &[&str] = &[
+    ".sh",
+    ".bash",
+    ".run",
+    ".bin",
+    ".deb",
+    ".rpm",
+    ".apk",
+    ".tar.gz",
+    ".tgz",
+    ".tar.xz",
+    ".txz",
+    ".tar.bz2",
+    ".tar.zst",
+    ".zip",
+    ".appimage",
+    ".exe",
+    ".msi",
+    ".jar",
+    ".py",
+    ".pl",
+    ".whl",
+];
+
+fn mode_is_executable(mode: &str) -> bool {
+    let m = mode.trim().trim_matches(['"', '\'']);
+    if m.chars().all(|c| c.is_ascii_digit()) && !m.is_empty() {
+        // Octal (0755, 755, 1777): any execute bit in the last three digits.
+        return m
+            .chars()
+            .rev()
+            .take(3)
+            .any(|c| c.to_digit(8).is_some_and(|d| d & 1 == 1));
+    }
+    // Symbolic: u+x, a+rx, u=rwx,g=rx.
+    m.split(',').any(|part| {
+        part.split_once(['+', '='])
+            .is_some_and(|(_, perms)| perms.contains('x'))
+    })
+}
+
+/// Checks that an executable download has a checksum.
+pub(crate) fn check(
+    checker: &mut Checker<'_>,
+    task: &Task<'_>,
+    module: &fleetpin_ansible::Module,
+    dl: &DownloadModule,
+    urls: &[Val],
+) {
+    let rule = DownloadWithoutChecksum::RULE;
+    let Some(checksum_arg) = dl.checksum_arg else {
+        return;
+    };
+    if !checker.enabled(&rule) || task.arg(checksum_arg).is_some() {
+        return;
+    }
+    let dest = task
+        .arg("dest")
+        .and_then(|a| a.value.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mode_exec = task
+        .arg("mode")
+        .and_then(|a| a.value.as_str().map(mode_is_executable))
+        .unwrap_or(false);
+    let dest_bin = dest.contains("/bin/") || dest.ends_with("/bin") || dest.contains("/sbin/");
+    for v in urls {
+        let Some(url) = v.text.as_deref() else {
+            continue;
+        };
+        if !fleetpin_shell::is_remote_url(url) {
+            continue;
+        }
+        let path = url
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(url)
+            .to_ascii_lowercase();
+        let named = EXECUTABLE_SUFFIXES.iter().any(|s| path.ends_with(s));
+        if !(mode_exec || dest_bin || named) {
+            continue;
+        }
+        let why = if mode_exec {
+            "an executable (`mode` has an execute bit)"
+        } else if dest_bin {
+            "an executable (destination in a `bin` directory)"
+        } else {
+            "a script, package or archive"
+        };
+        let range = task
+            .arg(dl.url_arg)
+            .map_or(v.range.clone(), |a| arg_range(checker, &a.value));
+        let d = checker
+            .diagnostic(
+                &rule,
+                range,
+                format!("`{}` downloads {why} without a `{checksum_arg}`", module.short),
+            )
+            .with_help(format!(
+                "add `{checksum_arg}: sha256:<digest>` (from the release's checksum file) so the content cannot change under the same URL"
+            ));
+        checker.report(d);
+        break;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn modes() {
+        use super::mode_is_executable as x;
+        assert!(x("0755") && x("755") && x("u+x") && x("a=rwx") && x("0711"));
+        assert!(!x("0644") && !x("644") && !x("u+rw") && !x("0600"));
+    }
+}

@@ -1,4 +1,4 @@
-//! ansible rules.
+//! Ansible rules (ANS001-ANS009) and the driver that walks plays and tasks.
 
 pub mod blanket_upgrade;
 pub mod download_from_latest_url;
@@ -6,6 +6,103 @@ pub mod download_without_checksum;
 pub mod package_present_without_version;
 pub mod package_state_latest;
 pub mod package_version_range;
+pub(crate) mod packages;
 pub mod play_without_serial;
 pub mod unresolved_template;
+pub(crate) mod values;
 pub mod vcs_floating_ref;
+
+use std::path::Path;
+
+use fleetpin_ansible::{ArgValue, ModuleKind, Task};
+use fleetpin_yaml::Document;
+
+use crate::checker::Checker;
+use crate::kind::FileKind;
+use crate::rules::swarm::stack_deploy_without_registry_auth;
+
+/// Checks an Ansible playbook, task or handler file.
+pub(crate) fn check(checker: &mut Checker<'_>, docs: &[Document]) {
+    let src = checker.file.text().to_owned();
+    let base = checker
+        .source_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for doc in docs {
+        match checker.kind {
+            FileKind::Playbook => {
+                let book = fleetpin_ansible::playbook(&doc.root, &src);
+                for play in book.plays() {
+                    for task in play.all_tasks() {
+                        check_task(checker, task);
+                    }
+                    play_without_serial::check(checker, play, &base);
+                }
+            }
+            FileKind::Tasks | FileKind::Handlers => {
+                let list = fleetpin_ansible::task_list(&doc.root, &src);
+                for task in &list.tasks {
+                    check_task(checker, task);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Runs every task-level rule on one task.
+pub(crate) fn check_task(checker: &mut Checker<'_>, task: &Task<'_>) {
+    let Some(module) = &task.module else { return };
+    match module.kind() {
+        ModuleKind::Package(pm) => packages::check(checker, task, module, pm),
+        ModuleKind::Vcs(vcs) => vcs_floating_ref::check(checker, task, module.span.clone(), vcs),
+        ModuleKind::Download(dl) => download_from_latest_url::check(checker, task, module, dl),
+        ModuleKind::Docker(dm) => {
+            stack_deploy_without_registry_auth::check_module(checker, task, module, dm);
+            crate::rules::image::check_docker_module(checker, task, module, dm);
+        }
+        ModuleKind::Shell(_) => {
+            let Some(arg) = task.command_line() else {
+                return;
+            };
+            let Some(cmd) = arg.value.as_str() else {
+                return;
+            };
+            let analysis = fleetpin_shell::analyze(cmd, &fleetpin_shell::NoVars);
+            if analysis.is_empty() {
+                return;
+            }
+            let src = checker.file.text().to_owned();
+            let map = |r: std::ops::Range<usize>| -> std::ops::Range<usize> {
+                match &arg.value {
+                    ArgValue::Node(n) => match n.as_scalar() {
+                        Some(s) => s.source_range(&src, r),
+                        None => n.span.clone(),
+                    },
+                    ArgValue::FreeForm { scalar, offset, .. } => match scalar.as_scalar() {
+                        Some(s) => s.source_range(&src, r.start + offset..r.end + offset),
+                        None => scalar.span.clone(),
+                    },
+                }
+            };
+            crate::rules::shell::report_analysis(checker, &analysis, &map);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test::rule_fixture;
+
+    rule_fixture!(ans001, "ansible/ANS001", ["ANS001"]);
+    rule_fixture!(ans002, "ansible/ANS002", ["ANS002"]);
+    rule_fixture!(ans003, "ansible/ANS003", ["ANS003"]);
+    rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);
+    rule_fixture!(ans005, "ansible/ANS005", ["ANS005"]);
+    rule_fixture!(ans006, "ansible/ANS006", ["ANS006"]);
+    rule_fixture!(ans007, "ansible/ANS007", ["ANS007"]);
+    rule_fixture!(ans008, "ansible/ANS008", ["ANS008"]);
+    rule_fixture!(ans009, "ansible/ANS009", ["ANS009"]);
+}

@@ -42,3 +42,214 @@ declare_rule! {
         opt_in: false,
     }
 }
+
+use std::path::Path;
+
+use fleetpin_ansible::{ModuleKind, Play, Task};
+use fleetpin_yaml::Node;
+
+use crate::checker::Checker;
+
+/// What a play does that needs batches.
+struct Change {
+    what: String,
+    /// Range in the checked file, when the task is in it.
+    range: Option<std::ops::Range<usize>>,
+}
+
+/// Whether `task` changes packages or restarts the container runtime.
+pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
+    let module = task.module.as_ref()?;
+    match task.kind() {
+        ModuleKind::Package(pm) => {
+            let state = pm
+                .state_arg
+                .and_then(|k| task.arg(k))
+                .and_then(|a| a.value.as_str().map(str::to_owned))
+                .unwrap_or_else(|| pm.default_state.to_owned());
+            let installs = pm.latest_states.contains(&state.as_str())
+                || pm.present_states.contains(&state.as_str())
+                || state.contains("{{");
+            let upgrades = pm.upgrade_args.iter().any(|u| {
+                let arg = match u {
+                    fleetpin_ansible::module::UpgradeArg::Mode { arg, .. } => arg,
+                    fleetpin_ansible::module::UpgradeArg::Bool(arg) => arg,
+                };
+                task.arg(arg)
+                    .is_some_and(|a| a.value.as_bool() != Some(false))
+            });
+            (installs && task.arg_any(pm.name_args).is_some() || upgrades)
+                .then(|| format!("`{}` changes packages", module.short))
+        }
+        ModuleKind::Service => {
+            let name = task
+                .arg("name")
+                .and_then(|a| a.value.as_str().map(str::to_owned))?;
+            let state = task
+                .arg("state")
+                .and_then(|a| a.value.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let runtime = ["docker", "containerd", "dockerd"].iter().any(|r| {
+                name == *r || name == format!("{r}.service") || name == format!("{r}.socket")
+            });
+            (runtime && matches!(state.as_str(), "restarted" | "reloaded" | "stopped"))
+                .then(|| format!("`{}` {state} `{name}`", module.short))
+        }
+        ModuleKind::Shell(_) => {
+            let line = task.command_line()?.value.as_str()?.to_owned();
+            let a = fleetpin_shell::analyze(&line, &fleetpin_shell::NoVars);
+            if !a.installs.is_empty() || !a.upgrades.is_empty() {
+                Some(format!("`{}` installs packages", module.short))
+            } else if line.contains("systemctl restart docker")
+                || line.contains("systemctl restart containerd")
+                || line.contains("service docker restart")
+            {
+                Some(format!("`{}` restarts the container runtime", module.short))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a role (found next to the playbook) changes packages; reads its task files.
+fn role_change(base: &Path, role: &str) -> Option<String> {
+    let name = role.rsplit('/').next().unwrap_or(role);
+    let candidates = [
+        base.join("roles").join(name),
+        base.join("..").join("roles").join(name),
+        base.join(role),
+    ];
+    let dir = candidates.iter().find(|d| d.join("tasks").is_dir())?;
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("tasks"))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext != "yml" && ext != "yaml" {
+            continue;
+        }
+        if std::fs::metadata(&f).map_or(true, |m| m.len() > crate::config::DEFAULT_MAX_FILE_SIZE) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let Ok(docs) = fleetpin_yaml::parse(&text) else {
+            continue;
+        };
+        for doc in &docs {
+            let list = fleetpin_ansible::task_list(&doc.root, &text);
+            if let Some(what) = list.tasks.iter().find_map(task_change) {
+                return Some(format!("{what} in role `{role}`"));
+            }
+        }
+    }
+    None
+}
+
+fn is_local_only(hosts: Option<&Node>) -> bool {
+    hosts
+        .and_then(Node::as_str)
+        .is_some_and(|h| matches!(h.trim(), "localhost" | "127.0.0.1" | "::1"))
+}
+
+/// Whether `serial` lets every host run at once.
+fn serial_is_all(serial: &Node) -> Option<bool> {
+    let first = match serial.as_seq() {
+        Some(items) => items.first()?,
+        None => serial,
+    };
+    let s = first.as_str()?.trim();
+    if s.contains("{{") {
+        return None;
+    }
+    Some(s == "100%" || s == "0" || s.eq_ignore_ascii_case("all"))
+}
+
+/// Checks one play.
+pub(crate) fn check(checker: &mut Checker<'_>, play: &Play<'_>, base: &Path) {
+    let rule = PlayWithoutSerial::RULE;
+    if !checker.enabled(&rule) || is_local_only(play.hosts) {
+        return;
+    }
+    if play.node.get("connection").and_then(Node::as_str) == Some("local") {
+        return;
+    }
+    let serial_all = match play.serial {
+        None => true,
+        Some(s) => match serial_is_all(s) {
+            Some(all) => all,
+            None => return,
+        },
+    };
+    if !serial_all {
+        return;
+    }
+    let mut change: Option<Change> = play.all_tasks().find_map(|t| {
+        task_change(t).map(|what| Change {
+            what,
+            range: t.module.as_ref().map(|m| m.span.clone()),
+        })
+    });
+    if change.is_none() {
+        for r in &play.roles {
+            if let Some(what) = role_change(base, &r.name) {
+                change = Some(Change {
+                    what,
+                    range: Some(r.span.clone()),
+                });
+                break;
+            }
+        }
+    }
+    if change.is_none() {
+        for t in play.all_tasks() {
+            if let Some(inc) = t.include()
+                && inc.kind.is_role()
+                && !inc.is_templated()
+                && let Some(what) = role_change(base, &inc.target)
+            {
+                change = Some(Change {
+                    what,
+                    range: Some(inc.span.clone()),
+                });
+                break;
+            }
+        }
+    }
+    let Some(change) = change else { return };
+    let hosts = play.hosts.and_then(Node::as_str).unwrap_or("its hosts");
+    let (range, how) = match play.serial {
+        Some(s) => (
+            checker.node_range(s),
+            "`serial` lets every host run at once",
+        ),
+        None => (
+            play.hosts
+                .map_or(play.node.span.clone(), |h| checker.node_range(h)),
+            "it has no `serial:`",
+        ),
+    };
+    let mut d = checker
+        .diagnostic(
+            &rule,
+            range,
+            format!(
+                "play on `{hosts}` changes every host at once ({how}): {}",
+                change.what
+            ),
+        )
+        .with_help("roll out in batches: `serial: [1, \"25%\"]` with `max_fail_percentage: 0`");
+    if let Some(r) = change.range {
+        d = d.with_secondary(
+            checker.span(r),
+            "changes packages or the container runtime here",
+        );
+    }
+    checker.report(d);
+}

@@ -40,3 +40,33 @@ declare_rule! {
         opt_in: false,
     }
 }
+
+use super::values::Val;
+use crate::checker::Checker;
+
+/// Reports a value fleetpin could not resolve. `what` names it ("the package state"), `risk`
+/// says what it could hide ("it may be `latest`").
+pub(crate) fn report(checker: &mut Checker<'_>, val: &Val, what: &str, risk: &str) {
+    let template = val.template.as_deref().unwrap_or("?");
+    let why = match val.missing.as_slice() {
+        [] => String::new(),
+        [one] => format!(
+            " (`{one}` is not set in role defaults/vars, group_vars, host_vars or play vars)"
+        ),
+        many => format!(
+            " ({} are not set in role defaults/vars, group_vars, host_vars or play vars)",
+            many.iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let d = checker
+        .diagnostic(
+            &UnresolvedTemplate::RULE,
+            val.range.clone(),
+            format!("{what} is `{template}`, which fleetpin could not resolve{why}: {risk}"),
+        )
+        .with_help("give the variable a pinned default in the role's `defaults/main.yml`, or suppress with `# fleetpin: ignore[ANS005]`");
+    checker.report(d);
+}

@@ -45,3 +45,83 @@ declare_rule! {
         opt_in: false,
     }
 }
+
+use fleetpin_ansible::{Task, module::VcsModule};
+use fleetpin_diag::Severity;
+use fleetpin_shell::PinStrength;
+
+use super::unresolved_template;
+use super::values::resolve_arg;
+use crate::checker::Checker;
+use crate::config::RequiredPin;
+
+/// Checks a `git`/`hg`/`subversion` task's ref.
+pub(crate) fn check(
+    checker: &mut Checker<'_>,
+    task: &Task<'_>,
+    module_span: std::ops::Range<usize>,
+    vcs: &VcsModule,
+) {
+    let rule = VcsFloatingRef::RULE;
+    if !checker.enabled(&rule) {
+        return;
+    }
+    let repo = task
+        .arg(vcs.repo_arg)
+        .and_then(|a| a.value.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "the repository".to_owned());
+    let help = format!(
+        "pin a full commit SHA (`{}: <40-hex commit>`), keeping the tag in a comment",
+        vcs.ref_arg
+    );
+    let Some(arg) = task.arg(vcs.ref_arg) else {
+        let d = checker
+            .diagnostic(
+                &rule,
+                module_span,
+                format!(
+                    "checkout of `{repo}` has no `{}`: it follows `{}`, whatever is pushed there",
+                    vcs.ref_arg, vcs.default_ref
+                ),
+            )
+            .with_help(help);
+        checker.report(d);
+        return;
+    };
+    for v in resolve_arg(checker, task, &arg.value) {
+        let Some(r) = v.text.as_deref() else {
+            unresolved_template::report(
+                checker,
+                &v,
+                &format!("the `{}` of `{repo}`", vcs.ref_arg),
+                "it may be a branch",
+            );
+            continue;
+        };
+        let (severity, message) = match fleetpin_shell::classify_vcs_ref(r) {
+            PinStrength::Digest => continue,
+            PinStrength::Exact if checker.required_pin() < RequiredPin::Digest => continue,
+            PinStrength::Exact => (
+                Severity::Warning,
+                format!(
+                    "checkout of `{repo}` is pinned to tag `{r}`, which can be moved; not to a commit"
+                ),
+            ),
+            _ => (
+                Severity::Error,
+                format!(
+                    "checkout of `{repo}` follows branch `{r}`: every run may deploy different code"
+                ),
+            ),
+        };
+        let mut d = Checker::with_severity(
+            checker.diagnostic(&rule, v.range.clone(), message),
+            severity,
+        )
+        .with_help(help.clone());
+        for (span, msg) in &v.origins {
+            d = d.with_secondary(span.clone(), msg.clone());
+        }
+        checker.report(d);
+    }
+}

@@ -2,3 +2,175 @@
 
 pub mod pipe_to_shell;
 pub mod shell_unpinned_install;
+
+use std::ops::Range;
+
+use fleetpin_diag::Severity;
+use fleetpin_shell::{Analysis, PinStrength};
+
+use crate::checker::Checker;
+use crate::config::RequiredPin;
+use crate::rules::swarm::stack_deploy_without_registry_auth::StackDeployWithoutRegistryAuth;
+use pipe_to_shell::PipeToShell;
+use shell_unpinned_install::ShellUnpinnedInstall;
+
+/// The hadolint subject of a package manager program (`DL3008` is apt, `DL3033` yum, ...).
+fn subject(program: &str) -> &'static str {
+    let p = program.rsplit('/').next().unwrap_or(program);
+    match p {
+        "apt-get" | "apt" | "aptitude" => "apt",
+        "yum" => "yum",
+        "dnf" | "microdnf" | "tdnf" | "dnf5" => "dnf",
+        "apk" => "apk",
+        "zypper" => "zypper",
+        "gem" => "gem",
+        "npm" | "yarn" | "pnpm" => "npm",
+        p if p.starts_with("pip") || p.starts_with("python") || p == "uv" => "pip",
+        _ => "other",
+    }
+}
+
+/// Reports what a shell analysis found. `map` turns a range of the analysed command into a
+/// range of the checked file.
+pub(crate) fn report_analysis(
+    checker: &mut Checker<'_>,
+    analysis: &Analysis,
+    map: &dyn Fn(Range<usize>) -> Range<usize>,
+) {
+    let pin = checker.required_pin();
+    if checker.enabled(&ShellUnpinnedInstall::RULE) {
+        let rule = ShellUnpinnedInstall::RULE;
+        for install in &analysis.installs {
+            let program = install.program.text.as_str();
+            let cmd = match &install.subcommand {
+                Some(s) => format!("{program} {s}"),
+                None => program.to_owned(),
+            };
+            let manager = install.manager.as_str();
+            for pkg in &install.packages {
+                if pkg.source == fleetpin_shell::PackageSource::Local {
+                    continue;
+                }
+                let (severity, message) = match pkg.strength {
+                    PinStrength::Floating => (
+                        Severity::Error,
+                        match &install.upgrade_flag {
+                            Some(flag) => format!(
+                                "`{cmd} {}` upgrades `{}` to the newest version",
+                                flag.text, pkg.name
+                            ),
+                            None => format!(
+                                "`{cmd}` asks for the newest `{}` (`{}`)",
+                                pkg.name, pkg.spec
+                            ),
+                        },
+                    ),
+                    PinStrength::None if pin > RequiredPin::Any => (
+                        Severity::Error,
+                        format!(
+                            "`{cmd}` installs `{}` without a version: each run gets whatever {manager} offers that day",
+                            pkg.name
+                        ),
+                    ),
+                    PinStrength::Unresolved => (
+                        Severity::Warning,
+                        format!(
+                            "the version of `{}` comes from {}, which fleetpin could not resolve",
+                            pkg.name,
+                            if pkg.unresolved.is_empty() {
+                                "a substitution".to_owned()
+                            } else {
+                                pkg.unresolved
+                                    .iter()
+                                    .map(|u| format!("`{u}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        ),
+                    ),
+                    PinStrength::Range | PinStrength::Glob if pin > RequiredPin::Range => (
+                        Severity::Warning,
+                        format!(
+                            "`{}` is a version {}: which version gets installed depends on the day",
+                            pkg.spec,
+                            if pkg.strength == PinStrength::Glob {
+                                "glob"
+                            } else {
+                                "range"
+                            }
+                        ),
+                    ),
+                    _ => continue,
+                };
+                let mut d = Checker::with_severity(
+                    checker.diagnostic(&rule, map(pkg.range.clone()), message),
+                    severity,
+                )
+                .with_help(pin_help(manager, &pkg.name));
+                if let Some(note) = &pkg.note {
+                    d = d.with_note(note.clone());
+                }
+                checker.report_about(d, Some(subject(program)));
+            }
+        }
+        for up in &analysis.upgrades {
+            let program = up.program.text.as_str();
+            let d = checker
+                .diagnostic(
+                    &rule,
+                    map(up.range.clone()),
+                    format!("`{program} {}` upgrades every installed package to whatever {} offers that day", up.subcommand.text, up.manager.as_str()),
+                )
+                .with_help("install named packages at pinned versions instead of upgrading everything");
+            checker.report_about(d, Some(subject(program)));
+        }
+    }
+    if checker.enabled(&PipeToShell::RULE) {
+        for p in &analysis.pipe_to_shell {
+            let from = p
+                .url
+                .as_ref()
+                .map_or_else(String::new, |u| format!(" `{}`", u.text));
+            let d = checker
+                .diagnostic(
+                    &PipeToShell::RULE,
+                    map(p.range.clone()),
+                    format!("`{}`{from} is run by `{}` unseen: the script is whatever the server returns today", p.fetcher.text, p.shell.text),
+                )
+                .with_help("install from a package repository at pinned versions, or download a versioned script, check its checksum, then run it");
+            checker.report(d);
+        }
+    }
+    if checker.enabled(&StackDeployWithoutRegistryAuth::RULE) {
+        for s in analysis
+            .stack_deploys
+            .iter()
+            .filter(|s| !s.with_registry_auth)
+        {
+            let stack = s
+                .stack
+                .as_ref()
+                .map_or_else(String::new, |w| format!(" `{}`", w.text));
+            let d = checker
+                .diagnostic(
+                    &StackDeployWithoutRegistryAuth::RULE,
+                    map(s.range.clone()),
+                    format!("`docker stack {}`{stack} without `--with-registry-auth`: workers pull private images without credentials", s.subcommand.text),
+                )
+                .with_help("add `--with-registry-auth`");
+            checker.report(d);
+        }
+    }
+}
+
+fn pin_help(manager: &str, name: &str) -> String {
+    match manager {
+        "apt" | "apk" | "zypper" => format!("pin it: `{name}=<version>`"),
+        "dnf" => format!("pin it: `{name}-<version>`"),
+        "pip" => format!("pin it: `{name}==<version>`"),
+        "npm" => format!("pin it: `{name}@<version>`"),
+        "gem" => format!("pin it: `{name} -v <version>`"),
+        "go" => format!("pin it: `{name}@v<version>`"),
+        _ => format!("pin an exact version of `{name}`"),
+    }
+}

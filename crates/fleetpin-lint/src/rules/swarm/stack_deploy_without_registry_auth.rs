@@ -42,3 +42,46 @@ declare_rule! {
         opt_in: false,
     }
 }
+
+use fleetpin_ansible::{Task, module::DockerModule};
+
+use crate::checker::Checker;
+
+/// Checks a `docker_stack` task for `with_registry_auth: true`.
+pub(crate) fn check_module(
+    checker: &mut Checker<'_>,
+    task: &Task<'_>,
+    module: &fleetpin_ansible::Module,
+    dm: &DockerModule,
+) {
+    let rule = StackDeployWithoutRegistryAuth::RULE;
+    let Some(auth) = dm.registry_auth_arg else {
+        return;
+    };
+    if !checker.enabled(&rule) {
+        return;
+    }
+    let (range, what) = match task.arg(auth) {
+        Some(a) => match a.value.as_bool() {
+            Some(true) => return,
+            Some(false) => (
+                super::super::ansible::values::arg_range(checker, &a.value),
+                format!("`{auth}: {}`", a.value.as_str().unwrap_or("false")),
+            ),
+            // A template: cannot tell.
+            None => return,
+        },
+        None => (module.span.clone(), format!("no `{auth}: true`")),
+    };
+    let d = checker
+        .diagnostic(
+            &rule,
+            range,
+            format!(
+                "`{}` with {what}: workers pull private images without registry credentials",
+                module.short
+            ),
+        )
+        .with_help(format!("add `{auth}: true`"));
+    checker.report(d);
+}

@@ -1,0 +1,354 @@
+//! The package-module analysis behind ANS001-ANS005: states, names, versions, upgrades.
+
+use fleetpin_ansible::module::UpgradeArg;
+use fleetpin_ansible::{Module, PackageModule, Task};
+use fleetpin_diag::{Diagnostic, Severity};
+use fleetpin_shell::{Manager, PackageSource, PinStrength};
+
+use super::blanket_upgrade::BlanketUpgrade;
+use super::package_present_without_version::PackagePresentWithoutVersion;
+use super::package_state_latest::PackageStateLatest;
+use super::package_version_range::PackageVersionRange;
+use super::unresolved_template;
+use super::values::{Val, arg_range, resolve_arg, resolve_list};
+use crate::checker::Checker;
+use crate::config::RequiredPin;
+
+/// How to write a pinned package for a module, for help texts.
+pub(crate) fn pin_example(pm: &PackageModule, name: &str) -> String {
+    use fleetpin_ansible::PackageManager as P;
+    match pm.manager {
+        P::Apt | P::Apk | P::Zypper | P::Generic | P::AptRpm | P::Opkg => {
+            format!("name: {name}=<version>")
+        }
+        P::Dnf | P::Yum | P::Urpmi => format!("name: {name}-<version>"),
+        P::Pip | P::Pipx => format!("name: {name}==<version>"),
+        P::Npm | P::Yarn | P::Pnpm => format!("name: {name}, version: <version>"),
+        P::Gem => format!("name: {name}, version: <version>"),
+        _ => format!("{name} at an exact version"),
+    }
+}
+
+const LOCK_HINT: &str = "`fleetpin lock` records the versions your fleet runs";
+
+fn with_origins(mut d: Diagnostic, val: &Val) -> Diagnostic {
+    for (span, msg) in &val.origins {
+        d = d.with_secondary(span.clone(), msg.clone());
+    }
+    d
+}
+
+fn normalise_mode(s: &str) -> String {
+    match fleetpin_yaml::parse_bool(s) {
+        Some(true) => "yes".to_owned(),
+        Some(false) => "no".to_owned(),
+        None => s.trim().to_ascii_lowercase(),
+    }
+}
+
+/// Runs ANS001-ANS005 on one package-module task.
+pub(crate) fn check(
+    checker: &mut Checker<'_>,
+    task: &Task<'_>,
+    module: &Module,
+    pm: &PackageModule,
+) {
+    let manager = match pm.manager {
+        fleetpin_ansible::PackageManager::Generic => "the host's package manager",
+        m => m.as_str(),
+    };
+    let shell_manager = Manager::from_ansible_module(&module.fqcn).unwrap_or(Manager::Generic);
+
+    // Blanket upgrades.
+    for ua in pm.upgrade_args {
+        let (arg, off): (&str, &[&str]) = match ua {
+            UpgradeArg::Mode { arg, off_values } => (arg, off_values),
+            UpgradeArg::Bool(arg) => (arg, &["no"]),
+        };
+        let Some(a) = task.arg(arg) else { continue };
+        for v in resolve_arg(checker, task, &a.value) {
+            match &v.text {
+                Some(t) => {
+                    let mode = normalise_mode(t);
+                    if off.iter().any(|o| normalise_mode(o) == mode) || mode.is_empty() {
+                        continue;
+                    }
+                    let d = checker
+                        .diagnostic(
+                            &BlanketUpgrade::RULE,
+                            v.range.clone(),
+                            format!(
+                                "`{arg}: {t}` upgrades every package on the host with `{}`",
+                                module.short
+                            ),
+                        )
+                        .with_help(
+                            "upgrade named packages to pinned versions, in batches (`serial:`)",
+                        );
+                    checker.report(with_origins(d, &v));
+                }
+                None => unresolved_template::report(
+                    checker,
+                    &v,
+                    &format!("`{arg}`"),
+                    "it may upgrade every package",
+                ),
+            }
+        }
+    }
+    if let Some(a) = pm.extra_args.and_then(|k| task.arg(k))
+        && let Some(t) = a.value.as_str()
+        && t.split_whitespace().any(|w| w == "--upgrade" || w == "-U")
+    {
+        let d = checker
+            .diagnostic(
+                &BlanketUpgrade::RULE,
+                arg_range(checker, &a.value),
+                format!(
+                    "`{}: {t}` upgrades the packages and their dependencies to the newest versions",
+                    a.key
+                ),
+            )
+            .with_help("remove `--upgrade` and pin the versions");
+        checker.report(d);
+    }
+
+    let Some(names_arg) = task.arg_any(pm.name_args) else {
+        return;
+    };
+    let names = resolve_list(checker, task, &names_arg.value);
+    let version = pm
+        .version_arg
+        .and_then(|k| task.arg(k))
+        .map(|a| resolve_arg(checker, task, &a.value));
+    let states: Vec<Val> = match pm.state_arg.and_then(|k| task.arg(k)) {
+        Some(a) => resolve_arg(checker, task, &a.value),
+        None => vec![Val {
+            text: Some(pm.default_state.to_owned()),
+            range: module.span.clone(),
+            origins: Vec::new(),
+            template: None,
+            missing: Vec::new(),
+        }],
+    };
+    let explicit_state = pm.state_arg.and_then(|k| task.arg(k)).is_some();
+
+    for state in &states {
+        let Some(st) = state.text.as_deref() else {
+            unresolved_template::report(checker, state, "the package state", "it may be `latest`");
+            continue;
+        };
+        let st = st.trim();
+        let latest = pm.latest_states.contains(&st);
+        let present =
+            pm.present_states.contains(&st) || (!explicit_state && st == pm.default_state);
+        if latest {
+            if pm.star_upgrades_all && names.iter().any(|n| n.text.as_deref() == Some("*")) {
+                let d = checker
+                    .diagnostic(
+                        &BlanketUpgrade::RULE,
+                        names.iter().find(|n| n.text.as_deref() == Some("*")).map_or(state.range.clone(), |n| n.range.clone()),
+                        format!("`name: \"*\"` with `state: {st}` upgrades every package on the host with `{}`", module.short),
+                    )
+                    .with_help("upgrade named packages to pinned versions, in batches (`serial:`)");
+                checker.report(with_origins(d, state));
+                continue;
+            }
+            check_latest(
+                checker,
+                task,
+                pm,
+                shell_manager,
+                &names,
+                version.as_deref(),
+                state,
+                st,
+                manager,
+            );
+        } else if present {
+            for name in &names {
+                check_present(
+                    checker,
+                    pm,
+                    shell_manager,
+                    name,
+                    version.as_deref(),
+                    manager,
+                );
+            }
+        }
+    }
+    let _ = task;
+}
+
+fn strength_of(
+    manager: Manager,
+    spec: &str,
+    version: Option<&[Val]>,
+) -> (PinStrength, PackageSource, Option<String>) {
+    let parsed = fleetpin_shell::parse_spec(manager, spec);
+    if let Some(vs) = version {
+        if let Some(v) = vs.first() {
+            return match &v.text {
+                Some(t) => (
+                    fleetpin_shell::classify_version(manager, t),
+                    parsed.source,
+                    Some(t.clone()),
+                ),
+                None => (PinStrength::Unresolved, parsed.source, None),
+            };
+        }
+    }
+    (parsed.strength, parsed.source, parsed.version)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_latest(
+    checker: &mut Checker<'_>,
+    task: &Task<'_>,
+    pm: &PackageModule,
+    manager: Manager,
+    names: &[Val],
+    version: Option<&[Val]>,
+    state: &Val,
+    st: &str,
+    manager_name: &str,
+) {
+    let _ = task;
+    let mut floating = Vec::new();
+    for n in names {
+        match &n.text {
+            Some(spec) => {
+                let (strength, source, _) = strength_of(manager, spec, version);
+                if source == PackageSource::Local {
+                    continue;
+                }
+                // `state: latest` with an exact pin installs that version (pip, npm).
+                if !strength.is_pinned() {
+                    floating.push(format!("`{spec}`"));
+                }
+            }
+            None => floating.push(format!("`{}`", n.template.as_deref().unwrap_or("?"))),
+        }
+    }
+    if floating.is_empty() {
+        return;
+    }
+    let first = names
+        .first()
+        .and_then(|n| n.text.as_deref())
+        .unwrap_or("<package>");
+    let what = if state.origins.is_empty() {
+        format!("`state: {st}`")
+    } else {
+        format!("the state (`{st}`, from a variable)")
+    };
+    let d = checker
+        .diagnostic(
+            &PackageStateLatest::RULE,
+            state.range.clone(),
+            format!(
+                "{what} upgrades {} to whatever {manager_name} offers when the play runs",
+                floating.join(", ")
+            ),
+        )
+        .with_help(format!(
+            "pin exact versions (`{}`) with `state: present`; {LOCK_HINT}",
+            pin_example(
+                pm,
+                first.split(['=', '<', '>', '@']).next().unwrap_or(first)
+            )
+        ));
+    checker.report(with_origins(d, state));
+}
+
+fn check_present(
+    checker: &mut Checker<'_>,
+    pm: &PackageModule,
+    manager: Manager,
+    name: &Val,
+    version: Option<&[Val]>,
+    manager_name: &str,
+) {
+    let Some(spec) = name.text.as_deref() else {
+        unresolved_template::report(checker, name, "the package name", "it may carry no version");
+        return;
+    };
+    if spec == "*" {
+        return;
+    }
+    let (strength, source, ver) = strength_of(manager, spec, version);
+    if source == PackageSource::Local {
+        return;
+    }
+    let bare = fleetpin_shell::parse_spec(manager, spec).name;
+    let pin = checker.required_pin();
+    let d = match strength {
+        PinStrength::Floating => checker
+            .diagnostic(
+                &PackageStateLatest::RULE,
+                name.range.clone(),
+                format!("`{spec}` asks {manager_name} for the newest version"),
+            )
+            .with_help(format!(
+                "pin an exact version (`{}`); {LOCK_HINT}",
+                pin_example(pm, &bare)
+            )),
+        PinStrength::None if pin > RequiredPin::Any => {
+            if pm.always_floats {
+                Checker::with_severity(
+                    checker.diagnostic(
+                        &PackageStateLatest::RULE,
+                        name.range.clone(),
+                        format!("`{spec}` is a {manager_name} package: it refreshes itself to the newest revision of its channel"),
+                    ),
+                    Severity::Warning,
+                )
+                .with_help("hold refreshes (`snap refresh --hold`) or pin a revision")
+            } else {
+                checker
+                    .diagnostic(
+                        &PackagePresentWithoutVersion::RULE,
+                        name.range.clone(),
+                        format!("`{bare}` is installed without a version: a new host gets whatever {manager_name} offers that day"),
+                    )
+                    .with_help(format!("pin it (`{}`); {LOCK_HINT}", pin_example(pm, &bare)))
+            }
+        }
+        PinStrength::Unresolved => {
+            let v = Val {
+                text: None,
+                range: name.range.clone(),
+                origins: name.origins.clone(),
+                template: ver.or_else(|| Some(spec.to_owned())),
+                missing: Vec::new(),
+            };
+            unresolved_template::report(
+                checker,
+                &v,
+                &format!("the version of `{bare}`"),
+                "it may not be pinned",
+            );
+            return;
+        }
+        PinStrength::Range | PinStrength::Glob if pin > RequiredPin::Range => {
+            let kind = if strength == PinStrength::Glob {
+                "version glob"
+            } else {
+                "version range"
+            };
+            let shown = ver
+                .as_deref()
+                .map_or_else(|| spec.to_owned(), |v| format!("{bare} {v}"));
+            checker
+                .diagnostic(
+                    &PackageVersionRange::RULE,
+                    name.range.clone(),
+                    format!("`{shown}` is a {kind}: which version a host gets depends on when it was installed"),
+                )
+                .with_help(format!("pin one exact version (`{}`)", pin_example(pm, &bare)))
+        }
+        _ => return,
+    };
+    checker.report(with_origins(d, name));
+}

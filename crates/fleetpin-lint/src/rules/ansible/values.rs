@@ -1,0 +1,192 @@
+//! Values of module arguments as the Ansible rules see them: literal, resolved from a
+//! variable (with where it was set), or unresolved.
+
+use std::ops::Range;
+
+use fleetpin_ansible::{ArgValue, Loop, Task};
+use fleetpin_diag::Span;
+use fleetpin_yaml::Node;
+
+use crate::checker::Checker;
+use crate::rules::common::is_templated;
+
+/// One possible value of an argument or list item.
+#[derive(Debug, Clone)]
+pub(crate) struct Val {
+    /// The value (when known).
+    pub text: Option<String>,
+    /// Where the finding should point: the value in the task, or the loop item it came from.
+    pub range: Range<usize>,
+    /// Where a variable that produced it was set: (span, "`var` = value").
+    pub origins: Vec<(Span, String)>,
+    /// The template text when it could not be resolved.
+    pub template: Option<String>,
+    /// Variables that were not found.
+    pub missing: Vec<String>,
+}
+
+impl Val {
+    fn literal(text: &str, range: Range<usize>) -> Val {
+        Val {
+            text: Some(text.to_owned()),
+            range,
+            origins: Vec::new(),
+            template: None,
+            missing: Vec::new(),
+        }
+    }
+
+    fn unresolved(template: &str, range: Range<usize>, missing: Vec<String>) -> Val {
+        Val {
+            text: None,
+            range,
+            origins: Vec::new(),
+            template: Some(template.to_owned()),
+            missing,
+        }
+    }
+}
+
+/// Byte range of an argument value (quotes excluded, never past the scalar).
+pub(crate) fn arg_range(checker: &Checker<'_>, value: &ArgValue<'_>) -> Range<usize> {
+    match value {
+        ArgValue::Node(n) => checker.node_range(n),
+        ArgValue::FreeForm { span, .. } => span.clone(),
+    }
+}
+
+/// Shrinks `range` to `text` when the source there starts with it (quoted scalars).
+pub(crate) fn tight(checker: &Checker<'_>, range: Range<usize>, text: &str) -> Range<usize> {
+    let src = checker.file.text();
+    match src.get(range.start..) {
+        Some(rest) if rest.starts_with(text) && range.start + text.len() <= range.end => {
+            range.start..range.start + text.len()
+        }
+        _ => range,
+    }
+}
+
+/// The variable names a simple template reads: `{{ a }}`, `{{ a | default(...) }}`,
+/// `{{ a.b }}`. Best effort, for messages.
+pub(crate) fn template_vars(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let expr = after[..end].trim();
+        let name: String = expr
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+/// If `s` is exactly `{{ VAR }}` or `{{ VAR.attr }}` / `{{ VAR['attr'] }}` for the loop
+/// variable, the attribute path (empty for the item itself).
+fn loop_ref<'s>(s: &'s str, loop_var: &str) -> Option<Vec<&'s str>> {
+    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let rest = inner.strip_prefix(loop_var)?;
+    let mut path = Vec::new();
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let name_len = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            path.push(&r[..name_len]);
+            rest = &r[name_len..];
+        } else if let Some(r) = rest.strip_prefix("['").or_else(|| rest.strip_prefix("[\"")) {
+            let end = r.find(['\'', '"'])?;
+            path.push(&r[..end]);
+            rest = r[end + 1..].strip_prefix(']')?;
+        } else {
+            return None;
+        }
+    }
+    Some(path)
+}
+
+fn walk_path<'n>(node: &'n Node, path: &[&str]) -> Option<&'n Node> {
+    let mut n = node;
+    for p in path {
+        n = n.get(p)?;
+    }
+    Some(n)
+}
+
+/// Resolves one string written at `range` in the task: literal, loop items, or unresolved.
+pub(crate) fn resolve(
+    checker: &Checker<'_>,
+    task: &Task<'_>,
+    text: &str,
+    range: Range<usize>,
+) -> Vec<Val> {
+    if !is_templated(text) {
+        return vec![Val::literal(text, tight(checker, range, text))];
+    }
+    if let Some(lp) = &task.loop_ {
+        if let Some(vals) = resolve_loop(checker, lp, text) {
+            return vals;
+        }
+    }
+    vec![Val::unresolved(
+        text,
+        tight(checker, range, text),
+        template_vars(text),
+    )]
+}
+
+fn resolve_loop(checker: &Checker<'_>, lp: &Loop<'_>, text: &str) -> Option<Vec<Val>> {
+    let path = loop_ref(text, &lp.loop_var)?;
+    let items = lp.literal_items()?;
+    let mut out = Vec::new();
+    for item in items {
+        let Some(node) = walk_path(item, &path) else {
+            out.push(Val::unresolved(text, checker.node_range(item), vec![]));
+            continue;
+        };
+        match node.as_str() {
+            Some(s) if !is_templated(s) => out.push(Val::literal(s, checker.node_range(node))),
+            Some(s) => out.push(Val::unresolved(
+                s,
+                checker.node_range(node),
+                template_vars(s),
+            )),
+            None => {}
+        }
+    }
+    Some(out)
+}
+
+/// The list items of an argument, each resolved (`name: [a, b]`, `name: a,b`,
+/// `name: "{{ item }}"` with a loop).
+pub(crate) fn resolve_list(
+    checker: &Checker<'_>,
+    task: &Task<'_>,
+    value: &ArgValue<'_>,
+) -> Vec<Val> {
+    let src = checker.file.text();
+    let mut out = Vec::new();
+    for (text, range) in value.list_items(src) {
+        out.extend(resolve(checker, task, &text, range));
+    }
+    out
+}
+
+/// The single string value of an argument, resolved.
+pub(crate) fn resolve_arg(
+    checker: &Checker<'_>,
+    task: &Task<'_>,
+    value: &ArgValue<'_>,
+) -> Vec<Val> {
+    match value.as_str() {
+        Some(s) => resolve(checker, task, s, arg_range(checker, value)),
+        None => Vec::new(),
+    }
+}
