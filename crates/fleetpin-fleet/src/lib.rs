@@ -1,1 +1,101 @@
-//! Host facts, gathering over SSH, fleetpin.lock and drift.
+//! Host facts, gathering over SSH, `fleetpin.lock` and drift.
+//!
+//! - [`facts`]: the per-host facts model ([`HostFacts`]) and its atomic JSON store.
+//! - [`gather`]: collecting facts over the system OpenSSH client with bounded parallelism.
+//! - [`ansible`]: reading `ansible -m package_facts --tree DIR` output.
+//! - [`dpkg`]: dpkg status files, `dpkg-query -W` and `rpm -qa` output.
+//! - [`fleet`]: an interned, compact view of many hosts' facts for lock and drift.
+//! - [`lock`]: the `fleetpin.lock` format and its generation with an explicit conflict policy.
+//! - [`drift`]: comparing hosts with the lock.
+
+pub mod ansible;
+pub mod dpkg;
+pub mod drift;
+pub mod facts;
+pub mod fleet;
+pub mod gather;
+pub mod lock;
+
+pub use facts::{FactsSource, FactsStore, HostFacts, OsRelease, Package, PackageManager};
+
+use std::path::PathBuf;
+
+/// Errors of this crate; each names the file (and line, where there is one).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A JSON document is malformed or has the wrong shape.
+    #[error("{}:{line}: not a valid facts document: {message}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A text input (status file, dpkg-query or rpm output, remote output) is malformed.
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        /// The file (or `host:ssh-output`).
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file was written by a newer fleetpin.
+    #[error(
+        "{}: {what} format version {found} was written by a newer fleetpin (this one reads version {supported}); upgrade fleetpin",
+        path.display()
+    )]
+    NewerFormat {
+        /// The file.
+        path: PathBuf,
+        /// `facts` or `lock`.
+        what: &'static str,
+        /// The version in the file.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// Two sources describe the same host.
+    #[error("host `{host}` appears twice: in {} and in {}", first.display(), second.display())]
+    DuplicateHost {
+        /// The host name.
+        host: String,
+        /// The first source.
+        first: PathBuf,
+        /// The second source.
+        second: PathBuf,
+    },
+    /// Ansible reported the host as failed or unreachable in its `--tree` output.
+    #[error("{}: ansible reported host `{host}` {state}: {message}", path.display())]
+    AnsibleHost {
+        /// The tree file.
+        path: PathBuf,
+        /// The host.
+        host: String,
+        /// `unreachable` or `failed`.
+        state: &'static str,
+        /// Ansible's message.
+        message: String,
+    },
+    /// `fleetpin.lock` is malformed.
+    #[error("{}:{line}: {message}", path.display())]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,305 @@
+//! Reading `ansible all -m ansible.builtin.package_facts --tree DIR` output.
+//!
+//! Ansible writes one JSON file per host, named after the inventory host, holding the module
+//! result: `{"ansible_facts": {"packages": {NAME: [ENTRY, ...]}, "pkg_mgr": "apt"}, ...}`.
+//! An apt entry is `{"name", "version" (with epoch), "arch", "category", "origin", "source":
+//! "apt"}`; an rpm entry carries `"epoch"` (number or null), `"version"` and `"release"`
+//! separately with `"source": "rpm"`. Hosts Ansible could not reach or where the module
+//! failed have `"unreachable": true` or `"failed": true` and a `"msg"`.
+//!
+//! Files are parsed in parallel, borrowing strings from the file buffer and skipping every
+//! field fleetpin does not need.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::Error;
+use crate::facts::{FactsSource, HostFacts, Package, PackageManager};
+
+#[derive(Deserialize)]
+struct TreeFile<'a> {
+    #[serde(borrow, default)]
+    ansible_facts: Option<AnsibleFacts<'a>>,
+    #[serde(default)]
+    unreachable: Option<bool>,
+    #[serde(default)]
+    failed: Option<bool>,
+    #[serde(borrow, default)]
+    msg: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct AnsibleFacts<'a> {
+    #[serde(borrow, default)]
+    packages: Option<Packages<'a>>,
+    #[serde(borrow, default)]
+    pkg_mgr: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+    #[serde(borrow, default)]
+    release: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "epoch")]
+    epoch: Option<u64>,
+    #[serde(borrow, default)]
+    arch: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    source: Option<Cow<'a, str>>,
+}
+
+/// `{name: [entry, ...]}` flattened into a list without building a map.
+struct Packages<'a>(Vec<Entry<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Packages<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Packages<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping of package names to lists of entries")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(1024));
+                while let Some(_name) = map.next_key::<IgnoredAny>()? {
+                    map.next_value_seed(Extend(&mut out))?;
+                }
+                Ok(Packages(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+struct Extend<'v, 'a>(&'v mut Vec<Entry<'a>>);
+
+impl<'de: 'a, 'a> de::DeserializeSeed<'de> for Extend<'_, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for Extend<'_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of package entries")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(e) = seq.next_element::<Entry<'a>>()? {
+            self.0.push(e);
+        }
+        Ok(())
+    }
+}
+
+fn epoch<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an epoch (number, numeric string or null)")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            u64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom("negative epoch"))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            if v.is_empty() || v == "(none)" {
+                return Ok(None);
+            }
+            v.parse()
+                .map(Some)
+                .map_err(|_| E::custom(format!("epoch `{v}` is not a number")))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Parses one `--tree` file for `host`.
+pub fn parse_tree_file(host: &str, bytes: &[u8], path: &Path) -> Result<HostFacts, Error> {
+    let json_err = |e: serde_json::Error| Error::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        message: e.to_string(),
+    };
+    let file: TreeFile<'_> = serde_json::from_slice(bytes).map_err(json_err)?;
+    let failure = if file.unreachable == Some(true) {
+        Some("unreachable")
+    } else if file.failed == Some(true) {
+        Some("failed")
+    } else {
+        None
+    };
+    if let Some(state) = failure {
+        return Err(Error::AnsibleHost {
+            path: path.to_path_buf(),
+            host: host.to_string(),
+            state,
+            message: file.msg.map(Cow::into_owned).unwrap_or_default(),
+        });
+    }
+    let facts = file.ansible_facts.ok_or_else(|| Error::Json {
+        path: path.to_path_buf(),
+        line: 0,
+        message: "no `ansible_facts` (is this package_facts output?)".into(),
+    })?;
+    let packages = facts.packages.ok_or_else(|| Error::Json {
+        path: path.to_path_buf(),
+        line: 0,
+        message: "no `ansible_facts.packages` (is this package_facts output?)".into(),
+    })?;
+    let rpm_mgr = matches!(
+        facts.pkg_mgr.as_deref(),
+        Some("rpm" | "dnf" | "dnf5" | "yum" | "zypper")
+    );
+    let is_rpm = rpm_mgr
+        || packages
+            .0
+            .first()
+            .is_some_and(|e| e.source.as_deref() == Some("rpm"));
+    let manager = if is_rpm {
+        PackageManager::Rpm
+    } else {
+        PackageManager::Dpkg
+    };
+    let mut out = HostFacts::new(host, FactsSource::Ansible, manager);
+    out.packages.reserve(packages.0.len());
+    for e in packages.0 {
+        let version = if e.source.as_deref() == Some("rpm") || (is_rpm && e.source.is_none()) {
+            let mut v = String::with_capacity(e.version.len() + 16);
+            if let Some(ep) = e.epoch {
+                v.push_str(&ep.to_string());
+                v.push(':');
+            }
+            v.push_str(&e.version);
+            if let Some(r) = e.release.as_deref().filter(|r| !r.is_empty()) {
+                v.push('-');
+                v.push_str(r);
+            }
+            v
+        } else {
+            e.version.into_owned()
+        };
+        if version.is_empty() {
+            return Err(Error::Json {
+                path: path.to_path_buf(),
+                line: 0,
+                message: format!("package `{}` has an empty version", e.name),
+            });
+        }
+        out.packages.push(Package {
+            name: e.name.into_owned(),
+            version,
+            arch: e.arch.map(Cow::into_owned),
+            selection: None,
+        });
+    }
+    out.normalize();
+    Ok(out)
+}
+
+/// Reads every host file of a `--tree` directory in parallel. Hidden files are skipped.
+/// Returns the facts (sorted by host) and the per-file errors (failed or unreachable hosts,
+/// invalid JSON); one bad file never stops the others.
+pub fn read_tree(dir: &Path) -> Result<(Vec<HostFacts>, Vec<Error>), Error> {
+    let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    let results: Vec<Result<HostFacts, Error>> = files
+        .par_iter()
+        .map(|p| {
+            let host = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let bytes = std::fs::read(p).map_err(|source| Error::Io {
+                path: p.clone(),
+                source,
+            })?;
+            parse_tree_file(host, &bytes, p)
+        })
+        .collect();
+    let mut facts = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => facts.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    Ok((facts, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apt_and_rpm_entries() {
+        let apt = br#"{"ansible_facts": {"packages": {"docker-ce": [{"name": "docker-ce", "version": "5:23.0.1-1~debian.10~buster", "arch": "amd64", "category": "admin", "origin": "Docker", "source": "apt"}], "libc6": [{"name":"libc6","version":"2.28-10","arch":"amd64","source":"apt"},{"name":"libc6","version":"2.28-10","arch":"i386","source":"apt"}]}, "pkg_mgr": "apt"}, "changed": false}"#;
+        let f = parse_tree_file("n1", apt, Path::new("n1")).unwrap();
+        assert_eq!(f.package_manager, PackageManager::Dpkg);
+        assert_eq!(f.packages.len(), 3);
+        assert_eq!(f.packages[0].version, "5:23.0.1-1~debian.10~buster");
+        let rpm = br#"{"ansible_facts": {"packages": {"bash": [{"name": "bash", "version": "5.1.8", "release": "6.el9", "epoch": null, "arch": "x86_64", "source": "rpm"}], "perl-IO": [{"name": "perl-IO", "version": "1.46", "release": "480.el9", "epoch": 0, "arch": "x86_64", "source": "rpm"}]}, "pkg_mgr": "dnf"}}"#;
+        let f = parse_tree_file("r1", rpm, Path::new("r1")).unwrap();
+        assert_eq!(f.package_manager, PackageManager::Rpm);
+        assert_eq!(f.packages[0].version, "5.1.8-6.el9");
+        assert_eq!(f.packages[1].version, "0:1.46-480.el9");
+    }
+
+    #[test]
+    fn failures_are_errors() {
+        let e = parse_tree_file("x", br#"{"unreachable": true, "msg": "Failed to connect to the host via ssh", "changed": false}"#, Path::new("x")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "x: ansible reported host `x` unreachable: Failed to connect to the host via ssh"
+        );
+        let e = parse_tree_file(
+            "x",
+            b"{\n\"ansible_facts\": {\"packages\": {\"a\": [{\"name\": 1}]}}}",
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("x:2: not a valid facts document"),
+            "{e}"
+        );
+        let e = parse_tree_file(
+            "x",
+            br#"{"ansible_facts": {"distribution": "Debian"}}"#,
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("no `ansible_facts.packages`"), "{e}");
+    }
+}

@@ -1,0 +1,339 @@
+//! Drift: how each host differs from `fleetpin.lock` and from the rest of its group.
+//!
+//! # JSON report (`fleetpin drift --format json`)
+//!
+//! ```json
+//! {
+//!   "schema": { "version": 1 },
+//!   "summary": { "hosts": 4, "hosts_with_drift": 1, "differences": 2,
+//!                "by_direction": { "ahead": 1, "missing": 1 } },
+//!   "differences": [
+//!     { "host": "node4", "group": "all", "package": "docker-ce", "manager": "dpkg",
+//!       "locked": "5:23.0.1-1~debian.10~buster", "actual": "5:23.0.2-1~debian.10~buster",
+//!       "direction": "ahead", "group_majority": "5:23.0.1-1~debian.10~buster" }
+//!   ],
+//!   "errors": [ { "message": ".fleetpin/facts/x.json:1: not a valid facts document: ..." } ]
+//! }
+//! ```
+//!
+//! `direction` is `behind`/`ahead` (actual older/newer than locked, by dpkg ordering on
+//! dpkg hosts and rpm ordering on rpm hosts), `missing` (locked, not installed), `extra`
+//! (installed, not locked for the host's group), `held` (held on the host but not in the
+//! lock) or `not-held` (held in the lock, not on the host). `locked`/`actual` are `null` where
+//! there is none. `group_majority` is the version most hosts of the same lock group run
+//! (`null` when most do not have the package), so a lone host that differs stands out.
+//! Differences are ordered by package, then by actual version in the package manager's
+//! ordering (absent first), then by host.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::PackageManager;
+use crate::fleet::{Fleet, FleetHost};
+use crate::lock::{Lock, Scope, lock_group_of};
+
+/// The JSON schema version of [`DriftReport`].
+pub const DRIFT_SCHEMA_VERSION: u32 = 1;
+
+/// How a host differs from the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Older than locked.
+    Behind,
+    /// Newer than locked.
+    Ahead,
+    /// Locked but not installed.
+    Missing,
+    /// Installed but not locked for this host's group.
+    Extra,
+    /// Held on the host, not in the lock.
+    Held,
+    /// Held in the lock, not on the host.
+    NotHeld,
+}
+
+impl Direction {
+    /// The kebab-case name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Behind => "behind",
+            Direction::Ahead => "ahead",
+            Direction::Missing => "missing",
+            Direction::Extra => "extra",
+            Direction::Held => "held",
+            Direction::NotHeld => "not-held",
+        }
+    }
+}
+
+/// One difference between a host and the lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// The host.
+    pub host: String,
+    /// Its lock group.
+    pub group: String,
+    /// The package key.
+    pub package: String,
+    /// The host's package manager (decides the ordering).
+    pub manager: PackageManager,
+    /// The locked version, if any.
+    pub locked: Option<String>,
+    /// The installed version, if any.
+    pub actual: Option<String>,
+    /// How it differs.
+    pub direction: Direction,
+    /// The version most hosts of the group run (`None` when most lack the package).
+    pub group_majority: Option<String>,
+}
+
+/// The schema marker of the JSON report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Schema {
+    /// [`DRIFT_SCHEMA_VERSION`].
+    pub version: u32,
+}
+
+/// Counts for the report header.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Hosts compared.
+    pub hosts: usize,
+    /// Hosts with at least one difference.
+    pub hosts_with_drift: usize,
+    /// Number of differences.
+    pub differences: usize,
+    /// Differences per direction.
+    pub by_direction: BTreeMap<&'static str, usize>,
+}
+
+/// An input problem carried in the report (a facts file that could not be read).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportError {
+    /// The message, naming the file and line.
+    pub message: String,
+}
+
+/// The drift of a fleet against a lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftReport {
+    /// Schema marker.
+    pub schema: Schema,
+    /// Counts.
+    pub summary: Summary,
+    /// Every difference, ordered (see the module docs).
+    pub differences: Vec<Difference>,
+    /// Input problems (filled by the caller).
+    pub errors: Vec<ReportError>,
+}
+
+impl DriftReport {
+    /// Whether any host differs.
+    pub fn has_drift(&self) -> bool {
+        !self.differences.is_empty()
+    }
+}
+
+struct LockedEntry<'l> {
+    pkg: Option<u32>,
+    name: &'l str,
+    version: &'l str,
+    version_id: Option<u32>,
+    hold: bool,
+}
+
+/// (host index, package id or locked-entry marker, direction, actual version id)
+struct RawDiff<'l> {
+    host: usize,
+    name: &'l str,
+    pkg: Option<u32>,
+    locked: Option<&'l str>,
+    actual: Option<u32>,
+    direction: Direction,
+}
+
+/// Compares every host of the fleet with the lock.
+pub fn compute(fleet: &Fleet, lock: &Lock) -> DriftReport {
+    let empty = BTreeMap::new();
+    let mut tables: HashMap<&str, (Vec<LockedEntry<'_>>, HashSet<u32>)> = HashMap::new();
+    let groups: Vec<&str> = std::iter::once(crate::lock::DEFAULT_GROUP)
+        .chain(lock.group_by.iter().map(String::as_str))
+        .collect();
+    for g in &groups {
+        let pkgs = lock.groups.get(*g).unwrap_or(&empty);
+        let entries: Vec<LockedEntry<'_>> = pkgs
+            .iter()
+            .map(|(name, l)| LockedEntry {
+                pkg: fleet.packages.get(name),
+                name,
+                version: &l.version,
+                version_id: fleet.versions.get(&l.version),
+                hold: l.hold,
+            })
+            .collect();
+        let ids = entries.iter().filter_map(|e| e.pkg).collect();
+        tables.insert(g, (entries, ids));
+    }
+    let universe: Option<HashSet<u32>> = (lock.scope == Scope::Listed).then(|| {
+        lock.package_names()
+            .iter()
+            .filter_map(|n| fleet.packages.get(n))
+            .collect()
+    });
+
+    let raw: Vec<RawDiff<'_>> = fleet
+        .hosts
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(hi, host)| {
+            let group = lock_group_of(host, &lock.group_by);
+            let (entries, locked_ids) = &tables[group];
+            let mut out = Vec::new();
+            for e in entries {
+                let inst = e.pkg.and_then(|p| host.get(p));
+                match inst {
+                    None => out.push(RawDiff {
+                        host: hi,
+                        name: e.name,
+                        pkg: e.pkg,
+                        locked: Some(e.version),
+                        actual: None,
+                        direction: Direction::Missing,
+                    }),
+                    Some(i) => {
+                        let ord = if Some(i.version) == e.version_id {
+                            std::cmp::Ordering::Equal
+                        } else {
+                            host.manager
+                                .compare(fleet.versions.resolve(i.version), e.version)
+                        };
+                        let dir = match ord {
+                            std::cmp::Ordering::Less => Some(Direction::Behind),
+                            std::cmp::Ordering::Greater => Some(Direction::Ahead),
+                            std::cmp::Ordering::Equal => match (e.hold, i.held) {
+                                (true, Some(false)) => Some(Direction::NotHeld),
+                                (false, Some(true)) => Some(Direction::Held),
+                                _ => None,
+                            },
+                        };
+                        if let Some(direction) = dir {
+                            out.push(RawDiff {
+                                host: hi,
+                                name: e.name,
+                                pkg: e.pkg,
+                                locked: Some(e.version),
+                                actual: Some(i.version),
+                                direction,
+                            });
+                        }
+                    }
+                }
+            }
+            for i in &host.installed {
+                let in_scope = universe.as_ref().is_none_or(|u| u.contains(&i.pkg));
+                if in_scope && !locked_ids.contains(&i.pkg) {
+                    out.push(RawDiff {
+                        host: hi,
+                        name: fleet.packages.resolve(i.pkg),
+                        pkg: Some(i.pkg),
+                        locked: None,
+                        actual: Some(i.version),
+                        direction: Direction::Extra,
+                    });
+                }
+            }
+            out
+        })
+        .collect();
+
+    // Group majorities, only for the (group, package) pairs that drifted.
+    let mut majority: HashMap<(&str, u32), Option<u32>> = HashMap::new();
+    for d in &raw {
+        if let Some(p) = d.pkg {
+            let g = lock_group_of(&fleet.hosts[d.host], &lock.group_by);
+            majority.entry((g, p)).or_insert(None);
+        }
+    }
+    let members: HashMap<&str, Vec<&FleetHost>> = {
+        let mut m: HashMap<&str, Vec<&FleetHost>> = HashMap::new();
+        for h in &fleet.hosts {
+            m.entry(lock_group_of(h, &lock.group_by))
+                .or_default()
+                .push(h);
+        }
+        m
+    };
+    for ((g, p), slot) in majority.iter_mut() {
+        let hosts = &members[g];
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for h in hosts {
+            if let Some(i) = h.get(*p) {
+                *counts.entry(i.version).or_default() += 1;
+            }
+        }
+        let present: usize = counts.values().sum();
+        let best = counts.into_iter().max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then_with(|| fleet.compare(hosts[0].manager, a.0, b.0))
+        });
+        *slot = best
+            .filter(|(_, n)| *n * 2 > hosts.len() || present * 2 > hosts.len())
+            .map(|(v, _)| v);
+    }
+
+    let mut raw = raw;
+    raw.sort_by(|a, b| {
+        a.name
+            .cmp(b.name)
+            .then_with(|| match (a.actual, b.actual) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (Some(x), Some(y)) => fleet.compare(fleet.hosts[a.host].manager, x, y),
+            })
+            .then_with(|| fleet.hosts[a.host].name.cmp(&fleet.hosts[b.host].name))
+    });
+    let mut summary = Summary {
+        hosts: fleet.hosts.len(),
+        ..Summary::default()
+    };
+    let mut drifted: HashSet<usize> = HashSet::new();
+    let differences: Vec<Difference> = raw
+        .into_iter()
+        .map(|d| {
+            let host = &fleet.hosts[d.host];
+            let group = lock_group_of(host, &lock.group_by);
+            drifted.insert(d.host);
+            *summary
+                .by_direction
+                .entry(d.direction.as_str())
+                .or_default() += 1;
+            Difference {
+                host: host.name.clone(),
+                group: group.to_string(),
+                package: d.name.to_string(),
+                manager: host.manager,
+                locked: d.locked.map(str::to_string),
+                actual: d.actual.map(|v| fleet.versions.resolve(v).to_string()),
+                direction: d.direction,
+                group_majority: d
+                    .pkg
+                    .and_then(|p| majority.get(&(group, p)).copied().flatten())
+                    .map(|v| fleet.versions.resolve(v).to_string()),
+            }
+        })
+        .collect();
+    summary.differences = differences.len();
+    summary.hosts_with_drift = drifted.len();
+    DriftReport {
+        schema: Schema {
+            version: DRIFT_SCHEMA_VERSION,
+        },
+        summary,
+        differences,
+        errors: Vec::new(),
+    }
+}

@@ -1,0 +1,364 @@
+//! A compact, interned view of a fleet's facts, for lock and drift at thousands of hosts.
+//!
+//! Package keys and version strings are interned once (a fleet of 5,000 hosts × 2,000
+//! packages has a few thousand distinct names and versions but ten million installations);
+//! each installation is then 12 bytes.
+//!
+//! A package's key is its name, or `name:arch` for a package of a foreign architecture
+//! (not the host's native one, `all` or `noarch`), as `dpkg-query -W -f '${binary:Package}'`
+//! shows multi-arch packages.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::Error;
+use crate::facts::{FactsStore, HostFacts, OsRelease, PackageManager, check_format_version};
+
+/// Maps strings to dense `u32` ids.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    map: HashMap<Box<str>, u32>,
+    strs: Vec<Box<str>>,
+}
+
+impl Interner {
+    /// The id of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.strs.len() as u32;
+        self.strs.push(s.into());
+        self.map.insert(s.into(), id);
+        id
+    }
+    /// The id of `s`, if interned.
+    pub fn get(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+    /// The string of an id.
+    pub fn resolve(&self, id: u32) -> &str {
+        &self.strs[id as usize]
+    }
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.strs.len()
+    }
+    /// Whether nothing is interned.
+    pub fn is_empty(&self) -> bool {
+        self.strs.is_empty()
+    }
+}
+
+/// One installation on a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Installed {
+    /// Package key id (see [`Fleet::packages`]).
+    pub pkg: u32,
+    /// Version id (see [`Fleet::versions`]).
+    pub version: u32,
+    /// Hold state: `Some(true)` held, `Some(false)` not held, `None` unknown.
+    pub held: Option<bool>,
+}
+
+/// One host of the fleet.
+#[derive(Debug, Clone)]
+pub struct FleetHost {
+    /// Inventory host name.
+    pub name: String,
+    /// Inventory groups (without `all`).
+    pub groups: Vec<String>,
+    /// `id-version_id` of the OS, when known (`debian-10`).
+    pub os: Option<String>,
+    /// Which version ordering applies.
+    pub manager: PackageManager,
+    /// Installations, sorted by package id; one per package key (the highest version when
+    /// a package is installed in several versions, like rpm kernels).
+    pub installed: Vec<Installed>,
+}
+
+impl FleetHost {
+    /// The installation of a package id, if any.
+    pub fn get(&self, pkg: u32) -> Option<&Installed> {
+        self.installed
+            .binary_search_by_key(&pkg, |i| i.pkg)
+            .ok()
+            .map(|i| &self.installed[i])
+    }
+
+    /// Whether the host is in `group` (an inventory group, `all`, or `os:ID-VERSION`).
+    pub fn in_group(&self, group: &str) -> bool {
+        if group == "all" {
+            return true;
+        }
+        if let Some(os) = group.strip_prefix("os:") {
+            return self.os.as_deref() == Some(os);
+        }
+        self.groups.iter().any(|g| g == group)
+    }
+}
+
+/// Many hosts' facts, interned.
+#[derive(Debug, Default, Clone)]
+pub struct Fleet {
+    /// Package keys.
+    pub packages: Interner,
+    /// Version strings.
+    pub versions: Interner,
+    /// Hosts, sorted by name.
+    pub hosts: Vec<FleetHost>,
+}
+
+/// (name, arch, version, held)
+type RawPkg<'a> = (
+    Cow<'a, str>,
+    Option<Cow<'a, str>>,
+    Cow<'a, str>,
+    Option<bool>,
+);
+
+struct Raw<'a> {
+    name: String,
+    groups: Vec<String>,
+    os: Option<String>,
+    manager: PackageManager,
+    native: Option<Cow<'a, str>>,
+    pkgs: Vec<RawPkg<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FactsView<'a> {
+    fleetpin_facts: u32,
+    host: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    os: Option<OsRelease>,
+    package_manager: PackageManager,
+    #[serde(borrow, default)]
+    native_arch: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    packages: Vec<PkgView<'a>>,
+}
+
+#[derive(Deserialize)]
+struct PkgView<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+    #[serde(borrow, default)]
+    arch: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    selection: Option<Cow<'a, str>>,
+}
+
+fn native_arch<'a>(declared: Option<Cow<'a, str>>, pkgs: &[RawPkg<'a>]) -> Option<Cow<'a, str>> {
+    if declared.is_some() {
+        return declared;
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, arch, _, _) in pkgs {
+        if let Some(a) = arch.as_deref()
+            && !matches!(a, "all" | "noarch")
+        {
+            *counts.entry(a).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(a, _)| Cow::Owned(a.to_string()))
+}
+
+impl Fleet {
+    /// Builds a fleet from owned facts (duplicates must already be removed).
+    pub fn from_facts(facts: &[HostFacts]) -> Fleet {
+        let mut fleet = Fleet::default();
+        for f in facts {
+            let raw = Raw {
+                name: f.host.clone(),
+                groups: f.groups.clone(),
+                os: f.os.as_ref().map(OsRelease::key),
+                manager: f.package_manager,
+                native: f.native_arch.as_deref().map(Cow::Borrowed),
+                pkgs: f
+                    .packages
+                    .iter()
+                    .map(|p| {
+                        (
+                            Cow::Borrowed(p.name.as_str()),
+                            p.arch.as_deref().map(Cow::Borrowed),
+                            Cow::Borrowed(p.version.as_str()),
+                            p.held(),
+                        )
+                    })
+                    .collect(),
+            };
+            let host = fleet_add(&mut fleet.packages, &mut fleet.versions, raw);
+            fleet.hosts.push(host);
+        }
+        fleet.hosts.sort_by(|a, b| a.name.cmp(&b.name));
+        fleet
+    }
+
+    /// Reads a facts store in parallel straight into the interned form, without keeping
+    /// the per-host JSON or owned strings around. Returns the fleet and per-file errors
+    /// (invalid JSON, newer format, duplicate hosts: both copies are dropped).
+    pub fn load(store: &FactsStore) -> Result<(Fleet, Vec<Error>), Error> {
+        let files = store.files()?;
+        Ok(Fleet::load_files(&files))
+    }
+
+    /// Like [`Fleet::load`], over explicit files.
+    pub fn load_files(files: &[PathBuf]) -> (Fleet, Vec<Error>) {
+        let interners = Mutex::new((Interner::default(), Interner::default()));
+        let results: Vec<Result<FleetHost, Error>> = files
+            .par_iter()
+            .map(|path| {
+                let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let raw = parse_view(&bytes, path)?;
+                let mut guard = interners.lock().unwrap_or_else(|e| e.into_inner());
+                let (p, v) = &mut *guard;
+                Ok(fleet_add(p, v, raw))
+            })
+            .collect();
+        let (packages, versions) = interners.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut errors = Vec::new();
+        let mut hosts: Vec<(FleetHost, &PathBuf)> = Vec::with_capacity(results.len());
+        for (r, p) in results.into_iter().zip(files) {
+            match r {
+                Ok(h) => hosts.push((h, p)),
+                Err(e) => errors.push(e),
+            }
+        }
+        hosts.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let mut keep = Vec::with_capacity(hosts.len());
+        let mut i = 0;
+        while i < hosts.len() {
+            let mut j = i + 1;
+            while j < hosts.len() && hosts[j].0.name == hosts[i].0.name {
+                errors.push(Error::DuplicateHost {
+                    host: hosts[i].0.name.clone(),
+                    first: hosts[i].1.clone(),
+                    second: hosts[j].1.clone(),
+                });
+                j += 1;
+            }
+            if j == i + 1 {
+                keep.push(i);
+            }
+            i = j;
+        }
+        let mut slots: Vec<Option<FleetHost>> = hosts.into_iter().map(|(h, _)| Some(h)).collect();
+        let hosts = keep.into_iter().filter_map(|i| slots[i].take()).collect();
+        (
+            Fleet {
+                packages,
+                versions,
+                hosts,
+            },
+            errors,
+        )
+    }
+
+    /// The host of that name.
+    pub fn host(&self, name: &str) -> Option<&FleetHost> {
+        self.hosts
+            .binary_search_by(|h| h.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.hosts[i])
+    }
+
+    /// Compares two version ids with a manager's ordering.
+    pub fn compare(&self, manager: PackageManager, a: u32, b: u32) -> std::cmp::Ordering {
+        if a == b {
+            return std::cmp::Ordering::Equal;
+        }
+        manager.compare(self.versions.resolve(a), self.versions.resolve(b))
+    }
+}
+
+fn parse_view<'a>(bytes: &'a [u8], path: &Path) -> Result<Raw<'a>, Error> {
+    check_format_version(bytes, path)?;
+    let v: FactsView<'a> = serde_json::from_slice(bytes).map_err(|e| Error::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        message: e.to_string(),
+    })?;
+    let _ = v.fleetpin_facts;
+    Ok(Raw {
+        name: v.host,
+        groups: v.groups,
+        os: v.os.as_ref().map(OsRelease::key),
+        manager: v.package_manager,
+        native: v.native_arch,
+        pkgs: v
+            .packages
+            .into_iter()
+            .map(|p| {
+                let held = p.selection.as_deref().map(|s| s == "hold");
+                (p.name, p.arch, p.version, held)
+            })
+            .collect(),
+    })
+}
+
+fn fleet_add(packages: &mut Interner, versions: &mut Interner, raw: Raw<'_>) -> FleetHost {
+    let native = native_arch(raw.native.clone(), &raw.pkgs);
+    let mut installed: Vec<Installed> = Vec::with_capacity(raw.pkgs.len());
+    let mut key = String::new();
+    for (name, arch, version, held) in &raw.pkgs {
+        let foreign = match (arch.as_deref(), native.as_deref()) {
+            (Some(a), Some(n)) => a != n && !matches!(a, "all" | "noarch"),
+            _ => false,
+        };
+        let pkg = if foreign {
+            key.clear();
+            key.push_str(name);
+            key.push(':');
+            key.push_str(arch.as_deref().unwrap_or_default());
+            packages.intern(&key)
+        } else {
+            packages.intern(name)
+        };
+        installed.push(Installed {
+            pkg,
+            version: versions.intern(version),
+            held: *held,
+        });
+    }
+    installed.sort_by_key(|i| i.pkg);
+    // One entry per key: keep the highest version (rpm can install several kernels).
+    let manager = raw.manager;
+    installed.dedup_by(|later, earlier| {
+        if later.pkg != earlier.pkg {
+            return false;
+        }
+        if manager
+            .compare(
+                versions.resolve(later.version),
+                versions.resolve(earlier.version),
+            )
+            .is_gt()
+        {
+            *earlier = *later;
+        }
+        true
+    });
+    FleetHost {
+        name: raw.name,
+        groups: raw.groups,
+        os: raw.os,
+        manager,
+        installed,
+    }
+}

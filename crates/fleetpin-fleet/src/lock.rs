@@ -1,0 +1,606 @@
+//! `fleetpin.lock`: the package versions a fleet runs, like `Cargo.lock` for servers.
+//!
+//! # Format
+//!
+//! TOML, written with a stable order (groups, then packages, by name) so diffs are small:
+//!
+//! ```toml
+//! # fleetpin.lock: the package versions this fleet runs. Written by `fleetpin lock`.
+//! version = 1
+//! group-by = ["os:debian-12"]
+//! scope = "all"
+//! prefer = ["majority"]
+//!
+//! [packages]
+//! apparmor = "2.13.2-10"
+//! docker-ce = { version = "5:23.0.1-1~debian.10~buster", hold = true }
+//!
+//! [groups."os:debian-12".packages]
+//! docker-ce = "5:24.0.7-1~debian.12~bookworm"
+//! ```
+//!
+//! - `version`: the format version. A lock with a higher one is refused, not misread.
+//! - `group-by`: the groups whose hosts are locked separately, because they legitimately
+//!   run other versions (an inventory group, or `os:ID-VERSION_ID` for every host of that
+//!   OS release). A host belongs to the first listed group it is in; hosts in none of them
+//!   are locked by the top-level `[packages]`.
+//! - `scope`: `all` (every installed package is locked; a package installed but not
+//!   locked is *extra* drift) or `listed` (only the packages of a `--packages` list).
+//! - `prefer`: the conflict rules the lock was made with, in order (`majority`,
+//!   `lowest`, `highest`, or a host name).
+//! - `[packages]` and `[groups.NAME.packages]`: one entry per package key (`name`, or
+//!   `name:arch` for a foreign architecture): the version string, or an inline table
+//!   with `version` and `hold = true` when the group holds the package (`dpkg --set-selections`).
+//!   Each group's table is complete: a package missing from it is not expected on those
+//!   hosts.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::Error;
+use crate::fleet::{Fleet, FleetHost};
+
+/// The lock format version this fleetpin writes and reads.
+pub const LOCK_FORMAT_VERSION: u32 = 1;
+
+/// The name of the default lock group (hosts in none of the `group-by` groups).
+pub const DEFAULT_GROUP: &str = "all";
+
+/// What the lock covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every installed package.
+    All,
+    /// Only packages named in a list.
+    Listed,
+}
+
+/// One locked package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locked {
+    /// The version string.
+    pub version: String,
+    /// Whether the package is held on these hosts.
+    pub hold: bool,
+}
+
+/// A conflict-resolution rule (`--prefer`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prefer {
+    /// The version most hosts of the group run (absence counts as a choice); ties do not
+    /// resolve.
+    Majority,
+    /// The lowest version installed in the group.
+    Lowest,
+    /// The highest version installed in the group.
+    Highest,
+    /// What this host runs, in the group that contains it.
+    Host(String),
+}
+
+impl Prefer {
+    /// Parses `majority`, `lowest`, `highest` or a host name.
+    pub fn parse(s: &str) -> Prefer {
+        match s {
+            "majority" => Prefer::Majority,
+            "lowest" => Prefer::Lowest,
+            "highest" => Prefer::Highest,
+            host => Prefer::Host(host.to_string()),
+        }
+    }
+
+    /// The rule as written in the lock and on the command line.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Prefer::Majority => "majority",
+            Prefer::Lowest => "lowest",
+            Prefer::Highest => "highest",
+            Prefer::Host(h) => h,
+        }
+    }
+}
+
+/// A parsed or generated `fleetpin.lock`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lock {
+    /// Groups locked separately, in priority order.
+    pub group_by: Vec<String>,
+    /// What the lock covers.
+    pub scope: Scope,
+    /// Conflict rules used to make the lock.
+    pub prefer: Vec<Prefer>,
+    /// Per lock group (`all` for the default), per package key.
+    pub groups: BTreeMap<String, BTreeMap<String, Locked>>,
+}
+
+/// Options of [`Lock::generate`].
+#[derive(Debug, Clone, Default)]
+pub struct LockOptions {
+    /// Groups to lock separately, in priority order.
+    pub group_by: Vec<String>,
+    /// Lock only these package keys (`--packages FILE`).
+    pub packages: Option<BTreeSet<String>>,
+    /// Conflict rules, tried in order.
+    pub prefer: Vec<Prefer>,
+}
+
+/// One side of a conflict: a version (or absence) and the hosts that have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The version, `None` for hosts without the package.
+    pub version: Option<String>,
+    /// Hosts, sorted.
+    pub hosts: Vec<String>,
+}
+
+/// Hosts of one lock group disagreeing about a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The lock group.
+    pub group: String,
+    /// The package key.
+    pub package: String,
+    /// What the hosts run, most common first, then by version.
+    pub candidates: Vec<Candidate>,
+    /// The outcome and the rule that decided it (`None` when no rule resolved it).
+    pub resolution: Option<(Option<String>, String)>,
+}
+
+/// Which lock group a host belongs to under `group_by`.
+pub fn lock_group_of<'g>(host: &FleetHost, group_by: &'g [String]) -> &'g str {
+    group_by
+        .iter()
+        .find(|g| host.in_group(g))
+        .map_or(DEFAULT_GROUP, String::as_str)
+}
+
+impl Lock {
+    /// Builds the lock from a fleet. Returns the lock and every conflict (resolved or not);
+    /// packages with an unresolved conflict are left out of the lock, so callers must refuse
+    /// to write it while any conflict has no resolution.
+    pub fn generate(fleet: &Fleet, opts: &LockOptions) -> (Lock, Vec<Conflict>) {
+        let mut members: BTreeMap<&str, Vec<&FleetHost>> = BTreeMap::new();
+        for h in &fleet.hosts {
+            members
+                .entry(lock_group_of(h, &opts.group_by))
+                .or_default()
+                .push(h);
+        }
+        let wanted: Option<Vec<u32>> = opts
+            .packages
+            .as_ref()
+            .map(|set| set.iter().filter_map(|p| fleet.packages.get(p)).collect());
+        let mut groups = BTreeMap::new();
+        let mut conflicts = Vec::new();
+        for (group, hosts) in members {
+            // package id -> version id -> (count, held count, known-hold count)
+            let mut seen: HashMap<u32, HashMap<u32, Vec<&FleetHost>>> = HashMap::new();
+            for h in &hosts {
+                match &wanted {
+                    None => {
+                        for i in &h.installed {
+                            seen.entry(i.pkg)
+                                .or_default()
+                                .entry(i.version)
+                                .or_default()
+                                .push(h);
+                        }
+                    }
+                    Some(ids) => {
+                        for &p in ids {
+                            if let Some(i) = h.get(p) {
+                                seen.entry(p)
+                                    .or_default()
+                                    .entry(i.version)
+                                    .or_default()
+                                    .push(h);
+                            }
+                        }
+                    }
+                }
+            }
+            let manager = hosts[0].manager;
+            let mut locked = BTreeMap::new();
+            for (pkg, by_version) in seen {
+                let name = fleet.packages.resolve(pkg).to_string();
+                let present: usize = by_version.values().map(Vec::len).sum();
+                let absent: Vec<&FleetHost> = if present < hosts.len() {
+                    hosts
+                        .iter()
+                        .copied()
+                        .filter(|h| h.get(pkg).is_none())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let chosen: Option<u32> = if by_version.len() == 1 && absent.is_empty() {
+                    by_version.keys().next().copied()
+                } else {
+                    let mut cands: Vec<(Option<u32>, Vec<&FleetHost>)> = by_version
+                        .iter()
+                        .map(|(v, hs)| (Some(*v), hs.clone()))
+                        .collect();
+                    if !absent.is_empty() {
+                        cands.push((None, absent));
+                    }
+                    cands.sort_by(|a, b| {
+                        b.1.len().cmp(&a.1.len()).then_with(|| match (a.0, b.0) {
+                            (Some(x), Some(y)) => fleet.compare(manager, y, x),
+                            (Some(_), None) => std::cmp::Ordering::Less,
+                            (None, Some(_)) => std::cmp::Ordering::Greater,
+                            (None, None) => std::cmp::Ordering::Equal,
+                        })
+                    });
+                    let resolution = resolve(fleet, manager, &cands, &opts.prefer);
+                    let candidates = cands
+                        .iter()
+                        .map(|(v, hs)| {
+                            let mut hosts: Vec<String> =
+                                hs.iter().map(|h| h.name.clone()).collect();
+                            hosts.sort();
+                            Candidate {
+                                version: v.map(|v| fleet.versions.resolve(v).to_string()),
+                                hosts,
+                            }
+                        })
+                        .collect();
+                    conflicts.push(Conflict {
+                        group: group.to_string(),
+                        package: name.clone(),
+                        candidates,
+                        resolution: resolution.as_ref().map(|(v, rule)| {
+                            (
+                                v.map(|v| fleet.versions.resolve(v).to_string()),
+                                rule.clone(),
+                            )
+                        }),
+                    });
+                    match resolution {
+                        Some((v, _)) => v,
+                        None => None,
+                    }
+                };
+                let Some(version) = chosen else { continue };
+                let holders = &by_version[&version];
+                let known: Vec<bool> = holders
+                    .iter()
+                    .filter_map(|h| h.get(pkg).and_then(|i| i.held))
+                    .collect();
+                let held = known.iter().filter(|&&b| b).count();
+                locked.insert(
+                    name,
+                    Locked {
+                        version: fleet.versions.resolve(version).to_string(),
+                        hold: held * 2 > known.len(),
+                    },
+                );
+            }
+            groups.insert(group.to_string(), locked);
+        }
+        conflicts.sort_by(|a, b| {
+            a.group
+                .cmp(&b.group)
+                .then_with(|| a.package.cmp(&b.package))
+        });
+        let lock = Lock {
+            group_by: opts.group_by.clone(),
+            scope: if opts.packages.is_some() {
+                Scope::Listed
+            } else {
+                Scope::All
+            },
+            prefer: opts.prefer.clone(),
+            groups,
+        };
+        (lock, conflicts)
+    }
+
+    /// The lock as TOML text (see the module docs).
+    pub fn to_toml(&self) -> String {
+        let mut s = String::new();
+        s.push_str(
+            "# fleetpin.lock: the package versions this fleet runs. Written by `fleetpin lock`;\n",
+        );
+        s.push_str("# `fleetpin lock --check` fails when it is out of date, `fleetpin drift` compares hosts with it.\n");
+        let _ = writeln!(s, "version = {LOCK_FORMAT_VERSION}");
+        let list =
+            |items: &mut dyn Iterator<Item = &str>| items.map(quote).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(
+            s,
+            "group-by = [{}]",
+            list(&mut self.group_by.iter().map(String::as_str))
+        );
+        let _ = writeln!(
+            s,
+            "scope = \"{}\"",
+            if self.scope == Scope::All {
+                "all"
+            } else {
+                "listed"
+            }
+        );
+        let _ = writeln!(
+            s,
+            "prefer = [{}]",
+            list(&mut self.prefer.iter().map(Prefer::as_str))
+        );
+        let mut write_table = |header: String, pkgs: &BTreeMap<String, Locked>| {
+            let _ = writeln!(s, "\n{header}");
+            for (name, l) in pkgs {
+                if l.hold {
+                    let _ = writeln!(
+                        s,
+                        "{} = {{ version = {}, hold = true }}",
+                        key(name),
+                        quote(&l.version)
+                    );
+                } else {
+                    let _ = writeln!(s, "{} = {}", key(name), quote(&l.version));
+                }
+            }
+        };
+        if let Some(default) = self.groups.get(DEFAULT_GROUP) {
+            write_table("[packages]".into(), default);
+        }
+        for (g, pkgs) in &self.groups {
+            if g != DEFAULT_GROUP {
+                write_table(format!("[groups.{}.packages]", key(g)), pkgs);
+            }
+        }
+        s
+    }
+
+    /// Parses lock text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Lock, Error> {
+        let err = |line: usize, message: String| Error::Lock {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let line_of = |e: &toml::de::Error| {
+            e.span().map_or(0, |sp| {
+                text[..sp.start.min(text.len())].lines().count().max(1)
+            })
+        };
+        #[derive(Deserialize)]
+        struct Probe {
+            version: Option<toml::Value>,
+        }
+        let probe: Probe =
+            toml::from_str(text).map_err(|e| err(line_of(&e), e.message().to_string()))?;
+        match probe.version {
+            Some(toml::Value::Integer(v)) if v == i64::from(LOCK_FORMAT_VERSION) => {}
+            Some(toml::Value::Integer(v)) if v > i64::from(LOCK_FORMAT_VERSION) => {
+                return Err(Error::NewerFormat {
+                    path: path.to_path_buf(),
+                    what: "lock",
+                    found: u32::try_from(v).unwrap_or(u32::MAX),
+                    supported: LOCK_FORMAT_VERSION,
+                });
+            }
+            Some(v) => return Err(err(1, format!("unsupported lock format version `{v}`"))),
+            None => {
+                return Err(err(
+                    1,
+                    "missing `version` (is this a fleetpin.lock?)".into(),
+                ));
+            }
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Entry {
+            Plain(String),
+            Table {
+                version: String,
+                #[serde(default)]
+                hold: bool,
+            },
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct GroupRaw {
+            #[serde(default)]
+            packages: BTreeMap<String, Entry>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct Raw {
+            #[allow(dead_code)]
+            version: u32,
+            #[serde(default)]
+            group_by: Vec<String>,
+            #[serde(default)]
+            scope: Option<String>,
+            #[serde(default)]
+            prefer: Vec<String>,
+            #[serde(default)]
+            packages: BTreeMap<String, Entry>,
+            #[serde(default)]
+            groups: BTreeMap<String, GroupRaw>,
+        }
+        let raw: Raw =
+            toml::from_str(text).map_err(|e| err(line_of(&e), e.message().to_string()))?;
+        let scope = match raw.scope.as_deref() {
+            None | Some("all") => Scope::All,
+            Some("listed") => Scope::Listed,
+            Some(other) => {
+                return Err(err(
+                    0,
+                    format!("unknown scope `{other}` (expected `all` or `listed`)"),
+                ));
+            }
+        };
+        let convert = |m: BTreeMap<String, Entry>| -> Result<BTreeMap<String, Locked>, Error> {
+            m.into_iter()
+                .map(|(k, e)| {
+                    let l = match e {
+                        Entry::Plain(v) => Locked {
+                            version: v,
+                            hold: false,
+                        },
+                        Entry::Table { version, hold } => Locked { version, hold },
+                    };
+                    if l.version.trim().is_empty() {
+                        return Err(err(0, format!("package `{k}` has an empty version")));
+                    }
+                    Ok((k, l))
+                })
+                .collect()
+        };
+        let mut groups = BTreeMap::new();
+        groups.insert(DEFAULT_GROUP.to_string(), convert(raw.packages)?);
+        for (g, graw) in raw.groups {
+            if !raw.group_by.contains(&g) {
+                return Err(err(0, format!("[groups.{g}] is not listed in `group-by`")));
+            }
+            groups.insert(g, convert(graw.packages)?);
+        }
+        Ok(Lock {
+            group_by: raw.group_by,
+            scope,
+            prefer: raw.prefer.iter().map(|p| Prefer::parse(p)).collect(),
+            groups,
+        })
+    }
+
+    /// Reads and parses a lock file.
+    pub fn read(path: &Path) -> Result<Lock, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Lock::parse(&text, path)
+    }
+
+    /// Writes the lock atomically.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        crate::facts::write_atomic(path, self.to_toml().as_bytes())
+    }
+
+    /// Every package key named anywhere in the lock.
+    pub fn package_names(&self) -> BTreeSet<String> {
+        self.groups
+            .values()
+            .flat_map(|g| g.keys().cloned())
+            .collect()
+    }
+
+    /// Human-readable differences from `self` (old) to `new`, one line each.
+    pub fn diff(&self, new: &Lock) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.group_by != new.group_by {
+            out.push(format!(
+                "group-by: {:?} -> {:?}",
+                self.group_by, new.group_by
+            ));
+        }
+        if self.scope != new.scope {
+            out.push(format!("scope: {:?} -> {:?}", self.scope, new.scope));
+        }
+        let empty = BTreeMap::new();
+        let names: BTreeSet<&String> = self.groups.keys().chain(new.groups.keys()).collect();
+        for g in names {
+            let a = self.groups.get(g).unwrap_or(&empty);
+            let b = new.groups.get(g).unwrap_or(&empty);
+            let pkgs: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for p in pkgs {
+                match (a.get(p), b.get(p)) {
+                    (Some(x), Some(y)) if x != y => {
+                        out.push(format!(
+                            "[{g}] {p}: {}{} -> {}{}",
+                            x.version,
+                            hold_mark(x),
+                            y.version,
+                            hold_mark(y)
+                        ));
+                    }
+                    (Some(x), None) => {
+                        out.push(format!("[{g}] {p}: {} -> (not locked)", x.version))
+                    }
+                    (None, Some(y)) => out.push(format!(
+                        "[{g}] {p}: (not locked) -> {}{}",
+                        y.version,
+                        hold_mark(y)
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+fn hold_mark(l: &Locked) -> &'static str {
+    if l.hold { " (hold)" } else { "" }
+}
+
+/// Resolves one conflict with the first rule that decides it.
+fn resolve(
+    fleet: &Fleet,
+    manager: crate::PackageManager,
+    cands: &[(Option<u32>, Vec<&FleetHost>)],
+    rules: &[Prefer],
+) -> Option<(Option<u32>, String)> {
+    for rule in rules {
+        let pick = match rule {
+            Prefer::Majority => {
+                let top = cands[0].1.len();
+                (cands.iter().filter(|c| c.1.len() == top).count() == 1).then_some(cands[0].0)
+            }
+            Prefer::Lowest => cands
+                .iter()
+                .filter_map(|c| c.0)
+                .min_by(|&a, &b| fleet.compare(manager, a, b))
+                .map(Some),
+            Prefer::Highest => cands
+                .iter()
+                .filter_map(|c| c.0)
+                .max_by(|&a, &b| fleet.compare(manager, a, b))
+                .map(Some),
+            Prefer::Host(h) => cands
+                .iter()
+                .find(|c| c.1.iter().any(|x| &x.name == h))
+                .map(|c| c.0),
+        };
+        if let Some(p) = pick {
+            return Some((p, rule.as_str().to_string()));
+        }
+    }
+    None
+}
+
+/// TOML basic string.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A TOML key: bare when possible, quoted otherwise.
+fn key(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        s.to_string()
+    } else {
+        quote(s)
+    }
+}
