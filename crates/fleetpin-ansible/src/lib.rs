@@ -27,3 +27,10 @@ pub use play::{
     play, playbook,
 };
 pub use task::{Arg, ArgOrigin, ArgValue, Include, Loop, Module, Task, TaskList, task_list};
+pub mod jinja;
+pub mod project;
+pub mod vars;
+
+pub use jinja::Value;
+pub use project::{LoadError, LoadedFile, Project};
+pub use vars::{Binding, Level, Origin, Resolution, Scope};

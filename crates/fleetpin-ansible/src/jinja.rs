@@ -1,0 +1,949 @@
+//! The small part of Jinja2 that decides whether a value is pinned: variables, attribute and
+//! item access, `default`/`d`, string filters that do not change pin-ness, concatenation and
+//! literals. Anything else (`{% if %}`, tests, arithmetic, unknown filters, lookups) is
+//! *unsupported*, and the caller must treat the value as unresolved — never as pinned.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A value a template can produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A string (numbers and booleans from YAML are strings too).
+    Str(String),
+    /// A list.
+    List(Vec<Value>),
+    /// A mapping, in source order.
+    Map(Vec<(String, Value)>),
+    /// YAML null / Jinja `none`.
+    Null,
+    /// Ansible's `omit`: the argument is left out, so the module default applies.
+    Omit,
+}
+
+impl Value {
+    /// The string, for [`Value::Str`].
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items, for [`Value::List`].
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The value for `key`, for [`Value::Map`].
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Build a value from a YAML node (scalars become strings).
+    pub fn from_node(node: &fleetpin_yaml::Node) -> Value {
+        use fleetpin_yaml::NodeKind;
+        match &node.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Scalar(s) => Value::Str(s.value.clone()),
+            NodeKind::Seq(items) => Value::List(items.iter().map(Value::from_node).collect()),
+            NodeKind::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let key = match &k.kind {
+                            NodeKind::Scalar(s) => s.value.clone(),
+                            NodeKind::Null => "None".to_string(),
+                            _ => return None,
+                        };
+                        Some((key, Value::from_node(v)))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether the value (or any string inside it) contains a template.
+    pub fn has_template(&self) -> bool {
+        match self {
+            Value::Str(s) => has_template(s),
+            Value::List(items) => items.iter().any(Value::has_template),
+            Value::Map(entries) => entries.iter().any(|(_, v)| v.has_template()),
+            Value::Null | Value::Omit => false,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// Python's `str()` of the value, as Jinja renders it inside a string.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Str(s) => f.write_str(s),
+            Value::Null => f.write_str("None"),
+            Value::Omit => f.write_str("__omit_place_holder__"),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    match item {
+                        Value::Str(s) => write!(f, "'{s}'")?,
+                        other => write!(f, "{other}")?,
+                    }
+                }
+                f.write_str("]")
+            }
+            Value::Map(entries) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    match v {
+                        Value::Str(s) => write!(f, "'{k}': '{s}'")?,
+                        other => write!(f, "'{k}': {other}")?,
+                    }
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
+/// Whether a string contains Jinja (`{{`, `{%` or `{#`).
+pub fn has_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// A piece of a template string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Literal text.
+    Text(String),
+    /// `{{ expr }}`: the parsed expression and its source text.
+    Expr(Expr, String),
+    /// `{% ... %}` or an expression this module cannot parse: the source text.
+    Unsupported(String),
+}
+
+/// A parsed Jinja expression (the supported subset).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A string or number literal.
+    Literal(Value),
+    /// A list literal.
+    List(Vec<Expr>),
+    /// A variable.
+    Var(String),
+    /// `x.name` or `x['name']`.
+    Attr(Box<Expr>, String),
+    /// `x[0]`.
+    Index(Box<Expr>, i64),
+    /// `x | filter(args)`.
+    Filter(Box<Expr>, String, Vec<Expr>),
+    /// `a ~ b` or `a + b` on strings.
+    Concat(Vec<Expr>),
+}
+
+impl Expr {
+    /// Every variable the expression reads (the root names, not attributes).
+    pub fn variables(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Literal(_) => {}
+            Expr::List(items) | Expr::Concat(items) => items.iter().for_each(|e| e.variables(out)),
+            Expr::Var(name) => {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+            Expr::Attr(e, _) | Expr::Index(e, _) => e.variables(out),
+            Expr::Filter(e, _, args) => {
+                e.variables(out);
+                args.iter().for_each(|a| a.variables(out));
+            }
+        }
+    }
+}
+
+/// Split a string into literal text and `{{ }}` expressions. Unterminated or unparsable
+/// expressions and `{% %}` statements become [`Part::Unsupported`]; `{# #}` comments vanish.
+pub fn parse_template(s: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut rest = s;
+    let mut text = String::new();
+    while !rest.is_empty() {
+        let Some(open) = find_open(rest) else {
+            text.push_str(rest);
+            break;
+        };
+        text.push_str(&rest[..open]);
+        let kind = rest.as_bytes()[open + 1];
+        let close_pat = match kind {
+            b'{' => "}}",
+            b'%' => "%}",
+            _ => "#}",
+        };
+        let body_start = open + 2;
+        let close = find_close(&rest[body_start..], close_pat);
+        let Some(close) = close else {
+            if !text.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut text)));
+            }
+            parts.push(Part::Unsupported(rest[open..].to_string()));
+            return parts;
+        };
+        let body = &rest[body_start..body_start + close];
+        let whole = &rest[open..body_start + close + 2];
+        match kind {
+            b'{' => {
+                if !text.is_empty() {
+                    parts.push(Part::Text(std::mem::take(&mut text)));
+                }
+                let body = body
+                    .trim_start_matches(['-', '+'])
+                    .trim_end_matches(['-', '+']);
+                match parse_expr(body) {
+                    Some(expr) => parts.push(Part::Expr(expr, whole.to_string())),
+                    None => parts.push(Part::Unsupported(whole.to_string())),
+                }
+            }
+            b'%' => {
+                if !text.is_empty() {
+                    parts.push(Part::Text(std::mem::take(&mut text)));
+                }
+                parts.push(Part::Unsupported(whole.to_string()));
+            }
+            _ => {}
+        }
+        rest = &rest[body_start + close + 2..];
+    }
+    if !text.is_empty() {
+        parts.push(Part::Text(text));
+    }
+    parts
+}
+
+fn find_open(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len().saturating_sub(1)).find(|&i| b[i] == b'{' && matches!(b[i + 1], b'{' | b'%' | b'#'))
+}
+
+/// The closing delimiter, skipping string literals inside the block.
+fn find_close(s: &str, pat: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        match quote {
+            Some(q) => {
+                if b[i] == b'\\' {
+                    i += 1;
+                } else if b[i] == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if b[i] == b'\'' || b[i] == b'"' {
+                    quote = Some(b[i]);
+                } else if s[i..].starts_with(pat) {
+                    return Some(i);
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Num(String),
+    Punct(char),
+}
+
+fn tokenize(s: &str) -> Option<Vec<Tok>> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_alphabetic() || c == '_' {
+            let st = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push(Tok::Ident(chars[st..i].iter().collect()));
+        } else if c.is_ascii_digit() {
+            let st = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            out.push(Tok::Num(chars[st..i].iter().collect()));
+        } else if c == '\'' || c == '"' {
+            let mut v = String::new();
+            i += 1;
+            loop {
+                let ch = *chars.get(i)?;
+                i += 1;
+                if ch == c {
+                    break;
+                }
+                if ch == '\\' {
+                    let esc = *chars.get(i)?;
+                    i += 1;
+                    v.push(match esc {
+                        'n' => '\n',
+                        't' => '\t',
+                        other => other,
+                    });
+                } else {
+                    v.push(ch);
+                }
+            }
+            out.push(Tok::Str(v));
+        } else if "|()[],.~+=".contains(c) {
+            out.push(Tok::Punct(c));
+            i += 1;
+        } else {
+            // Operators we do not evaluate (`-`, `*`, `<`, `!`, ...).
+            return None;
+        }
+    }
+    Some(out)
+}
+
+struct ExprParser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+/// Parse the body of a `{{ }}` block. `None` when it uses anything outside the subset
+/// (conditionals, tests, comparisons, arithmetic other than string `+`).
+pub fn parse_expr(body: &str) -> Option<Expr> {
+    let toks = tokenize(body)?;
+    let mut p = ExprParser { toks, pos: 0 };
+    let e = p.concat(0)?;
+    (p.pos == p.toks.len()).then_some(e)
+}
+
+const MAX_EXPR_DEPTH: usize = 32;
+
+impl ExprParser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(&Tok::Punct(c)) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn concat(&mut self, depth: usize) -> Option<Expr> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
+        let mut items = vec![self.filtered(depth)?];
+        while self.eat('~') || self.eat('+') {
+            items.push(self.filtered(depth)?);
+        }
+        Some(if items.len() == 1 {
+            items.pop()?
+        } else {
+            Expr::Concat(items)
+        })
+    }
+
+    fn filtered(&mut self, depth: usize) -> Option<Expr> {
+        let mut e = self.postfix(depth)?;
+        while self.eat('|') {
+            let Some(Tok::Ident(name)) = self.peek().cloned() else {
+                return None;
+            };
+            self.pos += 1;
+            let mut args = Vec::new();
+            if self.eat('(') && !self.eat(')') {
+                loop {
+                    // keyword argument: name=expr (value kept, name dropped)
+                    if let (Some(Tok::Ident(_)), Some(Tok::Punct('='))) =
+                        (self.toks.get(self.pos), self.toks.get(self.pos + 1))
+                    {
+                        self.pos += 2;
+                    }
+                    args.push(self.concat(depth + 1)?);
+                    if self.eat(')') {
+                        break;
+                    }
+                    if !self.eat(',') {
+                        return None;
+                    }
+                }
+            }
+            e = Expr::Filter(Box::new(e), name, args);
+        }
+        Some(e)
+    }
+
+    fn postfix(&mut self, depth: usize) -> Option<Expr> {
+        let mut e = self.primary(depth)?;
+        loop {
+            if self.eat('.') {
+                match self.peek().cloned() {
+                    Some(Tok::Ident(name)) => {
+                        self.pos += 1;
+                        e = Expr::Attr(Box::new(e), name);
+                    }
+                    Some(Tok::Num(n)) => {
+                        self.pos += 1;
+                        e = Expr::Index(Box::new(e), n.parse().ok()?);
+                    }
+                    _ => return None,
+                }
+            } else if self.eat('[') {
+                let next = match self.peek().cloned() {
+                    Some(Tok::Str(key)) => Expr::Attr(Box::new(e), key),
+                    Some(Tok::Num(n)) => Expr::Index(Box::new(e), n.parse().ok()?),
+                    _ => return None,
+                };
+                self.pos += 1;
+                if !self.eat(']') {
+                    return None;
+                }
+                e = next;
+            } else {
+                break;
+            }
+        }
+        Some(e)
+    }
+
+    fn primary(&mut self, depth: usize) -> Option<Expr> {
+        match self.peek().cloned()? {
+            Tok::Str(s) => {
+                self.pos += 1;
+                Some(Expr::Literal(Value::Str(s)))
+            }
+            Tok::Num(n) => {
+                self.pos += 1;
+                Some(Expr::Literal(Value::Str(n)))
+            }
+            Tok::Ident(name) => {
+                self.pos += 1;
+                match name.as_str() {
+                    "true" | "True" => Some(Expr::Literal(Value::Str("True".into()))),
+                    "false" | "False" => Some(Expr::Literal(Value::Str("False".into()))),
+                    "none" | "None" => Some(Expr::Literal(Value::Null)),
+                    // Keywords of constructs outside the subset.
+                    "if" | "else" | "and" | "or" | "not" | "in" | "is" => None,
+                    _ => {
+                        if self.peek() == Some(&Tok::Punct('(')) {
+                            // Function calls (`lookup(...)`, `query(...)`, `range(...)`).
+                            return None;
+                        }
+                        Some(Expr::Var(name))
+                    }
+                }
+            }
+            Tok::Punct('(') => {
+                self.pos += 1;
+                let e = self.concat(depth + 1)?;
+                self.eat(')').then_some(e)
+            }
+            Tok::Punct('[') => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                if !self.eat(']') {
+                    loop {
+                        items.push(self.concat(depth + 1)?);
+                        if self.eat(']') {
+                            break;
+                        }
+                        if !self.eat(',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(Expr::List(items))
+            }
+            Tok::Punct(_) => None,
+        }
+    }
+}
+
+/// Where a resolved value came from: a variable definition in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The variable's name.
+    pub var: String,
+    /// The file it was set in.
+    pub path: Arc<std::path::Path>,
+    /// Byte range of the value in that file.
+    pub span: std::ops::Range<usize>,
+    /// Which precedence level set it.
+    pub level: crate::vars::Level,
+}
+
+/// Why evaluation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// These variables are not defined anywhere fleetpin looked (facts, extra vars,
+    /// `set_fact`, registered results, inventory vars, vault files...).
+    Missing(Vec<String>),
+    /// The template uses Jinja outside the supported subset; the source text.
+    Unsupported(String),
+}
+
+/// One possible outcome of evaluating an expression.
+pub type Outcome = Result<(Value, Vec<Origin>), Failure>;
+
+/// What an expression evaluator needs from its environment.
+pub trait Env {
+    /// The possible values of variable `name`, each with its origins (several when group_vars
+    /// or including plays disagree). An empty vector means undefined. `depth` is the current
+    /// nesting depth, to pass back into [`eval`] for values that are templates themselves.
+    fn lookup(&self, name: &str, depth: usize) -> Vec<Outcome>;
+}
+
+/// Maximum number of alternative outcomes kept per evaluation.
+pub const MAX_OUTCOMES: usize = 16;
+
+/// Maximum nesting of variables whose values are templates.
+pub const MAX_DEPTH: usize = 16;
+
+/// Evaluate a template string: `Literal` parts are copied; a string that is exactly one
+/// `{{ expr }}` keeps the expression's type (a list stays a list), as Ansible does.
+pub fn eval_template(s: &str, env: &dyn Env, depth: usize) -> Vec<Outcome> {
+    if depth > MAX_DEPTH {
+        return vec![Err(Failure::Unsupported(format!(
+            "{s} (variables nested more than {MAX_DEPTH} deep)"
+        )))];
+    }
+    let parts = parse_template(s);
+    if let [Part::Expr(e, _)] = parts.as_slice()
+        && s.trim() == s
+    {
+        return eval(e, env, depth);
+    }
+    let mut acc: Vec<Outcome> = vec![Ok((Value::Str(String::new()), Vec::new()))];
+    for part in &parts {
+        let outs = match part {
+            Part::Text(t) => vec![Ok((Value::Str(t.clone()), Vec::new()))],
+            Part::Expr(e, _) => eval(e, env, depth),
+            Part::Unsupported(text) => vec![Err(Failure::Unsupported(text.clone()))],
+        };
+        acc = combine(&acc, &outs, |a, b| match b {
+            Value::Omit => Value::Str(format!("{a}{}", Value::Omit)),
+            _ => Value::Str(format!("{a}{b}")),
+        });
+    }
+    acc
+}
+
+/// Cartesian combination of two outcome sets, failures merged, capped at [`MAX_OUTCOMES`].
+fn combine(a: &[Outcome], b: &[Outcome], f: impl Fn(&Value, &Value) -> Value) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    for x in a {
+        for y in b {
+            let r = match (x, y) {
+                (Ok((va, oa)), Ok((vb, ob))) => {
+                    let mut origins = oa.clone();
+                    for o in ob {
+                        if !origins.contains(o) {
+                            origins.push(o.clone());
+                        }
+                    }
+                    Ok((f(va, vb), origins))
+                }
+                (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e.clone()),
+                (Err(Failure::Missing(m1)), Err(Failure::Missing(m2))) => {
+                    let mut m = m1.clone();
+                    m.extend(m2.iter().filter(|n| !m1.contains(n)).cloned());
+                    Err(Failure::Missing(m))
+                }
+                (Err(e @ Failure::Unsupported(_)), Err(_)) | (Err(_), Err(e)) => Err(e.clone()),
+            };
+            push_outcome(&mut out, r);
+        }
+    }
+    out
+}
+
+fn push_outcome(out: &mut Vec<Outcome>, r: Outcome) {
+    if let Some(existing) = out.iter_mut().find(|o| same_value(o, &r)) {
+        // Same value from other origins: keep the first origins.
+        let _ = existing;
+        return;
+    }
+    if out.len() < MAX_OUTCOMES {
+        out.push(r);
+    }
+}
+
+fn same_value(a: &Outcome, b: &Outcome) -> bool {
+    match (a, b) {
+        (Ok((va, _)), Ok((vb, _))) => va == vb,
+        (Err(ea), Err(eb)) => ea == eb,
+        _ => false,
+    }
+}
+
+/// Filters that keep a string's pin-ness (and its value, for our purposes, up to case and
+/// whitespace).
+const PASS_FILTERS: &[&str] = &[
+    "lower",
+    "upper",
+    "trim",
+    "string",
+    "quote",
+    "unique",
+    "list",
+    "flatten",
+    "capitalize",
+];
+
+/// Evaluate an expression.
+pub fn eval(e: &Expr, env: &dyn Env, depth: usize) -> Vec<Outcome> {
+    match e {
+        Expr::Literal(v) => vec![Ok((v.clone(), Vec::new()))],
+        Expr::Var(name) => {
+            if name == "omit" {
+                return vec![Ok((Value::Omit, Vec::new()))];
+            }
+            let outs = env.lookup(name, depth);
+            if outs.is_empty() {
+                vec![Err(Failure::Missing(vec![name.clone()]))]
+            } else {
+                outs
+            }
+        }
+        Expr::List(items) => {
+            let mut acc: Vec<Outcome> = vec![Ok((Value::List(Vec::new()), Vec::new()))];
+            for item in items {
+                let outs = eval(item, env, depth);
+                acc = combine(&acc, &outs, |a, b| {
+                    let mut l = a.as_list().map(<[Value]>::to_vec).unwrap_or_default();
+                    l.push(b.clone());
+                    Value::List(l)
+                });
+            }
+            acc
+        }
+        Expr::Attr(inner, key) => map_outcomes(eval(inner, env, depth), |v| match v.get(key) {
+            Some(x) => Ok(x.clone()),
+            None => Err(Failure::Unsupported(format!(
+                "attribute `{key}` of a value"
+            ))),
+        }),
+        Expr::Index(inner, idx) => map_outcomes(eval(inner, env, depth), |v| {
+            let list = v
+                .as_list()
+                .ok_or_else(|| Failure::Unsupported(format!("index [{idx}] of a non-list")))?;
+            let i = if *idx < 0 {
+                list.len() as i64 + idx
+            } else {
+                *idx
+            };
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| list.get(i))
+                .cloned()
+                .ok_or_else(|| Failure::Unsupported(format!("index [{idx}] out of range")))
+        }),
+        Expr::Concat(items) => {
+            let mut acc: Vec<Outcome> = vec![Ok((Value::Str(String::new()), Vec::new()))];
+            for item in items {
+                let outs = eval(item, env, depth);
+                acc = combine(&acc, &outs, |a, b| Value::Str(format!("{a}{b}")));
+            }
+            acc
+        }
+        Expr::Filter(inner, name, args) => eval_filter(inner, name, args, env, depth),
+    }
+}
+
+fn map_outcomes(outs: Vec<Outcome>, f: impl Fn(&Value) -> Result<Value, Failure>) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    for o in outs {
+        let r = match o {
+            Ok((v, origins)) => f(&v).map(|nv| (nv, origins)),
+            Err(e) => Err(e),
+        };
+        push_outcome(&mut out, r);
+    }
+    out
+}
+
+fn eval_filter(
+    inner: &Expr,
+    name: &str,
+    args: &[Expr],
+    env: &dyn Env,
+    depth: usize,
+) -> Vec<Outcome> {
+    match name {
+        "default" | "d" => {
+            // default(x, true) also replaces empty/false values.
+            let boolean = args
+                .get(1)
+                .is_some_and(|a| matches!(a, Expr::Literal(Value::Str(s)) if s == "True"));
+            let fallback = match args.first() {
+                Some(a) => eval(a, env, depth),
+                None => vec![Ok((Value::Str(String::new()), Vec::new()))],
+            };
+            let mut out = Vec::new();
+            for o in eval(inner, env, depth) {
+                match o {
+                    Err(Failure::Missing(_)) => {
+                        for f in &fallback {
+                            push_outcome(&mut out, f.clone());
+                        }
+                    }
+                    Ok((v, _))
+                        if boolean
+                            && matches!(&v, Value::Str(s) if s.is_empty() || s == "False") =>
+                    {
+                        for f in &fallback {
+                            push_outcome(&mut out, f.clone());
+                        }
+                    }
+                    other => push_outcome(&mut out, other),
+                }
+            }
+            out
+        }
+        "lower" => map_outcomes(eval(inner, env, depth), |v| {
+            str_map(v, |s| s.to_lowercase())
+        }),
+        "upper" => map_outcomes(eval(inner, env, depth), |v| {
+            str_map(v, |s| s.to_uppercase())
+        }),
+        "trim" => map_outcomes(eval(inner, env, depth), |v| {
+            str_map(v, |s| s.trim().to_string())
+        }),
+        "join" => {
+            let sep = match args.first() {
+                Some(Expr::Literal(Value::Str(s))) => s.clone(),
+                None => String::new(),
+                Some(_) => {
+                    return vec![Err(Failure::Unsupported(
+                        "join with a computed separator".to_string(),
+                    ))];
+                }
+            };
+            map_outcomes(eval(inner, env, depth), |v| match v {
+                Value::List(items) => Ok(Value::Str(
+                    items
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(&sep),
+                )),
+                Value::Str(s) => Ok(Value::Str(s.clone())),
+                _ => Err(Failure::Unsupported("join of a non-list".into())),
+            })
+        }
+        "first" | "last" => map_outcomes(eval(inner, env, depth), |v| match v {
+            Value::List(items) => (if name == "first" {
+                items.first()
+            } else {
+                items.last()
+            })
+            .cloned()
+            .ok_or_else(|| Failure::Unsupported(format!("{name} of an empty list"))),
+            other => Ok(other.clone()),
+        }),
+        _ if PASS_FILTERS.contains(&name) => eval(inner, env, depth),
+        _ => vec![Err(Failure::Unsupported(format!("filter `{name}`")))],
+    }
+}
+
+fn str_map(v: &Value, f: impl Fn(&str) -> String) -> Result<Value, Failure> {
+    match v {
+        Value::Str(s) => Ok(Value::Str(f(s))),
+        other => Ok(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Vars(Vec<(&'static str, &'static str)>);
+
+    impl Env for Vars {
+        fn lookup(&self, name: &str, depth: usize) -> Vec<Outcome> {
+            self.0
+                .iter()
+                .filter(|(k, _)| *k == name)
+                .flat_map(|(_, v)| {
+                    let origin = Origin {
+                        var: name.to_string(),
+                        path: Arc::from(std::path::Path::new("vars.yml")),
+                        span: 0..v.len(),
+                        level: crate::vars::Level::PlayVars,
+                    };
+                    if has_template(v) {
+                        eval_template(v, self, depth + 1)
+                            .into_iter()
+                            .map(|o| {
+                                o.map(|(val, mut os)| {
+                                    os.insert(0, origin.clone());
+                                    (val, os)
+                                })
+                            })
+                            .collect::<Vec<_>>()
+                    } else {
+                        vec![Ok((Value::Str((*v).to_string()), vec![origin]))]
+                    }
+                })
+                .collect()
+        }
+    }
+
+    fn one(s: &str, env: &Vars) -> Result<String, Failure> {
+        let outs = eval_template(s, env, 0);
+        assert_eq!(outs.len(), 1, "{s}: {outs:?}");
+        outs.into_iter().next().unwrap().map(|(v, _)| v.to_string())
+    }
+
+    #[test]
+    fn variables_defaults_and_concat() {
+        let env = Vars(vec![
+            ("docker_state", "latest"),
+            ("docker_version", "5:23.0.1-1~debian.10~buster"),
+            ("nested", "{{ docker_state }}"),
+            ("loop_a", "{{ loop_b }}"),
+            ("loop_b", "{{ loop_a }}"),
+        ]);
+        assert_eq!(one("{{ docker_state }}", &env), Ok("latest".into()));
+        assert_eq!(one("{{docker_state|upper}}", &env), Ok("LATEST".into()));
+        assert_eq!(
+            one("docker-ce={{ docker_version }}", &env),
+            Ok("docker-ce=5:23.0.1-1~debian.10~buster".into())
+        );
+        assert_eq!(
+            one("{{ missing | default('present') }}", &env),
+            Ok("present".into())
+        );
+        assert_eq!(
+            one("{{ missing | d(docker_state) }}", &env),
+            Ok("latest".into())
+        );
+        assert_eq!(
+            one("{{ docker_state | default('present') }}", &env),
+            Ok("latest".into())
+        );
+        assert_eq!(
+            one("{{ 'docker-ce=' ~ docker_version }}", &env),
+            Ok("docker-ce=5:23.0.1-1~debian.10~buster".into())
+        );
+        assert_eq!(one("{{ nested }}", &env), Ok("latest".into()));
+        assert_eq!(
+            one("{{ missing }}", &env),
+            Err(Failure::Missing(vec!["missing".into()]))
+        );
+        assert_eq!(
+            one("{{ a }}-{{ b }}", &env),
+            Err(Failure::Missing(vec!["a".into(), "b".into()]))
+        );
+        assert!(matches!(
+            one("{{ loop_a }}", &env),
+            Err(Failure::Unsupported(_))
+        ));
+        assert_eq!(
+            eval_template("{{ missing | default(omit) }}", &env, 0)[0]
+                .as_ref()
+                .unwrap()
+                .0,
+            Value::Omit
+        );
+    }
+
+    #[test]
+    fn origins_follow_nesting() {
+        let env = Vars(vec![("outer", "{{ inner }}"), ("inner", "latest")]);
+        let outs = eval_template("{{ outer }}", &env, 0);
+        let (_, origins) = outs[0].as_ref().unwrap();
+        let vars: Vec<_> = origins.iter().map(|o| o.var.as_str()).collect();
+        assert_eq!(vars, ["outer", "inner"]);
+    }
+
+    #[test]
+    fn unsupported_constructs() {
+        let env = Vars(vec![("x", "1")]);
+        for s in [
+            "{% if x %}latest{% endif %}",
+            "{{ 'latest' if x else 'present' }}",
+            "{{ lookup('env', 'X') }}",
+            "{{ x | regex_replace('a', 'b') }}",
+            "{{ x * 2 }}",
+            "{{ unterminated",
+        ] {
+            assert!(matches!(one(s, &env), Err(Failure::Unsupported(_))), "{s}");
+        }
+    }
+
+    #[test]
+    fn lists_attrs_and_indexes() {
+        let env = Vars(vec![("x", "a")]);
+        let outs = eval_template("{{ ['docker-ce', x] }}", &env, 0);
+        assert_eq!(
+            outs[0].as_ref().unwrap().0,
+            Value::List(vec![Value::Str("docker-ce".into()), Value::Str("a".into())])
+        );
+        assert_eq!(one("{{ ['a', 'b'] | join(',') }}", &env), Ok("a,b".into()));
+        assert_eq!(one("{{ ['a', 'b'][1] }}", &env), Ok("b".into()));
+        assert_eq!(one("{{ ['a', 'b'] | first }}", &env), Ok("a".into()));
+    }
+
+    #[test]
+    fn template_parts() {
+        let parts = parse_template("a {{ b }} {# c #}{% d %}");
+        assert!(matches!(&parts[0], Part::Text(t) if t == "a "));
+        assert!(matches!(&parts[1], Part::Expr(Expr::Var(v), _) if v == "b"));
+        assert!(matches!(&parts[3], Part::Unsupported(_)));
+        assert!(!has_template("plain"));
+        assert!(has_template("{{ x }}"));
+        let mut vars = Vec::new();
+        parse_expr("a.b | default(c ~ d['e'])")
+            .unwrap()
+            .variables(&mut vars);
+        assert_eq!(vars, ["a", "c", "d"]);
+    }
+
+    #[test]
+    fn odd_templates_do_not_panic() {
+        let env = Vars(vec![]);
+        for s in [
+            "{{",
+            "}}",
+            "{{}}",
+            "{{ ( }}",
+            "{{ [ }}",
+            "{{ a. }}",
+            "{{ 'é' }}",
+            "{{ \"\\",
+            "{{ a[ }}",
+            "{{ a | }}",
+            "{{ a | f( }}",
+            "{{ x.0.1 }}",
+            "{{ a[-1] }}",
+        ] {
+            let _ = eval_template(s, &env, 0);
+        }
+    }
+}

@@ -1,0 +1,767 @@
+//! The project: files loaded once and cached, roles, group_vars/host_vars, the playbooks that
+//! use each role or task file, and the variable [`Scope`] of any file or play.
+//!
+//! A [`Project`] is built once per lint run and shared by every thread (`Send + Sync`);
+//! everything is loaded lazily and cached, so a role's defaults are read once however many
+//! files use them.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use fleetpin_yaml::{Document, Node, YamlError};
+
+use crate::play::{self, Play, RoleRef};
+use crate::task::{self, Include};
+use crate::vars::{Layer, Level, Scope, VarsSource};
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// Reading failed.
+    #[error("{path}: cannot read: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        message: String,
+    },
+    /// Not UTF-8.
+    #[error("{path}: not UTF-8 text")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Invalid YAML.
+    #[error("{path}:{}:{}: {}", .error.line, .error.column, .error.message)]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        error: YamlError,
+    },
+    /// An Ansible Vault encrypted file: its values are unknown.
+    #[error("{path}: encrypted with Ansible Vault")]
+    Vault {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// A YAML file loaded by the project.
+#[derive(Debug)]
+pub struct LoadedFile {
+    /// The path (the project root joined with the relative path, as found).
+    pub path: Arc<Path>,
+    /// The text.
+    pub text: Arc<str>,
+    /// The documents.
+    pub docs: Vec<Document>,
+}
+
+impl LoadedFile {
+    /// The first document's root, if any.
+    pub fn root(&self) -> Option<&Node> {
+        self.docs.first().map(|d| &d.root)
+    }
+}
+
+/// Files larger than this are not loaded for variable resolution.
+const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// A `group_vars`/`host_vars` directory and the inventory or playbook directory it sits in.
+#[derive(Debug, Clone)]
+struct VarsDir {
+    /// The `group_vars` or `host_vars` directory.
+    dir: PathBuf,
+    /// Its parent (inventory or playbook directory).
+    parent: PathBuf,
+    /// `true` for host_vars.
+    hosts: bool,
+}
+
+/// A play that uses a role or task file.
+#[derive(Debug, Clone)]
+struct PlayUse {
+    /// The playbook.
+    playbook: Arc<LoadedFile>,
+    /// Index of the play among the playbook's plays.
+    play: usize,
+    /// Role parameters given with the reference, if any.
+    params: Option<Arc<VarsSource>>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    vars_dirs: Vec<VarsDir>,
+    /// Role directory → plays that use it.
+    role_uses: HashMap<PathBuf, Vec<PlayUse>>,
+    /// Task file → plays that include it (directly or through other task files).
+    task_uses: HashMap<PathBuf, Vec<PlayUse>>,
+}
+
+type Slot<T> = Arc<OnceLock<T>>;
+type FileSlots = HashMap<PathBuf, Slot<Result<Arc<LoadedFile>, LoadError>>>;
+
+/// A project rooted at a directory. See the module docs.
+#[derive(Debug)]
+pub struct Project {
+    root: PathBuf,
+    files: Mutex<FileSlots>,
+    sources: Mutex<HashMap<PathBuf, Slot<Vec<Arc<VarsSource>>>>>,
+    index: OnceLock<Index>,
+}
+
+impl Project {
+    /// A project rooted at `root` (usually the repository root, or the directory given to
+    /// `fleetpin lint`). Nothing is read until needed.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Project {
+            root: root.into(),
+            files: Mutex::new(HashMap::new()),
+            sources: Mutex::new(HashMap::new()),
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Load and parse a YAML file once; later calls return the cached result.
+    ///
+    /// # Errors
+    /// A [`LoadError`] for unreadable, non-UTF-8, invalid or vault-encrypted files.
+    pub fn load(&self, path: &Path) -> Result<Arc<LoadedFile>, LoadError> {
+        let slot = {
+            let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+            files.entry(path.to_path_buf()).or_default().clone()
+        };
+        slot.get_or_init(|| load_file(path)).clone()
+    }
+
+    /// The text of a file the project loaded (for secondary labels in other files).
+    pub fn file_text(&self, path: &Path) -> Option<Arc<str>> {
+        self.load(path).ok().map(|f| f.text.clone())
+    }
+
+    /// Variables of a vars file or directory as Ansible finds them: `base`, `base.yml`,
+    /// `base.yaml`, `base.json`, or every file under the directory `base/` (sorted, later
+    /// files win). Unloadable files contribute nothing (the lint reports them itself).
+    fn vars_sources(&self, base: &Path) -> Vec<Arc<VarsSource>> {
+        let slot = {
+            let mut sources = self.sources.lock().unwrap_or_else(|e| e.into_inner());
+            sources.entry(base.to_path_buf()).or_default().clone()
+        };
+        slot.get_or_init(|| {
+            let mut out = Vec::new();
+            for file in vars_files_for(base) {
+                if let Ok(loaded) = self.load(&file)
+                    && let Some(root) = loaded.root()
+                {
+                    out.push(Arc::new(VarsSource::from_map(loaded.path.clone(), root)));
+                }
+            }
+            out
+        })
+        .clone()
+    }
+
+    /// The role directory a file belongs to: `.../roles/NAME` when the path goes through a
+    /// `roles` directory, or a directory with `tasks/` and `defaults/`, `vars/` or `meta/`
+    /// (a standalone role repository).
+    pub fn role_of(&self, path: &Path) -> Option<PathBuf> {
+        let comps: Vec<Component<'_>> = path.components().collect();
+        for i in (0..comps.len().saturating_sub(2)).rev() {
+            if comps[i].as_os_str() == "roles" {
+                let dir: PathBuf = comps[..i + 2].iter().collect();
+                if dir != path {
+                    return Some(dir);
+                }
+            }
+        }
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            let name = d.file_name().and_then(|n| n.to_str());
+            if matches!(
+                name,
+                Some("tasks" | "handlers" | "defaults" | "vars" | "meta")
+            ) && let Some(role) = d.parent()
+                && role.join("tasks").is_dir()
+                && ["defaults", "vars", "meta"]
+                    .iter()
+                    .any(|s| role.join(s).is_dir())
+            {
+                return Some(role.to_path_buf());
+            }
+            if d == self.root || !d.starts_with(&self.root) {
+                break;
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
+    /// Find a role by name as Ansible would from a playbook or task file at `from`:
+    /// `roles/NAME` next to it and in each parent directory up to the project root, then
+    /// `NAME` as a path relative to it.
+    pub fn find_role(&self, name: &str, from: &Path) -> Option<PathBuf> {
+        if name.contains("{{") {
+            return None;
+        }
+        let start = from.parent().unwrap_or(&self.root);
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join("roles").join(name);
+            if candidate.is_dir() {
+                return Some(candidate);
+            }
+            if d == self.root || !d.starts_with(&self.root) {
+                break;
+            }
+            dir = d.parent();
+        }
+        let relative = start.join(name);
+        if relative.is_dir() && relative.join("tasks").is_dir() {
+            return Some(relative);
+        }
+        // The role may live next to the role that depends on it.
+        if let Some(role) = self.role_of(from)
+            && let Some(parent) = role.parent()
+        {
+            let sibling = parent.join(name);
+            if sibling.is_dir() {
+                return Some(sibling);
+            }
+        }
+        None
+    }
+
+    /// Resolve an include/import to a file: `include_tasks`/`import_tasks` targets are
+    /// searched in the role's `tasks/` (when the including file is in a role), next to the
+    /// including file, in its `tasks/` subdirectory and in the project root; roles through
+    /// [`Project::find_role`] (their `tasks/main.yml` or `tasks_from`). `None` for templated
+    /// or missing targets.
+    pub fn resolve_include(&self, including: &Path, include: &Include<'_>) -> Option<PathBuf> {
+        if include.is_templated() {
+            return None;
+        }
+        use crate::module::IncludeKind as K;
+        match include.kind {
+            K::IncludeRole | K::ImportRole => {
+                let role = self.find_role(&include.target, including)?;
+                role_file(
+                    &role,
+                    "tasks",
+                    include.tasks_from.as_deref().unwrap_or("main"),
+                )
+            }
+            K::IncludeVars => self.find_relative(including, &include.target, "vars"),
+            K::IncludeTasks | K::ImportTasks | K::Include | K::ImportPlaybook => {
+                self.find_relative(including, &include.target, "tasks")
+            }
+        }
+    }
+
+    fn find_relative(&self, including: &Path, target: &str, subdir: &str) -> Option<PathBuf> {
+        let target = Path::new(target);
+        if target.is_absolute() {
+            return target.is_file().then(|| target.to_path_buf());
+        }
+        let mut candidates = Vec::new();
+        if let Some(role) = self.role_of(including) {
+            candidates.push(role.join(subdir).join(target));
+            candidates.push(role.join(target));
+        }
+        if let Some(dir) = including.parent() {
+            candidates.push(dir.join(target));
+            candidates.push(dir.join(subdir).join(target));
+        }
+        candidates.push(self.root.join(target));
+        candidates.into_iter().find(|c| c.is_file())
+    }
+
+    /// Every task file reachable from `start` through static `include_tasks`/`import_tasks`
+    /// and `include_role`/`import_role` (the start file first). Cycle-safe: each file once.
+    pub fn follow_includes(&self, start: &Path) -> Vec<PathBuf> {
+        let mut seen = HashSet::new();
+        let mut order = Vec::new();
+        let mut queue = vec![start.to_path_buf()];
+        while let Some(path) = queue.pop() {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            order.push(path.clone());
+            let Ok(file) = self.load(&path) else {
+                continue;
+            };
+            let Some(root) = file.root() else {
+                continue;
+            };
+            let mut found = Vec::new();
+            let visit = |t: &task::Task<'_>, found: &mut Vec<PathBuf>| {
+                if let Some(inc) = t.include()
+                    && !matches!(
+                        inc.kind,
+                        crate::module::IncludeKind::IncludeVars
+                            | crate::module::IncludeKind::ImportPlaybook
+                    )
+                    && let Some(target) = self.resolve_include(&path, &inc)
+                {
+                    found.push(target);
+                }
+            };
+            if play::looks_like_playbook(root) {
+                for p in play::playbook(root, &file.text).plays() {
+                    p.all_tasks().for_each(|t| visit(t, &mut found));
+                    for r in &p.roles {
+                        if let Some(role) = self.find_role(&r.name, &path)
+                            && let Some(main) = role_file(&role, "tasks", "main")
+                        {
+                            found.push(main);
+                        }
+                    }
+                }
+            } else {
+                task::task_list(root, &file.text)
+                    .tasks
+                    .iter()
+                    .for_each(|t| visit(t, &mut found));
+            }
+            for f in found.into_iter().rev() {
+                if !seen.contains(&f) {
+                    queue.push(f);
+                }
+            }
+        }
+        order
+    }
+
+    /// The variable scope of a task file or vars file at `path` that is not a playbook: its
+    /// role's defaults and vars (and those of the role's dependencies), the `group_vars` and
+    /// `host_vars` of the project, and — as alternatives — the vars of every play that uses the
+    /// role or includes the file.
+    pub fn file_scope(&self, path: &Path) -> Scope {
+        let mut scope = Scope::new();
+        let index = self.index();
+        let role = self.role_of(path);
+        let mut uses: Vec<PlayUse> = Vec::new();
+        if let Some(role) = &role {
+            self.push_role(&mut scope, role, None, &mut HashSet::new());
+            uses.extend(index.role_uses.get(role).into_iter().flatten().cloned());
+        }
+        uses.extend(index.task_uses.get(path).into_iter().flatten().cloned());
+        let playbook_dirs: Vec<PathBuf> = uses
+            .iter()
+            .filter_map(|u| u.playbook.path.parent().map(Path::to_path_buf))
+            .collect();
+        self.push_vars_dirs(&mut scope, &playbook_dirs);
+        for (alt, u) in uses.iter().enumerate() {
+            let alt = Some(u32::try_from(alt).unwrap_or(u32::MAX));
+            let Some(root) = u.playbook.root() else {
+                continue;
+            };
+            let book = play::playbook(root, &u.playbook.text);
+            let Some(p) = book.plays().nth(u.play) else {
+                continue;
+            };
+            self.push_play(&mut scope, &u.playbook.path, p, alt);
+            if let Some(params) = &u.params {
+                scope.push(Layer {
+                    level: Level::RoleParams,
+                    conditional: false,
+                    env: None,
+                    alt,
+                    source: params.clone(),
+                });
+            }
+        }
+        scope
+    }
+
+    /// The variable scope of the tasks of a play in the playbook at `path` (the play as the
+    /// caller parsed it): group_vars/host_vars (the playbook's own directory at playbook level,
+    /// other inventories as alternatives), the play's `vars` and `vars_files`, and the
+    /// defaults and vars of the roles it lists.
+    pub fn play_scope(&self, path: &Path, play: &Play<'_>) -> Scope {
+        let mut scope = Scope::new();
+        let dirs: Vec<PathBuf> = path.parent().map(Path::to_path_buf).into_iter().collect();
+        self.push_vars_dirs(&mut scope, &dirs);
+        let path: Arc<Path> = Arc::from(path);
+        self.push_play(&mut scope, &path, play, None);
+        scope
+    }
+
+    fn push_play(&self, scope: &mut Scope, path: &Arc<Path>, play: &Play<'_>, alt: Option<u32>) {
+        let mut push = |level: Level, source: Arc<VarsSource>| {
+            scope.push(Layer {
+                level,
+                conditional: false,
+                env: None,
+                alt,
+                source,
+            });
+        };
+        if let Some(vars) = play.vars
+            && vars.is_map()
+        {
+            push(
+                Level::PlayVars,
+                Arc::new(VarsSource::from_map(path.clone(), vars)),
+            );
+        }
+        let base = path.parent().unwrap_or(&self.root).to_path_buf();
+        for entry in play.vars_files.and_then(Node::as_seq).unwrap_or(&[]) {
+            // A nested list means "the first file that exists".
+            let names: Vec<&str> = match entry.as_seq() {
+                Some(list) => list.iter().filter_map(Node::as_str).collect(),
+                None => entry.as_str().into_iter().collect(),
+            };
+            if let Some(file) = names
+                .iter()
+                .filter(|n| !n.contains("{{"))
+                .map(|n| base.join(n))
+                .find(|p| p.is_file())
+                && let Ok(loaded) = self.load(&file)
+                && let Some(root) = loaded.root()
+            {
+                push(
+                    Level::PlayVarsFiles,
+                    Arc::new(VarsSource::from_map(loaded.path.clone(), root)),
+                );
+            }
+        }
+        let mut seen = HashSet::new();
+        for r in &play.roles {
+            if let Some(role) = self.find_role(&r.name, path) {
+                self.push_role(scope, &role, alt, &mut seen);
+            }
+        }
+    }
+
+    /// Role defaults and vars, dependencies first (their values are overridden by the role's).
+    fn push_role(
+        &self,
+        scope: &mut Scope,
+        role: &Path,
+        alt: Option<u32>,
+        seen: &mut HashSet<PathBuf>,
+    ) {
+        if !seen.insert(role.to_path_buf()) || seen.len() > 64 {
+            return;
+        }
+        if let Some(meta) = role_file(role, "meta", "main")
+            && let Ok(loaded) = self.load(&meta)
+            && let Some(deps) = loaded.root().and_then(|r| r.get("dependencies"))
+        {
+            for dep in play::role_refs(deps) {
+                if let Some(dir) = self.find_role(&dep.name, &meta) {
+                    self.push_role(scope, &dir, alt, seen);
+                }
+            }
+        }
+        for (sub, level) in [("defaults", Level::RoleDefaults), ("vars", Level::RoleVars)] {
+            for source in self.vars_sources(&role.join(sub).join("main")) {
+                scope.push(Layer {
+                    level,
+                    conditional: false,
+                    env: None,
+                    alt,
+                    source,
+                });
+            }
+        }
+    }
+
+    /// group_vars/host_vars layers: those in `playbook_dirs` at playbook level for every
+    /// inventory; every other directory as its own inventory alternative.
+    fn push_vars_dirs(&self, scope: &mut Scope, playbook_dirs: &[PathBuf]) {
+        let index = self.index();
+        let mut envs: Vec<&Path> = Vec::new();
+        for vd in &index.vars_dirs {
+            let at_playbook = playbook_dirs.iter().any(|d| same_dir(d, &vd.parent));
+            let env = if at_playbook {
+                None
+            } else {
+                let pos = envs
+                    .iter()
+                    .position(|e| *e == vd.parent.as_path())
+                    .unwrap_or_else(|| {
+                        envs.push(&vd.parent);
+                        envs.len() - 1
+                    });
+                Some(u32::try_from(pos).unwrap_or(u32::MAX))
+            };
+            let Ok(entries) = std::fs::read_dir(&vd.dir) else {
+                continue;
+            };
+            let mut names: Vec<String> = entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| !n.starts_with('.'))
+                .map(|n| strip_vars_ext(&n).to_string())
+                .collect();
+            names.sort();
+            names.dedup();
+            for name in names {
+                let all = !vd.hosts && name == "all";
+                let level = match (vd.hosts, all, at_playbook) {
+                    (true, _, false) => Level::InventoryHost,
+                    (true, _, true) => Level::PlaybookHost,
+                    (false, true, false) => Level::InventoryGroupAll,
+                    (false, true, true) => Level::PlaybookGroupAll,
+                    (false, false, false) => Level::InventoryGroup,
+                    (false, false, true) => Level::PlaybookGroup,
+                };
+                for source in self.vars_sources(&vd.dir.join(&name)) {
+                    scope.push(Layer {
+                        level,
+                        conditional: !all,
+                        env,
+                        alt: None,
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| self.build_index())
+    }
+
+    fn build_index(&self) -> Index {
+        let mut index = Index::default();
+        let mut playbooks = Vec::new();
+        let walker = ignore::WalkBuilder::new(&self.root)
+            .hidden(false)
+            .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
+            .build();
+        for entry in walker.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = entry.file_name().to_str().unwrap_or("");
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && (name == "group_vars" || name == "host_vars") {
+                if self.role_of(path).is_none()
+                    && let Some(parent) = path.parent()
+                {
+                    index.vars_dirs.push(VarsDir {
+                        dir: path.to_path_buf(),
+                        parent: parent.to_path_buf(),
+                        hosts: name == "host_vars",
+                    });
+                }
+                continue;
+            }
+            if is_dir || !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+                continue;
+            }
+            let in_vars_dir = path
+                .components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some("group_vars" | "host_vars")));
+            if in_vars_dir || self.role_of(path).is_some() {
+                continue;
+            }
+            if entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_SIZE) {
+                continue;
+            }
+            // Cheap prefilter before parsing: a playbook mentions `hosts:` or imports one.
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            if !(text.contains("hosts:") || text.contains("import_playbook")) {
+                continue;
+            }
+            if let Ok(file) = self.load(path)
+                && file.root().is_some_and(play::looks_like_playbook)
+            {
+                playbooks.push(file);
+            }
+        }
+        index.vars_dirs.sort_by(|a, b| a.dir.cmp(&b.dir));
+        for book_file in playbooks {
+            let Some(root) = book_file.root() else {
+                continue;
+            };
+            let book = play::playbook(root, &book_file.text);
+            for (i, p) in book.plays().enumerate() {
+                let mut uses_role = |role: PathBuf, r: Option<&RoleRef<'_>>| {
+                    let params = r.filter(|r| !r.params.is_empty()).map(|r| {
+                        Arc::new(VarsSource::from_pairs(
+                            book_file.path.clone(),
+                            r.params.iter().copied(),
+                        ))
+                    });
+                    index.role_uses.entry(role).or_default().push(PlayUse {
+                        playbook: book_file.clone(),
+                        play: i,
+                        params,
+                    });
+                };
+                for r in &p.roles {
+                    if let Some(role) = self.find_role(&r.name, &book_file.path) {
+                        uses_role(role, Some(r));
+                    }
+                }
+                for t in p.all_tasks() {
+                    let Some(inc) = t.include() else {
+                        continue;
+                    };
+                    if inc.kind.is_role() {
+                        if let Some(role) = self.find_role(&inc.target, &book_file.path) {
+                            uses_role(role, None);
+                        }
+                    } else if let Some(file) = self.resolve_include(&book_file.path, &inc) {
+                        for reached in self.follow_includes(&file) {
+                            let target = match self.role_of(&reached) {
+                                Some(role) => {
+                                    uses_role(role, None);
+                                    continue;
+                                }
+                                None => reached,
+                            };
+                            index.task_uses.entry(target).or_default().push(PlayUse {
+                                playbook: book_file.clone(),
+                                play: i,
+                                params: None,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for uses in index
+            .role_uses
+            .values_mut()
+            .chain(index.task_uses.values_mut())
+        {
+            uses.dedup_by(|a, b| {
+                Arc::ptr_eq(&a.playbook, &b.playbook) && a.play == b.play && a.params == b.params
+            });
+        }
+        index
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b
+        || (a
+            .canonicalize()
+            .ok()
+            .is_some_and(|x| b.canonicalize().ok() == Some(x)))
+}
+
+fn strip_vars_ext(name: &str) -> &str {
+    for ext in [".yml", ".yaml", ".json"] {
+        if let Some(stem) = name.strip_suffix(ext) {
+            return stem;
+        }
+    }
+    name
+}
+
+/// `role/sub/name.yml`, `.yaml`, `.json` or without extension, whichever exists.
+pub fn role_file(role: &Path, sub: &str, name: &str) -> Option<PathBuf> {
+    let dir = role.join(sub);
+    let name = strip_vars_ext(name);
+    ["yml", "yaml", "json"]
+        .iter()
+        .map(|ext| dir.join(format!("{name}.{ext}")))
+        .chain(std::iter::once(dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// The files behind a vars "base" path: the file with a vars extension, or every file in the
+/// directory of that name (recursively, sorted).
+fn vars_files_for(base: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if base.is_dir() {
+        let mut stack = vec![base.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut entries: Vec<PathBuf> =
+                entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            entries.sort();
+            for p in entries {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name.starts_with('.') {
+                    continue;
+                }
+                if p.is_dir() {
+                    stack.push(p);
+                } else if name.ends_with(".yml")
+                    || name.ends_with(".yaml")
+                    || name.ends_with(".json")
+                    || !name.contains('.')
+                {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort();
+        return out;
+    }
+    for ext in ["yml", "yaml", "json"] {
+        let mut name = base.as_os_str().to_owned();
+        name.push(".");
+        name.push(ext);
+        let p = PathBuf::from(name);
+        if p.is_file() {
+            out.push(p);
+            return out;
+        }
+    }
+    if base.is_file() {
+        out.push(base.to_path_buf());
+    }
+    out
+}
+
+fn load_file(path: &Path) -> Result<Arc<LoadedFile>, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(LoadError::Io {
+            path: path.to_path_buf(),
+            message: format!("larger than {MAX_FILE_SIZE} bytes"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
+    if text.trim_start().starts_with("$ANSIBLE_VAULT") {
+        return Err(LoadError::Vault {
+            path: path.to_path_buf(),
+        });
+    }
+    let docs = fleetpin_yaml::parse(&text).map_err(|error| LoadError::Yaml {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(Arc::new(LoadedFile {
+        path: Arc::from(path),
+        text: Arc::from(text),
+        docs,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Project>();
+        assert_send_sync::<Scope>();
+    }
+}

@@ -1,0 +1,422 @@
+//! Variable resolution against a fixture repository that sets variables at every precedence
+//! level fleetpin reads (tests/fixtures/precedence). The expected winners were checked against
+//! ansible-playbook (see `ansible_agrees` below, which re-checks them when Ansible is
+//! installed).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fleetpin_ansible::{Level, Project, Resolution, Scope, Value, playbook, task_list};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/precedence")
+}
+
+fn project() -> Project {
+    Project::new(fixture())
+}
+
+/// Values of a resolution (`None` for unresolved candidates), sorted, with the file and level
+/// of the first origin.
+/// A candidate: its value and the (file, level) of its first origin.
+type Candidate = (Option<String>, Option<(String, Level)>);
+
+fn outcomes(res: &Resolution) -> Vec<Candidate> {
+    let root = fixture();
+    let mut out: Vec<_> = res
+        .candidates()
+        .into_iter()
+        .map(|(v, origins)| {
+            let v = v.map(|v| v.to_string());
+            let o = origins.first().map(|o| {
+                let rel = o.path.strip_prefix(&root).unwrap_or(&o.path);
+                (rel.display().to_string(), o.level)
+            });
+            (v, o)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn single(scope: &Scope, var: &str) -> (String, String, Level) {
+    match scope.lookup_var(var) {
+        Resolution::Resolved { value, origins } => {
+            let o = &origins[0];
+            let rel = o
+                .path
+                .strip_prefix(fixture())
+                .unwrap()
+                .display()
+                .to_string();
+            (value.to_string(), rel, o.level)
+        }
+        other => panic!("{var}: expected one value, got {other:?}"),
+    }
+}
+
+fn role_tasks_scope(p: &Project) -> Scope {
+    p.file_scope(&fixture().join("roles/docker/tasks/main.yml"))
+}
+
+#[test]
+fn role_defaults_only() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        single(&s, "v_defaults_only"),
+        (
+            "defaults".into(),
+            "roles/docker/defaults/main.yml".into(),
+            Level::RoleDefaults
+        )
+    );
+}
+
+#[test]
+fn group_vars_all_beats_role_defaults() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        single(&s, "v_gv_all_over_defaults"),
+        (
+            "group_all".into(),
+            "group_vars/all.yml".into(),
+            Level::PlaybookGroupAll
+        )
+    );
+}
+
+#[test]
+fn group_specific_values_are_alternatives() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    let res = s.lookup_var("v_group_over_all");
+    assert!(matches!(res, Resolution::Multiple(_)), "{res:?}");
+    assert_eq!(
+        outcomes(&res),
+        [
+            (
+                Some("group_all".into()),
+                Some(("group_vars/all.yml".into(), Level::PlaybookGroupAll))
+            ),
+            (
+                Some("group_swarm".into()),
+                Some(("group_vars/swarm/docker.yml".into(), Level::PlaybookGroup))
+            ),
+        ]
+    );
+    let host = s.lookup_var("v_host");
+    assert_eq!(
+        outcomes(&host),
+        [
+            (
+                Some("group_all".into()),
+                Some(("group_vars/all.yml".into(), Level::PlaybookGroupAll))
+            ),
+            (
+                Some("host_node1".into()),
+                Some(("host_vars/node1.yml".into(), Level::PlaybookHost))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn play_vars_beat_group_vars() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        single(&s, "v_play_over_group"),
+        ("play".into(), "site.yml".into(), Level::PlayVars)
+    );
+}
+
+#[test]
+fn vars_files_beat_play_vars() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        single(&s, "v_vars_files_over_play"),
+        (
+            "vars_files".into(),
+            "vars/extra.yml".into(),
+            Level::PlayVarsFiles
+        )
+    );
+}
+
+#[test]
+fn role_vars_beat_vars_files() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        single(&s, "v_role_vars_over_vars_files"),
+        (
+            "role_vars".into(),
+            "roles/docker/vars/main.yml".into(),
+            Level::RoleVars
+        )
+    );
+}
+
+#[test]
+fn role_params_beat_role_vars() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        single(&s, "v_params_over_role_vars"),
+        ("params".into(), "site.yml".into(), Level::RoleParams)
+    );
+}
+
+#[test]
+fn block_and_task_vars() {
+    let p = project();
+    let path = fixture().join("roles/docker/tasks/main.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = fleetpin_yaml::parse(&text).unwrap();
+    let list = task_list(&docs[0].root, &text);
+    let task = &list.tasks[1];
+    let arc: Arc<Path> = Arc::from(path.as_path());
+    let s = p.file_scope(&path).with_task(task, &arc);
+    assert_eq!(
+        single(&s, "v_task_over_block"),
+        (
+            "task".into(),
+            "roles/docker/tasks/main.yml".into(),
+            Level::TaskVars
+        )
+    );
+    assert_eq!(
+        single(&s, "v_block"),
+        (
+            "block".into(),
+            "roles/docker/tasks/main.yml".into(),
+            Level::BlockVars
+        )
+    );
+    let msg = task.arg("msg").unwrap().value.as_str().unwrap();
+    assert_eq!(
+        s.resolve(msg).value(),
+        Some(Value::Str("task block".into()))
+    );
+}
+
+#[test]
+fn inventories_are_alternatives() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        outcomes(&s.lookup_var("v_env")),
+        [
+            (
+                Some("prod".into()),
+                Some((
+                    "inventories/prod/group_vars/all.yml".into(),
+                    Level::InventoryGroupAll
+                ))
+            ),
+            (
+                Some("staging".into()),
+                Some((
+                    "inventories/staging/group_vars/all.yml".into(),
+                    Level::InventoryGroupAll
+                ))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn dependency_defaults_are_visible() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        single(&s, "common_default"),
+        (
+            "from-common".into(),
+            "roles/common/defaults/main.yml".into(),
+            Level::RoleDefaults
+        )
+    );
+}
+
+#[test]
+fn nested_templates_keep_every_origin() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    let Resolution::Resolved { value, origins } = s.resolve("{{ docker_pkg }}") else {
+        panic!("resolves")
+    };
+    assert_eq!(
+        value,
+        Value::Str("docker-ce=5:23.0.1-1~debian.10~buster".into())
+    );
+    let vars: Vec<_> = origins.iter().map(|o| o.var.as_str()).collect();
+    assert_eq!(vars, ["docker_pkg", "docker_version"]);
+    // The origin span is the value in the defaults file.
+    let text = std::fs::read_to_string(fixture().join("roles/docker/defaults/main.yml")).unwrap();
+    assert_eq!(
+        &text[origins[1].span.clone()],
+        "5:23.0.1-1~debian.10~buster"
+    );
+    assert_eq!(fleetpin_yaml::line_col(&text, origins[0].span.start).0, 5);
+}
+
+#[test]
+fn incident_variant_resolves_to_latest_with_its_origin() {
+    let p = project();
+    let path = fixture().join("roles/docker/tasks/main.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = fleetpin_yaml::parse(&text).unwrap();
+    let list = task_list(&docs[0].root, &text);
+    let task = &list.tasks[0];
+    let s = p.file_scope(&path);
+    let state = task.arg("state").unwrap().value.as_str().unwrap();
+    let Resolution::Resolved { value, origins } = s.resolve(state) else {
+        panic!("resolves")
+    };
+    assert_eq!(value.as_str(), Some("latest"));
+    assert_eq!(origins[0].var, "docker_state");
+    let defaults =
+        std::fs::read_to_string(fixture().join("roles/docker/defaults/main.yml")).unwrap();
+    assert_eq!(
+        fleetpin_yaml::line_col(&defaults, origins[0].span.start),
+        (3, 15)
+    );
+
+    // The loop expands through the role default list, templates inside it resolved.
+    let items = s.loop_items(task.loop_.as_ref().unwrap());
+    let values: Vec<_> = items
+        .iter()
+        .map(|(r, _)| r.value().unwrap().to_string())
+        .collect();
+    assert_eq!(values, ["docker-ce", "containerd.io=1.6.18-1"]);
+}
+
+#[test]
+fn unresolvable_values_are_never_pinned() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    match s.resolve("docker-ce={{ docker_version_for[ansible_distribution_release] }}") {
+        Resolution::Unresolved { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    match s.resolve("{{ ansible_distribution_release }}") {
+        Resolution::Unresolved {
+            missing,
+            expr,
+            unsupported,
+        } => {
+            assert_eq!(missing, ["ansible_distribution_release"]);
+            assert_eq!(expr, "{{ ansible_distribution_release }}");
+            assert!(unsupported.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    match s.resolve("{{ docker_state | regex_replace('a', 'b') }}") {
+        Resolution::Unresolved {
+            unsupported: Some(u),
+            ..
+        } => assert!(u.contains("regex_replace")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.resolve("plain"), Resolution::Literal("plain".into()));
+}
+
+#[test]
+fn play_scope_sees_play_vars_and_role_defaults() {
+    let p = project();
+    let path = fixture().join("site.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = fleetpin_yaml::parse(&text).unwrap();
+    let book = playbook(&docs[0].root, &text);
+    let play = book.plays().next().unwrap();
+    let s = p.play_scope(&path, play);
+    let task = &play.tasks.tasks[0];
+    let name = task.arg("name").unwrap().value.as_str().unwrap();
+    assert_eq!(
+        s.resolve(name).value(),
+        Some(Value::Str("docker-ce=5:23.0.1-1~debian.10~buster".into()))
+    );
+    assert_eq!(single(&s, "play_state").0, "latest");
+    assert_eq!(single(&s, "v_vars_files_over_play").0, "vars_files");
+}
+
+#[test]
+fn task_files_included_by_a_play_see_its_vars() {
+    let p = project();
+    let s = p.file_scope(&fixture().join("tasks/common.yml"));
+    assert_eq!(
+        single(&s, "play_state"),
+        ("latest".into(), "site.yml".into(), Level::PlayVars)
+    );
+}
+
+#[test]
+fn includes_resolve_and_are_cycle_safe() {
+    let p = project();
+    let reached = p.follow_includes(&fixture().join("site.yml"));
+    let rel: Vec<_> = reached
+        .iter()
+        .map(|r| r.strip_prefix(fixture()).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        rel,
+        [
+            "site.yml",
+            "tasks/common.yml",
+            "roles/docker/tasks/main.yml"
+        ]
+    );
+    assert_eq!(
+        p.role_of(&fixture().join("roles/docker/tasks/main.yml")),
+        Some(fixture().join("roles/docker"))
+    );
+    assert_eq!(p.role_of(&fixture().join("site.yml")), None);
+}
+
+#[test]
+fn include_cycles_terminate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yml"), "- include_tasks: b.yml\n").unwrap();
+    std::fs::write(
+        dir.path().join("b.yml"),
+        "- import_tasks: a.yml\n- include_tasks: missing.yml\n",
+    )
+    .unwrap();
+    let p = Project::new(dir.path());
+    let reached = p.follow_includes(&dir.path().join("a.yml"));
+    assert_eq!(reached.len(), 2);
+}
+
+#[test]
+fn broken_and_vault_vars_files_are_errors_not_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let role = dir.path().join("roles/x");
+    std::fs::create_dir_all(role.join("defaults")).unwrap();
+    std::fs::create_dir_all(role.join("vars")).unwrap();
+    std::fs::create_dir_all(role.join("tasks")).unwrap();
+    std::fs::write(role.join("defaults/main.yml"), "a: [unclosed\n").unwrap();
+    std::fs::write(
+        role.join("vars/main.yml"),
+        "$ANSIBLE_VAULT;1.1;AES256\n3133\n",
+    )
+    .unwrap();
+    std::fs::write(role.join("tasks/main.yml"), "- apt: name=x state={{ a }}\n").unwrap();
+    let p = Project::new(dir.path());
+    assert!(matches!(
+        p.load(&role.join("defaults/main.yml")),
+        Err(fleetpin_ansible::LoadError::Yaml { .. })
+    ));
+    assert!(matches!(
+        p.load(&role.join("vars/main.yml")),
+        Err(fleetpin_ansible::LoadError::Vault { .. })
+    ));
+    let s = p.file_scope(&role.join("tasks/main.yml"));
+    assert!(matches!(
+        s.resolve("{{ a }}"),
+        Resolution::Unresolved { .. }
+    ));
+}
