@@ -1,0 +1,142 @@
+//! Ansible itself is the oracle for variable precedence: run `ansible-playbook` (local
+//! connection, no facts) on a copy of tests/fixtures/precedence with an extra task that dumps
+//! the variables each host sees, once per inventory, and check fleetpin's resolution against
+//! it: every value Ansible uses must be one of fleetpin's candidates, and where fleetpin finds
+//! a single value Ansible must agree on every host.
+//!
+//! Needs `ansible-playbook` (pip `ansible-core`) on PATH or in `FLEETPIN_ANSIBLE_PLAYBOOK`.
+//! Without it the test says so and passes, unless `FLEETPIN_REQUIRE_ORACLES=1` (CI) makes the
+//! absence a failure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fleetpin_ansible::{Project, Resolution};
+
+const VARS: &[&str] = &[
+    "v_defaults_only",
+    "v_gv_all_over_defaults",
+    "v_group_over_all",
+    "v_play_over_group",
+    "v_vars_files_over_play",
+    "v_role_vars_over_vars_files",
+    "v_params_over_role_vars",
+    "v_env",
+    "v_host",
+    "common_default",
+    "docker_pkg",
+    "docker_state",
+];
+
+fn find_ansible_playbook() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK") {
+        return Some(PathBuf::from(p));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join("ansible-playbook"))
+        .find(|p| p.is_file())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn ansible_agrees_with_fleetpin_precedence() {
+    let Some(ansible_playbook) = find_ansible_playbook() else {
+        assert!(
+            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
+            "ansible-playbook not found (pip install ansible-core)"
+        );
+        eprintln!("skipped: ansible-playbook not installed");
+        return;
+    };
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/precedence");
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    copy_dir(&fixture, &repo);
+    let tasks = repo.join("roles/docker/tasks/main.yml");
+    let mut text = std::fs::read_to_string(&tasks).unwrap();
+    let list = VARS.join(", ");
+    text.push_str(&format!(
+        "- name: oracle\n  tags: [oracle]\n  vars:\n    oracle_vars: [{list}]\n  ansible.builtin.copy:\n    content: \"{{{{ dict(oracle_vars | zip(oracle_vars | map('extract', vars))) | to_json }}}}\"\n    dest: \"{{{{ lookup('env', 'ORACLE_OUT') }}}}/{{{{ inventory_hostname }}}}.json\"\n"
+    ));
+    std::fs::write(&tasks, text).unwrap();
+
+    // The Python next to ansible-playbook (a venv) runs the modules; else Ansible discovers one.
+    let python = ansible_playbook.with_file_name("python");
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for inventory in ["prod", "staging"] {
+        let out_dir = work.path().join(format!("out-{inventory}"));
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut cmd = Command::new(&ansible_playbook);
+        cmd.current_dir(&repo)
+            .args(["-i", &format!("inventories/{inventory}/hosts")])
+            .args(["-c", "local", "site.yml", "--tags", "oracle"])
+            .env("ORACLE_OUT", &out_dir)
+            .env("ANSIBLE_GATHERING", "explicit")
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("ANSIBLE_LOCAL_TEMP", work.path().join("tmp"))
+            .env(
+                "ANSIBLE_PYTHON_INTERPRETER",
+                if python.is_file() {
+                    python.as_os_str().to_owned()
+                } else {
+                    "auto_silent".into()
+                },
+            );
+        let output = cmd.output().unwrap();
+        assert!(
+            output.status.success(),
+            "ansible-playbook failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for host in ["node1", "node2"] {
+            let json = std::fs::read_to_string(out_dir.join(format!("{host}.json"))).unwrap();
+            for var in VARS {
+                let value = extract_json_string(&json, var)
+                    .unwrap_or_else(|| panic!("{var} missing from Ansible output {json}"));
+                seen.entry(var.to_string()).or_default().insert(value);
+            }
+        }
+    }
+
+    let project = Project::new(&fixture);
+    let scope = project.file_scope(&fixture.join("roles/docker/tasks/main.yml"));
+    for var in VARS {
+        let res = scope.lookup_var(var);
+        let ours: BTreeSet<String> = res
+            .candidates()
+            .into_iter()
+            .filter_map(|(v, _)| v.map(|v| v.to_string()))
+            .collect();
+        let theirs = &seen[*var];
+        assert!(
+            theirs.is_subset(&ours),
+            "{var}: Ansible used {theirs:?}, fleetpin's candidates are {ours:?}"
+        );
+        if matches!(res, Resolution::Resolved { .. }) {
+            assert_eq!(theirs, &ours, "{var}: fleetpin found one value");
+        }
+    }
+}
+
+/// The string value of `"key": "value"` in a flat JSON object of strings (no escapes needed
+/// for the fixture's values).
+fn extract_json_string(json: &str, key: &str) -> Option<String> {
+    let pat = format!("\"{key}\": \"");
+    let start = json.find(&pat)? + pat.len();
+    let end = json[start..].find('"')? + start;
+    Some(json[start..end].to_string())
+}
