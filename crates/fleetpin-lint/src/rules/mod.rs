@@ -15,7 +15,9 @@ use crate::checker::Checker;
 
 /// Runs the rules for a non-YAML file (Dockerfile, INI inventory).
 pub(crate) fn check_text(checker: &mut Checker<'_>) {
-    let _ = checker;
+    if checker.kind == crate::kind::FileKind::Dockerfile {
+        image::check_dockerfile(checker);
+    }
 }
 
 /// Runs the rules for a parsed YAML file.
@@ -24,7 +26,9 @@ pub(crate) fn check_yaml(checker: &mut Checker<'_>, docs: &[Document]) {
     match checker.kind {
         FileKind::Workflow | FileKind::Action => {
             actions::action_not_pinned_to_sha::check(checker, docs);
+            image::check_workflow(checker, docs);
         }
+        FileKind::Compose => image::check_compose(checker, docs),
         FileKind::Playbook | FileKind::Tasks | FileKind::Handlers => {
             ansible::check(checker, docs);
         }

@@ -3,9 +3,131 @@
 pub mod image_floating_tag;
 pub mod image_without_digest;
 
+use std::ops::Range;
+
 use fleetpin_ansible::{Module, Task, module::DockerModule};
+use fleetpin_diag::{Severity, Span};
+use fleetpin_dockerfile::subst::{Syntax, substitute};
+use fleetpin_dockerfile::{ImageRef, TagStatus};
+use fleetpin_yaml::{Document, Node};
 
 use crate::checker::Checker;
+use crate::config::RequiredPin;
+use crate::kind::FileKind;
+use crate::rules::ansible::unresolved_template;
+use crate::rules::ansible::values::{Val, resolve_arg};
+use image_floating_tag::ImageFloatingTag;
+use image_without_digest::ImageWithoutDigest;
+
+/// One image reference to judge.
+pub(crate) struct ImageSite<'s> {
+    /// The reference after substitution.
+    pub text: &'s str,
+    /// Where it is written in the checked file.
+    pub range: Range<usize>,
+    /// Whether `range` holds exactly `text` (so tag ranges can be mapped into the file).
+    pub verbatim: bool,
+    /// Where substituted variables were set.
+    pub origins: Vec<(Span, String)>,
+    /// Variables without a value.
+    pub unresolved: Vec<String>,
+    /// What uses the image, for messages (`FROM`, `service `web``).
+    pub context: String,
+}
+
+/// Judges one image reference (IMG001, IMG002; unresolved parts are IMG001 warnings).
+pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
+    let floating = checker.config.floating_tags.clone();
+    let tags: Vec<&str> = floating.iter().map(String::as_str).collect();
+    let text = site.text.trim();
+    if text.is_empty() {
+        return;
+    }
+    let reference = match ImageRef::parse(text) {
+        Ok(r) => r,
+        Err(_) if !site.unresolved.is_empty() => {
+            unresolved_image(checker, site);
+            return;
+        }
+        Err(_) => return,
+    };
+    let map = |r: &Option<Range<usize>>| -> Range<usize> {
+        match r {
+            Some(r) if site.verbatim => site.range.start + r.start..site.range.start + r.end,
+            _ => site.range.clone(),
+        }
+    };
+    let name = reference.name();
+    let mut status = reference.status(&tags);
+    // Variant tags of a floating tag float too: `mainline-alpine`, `lts-slim`, `stable-perl`.
+    if status == TagStatus::Tagged
+        && let Some(tag) = &reference.tag
+        && let Some((head, _)) = tag.split_once(['-', '_'])
+        && checker.config.is_floating_tag(head)
+    {
+        status = TagStatus::Floating { implicit: false };
+    }
+    let mut d = match status {
+        TagStatus::Digest => return,
+        TagStatus::Unresolved => {
+            unresolved_image(checker, site);
+            return;
+        }
+        TagStatus::Floating { implicit: true } => checker
+            .diagnostic(
+                &ImageFloatingTag::RULE,
+                site.range.clone(),
+                format!("{} image `{text}` has no tag: it means `{name}:latest`, whatever was pushed last", site.context),
+            )
+            .with_help(format!("pin a version tag and its digest: `{name}:<version>@sha256:<digest>`")),
+        TagStatus::Floating { implicit: false } => {
+            let tag = reference.tag.clone().unwrap_or_default();
+            checker
+                .diagnostic(
+                    &ImageFloatingTag::RULE,
+                    map(&reference.tag_range),
+                    format!("{} image `{text}` uses the floating tag `{tag}`: it moves with every release", site.context),
+                )
+                .with_help(format!("pin a version tag and its digest: `{name}:<version>@sha256:<digest>`"))
+        }
+        TagStatus::Tagged => {
+            if !checker.enabled(&ImageWithoutDigest::RULE) && checker.required_pin() < RequiredPin::Digest {
+                return;
+            }
+            checker
+                .diagnostic(
+                    &ImageWithoutDigest::RULE,
+                    site.range.clone(),
+                    format!("{} image `{text}` is pinned by tag, not by digest: the tag can be re-pushed", site.context),
+                )
+                .with_help(format!("add the digest: `{text}@sha256:<digest>` (`docker buildx imagetools inspect {text}`)"))
+        }
+    };
+    for (span, msg) in &site.origins {
+        d = d.with_secondary(span.clone(), msg.clone());
+    }
+    checker.report(d);
+}
+
+fn unresolved_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
+    let vars = if site.unresolved.is_empty() {
+        "a template".to_owned()
+    } else {
+        site.unresolved
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let d = checker
+        .diagnostic(
+            &ImageFloatingTag::RULE,
+            site.range.clone(),
+            format!("{} image `{}` depends on {vars}, which has no value here: fleetpin cannot tell whether its tag floats", site.context, site.text),
+        )
+        .with_help("give the variable a pinned default (`${TAG:-1.2.3}`, `ARG TAG=1.2.3`)");
+    checker.report(Checker::with_severity(d, Severity::Warning));
+}
 
 /// Checks the image of an Ansible docker module task (IMG001/IMG002).
 pub(crate) fn check_docker_module(
@@ -14,5 +136,293 @@ pub(crate) fn check_docker_module(
     module: &Module,
     dm: &DockerModule,
 ) {
-    let _ = (checker, task, module, dm);
+    if !checker.enabled(&ImageFloatingTag::RULE) && !checker.enabled(&ImageWithoutDigest::RULE) {
+        return;
+    }
+    // `docker_image` with `source: build` names the image it builds.
+    if task
+        .arg("source")
+        .and_then(|a| a.value.as_str().map(str::to_owned))
+        .as_deref()
+        == Some("build")
+        || task.arg("build").is_some() && task.arg("source").is_none()
+    {
+        return;
+    }
+    if task
+        .arg("state")
+        .and_then(|a| a.value.as_str().map(str::to_owned))
+        .is_some_and(|s| s == "absent")
+    {
+        return;
+    }
+    if let Some(image_arg) = dm.image_arg
+        && let Some(arg) = task.arg(image_arg)
+    {
+        let tag = dm.tag_arg.and_then(|t| task.arg(t));
+        let tag_vals: Vec<Val> = tag
+            .map(|t| resolve_arg(checker, task, &t.value))
+            .unwrap_or_default();
+        for v in resolve_arg(checker, task, &arg.value) {
+            let Some(image) = v.text.as_deref() else {
+                unresolved_template::report(
+                    checker,
+                    &v,
+                    &format!("the image of `{}`", module.short),
+                    "its tag may float",
+                );
+                continue;
+            };
+            // A separate `tag:` applies when the name has no tag or digest of its own.
+            let has_own =
+                image.contains('@') || image.rsplit('/').next().is_some_and(|l| l.contains(':'));
+            let full = match (has_own, tag_vals.first()) {
+                (false, Some(t)) => match &t.text {
+                    Some(tag) => format!("{image}:{tag}"),
+                    None => {
+                        unresolved_template::report(
+                            checker,
+                            t,
+                            &format!("the tag of `{image}`"),
+                            "it may float",
+                        );
+                        continue;
+                    }
+                },
+                (false, None) => match dm.default_tag {
+                    Some(def) => format!("{image}:{def}"),
+                    None => image.to_owned(),
+                },
+                (true, _) => image.to_owned(),
+            };
+            let (range, verbatim) = match tag_vals.first() {
+                Some(t) if !has_own => (t.range.clone(), false),
+                _ => (v.range.clone(), full == image),
+            };
+            let origins = v
+                .origins
+                .iter()
+                .chain(tag_vals.iter().flat_map(|t| t.origins.iter()))
+                .cloned()
+                .collect();
+            check_image(
+                checker,
+                &ImageSite {
+                    text: &full,
+                    range,
+                    verbatim,
+                    origins,
+                    unresolved: Vec::new(),
+                    context: format!("`{}`", module.short),
+                },
+            );
+        }
+    }
+    if let Some(compose_arg) = dm.compose_arg
+        && let Some(arg) = task.arg(compose_arg)
+        && let Some(node) = arg.value.node()
+    {
+        let defs: Vec<&Node> = match node.as_seq() {
+            Some(items) => items.iter().collect(),
+            None => vec![node],
+        };
+        for def in defs {
+            if def.is_map() {
+                check_compose_services(checker, def);
+            }
+        }
+    }
+}
+
+/// Checks `services.*.image` of a Compose mapping.
+fn check_compose_services(checker: &mut Checker<'_>, root: &Node) {
+    for (name, _, service) in root
+        .get("services")
+        .map(Node::entries)
+        .into_iter()
+        .flatten()
+    {
+        // With `build:`, `image:` names the image that is built.
+        if service.contains_key("build") {
+            continue;
+        }
+        let Some(image) = service.get("image") else {
+            continue;
+        };
+        let Some(written) = image.as_str() else {
+            continue;
+        };
+        let sub = substitute(written, &|_| None, Syntax::Compose);
+        let range = checker.node_range(image);
+        let verbatim = sub.value == written;
+        check_image(
+            checker,
+            &ImageSite {
+                text: &sub.value,
+                range,
+                verbatim,
+                origins: Vec::new(),
+                unresolved: sub.unresolved.clone(),
+                context: format!("service `{name}`"),
+            },
+        );
+    }
+}
+
+/// Checks a Compose or stack file.
+pub(crate) fn check_compose(checker: &mut Checker<'_>, docs: &[Document]) {
+    for doc in docs {
+        check_compose_services(checker, &doc.root);
+    }
+}
+
+/// Checks the images of a GitHub workflow: `container:`, `services:` and `docker://` steps.
+pub(crate) fn check_workflow(checker: &mut Checker<'_>, docs: &[Document]) {
+    if checker.kind != FileKind::Workflow && checker.kind != FileKind::Action {
+        return;
+    }
+    let mut sites: Vec<(String, &Node)> = Vec::new();
+    for doc in docs {
+        for (job_name, _, job) in doc
+            .root
+            .get("jobs")
+            .map(Node::entries)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(c) = job.get("container") {
+                let img = if c.is_map() { c.get("image") } else { Some(c) };
+                if let Some(img) = img {
+                    sites.push((format!("job `{job_name}` container"), img));
+                }
+            }
+            for (svc, _, s) in job.get("services").map(Node::entries).into_iter().flatten() {
+                if let Some(img) = s.get("image") {
+                    sites.push((format!("job `{job_name}` service `{svc}`"), img));
+                }
+            }
+            for step in job.get("steps").and_then(Node::as_seq).unwrap_or(&[]) {
+                if let Some(u) = step.get("uses")
+                    && u.as_str().is_some_and(|s| s.starts_with("docker://"))
+                {
+                    sites.push(("step".to_owned(), u));
+                }
+            }
+        }
+        for step in doc
+            .root
+            .get("runs")
+            .and_then(|r| r.get("steps"))
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+        {
+            if let Some(u) = step.get("uses")
+                && u.as_str().is_some_and(|s| s.starts_with("docker://"))
+            {
+                sites.push(("step".to_owned(), u));
+            }
+        }
+        if let Some(img) = doc
+            .root
+            .get("runs")
+            .filter(|r| r.get("using").and_then(Node::as_str) == Some("docker"))
+            .and_then(|r| r.get("image"))
+            && img.as_str().is_some_and(|s| s.starts_with("docker://"))
+        {
+            sites.push(("action".to_owned(), img));
+        }
+    }
+    for (context, node) in sites {
+        let Some(written) = node.as_str() else {
+            continue;
+        };
+        if written.contains("${{") {
+            continue;
+        }
+        let range = checker.node_range(node);
+        let (text, range) = match written.strip_prefix("docker://") {
+            Some(rest) => (rest.to_owned(), range.start + 9..range.end),
+            None => (written.to_owned(), range),
+        };
+        check_image(
+            checker,
+            &ImageSite {
+                text: &text,
+                range,
+                verbatim: true,
+                origins: Vec::new(),
+                unresolved: Vec::new(),
+                context,
+            },
+        );
+    }
+}
+
+/// Checks a Dockerfile: parse errors (E006), `FROM` images, `RUN` scripts.
+pub(crate) fn check_dockerfile(checker: &mut Checker<'_>) {
+    use crate::rules::input::InvalidDockerfile;
+    let text = checker.file.text().to_owned();
+    let df = fleetpin_dockerfile::parse(&text);
+    for e in &df.errors {
+        let d = checker.diagnostic(
+            &InvalidDockerfile::RULE,
+            e.range.clone(),
+            format!("invalid Dockerfile: {}", e.kind),
+        );
+        checker.report(Checker::with_severity(d, Severity::Error));
+    }
+    if df.instructions.is_empty() {
+        if df.errors.is_empty() && text.trim().is_empty() {
+            let d = checker.diagnostic(&InvalidDockerfile::RULE, 0..0, "the Dockerfile is empty");
+            checker.report(d);
+        }
+        return;
+    }
+    let model = df.model();
+    for img in &model.images {
+        if img.resolved.eq_ignore_ascii_case("scratch") {
+            continue;
+        }
+        let origins = img
+            .substitutions
+            .iter()
+            .filter_map(|s| {
+                s.defined_at.clone().map(|r| {
+                    (
+                        checker.span(r),
+                        format!("`{}` = `{}` set here", s.name, s.value),
+                    )
+                })
+            })
+            .collect();
+        let context = match img.kind {
+            fleetpin_dockerfile::ImageUseKind::From => "`FROM`",
+            fleetpin_dockerfile::ImageUseKind::CopyFrom => "`COPY --from`",
+            fleetpin_dockerfile::ImageUseKind::MountFrom => "`RUN --mount`",
+        };
+        check_image(
+            checker,
+            &ImageSite {
+                text: &img.resolved,
+                range: img.range.clone(),
+                verbatim: img.written == img.resolved,
+                origins,
+                unresolved: img.unresolved.clone(),
+                context: context.to_owned(),
+            },
+        );
+    }
+    for run in &model.runs {
+        let analysis = run.analyze();
+        crate::rules::shell::report_analysis(checker, &analysis, &|r| r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test::rule_fixture;
+
+    rule_fixture!(img001, "image/IMG001", ["IMG001"]);
+    rule_fixture!(img002, "image/IMG002", ["IMG"], ["IMG002"]);
+    rule_fixture!(img002_off_by_default, "image/IMG002", []);
 }

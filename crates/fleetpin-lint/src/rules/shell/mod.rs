@@ -46,7 +46,10 @@ pub(crate) fn report_analysis(
                 Some(s) => format!("{program} {s}"),
                 None => program.to_owned(),
             };
-            let manager = install.manager.as_str();
+            let manager = match subject(program) {
+                "other" => install.manager.as_str(),
+                s => s,
+            };
             for pkg in &install.packages {
                 if pkg.source == fleetpin_shell::PackageSource::Local {
                     continue;
@@ -173,4 +176,12 @@ fn pin_help(manager: &str, name: &str) -> String {
         "go" => format!("pin it: `{name}@v<version>`"),
         _ => format!("pin an exact version of `{name}`"),
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test::rule_fixture;
+
+    rule_fixture!(sh001, "shell/SH001", ["SH001"]);
+    rule_fixture!(sh002, "shell/SH002", ["SH002"]);
 }
