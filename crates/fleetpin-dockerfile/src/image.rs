@@ -172,7 +172,13 @@ fn is_domain(d: &str) -> bool {
         match d.find(']') {
             Some(p) => {
                 let inner = &d[1..p];
-                if inner.is_empty() || !inner.bytes().all(|c| c.is_ascii_hexdigit() || c == b':') {
+                // IPv6 address, optionally with a zone (`[fc00::1%eth0]`).
+                let (addr, zone) = inner.split_once('%').unwrap_or((inner, "a"));
+                if addr.is_empty()
+                    || !addr.bytes().all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+                    || zone.is_empty()
+                    || !zone.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+                {
                     return false;
                 }
                 let rest = &d[p + 1..];
@@ -189,11 +195,10 @@ fn is_domain(d: &str) -> bool {
             None => (d, None),
         }
     };
-    if let Some(p) = port {
-        if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+    if let Some(p) = port
+        && (p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit())) {
             return false;
         }
-    }
     !host.is_empty()
         && host.split('.').all(|c| {
             let b = c.as_bytes();
@@ -292,11 +297,17 @@ impl ImageRef {
             None => (None, 0),
         };
         let repository = &name[repo_start..];
-        if let Some(reg) = registry {
-            if !is_domain(reg) && !overlaps(&(0..reg.len()), &templates) {
+        // A bare 64-hex name is an image ID, not a repository (distribution forbids it).
+        if registry.is_none()
+            && repository.len() == 64
+            && repository.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
+            return Err(ImageRefError::InvalidFormat(s.to_owned()));
+        }
+        if let Some(reg) = registry
+            && !is_domain(reg) && !overlaps(&(0..reg.len()), &templates) {
                 return Err(ImageRefError::InvalidFormat(s.to_owned()));
             }
-        }
         if name.len() > 255 {
             return Err(ImageRefError::NameTooLong);
         }
@@ -308,16 +319,14 @@ impl ImageRef {
                 return Err(ImageRefError::InvalidFormat(s.to_owned()));
             }
         }
-        if let Some(t) = &tag_range {
-            if !is_tag(&m[t.clone()]) && !tag_templated {
+        if let Some(t) = &tag_range
+            && !is_tag(&m[t.clone()]) && !tag_templated {
                 return Err(ImageRefError::InvalidTag(s[t.clone()].to_owned()));
             }
-        }
-        if let Some(d) = &digest_range {
-            if !digest_templated && !is_digest(&m[d.clone()]) {
+        if let Some(d) = &digest_range
+            && !digest_templated && !is_digest(&m[d.clone()]) {
                 return Err(ImageRefError::InvalidDigest(s[d.clone()].to_owned()));
             }
-        }
         Ok(ImageRef {
             registry: registry.map(|_| s[..repo_start - 1].to_owned()),
             repository: s[repo_start..name_end].to_owned(),

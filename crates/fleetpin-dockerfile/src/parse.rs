@@ -621,11 +621,10 @@ fn heredoc_markers(text: &str) -> Vec<(String, bool, bool, Range<usize>)> {
                 }
                 if j > ws && (b[ws] == b'_' || b[ws].is_ascii_alphabetic()) {
                     let delim = text[ws..j].to_owned();
-                    if let Some(q) = q {
-                        if b.get(j) == Some(&q) {
+                    if let Some(q) = q
+                        && b.get(j) == Some(&q) {
                             j += 1;
                         }
-                    }
                     out.push((delim, strip, q.is_some(), start..j));
                     i = j;
                     continue;

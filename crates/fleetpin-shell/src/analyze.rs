@@ -32,6 +32,9 @@ pub(crate) struct Arg {
     /// Source offset (in the analysed text) of each byte of `text`.
     src: Vec<usize>,
     unresolved: Vec<String>,
+    /// The unresolved expansions as written (`$VER`, `${VER}`, `$(cmd)`), parallel to the
+    /// markers in `text`.
+    unresolved_raw: Vec<String>,
     substituted: Vec<(String, String)>,
     /// Came from a word that has a `$( )` / `<( )` substitution whose body fetches a URL.
     fetch_subst: Option<(Word, Option<Word>)>,
@@ -228,6 +231,7 @@ impl Cx<'_, '_> {
             range: w.range.clone(),
             src: Vec::new(),
             unresolved: Vec::new(),
+            unresolved_raw: Vec::new(),
             substituted: Vec::new(),
             fetch_subst: None,
         };
@@ -260,6 +264,7 @@ impl Cx<'_, '_> {
                         }
                         None => {
                             a.unresolved.push(name.clone());
+                            a.unresolved_raw.push(raw.to_owned());
                             a.text.push(UNRESOLVED_MARK);
                             a.src
                                 .extend((0..UNRESOLVED_MARK.len_utf8()).map(|_| range.start));
@@ -270,6 +275,7 @@ impl Cx<'_, '_> {
                 Part::Subst { kind, inner, range } => {
                     let raw = self.text.get(range.clone()).unwrap_or("");
                     a.unresolved.push(raw.to_owned());
+                    a.unresolved_raw.push(raw.to_owned());
                     a.text.push(UNRESOLVED_MARK);
                     a.src
                         .extend((0..UNRESOLVED_MARK.len_utf8()).map(|_| range.start));
@@ -291,6 +297,7 @@ impl Cx<'_, '_> {
                         range: a.range.clone(),
                         src: vec![a.range.start; piece.len()],
                         unresolved: Vec::new(),
+                        unresolved_raw: Vec::new(),
                         substituted: vec![(name.clone(), v.clone())],
                         fetch_subst: None,
                     })
@@ -347,19 +354,19 @@ impl Cx<'_, '_> {
             }
             return None;
         }
-        if let Some(first) = argv.first() {
-            if matches!(
+        if let Some(first) = argv.first()
+            && matches!(
                 first.text.as_str(),
                 "export" | "declare" | "local" | "readonly" | "typeset"
-            ) {
-                for a in &argv[1..] {
-                    if let Some((name, value)) = is_assignment(&a.text) {
-                        let v = (!value.contains(UNRESOLVED_MARK)).then(|| value.to_owned());
-                        vars.local.insert(name.to_owned(), v);
-                    }
+            )
+        {
+            for a in &argv[1..] {
+                if let Some((name, value)) = is_assignment(&a.text) {
+                    let v = (!value.contains(UNRESOLVED_MARK)).then(|| value.to_owned());
+                    vars.local.insert(name.to_owned(), v);
                 }
-                return None;
             }
+            return None;
         }
         let glued: Vec<(usize, String)> = cmd
             .redirects
@@ -372,14 +379,14 @@ impl Cx<'_, '_> {
             .collect();
         let mut r = strip_wrappers(argv, &glued)?;
         // `sh -c '...'`, `su -c '...'`, `eval '...'`: analyse the inner script.
-        if let Some(script) = inner_script(&r) {
-            if self.depth < MAX_DEPTH {
-                let mut sub = analyze_text(&script.text, vars, self.depth + 1);
-                let src = script.src.clone();
-                let fallback = script.range.clone();
-                sub.map_ranges(&|x| map_table(&src, x).unwrap_or(fallback.clone()));
-                self.out.extend(sub);
-            }
+        if let Some(script) = inner_script(&r)
+            && self.depth < MAX_DEPTH
+        {
+            let mut sub = analyze_text(&script.text, vars, self.depth + 1);
+            let src = script.src.clone();
+            let fallback = script.range.clone();
+            sub.map_ranges(&|x| map_table(&src, x).unwrap_or(fallback.clone()));
+            self.out.extend(sub);
         }
         self.dispatch(&mut r);
         Some(r)
@@ -417,16 +424,16 @@ impl Cx<'_, '_> {
             _ => {}
         }
         // Interpreters running a fetched substitution: `bash <(curl ...)`, `sh -c "$(curl ...)"`.
-        if is_interpreter(name) || matches!(name, "eval" | "source" | ".") {
-            if let Some(a) = r.argv.iter().skip(1).find(|a| a.fetch_subst.is_some()) {
-                let (fetcher, url) = a.fetch_subst.clone().unwrap_or_else(|| (a.word(), None));
-                self.out.pipe_to_shell.push(PipeToShell {
-                    fetcher,
-                    url,
-                    shell: r.argv[0].word(),
-                    range: r.range.clone(),
-                });
-            }
+        if (is_interpreter(name) || matches!(name, "eval" | "source" | "."))
+            && let Some(a) = r.argv.iter().skip(1).find(|a| a.fetch_subst.is_some())
+        {
+            let (fetcher, url) = a.fetch_subst.clone().unwrap_or_else(|| (a.word(), None));
+            self.out.pipe_to_shell.push(PipeToShell {
+                fetcher,
+                url,
+                shell: r.argv[0].word(),
+                range: r.range.clone(),
+            });
         }
     }
 }
@@ -620,31 +627,49 @@ fn strip_wrappers(argv: Vec<Arg>, glued: &[(usize, String)]) -> Option<Resolved>
     })
 }
 
-/// The script of `sh -c SCRIPT`, `su -c SCRIPT`, `eval SCRIPT`.
+/// The script of `sh -c SCRIPT`, `bash -euxo pipefail -c SCRIPT`, `su -c SCRIPT`,
+/// `eval SCRIPT`.
 fn inner_script(r: &Resolved) -> Option<&Arg> {
     let name = r.name.as_str();
-    if is_shell(name) || name == "su" {
+    if name == "eval" {
+        return (r.argv.len() == 2).then(|| &r.argv[1]);
+    }
+    if name == "su" {
         let mut it = r.argv.iter().skip(1);
         while let Some(a) = it.next() {
-            let t = a.text.as_str();
-            if t == "-c"
-                || t == "--command"
-                || (t.starts_with('-') && !t.starts_with("--") && t.ends_with('c') && name != "su")
-            {
+            if a.is("-c") || a.is("--command") {
                 return it.next();
-            }
-            if t == "-o" {
-                it.next();
-                continue;
-            }
-            if !t.starts_with('-') && name != "su" {
-                return None;
             }
         }
         return None;
     }
-    if name == "eval" && r.argv.len() == 2 {
-        return r.argv.get(1);
+    if !is_shell(name) {
+        return None;
+    }
+    let mut saw_c = false;
+    let mut it = r.argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        let t = a.text.as_str();
+        if t == "--" {
+            continue;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            if matches!(long, "rcfile" | "init-file") {
+                it.next();
+            }
+            continue;
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            let flags = &t[1..];
+            if flags.contains('c') {
+                saw_c = true;
+            }
+            if flags.ends_with('o') || flags.ends_with('O') {
+                it.next();
+            }
+            continue;
+        }
+        return saw_c.then_some(a);
     }
     None
 }
@@ -756,10 +781,8 @@ fn fetch_info(r: &Resolved) -> Option<(Word, Option<Word>, bool)> {
             let mut url = None;
             for o in &p.opts {
                 match o.name.as_str() {
-                    "-o" | "--output" => {
-                        if o.value.as_ref().is_some_and(|v| v.text != "-") {
-                            to_stdout = false;
-                        }
+                    "-o" | "--output" if o.value.as_ref().is_some_and(|v| v.text != "-") => {
+                        to_stdout = false;
                     }
                     "-O" | "--remote-name" | "--remote-name-all" | "-J" => to_stdout = false,
                     "--url" => url = o.value.clone(),
@@ -1025,11 +1048,15 @@ fn strength_with_upgrade(s: PinStrength, upgrade: bool) -> PinStrength {
 impl Cx<'_, '_> {
     fn package(&self, manager: Manager, a: &Arg) -> Package {
         let parsed = pin::parse_spec(manager, &a.text);
-        let restore = |s: &str| restore_unresolved(s, &a.unresolved);
+        let in_name = parsed.name.matches(UNRESOLVED_MARK).count();
+        let raws = &a.unresolved_raw;
         Package {
             spec: a.display.clone(),
-            name: restore(&parsed.name),
-            version: parsed.version.as_deref().map(restore),
+            name: restore_unresolved(&parsed.name, raws),
+            version: parsed
+                .version
+                .as_deref()
+                .map(|v| restore_unresolved(v, raws.get(in_name..).unwrap_or(&[]))),
             strength: parsed.strength,
             source: parsed.source,
             range: a.range.clone(),
@@ -1492,10 +1519,8 @@ impl Cx<'_, '_> {
         };
         let tool_mode = r.name == "uv" && r.argv.get(1).is_some_and(|a| a.is("tool"));
         if !matches!(sub.text.as_str(), "install" | "inject" | "sync") {
-            if sub.is("upgrade") || sub.is("upgrade-all") {
-                if p.pos.len() == 1 {
-                    self.push_upgrade(r, Manager::Pip, sub.word());
-                }
+            if (sub.is("upgrade") || sub.is("upgrade-all")) && p.pos.len() == 1 {
+                self.push_upgrade(r, Manager::Pip, sub.word());
             }
             return;
         }
@@ -1513,14 +1538,15 @@ impl Cx<'_, '_> {
             let mut arg = (*a).clone();
             if tool_mode {
                 // `uv tool install ruff@0.4.1` / `ruff@latest`
-                if let Some((n, v)) = arg.text.split_once('@') {
-                    if !n.contains('/') && !v.contains("://") {
-                        arg.text = if v == "latest" {
-                            format!("{n}@latest")
-                        } else {
-                            format!("{n}=={v}")
-                        };
-                    }
+                if let Some((n, v)) = arg.text.split_once('@')
+                    && !n.contains('/')
+                    && !v.contains("://")
+                {
+                    arg.text = if v == "latest" {
+                        format!("{n}@latest")
+                    } else {
+                        format!("{n}=={v}")
+                    };
                 }
             }
             let mut pkg = if arg.text.ends_with("@latest") && tool_mode {
@@ -1534,27 +1560,28 @@ impl Cx<'_, '_> {
             pkgs.push(pkg);
         }
         for o in &p.opts {
-            if o.name == "-e" || o.name == "--editable" || o.name == "--spec" {
-                if let Some(v) = &o.value {
-                    let arg = Arg {
-                        text: v.text.clone(),
-                        display: v.text.clone(),
-                        range: v.range.clone(),
-                        src: Vec::new(),
-                        unresolved: Vec::new(),
-                        substituted: Vec::new(),
-                        fetch_subst: None,
-                    };
-                    let mut pkg = self.package(Manager::Pip, &arg);
-                    if pkg.source == PackageSource::Registry
-                        && pkg.strength == PinStrength::None
-                        && o.name == "-e"
-                    {
-                        pkg.strength = PinStrength::Exact;
-                        pkg.source = PackageSource::Local;
-                    }
-                    pkgs.push(pkg);
+            if (o.name == "-e" || o.name == "--editable" || o.name == "--spec")
+                && let Some(v) = &o.value
+            {
+                let arg = Arg {
+                    text: v.text.clone(),
+                    display: v.text.clone(),
+                    range: v.range.clone(),
+                    src: Vec::new(),
+                    unresolved: Vec::new(),
+                    unresolved_raw: Vec::new(),
+                    substituted: Vec::new(),
+                    fetch_subst: None,
+                };
+                let mut pkg = self.package(Manager::Pip, &arg);
+                if pkg.source == PackageSource::Registry
+                    && pkg.strength == PinStrength::None
+                    && o.name == "-e"
+                {
+                    pkg.strength = PinStrength::Exact;
+                    pkg.source = PackageSource::Local;
                 }
+                pkgs.push(pkg);
             }
         }
         let files = |names: &[&str]| -> Vec<Word> {
@@ -2046,23 +2073,23 @@ impl Cx<'_, '_> {
                 pkg
             })
             .collect();
-        if pkgs.is_empty() {
-            if let Some(g) = &git {
-                let (v, s) = vcs_strength
-                    .clone()
-                    .unwrap_or((String::new(), PinStrength::Floating));
-                pkgs.push(Package {
-                    spec: g.text.clone(),
-                    name: g.text.clone(),
-                    version: (!v.is_empty()).then_some(v),
-                    strength: s,
-                    source: PackageSource::Vcs,
-                    range: g.range.clone(),
-                    unresolved: Vec::new(),
-                    substituted: Vec::new(),
-                    note: None,
-                });
-            }
+        if pkgs.is_empty()
+            && let Some(g) = &git
+        {
+            let (v, s) = vcs_strength
+                .clone()
+                .unwrap_or((String::new(), PinStrength::Floating));
+            pkgs.push(Package {
+                spec: g.text.clone(),
+                name: g.text.clone(),
+                version: (!v.is_empty()).then_some(v),
+                strength: s,
+                source: PackageSource::Vcs,
+                range: g.range.clone(),
+                unresolved: Vec::new(),
+                substituted: Vec::new(),
+                note: None,
+            });
         }
         self.push_install(
             r,
@@ -2246,22 +2273,17 @@ fn snap_channel(ch: &str) -> PinStrength {
 }
 
 /// Put the unresolved expansions back (as written) in place of the markers.
-fn restore_unresolved(s: &str, unresolved: &[String]) -> String {
+fn restore_unresolved(s: &str, raws: &[String]) -> String {
     if !s.contains(UNRESOLVED_MARK) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len());
-    let mut names = unresolved.iter();
+    let mut names = raws.iter();
     for c in s.chars() {
         if c == UNRESOLVED_MARK {
             match names.next() {
-                Some(n) if n.starts_with('$') || n.starts_with('`') => out.push_str(n),
-                Some(n) => {
-                    out.push_str("${");
-                    out.push_str(n);
-                    out.push('}');
-                }
-                None => out.push_str("${?}"),
+                Some(n) => out.push_str(n),
+                None => out.push('$'),
             }
         } else {
             out.push(c);

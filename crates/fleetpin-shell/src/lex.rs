@@ -221,11 +221,11 @@ impl Lexer<'_> {
         } else {
             None
         };
-        if op == "<<" || op == "<<-" {
-            if let Some(t) = &target {
-                let delim = t.display(self.s);
-                self.pending.push((delim, op == "<<-"));
-            }
+        if (op == "<<" || op == "<<-")
+            && let Some(t) = &target
+        {
+            let delim = t.display(self.s);
+            self.pending.push((delim, op == "<<-"));
         }
         let end = target.as_ref().map_or(self.i, |t| t.range.end);
         self.toks.push(Tok::Redirect {

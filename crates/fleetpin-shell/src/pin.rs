@@ -306,9 +306,10 @@ pub fn classify_version(manager: Manager, version: &str) -> PinStrength {
 
 /// Classify a version-control ref (`git` `version:`, `pip git+...@ref`, `npm user/repo#ref`).
 ///
-/// Empty (default branch) → Floating; a full 40/64-hex commit → Digest; a short hex commit or
-/// a version-like tag (`v1.2.3`, `1.2`, `release-2.0`) → Exact; anything else (a branch name
-/// such as `main`, `HEAD`, `stable`) → Floating.
+/// Empty (default branch) → Floating; a full 40/64-hex commit → Digest; a short hex commit,
+/// `refs/tags/...` or a version-like tag (`v1.2.3`, `1.2`, `curl-8_4_0`) → Exact; maintenance
+/// branches that look like versions (`stable-2.15`, `release-1.28`, `2.x`) and anything else
+/// (`main`, `HEAD`, `develop`) → Floating.
 pub fn classify_vcs_ref(r: &str) -> PinStrength {
     let r = r.trim();
     if r.is_empty() {
@@ -327,6 +328,19 @@ pub fn classify_vcs_ref(r: &str) -> PinStrength {
     let tag = r.strip_prefix("refs/tags/").unwrap_or(r);
     if tag != r {
         return PinStrength::Exact;
+    }
+    // Maintenance branches look like versions: `stable-2.15`, `release-1.28`, `2.x`, `v1.x`.
+    let lower = tag.to_ascii_lowercase();
+    let branch_prefix = [
+        "stable", "release", "branch", "dev", "feature", "hotfix", "maint",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p));
+    let x_series = lower
+        .split(['.', '-', '/'])
+        .any(|part| part == "x" || part == "*");
+    if branch_prefix || x_series {
+        return PinStrength::Floating;
     }
     if looks_like_version_tag(tag) {
         PinStrength::Exact

@@ -1,0 +1,305 @@
+//! Wrappers, composition, quoting and offsets; pipe-to-shell, stack deploy, downloads.
+
+use fleetpin_shell::{NoVars, PinStrength, analyze, is_latest_url};
+
+/// Source slices of every package word.
+fn package_words(cmd: &str) -> Vec<&str> {
+    analyze(cmd, &NoVars)
+        .packages()
+        .map(|(_, p)| &cmd[p.range.clone()])
+        .collect()
+}
+
+#[test]
+fn wrappers() {
+    for cmd in [
+        "sudo apt-get install -y nginx",
+        "sudo -E apt-get install -y nginx",
+        "sudo -u root -H apt-get install -y nginx",
+        "sudo -- apt-get install -y nginx",
+        "env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx",
+        "DEBIAN_FRONTEND=noninteractive TZ=UTC apt-get install -y nginx",
+        "env -u FOO apt-get install -y nginx",
+        "nice -n 10 apt-get install -y nginx",
+        "time apt-get install -y nginx",
+        "timeout 600 apt-get install -y nginx",
+        "timeout -s KILL 10m apt-get install -y nginx",
+        "eatmydata apt-get install -y nginx",
+        "exec apt-get install -y nginx",
+        "command apt-get install -y nginx",
+        "/usr/bin/apt-get install -y nginx",
+        "sudo -E env X=1 nice apt-get install -y nginx",
+        "chroot /target apt-get install -y nginx",
+        "gosu root apt-get install -y nginx",
+        "runuser -u root -- apt-get install -y nginx",
+        "doas apt-get install -y nginx",
+        "! apt-get install -y nginx",
+    ] {
+        assert_eq!(package_words(cmd), ["nginx"], "{cmd}");
+    }
+    // `xargs` reads the packages from stdin: never treated as pinned.
+    let a = analyze("grep -v '^#' pkgs.txt | xargs apt-get install -y", &NoVars);
+    assert_eq!(a.installs[0].packages[0].strength, PinStrength::Unresolved);
+    // `command -v` looks a program up, it does not run it.
+    assert!(
+        analyze("command -v apt-get install", &NoVars)
+            .installs
+            .is_empty()
+    );
+}
+
+#[test]
+fn composition() {
+    let cmd = "set -eux; apt-get update && apt-get install -y a || (apt-get install -y b; { yum install -y c; }) & apk add d | tee log\nif true; then pip install e; fi\nfor x in 1 2; do npm i -g f; done";
+    assert_eq!(package_words(cmd), ["a", "b", "c", "d", "e", "f"]);
+    // Comments are skipped, `#` inside a word is not a comment.
+    let cmd = "apt-get install -y a # b c\napt-get install -y x#y";
+    assert_eq!(package_words(cmd), ["a", "x#y"]);
+}
+
+#[test]
+fn continuations_and_offsets() {
+    let cmd = "apt-get update \\\n && apt-get install -y --no-install-recommends \\\n    ca-certificates \\\n    curl=7.88.1-10 \\\n && rm -rf /var/lib/apt/lists/*";
+    let a = analyze(cmd, &NoVars);
+    let p = &a.installs[0].packages;
+    assert_eq!(&cmd[p[0].range.clone()], "ca-certificates");
+    assert_eq!(&cmd[p[1].range.clone()], "curl=7.88.1-10");
+    // The line of the package, not the line of the RUN.
+    assert_eq!(cmd[..p[1].range.start].matches('\n').count(), 3);
+    // A continuation in the middle of a word joins it.
+    let cmd = "apt-get install -y cu\\\nrl";
+    let a = analyze(cmd, &NoVars);
+    assert_eq!(a.installs[0].packages[0].name, "curl");
+}
+
+#[test]
+fn quoting() {
+    let cmd = r#"apt-get install -y "nginx=1.24.0-1" 'git' cu"r"l $'vim' "a b""#;
+    let a = analyze(cmd, &NoVars);
+    let names: Vec<_> = a.packages().map(|(_, p)| p.name.as_str()).collect();
+    assert_eq!(names, ["nginx", "git", "curl", "vim", "a b"]);
+    assert_eq!(
+        &cmd[a.installs[0].packages[0].range.clone()],
+        r#""nginx=1.24.0-1""#
+    );
+    // Quoted operators are arguments, not operators.
+    assert_eq!(
+        package_words("apt-get install -y 'a|b' \"c&&d\""),
+        ["'a|b'", "\"c&&d\""]
+    );
+}
+
+#[test]
+fn nested_scripts_keep_offsets() {
+    let cmd = "sh -c 'apt-get update && apt-get install -y nginx'";
+    let a = analyze(cmd, &NoVars);
+    assert_eq!(&cmd[a.installs[0].packages[0].range.clone()], "nginx");
+    let cmd = "bash -euxo pipefail -c \"pip install flask==3.0.0\"";
+    assert_eq!(package_words(cmd), ["flask==3.0.0"]);
+    let cmd = "su - app -c 'npm i -g yarn'";
+    assert_eq!(package_words(cmd), ["yarn"]);
+    let cmd = "echo $(apt-get install -y curl) `yum install -y wget`";
+    assert_eq!(package_words(cmd), ["curl", "wget"]);
+    let cmd = "eval 'apk add git'";
+    assert_eq!(package_words(cmd), ["git"]);
+}
+
+#[test]
+fn heredocs_in_a_script_are_data() {
+    let cmd = "cat <<EOF > /etc/apt/sources.list.d/x.list\napt-get install -y not-a-command\nEOF\napt-get install -y real";
+    assert_eq!(package_words(cmd), ["real"]);
+    let cmd = "cat <<-'END'\n\tpip install nope\n\tEND\npip install yes";
+    assert_eq!(package_words(cmd), ["yes"]);
+}
+
+#[test]
+fn pipe_to_shell() {
+    for (cmd, url, shell) in [
+        (
+            "curl -fsSL https://get.docker.com | sh",
+            Some("https://get.docker.com"),
+            "sh",
+        ),
+        (
+            "curl -sSL https://x.io/i.sh | sudo bash -s -- --version 1",
+            Some("https://x.io/i.sh"),
+            "bash",
+        ),
+        (
+            "wget -O- https://x.io/i.sh | bash",
+            Some("https://x.io/i.sh"),
+            "bash",
+        ),
+        (
+            "wget -qO- https://x.io/i.sh | sh -",
+            Some("https://x.io/i.sh"),
+            "sh",
+        ),
+        (
+            "wget -q -O - https://x.io/i.sh | sudo -E bash",
+            Some("https://x.io/i.sh"),
+            "bash",
+        ),
+        (
+            "curl https://x.io/i.py | python3",
+            Some("https://x.io/i.py"),
+            "python3",
+        ),
+        (
+            "curl -L https://x.io/i.sh | tee /tmp/log | sh",
+            Some("https://x.io/i.sh"),
+            "sh",
+        ),
+        (
+            "bash <(curl -s https://x.io/i.sh)",
+            Some("https://x.io/i.sh"),
+            "bash",
+        ),
+        (
+            "sh -c \"$(curl -fsSL https://x.io/i.sh)\"",
+            Some("https://x.io/i.sh"),
+            "sh",
+        ),
+        (
+            "bash -c \"$(wget -qO- https://x.io/i.sh)\"",
+            Some("https://x.io/i.sh"),
+            "bash",
+        ),
+        (
+            "eval \"$(curl -fsSL https://x.io/env)\"",
+            Some("https://x.io/env"),
+            "eval",
+        ),
+        (
+            "source <(curl -s https://x.io/env)",
+            Some("https://x.io/env"),
+            "source",
+        ),
+        (
+            "iwr -useb https://x.io/i.ps1 | iex",
+            Some("https://x.io/i.ps1"),
+            "iex",
+        ),
+        (
+            "apt-get update && curl -sL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs",
+            Some("https://deb.nodesource.com/setup_20.x"),
+            "bash",
+        ),
+    ] {
+        let a = analyze(cmd, &NoVars);
+        assert_eq!(a.pipe_to_shell.len(), 1, "{cmd}: {:?}", a.pipe_to_shell);
+        let p = &a.pipe_to_shell[0];
+        assert_eq!(p.url.as_ref().map(|u| &cmd[u.range.clone()]), url, "{cmd}");
+        assert_eq!(p.shell.text, shell, "{cmd}");
+        assert_eq!(&cmd[p.shell.range.clone()], shell, "{cmd}");
+    }
+    // Near misses: saved to a file, piped into a non-interpreter, a script given by file.
+    for cmd in [
+        "curl -fsSLo /tmp/get-docker.sh https://get.docker.com && sha256sum -c sums",
+        "curl -fsSL https://download.docker.com/linux/debian/gpg | gpg --dearmor -o /k.gpg",
+        "curl -fsSL https://x.io/k.asc | sudo tee /etc/apt/keyrings/k.asc",
+        "wget https://x.io/i.sh | sh",
+        "curl -O https://x.io/i.sh | sh",
+        "curl https://x.io/data | python3 process.py",
+        "curl https://x.io/data | sh -c 'cat > /tmp/x'",
+        "echo 'curl x | sh'",
+        "bash <(echo hi)",
+    ] {
+        let a = analyze(cmd, &NoVars);
+        assert!(a.pipe_to_shell.is_empty(), "{cmd}: {:?}", a.pipe_to_shell);
+    }
+}
+
+#[test]
+fn stack_deploy() {
+    let a = analyze(
+        "docker stack deploy -c docker-stack.yml --prune app",
+        &NoVars,
+    );
+    let s = &a.stack_deploys[0];
+    assert!(!s.with_registry_auth);
+    assert_eq!(s.stack.as_ref().unwrap().text, "app");
+    assert_eq!(s.compose_files[0].text, "docker-stack.yml");
+    for cmd in [
+        "docker stack deploy --with-registry-auth -c a.yml app",
+        "docker -H ssh://mgr stack deploy -c a.yml --with-registry-auth app",
+        "sudo docker stack up --compose-file=a.yml --with-registry-auth=true app",
+        "docker deploy --with-registry-auth app",
+    ] {
+        let a = analyze(cmd, &NoVars);
+        assert_eq!(a.stack_deploys.len(), 1, "{cmd}");
+        assert!(a.stack_deploys[0].with_registry_auth, "{cmd}");
+    }
+    let a = analyze(
+        "docker stack deploy --with-registry-auth=false -c a.yml app",
+        &NoVars,
+    );
+    assert!(!a.stack_deploys[0].with_registry_auth);
+    for cmd in [
+        "docker stack ls",
+        "docker stack rm app",
+        "docker service update app",
+        "echo docker stack deploy",
+    ] {
+        assert!(analyze(cmd, &NoVars).stack_deploys.is_empty(), "{cmd}");
+    }
+}
+
+#[test]
+fn downloads() {
+    let cmd = "curl -fsSL -o /usr/local/bin/k https://github.com/o/r/releases/latest/download/k-linux-amd64 && wget -q https://example.com/v1.2/x.tar.gz";
+    let a = analyze(cmd, &NoVars);
+    assert_eq!(a.downloads.len(), 2);
+    assert!(a.downloads[0].latest);
+    assert!(!a.downloads[0].to_stdout);
+    assert_eq!(
+        &cmd[a.downloads[0].url.range.clone()],
+        "https://github.com/o/r/releases/latest/download/k-linux-amd64"
+    );
+    assert!(!a.downloads[1].latest);
+    assert!(is_latest_url(
+        "https://api.github.com/repos/o/r/releases/latest"
+    ));
+    assert!(is_latest_url("https://wordpress.org/latest.tar.gz"));
+    assert!(is_latest_url("https://x.io/tool-latest-linux-amd64.zip"));
+    assert!(!is_latest_url("https://x.io/latestnews/1.0.tar.gz"));
+    assert!(!is_latest_url("https://x.io/v1.0/x.tar.gz?channel=latest"));
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    for cmd in [
+        "",
+        "\\",
+        "'",
+        "\"",
+        "$(",
+        "${",
+        "`",
+        "<<",
+        "<<EOF",
+        "a |",
+        "| b",
+        "&& &&",
+        "((",
+        "))",
+        "$((1+",
+        "apt-get install -y 'unterminated",
+        "sudo",
+        "env",
+        "sh -c",
+        "apt-get",
+        "pip install -r",
+        "curl | sh",
+        "\u{1A}",
+        "apt-get install \u{e9}t\u{e9}=1",
+        "$'\\",
+        "<(",
+        "a=$(b=$(c",
+        "docker stack deploy",
+        "x=${y:-${z:-",
+        "echo \\\r\n x",
+    ] {
+        let _ = analyze(cmd, &NoVars);
+    }
+}
