@@ -15,6 +15,39 @@
 //! assert_eq!(state.value.as_str(), Some("latest"));
 //! assert_eq!(&src[state.value.span()], "latest");
 //! ```
+//!
+//! # Resolving variables
+//!
+//! Build one [`Project`] per run ([`Project::discover`] from the linted path) and share it
+//! between threads. For each file, get a [`Scope`]: [`Project::play_scope`] for the tasks of
+//! a play in a playbook, [`Project::file_scope`] for task, handler and role files; add the
+//! task's block and task vars with [`Scope::with_task`]; then [`Scope::resolve_in_task`]
+//! resolves an argument, expanding the loop when the string reads `item`:
+//!
+//! ```no_run
+//! # use std::{path::Path, sync::Arc};
+//! # use fleetpin_ansible::{Project, Resolution};
+//! let path = Path::new("roles/docker/tasks/main.yml");
+//! let project = Project::discover(path);
+//! let src = std::fs::read_to_string(path).unwrap();
+//! let docs = fleetpin_yaml::parse(&src).unwrap();
+//! let file: Arc<Path> = Arc::from(path);
+//! let scope = project.file_scope(path);
+//! for task in fleetpin_ansible::task_list(&docs[0].root, &src).tasks {
+//!     let scope = scope.with_task(&task, &file);
+//!     if let Some(state) = task.arg("state").and_then(|a| a.value.as_str()) {
+//!         for (res, _item_span) in scope.resolve_in_task(&task, state) {
+//!             if let Resolution::Resolved { value, origins } = res {
+//!                 // e.g. "latest", set at roles/docker/defaults/main.yml (origins[0].span)
+//!                 let _ = (value, origins);
+//!             }
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! A [`Resolution::Unresolved`] value (facts, extra vars, unsupported Jinja) is never pinned;
+//! [`Resolution::Multiple`] lists every candidate (group_vars per group, inventories, plays).
 
 pub mod kv;
 pub mod module;

@@ -78,6 +78,8 @@ struct VarsDir {
     parent: PathBuf,
     /// `true` for host_vars.
     hosts: bool,
+    /// Group or host names with a vars file or directory here (extensions stripped), sorted.
+    names: Vec<String>,
 }
 
 /// A play that uses a role or task file.
@@ -109,6 +111,7 @@ pub struct Project {
     root: PathBuf,
     files: Mutex<FileSlots>,
     sources: Mutex<HashMap<PathBuf, Slot<Vec<Arc<VarsSource>>>>>,
+    scopes: Mutex<HashMap<PathBuf, Slot<Scope>>>,
     index: OnceLock<Index>,
 }
 
@@ -120,8 +123,33 @@ impl Project {
             root: root.into(),
             files: Mutex::new(HashMap::new()),
             sources: Mutex::new(HashMap::new()),
+            scopes: Mutex::new(HashMap::new()),
             index: OnceLock::new(),
         }
+    }
+
+    /// The project around `path` (a file or directory being linted): the nearest ancestor
+    /// directory with an `ansible.cfg`, else the nearest with a `.git`, else `path` itself
+    /// (its directory for a file). Linting `roles/docker` thus still sees the repository's
+    /// playbooks and group_vars.
+    pub fn discover(path: &Path) -> Self {
+        let start = if path.is_dir() {
+            path.to_path_buf()
+        } else {
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        let start = if start.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            start
+        };
+        let ancestors = || start.ancestors().filter(|d| !d.as_os_str().is_empty());
+        let root = ancestors()
+            .find(|d| d.join("ansible.cfg").is_file())
+            .or_else(|| ancestors().find(|d| d.join(".git").exists()))
+            .map_or_else(|| start.clone(), Path::to_path_buf);
+        Project::new(root)
     }
 
     /// The root directory.
@@ -342,7 +370,17 @@ impl Project {
     /// role's defaults and vars (and those of the role's dependencies), the `group_vars` and
     /// `host_vars` of the project, and — as alternatives — the vars of every play that uses the
     /// role or includes the file.
+    ///
+    /// Scopes are computed once per file and cached.
     pub fn file_scope(&self, path: &Path) -> Scope {
+        let slot = {
+            let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+            scopes.entry(path.to_path_buf()).or_default().clone()
+        };
+        slot.get_or_init(|| self.build_file_scope(path)).clone()
+    }
+
+    fn build_file_scope(&self, path: &Path) -> Scope {
         let mut scope = Scope::new();
         let index = self.index();
         let role = self.role_of(path);
@@ -493,18 +531,7 @@ impl Project {
                     });
                 Some(u32::try_from(pos).unwrap_or(u32::MAX))
             };
-            let Ok(entries) = std::fs::read_dir(&vd.dir) else {
-                continue;
-            };
-            let mut names: Vec<String> = entries
-                .filter_map(Result::ok)
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| !n.starts_with('.'))
-                .map(|n| strip_vars_ext(&n).to_string())
-                .collect();
-            names.sort();
-            names.dedup();
-            for name in names {
+            for name in &vd.names {
                 let all = !vd.hosts && name == "all";
                 let level = match (vd.hosts, all, at_playbook) {
                     (true, _, false) => Level::InventoryHost,
@@ -514,7 +541,7 @@ impl Project {
                     (false, false, false) => Level::InventoryGroup,
                     (false, false, true) => Level::PlaybookGroup,
                 };
-                for source in self.vars_sources(&vd.dir.join(&name)) {
+                for source in self.vars_sources(&vd.dir.join(name)) {
                     scope.push(Layer {
                         level,
                         conditional: !all,
@@ -546,10 +573,21 @@ impl Project {
                 if self.role_of(path).is_none()
                     && let Some(parent) = path.parent()
                 {
+                    let mut names: Vec<String> = std::fs::read_dir(path)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Result::ok)
+                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .filter(|n| !n.starts_with('.'))
+                        .map(|n| strip_vars_ext(&n).to_string())
+                        .collect();
+                    names.sort();
+                    names.dedup();
                     index.vars_dirs.push(VarsDir {
                         dir: path.to_path_buf(),
                         parent: parent.to_path_buf(),
                         hosts: name == "host_vars",
+                        names,
                     });
                 }
                 continue;

@@ -328,6 +328,53 @@ impl Scope {
             || self.layers.iter().any(|l| l.source.vars.contains_key(name))
     }
 
+    /// Resolve a string of a task's argument, expanding the task's loop when the string reads
+    /// the loop variable: one entry per loop item, with the item's span when the item is
+    /// written in the task itself (`with_items: [docker-ce, ...]`). Strings that do not read
+    /// the loop variable give one entry with no span.
+    ///
+    /// This is the one call a rule needs for `name: "{{ item }}"`, `state: "{{ docker_state }}"`
+    /// and `name: "docker-ce={{ docker_version }}"` alike.
+    pub fn resolve_in_task(
+        &self,
+        task: &crate::task::Task<'_>,
+        text: &str,
+    ) -> Vec<(Resolution, Option<std::ops::Range<usize>>)> {
+        if !jinja::has_template(text) {
+            return vec![(Resolution::Literal(text.to_string()), None)];
+        }
+        let Some(lp) = &task.loop_ else {
+            return vec![(self.resolve(text), None)];
+        };
+        let mut reads = Vec::new();
+        for part in jinja::parse_template(text) {
+            if let jinja::Part::Expr(e, _) = part {
+                e.variables(&mut reads);
+            }
+        }
+        if !reads.contains(&lp.loop_var) {
+            return vec![(self.resolve(text), None)];
+        }
+        let mut out = Vec::new();
+        for (item, span) in self.loop_items(lp) {
+            let (value, origins) = match &item {
+                Resolution::Literal(s) => (Value::Str(s.clone()), Vec::new()),
+                Resolution::Resolved { value, origins } => (value.clone(), origins.clone()),
+                Resolution::Multiple(_) | Resolution::Unresolved { .. } => {
+                    out.push((item, span));
+                    continue;
+                }
+            };
+            let scope = self.with_bindings([Binding {
+                name: lp.loop_var.clone(),
+                value,
+                origins,
+            }]);
+            out.push((scope.resolve(text), span));
+        }
+        out
+    }
+
     /// The items a loop iterates, each with its value and origins: literal list items (their
     /// templates resolved), or the list a templated loop value resolves to. Items that stay
     /// unresolved are returned as [`Resolution::Unresolved`] entries.

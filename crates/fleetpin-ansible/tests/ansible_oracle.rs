@@ -52,7 +52,10 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 #[test]
-#[expect(clippy::print_stderr, reason = "a skipped oracle says why on the test's stderr")]
+#[expect(
+    clippy::print_stderr,
+    reason = "a skipped oracle says why on the test's stderr"
+)]
 fn ansible_agrees_with_fleetpin_precedence() {
     let Some(ansible_playbook) = find_ansible_playbook() else {
         assert!(

@@ -420,3 +420,64 @@ fn broken_and_vault_vars_files_are_errors_not_values() {
         Resolution::Unresolved { .. }
     ));
 }
+
+#[test]
+fn resolve_in_task_expands_loops() {
+    let p = project();
+    let path = fixture().join("roles/docker/tasks/main.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = fleetpin_yaml::parse(&text).unwrap();
+    let list = task_list(&docs[0].root, &text);
+    let task = &list.tasks[0];
+    let s = p.file_scope(&path);
+    let name = task.arg("name").unwrap().value.as_str().unwrap();
+    let items = s.resolve_in_task(task, name);
+    let got: Vec<_> = items
+        .iter()
+        .map(|(r, _)| match r {
+            Resolution::Resolved { value, origins } => (
+                value.to_string(),
+                origins.iter().map(|o| o.var.clone()).collect::<Vec<_>>(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("docker-ce".to_string(), vec!["docker_packages".to_string()]),
+            (
+                "containerd.io=1.6.18-1".to_string(),
+                vec!["docker_packages".to_string()]
+            ),
+        ]
+    );
+    // Not reading the loop variable: one resolution.
+    let state = task.arg("state").unwrap().value.as_str().unwrap();
+    let one = s.resolve_in_task(task, state);
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].0.value(), Some(Value::Str("latest".into())));
+
+    // Literal loop items carry their span in the task file.
+    let src = "- apt:\n    name: \"{{ item }}\"\n    state: present\n  loop: [docker-ce, \"{{ extra_pkg }}\"]\n";
+    let docs = fleetpin_yaml::parse(src).unwrap();
+    let list = task_list(&docs[0].root, src);
+    let items = Scope::new().resolve_in_task(&list.tasks[0], "{{ item }}");
+    assert_eq!(items[0].0.value(), Some(Value::Str("docker-ce".into())));
+    assert_eq!(&src[items[0].1.clone().unwrap()], "docker-ce");
+    assert!(
+        matches!(&items[1].0, Resolution::Unresolved { missing, .. } if missing == &["extra_pkg"])
+    );
+}
+
+#[test]
+fn discover_finds_the_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("roles/x/tasks")).unwrap();
+    std::fs::write(dir.path().join("ansible.cfg"), "[defaults]\n").unwrap();
+    let p = Project::discover(&dir.path().join("roles/x/tasks"));
+    assert_eq!(p.root(), dir.path());
+    let alone = tempfile::tempdir().unwrap();
+    let p = Project::discover(alone.path());
+    assert_eq!(p.root(), alone.path());
+}
