@@ -195,7 +195,7 @@ fn strength_of(
                     parsed.source,
                     Some(t.clone()),
                 ),
-                None => (PinStrength::Unresolved, parsed.source, None),
+                None => (PinStrength::Unresolved, parsed.source, v.template.clone()),
             };
         }
     }
@@ -318,10 +318,12 @@ fn check_present(
         PinStrength::Unresolved => {
             let v = Val {
                 text: None,
-                range: name.range.clone(),
+                range: version
+                    .and_then(|v| v.first())
+                    .map_or_else(|| name.range.clone(), |v| v.range.clone()),
                 origins: name.origins.clone(),
+                missing: super::values::template_vars(ver.as_deref().unwrap_or(spec)),
                 template: ver.or_else(|| Some(spec.to_owned())),
-                missing: Vec::new(),
             };
             unresolved_template::report(
                 checker,

@@ -99,7 +99,7 @@ pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
             let line = task.command_line()?.value.as_str()?.to_owned();
             let a = fleetpin_shell::analyze(&line, &fleetpin_shell::NoVars);
             if !a.installs.is_empty() || !a.upgrades.is_empty() {
-                Some(format!("`{}` installs packages", module.short))
+                Some(format!("`{}` changes packages", module.short))
             } else if line.contains("systemctl restart docker")
                 || line.contains("systemctl restart containerd")
                 || line.contains("service docker restart")

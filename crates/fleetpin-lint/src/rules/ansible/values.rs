@@ -144,7 +144,15 @@ pub(crate) fn resolve(
 
 fn resolve_loop(checker: &Checker<'_>, lp: &Loop<'_>, text: &str) -> Option<Vec<Val>> {
     let path = loop_ref(text, &lp.loop_var)?;
-    let items = lp.literal_items()?;
+    let Some(items) = lp.literal_items() else {
+        // A loop over a variable: the finding is about what the loop iterates.
+        let over = lp.value.as_str()?;
+        return Some(vec![Val::unresolved(
+            over,
+            checker.node_range(lp.value),
+            template_vars(over),
+        )]);
+    };
     let mut out = Vec::new();
     for item in items {
         let Some(node) = walk_path(item, &path) else {
