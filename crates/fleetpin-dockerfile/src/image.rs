@@ -5,8 +5,8 @@
 //! contains `.` or `:`, is `localhost`, or has an upper-case letter; otherwise the image is on
 //! Docker Hub (`docker.io`), and a single-component path there is under `library/`. Path
 //! components are lower-case alphanumerics joined by `.`, `_`, `__` or runs of `-`; a tag is
-//! `[\w][\w.-]{0,127}`; a digest is `algorithm:hex` with at least 32 hex digits (exactly 64 for
-//! `sha256`, 128 for `sha512`).
+//! `[\w][\w.-]{0,127}`; a digest is `algorithm:hex` of a supported algorithm (`sha256`: 64
+//! lower-case hex digits, `sha384`: 96, `sha512`: 128, `blake3`: 64).
 //!
 //! Templated parts (`${TAG}`, `$TAG`, `{{ tag }}`) are accepted and reported as unresolved, so
 //! the same parser serves Dockerfiles, Compose files and Ansible docker modules.
@@ -175,9 +175,13 @@ fn is_domain(d: &str) -> bool {
                 // IPv6 address, optionally with a zone (`[fc00::1%eth0]`).
                 let (addr, zone) = inner.split_once('%').unwrap_or((inner, "a"));
                 if addr.is_empty()
-                    || !addr.bytes().all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+                    || !addr
+                        .bytes()
+                        .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
                     || zone.is_empty()
-                    || !zone.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+                    || !zone
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
                 {
                     return false;
                 }
@@ -196,9 +200,10 @@ fn is_domain(d: &str) -> bool {
         }
     };
     if let Some(p) = port
-        && (p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit())) {
-            return false;
-        }
+        && (p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return false;
+    }
     !host.is_empty()
         && host.split('.').all(|c| {
             let b = c.as_bytes();
@@ -237,7 +242,9 @@ fn is_digest(d: &str) -> bool {
         "sha256" => hex.len() == 64 && lower_hex,
         "sha384" => hex.len() == 96 && lower_hex,
         "sha512" => hex.len() == 128 && lower_hex,
-        _ => true,
+        "blake3" => hex.len() == 64 && lower_hex,
+        // Syntactically valid but unsupported by Docker (go-digest `ErrDigestUnsupported`).
+        _ => false,
     }
 }
 
@@ -300,14 +307,18 @@ impl ImageRef {
         // A bare 64-hex name is an image ID, not a repository (distribution forbids it).
         if registry.is_none()
             && repository.len() == 64
-            && repository.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+            && repository
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
         {
             return Err(ImageRefError::InvalidFormat(s.to_owned()));
         }
         if let Some(reg) = registry
-            && !is_domain(reg) && !overlaps(&(0..reg.len()), &templates) {
-                return Err(ImageRefError::InvalidFormat(s.to_owned()));
-            }
+            && !is_domain(reg)
+            && !overlaps(&(0..reg.len()), &templates)
+        {
+            return Err(ImageRefError::InvalidFormat(s.to_owned()));
+        }
         if name.len() > 255 {
             return Err(ImageRefError::NameTooLong);
         }
@@ -320,13 +331,17 @@ impl ImageRef {
             }
         }
         if let Some(t) = &tag_range
-            && !is_tag(&m[t.clone()]) && !tag_templated {
-                return Err(ImageRefError::InvalidTag(s[t.clone()].to_owned()));
-            }
+            && !is_tag(&m[t.clone()])
+            && !tag_templated
+        {
+            return Err(ImageRefError::InvalidTag(s[t.clone()].to_owned()));
+        }
         if let Some(d) = &digest_range
-            && !digest_templated && !is_digest(&m[d.clone()]) {
-                return Err(ImageRefError::InvalidDigest(s[d.clone()].to_owned()));
-            }
+            && !digest_templated
+            && !is_digest(&m[d.clone()])
+        {
+            return Err(ImageRefError::InvalidDigest(s[d.clone()].to_owned()));
+        }
         Ok(ImageRef {
             registry: registry.map(|_| s[..repo_start - 1].to_owned()),
             repository: s[repo_start..name_end].to_owned(),

@@ -534,12 +534,13 @@ fn run_scripts(k: usize, ins: &Instruction, scope: &Scope) -> Vec<RunCommand> {
                 out.push(mk(RunKind::Shell, j));
             } else {
                 // Command line without the markers decides what the bodies are.
-                let mut cmd = j.text.clone();
-                for h in &ins.heredocs {
-                    let marker =
-                        format!("<<{}{}", if h.strip_tabs { "-" } else { "" }, h.delimiter);
-                    cmd = cmd.replace(&marker, "");
+                let mut cmd = String::with_capacity(j.text.len());
+                let mut last = 0;
+                for (_, _, _, r) in parse::heredoc_markers(&j.text) {
+                    cmd.push_str(&j.text[last..r.start]);
+                    last = r.end;
                 }
+                cmd.push_str(&j.text[last..]);
                 let cmd_trim = cmd.replace(['"', '\''], "");
                 let cmd_trim = cmd_trim.trim();
                 if cmd_trim.is_empty() || is_shell_program(cmd_trim) {

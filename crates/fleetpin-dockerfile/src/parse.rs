@@ -583,7 +583,7 @@ fn strip_continuation(piece: &str, esc: char) -> (&str, bool) {
 
 /// `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` markers outside quotes: (delimiter, strip tabs,
 /// quoted, range in text).
-fn heredoc_markers(text: &str) -> Vec<(String, bool, bool, Range<usize>)> {
+pub(crate) fn heredoc_markers(text: &str) -> Vec<(String, bool, bool, Range<usize>)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -622,9 +622,10 @@ fn heredoc_markers(text: &str) -> Vec<(String, bool, bool, Range<usize>)> {
                 if j > ws && (b[ws] == b'_' || b[ws].is_ascii_alphabetic()) {
                     let delim = text[ws..j].to_owned();
                     if let Some(q) = q
-                        && b.get(j) == Some(&q) {
-                            j += 1;
-                        }
+                        && b.get(j) == Some(&q)
+                    {
+                        j += 1;
+                    }
                     out.push((delim, strip, q.is_some(), start..j));
                     i = j;
                     continue;

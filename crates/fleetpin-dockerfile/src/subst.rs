@@ -49,13 +49,16 @@ pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>, syntax: Synt
     while i < b.len() {
         let c = b[i];
         if let Syntax::Dockerfile { escape } = syntax
-            && c as char == escape && i + 1 < b.len() && b[i + 1] == b'$' {
-                flush(&mut out, lit_start, i);
-                out.value.push('$');
-                i += 2;
-                lit_start = i;
-                continue;
-            }
+            && c as char == escape
+            && i + 1 < b.len()
+            && b[i + 1] == b'$'
+        {
+            flush(&mut out, lit_start, i);
+            out.value.push('$');
+            i += 2;
+            lit_start = i;
+            continue;
+        }
         if c != b'$' {
             i += 1;
             continue;
