@@ -6,6 +6,9 @@ use fleetpin_dockerfile::DEFAULT_FLOATING_TAGS;
 use fleetpin_dockerfile::image::{ImageRef, ImageRefError, TagStatus, template_ranges};
 use fleetpin_shell::PinStrength;
 
+/// (input, registry, repository, tag, digest).
+type Case<'a> = (&'a str, Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>);
+
 const SHA: &str = "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 
 /// (input, registry, repository, tag, digest) from `TestReferenceParse`.
@@ -15,7 +18,7 @@ fn distribution_reference_parse_vectors() {
     let long_repo = format!("{}a", "a/".repeat(126));
     let with_tag_digest = format!("test:5000/repo:tag@{SHA}");
     let with_digest = format!("test:5000/repo@{SHA}");
-    let cases: Vec<(&str, Option<&str>, &str, Option<&str>, Option<&str>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("test_com", None, "test_com", None, None),
         ("test.com:tag", None, "test.com", Some("tag"), None),
         ("test.com:5000", None, "test.com", Some("5000"), None),
