@@ -21,6 +21,10 @@ pub struct Checker<'a> {
     pub kind: FileKind,
     /// The path it was read from (for finding neighbouring files such as roles).
     pub source_path: std::path::PathBuf,
+    /// The Ansible project the file belongs to (variable resolution), if any.
+    pub project: Option<&'a fleetpin_ansible::Project>,
+    /// The variables visible to the task being checked (set by the Ansible driver).
+    pub scope: Option<fleetpin_ansible::Scope>,
     /// The configuration that applies to it.
     pub config: &'a Config,
     rules: &'a RuleSet,
@@ -42,6 +46,8 @@ impl<'a> Checker<'a> {
     ) -> Self {
         let suppressions = Suppressions::parse(file.text(), kind == FileKind::Dockerfile);
         Checker {
+            project: None,
+            scope: None,
             source_path,
             file,
             kind,
@@ -51,6 +57,16 @@ impl<'a> Checker<'a> {
             path_ignores,
             diagnostics: Vec::new(),
         }
+    }
+
+    /// A span in another file (where a variable was set), for secondary labels.
+    pub fn foreign_span(&self, path: &std::path::Path, range: Range<usize>) -> Option<Span> {
+        let text = self.project?.file_text(path)?;
+        let display = crate::engine::display_path(path);
+        if display == self.file.path() {
+            return Some(self.span(range));
+        }
+        Some(Span::new(SourceFile::new(display, text.to_string()), range))
     }
 
     /// Whether `rule` runs on this file.

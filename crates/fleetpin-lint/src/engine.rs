@@ -82,7 +82,8 @@ impl LintReport {
     }
 }
 
-fn display_path(path: &Path) -> PathBuf {
+/// `path` without leading `./` components, as paths are shown in messages.
+pub(crate) fn display_path(path: &Path) -> PathBuf {
     let mut p = path;
     while let Ok(rest) = p.strip_prefix(".") {
         if rest.as_os_str().is_empty() {
@@ -133,6 +134,7 @@ fn walk_error(err: &ignore::Error, fallback: &Path) -> Diagnostic {
 struct Root {
     path: PathBuf,
     config: usize,
+    project: usize,
 }
 
 /// A file to check.
@@ -140,6 +142,7 @@ struct Candidate {
     path: PathBuf,
     class: NameClass,
     config: usize,
+    project: usize,
 }
 
 /// Configurations in use and their rule sets.
@@ -191,7 +194,11 @@ fn load_configs(options: &LintOptions, errors: &mut Vec<Diagnostic>) -> (Configs
                 }
             }
         };
-        roots.push(Root { path, config: idx });
+        roots.push(Root {
+            path,
+            config: idx,
+            project: 0,
+        });
     }
     (configs, roots)
 }
@@ -223,6 +230,7 @@ fn walk(
             path: root.path.clone(),
             class,
             config: root.config,
+            project: root.project,
         });
         return;
     }
@@ -249,6 +257,7 @@ fn walk(
                         path: entry.into_path(),
                         class,
                         config: root.config,
+                        project: root.project,
                     });
                 }
             }
@@ -260,7 +269,19 @@ fn walk(
 /// Lints every file under `options.paths`.
 pub fn lint(options: &LintOptions) -> LintReport {
     let mut errors = Vec::new();
-    let (configs, roots) = load_configs(options, &mut errors);
+    let (configs, mut roots) = load_configs(options, &mut errors);
+    // One Ansible project per repository (shared by every root inside it), built lazily.
+    let mut projects: Vec<fleetpin_ansible::Project> = Vec::new();
+    for root in &mut roots {
+        let project = fleetpin_ansible::Project::discover(&root.path);
+        root.project = match projects.iter().position(|p| p.root() == project.root()) {
+            Some(i) => i,
+            None => {
+                projects.push(project);
+                projects.len() - 1
+            }
+        };
+    }
     let mut candidates = Vec::new();
     for root in &roots {
         walk(root, options, &mut candidates, &mut errors);
@@ -272,7 +293,7 @@ pub fn lint(options: &LintOptions) -> LintReport {
         .par_iter()
         .map(|c| {
             let (cfg, rules) = &configs.configs[c.config];
-            check_file(&c.path, c.class, cfg, rules)
+            check_file(&c.path, c.class, cfg, rules, &projects[c.project])
         })
         .collect();
 
@@ -371,6 +392,7 @@ fn check_file(
     class: NameClass,
     config: &Config,
     rules: &RuleSet,
+    project: &fleetpin_ansible::Project,
 ) -> (LintedFile, Vec<Diagnostic>) {
     let display = display_path(path);
     let mut linted = LintedFile {
@@ -422,6 +444,7 @@ fn check_file(
     };
     linted.kind = Some(kind);
     let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);
+    checker.project = Some(project);
     rules::check_yaml(&mut checker, &docs);
     (linted, checker.into_diagnostics())
 }

@@ -13,6 +13,7 @@ pub(crate) mod values;
 pub mod vcs_floating_ref;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use fleetpin_ansible::{ArgValue, ModuleKind, Task};
 use fleetpin_yaml::Document;
@@ -24,27 +25,31 @@ use crate::rules::swarm::stack_deploy_without_registry_auth;
 /// Checks an Ansible playbook, task or handler file.
 pub(crate) fn check(checker: &mut Checker<'_>, docs: &[Document]) {
     let src = checker.file.text().to_owned();
-    let base = checker
-        .source_path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let path = checker.source_path.clone();
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let file: Arc<Path> = Arc::from(path.as_path());
     for doc in docs {
         match checker.kind {
             FileKind::Playbook => {
                 let book = fleetpin_ansible::playbook(&doc.root, &src);
                 for play in book.plays() {
+                    let scope = checker.project.map(|p| p.play_scope(&path, play));
                     for task in play.all_tasks() {
+                        checker.scope = scope.as_ref().map(|s| s.with_task(task, &file));
                         check_task(checker, task);
                     }
+                    checker.scope = None;
                     play_without_serial::check(checker, play, &base);
                 }
             }
             FileKind::Tasks | FileKind::Handlers => {
+                let scope = checker.project.map(|p| p.file_scope(&path));
                 let list = fleetpin_ansible::task_list(&doc.root, &src);
                 for task in &list.tasks {
+                    checker.scope = scope.as_ref().map(|s| s.with_task(task, &file));
                     check_task(checker, task);
                 }
+                checker.scope = None;
             }
             _ => {}
         }

@@ -238,10 +238,9 @@ fn check_latest(
         .first()
         .and_then(|n| n.text.as_deref())
         .unwrap_or("<package>");
-    let what = if state.origins.is_empty() {
-        format!("`state: {st}`")
-    } else {
-        format!("the state (`{st}`, from a variable)")
+    let what = match (&state.template, state.origins.is_empty()) {
+        (Some(t), false) => format!("`state: {t}` is `{st}`: it"),
+        _ => format!("`state: {st}`"),
     };
     let d = checker
         .diagnostic(

@@ -120,7 +120,8 @@ fn walk_path<'n>(node: &'n Node, path: &[&str]) -> Option<&'n Node> {
     Some(n)
 }
 
-/// Resolves one string written at `range` in the task: literal, loop items, or unresolved.
+/// Resolves one string written at `range` in the task: literal, through the project's
+/// variables (with where they were set), loop items, or unresolved.
 pub(crate) fn resolve(
     checker: &Checker<'_>,
     task: &Task<'_>,
@@ -129,6 +130,21 @@ pub(crate) fn resolve(
 ) -> Vec<Val> {
     if !is_templated(text) {
         return vec![Val::literal(text, tight(checker, range, text))];
+    }
+    if let Some(scope) = &checker.scope {
+        let mut out = Vec::new();
+        for (res, item_span) in scope.resolve_in_task(task, text) {
+            let at = match (item_span, &task.loop_) {
+                (Some(r), _) => tight_item(checker, r),
+                // An unresolved loop: point at what the loop iterates.
+                (None, Some(lp)) if matches!(&res, fleetpin_ansible::Resolution::Unresolved { expr, .. } if expr.as_str() != text) => {
+                    checker.node_range(lp.value)
+                }
+                (None, _) => tight(checker, range.clone(), text),
+            };
+            push_resolution(checker, &res, text, at, &mut out);
+        }
+        return out;
     }
     if let Some(lp) = &task.loop_ {
         if let Some(vals) = resolve_loop(checker, lp, text) {
@@ -140,6 +156,85 @@ pub(crate) fn resolve(
         tight(checker, range, text),
         template_vars(text),
     )]
+}
+
+/// A loop item's span, without a trailing comment.
+fn tight_item(checker: &Checker<'_>, r: Range<usize>) -> Range<usize> {
+    let src = checker.file.text();
+    let text = src.get(r.clone()).unwrap_or("");
+    let t = text.trim_end();
+    let t = match t.find(" #") {
+        Some(i) => t[..i].trim_end(),
+        None => t,
+    };
+    let t = t.strip_suffix(['"', '\'']).unwrap_or(t);
+    r.start..r.start + t.len()
+}
+
+fn origin_labels(
+    checker: &Checker<'_>,
+    origins: &[fleetpin_ansible::Origin],
+) -> Vec<(Span, String)> {
+    let mut out = Vec::new();
+    for o in origins {
+        if let Some(span) = checker.foreign_span(&o.path, o.span.clone()) {
+            let text = span
+                .file
+                .text()
+                .get(o.span.clone())
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            out.push((
+                span,
+                format!("`{}` = `{text}` set here ({})", o.var, o.level.describe()),
+            ));
+        }
+    }
+    out
+}
+
+fn push_resolution(
+    checker: &Checker<'_>,
+    res: &fleetpin_ansible::Resolution,
+    text: &str,
+    at: Range<usize>,
+    out: &mut Vec<Val>,
+) {
+    use fleetpin_ansible::{Resolution, Value};
+    match res {
+        Resolution::Literal(s) => out.push(Val::literal(s, at)),
+        Resolution::Resolved { value, origins } => {
+            let origins = origin_labels(checker, origins);
+            let strings: Vec<String> = match value {
+                Value::Str(s) => vec![s.clone()],
+                Value::List(items) => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect(),
+                // `omit`, null and mappings: nothing to judge here.
+                _ => Vec::new(),
+            };
+            for s in strings {
+                out.push(Val {
+                    text: Some(s),
+                    range: at.clone(),
+                    origins: origins.clone(),
+                    template: Some(text.to_owned()),
+                    missing: Vec::new(),
+                });
+            }
+        }
+        Resolution::Multiple(items) => {
+            for item in items {
+                push_resolution(checker, item, text, at.clone(), out);
+            }
+        }
+        Resolution::Unresolved { missing, expr, .. } => {
+            let shown = if expr.is_empty() { text } else { expr.as_str() };
+            out.push(Val::unresolved(shown, at, missing.clone()));
+        }
+    }
 }
 
 fn resolve_loop(checker: &Checker<'_>, lp: &Loop<'_>, text: &str) -> Option<Vec<Val>> {
