@@ -654,12 +654,20 @@ impl Cache {
         version: Version,
         file: usize,
     ) -> (usize, usize) {
-        let (key, arch) = self.key(rec.name, rec.architecture);
+        // apt and dpkg lower-case package names (Debian bug #807012).
+        let lower;
+        let name = if rec.name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = rec.name.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            rec.name
+        };
+        let (key, arch) = self.key(name, rec.architecture);
         let pi = match self.index.get(&key) {
             Some(&i) => i,
             None => {
                 self.packages.push(Package {
-                    name: rec.name.to_string(),
+                    name: name.to_string(),
                     arch,
                     versions: Vec::new(),
                     current: None,

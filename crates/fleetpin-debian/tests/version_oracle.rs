@@ -30,17 +30,88 @@ sys.stdout.write("\n".join(out) + "\n")
 /// Edge cases: tildes, letters vs non-letters, leading zeros, huge digit runs, epochs,
 /// revisions with hyphens in upstream, dpkg's warnings-only versions.
 const EDGE: &[&str] = &[
-    "1.0~~", "1.0~~a", "1.0~", "1.0", "1.0a", "1.0a0", "1.0+", "1.0.", "0:1.0", "1.00",
-    "1.0-0", "1.0-00", "1.0-0.0", "1:0.1", "2.0", "1.01", "1.1", "1.0.0", "1.0-1~bpo12+1",
-    "1.0-1", "1.6.20~ds1-1+deb12u3", "1.6.20~ds1-1+deb12u10", "5:20.10.23~3-0~debian-buster",
-    "5:23.0.1-1~debian.10~buster", "5:23.0.2-1~debian.10~buster", "1.99999999999999999999999",
-    "1.100000000000000000000000", "1.000000000000000000000000000001", "a", "a1", "1a", "1~",
-    "~", "~~", "~a", "1-1-1", "1:2:3", "1:2:3-4", "1.0-1a", "10", "9", "0001", "1", "0", "00",
-    "0.0", "1+dfsg", "1.0-1+b1", "2:0", "1:9999", "1.0~rc1-1", "1.0~rc1", "1.0-~", "1.0-~~",
-    "1.0-a", "1.0-A", "1.0A", "1.0Z", "1.0z", "1.0_1", "1.0=1", "1.0#1", "1.2.3.4.5.6.7",
-    "2147483647:1", "18446744073709551617", "1.18446744073709551617", "0:0", "0-0", "1.0+~",
-    "1.0~+", "1.0.~", "1.0-1.~", "1.0-1.", "1.a.1", "1..1", "1.-1", "3.0~rc1+ds-2",
-    "3.0+ds-2", "1:3.0-1", "7.88.1-10+deb12u5", "7.88.1-10+deb12u12", "252.38-1~deb12u1",
+    "1.0~~",
+    "1.0~~a",
+    "1.0~",
+    "1.0",
+    "1.0a",
+    "1.0a0",
+    "1.0+",
+    "1.0.",
+    "0:1.0",
+    "1.00",
+    "1.0-0",
+    "1.0-00",
+    "1.0-0.0",
+    "1:0.1",
+    "2.0",
+    "1.01",
+    "1.1",
+    "1.0.0",
+    "1.0-1~bpo12+1",
+    "1.0-1",
+    "1.6.20~ds1-1+deb12u3",
+    "1.6.20~ds1-1+deb12u10",
+    "5:20.10.23~3-0~debian-buster",
+    "5:23.0.1-1~debian.10~buster",
+    "5:23.0.2-1~debian.10~buster",
+    "1.99999999999999999999999",
+    "1.100000000000000000000000",
+    "1.000000000000000000000000000001",
+    "a",
+    "a1",
+    "1a",
+    "1~",
+    "~",
+    "~~",
+    "~a",
+    "1-1-1",
+    "1:2:3",
+    "1:2:3-4",
+    "1.0-1a",
+    "10",
+    "9",
+    "0001",
+    "1",
+    "0",
+    "00",
+    "0.0",
+    "1+dfsg",
+    "1.0-1+b1",
+    "2:0",
+    "1:9999",
+    "1.0~rc1-1",
+    "1.0~rc1",
+    "1.0-~",
+    "1.0-~~",
+    "1.0-a",
+    "1.0-A",
+    "1.0A",
+    "1.0Z",
+    "1.0z",
+    "1.0_1",
+    "1.0=1",
+    "1.0#1",
+    "1.2.3.4.5.6.7",
+    "2147483647:1",
+    "18446744073709551617",
+    "1.18446744073709551617",
+    "0:0",
+    "0-0",
+    "1.0+~",
+    "1.0~+",
+    "1.0.~",
+    "1.0-1.~",
+    "1.0-1.",
+    "1.a.1",
+    "1..1",
+    "1.-1",
+    "3.0~rc1+ds-2",
+    "3.0+ds-2",
+    "1:3.0-1",
+    "7.88.1-10+deb12u5",
+    "7.88.1-10+deb12u12",
+    "252.38-1~deb12u1",
 ];
 
 fn sign(o: Ordering) -> &'static str {
@@ -103,7 +174,10 @@ fn list_versions() -> Vec<String> {
 
 #[test]
 fn edge_cases_agree_with_apt_pkg() {
-    if !common::require(common::python_has("apt_pkg"), "/usr/bin/python3 with apt_pkg (python3-apt)") {
+    if !common::require(
+        common::python_has("apt_pkg"),
+        "/usr/bin/python3 with apt_pkg (python3-apt)",
+    ) {
         return;
     }
     let mut pairs = Vec::new();
@@ -117,14 +191,23 @@ fn edge_cases_agree_with_apt_pkg() {
 
 #[test]
 fn every_list_version_sorted_and_a_million_pairs_agree_with_apt_pkg() {
-    if !common::require(common::python_has("apt_pkg"), "/usr/bin/python3 with apt_pkg (python3-apt)") {
+    if !common::require(
+        common::python_has("apt_pkg"),
+        "/usr/bin/python3 with apt_pkg (python3-apt)",
+    ) {
         return;
     }
     let versions = list_versions();
-    if !common::require(versions.len() > 10_000, "apt lists with Packages indexes (/var/lib/apt/lists)") {
+    if !common::require(
+        versions.len() > 10_000,
+        "apt lists with Packages indexes (/var/lib/apt/lists)",
+    ) {
         return;
     }
-    let mut parsed: Vec<Version> = versions.iter().map(|s| Version::parse(s).unwrap()).collect();
+    let mut parsed: Vec<Version> = versions
+        .iter()
+        .map(|s| Version::parse(s).unwrap())
+        .collect();
     parsed.sort();
     // All adjacent pairs after sorting.
     let sorted: Vec<String> = parsed.iter().map(|v| v.to_string()).collect();
@@ -137,7 +220,12 @@ fn every_list_version_sorted_and_a_million_pairs_agree_with_apt_pkg() {
     let mut rng = Rng(0x5eed_f1ee_7019_0001);
     let n = versions.len();
     let pairs: Vec<(&str, &str)> = (0..1_000_000)
-        .map(|_| (versions[rng.below(n)].as_str(), versions[rng.below(n)].as_str()))
+        .map(|_| {
+            (
+                versions[rng.below(n)].as_str(),
+                versions[rng.below(n)].as_str(),
+            )
+        })
         .collect();
     check_with_apt(&pairs);
 }
@@ -164,7 +252,10 @@ fn dpkg_sign(a: &str, b: &str) -> &'static str {
 
 #[test]
 fn sample_agrees_with_dpkg_compare_versions() {
-    let have = Command::new("dpkg").arg("--version").output().is_ok_and(|o| o.status.success());
+    let have = Command::new("dpkg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !common::require(have, "dpkg") {
         return;
     }
@@ -198,13 +289,33 @@ fn sample_agrees_with_dpkg_compare_versions() {
 
 #[test]
 fn rejects_exactly_what_dpkg_rejects() {
-    let have = Command::new("dpkg").arg("--version").output().is_ok_and(|o| o.status.success());
+    let have = Command::new("dpkg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !common::require(have, "dpkg") {
         return;
     }
     let candidates = [
-        "1:", "1.0-", "1 0", ":1.0", "a:1.0", "1a:1.0", "-1:1.0", "2147483648:1", "1:-1",
-        "1.0", "a1.0", "1.0_1", "+1:1.0", "0:1", "1:2:3", " 1.0", "1.0 ", "1.0-1-", "1:1.0-",
+        "1:",
+        "1.0-",
+        "1 0",
+        ":1.0",
+        "a:1.0",
+        "1a:1.0",
+        "-1:1.0",
+        "2147483648:1",
+        "1:-1",
+        "1.0",
+        "a1.0",
+        "1.0_1",
+        "+1:1.0",
+        "0:1",
+        "1:2:3",
+        " 1.0",
+        "1.0 ",
+        "1.0-1-",
+        "1:1.0-",
         "99999999999999999999:1",
     ];
     for v in candidates {
@@ -217,6 +328,10 @@ fn rejects_exactly_what_dpkg_rejects() {
             .status
             .code();
         let dpkg_ok = matches!(code, Some(0 | 1));
-        assert_eq!(Version::parse(v).is_ok(), dpkg_ok, "{v:?}: dpkg exit {code:?}");
+        assert_eq!(
+            Version::parse(v).is_ok(),
+            dpkg_ok,
+            "{v:?}: dpkg exit {code:?}"
+        );
     }
 }
