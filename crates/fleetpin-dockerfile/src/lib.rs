@@ -23,6 +23,8 @@
 //! assert_eq!(&src[pkg.range.clone()], "curl=7.88.1-10");
 //! ```
 
+#![warn(missing_docs)]
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;

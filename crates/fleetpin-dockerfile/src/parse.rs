@@ -77,25 +77,42 @@ pub enum ParseErrorKind {
 
 /// Instruction keywords.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[allow(missing_docs)]
 pub enum Keyword {
+    /// `FROM`.
     From,
+    /// `RUN`.
     Run,
+    /// `CMD`.
     Cmd,
+    /// `LABEL`.
     Label,
+    /// `MAINTAINER`.
     Maintainer,
+    /// `EXPOSE`.
     Expose,
+    /// `ENV`.
     Env,
+    /// `ADD`.
     Add,
+    /// `COPY`.
     Copy,
+    /// `ENTRYPOINT`.
     Entrypoint,
+    /// `VOLUME`.
     Volume,
+    /// `USER`.
     User,
+    /// `WORKDIR`.
     Workdir,
+    /// `ARG`.
     Arg,
+    /// `ONBUILD`.
     Onbuild,
+    /// `STOPSIGNAL`.
     Stopsignal,
+    /// `HEALTHCHECK`.
     Healthcheck,
+    /// `SHELL`.
     Shell,
     /// Anything else (an error is recorded).
     Unknown(String),

@@ -7,7 +7,13 @@ use fleetpin_dockerfile::image::{ImageRef, ImageRefError, TagStatus, template_ra
 use fleetpin_shell::PinStrength;
 
 /// (input, registry, repository, tag, digest).
-type Case<'a> = (&'a str, Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>);
+type Case<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+);
 
 const SHA: &str = "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 

@@ -28,6 +28,8 @@
 //! assert_eq!(pkgs[1].strength, PinStrength::Exact);
 //! ```
 
+#![warn(missing_docs)]
+
 use std::ops::Range;
 
 use serde::Serialize;

@@ -571,3 +571,19 @@ fn script_assignments_resolve() {
     let s: Vec<_> = a.packages().map(|(_, p)| p.strength).collect();
     assert_eq!(s, [Exact, Exact]);
 }
+
+/// The hadolint false negatives named in DOMAIN.md: hadolint counts these as pinned.
+#[test]
+fn hadolint_false_negatives_are_not_pinned() {
+    for (cmd, want) in [
+        ("apt-get install -y pkg=$V", Unresolved),
+        ("apt-get install -y pkg=1.2*", Glob),
+        ("pip install 'x>=1'", Range),
+        ("npm install x@latest", Floating),
+    ] {
+        let a = analyze(cmd, &NoVars);
+        let p = &a.installs[0].packages[0];
+        assert_eq!(p.strength, want, "{cmd}");
+        assert!(!p.strength.is_pinned(), "{cmd}");
+    }
+}
