@@ -15,9 +15,11 @@ pub struct KvPair {
     pub key: String,
     /// Byte range of the key; for `_raw_params` the same as `value_range`.
     pub key_range: Range<usize>,
-    /// The value with surrounding quotes removed (Ansible's `unquote`).
+    /// The value with surrounding quotes removed (Ansible's `unquote`) and Python escapes
+    /// (`\\"`, `\\n`, `\\u00e9`, ...) decoded, as Ansible's `_decode_escapes` does.
     pub value: String,
-    /// Byte range of the value without its surrounding quotes.
+    /// Byte range of the value without its surrounding quotes. When the value had escapes,
+    /// the text there differs from [`KvPair::value`].
     pub value_range: Range<usize>,
 }
 
@@ -118,6 +120,57 @@ fn trim_range(s: &str, range: Range<usize>) -> Range<usize> {
     range.start + lead..(range.end - trail).max(range.start + lead)
 }
 
+/// Decode Python string escapes the way Ansible's `_decode_escapes` does: `\\U` + 8 hex,
+/// `\\u` + 4 hex, `\\x` + 2 hex, `\\N{NAME}` (left as is here) and `\\\\ \\' \\" \\a \\b \\f
+/// \\n \\r \\t \\v`. Anything else (including `\\=`) is kept verbatim.
+pub fn decode_escapes(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let rest = &s[i + 1..];
+        let hex = |n: usize| -> Option<char> {
+            let digits = rest.get(1..1 + n)?;
+            if digits.len() != n || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            char::from_u32(u32::from_str_radix(digits, 16).ok()?)
+        };
+        let (decoded, consumed) = match rest.chars().next() {
+            Some('U') => (hex(8), 9),
+            Some('u') => (hex(4), 5),
+            Some('x') => (hex(2), 3),
+            Some('\\') => (Some('\\'), 1),
+            Some('\'') => (Some('\''), 1),
+            Some('"') => (Some('"'), 1),
+            Some('a') => (Some('\u{7}'), 1),
+            Some('b') => (Some('\u{8}'), 1),
+            Some('f') => (Some('\u{c}'), 1),
+            Some('n') => (Some('\n'), 1),
+            Some('r') => (Some('\r'), 1),
+            Some('t') => (Some('\t'), 1),
+            Some('v') => (Some('\u{b}'), 1),
+            _ => (None, 0),
+        };
+        match decoded {
+            Some(d) => {
+                out.push(d);
+                for _ in 0..consumed {
+                    chars.next();
+                }
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Parse a free-form argument string into key/value pairs (Ansible's `parse_kv`).
 ///
 /// With `check_raw` (the free-form modules: `command`, `shell`, `raw`, `script`, ...), only the
@@ -128,7 +181,9 @@ fn trim_range(s: &str, range: Range<usize>) -> Range<usize> {
 /// `join_args` gives for one-line input).
 pub fn parse_kv(s: &str, check_raw: bool) -> Vec<KvPair> {
     let mut pairs = Vec::new();
-    let mut raw: Vec<Range<usize>> = Vec::new();
+    // Raw words: their range and, for words whose every `=` is escaped, the text with `\=`
+    // unescaped (Ansible: `x.replace('\\=', '=')`).
+    let mut raw: Vec<(Range<usize>, Option<String>)> = Vec::new();
     for word in split_args(s) {
         let text = &s[word.range.clone()];
         // The first unescaped '=' not at position 0.
@@ -143,13 +198,14 @@ pub fn parse_kv(s: &str, check_raw: bool) -> Vec<KvPair> {
             pos += 1;
         }
         let Some(eq) = eq else {
-            raw.push(word.range);
+            let unescaped = text.contains("\\=").then(|| text.replace("\\=", "="));
+            raw.push((word.range, unescaped));
             continue;
         };
         let key_range = trim_range(s, word.range.start..word.range.start + eq);
-        let key = s[key_range.clone()].to_string();
+        let key = decode_escapes(&s[key_range.clone()]);
         if check_raw && !RAW_OPTION_KEYS.contains(&key.as_str()) {
-            raw.push(word.range);
+            raw.push((word.range, None));
             continue;
         }
         let value_range = unquote(s, trim_range(s, word.range.start + eq + 1..word.range.end));
@@ -158,24 +214,25 @@ pub fn parse_kv(s: &str, check_raw: bool) -> Vec<KvPair> {
         pairs.push(KvPair {
             key,
             key_range,
-            value: s[value_range.clone()].to_string(),
+            value: decode_escapes(&s[value_range.clone()]),
             value_range,
         });
     }
     if let (Some(first), Some(last)) = (raw.first(), raw.last()) {
+        let range = first.0.start..last.0.end;
         let contiguous = raw
             .windows(2)
-            .all(|w| s[w[0].end..w[1].start].trim().is_empty());
-        let range = first.start..last.end;
-        let value = if contiguous {
-            // Keep the text as written (newlines and quoting matter to a shell).
-            s[range.clone()].to_string()
-        } else {
-            raw.iter()
-                .map(|r| &s[r.clone()])
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+            .all(|w| s[w[0].0.end..w[1].0.start].trim().is_empty());
+        let mut value = String::new();
+        for (i, (r, unescaped)) in raw.iter().enumerate() {
+            if i > 0 {
+                // Keep the text between words as written when nothing else sits there
+                // (newlines matter to a shell); otherwise join with a space like `join_args`.
+                let gap = &s[raw[i - 1].0.end..r.start];
+                value.push_str(if contiguous { gap } else { " " });
+            }
+            value.push_str(unescaped.as_deref().unwrap_or(&s[r.clone()]));
+        }
         pairs.push(KvPair {
             key: "_raw_params".to_string(),
             key_range: range.clone(),
@@ -194,7 +251,9 @@ mod tests {
         parse_kv(s, raw)
             .into_iter()
             .map(|p| {
-                assert_eq!(&s[p.value_range.clone()], p.value, "value range of {p:?}");
+                if !s[p.value_range.clone()].contains('\\') {
+                    assert_eq!(&s[p.value_range.clone()], p.value, "value range of {p:?}");
+                }
                 (p.key, p.value)
             })
             .collect()
@@ -274,7 +333,7 @@ mod tests {
     fn escaped_equals_and_last_duplicate_wins() {
         assert_eq!(
             kv(r"a\=b state=present state=latest", false),
-            pairs(&[("state", "latest"), ("_raw_params", r"a\=b")])
+            pairs(&[("state", "latest"), ("_raw_params", "a=b")])
         );
     }
 
