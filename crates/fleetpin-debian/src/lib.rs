@@ -10,6 +10,7 @@
 //! - [`policy`]: apt preferences and the candidate version exactly as `apt-cache policy`.
 //! - [`aptsim`]: the plan printed by `apt-get -s`.
 
+pub mod aptsim;
 pub mod compress;
 pub mod control;
 pub mod deb822;
