@@ -524,7 +524,7 @@ fn run_scripts(k: usize, ins: &Instruction, scope: &Scope) -> Vec<RunCommand> {
                 let t = j.text.trim_start();
                 let lead = j.text.len() - t.len();
                 if t.len() >= 4
-                    && t[..3].eq_ignore_ascii_case("RUN")
+                    && t.as_bytes()[..3].eq_ignore_ascii_case(b"RUN")
                     && t.as_bytes()[3].is_ascii_whitespace()
                 {
                     j = j.slice(lead + 4..j.text.len());

@@ -523,10 +523,9 @@ pub fn parse(src: &str) -> Dockerfile {
                     } else {
                         1
                     };
+                    // At the end of the file there is no newline to map: the body just ends.
                     if nl_at + nl_len <= src.len() {
                         body.push("\n", nl_at + nl_len - 1);
-                    } else {
-                        body.text.push('\n');
                     }
                 }
                 if !terminated {
