@@ -72,7 +72,7 @@ fn soup(seed: &mut u64, len: usize) -> String {
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         s.push_str(TOKENS[(*seed % TOKENS.len() as u64) as usize]);
-        if *seed % 3 == 0 {
+        if (*seed).is_multiple_of(3) {
             s.push(' ');
         }
     }
