@@ -1,0 +1,275 @@
+//! Engine behaviour on real trees: walking, ignores, input errors, configuration.
+
+use std::fs;
+use std::path::Path;
+
+use fleetpin_lint::config::RuleOverrides;
+use fleetpin_lint::{FileKind, LintOptions, LintReport, lint};
+
+fn write(root: &Path, rel: &str, content: &[u8]) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, content).unwrap();
+}
+
+fn run(root: &Path) -> LintReport {
+    lint(&LintOptions {
+        paths: vec![root.to_path_buf()],
+        ..LintOptions::default()
+    })
+}
+
+/// `code file:line message` per diagnostic, paths relative to `root`.
+fn summary(report: &LintReport, root: &Path) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let path = d
+                .file_path()
+                .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+                .unwrap_or_default();
+            let line = d.location().map_or(0, |l| l.0);
+            format!("{} {path}:{line} {}", d.code, d.message)
+        })
+        .collect()
+}
+
+const INCIDENT: &str = "- hosts: all\n  serial: 1\n  tasks:\n    - apt:\n        name: [docker-ce, docker-ce-cli, containerd.io]\n        state: latest\n";
+
+#[test]
+fn input_errors_do_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("ansible.cfg"), "").unwrap();
+    write(root, "site.yml", INCIDENT.as_bytes());
+    write(root, "broken.yml", b"- hosts: all\n  tasks: [\n");
+    write(root, "binary.yml", b"abc\n\0\x01\x02");
+    write(root, "latin1.yml", b"a: 1\nb: caf\xe9\n");
+    write(root, "empty.yml", b"");
+    write(
+        root,
+        "Dockerfile",
+        b"FROM debian:12.5\nRUN apt-get install -y \\\n",
+    );
+    write(root, "empty/Dockerfile", b"");
+    let report = run(root);
+    let s = summary(&report, root);
+    insta::assert_snapshot!(s.join("\n"));
+    assert!(report.findings() >= 1);
+    assert!(report.input_errors() >= 4);
+}
+
+#[test]
+fn too_large_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "fleetpin.toml", b"[lint]\nmax-file-size = 100\n");
+    write(
+        root,
+        "compose.yaml",
+        format!(
+            "services:\n  web:\n    image: nginx\n#{}\n",
+            "x".repeat(200)
+        )
+        .as_bytes(),
+    );
+    let report = run(root);
+    let s = summary(&report, root);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].starts_with("E004 compose.yaml:0 file is 2"), "{s:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_an_error_and_the_rest_is_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "a/compose.yaml",
+        b"services:\n  web:\n    image: nginx\n",
+    );
+    std::os::unix::fs::symlink(root.join("a"), root.join("a/loop")).unwrap();
+    let report = run(root);
+    let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"E007"), "{codes:?}");
+    assert!(codes.contains(&"IMG001"), "{codes:?}");
+    let e = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "E007")
+        .unwrap();
+    assert!(e.message.contains("symbolic link loop"), "{}", e.message);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "compose.yaml",
+        b"services:\n  web:\n    image: nginx\n",
+    );
+    let p = root.join("compose.yaml");
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&p).is_ok() {
+        // Running as root: permissions do not apply.
+        return;
+    }
+    let report = run(root);
+    assert_eq!(report.diagnostics[0].code, "E001");
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+#[test]
+fn gitignore_is_honoured_and_github_is_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join(".git")).unwrap();
+    write(root, ".gitignore", b"vendor/\n");
+    write(
+        root,
+        "vendor/compose.yaml",
+        b"services:\n  web:\n    image: nginx\n",
+    );
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        b"on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@main\n",
+    );
+    let report = run(root);
+    let s = summary(&report, root);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(
+        s[0].starts_with("GHA001 .github/workflows/ci.yml:6"),
+        "{s:?}"
+    );
+    assert_eq!(report.files[0].kind, Some(FileKind::Workflow));
+
+    let report = lint(&LintOptions {
+        paths: vec![root.to_path_buf()],
+        respect_gitignore: false,
+        ..LintOptions::default()
+    });
+    assert_eq!(report.diagnostics.len(), 2);
+}
+
+#[test]
+fn config_selects_ignores_and_overrides_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("ansible.cfg"), "").unwrap();
+    write(
+        root,
+        "fleetpin.toml",
+        b"[lint]\nignore = [\"IMG\"]\n\n[lint.severity]\nANS002 = \"error\"\n\n[lint.per-path-ignores]\n\"legacy/**\" = [\"ANS001\"]\n",
+    );
+    write(root, "tasks/main.yml", b"- apt:\n    name: curl\n");
+    write(
+        root,
+        "legacy/tasks/main.yml",
+        b"- apt:\n    name: curl\n    state: latest\n",
+    );
+    write(
+        root,
+        "compose.yaml",
+        b"services:\n  web:\n    image: nginx\n",
+    );
+    let report = run(root);
+    let s = summary(&report, root);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].starts_with("ANS002 tasks/main.yml:2"), "{s:?}");
+    assert_eq!(
+        report.diagnostics[0].severity,
+        fleetpin_diag::Severity::Error
+    );
+
+    // Command-line selection replaces the file's `select`, `--ignore` adds to `ignore`.
+    let report = lint(&LintOptions {
+        paths: vec![root.to_path_buf()],
+        overrides: RuleOverrides {
+            select: Some(vec!["ANS001".into()]),
+            ..RuleOverrides::default()
+        },
+        ..LintOptions::default()
+    });
+    assert!(
+        report.diagnostics.is_empty(),
+        "{:?}",
+        summary(&report, root)
+    );
+}
+
+#[test]
+fn invalid_config_is_reported_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "fleetpin.toml",
+        b"[lint]\nselect = [\"ANS\"]\nignor = [\"ANS001\"]\n",
+    );
+    write(
+        root,
+        "compose.yaml",
+        b"services:\n  web:\n    image: nginx\n",
+    );
+    let report = run(root);
+    assert_eq!(report.diagnostics.len(), 1);
+    let d = &report.diagnostics[0];
+    assert_eq!(d.code, "E008");
+    assert_eq!(d.location().map(|l| l.0), Some(3));
+    assert!(d.message.contains("ignor"), "{}", d.message);
+}
+
+#[test]
+fn output_is_sorted_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 0..30 {
+        write(
+            root,
+            &format!("s{i:02}/compose.yaml"),
+            b"services:\n  b:\n    image: redis\n  a:\n    image: nginx:latest\n",
+        );
+    }
+    let a = summary(&run(root), root);
+    let b = summary(&run(root), root);
+    assert_eq!(a, b);
+    let mut sorted = a.clone();
+    sorted.sort();
+    assert_eq!(a, sorted);
+    assert_eq!(a.len(), 60);
+}
+
+#[test]
+fn explicit_file_is_linted_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "deploy.yaml.txt",
+        b"services:\n  web:\n    image: nginx\n",
+    );
+    let report = lint(&LintOptions {
+        paths: vec![root.join("deploy.yaml.txt")],
+        ..LintOptions::default()
+    });
+    assert_eq!(report.diagnostics.len(), 1);
+    assert_eq!(report.diagnostics[0].code, "IMG001");
+}
+
+#[test]
+fn missing_path_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = lint(&LintOptions {
+        paths: vec![dir.path().join("nope")],
+        ..LintOptions::default()
+    });
+    assert_eq!(report.diagnostics.len(), 1);
+    assert_eq!(report.diagnostics[0].code, "E007");
+}
