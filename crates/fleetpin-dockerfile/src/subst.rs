@@ -41,6 +41,18 @@ impl Substituted {
 /// Substitute variables in `s`, looking them up with `lookup` (`None` = unknown; an empty
 /// string is a known, empty value).
 pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>, syntax: Syntax) -> Substituted {
+    substitute_at(s, lookup, syntax, 0)
+}
+
+/// Nesting limit for `${A:-${B:-...}}`: deeper defaults stay unresolved.
+const MAX_NESTING: usize = 16;
+
+fn substitute_at(
+    s: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    syntax: Syntax,
+    depth: usize,
+) -> Substituted {
     let mut out = Substituted::default();
     let b = s.as_bytes();
     let mut i = 0;
@@ -79,7 +91,7 @@ pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>, syntax: Synt
                 flush(&mut out, lit_start, i);
                 let inner = &s[i + 2..close];
                 let raw = &s[i..=close];
-                expand_braced(inner, raw, lookup, syntax, &mut out);
+                expand_braced(inner, raw, lookup, syntax, depth, &mut out);
                 i = close + 1;
                 lit_start = i;
             }
@@ -135,6 +147,7 @@ fn expand_braced(
     raw: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     syntax: Syntax,
+    depth: usize,
     out: &mut Substituted,
 ) {
     let name_len = inner
@@ -145,7 +158,12 @@ fn expand_braced(
     let rest = &inner[name_len..];
     let value = lookup(name);
     let word = |w: &str, out: &mut Substituted| {
-        let sub = substitute(w, lookup, syntax);
+        if depth >= MAX_NESTING {
+            out.value.push_str(w);
+            out.unresolved.push(w.to_owned());
+            return;
+        }
+        let sub = substitute_at(w, lookup, syntax, depth + 1);
         out.unresolved.extend(sub.unresolved);
         out.used.extend(sub.used);
         out.value.push_str(&sub.value);

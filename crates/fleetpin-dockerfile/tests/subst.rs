@@ -57,3 +57,10 @@ fn escapes_per_syntax() {
 fn unterminated_braces_are_literal() {
     assert_eq!(substitute("x${TAG", &vars, DF).value, "x${TAG");
 }
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let deep = format!("{}x{}", "${A:-".repeat(50_000), "}".repeat(50_000));
+    let s = substitute(&deep, &vars, DF);
+    assert!(!s.is_resolved());
+}

@@ -280,7 +280,10 @@ impl Cx<'_, '_> {
                     a.src
                         .extend((0..UNRESOLVED_MARK.len_utf8()).map(|_| range.start));
                     a.display.push_str(raw);
-                    if *kind != SubstKind::Arith && a.fetch_subst.is_none() {
+                    if *kind != SubstKind::Arith
+                        && a.fetch_subst.is_none()
+                        && self.depth < MAX_DEPTH
+                    {
                         a.fetch_subst = self.subst_fetch(inner.clone());
                     }
                 }

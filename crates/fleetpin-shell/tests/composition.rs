@@ -303,3 +303,21 @@ fn never_panics_on_odd_input() {
         let _ = analyze(cmd, &NoVars);
     }
 }
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let deep = format!(
+        "{}apt-get install -y x{}",
+        "$(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    let _ = analyze(&deep, &NoVars);
+    let deep = format!(
+        "{}apt-get install -y x{}",
+        "sh -c \"$(".repeat(5_000),
+        ")\"".repeat(5_000)
+    );
+    let _ = analyze(&deep, &NoVars);
+    let deep = format!("apt-get install -y x=${{{}}}", "A:-${".repeat(20_000));
+    let _ = analyze(&deep, &NoVars);
+}
