@@ -740,21 +740,33 @@ impl<'a> Builder<'a> {
         let has_merge = entries.iter().any(|(k, _)| is_merge_key(k));
         let mut all = Vec::with_capacity(entries.len());
         if has_merge {
-            let mut merged = Vec::new();
+            // The merged entries come first, in order, the first occurrence of a key winning
+            // (YAML merge spec; PyYAML 6); the mapping's own keys then override them.
+            let mut merged: Vec<(Node, Node)> = Vec::new();
             let mut own = Vec::with_capacity(entries.len());
+            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let mut add = |merged: &mut Vec<(Node, Node)>, m: Vec<(Node, Node)>| {
+                for (k, v) in m {
+                    let fresh = match key_identity(&k) {
+                        Some(id) => seen.insert(id.to_string()),
+                        None => true,
+                    };
+                    if fresh {
+                        merged.push((k, v));
+                    }
+                }
+            };
             for (k, v) in entries {
                 if !is_merge_key(&k) {
                     own.push((k, v));
                     continue;
                 }
                 match v.kind {
-                    NodeKind::Map(m) => merged.extend(m),
+                    NodeKind::Map(m) => add(&mut merged, m),
                     NodeKind::Seq(items) => {
-                        // PyYAML: later maps in the list are overridden by earlier ones.
-                        let mut maps = Vec::with_capacity(items.len());
                         for item in items {
                             match item.kind {
-                                NodeKind::Map(m) => maps.push(m),
+                                NodeKind::Map(m) => add(&mut merged, m),
                                 _ => {
                                     return Err(self.error_at(
                                         item.span.start,
@@ -762,9 +774,6 @@ impl<'a> Builder<'a> {
                                     ));
                                 }
                             }
-                        }
-                        for m in maps.into_iter().rev() {
-                            merged.extend(m);
                         }
                     }
                     _ => {
