@@ -210,16 +210,19 @@ pub fn compute(fleet: &Fleet, lock: &Lock) -> DriftReport {
                             host.manager
                                 .compare(fleet.versions.resolve(i.version), e.version)
                         };
-                        let dir = match ord {
+                        let version_dir = match ord {
                             std::cmp::Ordering::Less => Some(Direction::Behind),
                             std::cmp::Ordering::Greater => Some(Direction::Ahead),
-                            std::cmp::Ordering::Equal => match (e.hold, i.held) {
-                                (true, Some(false)) => Some(Direction::NotHeld),
-                                (false, Some(true)) => Some(Direction::Held),
-                                _ => None,
-                            },
+                            std::cmp::Ordering::Equal => None,
                         };
-                        if let Some(direction) = dir {
+                        // A host that is not held where the lock holds is how a node gets
+                        // upgraded behind everyone's back: report it next to the version.
+                        let hold_dir = match (e.hold, i.held) {
+                            (true, Some(false)) => Some(Direction::NotHeld),
+                            (false, Some(true)) => Some(Direction::Held),
+                            _ => None,
+                        };
+                        for direction in [version_dir, hold_dir].into_iter().flatten() {
                             out.push(RawDiff {
                                 host: hi,
                                 name: e.name,

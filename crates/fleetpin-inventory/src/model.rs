@@ -138,6 +138,17 @@ impl Inventory {
         Ok(inv)
     }
 
+    /// Loads several inventory sources into one (like repeated `ansible -i`); hosts and
+    /// groups with the same name are merged.
+    pub fn load_all<P: AsRef<Path>>(paths: &[P]) -> Result<Inventory> {
+        let mut inv = Inventory::new();
+        for p in paths {
+            inv.load_into(p.as_ref())?;
+        }
+        inv.finish();
+        Ok(inv)
+    }
+
     fn load_into(&mut self, path: &Path) -> Result<()> {
         let io = |source| Error::Io {
             path: path.to_path_buf(),

@@ -1,11 +1,403 @@
-//! `fleetpin gather` (skeleton: replaced by its owner).
+//! `fleetpin gather`: collect host facts over SSH, or import them from Ansible or dpkg output.
 
-use crate::printer::Printer;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use fleetpin_fleet::facts::{FactsSource, FactsStore, HostFacts, PackageManager};
+use fleetpin_fleet::gather::{self, HostResult, SshConfig, Target};
+use fleetpin_inventory::{Inventory, Pattern};
+
 use crate::ExitStatus;
+use crate::printer::Printer;
 
+/// Gather installed packages, OS release, kernel, AppArmor and Docker facts from hosts.
+///
+/// Over SSH, each host runs a fixed read-only script through the system `ssh` client (so
+/// `~/.ssh/config`, agents, ProxyJump and ControlMaster apply), with `BatchMode=yes`, at most
+/// `--forks` at once. Facts land in one JSON file per host in `--facts-dir`, written
+/// atomically. Hosts that fail are listed at the end; the others are kept.
+///
+/// Instead of SSH, facts can be imported from `ansible all -m package_facts --tree DIR`
+/// (`--from-ansible`), from dpkg status files or from `dpkg-query -W` output.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Hosts to gather. With `--inventory`, host patterns over it (like `ansible PATTERN`);
+    /// without, host names or addresses reached as they are (`[user@]host[:port]` is not
+    /// parsed: use ssh_config for that).
+    #[arg(value_name = "HOST")]
+    hosts: Vec<String>,
 
-pub fn run(_args: Args, _printer: &Printer) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`fleetpin gather` is not implemented yet")
+    /// Ansible inventory (INI, YAML, or a directory of them). Repeatable.
+    #[arg(short, long, value_name = "FILE")]
+    inventory: Vec<PathBuf>,
+
+    /// Only hosts matching this Ansible pattern (`web*:&prod:!web3`, `~regex`, `@file`).
+    #[arg(short, long, value_name = "PATTERN")]
+    limit: Option<String>,
+
+    /// Hosts gathered in parallel.
+    #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    forks: u16,
+
+    /// Seconds allowed per host, connection included; ssh is stopped past it.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    timeout: u64,
+
+    /// ssh ConnectTimeout, in seconds.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    connect_timeout: u64,
+
+    /// ssh_config file to use instead of ~/.ssh/config (`ssh -F`).
+    #[arg(long, value_name = "FILE")]
+    ssh_config: Option<PathBuf>,
+
+    /// Extra ssh option (`ssh -o KEY=VALUE`). Repeatable.
+    #[arg(short = 'o', long = "ssh-option", value_name = "KEY=VALUE")]
+    ssh_options: Vec<String>,
+
+    /// The ssh client binary.
+    #[arg(long, default_value = "ssh", value_name = "PATH")]
+    ssh_program: PathBuf,
+
+    /// Where facts files are written.
+    #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
+    facts_dir: PathBuf,
+
+    /// Import `ansible all -m ansible.builtin.package_facts --tree DIR` output instead of SSH.
+    #[arg(long, value_name = "DIR")]
+    from_ansible: Option<PathBuf>,
+
+    /// Import a host's dpkg status file (`HOST=PATH`). Repeatable.
+    #[arg(long, value_name = "HOST=PATH")]
+    from_dpkg_status: Vec<String>,
+
+    /// Import a host's `dpkg-query -W` output (`HOST=PATH`). Repeatable.
+    #[arg(long, value_name = "HOST=PATH")]
+    from_dpkg_query: Vec<String>,
+}
+
+fn load_inventory(paths: &[PathBuf]) -> anyhow::Result<Option<Inventory>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let inv = Inventory::load_all(paths).context("cannot load the inventory")?;
+    Ok(Some(inv))
+}
+
+fn groups_of(inv: Option<&Inventory>, host: &str) -> Vec<String> {
+    let Some(inv) = inv else { return Vec::new() };
+    let mut g: Vec<String> = inv
+        .host_groups(host)
+        .iter()
+        .map(|g| g.name().to_string())
+        .filter(|g| g != "all")
+        .collect();
+    g.sort();
+    g
+}
+
+type Failures = Vec<(String, &'static str, String)>;
+
+/// Records facts for a host; a host coming from two sources is an error and neither is kept.
+fn add_found(
+    host: String,
+    facts: HostFacts,
+    src: String,
+    found: &mut BTreeMap<String, (HostFacts, String)>,
+    failures: &mut Failures,
+) {
+    if let Some((_, first)) = found.remove(&host) {
+        failures.push((
+            host.clone(),
+            "duplicate host",
+            format!("facts for `{host}` come from both {first} and {src}; neither is written"),
+        ));
+    } else if !failures
+        .iter()
+        .any(|f| f.0 == host && f.1 == "duplicate host")
+    {
+        found.insert(host, (facts, src));
+    }
+}
+
+fn host_path(spec: &str, flag: &str) -> anyhow::Result<(String, PathBuf)> {
+    let Some((host, path)) = spec.split_once('=') else {
+        bail!("{flag} expects HOST=PATH, got `{spec}`");
+    };
+    if host.is_empty() || host.starts_with('-') {
+        bail!("{flag}: invalid host name `{host}`");
+    }
+    Ok((host.to_string(), PathBuf::from(path)))
+}
+
+pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let inventory = load_inventory(&args.inventory)?;
+    let store = FactsStore::new(&args.facts_dir);
+    let imports = args.from_ansible.is_some()
+        || !args.from_dpkg_status.is_empty()
+        || !args.from_dpkg_query.is_empty();
+    if imports {
+        return import(&args, inventory.as_ref(), &store, printer);
+    }
+
+    // Which hosts?
+    let targets: Vec<Target> = match &inventory {
+        Some(inv) => {
+            let mut pattern_text = if args.hosts.is_empty() {
+                "all".to_string()
+            } else {
+                args.hosts.join(",")
+            };
+            if let Some(limit) = &args.limit {
+                // `PATTERN --limit L` = hosts of PATTERN that L also selects.
+                let limited = Pattern::parse_limit(limit, Path::new("."))?;
+                let base = Pattern::parse(&pattern_text)?;
+                let allowed: std::collections::HashSet<&str> =
+                    inv.select(&limited).iter().map(|h| h.name()).collect();
+                let names: Vec<&str> = inv
+                    .select(&base)
+                    .iter()
+                    .map(|h| h.name())
+                    .filter(|n| allowed.contains(n))
+                    .collect();
+                if names.is_empty() {
+                    bail!("no host matches `{pattern_text}` limited to `{limit}`");
+                }
+                pattern_text = names.join(",");
+            }
+            let pattern = Pattern::parse(&pattern_text)?;
+            for t in pattern.unmatched_terms(inv) {
+                printer.warn(format!("pattern `{t}` matches no host or group"));
+            }
+            inv.select(&pattern)
+                .iter()
+                .map(|h| Target {
+                    name: h.name().to_string(),
+                    groups: groups_of(Some(inv), h.name()),
+                    connection: inv.connection(h.name()).expect("selected host exists"),
+                })
+                .collect()
+        }
+        None => {
+            if args.limit.is_some() {
+                bail!("--limit needs an --inventory");
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut t = Vec::new();
+            for h in &args.hosts {
+                if !seen.insert(h.as_str()) {
+                    bail!("host `{h}` is given twice");
+                }
+                t.push(Target::bare(h.clone()));
+            }
+            t
+        }
+    };
+    if targets.is_empty() {
+        bail!("no hosts to gather: pass HOST arguments or an --inventory");
+    }
+
+    let cfg = SshConfig {
+        program: args.ssh_program.clone(),
+        config_file: args.ssh_config.clone(),
+        options: args.ssh_options.clone(),
+        connect_timeout: Duration::from_secs(args.connect_timeout),
+        timeout: Duration::from_secs(args.timeout),
+        forks: usize::from(args.forks),
+    };
+    let bar = if printer.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(targets.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} gathering [{bar:30}] {pos}/{len} hosts, {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    };
+    let failed_count = std::sync::atomic::AtomicUsize::new(0);
+    let results = gather::gather(&targets, &cfg, &|r: &HostResult| {
+        if r.outcome.is_err() {
+            failed_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        bar.set_message(format!(
+            "{} failed",
+            failed_count.load(std::sync::atomic::Ordering::Relaxed)
+        ));
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+
+    let mut written = 0;
+    let mut failures: Failures = Vec::new();
+    for r in &results {
+        match &r.outcome {
+            Ok(facts) => match store.write(facts) {
+                Ok(path) => {
+                    written += 1;
+                    printer.debug(format!(
+                        "{}: {} packages -> {} ({:.1}s)",
+                        r.host,
+                        facts.packages.len(),
+                        path.display(),
+                        r.elapsed.as_secs_f64()
+                    ));
+                }
+                Err(e) => failures.push((r.host.clone(), "write failed", e.to_string())),
+            },
+            Err(e) => failures.push((r.host.clone(), e.kind(), e.to_string())),
+        }
+    }
+    report(printer, written, results.len(), &store, &failures)
+}
+
+fn report(
+    printer: &Printer,
+    written: usize,
+    total: usize,
+    store: &FactsStore,
+    failures: &[(String, &'static str, String)],
+) -> anyhow::Result<ExitStatus> {
+    printer.status(format!(
+        "gathered {written} of {total} hosts into {}",
+        store.dir().display()
+    ));
+    if failures.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    let w_host = failures.iter().map(|f| f.0.len()).max().unwrap_or(0);
+    let w_kind = failures.iter().map(|f| f.1.len()).max().unwrap_or(0);
+    let mut msg = format!(
+        "{} host{} failed:",
+        failures.len(),
+        if failures.len() == 1 { "" } else { "s" }
+    );
+    for (host, kind, detail) in failures {
+        msg.push_str(&format!("\n  {host:<w_host$}  {kind:<w_kind$}  {detail}"));
+    }
+    printer.error(&anyhow::anyhow!(msg));
+    Ok(ExitStatus::Error)
+}
+
+fn import(
+    args: &Args,
+    inv: Option<&Inventory>,
+    store: &FactsStore,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    if !args.hosts.is_empty() {
+        bail!(
+            "HOST arguments cannot be combined with --from-ansible/--from-dpkg-status/--from-dpkg-query"
+        );
+    }
+    let limit: Option<std::collections::HashSet<String>> = match (&args.limit, inv) {
+        (Some(l), Some(inv)) => {
+            let p = Pattern::parse_limit(l, Path::new("."))?;
+            Some(
+                inv.select(&p)
+                    .iter()
+                    .map(|h| h.name().to_string())
+                    .collect(),
+            )
+        }
+        (Some(_), None) => bail!("--limit needs an --inventory"),
+        _ => None,
+    };
+    // host -> (facts, source description); duplicates across sources are an error for that host.
+    let mut found: BTreeMap<String, (HostFacts, String)> = BTreeMap::new();
+    let mut failures: Failures = Vec::new();
+    if let Some(dir) = &args.from_ansible {
+        let (facts, errors) = fleetpin_fleet::ansible::read_tree(dir)
+            .with_context(|| format!("cannot read Ansible tree {}", dir.display()))?;
+        for e in errors {
+            let host = match &e {
+                fleetpin_fleet::Error::AnsibleHost { host, .. } => host.clone(),
+                fleetpin_fleet::Error::Json { path, .. }
+                | fleetpin_fleet::Error::Io { path, .. } => path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            failures.push((host, "bad facts", e.to_string()));
+        }
+        for f in facts {
+            let src = dir.join(&f.host).display().to_string();
+            add_found(f.host.clone(), f, src, &mut found, &mut failures);
+        }
+    }
+    for (spec, is_status) in args
+        .from_dpkg_status
+        .iter()
+        .map(|s| (s, true))
+        .chain(args.from_dpkg_query.iter().map(|s| (s, false)))
+    {
+        let flag = if is_status {
+            "--from-dpkg-status"
+        } else {
+            "--from-dpkg-query"
+        };
+        let (host, path) = host_path(spec, flag)?;
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(|e| fleetpin_fleet::Error::Io {
+                path: path.clone(),
+                source: e,
+            })
+            .and_then(|text| {
+                if is_status {
+                    fleetpin_fleet::dpkg::parse_status(&text, &path)
+                } else {
+                    fleetpin_fleet::dpkg::parse_query(&text, &path)
+                }
+            });
+        match parsed {
+            Ok(pkgs) => {
+                let src = if is_status {
+                    FactsSource::DpkgStatus
+                } else {
+                    FactsSource::DpkgQuery
+                };
+                let mut f = HostFacts::new(host.clone(), src, PackageManager::Dpkg);
+                f.packages = pkgs;
+                add_found(
+                    host,
+                    f,
+                    path.display().to_string(),
+                    &mut found,
+                    &mut failures,
+                );
+            }
+            Err(e) => failures.push((host, "bad facts", e.to_string())),
+        }
+    }
+    let total_before = found.len() + failures.len();
+    let mut written = 0;
+    for (host, (mut facts, _)) in found {
+        if let Some(allowed) = &limit
+            && !allowed.contains(&host)
+        {
+            continue;
+        }
+        if let Some(inv) = inv {
+            if inv.host(&host).is_none() {
+                printer.warn(format!(
+                    "host `{host}` is not in the inventory; recorded without groups"
+                ));
+            }
+            facts.groups = groups_of(Some(inv), &host);
+        }
+        facts.normalize();
+        match store.write(&facts) {
+            Ok(_) => written += 1,
+            Err(e) => failures.push((host, "write failed", e.to_string())),
+        }
+    }
+    report(printer, written, total_before, store, &failures)
 }

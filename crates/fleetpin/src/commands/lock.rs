@@ -1,11 +1,258 @@
-//! `fleetpin lock` (skeleton: replaced by its owner).
+//! `fleetpin lock`: write `fleetpin.lock` from gathered facts, or check it is up to date.
 
-use crate::printer::Printer;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use fleetpin_fleet::facts::FactsStore;
+use fleetpin_fleet::fleet::Fleet;
+use fleetpin_fleet::lock::{Conflict, Lock, LockOptions, Prefer};
+
 use crate::ExitStatus;
+use crate::printer::Printer;
 
+/// Write `fleetpin.lock`: for each package, the version the fleet runs (per group where
+/// groups legitimately differ), from the facts in `--facts-dir`.
+///
+/// When hosts of one group disagree, the conflict is listed and resolved only by an explicit
+/// `--prefer` rule (tried in order); without one, nothing is written and the exit status is 1.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Facts directory written by `fleetpin gather`.
+    #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
+    facts_dir: PathBuf,
 
-pub fn run(_args: Args, _printer: &Printer) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`fleetpin lock` is not implemented yet")
+    /// The lock file.
+    #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
+    lock: PathBuf,
+
+    /// Lock only the packages named in this file (one per line, `#` comments).
+    #[arg(long, value_name = "FILE")]
+    packages: Option<PathBuf>,
+
+    /// Lock this group's hosts separately (an inventory group, or `os:ID-VERSION` such as
+    /// `os:debian-12`). Repeatable; a host goes to the first listed group it is in.
+    #[arg(long, value_name = "GROUP")]
+    group_by: Vec<String>,
+
+    /// Lock each OS release separately (adds `os:ID-VERSION` for every release seen).
+    #[arg(long)]
+    group_by_os: bool,
+
+    /// Conflict rule: majority, lowest, highest, or a host name whose versions win in its
+    /// group. Repeatable; rules are tried in order.
+    #[arg(long, value_name = "RULE")]
+    prefer: Vec<String>,
+
+    /// Do not write; exit 1 if the lock is missing or out of date with the facts.
+    #[arg(long)]
+    check: bool,
+}
+
+fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read package list {}", path.display()))?;
+    let mut set = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.contains(char::is_whitespace) {
+            bail!(
+                "{}:{}: expected one package name per line, got `{line}`",
+                path.display(),
+                i + 1
+            );
+        }
+        set.insert(line.to_string());
+    }
+    Ok(set)
+}
+
+/// Loads the fleet; facts files that cannot be read are reported and skipped.
+pub(crate) fn load_fleet(dir: &Path, printer: &Printer) -> anyhow::Result<(Fleet, Vec<String>)> {
+    let store = FactsStore::new(dir);
+    let (fleet, errors) = Fleet::load(&store).with_context(|| {
+        format!(
+            "cannot read facts directory {} (run `fleetpin gather` first)",
+            dir.display()
+        )
+    })?;
+    let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    for e in &errors {
+        printer.warn(format!("skipping facts: {e}"));
+    }
+    Ok((fleet, errors))
+}
+
+fn describe(c: &Conflict) -> String {
+    let mut s = format!("`{}` differs within group `{}`:", c.package, c.group);
+    for cand in &c.candidates {
+        let shown: Vec<&str> = cand.hosts.iter().take(5).map(String::as_str).collect();
+        let more = cand.hosts.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "\n    {} on {} host{} ({}{more})",
+            cand.version.as_deref().unwrap_or("(not installed)"),
+            cand.hosts.len(),
+            if cand.hosts.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        ));
+    }
+    match &c.resolution {
+        Some((v, rule)) => s.push_str(&format!(
+            "\n    -> {} (--prefer {rule})",
+            v.as_deref()
+                .map_or("not locked".to_string(), |v| format!("locked {v}"))
+        )),
+        None => s.push_str("\n    -> unresolved"),
+    }
+    s
+}
+
+pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let existing = if args.check || args.lock.exists() {
+        match Lock::read(&args.lock) {
+            Ok(l) => Some(l),
+            Err(fleetpin_fleet::Error::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                None
+            }
+            Err(e) => return Err(e).context("cannot read the existing lock"),
+        }
+    } else {
+        None
+    };
+    let (fleet, errors) = load_fleet(&args.facts_dir, printer)?;
+    if fleet.hosts.is_empty() {
+        bail!(
+            "no host facts in {} (run `fleetpin gather` first)",
+            args.facts_dir.display()
+        );
+    }
+
+    // Settings: flags, else (for --check) what the existing lock was made with.
+    let from_lock =
+        args.check && args.group_by.is_empty() && !args.group_by_os && args.prefer.is_empty();
+    let mut group_by = args.group_by.clone();
+    let mut prefer: Vec<Prefer> = args.prefer.iter().map(|p| Prefer::parse(p)).collect();
+    let mut packages = match &args.packages {
+        Some(p) => Some(read_package_list(p)?),
+        None => None,
+    };
+    if let Some(lock) = existing.as_ref().filter(|_| from_lock) {
+        group_by = lock.group_by.clone();
+        prefer = lock.prefer.clone();
+        if packages.is_none() && lock.scope == fleetpin_fleet::lock::Scope::Listed {
+            packages = Some(lock.package_names());
+        }
+    }
+    if args.group_by_os {
+        let mut oses: Vec<String> = fleet
+            .hosts
+            .iter()
+            .filter_map(|h| h.os.as_ref())
+            .map(|o| format!("os:{o}"))
+            .collect();
+        oses.sort();
+        oses.dedup();
+        for o in oses {
+            if !group_by.contains(&o) {
+                group_by.push(o);
+            }
+        }
+    }
+    if group_by.iter().any(|g| g == "all") {
+        bail!("--group-by all is the default group; name another group");
+    }
+    for p in &prefer {
+        if let Prefer::Host(h) = p
+            && fleet.host(h).is_none()
+        {
+            bail!(
+                "--prefer {h}: no such host in the facts (rules are majority, lowest, highest or a host name)"
+            );
+        }
+    }
+    let opts = LockOptions {
+        group_by,
+        packages,
+        prefer,
+    };
+    let (lock, conflicts) = Lock::generate(&fleet, &opts);
+    let unresolved = conflicts.iter().filter(|c| c.resolution.is_none()).count();
+    for c in &conflicts {
+        if c.resolution.is_none() || printer.verbose || !args.check {
+            printer.warn(describe(c));
+        }
+    }
+
+    if args.check {
+        let Some(old) = existing else {
+            printer.status(format!(
+                "{} does not exist; run `fleetpin lock`",
+                args.lock.display()
+            ));
+            return Ok(ExitStatus::Failure);
+        };
+        if unresolved > 0 {
+            printer.status(format!(
+                "{unresolved} conflict{} not resolved by the lock's rules; {} cannot be reproduced",
+                if unresolved == 1 { "" } else { "s" },
+                args.lock.display()
+            ));
+            return Ok(ExitStatus::Failure);
+        }
+        let diff = old.diff(&lock);
+        if diff.is_empty() {
+            printer.status(format!(
+                "{} is up to date ({} hosts)",
+                args.lock.display(),
+                fleet.hosts.len()
+            ));
+            return Ok(if errors.is_empty() {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Error
+            });
+        }
+        let mut out = printer.stdout();
+        use std::io::Write;
+        writeln!(out, "{} is out of date:", args.lock.display())?;
+        for line in diff {
+            writeln!(out, "  {line}")?;
+        }
+        return Ok(ExitStatus::Failure);
+    }
+
+    if unresolved > 0 {
+        printer.error(&anyhow::anyhow!(
+            "{unresolved} conflict{} left unresolved; {} was not written\n\nhint: choose a rule with `--prefer majority`, `--prefer lowest`, `--prefer highest` or `--prefer HOST` (repeatable, tried in order), or lock groups separately with `--group-by GROUP` / `--group-by-os`",
+            if unresolved == 1 { "" } else { "s" },
+            args.lock.display()
+        ));
+        return Ok(ExitStatus::Failure);
+    }
+    let changed = existing.as_ref().is_none_or(|old| old != &lock);
+    lock.write(&args.lock)
+        .with_context(|| format!("cannot write {}", args.lock.display()))?;
+    let n: usize = lock.groups.values().map(|g| g.len()).sum();
+    printer.status(format!(
+        "{} {} ({} hosts, {} groups, {n} locked versions)",
+        if changed { "wrote" } else { "unchanged:" },
+        args.lock.display(),
+        fleet.hosts.len(),
+        lock.groups.len()
+    ));
+    Ok(if errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    })
 }
