@@ -49,6 +49,8 @@
 //! A [`Resolution::Unresolved`] value (facts, extra vars, unsupported Jinja) is never pinned;
 //! [`Resolution::Multiple`] lists every candidate (group_vars per group, inventories, plays).
 
+#![warn(missing_docs)]
+
 pub mod kv;
 pub mod module;
 pub mod play;

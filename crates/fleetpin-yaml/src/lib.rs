@@ -20,6 +20,8 @@
 //! assert_eq!(&src[apt.span.clone()], "name=docker-ce state=latest");
 //! ```
 
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 use std::ops::Range;
 
