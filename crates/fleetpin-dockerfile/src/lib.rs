@@ -298,8 +298,12 @@ impl Dockerfile {
                     if words.first().is_some_and(|(w, _)| !w.contains('=')) {
                         // Legacy `ENV NAME value with spaces`.
                         let (name, r) = &words[0];
-                        let rest = j.text[r.end..].trim();
-                        let value = sub(rest, sc).value;
+                        // The value is shell-processed like the `NAME=value` form: quotes go.
+                        let rest: Vec<String> = split_words(&j.text[r.end..], esc)
+                            .into_iter()
+                            .map(|(w, _)| w)
+                            .collect();
+                        let value = sub(&rest.join(" "), sc).value;
                         sc.vars.insert(
                             name.clone(),
                             VarDef {

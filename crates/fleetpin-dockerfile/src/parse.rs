@@ -440,6 +440,10 @@ pub fn parse(src: &str) -> Dockerfile {
             idx += 1;
             continue;
         }
+        if is_template_line(trimmed) {
+            idx += 1;
+            continue;
+        }
         let indent = l.text.len() - trimmed.len();
         let kw_start = l.start + indent;
         let kw_len = trimmed
@@ -476,7 +480,7 @@ pub fn parse(src: &str) -> Dockerfile {
                     comments.push(comment(n));
                     continue;
                 }
-                if t.is_empty() {
+                if t.is_empty() || is_template_line(t) {
                     continue;
                 }
                 piece = n.text;
@@ -576,6 +580,12 @@ pub fn parse(src: &str) -> Dockerfile {
     }
     df.trailing_comments = pending_comments;
     df
+}
+
+/// A Jinja statement or comment line (`{% if ... %}`, `{# ... #}`) of a templated Dockerfile
+/// (`Dockerfile.j2` in Ansible roles): skipped like a comment, never an unknown instruction.
+fn is_template_line(t: &str) -> bool {
+    t.starts_with("{%") || t.starts_with("{#")
 }
 
 fn comment(l: &Line<'_>) -> Comment {

@@ -349,6 +349,45 @@ fn exec_form_and_onbuild_runs() {
 }
 
 #[test]
+fn jinja_templated_dockerfiles() {
+    let src = "FROM {{ image }}\n{% if proxy %}\nENV http_proxy={{ proxy }}\n{% endif %}\n{# comment #}\nRUN apt-get install -y \\\n{% if extra %}\n    extra \\\n{% endif %}\n    curl\n";
+    let df = parse(src);
+    assert!(df.errors.is_empty(), "{:?}", df.errors);
+    assert_eq!(df.instructions.len(), 3);
+    let m = df.model();
+    let a = m.runs[0].analyze();
+    let names: Vec<_> = a.packages().map(|(_, p)| p.name.as_str()).collect();
+    assert_eq!(names, ["extra", "curl"]);
+    let r = m.images[0].reference.as_ref().unwrap();
+    assert_eq!(
+        r.status(fleetpin_dockerfile::DEFAULT_FLOATING_TAGS),
+        fleetpin_dockerfile::TagStatus::Unresolved
+    );
+}
+
+#[test]
+fn legacy_env_form() {
+    let m =
+        parse("FROM x\nENV PKGS \"ansible-core==2.16.3 jinja2\"\nRUN pip install $PKGS\n").model();
+    assert_eq!(
+        m.runs[0].scope.get("PKGS"),
+        Some("ansible-core==2.16.3 jinja2")
+    );
+    let a = m.runs[0].analyze();
+    let s: Vec<_> = a
+        .packages()
+        .map(|(_, p)| (p.name.as_str(), p.strength))
+        .collect();
+    assert_eq!(
+        s,
+        [
+            ("ansible-core", PinStrength::Exact),
+            ("jinja2", PinStrength::None)
+        ]
+    );
+}
+
+#[test]
 fn never_panics() {
     for src in [
         "",

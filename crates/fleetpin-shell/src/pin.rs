@@ -284,6 +284,10 @@ pub fn classify_version(manager: Manager, version: &str) -> PinStrength {
         return PinStrength::Unresolved;
     }
     match manager {
+        // Ansible's pip `version: 1.2.3` means `==1.2.3`.
+        Manager::Pip if v.starts_with(|c: char| c.is_ascii_digit()) => {
+            pep440_specifiers(&format!("=={v}"))
+        }
         Manager::Pip => pep440_specifiers(v),
         Manager::Npm => npm_range(v),
         Manager::Gem => gem_requirement(v),
@@ -670,8 +674,8 @@ fn pep440_specifiers(v: &str) -> PinStrength {
         } else if c.starts_with(['<', '>', '~', '!']) {
             PinStrength::Range
         } else {
-            // A bare version after a name is invalid for pip; treat as exact intent.
-            PinStrength::Exact
+            // Not a PEP 440 specifier: pip would reject it. Never call it pinned.
+            PinStrength::None
         };
         best = best.max(s);
     }
