@@ -205,6 +205,21 @@ impl Lock {
             let manager = hosts[0].manager;
             let mut locked = BTreeMap::new();
             for (pkg, by_version) in seen {
+                // Versions equal under the ordering (`1.01` and `1.1`; rpm `2.0` and `2_0`)
+                // are one choice: the first spelling (lowest id) stands for them.
+                let mut by_version: Vec<(u32, Vec<&FleetHost>)> = by_version.into_iter().collect();
+                by_version.sort_by_key(|(v, _)| *v);
+                let mut merged: Vec<(u32, Vec<&FleetHost>)> = Vec::with_capacity(by_version.len());
+                for (v, hs) in by_version {
+                    match merged
+                        .iter_mut()
+                        .find(|(m, _)| fleet.compare(manager, *m, v).is_eq())
+                    {
+                        Some((_, list)) => list.extend(hs),
+                        None => merged.push((v, hs)),
+                    }
+                }
+                let by_version: HashMap<u32, Vec<&FleetHost>> = merged.into_iter().collect();
                 let name = fleet.packages.resolve(pkg).to_string();
                 let present: usize = by_version.values().map(Vec::len).sum();
                 let absent: Vec<&FleetHost> = if present < hosts.len() {
