@@ -522,8 +522,13 @@ impl<'a> Builder<'a> {
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(|e| self.scan_error(&e))?;
             let range = self.range(&span);
+            // An implicit document start points at the first token, which may be a block
+            // scalar's content: it must not hide the `|`/`>` header before it.
+            let moves_end = !matches!(event, Event::DocumentStart(false) | Event::StreamStart);
             self.event(event, range.clone())?;
-            self.last_end = self.last_end.max(range.end);
+            if moves_end {
+                self.last_end = self.last_end.max(range.end);
+            }
         }
         Ok(self.docs)
     }

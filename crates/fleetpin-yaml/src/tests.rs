@@ -290,3 +290,202 @@ fn line_col_counts_chars() {
     assert_eq!(line_col(src, snow + 1), (2, 3));
     assert_eq!(line_col(src, 1000), (3, 1));
 }
+
+mod generated {
+    //! Property test: random trees emitted in random YAML styles parse back to the same tree,
+    //! and every node's span round-trips (see `assert_spans_round_trip`).
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Tree {
+        Str(String),
+        Seq(Vec<Tree>),
+        Map(Vec<(String, Tree)>),
+    }
+
+    fn to_shape(t: &Tree) -> Shape {
+        match t {
+            Tree::Str(s) => Shape::Str(s.clone()),
+            Tree::Seq(items) => Shape::Seq(items.iter().map(to_shape).collect()),
+            Tree::Map(entries) => Shape::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Shape::Str(k.clone()), to_shape(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z][a-z0-9_.-]{0,10}",
+            "[a-zA-Z0-9 :#'\"{}\\[\\],&*!|>%@`=~é☃-]{0,12}",
+            "[a-z]{1,5}( [a-z]{1,5}){0,3}(\n[a-z]{1,5}( [a-z]{1,5}){0,2}){0,3}",
+        ]
+    }
+
+    fn tree() -> impl Strategy<Value = Tree> {
+        let leaf = text().prop_map(Tree::Str);
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Tree::Seq),
+                prop::collection::vec(("[a-z][a-z0-9_]{0,6}", inner), 0..5).prop_map(|entries| {
+                    let mut seen = std::collections::HashSet::new();
+                    Tree::Map(
+                        entries
+                            .into_iter()
+                            .filter(|(k, _)| seen.insert(k.clone()))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    fn is_plain_safe(s: &str) -> bool {
+        let ok_chars = s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '.' | '-'));
+        ok_chars
+            && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && !s.ends_with(' ')
+            && !matches!(s, "null" | "Null" | "NULL")
+    }
+
+    fn double_quoted(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// Emit a scalar inline; `style` picks among the styles that can represent it.
+    fn scalar(s: &str, style: u8, flow: bool) -> String {
+        match style % 3 {
+            0 if is_plain_safe(s) => s.to_string(),
+            1 if !s.contains('\n') => format!("'{}'", s.replace('\'', "''")),
+            _ => {
+                let _ = flow;
+                double_quoted(s)
+            }
+        }
+    }
+
+    fn is_literal_safe(s: &str) -> bool {
+        !s.is_empty()
+            && s.lines().count() == s.split('\n').count()
+            && s.split('\n').all(|l| {
+                !l.is_empty()
+                    && l.chars().all(|c| c.is_ascii_lowercase() || c == ' ')
+                    && !l.starts_with(' ')
+                    && !l.ends_with(' ')
+            })
+    }
+
+    fn flow(t: &Tree, styles: &mut impl Iterator<Item = u8>) -> String {
+        match t {
+            Tree::Str(s) => scalar(s, styles.next().unwrap_or(2), true),
+            Tree::Seq(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|i| flow(i, styles))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Tree::Map(entries) => format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", double_quoted(k), flow(v, styles)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Emit `t` as the value after `key: ` or `- ` at indentation `indent`.
+    fn block_value(
+        t: &Tree,
+        indent: usize,
+        styles: &mut impl Iterator<Item = u8>,
+        out: &mut String,
+    ) {
+        let style = styles.next().unwrap_or(0);
+        match t {
+            Tree::Str(s) if style % 4 == 3 && is_literal_safe(s) => {
+                out.push_str("|-\n");
+                for line in s.split('\n') {
+                    out.push_str(&" ".repeat(indent + 2));
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            Tree::Str(s) => {
+                out.push_str(&scalar(s, style, false));
+                out.push('\n');
+            }
+            Tree::Seq(items) if items.is_empty() || style % 2 == 1 => {
+                out.push_str(&flow(t, styles));
+                out.push('\n');
+            }
+            Tree::Map(entries) if entries.is_empty() || style % 2 == 1 => {
+                out.push_str(&flow(t, styles));
+                out.push('\n');
+            }
+            _ => {
+                out.push('\n');
+                block(t, indent + 2, styles, out);
+            }
+        }
+    }
+
+    fn block(t: &Tree, indent: usize, styles: &mut impl Iterator<Item = u8>, out: &mut String) {
+        match t {
+            Tree::Seq(items) if !items.is_empty() => {
+                for item in items {
+                    out.push_str(&" ".repeat(indent));
+                    out.push_str("- ");
+                    block_value(item, indent, styles, out);
+                }
+            }
+            Tree::Map(entries) if !entries.is_empty() => {
+                for (k, v) in entries {
+                    out.push_str(&" ".repeat(indent));
+                    out.push_str(&scalar(k, styles.next().unwrap_or(0), false));
+                    out.push_str(": ");
+                    block_value(v, indent, styles, out);
+                }
+            }
+            other => {
+                out.push_str(&" ".repeat(indent));
+                block_value(other, indent, styles, out);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn emitted_trees_parse_back_with_round_tripping_spans(
+            t in tree(),
+            styles in prop::collection::vec(any::<u8>(), 64),
+        ) {
+            let mut it = styles.into_iter().cycle();
+            let mut src = String::new();
+            block(&t, 0, &mut it, &mut src);
+            let docs = parse(&src).map_err(|e| TestCaseError::fail(format!("{e}\n{src}")))?;
+            prop_assert_eq!(docs.len(), 1, "{}", src);
+            prop_assert_eq!(shape(&docs[0].root), to_shape(&t), "{}", src);
+            assert_spans_round_trip(&src);
+        }
+    }
+}
