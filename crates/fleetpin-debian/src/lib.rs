@@ -24,4 +24,4 @@ pub mod status;
 pub mod version;
 
 pub use error::Error;
-pub use version::{Version, VersionError, VersionWarning};
+pub use version::{CompareError, CompareOp, Version, VersionError, VersionWarning};

@@ -613,6 +613,48 @@ pub struct Options {
     pub target_release: Option<String>,
 }
 
+impl Options {
+    /// Options for a root: the native architecture is that of the `dpkg` package in
+    /// `var/lib/dpkg/status` (else the build target's), foreign ones come from
+    /// `var/lib/dpkg/arch`; no target release.
+    pub fn for_root(root: &Path) -> Options {
+        let status = std::fs::read(root.join("var/lib/dpkg/status")).unwrap_or_default();
+        let native = deb822::to_text(&status)
+            .ok()
+            .and_then(|t| {
+                Parser::new(t)
+                    .filter_map(Result::ok)
+                    .find(|p| p.get("Package") == Some("dpkg"))
+                    .and_then(|p| p.get("Architecture").map(str::to_string))
+            })
+            .unwrap_or_else(|| {
+                match std::env::consts::ARCH {
+                    "x86_64" => "amd64",
+                    "aarch64" => "arm64",
+                    "x86" => "i386",
+                    "arm" => "armhf",
+                    "powerpc64" => "ppc64el",
+                    "s390x" => "s390x",
+                    "riscv64" => "riscv64",
+                    other => other,
+                }
+                .to_string()
+            });
+        let foreign = std::fs::read_to_string(root.join("var/lib/dpkg/arch"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|a| !a.is_empty() && *a != native)
+            .map(str::to_string)
+            .collect();
+        Options {
+            native_arch: native,
+            foreign_archs: foreign,
+            target_release: None,
+        }
+    }
+}
+
 /// The package universe of one root and apt's policy over it.
 #[derive(Debug)]
 pub struct Cache {

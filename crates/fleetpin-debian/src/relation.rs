@@ -21,7 +21,7 @@ pub enum RelationError {
     #[error("bad version relation operator in `{0}`")]
     BadOperator(String),
     /// A version inside `( )` that dpkg rejects.
-    #[error("bad version `{version}`: {source}")]
+    #[error("bad version `{version}`")]
     BadVersion {
         /// The version text.
         version: String,

@@ -115,13 +115,11 @@ impl SourceEntry {
 
     /// How apt-cache policy names an index: `URI SUITE/COMPONENT ARCH Packages`.
     pub fn describe(&self, component: &str, arch: &str) -> String {
+        let uri = self.uri.trim_end_matches('/');
         if self.suite.ends_with('/') {
-            format!("{} {} Packages", self.uri, self.suite)
+            format!("{uri} {} Packages", self.suite)
         } else {
-            format!(
-                "{} {}/{} {} Packages",
-                self.uri, self.suite, component, arch
-            )
+            format!("{uri} {}/{component} {arch} Packages", self.suite)
         }
     }
 }

@@ -465,6 +465,150 @@ fn split(s: &[u8]) -> (u64, &[u8], &[u8]) {
     }
 }
 
+/// A relation operator of `dpkg --compare-versions` (`lt le eq ne ge gt`, the `-nl`
+/// forms that treat an empty version as later than any, and `<< <= = >= >>` plus the obsolete
+/// `<` and `>`, which mean `<=` and `>=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompareOp {
+    op: &'static str,
+    /// Results for: lesser, equal, greater, a empty, both empty, b empty.
+    table: [bool; 6],
+}
+
+const T: bool = true;
+const F: bool = false;
+const OPS: &[CompareOp] = &[
+    CompareOp {
+        op: "le",
+        table: [T, T, F, T, T, F],
+    },
+    CompareOp {
+        op: "lt",
+        table: [T, F, F, T, F, F],
+    },
+    CompareOp {
+        op: "eq",
+        table: [F, T, F, F, T, F],
+    },
+    CompareOp {
+        op: "ne",
+        table: [T, F, T, T, F, T],
+    },
+    CompareOp {
+        op: "ge",
+        table: [F, T, T, F, T, T],
+    },
+    CompareOp {
+        op: "gt",
+        table: [F, F, T, F, F, T],
+    },
+    CompareOp {
+        op: "le-nl",
+        table: [T, T, F, F, T, T],
+    },
+    CompareOp {
+        op: "lt-nl",
+        table: [T, F, F, F, F, T],
+    },
+    CompareOp {
+        op: "ge-nl",
+        table: [F, T, T, T, T, F],
+    },
+    CompareOp {
+        op: "gt-nl",
+        table: [F, F, T, T, F, F],
+    },
+    CompareOp {
+        op: "<",
+        table: [T, T, F, T, T, F],
+    },
+    CompareOp {
+        op: "<=",
+        table: [T, T, F, T, T, F],
+    },
+    CompareOp {
+        op: "<<",
+        table: [T, F, F, T, F, F],
+    },
+    CompareOp {
+        op: "=",
+        table: [F, T, F, F, T, F],
+    },
+    CompareOp {
+        op: ">",
+        table: [F, T, T, F, T, T],
+    },
+    CompareOp {
+        op: ">=",
+        table: [F, T, T, F, T, T],
+    },
+    CompareOp {
+        op: ">>",
+        table: [F, F, T, F, F, T],
+    },
+];
+
+/// Why `dpkg --compare-versions A OP B` cannot answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompareError {
+    /// Not one of dpkg's operators.
+    #[error(
+        "unknown relation operator `{0}` (expected lt le eq ne ge gt, lt-nl le-nl ge-nl gt-nl, << <= = >= >>)"
+    )]
+    BadOperator(String),
+    /// A version dpkg rejects.
+    #[error("version `{version}` has bad syntax")]
+    BadVersion {
+        /// The version.
+        version: String,
+        /// Why.
+        #[source]
+        source: VersionError,
+    },
+}
+
+impl CompareOp {
+    /// Looks up an operator by its dpkg spelling.
+    pub fn parse(op: &str) -> Result<CompareOp, CompareError> {
+        OPS.iter()
+            .find(|o| o.op == op)
+            .copied()
+            .ok_or_else(|| CompareError::BadOperator(op.to_string()))
+    }
+
+    /// Whether dpkg flags the operator as obsolete (`<` and `>`).
+    pub fn is_obsolete(&self) -> bool {
+        self.op == "<" || self.op == ">"
+    }
+
+    /// `dpkg --compare-versions a OP b`: an empty string (or `<unknown>`) is "no version".
+    pub fn eval(&self, a: &str, b: &str) -> Result<bool, CompareError> {
+        let parse = |s: &str| -> Result<Option<Version>, CompareError> {
+            if s.is_empty() || s == "<unknown>" {
+                return Ok(None);
+            }
+            Version::parse(s)
+                .map(Some)
+                .map_err(|source| CompareError::BadVersion {
+                    version: s.to_string(),
+                    source,
+                })
+        };
+        let (a, b) = (parse(a)?, parse(b)?);
+        let i = match (a, b) {
+            (None, None) => 4,
+            (None, Some(_)) => 3,
+            (Some(_), None) => 5,
+            (Some(a), Some(b)) => match a.cmp(&b) {
+                Ordering::Less => 0,
+                Ordering::Equal => 1,
+                Ordering::Greater => 2,
+            },
+        };
+        Ok(self.table[i])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -335,3 +335,35 @@ fn rejects_exactly_what_dpkg_rejects() {
         );
     }
 }
+
+#[test]
+fn every_compare_operator_agrees_with_dpkg() {
+    let have = Command::new("dpkg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::require(have, "dpkg") {
+        return;
+    }
+    let ops = [
+        "lt", "le", "eq", "ne", "ge", "gt", "lt-nl", "le-nl", "ge-nl", "gt-nl", "<", "<=", "<<",
+        "=", ">", ">=", ">>",
+    ];
+    let vals = ["", "1.0", "1.0-0", "1.1~rc1", "1:0.1"];
+    for op in ops {
+        let cop = fleetpin_debian::CompareOp::parse(op).unwrap();
+        for a in vals {
+            for b in vals {
+                let code = Command::new("dpkg")
+                    .args(["--compare-versions", a, op, b])
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .unwrap()
+                    .code();
+                let ours = cop.eval(a, b).unwrap();
+                assert_eq!(Some(if ours { 0 } else { 1 }), code, "{a:?} {op} {b:?}");
+            }
+        }
+    }
+    assert!(fleetpin_debian::CompareOp::parse("lte").is_err());
+}
