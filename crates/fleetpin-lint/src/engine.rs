@@ -297,8 +297,10 @@ pub fn lint(options: &LintOptions) -> LintReport {
         })
         .collect();
 
-    let mut report = LintReport::default();
-    report.diagnostics = errors;
+    let mut report = LintReport {
+        diagnostics: errors,
+        ..LintReport::default()
+    };
     for (file, diags) in results {
         report.files.push(file);
         report.diagnostics.extend(diags);

@@ -145,7 +145,11 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
         sink.flush()?;
         let status = if report.input_errors() > 0 {
-            for d in report.diagnostics.iter().filter(|d| d.code.starts_with('E')) {
+            for d in report
+                .diagnostics
+                .iter()
+                .filter(|d| d.code.starts_with('E'))
+            {
                 let path = d.file_path().map(|p| p.display().to_string());
                 printer.warn(format_args!(
                     "{}: {} {}",
@@ -166,9 +170,13 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         for d in &report.diagnostics {
             by_code.entry(d.code).or_insert((0, d.name)).0 += 1;
         }
-        let width = by_code.values().map(|(n, _)| n.to_string().len()).max().unwrap_or(1);
+        let width = by_code
+            .values()
+            .map(|(n, _)| n.to_string().len())
+            .max()
+            .unwrap_or(1);
         for (code, (n, name)) in &by_code {
-            writeln!(sink, "{n:>width$}\t{code:<7}\t{name}")?;
+            writeln!(sink, "{n:>width$}  {code:<6}  {name}")?;
         }
     } else {
         let cwd = std::env::current_dir().ok();
@@ -199,7 +207,9 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             format!("{n} {many}")
         }
     };
-    if findings == 0 {
+    if findings == 0 && files == 0 && report.input_errors() > 0 {
+        // Nothing was linted (for example an invalid configuration): the errors say why.
+    } else if findings == 0 {
         printer.status(format_args!(
             "No findings in {}.",
             plural(files, "file", "files")
@@ -224,7 +234,11 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if input_errors > 0 {
         printer.status(format_args!(
             "{} could not be linted (see the E-codes above).",
-            plural(input_errors, "input error: a file or setting", "input errors: files or settings")
+            plural(
+                input_errors,
+                "input error: a file or setting",
+                "input errors: files or settings"
+            )
         ));
         return Ok(ExitStatus::Error);
     }

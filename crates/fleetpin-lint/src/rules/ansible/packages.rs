@@ -187,17 +187,15 @@ fn strength_of(
     version: Option<&[Val]>,
 ) -> (PinStrength, PackageSource, Option<String>) {
     let parsed = fleetpin_shell::parse_spec(manager, spec);
-    if let Some(vs) = version {
-        if let Some(v) = vs.first() {
-            return match &v.text {
-                Some(t) => (
-                    fleetpin_shell::classify_version(manager, t),
-                    parsed.source,
-                    Some(t.clone()),
-                ),
-                None => (PinStrength::Unresolved, parsed.source, v.template.clone()),
-            };
-        }
+    if let Some(v) = version.and_then(|vs| vs.first()) {
+        return match &v.text {
+            Some(t) => (
+                fleetpin_shell::classify_version(manager, t),
+                parsed.source,
+                Some(t.clone()),
+            ),
+            None => (PinStrength::Unresolved, parsed.source, v.template.clone()),
+        };
     }
     (parsed.strength, parsed.source, parsed.version)
 }

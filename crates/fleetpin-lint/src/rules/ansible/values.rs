@@ -146,10 +146,10 @@ pub(crate) fn resolve(
         }
         return out;
     }
-    if let Some(lp) = &task.loop_ {
-        if let Some(vals) = resolve_loop(checker, lp, text) {
-            return vals;
-        }
+    if let Some(lp) = &task.loop_
+        && let Some(vals) = resolve_loop(checker, lp, text)
+    {
+        return vals;
     }
     vec![Val::unresolved(
         text,
