@@ -273,3 +273,46 @@ fn missing_path_is_an_error() {
     assert_eq!(report.diagnostics.len(), 1);
     assert_eq!(report.diagnostics[0].code, "E007");
 }
+
+#[test]
+fn required_pin_moves_the_bar() {
+    let mut out = Vec::new();
+    for pin in ["any", "range", "exact", "digest"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join("ansible.cfg"), "").unwrap();
+        write(
+            root,
+            "fleetpin.toml",
+            format!("[lint]\nrequired-pin = \"{pin}\"\n").as_bytes(),
+        );
+        write(
+            root,
+            "tasks/main.yml",
+            b"- apt:\n    name: curl\n- pip:\n    name: docker>=6\n- apt:\n    name: jq\n    state: latest\n- git:\n    repo: https://x/y.git\n    dest: /y\n    version: v1.2.3\n",
+        );
+        write(
+            root,
+            "compose.yaml",
+            b"services:\n  web:\n    image: nginx:1.25.4\n",
+        );
+        write(
+            root,
+            "requirements.yml",
+            b"collections:\n  - name: a.b\n    version: \">=1.0\"\n",
+        );
+        let report = run(root);
+        let codes: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}:{}", d.code, d.location().map_or(0, |l| l.0)))
+            .collect();
+        out.push(format!("{pin:<6} {}", codes.join(" ")));
+    }
+    insta::assert_snapshot!(out.join("\n"), @r"
+    any    ANS001:7
+    range  ANS002:2 ANS001:7
+    exact  GLX001:3 ANS002:2 ANS004:4 ANS001:7
+    digest IMG002:3 GLX001:3 ANS002:2 ANS004:4 ANS001:7 ANS006:11
+    ");
+}

@@ -26,7 +26,6 @@ use crate::rules::swarm::stack_deploy_without_registry_auth;
 pub(crate) fn check(checker: &mut Checker<'_>, docs: &[Document]) {
     let src = checker.file.text().to_owned();
     let path = checker.source_path.clone();
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file: Arc<Path> = Arc::from(path.as_path());
     for doc in docs {
         match checker.kind {
@@ -39,7 +38,7 @@ pub(crate) fn check(checker: &mut Checker<'_>, docs: &[Document]) {
                         check_task(checker, task);
                     }
                     checker.scope = None;
-                    play_without_serial::check(checker, play, &base);
+                    play_without_serial::check(checker, play);
                 }
             }
             FileKind::Tasks | FileKind::Handlers => {

@@ -113,37 +113,22 @@ pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
     }
 }
 
-/// Whether a role (found next to the playbook) changes packages; reads its task files.
-fn role_change(base: &Path, role: &str) -> Option<String> {
-    let name = role.rsplit('/').next().unwrap_or(role);
-    let candidates = [
-        base.join("roles").join(name),
-        base.join("..").join("roles").join(name),
-        base.join(role),
-    ];
-    let dir = candidates.iter().find(|d| d.join("tasks").is_dir())?;
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("tasks"))
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    for f in files {
-        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if ext != "yml" && ext != "yaml" {
-            continue;
-        }
-        if std::fs::metadata(&f).map_or(true, |m| m.len() > crate::config::DEFAULT_MAX_FILE_SIZE) {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&f) else {
+/// Whether a role changes packages: its `tasks/main.yml` and every task file it includes
+/// statically (found and cached by the Ansible project).
+fn role_change(
+    project: Option<&fleetpin_ansible::Project>,
+    playbook: &Path,
+    role: &str,
+) -> Option<String> {
+    let project = project?;
+    let dir = project.find_role(role, playbook)?;
+    let main = fleetpin_ansible::project::role_file(&dir, "tasks", "main")?;
+    for file in project.follow_includes(&main) {
+        let Ok(loaded) = project.load(&file) else {
             continue;
         };
-        let Ok(docs) = fleetpin_yaml::parse(&text) else {
-            continue;
-        };
-        for doc in &docs {
-            let list = fleetpin_ansible::task_list(&doc.root, &text);
+        for doc in &loaded.docs {
+            let list = fleetpin_ansible::task_list(&doc.root, &loaded.text);
             if let Some(what) = list.tasks.iter().find_map(task_change) {
                 return Some(format!("{what} in role `{role}`"));
             }
@@ -172,7 +157,7 @@ fn serial_is_all(serial: &Node) -> Option<bool> {
 }
 
 /// Checks one play.
-pub(crate) fn check(checker: &mut Checker<'_>, play: &Play<'_>, base: &Path) {
+pub(crate) fn check(checker: &mut Checker<'_>, play: &Play<'_>) {
     let rule = PlayWithoutSerial::RULE;
     if !checker.enabled(&rule) || is_local_only(play.hosts) {
         return;
@@ -198,7 +183,7 @@ pub(crate) fn check(checker: &mut Checker<'_>, play: &Play<'_>, base: &Path) {
     });
     if change.is_none() {
         for r in &play.roles {
-            if let Some(what) = role_change(base, &r.name) {
+            if let Some(what) = role_change(checker.project, &checker.source_path, &r.name) {
                 change = Some(Change {
                     what,
                     range: Some(r.span.clone()),
@@ -212,7 +197,7 @@ pub(crate) fn check(checker: &mut Checker<'_>, play: &Play<'_>, base: &Path) {
             if let Some(inc) = t.include()
                 && inc.kind.is_role()
                 && !inc.is_templated()
-                && let Some(what) = role_change(base, &inc.target)
+                && let Some(what) = role_change(checker.project, &checker.source_path, &inc.target)
             {
                 change = Some(Change {
                     what,

@@ -228,14 +228,58 @@ pub(crate) fn check_docker_module(
         };
         for def in defs {
             if def.is_map() {
-                check_compose_services(checker, def);
+                check_compose_services(checker, def, None);
             }
         }
     }
 }
 
+/// Variables of a Compose project's `.env` file: name -> (value, byte range of the line).
+type EnvFile = (
+    fleetpin_diag::SourceFile,
+    Vec<(String, String, Range<usize>)>,
+);
+
+/// Reads `.env` next to a Compose file (Compose substitutes from it), if there is one.
+fn read_env_file(compose: &std::path::Path) -> Option<EnvFile> {
+    let path = compose.parent()?.join(".env");
+    let meta = std::fs::metadata(&path).ok()?;
+    if meta.len() > 1024 * 1024 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let mut vars = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let l = l.strip_prefix("export ").unwrap_or(l);
+        let Some((k, v)) = l.split_once('=') else {
+            continue;
+        };
+        let v = v.trim();
+        let v = v
+            .strip_prefix('"')
+            .and_then(|x| x.strip_suffix('"'))
+            .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+            .unwrap_or(v);
+        let lead = line.len() - line.trim_start().len();
+        vars.push((
+            k.trim().to_owned(),
+            v.to_owned(),
+            start + lead..start + line.trim_end().len(),
+        ));
+    }
+    let display = crate::engine::display_path(&path);
+    Some((fleetpin_diag::SourceFile::new(display, text), vars))
+}
+
 /// Checks `services.*.image` of a Compose mapping.
-fn check_compose_services(checker: &mut Checker<'_>, root: &Node) {
+fn check_compose_services(checker: &mut Checker<'_>, root: &Node, env: Option<&EnvFile>) {
     for (name, _, service) in root
         .get("services")
         .map(Node::entries)
@@ -252,7 +296,29 @@ fn check_compose_services(checker: &mut Checker<'_>, root: &Node) {
         let Some(written) = image.as_str() else {
             continue;
         };
-        let sub = substitute(written, &|_| None, Syntax::Compose);
+        let lookup = |n: &str| -> Option<String> {
+            env.and_then(|(_, vars)| {
+                vars.iter()
+                    .rev()
+                    .find(|(k, _, _)| k == n)
+                    .map(|(_, v, _)| v.clone())
+            })
+        };
+        let sub = substitute(written, &lookup, Syntax::Compose);
+        let origins = match env {
+            Some((file, vars)) => sub
+                .used
+                .iter()
+                .filter_map(|(n, _)| vars.iter().rev().find(|(k, _, _)| k == n))
+                .map(|(k, v, r)| {
+                    (
+                        Span::new(file.clone(), r.clone()),
+                        format!("`{k}` = `{v}` set here (.env)"),
+                    )
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let range = checker.node_range(image);
         let verbatim = sub.value == written;
         check_image(
@@ -261,7 +327,7 @@ fn check_compose_services(checker: &mut Checker<'_>, root: &Node) {
                 text: &sub.value,
                 range,
                 verbatim,
-                origins: Vec::new(),
+                origins,
                 unresolved: sub.unresolved.clone(),
                 context: format!("service `{name}`"),
             },
@@ -271,8 +337,9 @@ fn check_compose_services(checker: &mut Checker<'_>, root: &Node) {
 
 /// Checks a Compose or stack file.
 pub(crate) fn check_compose(checker: &mut Checker<'_>, docs: &[Document]) {
+    let env = read_env_file(&checker.source_path);
     for doc in docs {
-        check_compose_services(checker, &doc.root);
+        check_compose_services(checker, &doc.root, env.as_ref());
     }
 }
 
@@ -423,6 +490,7 @@ mod tests {
     use crate::test::rule_fixture;
 
     rule_fixture!(img001, "image/IMG001", ["IMG001"]);
+    rule_fixture!(img001_env_file, "image/IMG001-env", ["IMG001"]);
     rule_fixture!(img002, "image/IMG002", ["IMG"], ["IMG002"]);
     rule_fixture!(img002_off_by_default, "image/IMG002", []);
 }
