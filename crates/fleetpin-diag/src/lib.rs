@@ -90,9 +90,13 @@ impl SourceFile {
         &self.0.text
     }
 
-    /// 1-based line and 1-based column (in characters) of a byte offset.
+    /// 1-based line and 1-based column (in characters) of a byte offset. An offset past the
+    /// end counts as the end; one inside a multi-byte character as that character's start.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.0.text.len());
+        let mut offset = offset.min(self.0.text.len());
+        while !self.0.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = match self.0.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,

@@ -99,3 +99,66 @@ fn empty_input_gives_complete_documents() {
         }
     }
 }
+
+/// Odd spans never panic and always give well-formed output: empty files, spans at the end of
+/// the file, zero-length spans, spans past the end, inside multi-byte characters, reversed,
+/// across CRLF line ends, and fixes whose edits do not fit the file.
+#[test]
+fn odd_spans_render_in_every_format() {
+    use fleetpin_diag::{Applicability, Diagnostic, Edit, Fix, Severity, SourceFile, Span};
+
+    let texts = [
+        "",
+        "no newline at end",
+        "a: é\r\n\tb: 監視 # x\r\n",
+        "\n\n\n",
+        "x: \"ü\"\ny: [1, 2]\n",
+    ];
+    // A small deterministic generator (no dependency, reproducible failures).
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % (bound as u64 + 1)) as usize
+    };
+    let mut diagnostics = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let file = SourceFile::new(format!("f{i}.yml"), *text);
+        for _ in 0..40 {
+            let len = text.len() + 3;
+            let (a, b, c, d) = (next(len), next(len), next(len), next(len));
+            let diag = Diagnostic::new("ANS001", "package-state-latest", Severity::Warning, "m")
+                .with_primary(Span::new(file.clone(), a..b), "primary")
+                .with_secondary(Span::new(file.clone(), c..d), "secondary")
+                .with_fix(Fix {
+                    title: "fix".into(),
+                    applicability: Applicability::Safe,
+                    edits: vec![Edit {
+                        range: d..c,
+                        content: "new\ntext".into(),
+                    }],
+                });
+            diagnostics.push(diag);
+        }
+    }
+    let options = RenderOptions {
+        rules: common::RULES,
+        ..RenderOptions::default()
+    };
+    for format in Format::ALL {
+        for d in &diagnostics {
+            let mut out = Vec::new();
+            render(&mut out, std::slice::from_ref(d), format, &options)
+                .unwrap_or_else(|e| panic!("{format}: {e} for {d:?}"));
+            let text = String::from_utf8(out).unwrap();
+            match format {
+                Format::Json | Format::Sarif => {
+                    serde_json::from_str::<serde_json::Value>(&text).unwrap();
+                }
+                Format::Concise | Format::Github => assert_eq!(text.lines().count(), 1),
+                Format::Full => assert!(text.starts_with("warning[ANS001]: m")),
+            }
+        }
+    }
+}
