@@ -89,7 +89,7 @@ struct PlayUse {
     playbook: Arc<LoadedFile>,
     /// Index of the play among the playbook's plays.
     play: usize,
-    /// Role parameters given with the reference, if any.
+    /// Role parameters given with the reference, or the `vars:` of the including task.
     params: Option<Arc<VarsSource>>,
 }
 
@@ -197,8 +197,9 @@ impl Project {
     }
 
     /// The role directory a file belongs to: `.../roles/NAME` when the path goes through a
-    /// `roles` directory, or a directory with `tasks/` and `defaults/`, `vars/` or `meta/`
-    /// (a standalone role repository).
+    /// `roles` directory, or a directory with `tasks/main.yml` and `meta/main.yml` or
+    /// `defaults/main.yml` (a standalone role repository; a playbook directory with `tasks/`
+    /// and `vars/` is not a role).
     pub fn role_of(&self, path: &Path) -> Option<PathBuf> {
         let comps: Vec<Component<'_>> = path.components().collect();
         for i in (0..comps.len().saturating_sub(2)).rev() {
@@ -216,10 +217,9 @@ impl Project {
                 name,
                 Some("tasks" | "handlers" | "defaults" | "vars" | "meta")
             ) && let Some(role) = d.parent()
-                && role.join("tasks").is_dir()
-                && ["defaults", "vars", "meta"]
-                    .iter()
-                    .any(|s| role.join(s).is_dir())
+                && role_file(role, "tasks", "main").is_some()
+                && (role_file(role, "meta", "main").is_some()
+                    || role_file(role, "defaults", "main").is_some())
             {
                 return Some(role.to_path_buf());
             }
@@ -303,9 +303,11 @@ impl Project {
             candidates.push(role.join(target));
         }
         if let Some(dir) = including.parent() {
-            candidates.push(dir.join(target));
             candidates.push(dir.join(subdir).join(target));
+            candidates.push(dir.join(target));
         }
+        // The playbook directory (the project root stands in for it).
+        candidates.push(self.root.join(subdir).join(target));
         candidates.push(self.root.join(target));
         candidates.into_iter().find(|c| c.is_file())
     }
@@ -366,6 +368,70 @@ impl Project {
         order
     }
 
+    /// Apply a task's static `include_vars` to `scope`: call it for each task in order, after
+    /// checking the task, so the variables are visible to the tasks that follow (Ansible's
+    /// `include_vars` precedence). Returns whether variables were added. Templated paths,
+    /// `name:` (variables nested under a key) and missing files add nothing.
+    pub fn apply_include_vars(
+        &self,
+        scope: &mut Scope,
+        including: &Path,
+        task: &task::Task<'_>,
+    ) -> bool {
+        let Some(inc) = task.include() else {
+            return false;
+        };
+        if inc.kind != crate::module::IncludeKind::IncludeVars
+            || inc.is_templated()
+            || task.arg("name").is_some()
+        {
+            return false;
+        }
+        let base = if task.arg("dir").is_some() {
+            self.find_relative_dir(including, &inc.target)
+        } else {
+            self.find_relative(including, &inc.target, "vars")
+        };
+        let Some(base) = base else {
+            return false;
+        };
+        let sources = if base.is_dir() {
+            self.vars_sources(&base)
+        } else {
+            match self.load(&base) {
+                Ok(loaded) => loaded
+                    .root()
+                    .map(|r| vec![Arc::new(VarsSource::from_map(loaded.path.clone(), r))])
+                    .unwrap_or_default(),
+                Err(_) => Vec::new(),
+            }
+        };
+        let added = !sources.is_empty();
+        for source in sources {
+            scope.push(Layer {
+                level: Level::IncludeVars,
+                conditional: false,
+                env: None,
+                alt: None,
+                source,
+            });
+        }
+        added
+    }
+
+    fn find_relative_dir(&self, including: &Path, target: &str) -> Option<PathBuf> {
+        let mut candidates = Vec::new();
+        if let Some(role) = self.role_of(including) {
+            candidates.push(role.join("vars").join(target));
+            candidates.push(role.join(target));
+        }
+        if let Some(dir) = including.parent() {
+            candidates.push(dir.join(target));
+        }
+        candidates.push(self.root.join(target));
+        candidates.into_iter().find(|c| c.is_dir())
+    }
+
     /// The variable scope of a task file or vars file at `path` that is not a playbook: its
     /// role's defaults and vars (and those of the role's dependencies), the `group_vars` and
     /// `host_vars` of the project, and — as alternatives — the vars of every play that uses the
@@ -384,18 +450,32 @@ impl Project {
         let mut scope = Scope::new();
         let index = self.index();
         let role = self.role_of(path);
-        let mut uses: Vec<PlayUse> = Vec::new();
+        let mut uses: Vec<(PlayUse, Level)> = Vec::new();
         if let Some(role) = &role {
             self.push_role(&mut scope, role, None, &mut HashSet::new());
-            uses.extend(index.role_uses.get(role).into_iter().flatten().cloned());
+            uses.extend(
+                index
+                    .role_uses
+                    .get(role)
+                    .into_iter()
+                    .flatten()
+                    .map(|u| (u.clone(), Level::RoleParams)),
+            );
         }
-        uses.extend(index.task_uses.get(path).into_iter().flatten().cloned());
+        uses.extend(
+            index
+                .task_uses
+                .get(path)
+                .into_iter()
+                .flatten()
+                .map(|u| (u.clone(), Level::IncludeParams)),
+        );
         let playbook_dirs: Vec<PathBuf> = uses
             .iter()
-            .filter_map(|u| u.playbook.path.parent().map(Path::to_path_buf))
+            .filter_map(|(u, _)| u.playbook.path.parent().map(Path::to_path_buf))
             .collect();
         self.push_vars_dirs(&mut scope, &playbook_dirs);
-        for (alt, u) in uses.iter().enumerate() {
+        for (alt, (u, params_level)) in uses.iter().enumerate() {
             let alt = Some(u32::try_from(alt).unwrap_or(u32::MAX));
             let Some(root) = u.playbook.root() else {
                 continue;
@@ -407,7 +487,7 @@ impl Project {
             self.push_play(&mut scope, &u.playbook.path, p, alt);
             if let Some(params) = &u.params {
                 scope.push(Layer {
-                    level: Level::RoleParams,
+                    level: *params_level,
                     conditional: false,
                     env: None,
                     alt,
@@ -651,6 +731,11 @@ impl Project {
                             uses_role(role, None);
                         }
                     } else if let Some(file) = self.resolve_include(&book_file.path, &inc) {
+                        let include_params = t
+                            .node
+                            .get("vars")
+                            .filter(|v| v.is_map())
+                            .map(|v| Arc::new(VarsSource::from_map(book_file.path.clone(), v)));
                         for reached in self.follow_includes(&file) {
                             let target = match self.role_of(&reached) {
                                 Some(role) => {
@@ -662,7 +747,7 @@ impl Project {
                             index.task_uses.entry(target).or_default().push(PlayUse {
                                 playbook: book_file.clone(),
                                 play: i,
-                                params: None,
+                                params: include_params.clone(),
                             });
                         }
                     }

@@ -46,6 +46,8 @@ pub enum Level {
     BlockVars,
     /// The task's `vars:`.
     TaskVars,
+    /// Variables loaded by an earlier `include_vars` task of the same file.
+    IncludeVars,
     /// Role parameters (`roles: [{role: x, param: v}]`, `include_role` `vars`).
     RoleParams,
     /// Parameters of an include (`include_tasks` with `vars:`).
@@ -67,6 +69,7 @@ impl Level {
             Level::RoleVars => "role vars",
             Level::BlockVars => "block vars",
             Level::TaskVars => "task vars",
+            Level::IncludeVars => "include_vars",
             Level::RoleParams => "role parameters",
             Level::IncludeParams => "include parameters",
             Level::Loop => "loop item",

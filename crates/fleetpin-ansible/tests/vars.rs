@@ -481,3 +481,49 @@ fn discover_finds_the_repository_root() {
     let p = Project::discover(alone.path());
     assert_eq!(p.root(), alone.path());
 }
+
+#[test]
+fn include_vars_and_include_params() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("tasks")).unwrap();
+    std::fs::create_dir_all(d.join("vars")).unwrap();
+    std::fs::write(
+        d.join("site.yml"),
+        "- hosts: all\n  vars:\n    pkg_state: present\n  tasks:\n    - include_tasks: tasks/install.yml\n      vars:\n        pkg_state: latest\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("tasks/install.yml"),
+        "- apt: name=docker-ce state={{ pkg_state }}\n- include_vars: versions.yml\n- apt: name=docker-ce={{ docker_version }}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("vars/versions.yml"), "docker_version: 5:24.0.7-1\n").unwrap();
+    let p = Project::new(d);
+    let path = d.join("tasks/install.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = fleetpin_yaml::parse(&text).unwrap();
+    let list = task_list(&docs[0].root, &text);
+    let mut scope = p.file_scope(&path);
+    // The include's `vars:` beat the play's vars.
+    let Resolution::Resolved { value, origins } = scope.resolve("{{ pkg_state }}") else {
+        panic!("resolves")
+    };
+    assert_eq!(value.as_str(), Some("latest"));
+    assert_eq!(origins[0].level, Level::IncludeParams);
+    // Before the include_vars task the version is unknown; after it, it resolves.
+    assert!(matches!(
+        scope.resolve("{{ docker_version }}"),
+        Resolution::Unresolved { .. }
+    ));
+    for task in &list.tasks {
+        p.apply_include_vars(&mut scope, &path, task);
+    }
+    let Resolution::Resolved { value, origins } = scope.resolve("docker-ce={{ docker_version }}")
+    else {
+        panic!("resolves")
+    };
+    assert_eq!(value.as_str(), Some("docker-ce=5:24.0.7-1"));
+    assert_eq!(origins[0].level, Level::IncludeVars);
+    assert!(origins[0].path.ends_with("vars/versions.yml"));
+}
