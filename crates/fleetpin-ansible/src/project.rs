@@ -120,7 +120,7 @@ impl Project {
     /// `fleetpin lint`). Nothing is read until needed.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Project {
-            root: root.into(),
+            root: normalize_path(&root.into()),
             files: Mutex::new(HashMap::new()),
             sources: Mutex::new(HashMap::new()),
             scopes: Mutex::new(HashMap::new()),
@@ -157,16 +157,18 @@ impl Project {
         &self.root
     }
 
-    /// Load and parse a YAML file once; later calls return the cached result.
+    /// Load and parse a YAML file once; later calls return the cached result. Paths are
+    /// normalised ([`normalize_path`]), so `./a.yml` and `a.yml` are one file.
     ///
     /// # Errors
     /// A [`LoadError`] for unreadable, non-UTF-8, invalid or vault-encrypted files.
     pub fn load(&self, path: &Path) -> Result<Arc<LoadedFile>, LoadError> {
+        let path = normalize_path(path);
         let slot = {
             let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-            files.entry(path.to_path_buf()).or_default().clone()
+            files.entry(path.clone()).or_default().clone()
         };
-        slot.get_or_init(|| load_file(path)).clone()
+        slot.get_or_init(|| load_file(&path)).clone()
     }
 
     /// The text of a file the project loaded (for secondary labels in other files).
@@ -201,11 +203,12 @@ impl Project {
     /// `defaults/main.yml` (a standalone role repository; a playbook directory with `tasks/`
     /// and `vars/` is not a role).
     pub fn role_of(&self, path: &Path) -> Option<PathBuf> {
+        let path = &normalize_path(path);
         let comps: Vec<Component<'_>> = path.components().collect();
         for i in (0..comps.len().saturating_sub(2)).rev() {
             if comps[i].as_os_str() == "roles" {
                 let dir: PathBuf = comps[..i + 2].iter().collect();
-                if dir != path {
+                if &dir != path {
                     return Some(dir);
                 }
             }
@@ -235,6 +238,10 @@ impl Project {
     /// `roles/NAME` next to it and in each parent directory up to the project root, then
     /// `NAME` as a path relative to it.
     pub fn find_role(&self, name: &str, from: &Path) -> Option<PathBuf> {
+        self.find_role_inner(name, from).map(|p| normalize_path(&p))
+    }
+
+    fn find_role_inner(&self, name: &str, from: &Path) -> Option<PathBuf> {
         if name.contains("{{") {
             return None;
         }
@@ -272,6 +279,11 @@ impl Project {
     /// [`Project::find_role`] (their `tasks/main.yml` or `tasks_from`). `None` for templated
     /// or missing targets.
     pub fn resolve_include(&self, including: &Path, include: &Include<'_>) -> Option<PathBuf> {
+        self.resolve_include_inner(including, include)
+            .map(|p| normalize_path(&p))
+    }
+
+    fn resolve_include_inner(&self, including: &Path, include: &Include<'_>) -> Option<PathBuf> {
         if include.is_templated() {
             return None;
         }
@@ -317,7 +329,7 @@ impl Project {
     pub fn follow_includes(&self, start: &Path) -> Vec<PathBuf> {
         let mut seen = HashSet::new();
         let mut order = Vec::new();
-        let mut queue = vec![start.to_path_buf()];
+        let mut queue = vec![normalize_path(start)];
         while let Some(path) = queue.pop() {
             if !seen.insert(path.clone()) {
                 continue;
@@ -392,7 +404,7 @@ impl Project {
         } else {
             self.find_relative(including, &inc.target, "vars")
         };
-        let Some(base) = base else {
+        let Some(base) = base.map(|b| normalize_path(&b)) else {
             return false;
         };
         let sources = if base.is_dir() {
@@ -439,6 +451,7 @@ impl Project {
     ///
     /// Scopes are computed once per file and cached.
     pub fn file_scope(&self, path: &Path) -> Scope {
+        let path = &normalize_path(path);
         let slot = {
             let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
             scopes.entry(path.to_path_buf()).or_default().clone()
@@ -646,7 +659,8 @@ impl Project {
             .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
             .build();
         for entry in walker.filter_map(Result::ok) {
-            let path = entry.path();
+            let normalized = normalize_path(entry.path());
+            let path = normalized.as_path();
             let name = entry.file_name().to_str().unwrap_or("");
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir && (name == "group_vars" || name == "host_vars") {
@@ -764,6 +778,30 @@ impl Project {
             });
         }
         index
+    }
+}
+
+/// `path` with `.` components removed and `..` applied lexically (without touching the file
+/// system), so `./roles/x` and `roles/x` are the same key. An empty result is `.`.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
     }
 }
 

@@ -527,3 +527,27 @@ fn include_vars_and_include_params() {
     assert_eq!(origins[0].level, Level::IncludeVars);
     assert!(origins[0].path.ends_with("vars/versions.yml"));
 }
+
+#[test]
+fn relative_paths_with_and_without_dot_agree() {
+    let root = fixture();
+    let cwd_relative = |p: &str| std::path::PathBuf::from(p);
+    // Run from the fixture directory's parent: "precedence/..." vs "./precedence/...".
+    let parent = root.parent().unwrap();
+    let p = Project::new(parent.join("./precedence/."));
+    let a = p.file_scope(&root.join("roles/docker/tasks/main.yml"));
+    let b = p.file_scope(&parent.join("precedence/./roles/docker/../docker/tasks/main.yml"));
+    assert_eq!(
+        a.lookup_var("v_play_over_group"),
+        b.lookup_var("v_play_over_group")
+    );
+    assert_eq!(single(&b, "v_play_over_group").0, "play");
+    assert_eq!(
+        fleetpin_ansible::project::normalize_path(&cwd_relative("./a/./b/../c")),
+        cwd_relative("a/c")
+    );
+    assert_eq!(
+        fleetpin_ansible::project::normalize_path(&cwd_relative("./")),
+        cwd_relative(".")
+    );
+}
