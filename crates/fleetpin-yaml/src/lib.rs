@@ -121,13 +121,16 @@ impl Scalar {
     /// block scalars, quoted scalars with escapes and folded lines it follows the source
     /// character by character (indentation, line folding and escape characters are skipped).
     /// `src` must be the text the scalar was parsed from; offsets past the value map to the end
-    /// of the value span.
+    /// of the value span, offsets inside a character to that character.
     pub fn source_offset(&self, src: &str, value_offset: usize) -> usize {
         let span = self.value_span.clone();
         let Some(raw) = src.get(span.clone()) else {
             return span.start;
         };
-        let value_offset = value_offset.min(self.value.len());
+        let mut value_offset = value_offset.min(self.value.len());
+        while !self.value.is_char_boundary(value_offset) {
+            value_offset -= 1;
+        }
         if raw == self.value {
             return span.start + value_offset;
         }
@@ -175,13 +178,23 @@ impl Scalar {
     /// [`Scalar::source_offset`] for both ends of a range of the value.
     pub fn source_range(&self, src: &str, range: Range<usize>) -> Range<usize> {
         let start = self.source_offset(src, range.start);
-        let end = if range.end > range.start {
+        let mut end_v = range.end.min(self.value.len());
+        while !self.value.is_char_boundary(end_v) {
+            end_v -= 1;
+        }
+        let end = if end_v > range.start {
             // The end of the last character, not the start of whatever follows it.
-            let last = self.value[..range.end.min(self.value.len())]
+            let last = self.value[..end_v]
                 .chars()
                 .next_back()
                 .map_or(0, char::len_utf8);
-            self.source_offset(src, range.end - last) + last
+            let mut end = (self.source_offset(src, end_v - last) + last)
+                .min(self.value_span.end.max(start))
+                .min(src.len());
+            while !src.is_char_boundary(end) {
+                end += 1;
+            }
+            end
         } else {
             start
         };

@@ -489,3 +489,38 @@ mod generated {
         }
     }
 }
+
+/// Regression (fuzz crash-778d618d): an offset inside a multi-byte character of the value.
+#[test]
+fn source_offsets_inside_characters() {
+    for src in ["k: \"\\t܇x\"\nl: ܇܇\n", "a:X''''0''x܇ߤ{ d}t\n }x\"\n"] {
+        let docs = parse(src).unwrap();
+        let mut scalars = 0;
+        let mut stack: Vec<&Node> = docs.iter().map(|d| &d.root).collect();
+        while let Some(node) = stack.pop() {
+            match &node.kind {
+                NodeKind::Scalar(s) => {
+                    scalars += 1;
+                    for i in 0..=s.value.len() + 2 {
+                        let o = s.source_offset(src, i);
+                        assert!(src.is_char_boundary(o), "{i} -> {o}");
+                        for j in i..=s.value.len() + 2 {
+                            let r = s.source_range(src, i..j);
+                            assert!(src.is_char_boundary(r.start) && src.is_char_boundary(r.end));
+                            assert!(r.start <= r.end && r.end <= src.len());
+                        }
+                    }
+                }
+                NodeKind::Seq(items) => stack.extend(items),
+                NodeKind::Map(entries) => {
+                    for (k, v) in entries {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+                NodeKind::Null => {}
+            }
+        }
+        assert!(scalars > 0, "{src:?}");
+    }
+}
