@@ -713,11 +713,15 @@ impl<'a> Builder<'a> {
                 }
             }
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                // saphyr's span of a quoted scalar can run past the closing quote (over
+                // trailing blanks and a comment): find the closing quote ourselves.
                 let body = skip_properties(text, range.clone());
-                if body.end - body.start >= 2 {
-                    (range.clone(), body.start + 1..body.end - 1)
-                } else {
-                    (range.clone(), body)
+                match closing_quote(text, body.start, style == ScalarStyle::DoubleQuoted) {
+                    Some(close) => (range.start..close + 1, body.start + 1..close),
+                    None if body.end - body.start >= 2 => {
+                        (range.clone(), body.start + 1..body.end - 1)
+                    }
+                    None => (range.clone(), body),
                 }
             }
             ScalarStyle::Plain => (range.clone(), skip_properties(text, range.clone())),
@@ -862,6 +866,33 @@ fn dedupe(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
         }
     }
     out.into_iter().flatten().collect()
+}
+
+/// The byte offset of the quote closing a quoted scalar whose opening quote is at `open`:
+/// in double quotes a backslash escapes the next character; in single quotes `''` is a quote.
+fn closing_quote(text: &str, open: usize, double: bool) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = if double { b'"' } else { b'\'' };
+    if bytes.get(open) != Some(&quote) {
+        return None;
+    }
+    let mut i = open + 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if double && b == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b == quote {
+            if !double && bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Skip a node's properties (`&anchor`, `!tag`, `!<verbatim>`) at the start of a range.

@@ -524,3 +524,17 @@ fn source_offsets_inside_characters() {
         assert!(scalars > 0, "{src:?}");
     }
 }
+
+/// saphyr's span of a quoted scalar followed by a comment runs over the comment.
+#[test]
+fn quoted_scalar_spans_stop_at_the_closing_quote() {
+    let src = "- docker-ce   # c\n- \"containerd.io\"  # d\n- 'it''s'   # e\n- \"a\\\"b\" # f\n- k: \"v\"  # g\n";
+    let root = one(src);
+    let items = root.as_seq().unwrap();
+    assert_eq!(&src[items[1].span.clone()], "\"containerd.io\"");
+    assert_eq!(&src[items[1].value_span()], "containerd.io");
+    assert_eq!(&src[items[2].span.clone()], "'it''s'");
+    assert_eq!(&src[items[3].span.clone()], "\"a\\\"b\"");
+    assert_eq!(&src[items[4].get("k").unwrap().span.clone()], "\"v\"");
+    assert_spans_round_trip(src);
+}

@@ -60,7 +60,7 @@ def key(k):
     return k
 def fix(v):
     if isinstance(v, dict):
-        return [[key(k), fix(x)] for k, x in v.items()]
+        return sorted([[key(k), fix(x)] for k, x in v.items()], key=lambda e: e[0])
     if isinstance(v, list):
         return [fix(x) for x in v]
     return v
@@ -91,8 +91,8 @@ fn to_json(node: &Node) -> Json {
         NodeKind::Null => Json::Null,
         NodeKind::Scalar(s) => Json::String(s.value.clone()),
         NodeKind::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
-        NodeKind::Map(entries) => Json::Array(
-            entries
+        NodeKind::Map(entries) => Json::Array({
+            let mut out: Vec<Json> = entries
                 .iter()
                 .map(|(k, v)| {
                     let key = match &k.kind {
@@ -102,8 +102,12 @@ fn to_json(node: &Node) -> Json {
                     };
                     Json::Array(vec![key, to_json(v)])
                 })
-                .collect(),
-        ),
+                .collect();
+            // Key order of merged mappings differs between PyYAML versions (5.x reverses
+            // merge lists, 6.x does not); compare mappings as sets of entries.
+            out.sort_by(|a, b| a[0].as_str().cmp(&b[0].as_str()));
+            out
+        }),
     }
 }
 
