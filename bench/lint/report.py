@@ -31,7 +31,9 @@ def main():
 
     md = f"""# `fleetpin lint` benchmark{quick}
 
-Produced by `bench/lint/run.sh` on {env["DATE"]}; medians of hyperfine runs (wall clock).
+Produced by `bench/lint/run.sh` on {env["DATE"]} at commit `{env["COMMIT"]}`; medians of
+hyperfine runs (wall clock). Load average when the run ended: {env["LOAD"]} (other jobs
+shared the machine; ratios are from the same run, so both sides saw the same load).
 Machine: {env["NPROC"]} cores ({env["CPU"] or "unknown CPU"}), {env["MEM"]}. fleetpin runs with
 all cores (rayon default); the "1 thread" rows set `RAYON_NUM_THREADS=1`.
 Tools: {env["FLEETPIN_VERSION"]}, ansible-lint {env["ANSIBLE_LINT_VERSION"]} (PyPI), hadolint
