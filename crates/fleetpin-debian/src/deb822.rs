@@ -171,6 +171,17 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Numbers lines from `line` (for text that is a slice of a larger file).
+    pub fn first_line(mut self, line: usize) -> Parser<'a> {
+        self.line = line;
+        self
+    }
+
+    /// The line the parser has reached (1-based).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
     /// Whether `#` at the start of a line is a comment (default) or a syntax error.
     pub fn comments(mut self, allowed: bool) -> Parser<'a> {
         self.comments = allowed;
@@ -193,6 +204,9 @@ impl<'a> Parser<'a> {
         let mut line = self.line;
         // Open field: index into para.fields.
         let mut open = false;
+        // A 64-bit filter over field names so the duplicate check only scans the paragraph
+        // when a name with the same length and first/last letters was seen.
+        let mut seen: u64 = 0;
         loop {
             if pos >= len {
                 break;
@@ -259,13 +273,9 @@ impl<'a> Parser<'a> {
                 }
             }
             // A field line: find the colon or the end of line, whichever comes first.
-            let Some(i) = memchr::memchr2(b':', b'\n', &bytes[pos..]) else {
-                self.pos = pos;
-                self.line = line;
-                return self.fail(line, SyntaxErrorKind::MissingColon);
-            };
-            let colon = pos + i;
-            if bytes[colon] == b'\n' {
+            // Field names are short: a plain loop beats a SIMD search call here.
+            let colon = find_colon_or_nl(bytes, pos);
+            if colon == len || bytes[colon] == b'\n' {
                 self.pos = pos;
                 self.line = line;
                 return self.fail(line, SyntaxErrorKind::MissingColon);
@@ -276,11 +286,17 @@ impl<'a> Parser<'a> {
                 self.line = line;
                 return self.fail(line, SyntaxErrorKind::BadFieldName);
             }
-            let nl = memchr::memchr(b'\n', &bytes[colon..]).map_or(len, |i| colon + i);
+            let nl = find_nl(bytes, colon);
             let vstart = skip_blank(bytes, colon + 1, nl);
             let vend = trim_end(bytes, vstart, nl);
-            if para.fields.len() < 64 {
-                let name = &text[pos..colon];
+            let name = &text[pos..colon];
+            let nb = name.as_bytes();
+            let bit = 1u64
+                << ((nb.len() * 7
+                    + (nb[0] | 0x20) as usize
+                    + (nb[nb.len() - 1] | 0x20) as usize * 3)
+                    & 63);
+            if seen & bit != 0 {
                 if let Some(dup) = para
                     .fields
                     .iter()
@@ -292,17 +308,41 @@ impl<'a> Parser<'a> {
                     return self.fail(line, kind);
                 }
             }
+            seen |= bit;
             if para.fields.is_empty() {
                 para.line = line;
+            }
+            let field_line = line;
+            // Continuation lines of this field, consumed in a tight loop (descriptions are
+            // most of a Packages file).
+            let (mut vstart, mut vend) = (vstart, vend);
+            let mut p = (nl + 1).min(len);
+            line += 1;
+            while p < len && (bytes[p] == b' ' || bytes[p] == b'\t') {
+                let lnl = memchr::memchr(b'\n', &bytes[p..]).map_or(len, |i| p + i);
+                let quick_non_blank = p + 1 < lnl && !matches!(bytes[p + 1], b' ' | b'\t' | b'\r');
+                if !quick_non_blank
+                    && bytes[p..lnl]
+                        .iter()
+                        .all(|&c| c == b' ' || c == b'\t' || c == b'\r')
+                {
+                    // A whitespace-only line ends the paragraph; the main loop handles it.
+                    break;
+                }
+                if vstart == vend {
+                    vstart = skip_blank(bytes, p, lnl);
+                }
+                vend = trim_end(bytes, p, lnl).max(vstart);
+                p = (lnl + 1).min(len);
+                line += 1;
             }
             para.fields.push(Field {
                 name: &text[pos..colon],
                 value: &text[vstart..vend],
-                line,
+                line: field_line,
             });
             open = true;
-            pos = (nl + 1).min(len);
-            line += 1;
+            pos = p;
         }
         self.pos = pos;
         self.line = line;
@@ -329,6 +369,53 @@ impl<'a> Parser<'a> {
         self.line = l;
         Err(SyntaxError { line, kind })
     }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Bit mask with the high bit set in each byte of `w` equal to `b` (exact for the lowest
+/// match, which is all callers use).
+#[inline(always)]
+fn eq_mask(w: u64, b: u8) -> u64 {
+    let x = w ^ (LO * u64::from(b));
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// Index of the first `:` or `\n` at or after `from` (or `bytes.len()`), eight bytes at a
+/// time: field names are short, so this beats a SIMD search call (measured).
+#[inline]
+fn find_colon_or_nl(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let m = eq_mask(w, b':') | eq_mask(w, b'\n');
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && bytes[i] != b':' && bytes[i] != b'\n' {
+        i += 1;
+    }
+    i
+}
+
+/// Index of the next `\n` at or after `from` (or `bytes.len()`): SWAR over the first 32 bytes
+/// (most field values are short), then memchr.
+#[inline]
+fn find_nl(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    let stop = (from + 32).min(bytes.len());
+    while i + 8 <= stop {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let m = eq_mask(w, b'\n');
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |k| i + k)
 }
 
 #[inline]
@@ -465,6 +552,22 @@ mod tests {
             SyntaxErrorKind::BadFieldName
         );
         assert_eq!(r[4].as_ref().unwrap().get("Package"), Some("ok"));
+    }
+
+    #[test]
+    fn swar_searches_match_naive() {
+        let text =
+            b"Package: a\nVery-Long-Field-Name-Here: x\n\nno colon at all but long enough\nA:\n:\n";
+        for from in 0..text.len() {
+            let naive = (from..text.len())
+                .find(|&i| text[i] == b':' || text[i] == b'\n')
+                .unwrap_or(text.len());
+            assert_eq!(find_colon_or_nl(text, from), naive, "from {from}");
+            let naive = (from..text.len())
+                .find(|&i| text[i] == b'\n')
+                .unwrap_or(text.len());
+            assert_eq!(find_nl(text, from), naive, "from {from}");
+        }
     }
 
     #[test]
