@@ -296,17 +296,16 @@ impl<'a> Parser<'a> {
                     + (nb[0] | 0x20) as usize
                     + (nb[nb.len() - 1] | 0x20) as usize * 3)
                     & 63);
-            if seen & bit != 0 {
-                if let Some(dup) = para
+            if seen & bit != 0
+                && let Some(dup) = para
                     .fields
                     .iter()
                     .find(|f| f.name.len() == name.len() && f.name.eq_ignore_ascii_case(name))
-                {
-                    let kind = SyntaxErrorKind::DuplicateField(dup.name.to_string());
-                    self.pos = pos;
-                    self.line = line;
-                    return self.fail(line, kind);
-                }
+            {
+                let kind = SyntaxErrorKind::DuplicateField(dup.name.to_string());
+                self.pos = pos;
+                self.line = line;
+                return self.fail(line, kind);
             }
             seen |= bit;
             if para.fields.is_empty() {
