@@ -129,6 +129,7 @@ pub(crate) fn check(
             origins: Vec::new(),
             template: None,
             missing: Vec::new(),
+            unsupported: None,
         }],
     };
     let explicit_state = pm.state_arg.and_then(|k| task.arg(k)).is_some();
@@ -271,7 +272,9 @@ fn check_present(
         unresolved_template::report(checker, name, "the package name", "it may carry no version");
         return;
     };
-    if spec == "*" {
+    // `*` is handled as a blanket upgrade; `@group` / `@module:stream` are dnf/yum groups and
+    // module streams, which have no package version to pin.
+    if spec == "*" || spec.starts_with('@') {
         return;
     }
     let (strength, source, ver) = strength_of(manager, spec, version);
@@ -321,6 +324,7 @@ fn check_present(
                 origins: name.origins.clone(),
                 missing: super::values::template_vars(ver.as_deref().unwrap_or(spec)),
                 template: ver.or_else(|| Some(spec.to_owned())),
+                unsupported: None,
             };
             unresolved_template::report(
                 checker,

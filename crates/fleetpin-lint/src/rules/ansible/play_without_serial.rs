@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Finds plays that install or upgrade packages, or restart `docker`/`containerd`, on
     /// their hosts without `serial:` (or with `serial: 100%`, or `serial` equal to "all").
-    /// Roles and included task files the play runs count as the play's own tasks.
+    /// Roles and included task files the play runs count as the play's own tasks. Plays on
+    /// `localhost` and Molecule scenarios (`molecule/`) are exempt.
     ///
     /// ## Why is this bad?
     /// Without `serial`, Ansible runs each task on every host of the play at once. One bad
@@ -160,6 +161,14 @@ fn serial_is_all(serial: &Node) -> Option<bool> {
 pub(crate) fn check(checker: &mut Checker<'_>, play: &Play<'_>) {
     let rule = PlayWithoutSerial::RULE;
     if !checker.enabled(&rule) || is_local_only(play.hosts) {
+        return;
+    }
+    // Molecule scenarios run against throwaway test instances, not a fleet.
+    if checker
+        .source_path
+        .components()
+        .any(|c| c.as_os_str() == "molecule")
+    {
         return;
     }
     if play.node.get("connection").and_then(Node::as_str) == Some("local") {

@@ -49,6 +49,10 @@ use crate::checker::Checker;
 pub(crate) fn report(checker: &mut Checker<'_>, val: &Val, what: &str, risk: &str) {
     let template = val.template.as_deref().unwrap_or("?");
     let why = match val.missing.as_slice() {
+        [] if val.unsupported.is_some() => format!(
+            " (it uses {}, which fleetpin does not evaluate)",
+            val.unsupported.as_deref().unwrap_or_default()
+        ),
         [] => String::new(),
         [one] => format!(
             " (`{one}` is not set in role defaults/vars, group_vars, host_vars or play vars)"

@@ -23,6 +23,8 @@ pub(crate) struct Val {
     pub template: Option<String>,
     /// Variables that were not found.
     pub missing: Vec<String>,
+    /// The Jinja construct fleetpin does not evaluate, when that is why it is unresolved.
+    pub unsupported: Option<String>,
 }
 
 impl Val {
@@ -33,6 +35,7 @@ impl Val {
             origins: Vec::new(),
             template: None,
             missing: Vec::new(),
+            unsupported: None,
         }
     }
 
@@ -43,6 +46,7 @@ impl Val {
             origins: Vec::new(),
             template: Some(template.to_owned()),
             missing,
+            unsupported: None,
         }
     }
 }
@@ -222,6 +226,7 @@ fn push_resolution(
                     origins: origins.clone(),
                     template: Some(text.to_owned()),
                     missing: Vec::new(),
+                    unsupported: None,
                 });
             }
         }
@@ -230,9 +235,20 @@ fn push_resolution(
                 push_resolution(checker, item, text, at.clone(), out);
             }
         }
-        Resolution::Unresolved { missing, expr, .. } => {
-            let shown = if expr.is_empty() { text } else { expr.as_str() };
-            out.push(Val::unresolved(shown, at, missing.clone()));
+        Resolution::Unresolved {
+            missing,
+            expr,
+            unsupported,
+        } => {
+            // A loop kind fleetpin does not expand reports the loop keyword as `expr`.
+            let shown = if expr.is_empty() || !expr.contains("{{") && expr.starts_with("with_") {
+                text
+            } else {
+                expr.as_str()
+            };
+            let mut v = Val::unresolved(shown, at, missing.clone());
+            v.unsupported = unsupported.clone();
+            out.push(v);
         }
     }
 }

@@ -42,9 +42,14 @@ pub(crate) fn report_analysis(
         let rule = ShellUnpinnedInstall::RULE;
         for install in &analysis.installs {
             let program = install.program.text.as_str();
+            let tool = if program.starts_with("python") && subject(program) == "pip" {
+                format!("{program} -m pip")
+            } else {
+                program.to_owned()
+            };
             let cmd = match &install.subcommand {
-                Some(s) => format!("{program} {s}"),
-                None => program.to_owned(),
+                Some(s) => format!("{tool} {s}"),
+                None => tool,
             };
             let manager = match subject(program) {
                 "other" => install.manager.as_str(),
