@@ -25,6 +25,9 @@ pub struct Checker<'a> {
     pub project: Option<&'a fleetpin_ansible::Project>,
     /// The variables visible to the task being checked (set by the Ansible driver).
     pub scope: Option<fleetpin_ansible::Scope>,
+    /// 1-based first and last line of the Ansible task being checked: a suppression comment
+    /// anywhere in the task covers the task's findings, as ansible-lint's `# noqa` does.
+    pub task_lines: Option<(usize, usize)>,
     /// The configuration that applies to it.
     pub config: &'a Config,
     rules: &'a RuleSet,
@@ -48,6 +51,7 @@ impl<'a> Checker<'a> {
         Checker {
             project: None,
             scope: None,
+            task_lines: None,
             source_path,
             file,
             kind,
@@ -145,7 +149,12 @@ impl<'a> Checker<'a> {
                 let end = label.span.range.end.max(label.span.range.start + 1) - 1;
                 let last = self.file.line_col(end).0;
                 let code = diagnostic.code;
-                if self.suppressions.is_suppressed(code, subject, first)
+                let in_task = self.task_lines.filter(|(a, b)| (*a..=*b).contains(&first));
+                let task_suppressed = in_task.is_some_and(|(a, b)| {
+                    (a..=b).any(|l| self.suppressions.is_suppressed(code, subject, l))
+                });
+                if task_suppressed
+                    || self.suppressions.is_suppressed(code, subject, first)
                     || self.suppressions.is_suppressed(code, subject, last)
                 {
                     return;

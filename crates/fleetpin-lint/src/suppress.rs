@@ -3,7 +3,8 @@
 //! One syntax of fleetpin's own, for YAML and Dockerfiles:
 //!
 //! - `# fleetpin: ignore[ANS001,SH001]` (codes or names) or bare `# fleetpin: ignore` (every
-//!   rule), at the end of the reported line or alone on the line before it.
+//!   rule), at the end of the reported line or alone on the line before it. In an Ansible
+//!   task, a comment on any line of the task covers the whole task (as ansible-lint's `noqa`).
 //!
 //! And the comments of the peers, for the matching rules, so a repository that already
 //! silenced ansible-lint or hadolint is not flooded again:

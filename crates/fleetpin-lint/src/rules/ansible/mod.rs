@@ -57,6 +57,15 @@ pub(crate) fn check(checker: &mut Checker<'_>, docs: &[Document]) {
 
 /// Runs every task-level rule on one task.
 pub(crate) fn check_task(checker: &mut Checker<'_>, task: &Task<'_>) {
+    let span = task.span();
+    let first = checker.file.line_col(span.start).0;
+    let last = checker.file.line_col(span.end.max(span.start + 1) - 1).0;
+    checker.task_lines = Some((first, last));
+    check_task_inner(checker, task);
+    checker.task_lines = None;
+}
+
+fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
     let Some(module) = &task.module else { return };
     match module.kind() {
         ModuleKind::Package(pm) => packages::check(checker, task, module, pm),

@@ -116,7 +116,10 @@ pub(crate) fn check(
     let Some(names_arg) = task.arg_any(pm.name_args) else {
         return;
     };
-    let names = resolve_list(checker, task, &names_arg.value);
+    let mut names = resolve_list(checker, task, &names_arg.value);
+    if matches!(pm.manager, fleetpin_ansible::PackageManager::Pip) {
+        names = rejoin_pip_specifiers(names);
+    }
     let version = pm
         .version_arg
         .and_then(|k| task.arg(k))
@@ -180,6 +183,33 @@ pub(crate) fn check(
         }
     }
     let _ = task;
+}
+
+/// Ansible splits list arguments on commas, and the `pip` module rejoins version specifiers
+/// (`name: "pymysql>=0.10.0,<0.11.0"` is one requirement): do the same.
+fn rejoin_pip_specifiers(names: Vec<Val>) -> Vec<Val> {
+    let mut out: Vec<Val> = Vec::new();
+    for v in names {
+        let continues = v
+            .text
+            .as_deref()
+            .is_some_and(|t| t.trim_start().starts_with(['<', '>', '=', '!', '~']));
+        match out.last_mut() {
+            Some(prev) if continues && prev.text.is_some() => {
+                let joined = format!(
+                    "{},{}",
+                    prev.text.as_deref().unwrap_or(""),
+                    v.text.as_deref().unwrap_or("")
+                );
+                prev.text = Some(joined);
+                if v.range.end > prev.range.end && v.range.start >= prev.range.start {
+                    prev.range = prev.range.start..v.range.end;
+                }
+            }
+            _ => out.push(v),
+        }
+    }
+    out
 }
 
 fn strength_of(
