@@ -475,7 +475,8 @@ struct Builder<'a> {
     offsets: Offsets,
     limits: Limits,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their node count and height (for the alias limits).
+    anchors: HashMap<usize, (Node, usize, usize)>,
     alias_nodes: usize,
     docs: Vec<Document>,
     /// Byte end of the previous event, to find block scalar headers.
@@ -554,9 +555,16 @@ impl<'a> Builder<'a> {
                 self.alias_nodes = 0;
             }
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id) else {
+                let Some((node, size, height)) = self.anchors.get(&id) else {
                     return Err(self.error_at(range.start, "unknown anchor"));
                 };
+                // An alias nests its node where it is used: keep the total depth bounded.
+                if self.stack.len() + height > self.limits.max_depth {
+                    return Err(self.error_at(
+                        range.start,
+                        format!("nesting deeper than {} levels", self.limits.max_depth),
+                    ));
+                }
                 self.alias_nodes = self.alias_nodes.saturating_add(*size);
                 if self.alias_nodes > self.limits.max_alias_nodes {
                     return Err(self.error_at(
@@ -744,7 +752,8 @@ impl<'a> Builder<'a> {
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
         if anchor != 0 {
             let size = node.node_count();
-            self.anchors.insert(anchor, (node.clone(), size));
+            let height = node_height(&node);
+            self.anchors.insert(anchor, (node.clone(), size, height));
         }
         match self.stack.last_mut() {
             None => self.docs.push(Document { root: node }),
@@ -815,6 +824,29 @@ impl<'a> Builder<'a> {
         }
         Ok(dedupe(all))
     }
+}
+
+/// Levels of collections in a subtree (0 for a scalar), computed without recursion.
+fn node_height(node: &Node) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(node, 0usize)];
+    while let Some((n, depth)) = stack.pop() {
+        match &n.kind {
+            NodeKind::Seq(items) => {
+                max = max.max(depth + 1);
+                stack.extend(items.iter().map(|i| (i, depth + 1)));
+            }
+            NodeKind::Map(entries) => {
+                max = max.max(depth + 1);
+                for (k, v) in entries {
+                    stack.push((k, depth + 1));
+                    stack.push((v, depth + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Identity of a mapping key for duplicate detection; `None` for keys never deduplicated.

@@ -538,3 +538,17 @@ fn quoted_scalar_spans_stop_at_the_closing_quote() {
     assert_eq!(&src[items[4].get("k").unwrap().span.clone()], "\"v\"");
     assert_spans_round_trip(src);
 }
+
+/// Aliases nest their node where used: a chain of aliases must not build a tree deeper than
+/// the depth limit (dropping or cloning it would recurse that deep).
+#[test]
+fn alias_chains_respect_the_depth_limit() {
+    let mut src = String::from("a0: &a0 [x]\n");
+    for i in 1..400 {
+        src.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+    }
+    let err = parse(&src).unwrap_err();
+    assert!(err.message.contains("nesting"), "{err}");
+    // A short chain is fine.
+    assert!(parse("a: &a [x]\nb: &b [*a]\nc: [*b, *b]\n").is_ok());
+}
