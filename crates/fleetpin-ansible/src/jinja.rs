@@ -252,7 +252,7 @@ fn find_close(s: &str, pat: &str) -> Option<usize> {
             None => {
                 if b[i] == b'\'' || b[i] == b'"' {
                     quote = Some(b[i]);
-                } else if s[i..].starts_with(pat) {
+                } else if b[i..].starts_with(pat.as_bytes()) {
                     return Some(i);
                 }
             }
@@ -928,7 +928,12 @@ mod tests {
     #[test]
     fn odd_templates_do_not_panic() {
         let env = Vars(vec![]);
+        // Regression (fuzz crash-9043c968): a multi-byte character inside an unclosed block.
         for s in [
+            "{{ 'ڑ",
+            "{{ xڑ }",
+            "{% ڑ %",
+            "{{ \"ڑ\" ڑ",
             "{{",
             "}}",
             "{{}}",
