@@ -82,12 +82,13 @@ fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
             let Some(cmd) = arg.value.as_str() else {
                 return;
             };
-            let analysis = fleetpin_shell::analyze(cmd, &fleetpin_shell::NoVars);
+            let (resolved, pieces) = substitute_jinja(checker, cmd);
+            let analysis = fleetpin_shell::analyze(&resolved, &fleetpin_shell::NoVars);
             if analysis.is_empty() {
                 return;
             }
             let src = checker.file.text().to_owned();
-            let map = |r: std::ops::Range<usize>| -> std::ops::Range<usize> {
+            let to_file = |r: std::ops::Range<usize>| -> std::ops::Range<usize> {
                 match &arg.value {
                     ArgValue::Node(n) => match n.as_scalar() {
                         Some(s) => s.source_range(&src, r),
@@ -99,6 +100,7 @@ fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
                     },
                 }
             };
+            let map = |r: std::ops::Range<usize>| to_file(map_back(&pieces, r));
             crate::rules::shell::report_analysis(checker, &analysis, &map);
         }
         _ => {}
@@ -118,4 +120,89 @@ mod tests {
     rule_fixture!(ans007, "ansible/ANS007", ["ANS007"]);
     rule_fixture!(ans008, "ansible/ANS008", ["ANS008"]);
     rule_fixture!(ans009, "ansible/ANS009", ["ANS009"]);
+}
+
+/// A piece of a command after Jinja substitution: its range in the substituted text and in
+/// the original; `expr` pieces map as a whole.
+struct Piece {
+    new: std::ops::Range<usize>,
+    old: std::ops::Range<usize>,
+    expr: bool,
+}
+
+/// Substitutes the `{{ ... }}` expressions of a command that resolve to a single string (from
+/// role defaults, group_vars, play vars); unresolved ones stay as written, so the shell
+/// analysis sees them as unresolved.
+fn substitute_jinja(checker: &Checker<'_>, cmd: &str) -> (String, Vec<Piece>) {
+    let mut out = String::with_capacity(cmd.len());
+    let mut pieces = Vec::new();
+    let mut pos = 0;
+    let scope = checker.scope.as_ref();
+    while let Some(open) = cmd[pos..].find("{{").map(|i| pos + i) {
+        let Some(close) = cmd[open..].find("}}").map(|i| open + i + 2) else {
+            break;
+        };
+        if open > pos {
+            let start = out.len();
+            out.push_str(&cmd[pos..open]);
+            pieces.push(Piece {
+                new: start..out.len(),
+                old: pos..open,
+                expr: false,
+            });
+        }
+        let expr = &cmd[open..close];
+        let value = scope.and_then(|s| match s.resolve(expr) {
+            fleetpin_ansible::Resolution::Resolved {
+                value: fleetpin_ansible::Value::Str(v),
+                ..
+            } => Some(v),
+            _ => None,
+        });
+        let start = out.len();
+        out.push_str(value.as_deref().unwrap_or(expr));
+        pieces.push(Piece {
+            new: start..out.len(),
+            old: open..close,
+            expr: true,
+        });
+        pos = close;
+    }
+    if pos < cmd.len() {
+        let start = out.len();
+        out.push_str(&cmd[pos..]);
+        pieces.push(Piece {
+            new: start..out.len(),
+            old: pos..cmd.len(),
+            expr: false,
+        });
+    }
+    (out, pieces)
+}
+
+/// Maps a range of the substituted command back to the original command.
+fn map_back(pieces: &[Piece], r: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    if pieces.iter().all(|p| !p.expr) {
+        return r;
+    }
+    let point = |pos: usize, end: bool| -> usize {
+        for p in pieces {
+            let inside = if end {
+                p.new.start < pos && pos <= p.new.end
+            } else {
+                p.new.start <= pos && pos < p.new.end
+            };
+            if inside {
+                return if p.expr {
+                    if end { p.old.end } else { p.old.start }
+                } else {
+                    p.old.start + (pos - p.new.start)
+                };
+            }
+        }
+        pieces.last().map_or(pos, |p| p.old.end)
+    };
+    let start = point(r.start, false);
+    let end = point(r.end, true).max(start);
+    start..end
 }

@@ -85,15 +85,7 @@ pub(crate) fn report_analysis(
                         format!(
                             "the version of `{}` comes from {}, which fleetpin could not resolve",
                             pkg.name,
-                            if pkg.unresolved.is_empty() {
-                                "a substitution".to_owned()
-                            } else {
-                                pkg.unresolved
-                                    .iter()
-                                    .map(|u| format!("`{u}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            }
+                            unresolved_names(pkg)
                         ),
                     ),
                     PinStrength::Range | PinStrength::Glob if pin > RequiredPin::Range => (
@@ -171,6 +163,25 @@ pub(crate) fn report_analysis(
     }
 }
 
+/// The variables a package spec depends on, for messages: shell variables the analyser named,
+/// else Jinja variables of the spec.
+fn unresolved_names(pkg: &fleetpin_shell::Package) -> String {
+    let names: Vec<String> = if pkg.unresolved.is_empty() {
+        crate::rules::ansible::values::template_vars(&pkg.spec)
+    } else {
+        pkg.unresolved.clone()
+    };
+    if names.is_empty() {
+        "a substitution".to_owned()
+    } else {
+        names
+            .iter()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 fn pin_help(manager: &str, name: &str) -> String {
     match manager {
         "apt" | "apk" | "zypper" => format!("pin it: `{name}=<version>`"),
@@ -188,5 +199,6 @@ mod tests {
     use crate::test::rule_fixture;
 
     rule_fixture!(sh001, "shell/SH001", ["SH001"]);
+    rule_fixture!(sh001_jinja, "shell/SH001-jinja", ["SH001"]);
     rule_fixture!(sh002, "shell/SH002", ["SH002"]);
 }
