@@ -107,21 +107,6 @@ fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::test::rule_fixture;
-
-    rule_fixture!(ans001, "ansible/ANS001", ["ANS001"]);
-    rule_fixture!(ans002, "ansible/ANS002", ["ANS002"]);
-    rule_fixture!(ans003, "ansible/ANS003", ["ANS003"]);
-    rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);
-    rule_fixture!(ans005, "ansible/ANS005", ["ANS005"]);
-    rule_fixture!(ans006, "ansible/ANS006", ["ANS006"]);
-    rule_fixture!(ans007, "ansible/ANS007", ["ANS007"]);
-    rule_fixture!(ans008, "ansible/ANS008", ["ANS008"]);
-    rule_fixture!(ans009, "ansible/ANS009", ["ANS009"]);
-}
-
 /// A piece of a command after Jinja substitution: its range in the substituted text and in
 /// the original; `expr` pieces map as a whole.
 struct Piece {
@@ -205,4 +190,19 @@ fn map_back(pieces: &[Piece], r: std::ops::Range<usize>) -> std::ops::Range<usiz
     let start = point(r.start, false);
     let end = point(r.end, true).max(start);
     start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test::rule_fixture;
+
+    rule_fixture!(ans001, "ansible/ANS001", ["ANS001"]);
+    rule_fixture!(ans002, "ansible/ANS002", ["ANS002"]);
+    rule_fixture!(ans003, "ansible/ANS003", ["ANS003"]);
+    rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);
+    rule_fixture!(ans005, "ansible/ANS005", ["ANS005"]);
+    rule_fixture!(ans006, "ansible/ANS006", ["ANS006"]);
+    rule_fixture!(ans007, "ansible/ANS007", ["ANS007"]);
+    rule_fixture!(ans008, "ansible/ANS008", ["ANS008"]);
+    rule_fixture!(ans009, "ansible/ANS009", ["ANS009"]);
 }
