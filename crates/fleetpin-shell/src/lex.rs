@@ -301,9 +301,14 @@ impl Lexer<'_> {
                 b'$' => self.dollar(&mut w, false),
                 b'`' => self.backtick(&mut w),
                 _ => {
-                    let ch = char_len(self.b, self.i);
-                    w.push_lit(&self.s[self.i..self.i + ch], self.i);
-                    self.i += ch;
+                    // A run of plain characters at once (UTF-8 continuation bytes are never
+                    // special, so the run ends on a character boundary).
+                    let run = self.b[self.i..]
+                        .iter()
+                        .position(|&c| is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`'))
+                        .map_or(self.b.len(), |p| self.i + p);
+                    w.push_lit(&self.s[self.i..run], self.i);
+                    self.i = run;
                 }
             }
         }
@@ -335,9 +340,12 @@ impl Lexer<'_> {
                 b'$' => self.dollar(w, true),
                 b'`' => self.backtick(w),
                 _ => {
-                    let ch = char_len(self.b, self.i);
-                    w.push_lit(&self.s[self.i..self.i + ch], self.i);
-                    self.i += ch;
+                    let run = self.b[self.i..]
+                        .iter()
+                        .position(|&c| matches!(c, b'"' | b'\\' | b'$' | b'`'))
+                        .map_or(self.b.len(), |p| self.i + p);
+                    w.push_lit(&self.s[self.i..run], self.i);
+                    self.i = run;
                 }
             }
         }
