@@ -17,7 +17,7 @@ fn fleet(hosts: usize) -> Fleet {
     // Each package has a locked version and a newer and an older one.
     let vers: Vec<[u32; 3]> = (0..PKGS)
         .map(|i| {
-            let v = |p: u32| {
+            let mut v = |p: u32| {
                 fleet
                     .versions
                     .intern(&format!("1:{}.{}.{p}-1+deb12u{}", i % 5, i % 17, i % 4))

@@ -30,13 +30,13 @@ fn pkg_name(i: usize) -> String {
         "lib{}-{}{}",
         WORDS[i % WORDS.len()],
         i / WORDS.len(),
-        if i % 7 == 0 { "-dev" } else { "" }
+        if i.is_multiple_of(7) { "-dev" } else { "" }
     )
 }
 
 fn pkg_version(i: usize, bump: i64) -> String {
     let patch = (i % 13) as i64 + bump;
-    let epoch = if i % 11 == 0 { "1:" } else { "" };
+    let epoch = if i.is_multiple_of(11) { "1:" } else { "" };
     format!(
         "{epoch}{}.{}.{}-{}+deb12u{}",
         1 + i % 5,
@@ -78,7 +78,7 @@ fn facts(dir: &Path, hosts: usize, pkgs: usize) {
         let mut f = HostFacts::new(host_name(h), FactsSource::Ssh, PackageManager::Dpkg);
         f.groups = vec![
             "swarm".into(),
-            if h % 10 == 0 {
+            if h.is_multiple_of(10) {
                 "managers".into()
             } else {
                 "workers".into()

@@ -31,6 +31,7 @@ mod yaml;
 pub use model::{Connection, Group, Host, Inventory, Origin, Vars};
 pub use pattern::Pattern;
 pub use range::{expand_host_range, split_host_port};
+pub use yaml::parse_vars;
 
 use std::path::PathBuf;
 

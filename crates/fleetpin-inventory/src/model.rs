@@ -131,11 +131,12 @@ impl Inventory {
     /// as Ansible's plugins decide) or a directory of such files (like `-i dir/`; files
     /// ending in `~`, `.orig`, `.retry`, `.cfg`, `.pyc` and the `group_vars`/`host_vars`
     /// folders are skipped).
+    ///
+    /// Like Ansible, `group_vars/` and `host_vars/` next to the inventory file (or inside
+    /// the inventory directory) are read too; their variables override those set in the
+    /// inventory itself.
     pub fn load(path: &Path) -> Result<Inventory> {
-        let mut inv = Inventory::new();
-        inv.load_into(path)?;
-        inv.finish();
-        Ok(inv)
+        Inventory::load_all(&[path])
     }
 
     /// Loads several inventory sources into one (like repeated `ansible -i`); hosts and
@@ -146,7 +147,87 @@ impl Inventory {
             inv.load_into(p.as_ref())?;
         }
         inv.finish();
+        for p in paths {
+            let p = p.as_ref();
+            let base = if p.is_dir() {
+                p
+            } else {
+                p.parent().unwrap_or(Path::new("."))
+            };
+            inv.load_vars_dirs(base)?;
+        }
         Ok(inv)
+    }
+
+    /// Reads `BASE/group_vars/` and `BASE/host_vars/`: for each known group or host, the file
+    /// `NAME`, `NAME.yml`, `NAME.yaml` or `NAME.json`, or every such file inside a directory
+    /// `NAME/` (in name order). Their variables override the inventory's own. Names with no
+    /// matching group or host are ignored, as Ansible does.
+    pub fn load_vars_dirs(&mut self, base: &Path) -> Result<()> {
+        for (dir, is_group) in [("group_vars", true), ("host_vars", false)] {
+            let dir = base.join(dir);
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            entries.sort();
+            for entry in entries {
+                let Some(file_name) = entry.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if file_name.starts_with('.') {
+                    continue;
+                }
+                let name = ["yml", "yaml", "json"]
+                    .iter()
+                    .find_map(|ext| file_name.strip_suffix(&format!(".{ext}")))
+                    .unwrap_or(file_name);
+                let known = if is_group {
+                    self.group_ix.contains_key(name)
+                } else {
+                    self.host_ix.contains_key(name)
+                };
+                if !known {
+                    continue;
+                }
+                let files: Vec<PathBuf> = if entry.is_dir() {
+                    let rd = std::fs::read_dir(&entry).map_err(|source| Error::Io {
+                        path: entry.clone(),
+                        source,
+                    })?;
+                    let mut f: Vec<PathBuf> = rd
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| {
+                            p.is_file()
+                                && !p
+                                    .file_name()
+                                    .and_then(|n| n.to_str())
+                                    .is_some_and(|n| n.starts_with('.'))
+                        })
+                        .collect();
+                    f.sort();
+                    f
+                } else {
+                    vec![entry.clone()]
+                };
+                let name = name.to_string();
+                for f in files {
+                    let text = std::fs::read_to_string(&f).map_err(|source| Error::Io {
+                        path: f.clone(),
+                        source,
+                    })?;
+                    let vars = crate::yaml::parse_vars(&text, &f)?;
+                    for (k, v) in vars {
+                        if is_group {
+                            self.set_group_var(&name, k, v);
+                        } else {
+                            self.set_host_var(&name, k, v);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn load_into(&mut self, path: &Path) -> Result<()> {

@@ -7,7 +7,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
 use crate::ini::check_host_name;
-use crate::model::{Inventory, Origin};
+use crate::model::{Inventory, Origin, Vars};
 use crate::range::{expand_host_range, split_host_port};
 use crate::{Error, Result};
 
@@ -218,6 +218,38 @@ impl Builder<'_> {
             Some(Err(e)) => Err(self.err(e.marker().line(), e.info().to_string())),
             None => Err(self.err(0, "unexpected end of YAML")),
         }
+    }
+}
+
+/// Parses a variables file (`group_vars/web.yml`, `host_vars/db1`): a YAML (or JSON) mapping.
+/// An empty file gives no variables. Tags such as `!vault` are kept as their text.
+pub fn parse_vars(text: &str, path: &Path) -> Result<Vars> {
+    let mut parser = Parser::new_from_str(text);
+    let mut b = Builder {
+        path,
+        anchors: HashMap::new(),
+    };
+    let Some(root) = b.node(&mut parser, None)? else {
+        return Ok(Vars::new());
+    };
+    for ev in parser.by_ref() {
+        if let Err(e) = ev {
+            return Err(b.err(e.marker().line(), e.info().to_string()));
+        }
+    }
+    match root.kind {
+        Kind::Null => Ok(Vars::new()),
+        Kind::Map(pairs) => Ok(pairs
+            .iter()
+            .map(|(k, v)| (k.key_str(), v.to_value()))
+            .collect()),
+        _ => Err(b.err(
+            root.line,
+            format!(
+                "a variables file must be a mapping, found {}",
+                root.describe()
+            ),
+        )),
     }
 }
 

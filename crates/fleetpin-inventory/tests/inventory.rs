@@ -76,7 +76,64 @@ fn directory_inventory_merges_files() {
     .unwrap();
     std::fs::write(dir.path().join("hosts.retry"), "not an inventory [").unwrap();
     std::fs::create_dir(dir.path().join("group_vars")).unwrap();
+    std::fs::create_dir_all(dir.path().join("group_vars/swarm")).unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/all.yml"),
+        "ansible_user: ops\nntp: a\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/swarm/10-main.yml"),
+        "ansible_port: 2222\ndocker_version: \"5:23.0.1-1~debian.10~buster\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/swarm/20-vault.yml"),
+        "secret: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("group_vars/unknown.yml"), "x: 1\n").unwrap();
+    std::fs::create_dir(dir.path().join("host_vars")).unwrap();
+    std::fs::write(
+        dir.path().join("host_vars/node9"),
+        "---\nansible_host: 192.0.2.9\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("host_vars/www01.example.com.yaml"),
+        "ansible_host: 192.0.2.1\n",
+    )
+    .unwrap();
     let inv = Inventory::load(dir.path()).unwrap();
+    let c = inv.connection("node9").unwrap();
+    assert_eq!(
+        (c.address.as_str(), c.port, c.user.as_deref()),
+        ("192.0.2.9", Some(2222), Some("ops"))
+    );
+    assert_eq!(
+        inv.connection("www01.example.com").unwrap().address,
+        "192.0.2.1"
+    );
+    assert_eq!(
+        inv.host_vars("node9")["docker_version"],
+        json!("5:23.0.1-1~debian.10~buster")
+    );
+    assert!(
+        inv.host_vars("node9")["secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("$ANSIBLE_VAULT")
+    );
+    // Inventory-file vars lose to group_vars files (all:vars ansible_user=admin in docs.ini).
+    assert_eq!(inv.host_vars("host3")["ansible_user"], json!("ops"));
+    let bad = tempfile::tempdir().unwrap();
+    std::fs::write(bad.path().join("hosts"), "[web]\nw1\n").unwrap();
+    std::fs::create_dir(bad.path().join("group_vars")).unwrap();
+    std::fs::write(bad.path().join("group_vars/web.yml"), "a: 1\nb: [\n").unwrap();
+    let err = Inventory::load(&bad.path().join("hosts"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("group_vars/web.yml:"), "{err}");
     assert_eq!(names(&inv, "swarm"), ["host1", "node9"]);
     assert_eq!(names(&inv, "swarm:&atlanta"), ["host1"]);
     assert!(inv.host("www03.example.com").is_some());
