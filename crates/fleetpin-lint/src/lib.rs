@@ -4,6 +4,8 @@
 //! Dockerfile, Compose/stack, Galaxy, GitHub workflow), runs the rules in parallel and returns
 //! sorted [`fleetpin_diag::Diagnostic`]s. Rules are listed in [`registry`].
 
+#![warn(missing_docs)]
+
 pub mod checker;
 pub mod config;
 pub mod engine;

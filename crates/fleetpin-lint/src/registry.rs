@@ -1,7 +1,7 @@
 //! The rule registry: one table of every rule, sorted by code.
 //!
 //! Each rule lives in its own file under `src/rules/<family>/<rule_name>.rs` and is declared
-//! with [`declare_rule!`]; the rule's doc comment *is* its user documentation (sections: What
+//! with the `declare_rule!` macro; the rule's doc comment *is* its user documentation (sections: What
 //! it does / Why is this bad? / Example / Use instead / Fix safety / Options / References).
 //! [`all`] exposes them as [`RuleMeta`] for `fleetpin rule`, the generated `docs/rules/` pages
 //! and SARIF rule metadata.
