@@ -5,8 +5,8 @@ use crate::registry::declare_rule;
 declare_rule! {
     /// ## What it does
     /// Finds `get_url`, `unarchive` (remote `src`) and `uri` tasks that download from a URL
-    /// that names no version: `.../releases/latest/download/...`, `.../latest/...`,
-    /// `..._latest.tar.gz`, `stable.txt`.
+    /// that names a moving `latest` release: `.../releases/latest/download/...`,
+    /// `api.github.com/.../releases/latest`, `.../latest.tar.gz`, `app-latest-linux.zip`.
     ///
     /// ## Why is this bad?
     /// The file behind the URL changes with every upstream release. A play that ran fine

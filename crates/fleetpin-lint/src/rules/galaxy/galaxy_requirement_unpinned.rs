@@ -4,10 +4,11 @@ use crate::registry::declare_rule;
 
 declare_rule! {
     /// ## What it does
-    /// Finds roles and collections in Galaxy `requirements.yml` (and `dependencies` in a
-    /// collection's `galaxy.yml`, and `dependencies` in a role's `meta/main.yml`) without a
-    /// `version` (error), with a branch as version (error), or with a version range such as
-    /// `>=1.0.0` or `*` (warning).
+    /// Finds roles and collections in Galaxy `requirements.yml` (and role dependencies with a
+    /// `src` in a role's `meta/main.yml`) without a `version` (error), with a branch as
+    /// version (error), or with a version range such as `>=1.0.0` or `*` (warning). In a
+    /// collection's `galaxy.yml`, where ranges are the norm, only a dependency that accepts
+    /// any version (`*`) is reported.
     ///
     /// ## Why is this bad?
     /// `ansible-galaxy install -r requirements.yml` then installs whatever is newest on the

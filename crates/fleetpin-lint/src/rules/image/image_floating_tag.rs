@@ -7,9 +7,12 @@ declare_rule! {
     /// Finds container images with no tag (which means `latest`) or a floating tag (`latest`,
     /// `stable`, `edge`, `lts`, `mainline`, ... as configured) in Dockerfile `FROM` (with `ARG`
     /// defaults substituted; stage names and `scratch` exempt), Compose and Swarm stack
-    /// `image:` (with `${VAR:-default}` substituted), Ansible docker modules
+    /// `image:` (with `${VAR:-default}` and the project's `.env` substituted), Ansible docker
+    /// modules
     /// (`docker_image`, `docker_container`, `docker_swarm_service`, ...) and workflow
-    /// `container:`/`services:` images. An image with a digest (`@sha256:...`) passes.
+    /// `container:`/`services:` images. Variants of a floating tag float too
+    /// (`nginx:mainline-alpine`, `node:lts-slim`). An image with a digest (`@sha256:...`)
+    /// passes. An image whose tag comes from a variable without a value is a warning.
     ///
     /// ## Why is this bad?
     /// A floating tag is re-pointed at every release: each pull, build or node that joins the
