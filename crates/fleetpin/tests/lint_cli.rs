@@ -179,3 +179,29 @@ fn rule_docs() {
     assert_eq!(r.code, 2);
     insta::assert_snapshot!("rule_unknown", snapshot_text(&r, dir.path()));
 }
+
+#[test]
+fn config_flag_and_missing_paths() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "strict.toml",
+        "[lint]\nextend-select = [\"IMG002\"]\nignore = [\"ANS\"]\n",
+    );
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  db:\n    image: postgres:16.2\n",
+    );
+    let r = fleetpin(
+        dir.path(),
+        &["lint", "--config", "strict.toml", "--format", "concise"],
+    );
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!("config_flag", snapshot_text(&r, dir.path()));
+    let r = fleetpin(dir.path(), &["lint", "--config", "nope.toml"]);
+    assert_eq!(r.code, 2);
+    let r = fleetpin(dir.path(), &["lint", "no/such/dir", "--format", "concise"]);
+    assert_eq!(r.code, 2);
+    insta::assert_snapshot!("missing_path", snapshot_text(&r, dir.path()));
+}
