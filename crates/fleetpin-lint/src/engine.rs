@@ -130,6 +130,27 @@ fn walk_error(err: &ignore::Error, fallback: &Path) -> Diagnostic {
     input_error(&WalkError::RULE, &display_path(path), message(err))
 }
 
+/// Directories never walked into (version-control data, virtualenvs, package caches), as
+/// ruff's default `exclude`. Hidden directories are walked otherwise: `.github` holds
+/// workflows. A directory given explicitly on the command line is still linted.
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".jj",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".direnv",
+    ".terraform",
+];
+
 /// One linted root: a PATH and the configuration that governs it.
 struct Root {
     path: PathBuf,
@@ -244,7 +265,13 @@ fn walk(
         .ignore(options.respect_gitignore)
         .parents(options.respect_gitignore)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && e.depth() > 0
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+        });
     for entry in builder.build() {
         match entry {
             Ok(entry) => {

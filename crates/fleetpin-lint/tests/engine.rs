@@ -361,3 +361,24 @@ fn truncated_and_mangled_inputs_never_panic() {
     let report = run(root);
     assert!(report.files.len() > 100, "{}", report.files.len());
 }
+
+#[test]
+fn virtualenvs_and_vcs_dirs_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let compose = b"services:\n  web:\n    image: nginx\n";
+    write(root, ".venv/lib/compose.yaml", compose);
+    write(root, "node_modules/x/compose.yaml", compose);
+    write(root, ".hg/compose.yaml", compose);
+    write(root, "app/compose.yaml", compose);
+    let report = run(root);
+    let s = summary(&report, root);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].contains("app/compose.yaml"), "{s:?}");
+    // Named explicitly, it is linted.
+    let report = lint(&LintOptions {
+        paths: vec![root.join(".venv")],
+        ..LintOptions::default()
+    });
+    assert_eq!(report.diagnostics.len(), 1);
+}
