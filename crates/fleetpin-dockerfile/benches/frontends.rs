@@ -11,7 +11,9 @@ fn big_dockerfile() -> String {
 }
 
 fn long_run() -> String {
-    let mut s = String::from("apt-get update \\\n && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n");
+    let mut s = String::from(
+        "apt-get update \\\n && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n",
+    );
     for i in 0..200 {
         s.push_str(&format!("      package-{i}=1.{i}.0-1+deb12u1 \\\n"));
     }
@@ -23,12 +25,17 @@ fn bench(c: &mut Criterion) {
     let df = big_dockerfile();
     let mut g = c.benchmark_group("dockerfile");
     g.throughput(Throughput::Bytes(df.len() as u64));
-    g.bench_function("parse", |b| b.iter(|| fleetpin_dockerfile::parse(black_box(&df))));
+    g.bench_function("parse", |b| {
+        b.iter(|| fleetpin_dockerfile::parse(black_box(&df)))
+    });
     g.bench_function("parse+model+analyze", |b| {
         b.iter(|| {
             let parsed = fleetpin_dockerfile::parse(black_box(&df));
             let m = parsed.model();
-            m.runs.iter().map(|r| r.analyze().installs.len()).sum::<usize>()
+            m.runs
+                .iter()
+                .map(|r| r.analyze().installs.len())
+                .sum::<usize>()
         })
     });
     g.finish();

@@ -195,6 +195,43 @@ pub struct Model {
     pub runs: Vec<RunCommand>,
     /// Global ARGs (declared before the first `FROM`).
     pub global_args: Scope,
+    /// Remote sources of `ADD` (HTTP URLs and Git repositories).
+    pub remote_sources: Vec<RemoteSource>,
+}
+
+/// What kind of remote `ADD` source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemoteKind {
+    /// An `http(s)://` URL.
+    Http,
+    /// A Git repository (`https://.../repo.git#ref`, `git@host:repo.git`).
+    Git,
+}
+
+/// A remote source of an `ADD` instruction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemoteSource {
+    /// Index of the instruction.
+    pub instruction: usize,
+    /// HTTP or Git.
+    pub kind: RemoteKind,
+    /// The URL after `ARG`/`ENV` substitution.
+    pub url: String,
+    /// File range of the source as written.
+    pub range: Range<usize>,
+    /// Variables without a value.
+    pub unresolved: Vec<String>,
+    /// The URL names a moving `latest` release ([`fleetpin_shell::is_latest_url`]).
+    pub latest: bool,
+    /// `--checksum=` value, if given.
+    pub checksum: Option<String>,
+    /// For Git: the ref after `#` (without `:subdir`), if any.
+    pub git_ref: Option<String>,
+    /// How firmly the source is pinned: Git refs by [`fleetpin_shell::classify_vcs_ref`];
+    /// HTTP: Digest with a checksum, Floating for a `latest` URL, otherwise None (the content
+    /// behind a URL can change); Unresolved when a variable is unknown.
+    pub strength: fleetpin_shell::PinStrength,
 }
 
 /// Split ARG/ENV/FROM arguments into words, honouring quotes and the escape character;
@@ -387,6 +424,10 @@ impl Dockerfile {
                     scope = Some(new_scope);
                 }
                 Keyword::Copy | Keyword::Add => {
+                    if ins.keyword == Keyword::Add {
+                        let sc = scope.clone().unwrap_or_default();
+                        m.remote_sources.extend(remote_sources(k, ins, esc, &sc));
+                    }
                     let Some(f) = ins.flag("from") else { continue };
                     let (Some(v), Some(vr)) = (&f.value, &f.value_range) else {
                         continue;
@@ -478,6 +519,76 @@ impl Dockerfile {
             substitutions,
         }
     }
+}
+
+/// Remote sources of an `ADD`: every argument but the last (the destination).
+fn remote_sources(k: usize, ins: &Instruction, esc: char, scope: &Scope) -> Vec<RemoteSource> {
+    use fleetpin_shell::PinStrength;
+    let words: Vec<(String, Range<usize>)> = match &ins.args {
+        Args::Shell(j) => split_words(&j.text, esc)
+            .into_iter()
+            .map(|(w, r)| (w, j.file_range(r)))
+            .collect(),
+        Args::Exec(e) => e
+            .iter()
+            .map(|a| (a.value.clone(), a.range.clone()))
+            .collect(),
+    };
+    let checksum = ins.flag("checksum").and_then(|f| f.value.clone());
+    let mut out = Vec::new();
+    let n = words.len();
+    for (w, range) in words.into_iter().take(n.saturating_sub(1)) {
+        let s = subst::substitute(
+            &w,
+            &|name: &str| scope.get(name).map(str::to_owned),
+            subst::Syntax::Dockerfile { escape: esc },
+        );
+        let url = s.value;
+        let lower = url.to_ascii_lowercase();
+        let git = lower.starts_with("git@")
+            || lower.starts_with("git://")
+            || lower.starts_with("ssh://")
+            || lower.split('#').next().is_some_and(|b| b.ends_with(".git"));
+        let http = lower.starts_with("http://") || lower.starts_with("https://");
+        if !git && !http {
+            continue;
+        }
+        let unresolved = !s.unresolved.is_empty();
+        let (kind, git_ref, strength) = if git {
+            let r = url
+                .split_once('#')
+                .map(|(_, f)| f.split(':').next().unwrap_or("").to_owned());
+            let st = if unresolved {
+                PinStrength::Unresolved
+            } else {
+                fleetpin_shell::classify_vcs_ref(r.as_deref().unwrap_or(""))
+            };
+            (RemoteKind::Git, r, st)
+        } else {
+            let st = if checksum.is_some() {
+                PinStrength::Digest
+            } else if unresolved {
+                PinStrength::Unresolved
+            } else if fleetpin_shell::is_latest_url(&url) {
+                PinStrength::Floating
+            } else {
+                PinStrength::None
+            };
+            (RemoteKind::Http, None, st)
+        };
+        out.push(RemoteSource {
+            instruction: k,
+            kind,
+            latest: http && fleetpin_shell::is_latest_url(&url),
+            url,
+            range,
+            unresolved: s.unresolved,
+            checksum: checksum.clone(),
+            git_ref,
+            strength,
+        });
+    }
+    out
 }
 
 fn is_shell_program(cmd: &str) -> bool {

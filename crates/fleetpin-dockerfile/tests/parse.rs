@@ -388,6 +388,60 @@ fn legacy_env_form() {
 }
 
 #[test]
+fn remote_add_sources() {
+    let src = "FROM x\nARG V=1.2.3\nADD https://github.com/o/r/releases/latest/download/r.tgz /opt/\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://x.io/r-${V}.tgz /opt/\nADD https://x.io/r-${V}.tgz local.txt /opt/\nADD https://github.com/moby/buildkit.git#v0.12.5 /src\nADD git@github.com:o/r.git#main:docs /docs\nADD [\"https://x.io/a b.tgz\", \"/opt/\"]\nADD ./local /opt/\n";
+    let m = parse(src).model();
+    let got: Vec<_> = m
+        .remote_sources
+        .iter()
+        .map(|r| {
+            (
+                r.kind,
+                r.url.as_str(),
+                r.git_ref.as_deref(),
+                r.strength,
+                r.latest,
+            )
+        })
+        .collect();
+    use PinStrength::{Digest, Exact, Floating, None as NoPin};
+    use fleetpin_dockerfile::RemoteKind::{Git, Http};
+    assert_eq!(
+        got,
+        [
+            (
+                Http,
+                "https://github.com/o/r/releases/latest/download/r.tgz",
+                None,
+                Floating,
+                true
+            ),
+            (Http, "https://x.io/r-1.2.3.tgz", None, Digest, false),
+            (Http, "https://x.io/r-1.2.3.tgz", None, NoPin, false),
+            (
+                Git,
+                "https://github.com/moby/buildkit.git#v0.12.5",
+                Some("v0.12.5"),
+                Exact,
+                false
+            ),
+            (
+                Git,
+                "git@github.com:o/r.git#main:docs",
+                Some("main"),
+                Floating,
+                false
+            ),
+            (Http, "https://x.io/a b.tgz", None, NoPin, false),
+        ]
+    );
+    assert_eq!(
+        &src[m.remote_sources[3].range.clone()],
+        "https://github.com/moby/buildkit.git#v0.12.5"
+    );
+}
+
+#[test]
 fn never_panics() {
     for src in [
         "",

@@ -305,7 +305,9 @@ impl Lexer<'_> {
                     // special, so the run ends on a character boundary).
                     let run = self.b[self.i..]
                         .iter()
-                        .position(|&c| is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`'))
+                        .position(|&c| {
+                            is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`')
+                        })
                         .map_or(self.b.len(), |p| self.i + p);
                     w.push_lit(&self.s[self.i..run], self.i);
                     self.i = run;

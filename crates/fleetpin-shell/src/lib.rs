@@ -77,6 +77,9 @@ pub struct Analysis {
     pub stack_deploys: Vec<StackDeploy>,
     /// URLs fetched by curl, wget and friends.
     pub downloads: Vec<Download>,
+    /// Container images named on docker/podman command lines (`docker run nginx`,
+    /// `docker pull`, `docker service create`). The word is not validated as a reference.
+    pub images: Vec<ImageArg>,
 }
 
 impl Analysis {
@@ -87,6 +90,7 @@ impl Analysis {
             && self.pipe_to_shell.is_empty()
             && self.stack_deploys.is_empty()
             && self.downloads.is_empty()
+            && self.images.is_empty()
     }
 
     /// Every package of every install, with its install.
@@ -147,6 +151,10 @@ impl Analysis {
             d.range = f(d.range.clone());
             w(&mut d.url, f);
         }
+        for i in &mut self.images {
+            i.range = f(i.range.clone());
+            w(&mut i.image, f);
+        }
     }
 
     fn extend(&mut self, other: Analysis) {
@@ -155,6 +163,7 @@ impl Analysis {
         self.pipe_to_shell.extend(other.pipe_to_shell);
         self.stack_deploys.extend(other.stack_deploys);
         self.downloads.extend(other.downloads);
+        self.images.extend(other.images);
     }
 
     fn sort(&mut self) {
@@ -163,6 +172,7 @@ impl Analysis {
         self.pipe_to_shell.sort_by_key(|i| i.range.start);
         self.stack_deploys.sort_by_key(|i| i.range.start);
         self.downloads.sort_by_key(|i| i.range.start);
+        self.images.sort_by_key(|i| i.range.start);
     }
 }
 
@@ -269,6 +279,21 @@ pub struct Download {
     pub latest: bool,
     /// `true` when the content goes to standard output.
     pub to_stdout: bool,
+    /// Range of the whole command.
+    pub range: Range<usize>,
+}
+
+/// A container image on a docker/podman command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageArg {
+    /// `docker` or `podman`.
+    pub tool: String,
+    /// The subcommand (`run`, `create`, `pull`, `service create`, `service update`).
+    pub subcommand: String,
+    /// The image word (substituted; unresolved expansions kept as written).
+    pub image: Word,
+    /// `true` when the image word contains an unresolved expansion.
+    pub unresolved: bool,
     /// Range of the whole command.
     pub range: Range<usize>,
 }

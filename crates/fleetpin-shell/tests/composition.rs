@@ -321,3 +321,57 @@ fn deep_nesting_does_not_overflow() {
     let deep = format!("apt-get install -y x=${{{}}}", "A:-${".repeat(20_000));
     let _ = analyze(&deep, &NoVars);
 }
+
+#[test]
+fn container_images_on_command_lines() {
+    let cases = [
+        (
+            "docker run -d --name web -p 80:80 -e A=1 --restart=always nginx:1.25 nginx -g 'daemon off;'",
+            "run",
+            "nginx:1.25",
+        ),
+        ("docker run --rm -it -v /a:/b alpine sh", "run", "alpine"),
+        ("docker run -dp 8080:80 httpd", "run", "httpd"),
+        (
+            "sudo docker pull registry.example.com/app:latest",
+            "pull",
+            "registry.example.com/app:latest",
+        ),
+        (
+            "podman container run --pull=always -- quay.io/x/y:2",
+            "run",
+            "quay.io/x/y:2",
+        ),
+        (
+            "docker service create --name web --replicas 3 --with-registry-auth nginx",
+            "service create",
+            "nginx",
+        ),
+        (
+            "docker service update --image nginx:1.26 web",
+            "service update",
+            "nginx:1.26",
+        ),
+        (
+            "docker service update --image=nginx:1.26 web",
+            "service update",
+            "nginx:1.26",
+        ),
+        ("docker image pull $IMAGE", "pull", "$IMAGE"),
+    ];
+    for (cmd, sub, image) in cases {
+        let a = analyze(cmd, &NoVars);
+        assert_eq!(a.images.len(), 1, "{cmd}: {:?}", a.images);
+        assert_eq!(a.images[0].subcommand, sub, "{cmd}");
+        assert_eq!(&cmd[a.images[0].image.range.clone()], image, "{cmd}");
+    }
+    assert!(analyze("docker image pull $IMAGE", &NoVars).images[0].unresolved);
+    for cmd in [
+        "docker ps",
+        "docker service update --replicas 3 web",
+        "docker build -t app .",
+        "docker run",
+    ] {
+        assert!(analyze(cmd, &NoVars).images.is_empty(), "{cmd}");
+    }
+}
