@@ -416,6 +416,18 @@ fn read_text(path: &Path, display: &Path, max_size: u64) -> Result<String, Box<D
     }
 }
 
+/// Whether a file that does not parse as YAML is a template rather than broken YAML: it lives
+/// in a `templates/` directory (Ansible roles, Helm charts) or uses Jinja statements or Go
+/// template markers, which plain Ansible YAML never needs.
+fn is_template_source(path: &Path, text: &str) -> bool {
+    path.components().any(|c| c.as_os_str() == "templates")
+        || text.contains("{%")
+        || text.contains("{{-")
+        || text.contains("-}}")
+        || text.contains("{{ .")
+        || text.contains("{{.")
+}
+
 fn check_file(
     path: &Path,
     class: NameClass,
@@ -450,6 +462,11 @@ fn check_file(
     }
     let docs = match fleetpin_yaml::parse(file.text()) {
         Ok(d) => d,
+        Err(_) if is_template_source(path, file.text()) => {
+            // A Jinja or Go (Helm) template that is YAML only once rendered: not linted.
+            linted.kind = Some(FileKind::OtherYaml);
+            return (linted, Vec::new());
+        }
         Err(e) => {
             let start = e.offset.min(file.text().len());
             let end = file.text()[start..]

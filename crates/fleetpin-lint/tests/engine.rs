@@ -382,3 +382,24 @@ fn virtualenvs_and_vcs_dirs_are_skipped() {
     });
     assert_eq!(report.diagnostics.len(), 1);
 }
+
+#[test]
+fn templates_that_are_not_yaml_yet_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "chart/templates/deployment.yaml",
+        b"apiVersion: apps/v1\nspec:\n  {{- with .Values.x }}\n  a: {{ . }}\n  {{- end }}\n",
+    );
+    write(
+        root,
+        "roles/web/templates/compose.yml",
+        b"services:\n{% for s in services %}\n  {{ s }}:\n    image: nginx\n{% endfor %}\n",
+    );
+    write(root, "broken.yml", b"- hosts: all\n  tasks: [\n");
+    let report = run(root);
+    let s = summary(&report, root);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].starts_with("E005 broken.yml"), "{s:?}");
+}
