@@ -146,6 +146,8 @@ impl Lexer<'_> {
                 b' ' | b'\t' | b'\r' => self.i += 1,
                 b'\\' if self.peek(1) == b'\n' => self.i += 2,
                 b'\\' if self.peek(1) == b'\r' && self.peek(2) == b'\n' => self.i += 3,
+                // A trailing backslash (a continuation cut off at the end) is nothing.
+                b'\\' if self.i + 1 == self.b.len() => self.i += 1,
                 b'\n' => {
                     self.op(Op::Newline, 1);
                     self.heredoc_bodies();
@@ -300,15 +302,17 @@ impl Lexer<'_> {
                 b'"' => self.double_quoted(&mut w),
                 b'$' => self.dollar(&mut w, false),
                 b'`' => self.backtick(&mut w),
+                b'{' if self.peek(1) == b'{' => self.jinja(&mut w, false),
                 _ => {
                     // A run of plain characters at once (UTF-8 continuation bytes are never
                     // special, so the run ends on a character boundary).
-                    let run = self.b[self.i..]
+                    // The first byte is plain here (a lone `{` included), so start after it.
+                    let run = self.b[self.i + 1..]
                         .iter()
                         .position(|&c| {
-                            is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`')
+                            is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`' | b'{')
                         })
-                        .map_or(self.b.len(), |p| self.i + p);
+                        .map_or(self.b.len(), |p| self.i + 1 + p);
                     w.push_lit(&self.s[self.i..run], self.i);
                     self.i = run;
                 }
@@ -341,16 +345,45 @@ impl Lexer<'_> {
                 }
                 b'$' => self.dollar(w, true),
                 b'`' => self.backtick(w),
+                b'{' if self.peek(1) == b'{' => self.jinja(w, true),
                 _ => {
-                    let run = self.b[self.i..]
+                    let run = self.b[self.i + 1..]
                         .iter()
-                        .position(|&c| matches!(c, b'"' | b'\\' | b'$' | b'`'))
-                        .map_or(self.b.len(), |p| self.i + p);
+                        .position(|&c| matches!(c, b'"' | b'\\' | b'$' | b'`' | b'{'))
+                        .map_or(self.b.len(), |p| self.i + 1 + p);
                     w.push_lit(&self.s[self.i..run], self.i);
                     self.i = run;
                 }
             }
         }
+    }
+
+    /// A Jinja expression `{{ ... }}` (Ansible templates the command before the shell sees
+    /// it): one opaque expansion even when it contains spaces. A plain variable
+    /// (`{{ docker_version }}`) is looked up by name; anything with filters or expressions is
+    /// unresolved.
+    fn jinja(&mut self, w: &mut Word, quoted: bool) {
+        let start = self.i;
+        let end = self.s[start + 2..]
+            .find("}}")
+            .map_or(self.b.len(), |p| start + 2 + p + 2);
+        let inner = self.s[start + 2..end.saturating_sub(2).max(start + 2)].trim();
+        let simple = !inner.is_empty()
+            && inner
+                .bytes()
+                .all(|c| c == b'_' || c == b'.' || c.is_ascii_alphanumeric());
+        w.parts.push(Part::Param {
+            name: inner.to_owned(),
+            op: if simple {
+                String::new()
+            } else {
+                "?".to_owned()
+            },
+            arg: String::new(),
+            range: start..end,
+            quoted,
+        });
+        self.i = end;
     }
 
     fn backtick(&mut self, w: &mut Word) {

@@ -375,3 +375,37 @@ fn container_images_on_command_lines() {
         assert!(analyze(cmd, &NoVars).images.is_empty(), "{cmd}");
     }
 }
+
+#[test]
+fn jinja_expressions_are_one_expansion() {
+    let cmd = "apt-get install -y docker-ce={{ docker_version }} {{ extra_pkgs | join(' ') }} curl";
+    let a = analyze(cmd, &NoVars);
+    let p: Vec<_> = a
+        .packages()
+        .map(|(_, p)| (&cmd[p.range.clone()], p.strength))
+        .collect();
+    assert_eq!(
+        p,
+        [
+            ("docker-ce={{ docker_version }}", PinStrength::Unresolved),
+            ("{{ extra_pkgs | join(' ') }}", PinStrength::Unresolved),
+            ("curl", PinStrength::None),
+        ]
+    );
+    // Plain Jinja variables resolve through the caller's lookup.
+    let vars: std::collections::HashMap<String, String> = [(
+        "docker_version".to_owned(),
+        "5:24.0.7-1~debian.12~bookworm".to_owned(),
+    )]
+    .into_iter()
+    .collect();
+    let a = analyze(cmd, &vars);
+    assert_eq!(a.installs[0].packages[0].strength, PinStrength::Exact);
+    // A trailing backslash is not an empty package.
+    let a = analyze("yum -y update \\", &NoVars);
+    assert_eq!(a.upgrades.len(), 1);
+    assert!(a.installs.is_empty());
+    // Go templates in single quotes stay literal.
+    let a = analyze("docker inspect -f '{{ .Id }}' x && pip install y", &NoVars);
+    assert_eq!(a.installs[0].packages[0].name, "y");
+}
