@@ -780,6 +780,43 @@ fn fetch_info(r: &Resolved) -> Option<(Word, Option<Word>, bool)> {
                     "--stderr",
                     "--unix-socket",
                     "--max-filesize",
+                    "--cert-type",
+                    "--key-type",
+                    "--engine",
+                    "--crlfile",
+                    "--hostpubmd5",
+                    "--hostpubsha256",
+                    "--krb",
+                    "--local-port",
+                    "--login-options",
+                    "--mail-from",
+                    "--mail-rcpt",
+                    "--mail-auth",
+                    "--noproxy",
+                    "--pass",
+                    "--proxy-cacert",
+                    "--proxy-cert",
+                    "--proxy-key",
+                    "--proxy-header",
+                    "--socks4",
+                    "--socks4a",
+                    "--socks5",
+                    "--socks5-hostname",
+                    "--tls-max",
+                    "--aws-sigv4",
+                    "--doh-url",
+                    "--sasl-authzid",
+                    "--service-name",
+                    "--ftp-port",
+                    "--ftp-account",
+                    "--tlsuser",
+                    "--tlspassword",
+                    "--abstract-unix-socket",
+                    "--preproxy",
+                    "--etag-save",
+                    "--etag-compare",
+                    "--alt-svc",
+                    "--hsts",
                 ],
             );
             let mut to_stdout = true;
@@ -798,7 +835,7 @@ fn fetch_info(r: &Resolved) -> Option<(Word, Option<Word>, bool)> {
             if p.opts.iter().any(|o| o.cluster_has(b'O')) {
                 to_stdout = false;
             }
-            let url = url.or_else(|| p.pos.first().map(|a| a.word()));
+            let url = url.or_else(|| first_url(&p.pos));
             Some((prog, url, to_stdout))
         }
         "wget" => {
@@ -845,7 +882,7 @@ fn fetch_info(r: &Resolved) -> Option<(Word, Option<Word>, bool)> {
                         .as_ref()
                         .is_some_and(|v| v.text == "-" || v.text == "/dev/stdout")
             });
-            Some((prog, p.pos.first().map(|a| a.word()), to_stdout))
+            Some((prog, first_url(&p.pos), to_stdout))
         }
         "fetch" => {
             let p = parse_opts(&r.argv[1..], b"oBNST", &["--output"]);
@@ -868,6 +905,14 @@ fn fetch_info(r: &Resolved) -> Option<(Word, Option<Word>, bool)> {
         }
         _ => None,
     }
+}
+
+/// The first positional that looks like a URL, else the first positional.
+fn first_url(pos: &[&Arg]) -> Option<Word> {
+    pos.iter()
+        .find(|a| a.text.contains("://"))
+        .or_else(|| pos.first())
+        .map(|a| a.word())
 }
 
 struct Opt {
