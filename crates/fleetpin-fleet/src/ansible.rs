@@ -224,7 +224,7 @@ pub fn parse_tree_file(host: &str, bytes: &[u8], path: &Path) -> Result<HostFact
 pub fn read_tree(dir: &Path) -> Result<(Vec<HostFacts>, Vec<Error>), Error> {
     let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     })?;
     let mut files: Vec<PathBuf> = rd
         .filter_map(|e| e.ok())
@@ -243,7 +243,7 @@ pub fn read_tree(dir: &Path) -> Result<(Vec<HostFacts>, Vec<Error>), Error> {
             let host = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let bytes = std::fs::read(p).map_err(|source| Error::Io {
                 path: p.clone(),
-                source,
+                error: source,
             })?;
             parse_tree_file(host, &bytes, p)
         })

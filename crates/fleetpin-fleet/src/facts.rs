@@ -349,7 +349,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     };
     let io = |source| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut tmp = tempfile::Builder::new()
@@ -410,7 +410,7 @@ impl FactsStore {
     pub fn files(&self) -> Result<Vec<PathBuf>, Error> {
         let rd = std::fs::read_dir(&self.dir).map_err(|source| Error::Io {
             path: self.dir.clone(),
-            source,
+            error: source,
         })?;
         let mut files: Vec<PathBuf> = rd
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -436,7 +436,7 @@ impl FactsStore {
             .map(|p| {
                 let bytes = std::fs::read(p).map_err(|source| Error::Io {
                     path: p.clone(),
-                    source,
+                    error: source,
                 })?;
                 HostFacts::from_json(&bytes, p)
             })

@@ -223,7 +223,7 @@ impl Fleet {
             .map(|path| {
                 let bytes = std::fs::read(path).map_err(|source| Error::Io {
                     path: path.clone(),
-                    source,
+                    error: source,
                 })?;
                 let raw = parse_view(&bytes, path)?;
                 let mut guard = interners.lock().unwrap_or_else(|e| e.into_inner());

@@ -24,12 +24,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (part of the message, not a separate cause).
+        error: std::io::Error,
     },
     /// A JSON document is malformed or has the wrong shape.
     #[error("{}:{line}: not a valid facts document: {message}", path.display())]

@@ -485,7 +485,7 @@ impl Lock {
     pub fn read(path: &Path) -> Result<Lock, Error> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         Lock::parse(&text, path)
     }

@@ -49,12 +49,12 @@ pub enum Error {
         message: String,
     },
     /// An inventory file or directory could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (part of the message, not a separate cause).
+        error: std::io::Error,
     },
     /// A host pattern (`--limit`) is malformed.
     #[error("invalid host pattern `{pattern}`: {message}")]

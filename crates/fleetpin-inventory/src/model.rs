@@ -193,7 +193,7 @@ impl Inventory {
                 let files: Vec<PathBuf> = if entry.is_dir() {
                     let rd = std::fs::read_dir(&entry).map_err(|source| Error::Io {
                         path: entry.clone(),
-                        source,
+                        error: source,
                     })?;
                     let mut f: Vec<PathBuf> = rd
                         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -214,7 +214,7 @@ impl Inventory {
                 for f in files {
                     let text = std::fs::read_to_string(&f).map_err(|source| Error::Io {
                         path: f.clone(),
-                        source,
+                        error: source,
                     })?;
                     let vars = crate::yaml::parse_vars(&text, &f)?;
                     for (k, v) in vars {
@@ -233,7 +233,7 @@ impl Inventory {
     fn load_into(&mut self, path: &Path) -> Result<()> {
         let io = |source| Error::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         };
         let meta = std::fs::metadata(path).map_err(io)?;
         if meta.is_dir() {

@@ -80,8 +80,10 @@ impl Pattern {
             let piece = piece.trim();
             if let Some(file) = piece.strip_prefix('@') {
                 let path = base.join(file);
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })?;
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                    path,
+                    error: source,
+                })?;
                 parts.extend(
                     text.lines()
                         .map(str::trim)

@@ -26,8 +26,11 @@ uname -m 2>/dev/null
 echo '@@apparmor'
 cat /sys/module/apparmor/parameters/enabled 2>/dev/null
 echo '@@docker'
-if command -v docker >/dev/null 2>&1; then
-  docker version --format '{{.Server.Version}}' 2>/dev/null || docker --version 2>/dev/null
+# The engine's version: from the daemon if we may ask it, else from the dockerd binary
+# (never the client's version, which can differ).
+v=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || v=
+if [ -n "$v" ]; then
+  echo "$v"
 elif command -v dockerd >/dev/null 2>&1; then
   dockerd --version 2>/dev/null
 fi

@@ -72,9 +72,10 @@ fn cell(ds: &[&Difference]) -> String {
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let lock = Lock::read(&args.lock).map_err(|e| match e {
-        fleetpin_fleet::Error::Io { source, path }
-            if source.kind() == std::io::ErrorKind::NotFound =>
-        {
+        fleetpin_fleet::Error::Io {
+            error: source,
+            path,
+        } if source.kind() == std::io::ErrorKind::NotFound => {
             anyhow::anyhow!(
                 "{} does not exist\n\nhint: run `fleetpin lock` first",
                 path.display()

@@ -348,7 +348,7 @@ fn import(
         let parsed = std::fs::read_to_string(&path)
             .map_err(|e| fleetpin_fleet::Error::Io {
                 path: path.clone(),
-                source: e,
+                error: e,
             })
             .and_then(|text| {
                 if is_status {

@@ -119,7 +119,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let existing = if args.check || args.lock.exists() {
         match Lock::read(&args.lock) {
             Ok(l) => Some(l),
-            Err(fleetpin_fleet::Error::Io { source, .. })
+            Err(fleetpin_fleet::Error::Io { error: source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
                 None
