@@ -355,7 +355,8 @@ struct Line<'a> {
 
 fn lines(s: &str) -> Vec<Line<'_>> {
     let mut out = Vec::new();
-    let mut start = 0;
+    // A UTF-8 byte-order mark is not part of the first line (Docker strips it too).
+    let mut start = if s.starts_with('\u{feff}') { 3 } else { 0 };
     let mut no = 1;
     for (i, b) in s.bytes().enumerate() {
         if b == b'\n' {

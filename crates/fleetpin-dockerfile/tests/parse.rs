@@ -442,6 +442,17 @@ fn remote_add_sources() {
 }
 
 #[test]
+fn byte_order_mark_and_crlf() {
+    let src = "\u{feff}FROM debian:12\r\nRUN apt-get install -y \\\r\n    curl\r\n";
+    let df = parse(src);
+    assert!(df.errors.is_empty(), "{:?}", df.errors);
+    assert_eq!(df.instructions[0].keyword, Keyword::From);
+    let a = df.model().runs[0].analyze();
+    let p = &a.installs[0].packages[0];
+    assert_eq!(&src[p.range.clone()], "curl");
+}
+
+#[test]
 fn never_panics() {
     for src in [
         "",

@@ -527,8 +527,9 @@ fn strip_wrappers(argv: Vec<Arg>, glued: &[(usize, String)]) -> Option<Resolved>
                     if !s.starts_with('-') || s == "-" {
                         break;
                     }
-                    let takes =
-                        !s.starts_with("--") && s.len() == 2 && "ugphCDrtUT".contains(&s[1..]);
+                    // A short cluster takes a value when its last letter does (`-iu root`).
+                    let takes = !s.starts_with("--")
+                        && s.ends_with(['u', 'g', 'p', 'h', 'C', 'D', 'r', 't', 'U', 'T']);
                     let long_takes = matches!(
                         s,
                         "--user"

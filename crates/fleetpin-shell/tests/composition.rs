@@ -34,6 +34,9 @@ fn wrappers() {
         "runuser -u root -- apt-get install -y nginx",
         "doas apt-get install -y nginx",
         "! apt-get install -y nginx",
+        "sudo -iu root apt-get install -y nginx",
+        "sudo -Eu root apt-get install -y nginx",
+        "sudo --user=root apt-get install -y nginx",
     ] {
         assert_eq!(package_words(cmd), ["nginx"], "{cmd}");
     }
