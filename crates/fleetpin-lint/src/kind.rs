@@ -109,6 +109,18 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     if NOT.iter().any(|s| name.ends_with(s)) {
         return false;
     }
+    // `dockerfile.rs`, `Dockerfile.go`: source code about Dockerfiles, not Dockerfiles.
+    const SOURCE: &[&str] = &[
+        "rs", "go", "py", "js", "ts", "rb", "java", "c", "h", "cc", "txt", "json", "toml", "yml",
+        "yaml", "sh", "snap", "html", "lock", "xml", "ini", "cfg", "conf", "png", "svg",
+    ];
+    if let Some((_, ext)) = name.rsplit_once('.')
+        && SOURCE.contains(&ext)
+        && !name.ends_with(".dockerfile")
+        && !name.ends_with(".containerfile")
+    {
+        return false;
+    }
     name == "dockerfile"
         || name == "containerfile"
         || name.starts_with("dockerfile.")
@@ -352,6 +364,8 @@ mod tests {
         assert_eq!(by_path("Dockerfile.prod"), Known(Dockerfile));
         assert_eq!(by_path("Containerfile"), Known(Dockerfile));
         assert_eq!(by_path("templates/Dockerfile.j2"), Skip);
+        assert_eq!(by_path("fuzz/dockerfile.rs"), Skip);
+        assert_eq!(by_path("Dockerfile.md"), Skip);
         assert_eq!(by_path(".github/workflows/ci.yml"), Known(Workflow));
         assert_eq!(by_path("a/action.yaml"), Known(Action));
         assert_eq!(by_path("docker-compose.prod.yml"), Known(Compose));

@@ -430,12 +430,20 @@ pub(crate) fn check_dockerfile(checker: &mut Checker<'_>) {
     use crate::rules::input::InvalidDockerfile;
     let text = checker.file.text().to_owned();
     let df = fleetpin_dockerfile::parse(&text);
-    for e in &df.errors {
-        let d = checker.diagnostic(
+    // One error per file: a file that is not a Dockerfile at all would otherwise give one
+    // per line.
+    if let Some(e) = df.errors.first() {
+        let mut d = checker.diagnostic(
             &InvalidDockerfile::RULE,
             e.range.clone(),
             format!("invalid Dockerfile: {}", e.kind),
         );
+        if df.errors.len() > 1 {
+            d = d.with_note(format!(
+                "{} more problems in this file",
+                df.errors.len() - 1
+            ));
+        }
         checker.report(Checker::with_severity(d, Severity::Error));
     }
     if df.instructions.is_empty() {
