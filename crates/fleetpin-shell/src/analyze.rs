@@ -122,6 +122,8 @@ fn analyze_text(text: &str, vars: &mut Layered<'_>, depth: usize) -> Analysis {
         return out;
     }
     let pipelines = structure(lex::lex(text));
+    // Files downloaded earlier in this script and not verified yet: (path, fetcher, URL).
+    let mut saved: Vec<(Word, Word, Option<Word>)> = Vec::new();
     for pipeline in &pipelines {
         // Substitutions anywhere in the pipeline are commands too.
         for cmd in pipeline {
@@ -149,6 +151,52 @@ fn analyze_text(text: &str, vars: &mut Layered<'_>, depth: usize) -> Analysis {
         for cmd in pipeline {
             resolved.push(cx.command(cmd, vars));
         }
+        // `curl -o x.sh URL && sh x.sh`: a downloaded file run without a check in between.
+        let pipeline_text = {
+            let start = pipeline
+                .first()
+                .and_then(|c| c.words.first())
+                .map_or(0, |w| w.range.start);
+            let end = pipeline
+                .last()
+                .and_then(|c| c.words.last())
+                .map_or(start, |w| w.range.end);
+            text.get(start..end).unwrap_or("")
+        };
+        for r in resolved.iter().flatten() {
+            if is_verifier(r) {
+                let check_all = r.argv.iter().any(|a| {
+                    matches!(
+                        a.text.as_str(),
+                        "-c" | "--check" | "--verify" | "verify" | "verify-blob"
+                    )
+                });
+                saved.retain(|(path, _, _)| {
+                    !check_all && !pipeline_text.contains(basename(&path.text))
+                });
+                continue;
+            }
+            if let Some(script) = executed_file(r)
+                && let Some(k) = saved
+                    .iter()
+                    .position(|(p, _, _)| same_file(&p.text, &script))
+            {
+                let (path, fetcher, url) = saved.remove(k);
+                cx.out.pipe_to_shell.push(PipeToShell {
+                    range: fetcher.range.start.min(r.range.start)..r.range.end,
+                    fetcher,
+                    url,
+                    shell: r.argv[0].word(),
+                    saved_to: Some(path),
+                });
+            }
+            if let Some(info) = fetch_info(r)
+                && let Some(path) = saved_file(r, info.1.as_ref())
+            {
+                saved.retain(|(p, _, _)| !same_file(&p.text, &path.text));
+                saved.push((path, info.0, info.1));
+            }
+        }
         // `fetch | sh`
         for (i, r) in resolved.iter().enumerate() {
             let Some(r) = r else { continue };
@@ -165,6 +213,7 @@ fn analyze_text(text: &str, vars: &mut Layered<'_>, depth: usize) -> Analysis {
                         url: url.clone(),
                         shell: later.argv[0].word(),
                         range: r.range.start..later.range.end,
+                        saved_to: None,
                     });
                     break;
                 }
@@ -438,6 +487,7 @@ impl Cx<'_, '_> {
                 url,
                 shell: r.argv[0].word(),
                 range: r.range.clone(),
+                saved_to: None,
             });
         }
     }
@@ -914,6 +964,128 @@ fn first_url(pos: &[&Arg]) -> Option<Word> {
         .find(|a| a.text.contains("://"))
         .or_else(|| pos.first())
         .map(|a| a.word())
+}
+
+/// Checksum and signature tools: running one on a downloaded file counts as verifying it.
+fn is_verifier(r: &Resolved) -> bool {
+    match r.name.as_str() {
+        "rpm" => r.argv.iter().any(|a| a.is("-K") || a.is("--checksig")),
+        name => matches!(
+            name,
+            "sha256sum"
+                | "sha512sum"
+                | "sha384sum"
+                | "sha224sum"
+                | "sha1sum"
+                | "md5sum"
+                | "shasum"
+                | "b2sum"
+                | "cksum"
+                | "gpg"
+                | "gpg2"
+                | "gpgv"
+                | "cosign"
+                | "minisign"
+                | "signify"
+                | "openssl"
+                | "sigstore"
+                | "slsa-verifier"
+        ),
+    }
+}
+
+/// The file a downloader writes (`curl -o F`, `curl -O` → URL basename, `wget -O F`, `wget`
+/// → URL basename), when it does not write to stdout.
+fn saved_file(r: &Resolved, url: Option<&Word>) -> Option<Word> {
+    let url_base = || {
+        let u = url?;
+        let path = u.text.split(['?', '#']).next().unwrap_or(&u.text);
+        let base = path.rsplit('/').next().filter(|b| !b.is_empty())?;
+        Some(Word {
+            text: base.to_owned(),
+            range: u.range.clone(),
+        })
+    };
+    match r.name.as_str() {
+        "curl" => {
+            let mut it = r.argv.iter().skip(1);
+            while let Some(a) = it.next() {
+                let t = a.text.as_str();
+                if t == "-o"
+                    || t == "--output"
+                    || (t.starts_with('-') && !t.starts_with("--") && t.ends_with('o'))
+                {
+                    let v = it.next()?;
+                    return (v.text != "-").then(|| v.word());
+                }
+                if let Some(v) = t.strip_prefix("--output=") {
+                    return (v != "-").then(|| a.word());
+                }
+                if t == "-O"
+                    || t == "--remote-name"
+                    || (t.starts_with('-') && !t.starts_with("--") && t.contains('O'))
+                {
+                    return url_base();
+                }
+            }
+            None
+        }
+        "wget" => {
+            let mut it = r.argv.iter().skip(1);
+            while let Some(a) = it.next() {
+                let t = a.text.as_str();
+                if t == "-O"
+                    || t == "--output-document"
+                    || (t.starts_with('-') && !t.starts_with("--") && t.ends_with('O'))
+                {
+                    let v = it.next()?;
+                    return (v.text != "-" && v.text != "/dev/stdout").then(|| v.word());
+                }
+                if let Some(v) = t.strip_prefix("--output-document=") {
+                    return (v != "-").then(|| a.word());
+                }
+            }
+            url_base()
+        }
+        _ => None,
+    }
+}
+
+/// The file an interpreter runs (`sh x.sh`, `python3 get-pip.py`) or a program run by path
+/// (`./install.sh`, `/tmp/install.sh`).
+fn executed_file(r: &Resolved) -> Option<String> {
+    let prog = r.argv[0].text.as_str();
+    if prog.contains('/') && !prog.starts_with("/usr/") && !prog.starts_with("/bin/") {
+        return Some(prog.to_owned());
+    }
+    if !is_interpreter(&r.name) && !matches!(r.name.as_str(), "source" | ".") {
+        return None;
+    }
+    let mut it = r.argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        let t = a.text.as_str();
+        if t == "-c"
+            || (is_shell(&r.name) && t.starts_with('-') && !t.starts_with("--") && t.contains('c'))
+        {
+            return None;
+        }
+        if t == "-o" || t == "-m" {
+            it.next();
+            continue;
+        }
+        if t.starts_with('-') {
+            continue;
+        }
+        return Some(t.to_owned());
+    }
+    None
+}
+
+/// `x.sh`, `./x.sh` and `/tmp/x.sh` name the same file when one side has no directory.
+fn same_file(saved: &str, run: &str) -> bool {
+    let norm = |s: &str| s.strip_prefix("./").unwrap_or(s).to_owned();
+    let (a, b) = (norm(saved), norm(run));
+    a == b || (!a.contains('/') || !b.contains('/')) && basename(&a) == basename(&b)
 }
 
 struct Opt {

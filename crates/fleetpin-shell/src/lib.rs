@@ -251,6 +251,9 @@ pub struct PipeToShell {
     pub shell: Word,
     /// Range from the download to the interpreter.
     pub range: Range<usize>,
+    /// The file the content was saved to before it ran (`curl -o x.sh URL && sh x.sh`), when
+    /// it was not piped; no checksum or signature check of it came in between.
+    pub saved_to: Option<Word>,
 }
 
 /// A `docker stack deploy` (or `docker stack up`, `docker deploy`).

@@ -412,3 +412,55 @@ fn jinja_expressions_are_one_expansion() {
     let a = analyze("docker inspect -f '{{ .Id }}' x && pip install y", &NoVars);
     assert_eq!(a.installs[0].packages[0].name, "y");
 }
+
+#[test]
+fn downloaded_then_run_without_a_check() {
+    for (cmd, saved, shell) in [
+        (
+            "curl -fsSL https://get.docker.com -o get-docker.sh && sh get-docker.sh",
+            "get-docker.sh",
+            "sh",
+        ),
+        (
+            "wget https://bootstrap.pypa.io/get-pip.py && python3 get-pip.py",
+            "https://bootstrap.pypa.io/get-pip.py",
+            "python3",
+        ),
+        (
+            "curl -sSLo /tmp/i.sh https://x.io/i.sh; chmod +x /tmp/i.sh; /tmp/i.sh --yes",
+            "/tmp/i.sh",
+            "/tmp/i.sh",
+        ),
+        (
+            "curl -O https://x.io/install.sh\nsudo bash ./install.sh",
+            "https://x.io/install.sh",
+            "bash",
+        ),
+        (
+            "wget -qO setup.sh https://x.io/s.sh && . ./setup.sh",
+            "setup.sh",
+            ".",
+        ),
+    ] {
+        let a = analyze(cmd, &NoVars);
+        assert_eq!(a.pipe_to_shell.len(), 1, "{cmd}: {:?}", a.pipe_to_shell);
+        let p = &a.pipe_to_shell[0];
+        assert_eq!(
+            &cmd[p.saved_to.as_ref().unwrap().range.clone()],
+            saved,
+            "{cmd}"
+        );
+        assert_eq!(p.shell.text, shell, "{cmd}");
+    }
+    // Verified before running, or never run: fine.
+    for cmd in [
+        "curl -fsSLo get-docker.sh https://get.docker.com && echo \"abc  get-docker.sh\" | sha256sum -c - && sh get-docker.sh",
+        "curl -LO https://x.io/k.tar.gz && curl -LO https://x.io/SHA256SUMS && sha256sum --check --ignore-missing SHA256SUMS && tar xzf k.tar.gz",
+        "wget https://x.io/i.sh && gpg --verify i.sh.asc i.sh && bash i.sh",
+        "curl -o /etc/apt/keyrings/docker.asc https://download.docker.com/linux/debian/gpg",
+        "curl -o a.sh https://x.io/a.sh && sh b.sh",
+    ] {
+        let a = analyze(cmd, &NoVars);
+        assert!(a.pipe_to_shell.is_empty(), "{cmd}: {:?}", a.pipe_to_shell);
+    }
+}
