@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rayon::prelude::*;
+
 use fleetpin_yaml::{Document, Node, YamlError};
 
 use crate::play::{self, Play, RoleRef};
@@ -112,6 +114,9 @@ pub struct Project {
     files: Mutex<FileSlots>,
     sources: Mutex<HashMap<PathBuf, Slot<Vec<Arc<VarsSource>>>>>,
     scopes: Mutex<HashMap<PathBuf, Slot<Scope>>>,
+    /// `role_of` per directory and `find_role` per (name, directory): both stat files.
+    role_of_cache: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    find_role_cache: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
     index: OnceLock<Index>,
 }
 
@@ -124,6 +129,8 @@ impl Project {
             files: Mutex::new(HashMap::new()),
             sources: Mutex::new(HashMap::new()),
             scopes: Mutex::new(HashMap::new()),
+            role_of_cache: Mutex::new(HashMap::new()),
+            find_role_cache: Mutex::new(HashMap::new()),
             index: OnceLock::new(),
         }
     }
@@ -203,12 +210,31 @@ impl Project {
     /// `defaults/main.yml` (a standalone role repository; a playbook directory with `tasks/`
     /// and `vars/` is not a role).
     pub fn role_of(&self, path: &Path) -> Option<PathBuf> {
-        let path = &normalize_path(path);
+        let path = normalize_path(path);
+        // Only the directory matters (and the file itself for `.../roles/NAME`).
+        let key = path.clone();
+        if let Some(hit) = self
+            .role_of_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return hit.clone();
+        }
+        let found = self.role_of_uncached(&path);
+        self.role_of_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, found.clone());
+        found
+    }
+
+    fn role_of_uncached(&self, path: &Path) -> Option<PathBuf> {
         let comps: Vec<Component<'_>> = path.components().collect();
         for i in (0..comps.len().saturating_sub(2)).rev() {
             if comps[i].as_os_str() == "roles" {
                 let dir: PathBuf = comps[..i + 2].iter().collect();
-                if &dir != path {
+                if dir != path {
                     return Some(dir);
                 }
             }
@@ -238,7 +264,27 @@ impl Project {
     /// `roles/NAME` next to it and in each parent directory up to the project root, then
     /// `NAME` as a path relative to it.
     pub fn find_role(&self, name: &str, from: &Path) -> Option<PathBuf> {
-        self.find_role_inner(name, from).map(|p| normalize_path(&p))
+        let from = normalize_path(from);
+        let key = (
+            name.to_string(),
+            from.parent().map(Path::to_path_buf).unwrap_or_default(),
+        );
+        if let Some(hit) = self
+            .find_role_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return hit.clone();
+        }
+        let found = self
+            .find_role_inner(name, &from)
+            .map(|p| normalize_path(&p));
+        self.find_role_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, found.clone());
+        found
     }
 
     fn find_role_inner(&self, name: &str, from: &Path) -> Option<PathBuf> {
@@ -653,7 +699,7 @@ impl Project {
 
     fn build_index(&self) -> Index {
         let mut index = Index::default();
-        let mut playbooks = Vec::new();
+        let mut candidates: Vec<PathBuf> = Vec::new();
         let walker = ignore::WalkBuilder::new(&self.root)
             .hidden(false)
             .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
@@ -698,19 +744,24 @@ impl Project {
             if entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_SIZE) {
                 continue;
             }
-            // Cheap prefilter before parsing: a playbook mentions `hosts:` or imports one.
-            let Ok(text) = std::fs::read_to_string(path) else {
-                continue;
-            };
-            if !(text.contains("hosts:") || text.contains("import_playbook")) {
-                continue;
-            }
-            if let Ok(file) = self.load(path)
-                && file.root().is_some_and(play::looks_like_playbook)
-            {
-                playbooks.push(file);
-            }
+            candidates.push(normalized);
         }
+        // Read and parse the candidates on all cores. Cheap prefilter before parsing: a
+        // playbook mentions `hosts:` or imports one.
+        let mut playbooks: Vec<Arc<LoadedFile>> = candidates
+            .par_iter()
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(path).ok()?;
+                if !(text.contains("hosts:") || text.contains("import_playbook")) {
+                    return None;
+                }
+                let file = self.load(path).ok()?;
+                file.root()
+                    .is_some_and(play::looks_like_playbook)
+                    .then_some(file)
+            })
+            .collect();
+        playbooks.sort_by(|a, b| a.path.cmp(&b.path));
         index.vars_dirs.sort_by(|a, b| a.dir.cmp(&b.dir));
         for book_file in playbooks {
             let Some(root) = book_file.root() else {
@@ -805,12 +856,10 @@ pub fn normalize_path(path: &Path) -> PathBuf {
     }
 }
 
+/// Paths are normalised ([`normalize_path`]) before they get here, so comparing them is
+/// enough (no `canonicalize`: it costs a `readlink` per component, per play).
 fn same_dir(a: &Path, b: &Path) -> bool {
     a == b
-        || (a
-            .canonicalize()
-            .ok()
-            .is_some_and(|x| b.canonicalize().ok() == Some(x)))
 }
 
 fn strip_vars_ext(name: &str) -> &str {

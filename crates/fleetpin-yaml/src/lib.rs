@@ -423,7 +423,118 @@ pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
 /// # Errors
 /// As [`parse`].
 pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
-    Builder::new(text, limits).run()
+    let first = match Builder::new(text, limits).run() {
+        Ok(docs) => return Ok(docs),
+        Err(e) => e,
+    };
+    if !first.message.contains("invalid indentation") {
+        return Err(first);
+    }
+    // PyYAML (and so Ansible) accepts continuation lines of quoted scalars and the closing
+    // bracket of flow collections at the indentation of their key; saphyr follows YAML 1.2
+    // strictly and rejects them. Such files run fine under Ansible, so indent the offending
+    // lines (which changes no value: leading blanks of continuation lines are folded away)
+    // and parse again, mapping spans back to the original text.
+    let mut patched = text.to_string();
+    let mut insertions: Vec<(usize, usize)> = Vec::new(); // (offset in patched, spaces)
+    let mut err = first.clone();
+    for _ in 0..MAX_INDENT_REPAIRS {
+        if !err.message.contains("invalid indentation") {
+            break;
+        }
+        let Some(new_insertions) = indent_repairs(&patched, err.offset) else {
+            break;
+        };
+        for &(at, n) in new_insertions.iter().rev() {
+            patched.insert_str(at, &" ".repeat(n));
+        }
+        // Earlier insertions at or after a new one move right.
+        for &(at, n) in &new_insertions {
+            for ins in &mut insertions {
+                if ins.0 >= at {
+                    ins.0 += n;
+                }
+            }
+        }
+        let mut shift = 0;
+        for &(at, n) in &new_insertions {
+            insertions.push((at + shift, n));
+            shift += n;
+        }
+        insertions.sort_unstable();
+        match Builder::new(&patched, limits).run() {
+            Ok(mut docs) => {
+                let map = |p: usize| {
+                    let before: usize = insertions
+                        .iter()
+                        .take_while(|(at, _)| *at < p)
+                        .map(|(at, n)| (*n).min(p - at))
+                        .sum();
+                    (p - before).min(text.len())
+                };
+                for doc in &mut docs {
+                    remap_spans(&mut doc.root, &map);
+                }
+                return Ok(docs);
+            }
+            Err(e) => err = e,
+        }
+    }
+    Err(first)
+}
+
+/// How many times [`parse_with`] re-indents lines for PyYAML compatibility before giving up.
+const MAX_INDENT_REPAIRS: usize = 32;
+
+/// Lines to indent for an "invalid indentation" error at `offset`: for a quoted scalar (the
+/// error points at its opening quote), every continuation line not indented more than the
+/// line the scalar starts on; otherwise the error's own line, by one space. Returns
+/// `(offset of the line start, spaces)` in increasing order, or `None` when nothing helps.
+fn indent_repairs(text: &str, offset: usize) -> Option<Vec<(usize, usize)>> {
+    let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
+    let indent_at = |start: usize| text[start..].bytes().take_while(|&b| b == b' ').count();
+    let bytes = text.as_bytes();
+    let at = offset.min(text.len());
+    if let Some(&q) = bytes.get(at)
+        && (q == b'"' || q == b'\'')
+    {
+        let close = closing_quote(text, at, q == b'"')?;
+        let base = indent_at(line_start(at));
+        let mut out = Vec::new();
+        let mut p = at;
+        while let Some(nl) = text[p..close].find('\n') {
+            let start = p + nl + 1;
+            let indent = indent_at(start);
+            if indent <= base {
+                out.push((start, base + 1 - indent));
+            }
+            p = start;
+        }
+        return (!out.is_empty()).then_some(out);
+    }
+    let start = line_start(at);
+    Some(vec![(start, 1)])
+}
+
+/// Apply `map` to every span of a tree (iteratively).
+fn remap_spans(root: &mut Node, map: &impl Fn(usize) -> usize) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        node.span = map(node.span.start)..map(node.span.end);
+        match &mut node.kind {
+            NodeKind::Scalar(s) => {
+                s.value_span = map(s.value_span.start)..map(s.value_span.end);
+            }
+            NodeKind::Seq(items) => stack.extend(items.iter_mut()),
+            NodeKind::Map(entries) => {
+                for (k, v) in entries {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+            NodeKind::Null => {}
+        }
+    }
 }
 
 /// Maps saphyr's character indices to byte offsets.

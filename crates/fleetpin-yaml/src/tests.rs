@@ -552,3 +552,43 @@ fn alias_chains_respect_the_depth_limit() {
     // A short chain is fine.
     assert!(parse("a: &a [x]\nb: &b [*a]\nc: [*b, *b]\n").is_ok());
 }
+
+/// Real files from Ansible collections that PyYAML loads and strict YAML 1.2 rejects: a quoted
+/// scalar continued at its key's indentation, and a flow sequence closed there.
+#[test]
+fn pyyaml_lenient_indentation_is_accepted() {
+    let src = "\
+- name: x
+  set_fact:
+    a: \"{{
+      (b | list)
+    }}\"
+    c: ok
+  cmd:
+    command: [
+      \"one\",
+      \"two\"
+    ]
+    after: \"é\"
+";
+    let root = one(src);
+    let task = &root.as_seq().unwrap()[0];
+    let a = task.get("set_fact").unwrap().get("a").unwrap();
+    assert_eq!(a.as_str(), Some("{{ (b | list) }}"));
+    assert_eq!(&src[a.span.clone()], "\"{{\n      (b | list)\n    }}\"");
+    let c = task.get("set_fact").unwrap().get("c").unwrap();
+    assert_eq!(&src[c.span.clone()], "ok");
+    let cmd = task.get("cmd").unwrap();
+    let items: Vec<_> = cmd
+        .get("command")
+        .unwrap()
+        .as_seq()
+        .unwrap()
+        .iter()
+        .map(|i| &src[i.value_span()])
+        .collect();
+    assert_eq!(items, ["one", "two"]);
+    assert_eq!(&src[cmd.get("after").unwrap().value_span()], "é");
+    // Still an error when indenting cannot help.
+    assert!(parse("a: \"unterminated\n").is_err());
+}
