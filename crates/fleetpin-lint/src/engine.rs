@@ -315,6 +315,14 @@ pub fn lint(options: &LintOptions) -> LintReport {
     }
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
     candidates.dedup_by(|a, b| a.path == b.path);
+    // A file belongs to the nearest project with an `ansible.cfg` at or below its root's
+    // project (so `fleetpin lint .` over several Ansible repositories resolves each in its own).
+    let mut by_dir: HashMap<PathBuf, usize> = HashMap::new();
+    for c in &mut candidates {
+        let Some(dir) = c.path.parent() else { continue };
+        let base = projects[c.project].root().to_path_buf();
+        c.project = nearest_project(dir, &base, c.project, &mut projects, &mut by_dir);
+    }
 
     let results: Vec<(LintedFile, Vec<Diagnostic>)> = candidates
         .par_iter()
@@ -349,6 +357,38 @@ pub fn lint(options: &LintOptions) -> LintReport {
         .copied()
         .collect();
     report
+}
+
+/// The project of files in `dir`: the nearest directory from `dir` up to (excluding) `base`
+/// that has an `ansible.cfg`, else `fallback`. Memoised per directory.
+fn nearest_project(
+    dir: &Path,
+    base: &Path,
+    fallback: usize,
+    projects: &mut Vec<fleetpin_ansible::Project>,
+    by_dir: &mut HashMap<PathBuf, usize>,
+) -> usize {
+    if let Some(&p) = by_dir.get(dir) {
+        return p;
+    }
+    let found = if dir == base || dir.as_os_str().is_empty() || !dir.starts_with(base) {
+        fallback
+    } else if dir.join("ansible.cfg").is_file() {
+        match projects.iter().position(|p| p.root() == dir) {
+            Some(i) => i,
+            None => {
+                projects.push(fleetpin_ansible::Project::new(dir));
+                projects.len() - 1
+            }
+        }
+    } else {
+        match dir.parent() {
+            Some(parent) => nearest_project(parent, base, fallback, projects, by_dir),
+            None => fallback,
+        }
+    };
+    by_dir.insert(dir.to_path_buf(), found);
+    found
 }
 
 /// Reads a file with the size, binary and UTF-8 checks. `Err` is the input error to report.
