@@ -835,11 +835,11 @@ impl Cache {
         let status = root.join("var/lib/dpkg/status");
         match std::fs::read(&status) {
             Ok(data) => match deb822::to_text(&data) {
-                Ok(text) => cache.add_status(&status, "/var/lib/dpkg/status", text),
+                Ok(text) => cache.add_status(&status, &status.display().to_string(), text),
                 Err(e) => cache.problems.push(crate::control::in_file(&status, e)),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                cache.add_status(&status, "/var/lib/dpkg/status", "")
+                cache.add_status(&status, &status.display().to_string(), "")
             }
             Err(source) => {
                 return Err(Error::Io {
@@ -1178,9 +1178,12 @@ impl Cache {
                     installed: pkg.current == Some(i),
                     candidate: cand == Some(i),
                     pinned: v.pin.is_some(),
+                    // Indexes in load order, the status file last (as apt-cache policy).
                     sources: v
                         .files
                         .iter()
+                        .filter(|&&f| !self.files[f].is_status)
+                        .chain(v.files.iter().filter(|&&f| self.files[f].is_status))
                         .map(|&f| {
                             let file = &self.files[f];
                             SourcePolicy {

@@ -59,13 +59,14 @@ pub enum Format {
 }
 
 pub fn run(cmd: Command, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut out = printer.stdout();
     match cmd {
-        Command::Compare { args } => compare(&args, printer),
-        Command::Policy(args) => policy(args, printer),
+        Command::Compare { args } => compare(&args, printer, &mut out),
+        Command::Policy(args) => policy(args, printer, &mut out),
     }
 }
 
-fn compare(args: &[String], printer: &Printer) -> anyhow::Result<ExitStatus> {
+fn compare(args: &[String], printer: &Printer, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args {
         [a, b] => {
             let parse =
@@ -82,7 +83,7 @@ fn compare(args: &[String], printer: &Printer) -> anyhow::Result<ExitStatus> {
                 std::cmp::Ordering::Equal => "=",
                 std::cmp::Ordering::Greater => ">",
             };
-            writeln!(printer.stdout(), "{sign}")?;
+            writeln!(out, "{sign}")?;
             Ok(ExitStatus::Success)
         }
         [a, op, b] => {
@@ -144,7 +145,7 @@ struct PolicyJson<'a> {
     missing: Vec<String>,
 }
 
-fn policy(args: PolicyArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let mut opts = Options::for_root(&args.root);
     if let Some(a) = args.arch {
         opts.native_arch = a;
@@ -169,7 +170,6 @@ fn policy(args: PolicyArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    let mut out = printer.stdout();
     match args.format {
         Format::Json => {
             let doc = PolicyJson {
@@ -193,7 +193,7 @@ fn policy(args: PolicyArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 packages: reports,
                 missing: missing.clone(),
             };
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)?;
         }
         Format::Text => {
@@ -222,9 +222,6 @@ fn policy(args: PolicyArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                     "  Candidate: {}",
                     r.candidate.as_ref().map_or(none, Version::to_string)
                 )?;
-                if r.held {
-                    writeln!(out, "  Selection: hold")?;
-                }
                 writeln!(out, "  Version table:")?;
                 for v in &r.versions {
                     let mark = if v.installed { " ***" } else { "    " };
@@ -241,4 +238,187 @@ fn policy(args: PolicyArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The CLI against the real tools: `dpkg --compare-versions` for `compare`, and
+    //! `apt-cache policy` on the fixture root for `policy` (text output must be identical).
+    use std::path::Path;
+    use std::process::Command as Proc;
+
+    use super::*;
+    use crate::printer::ColorChoice;
+
+    fn printer() -> Printer {
+        Printer::new(ColorChoice::Never, true, false)
+    }
+
+    fn fixture_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fleetpin-debian/tests/fixtures/policy-root")
+    }
+
+    fn have(tool: &str) -> bool {
+        let ok = Proc::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{tool} is required in CI");
+        }
+        ok
+    }
+
+    fn compare_cli(args: &[&str]) -> (ExitStatus, String) {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let mut out = Vec::new();
+        let st = compare(&args, &printer(), &mut out).unwrap();
+        (st, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn compare_prints_sign_and_answers_like_dpkg() {
+        assert_eq!(
+            compare_cli(&["1.0~rc1", "1.0"]),
+            (ExitStatus::Success, "<\n".into())
+        );
+        assert_eq!(
+            compare_cli(&["0:1.0", "1.0-0"]),
+            (ExitStatus::Success, "=\n".into())
+        );
+        assert_eq!(
+            compare_cli(&["1:0.1", "2.0"]),
+            (ExitStatus::Success, ">\n".into())
+        );
+        assert_eq!(compare_cli(&["1:", "2.0"]).0, ExitStatus::Error);
+        if !have("dpkg") {
+            return;
+        }
+        let cases: &[[&str; 3]] = &[
+            ["1.0", "lt", "1.1"],
+            ["1.0", "gt", "1.1"],
+            [
+                "5:23.0.1-1~debian.10~buster",
+                ">>",
+                "5:20.10.23~3-0~debian-buster",
+            ],
+            ["1.0", "<<", "1.0"],
+            ["", "lt-nl", "1.0"],
+            ["", "lt", "1.0"],
+            ["1.0", "ne", "1.00"],
+            ["1:", "lt", "1.0"],
+            ["1.0", "lte", "1.1"],
+            ["1.0", ">", "1.0"],
+        ];
+        for c in cases {
+            let code = Proc::new("dpkg")
+                .arg("--compare-versions")
+                .args(c)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap()
+                .code();
+            let want = match code {
+                Some(0) => ExitStatus::Success,
+                Some(1) => ExitStatus::Failure,
+                _ => ExitStatus::Error,
+            };
+            assert_eq!(compare_cli(c).0, want, "{c:?}");
+        }
+    }
+
+    fn policy_cli(packages: &[&str], format: Format) -> (ExitStatus, String) {
+        let args = PolicyArgs {
+            packages: packages.iter().map(|s| s.to_string()).collect(),
+            root: fixture_root(),
+            format,
+            target_release: None,
+            arch: None,
+        };
+        let mut out = Vec::new();
+        let st = policy(args, &printer(), &mut out).unwrap();
+        (st, String::from_utf8(out).unwrap())
+    }
+
+    const PKGS: &[&str] = &[
+        "docker-ce",
+        "docker-ce-cli",
+        "containerd.io",
+        "curl",
+        "apparmor",
+    ];
+
+    #[test]
+    fn policy_text_is_identical_to_apt_cache_policy() {
+        let (st, ours) = policy_cli(PKGS, Format::Text);
+        assert_eq!(st, ExitStatus::Success);
+        assert!(
+            ours.contains("Candidate: 5:23.0.2-1~debian.12~bookworm"),
+            "{ours}"
+        );
+        if !have("apt-cache") {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let root = fixture_root().canonicalize().unwrap();
+        let conf = tmp.path().join("apt.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "Dir \"{r}/\";\nDir::State::status \"{r}/var/lib/dpkg/status\";\nDir::Cache \"{c}\";\nDir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\nAPT::Architecture \"amd64\";\nAPT::Architectures {{ \"amd64\"; }};\n",
+                r = root.display(),
+                c = tmp.path().display()
+            ),
+        )
+        .unwrap();
+        let apt = Proc::new("apt-cache")
+            .env("APT_CONFIG", &conf)
+            .env("LC_ALL", "C")
+            .arg("policy")
+            .args(PKGS)
+            .output()
+            .unwrap();
+        let apt = String::from_utf8(apt.stdout).unwrap();
+        // apt names the status file by its canonical path; so do we, given the same root.
+        let ours = ours.replace(
+            &fixture_root().display().to_string(),
+            &root.display().to_string(),
+        );
+        assert_eq!(ours, apt);
+    }
+
+    #[test]
+    fn policy_json_is_the_documented_shape() {
+        let (st, out) = policy_cli(&["docker-ce", "nosuch"], Format::Json);
+        assert_eq!(st, ExitStatus::Failure, "a missing package is a finding");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["schema"]["version"], POLICY_SCHEMA_VERSION);
+        assert_eq!(v["missing"][0], "nosuch");
+        assert_eq!(v["native_architecture"], "amd64");
+        let d = &v["packages"][0];
+        assert_eq!(d["name"], "docker-ce");
+        assert_eq!(d["installed"], "5:20.10.23~3-0~debian-bookworm");
+        assert_eq!(d["candidate"], "5:23.0.2-1~debian.12~bookworm");
+        assert_eq!(d["held"], true);
+        assert_eq!(d["selection"], "hold");
+        let mut keys: Vec<&str> = d["versions"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "candidate",
+                "installed",
+                "pinned",
+                "priority",
+                "sources",
+                "version"
+            ]
+        );
+        assert_eq!(v["indexes"].as_array().unwrap().len(), 4);
+    }
 }
