@@ -135,30 +135,26 @@ impl<'a> Checker<'a> {
         if !self.rules.is_enabled(diagnostic.code) {
             return;
         }
-        if !diagnostic.code.starts_with('E') {
-            if self.path_ignores.iter().any(|sel| {
-                crate::registry::find(diagnostic.code)
-                    .is_some_and(|m| crate::registry::matches_selector(sel, m))
-            }) {
-                return;
-            }
-            if let Some(label) = &diagnostic.primary
-                && label.span.file == self.file
+        if self.config.ignores_at(&self.source_path, diagnostic.code) {
+            return;
+        }
+        if !diagnostic.code.starts_with('E')
+            && let Some(label) = &diagnostic.primary
+            && label.span.file == self.file
+        {
+            let first = label.span.start().0;
+            let end = label.span.range.end.max(label.span.range.start + 1) - 1;
+            let last = self.file.line_col(end).0;
+            let code = diagnostic.code;
+            let in_task = self.task_lines.filter(|(a, b)| (*a..=*b).contains(&first));
+            let task_suppressed = in_task.is_some_and(|(a, b)| {
+                (a..=b).any(|l| self.suppressions.is_suppressed(code, subject, l))
+            });
+            if task_suppressed
+                || self.suppressions.is_suppressed(code, subject, first)
+                || self.suppressions.is_suppressed(code, subject, last)
             {
-                let first = label.span.start().0;
-                let end = label.span.range.end.max(label.span.range.start + 1) - 1;
-                let last = self.file.line_col(end).0;
-                let code = diagnostic.code;
-                let in_task = self.task_lines.filter(|(a, b)| (*a..=*b).contains(&first));
-                let task_suppressed = in_task.is_some_and(|(a, b)| {
-                    (a..=b).any(|l| self.suppressions.is_suppressed(code, subject, l))
-                });
-                if task_suppressed
-                    || self.suppressions.is_suppressed(code, subject, first)
-                    || self.suppressions.is_suppressed(code, subject, last)
-                {
-                    return;
-                }
+                return;
             }
         }
         diagnostic.severity = self.rules.severity(diagnostic.code, diagnostic.severity);

@@ -322,6 +322,21 @@ impl Config {
             .any(|t| t.eq_ignore_ascii_case(tag))
     }
 
+    /// Whether `per-path-ignores` switches `code` off for `path`. Input errors (`E...`) only
+    /// by their exact code or name, never by a prefix.
+    pub fn ignores_at(&self, path: &Path, code: &str) -> bool {
+        let Some(meta) = registry::find(code) else {
+            return false;
+        };
+        self.path_ignores(path).iter().any(|sel| {
+            if code.starts_with('E') {
+                sel.eq_ignore_ascii_case(meta.code) || sel.eq_ignore_ascii_case(meta.name)
+            } else {
+                registry::matches_selector(sel, meta)
+            }
+        })
+    }
+
     /// Rules switched off for `path` by `per-path-ignores` (path absolute or relative to the
     /// current directory).
     pub fn path_ignores(&self, path: &Path) -> Vec<&str> {
@@ -361,7 +376,11 @@ impl Config {
         let mut enabled = Vec::new();
         for meta in registry::all() {
             let on = if meta.code.starts_with('E') {
-                true
+                // Input errors are always reported unless ignored by their exact code or name
+                // (an escape hatch for a file fleetpin cannot parse but Ansible can).
+                !ignore
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(meta.code) || x.eq_ignore_ascii_case(meta.name))
             } else {
                 let explicit = |sel: &str| {
                     sel.eq_ignore_ascii_case(meta.code) || sel.eq_ignore_ascii_case(meta.name)

@@ -485,7 +485,10 @@ fn check_file(
     };
     let text = match read_text(path, &display, config.max_file_size) {
         Ok(t) => t,
-        Err(d) => return (linted, vec![*d]),
+        Err(d) => {
+            let keep = rules.is_enabled(d.code) && !config.ignores_at(path, d.code);
+            return (linted, if keep { vec![*d] } else { Vec::new() });
+        }
     };
     let file = SourceFile::new(display.clone(), text);
     let path_ignores = config.path_ignores(path);
@@ -520,7 +523,8 @@ fn check_file(
                 format!("invalid YAML: {}", e.message),
             )
             .with_primary(Span::new(file.clone(), start..end), "");
-            return (linted, vec![d]);
+            let keep = rules.is_enabled(d.code) && !config.ignores_at(path, d.code);
+            return (linted, if keep { vec![d] } else { Vec::new() });
         }
     };
     let kind = match class {

@@ -403,3 +403,25 @@ fn templates_that_are_not_yaml_yet_are_skipped() {
     assert_eq!(s.len(), 1, "{s:?}");
     assert!(s[0].starts_with("E005 broken.yml"), "{s:?}");
 }
+
+#[test]
+fn input_errors_can_be_ignored_only_by_exact_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "vendor/broken.yml", b"a: [\n");
+    write(root, "other/broken.yml", b"a: [\n");
+    write(
+        root,
+        "fleetpin.toml",
+        b"[lint]\nignore = [\"E\"]\n[lint.per-path-ignores]\n\"vendor/**\" = [\"E005\"]\n",
+    );
+    let s = summary(&run(root), root);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].starts_with("E005 other/broken.yml"), "{s:?}");
+    write(
+        root,
+        "fleetpin.toml",
+        b"[lint]\nignore = [\"invalid-yaml\"]\n",
+    );
+    assert!(run(root).diagnostics.is_empty());
+}
