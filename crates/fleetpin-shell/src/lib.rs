@@ -53,6 +53,39 @@ pub fn analyze(cmd: &str, vars: &dyn Vars) -> Analysis {
     analyze::analyze(cmd, vars)
 }
 
+/// Analyse a command given as an argument vector (Ansible `command: argv:`, a Dockerfile
+/// exec-form `RUN ["apt-get", "install", "curl"]`): no shell parsing, every element is one
+/// word. `args` pairs each element with its byte range in the caller's file; the ranges of the
+/// result are those ranges (a finding in an element points at that element).
+pub fn analyze_argv(args: &[(&str, Range<usize>)], vars: &dyn Vars) -> Analysis {
+    // Quote every element so that operators and spaces stay inside their word, and remember
+    // which element each byte of the script came from.
+    let mut script = String::new();
+    let mut owner: Vec<usize> = Vec::new();
+    for (i, (arg, _)) in args.iter().enumerate() {
+        if i > 0 {
+            script.push(' ');
+            owner.push(i - 1);
+        }
+        let quoted = format!("'{}'", arg.replace('\'', "'\\''"));
+        owner.extend(std::iter::repeat_n(i, quoted.len()));
+        script.push_str(&quoted);
+    }
+    let mut a = analyze(&script, vars);
+    a.map_ranges(&|r| {
+        let first = owner.get(r.start).copied().unwrap_or(0);
+        let last = owner
+            .get(r.end.saturating_sub(1).max(r.start))
+            .copied()
+            .unwrap_or(first);
+        match (args.get(first), args.get(last)) {
+            (Some(f), Some(l)) => f.1.start..l.1.end.max(f.1.start),
+            _ => 0..0,
+        }
+    });
+    a
+}
+
 /// A word of the command with its text (after quote removal and substitution) and its byte
 /// range in the analysed string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

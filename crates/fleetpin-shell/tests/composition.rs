@@ -464,3 +464,40 @@ fn downloaded_then_run_without_a_check() {
         assert!(a.pipe_to_shell.is_empty(), "{cmd}: {:?}", a.pipe_to_shell);
     }
 }
+
+#[test]
+fn argument_vectors_are_not_parsed_by_a_shell() {
+    use fleetpin_shell::analyze_argv;
+    // Ranges are those the caller gives for each element.
+    let args = [
+        ("apt-get", 10..17),
+        ("install", 20..27),
+        ("-y", 30..32),
+        ("curl=7.88.1-10", 40..54),
+        ("a b|c", 60..65),
+    ];
+    let a = analyze_argv(&args, &NoVars);
+    let p: Vec<_> = a
+        .packages()
+        .map(|(_, p)| (p.spec.as_str(), p.range.clone(), p.strength))
+        .collect();
+    assert_eq!(
+        p,
+        [
+            ("curl=7.88.1-10", 40..54, PinStrength::Exact),
+            ("a b|c", 60..65, PinStrength::None)
+        ]
+    );
+    assert_eq!(a.installs[0].range, 10..65);
+    // `sh -c` inside an argv is still a shell script.
+    let args = [
+        ("sh", 0..2),
+        ("-c", 3..5),
+        ("curl -fsSL https://x.io | sh", 6..40),
+    ];
+    assert_eq!(analyze_argv(&args, &NoVars).pipe_to_shell.len(), 1);
+    // Quotes inside an element are literal.
+    let args = [("pip", 0..3), ("install", 4..11), ("it's==1.0", 12..21)];
+    let a = analyze_argv(&args, &NoVars);
+    assert_eq!(a.installs[0].packages[0].spec, "it's==1.0");
+}
