@@ -9,7 +9,8 @@
 //! select = ["ANS", "SH", "IMG001"]     # default: every rule that is not opt-in
 //! ignore = ["ANS009"]
 //! extend-select = ["IMG002"]           # opt-in rules
-//! floating-tags = ["latest", "stable", "edge", "lts", "mainline"]
+//! floating-tags = ["latest", "stable", "edge", "lts", "mainline"]   # replaces the default list
+//! extend-floating-tags = ["rolling"]                               # adds to it
 //! required-pin = "exact"               # "any" | "range" | "exact" | "digest"
 //! max-file-size = 10485760             # bytes
 //!
@@ -18,7 +19,12 @@
 //!
 //! [lint.per-path-ignores]
 //! "roles/legacy/**" = ["ANS001"]
+//! "vendor/**" = ["E005"]               # input errors only by their exact code
 //! ```
+//!
+//! Selectors are codes (`ANS001`), prefixes (`ANS`, `IMG00`), names (`package-state-latest`)
+//! or `ALL`. Opt-in rules (`IMG002`) are enabled only by their exact code or name, and input
+//! errors (`E...`) are switched off only by their exact code or name.
 
 use std::collections::HashMap;
 use std::ops::Range;

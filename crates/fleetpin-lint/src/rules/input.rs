@@ -100,6 +100,14 @@ declare_rule! {
     ///
     /// ## Use instead
     /// Fix the syntax error (`yamllint` points at the same place).
+    ///
+    /// Files that only become YAML once rendered (under `templates/`, or using Jinja `{% %}`
+    /// statements or Go template markers) are skipped instead of reported.
+    ///
+    /// ## Options
+    /// - `lint.ignore = ["E005"]` or `[lint.per-path-ignores] "vendor/**" = ["E005"]` for files
+    ///   fleetpin cannot parse but Ansible can (input errors are switched off only by their
+    ///   exact code).
     pub struct InvalidYaml {
         code: "E005",
         name: "invalid-yaml",
