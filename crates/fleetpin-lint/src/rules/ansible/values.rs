@@ -175,7 +175,7 @@ fn tight_item(checker: &Checker<'_>, r: Range<usize>) -> Range<usize> {
     r.start..r.start + t.len()
 }
 
-fn origin_labels(
+pub(crate) fn origin_labels(
     checker: &Checker<'_>,
     origins: &[fleetpin_ansible::Origin],
 ) -> Vec<(Span, String)> {

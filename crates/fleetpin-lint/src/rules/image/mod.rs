@@ -296,6 +296,39 @@ fn check_compose_services(checker: &mut Checker<'_>, root: &Node, env: Option<&E
         let Some(written) = image.as_str() else {
             continue;
         };
+        // Inline definitions in Ansible tasks are Jinja templates first.
+        let mut jinja_origins = Vec::new();
+        let rendered;
+        let written = match &checker.scope {
+            Some(scope) if written.contains("{{") => match scope.resolve(written) {
+                fleetpin_ansible::Resolution::Resolved {
+                    value: fleetpin_ansible::Value::Str(v),
+                    origins,
+                } => {
+                    jinja_origins = origins;
+                    rendered = v;
+                    rendered.as_str()
+                }
+                _ => {
+                    let v = Val {
+                        text: None,
+                        range: checker.node_range(image),
+                        origins: Vec::new(),
+                        template: Some(written.to_owned()),
+                        missing: crate::rules::ansible::values::template_vars(written),
+                        unsupported: None,
+                    };
+                    unresolved_template::report(
+                        checker,
+                        &v,
+                        &format!("the image of service `{name}`"),
+                        "its tag may float",
+                    );
+                    continue;
+                }
+            },
+            _ => written,
+        };
         let lookup = |n: &str| -> Option<String> {
             env.and_then(|(_, vars)| {
                 vars.iter()
@@ -320,7 +353,12 @@ fn check_compose_services(checker: &mut Checker<'_>, root: &Node, env: Option<&E
             None => Vec::new(),
         };
         let range = checker.node_range(image);
-        let verbatim = sub.value == written;
+        let verbatim = sub.value == written && jinja_origins.is_empty();
+        let mut origins = origins;
+        origins.extend(crate::rules::ansible::values::origin_labels(
+            checker,
+            &jinja_origins,
+        ));
         check_image(
             checker,
             &ImageSite {
