@@ -767,6 +767,12 @@ fn reads_stdin_as_code(r: &Resolved) -> bool {
 /// (fetcher word, URL, writes to stdout) for curl / wget / fetch / iwr.
 fn fetch_info(r: &Resolved) -> Option<(Word, Option<Word>, bool)> {
     let name = r.name.as_str();
+    if !matches!(
+        name,
+        "curl" | "wget" | "fetch" | "iwr" | "invoke-webrequest" | "irm" | "invoke-restmethod"
+    ) {
+        return None;
+    }
     let prog = r.argv[0].word();
     match name {
         "curl" => {
