@@ -392,6 +392,24 @@ impl ImageRef {
         self.tag.as_deref().unwrap_or("latest")
     }
 
+    /// How many leading numeric components the tag has (`20-alpine` → 1, `3.12-slim` → 2,
+    /// `v1.25.3` → 3); `None` when the tag does not start with a version (`bookworm`,
+    /// `latest`) or there is no tag. A tag with fewer than three components (`node:20`,
+    /// `python:3.12`) follows every patch or minor release of its line, like a version range.
+    pub fn version_precision(&self) -> Option<usize> {
+        let tag = self.tag.as_deref()?;
+        let t = tag.strip_prefix(['v', 'V']).unwrap_or(tag);
+        let head = t.split(['-', '_', '+']).next().unwrap_or(t);
+        let mut n = 0;
+        for part in head.split('.') {
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                break;
+            }
+            n += 1;
+        }
+        (n > 0).then_some(n)
+    }
+
     /// `true` when any part is templated.
     pub fn is_templated(&self) -> bool {
         self.name_templated || self.tag_templated || self.digest_templated

@@ -295,3 +295,15 @@ fn sub_ranges_point_into_the_input() {
     let r = ImageRef::parse(s).unwrap();
     assert_eq!(&s[r.tag_range.unwrap()], "${TAG:-1.25}");
 }
+
+#[test]
+fn version_precision() {
+    let p = |s: &str| ImageRef::parse(s).unwrap().version_precision();
+    assert_eq!(p("node:20-alpine"), Some(1));
+    assert_eq!(p("python:3.12-slim"), Some(2));
+    assert_eq!(p("nginx:1.25.3"), Some(3));
+    assert_eq!(p("traefik:v2.11.0"), Some(3));
+    assert_eq!(p("debian:bookworm-20240110"), None);
+    assert_eq!(p("nginx"), None);
+    assert_eq!(p("nginx:latest"), None);
+}
