@@ -7,7 +7,8 @@ use crate::lex::{self, Op, Part, SubstKind, Tok};
 use crate::pin::{self, Manager, PackageSource, PinStrength, UNRESOLVED_MARK};
 use crate::vars::{Layered, Vars};
 use crate::{
-    Analysis, Download, ImageArg, Install, Package, PipeToShell, StackDeploy, Upgrade, Word,
+    Analysis, Download, ImageArg, Install, Package, PipeToShell, ServiceAction, StackDeploy,
+    Upgrade, Word,
 };
 
 /// Nesting limit for `sh -c`, `$( )` and friends: deeper text is not analysed.
@@ -449,6 +450,7 @@ impl Cx<'_, '_> {
     fn dispatch(&mut self, r: &mut Resolved) {
         let name = r.name.as_str();
         match name {
+            _ if r.argv[0].text.contains("/init.d/") => self.service(r),
             "apt-get" | "apt" | "aptitude" => self.apt(r),
             "yum" | "dnf" | "dnf5" | "microdnf" | "tdnf" => self.dnf(r),
             "apk" => self.apk(r),
@@ -462,6 +464,7 @@ impl Cx<'_, '_> {
             "cargo" => self.cargo(r),
             "conda" | "mamba" | "micromamba" => self.conda(r),
             "docker" | "podman" => self.docker(r),
+            "systemctl" | "service" | "rc-service" => self.service(r),
             "curl" | "wget" | "fetch" | "iwr" | "invoke-webrequest" | "irm"
             | "invoke-restmethod" => {
                 if let Some((fetcher, Some(url), to_stdout)) = fetch_info(r) {
@@ -2708,6 +2711,67 @@ impl Cx<'_, '_> {
             range: r.range.clone(),
         });
         true
+    }
+}
+
+impl Cx<'_, '_> {
+    fn service(&mut self, r: &Resolved) {
+        let (tool, action, units): (&str, Option<&Arg>, Vec<&Arg>) = match r.name.as_str() {
+            "systemctl" => {
+                let p = parse_opts(
+                    &r.argv[1..],
+                    b"HMpstn",
+                    &[
+                        "--host",
+                        "--machine",
+                        "--property",
+                        "--signal",
+                        "--type",
+                        "--state",
+                        "--lines",
+                        "--output",
+                        "--root",
+                        "--kill-whom",
+                        "--job-mode",
+                    ],
+                );
+                let Some((action, units)) = p.pos.split_first() else {
+                    return;
+                };
+                ("systemctl", Some(*action), units.to_vec())
+            }
+            "service" | "rc-service" => {
+                let pos: Vec<&Arg> = r.argv[1..]
+                    .iter()
+                    .filter(|a| !a.text.starts_with('-'))
+                    .collect();
+                let (Some(unit), Some(action)) = (pos.first(), pos.get(1)) else {
+                    return;
+                };
+                (r.name.as_str(), Some(*action), vec![*unit])
+            }
+            _ => {
+                // `/etc/init.d/docker restart`
+                let Some(action) = r.argv.get(1) else { return };
+                ("init.d", Some(action), vec![&r.argv[0]])
+            }
+        };
+        let Some(action) = action else { return };
+        let mut units: Vec<Word> = units.iter().map(|u| u.word()).collect();
+        if tool == "init.d" {
+            for u in &mut units {
+                u.text = basename(&u.text).to_owned();
+            }
+        }
+        if units.is_empty() {
+            return;
+        }
+        self.out.services.push(ServiceAction {
+            tool: tool.to_owned(),
+            action: action.word(),
+            units,
+            range: r.range.clone(),
+        });
     }
 }
 

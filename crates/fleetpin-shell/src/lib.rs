@@ -113,6 +113,9 @@ pub struct Analysis {
     /// Container images named on docker/podman command lines (`docker run nginx`,
     /// `docker pull`, `docker service create`). The word is not validated as a reference.
     pub images: Vec<ImageArg>,
+    /// Service actions (`systemctl restart docker`, `service docker restart`,
+    /// `rc-service docker restart`, `/etc/init.d/docker restart`).
+    pub services: Vec<ServiceAction>,
 }
 
 impl Analysis {
@@ -124,6 +127,7 @@ impl Analysis {
             && self.stack_deploys.is_empty()
             && self.downloads.is_empty()
             && self.images.is_empty()
+            && self.services.is_empty()
     }
 
     /// Every package of every install, with its install.
@@ -188,6 +192,13 @@ impl Analysis {
             i.range = f(i.range.clone());
             w(&mut i.image, f);
         }
+        for s in &mut self.services {
+            s.range = f(s.range.clone());
+            w(&mut s.action, f);
+            for u in &mut s.units {
+                w(u, f);
+            }
+        }
     }
 
     fn extend(&mut self, other: Analysis) {
@@ -197,6 +208,7 @@ impl Analysis {
         self.stack_deploys.extend(other.stack_deploys);
         self.downloads.extend(other.downloads);
         self.images.extend(other.images);
+        self.services.extend(other.services);
     }
 
     fn sort(&mut self) {
@@ -206,6 +218,7 @@ impl Analysis {
         self.stack_deploys.sort_by_key(|i| i.range.start);
         self.downloads.sort_by_key(|i| i.range.start);
         self.images.sort_by_key(|i| i.range.start);
+        self.services.sort_by_key(|i| i.range.start);
     }
 }
 
@@ -332,4 +345,46 @@ pub struct ImageArg {
     pub unresolved: bool,
     /// Range of the whole command.
     pub range: Range<usize>,
+}
+
+/// A service manager action on named units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceAction {
+    /// `systemctl`, `service`, `rc-service` or `init.d`.
+    pub tool: String,
+    /// The action (`restart`, `try-restart`, `reload-or-restart`, `stop`, `start`, `reload`,
+    /// `kill`, `enable` ...), as written.
+    pub action: Word,
+    /// The units, as written (`docker`, `docker.service`, `containerd`).
+    pub units: Vec<Word>,
+    /// Range of the whole command.
+    pub range: Range<usize>,
+}
+
+impl ServiceAction {
+    /// The unit names without a `.service`/`.socket` suffix.
+    pub fn unit_names(&self) -> impl Iterator<Item = &str> {
+        self.units.iter().map(|u| {
+            u.text
+                .strip_suffix(".service")
+                .or_else(|| u.text.strip_suffix(".socket"))
+                .unwrap_or(&u.text)
+        })
+    }
+
+    /// `true` for actions that stop or restart the service (`restart`, `try-restart`,
+    /// `reload-or-restart`, `condrestart`, `force-reload`, `stop`, `kill`).
+    pub fn interrupts(&self) -> bool {
+        matches!(
+            self.action.text.as_str(),
+            "restart"
+                | "try-restart"
+                | "reload-or-restart"
+                | "try-reload-or-restart"
+                | "condrestart"
+                | "force-reload"
+                | "stop"
+                | "kill"
+        )
+    }
 }

@@ -501,3 +501,64 @@ fn argument_vectors_are_not_parsed_by_a_shell() {
     let a = analyze_argv(&args, &NoVars);
     assert_eq!(a.installs[0].packages[0].spec, "it's==1.0");
 }
+
+#[test]
+fn service_actions() {
+    let cases = [
+        (
+            "sudo systemctl restart docker",
+            "restart",
+            vec!["docker"],
+            true,
+        ),
+        (
+            "systemctl --no-block try-restart docker.service containerd",
+            "try-restart",
+            vec!["docker", "containerd"],
+            true,
+        ),
+        ("service docker restart", "restart", vec!["docker"], true),
+        ("rc-service docker stop", "stop", vec!["docker"], true),
+        (
+            "/etc/init.d/docker restart",
+            "restart",
+            vec!["docker"],
+            true,
+        ),
+        (
+            "systemctl enable --now docker",
+            "enable",
+            vec!["docker"],
+            false,
+        ),
+        (
+            "systemctl daemon-reload && systemctl start nginx",
+            "start",
+            vec!["nginx"],
+            false,
+        ),
+    ];
+    for (cmd, action, units, interrupts) in cases {
+        let a = analyze(cmd, &NoVars);
+        let s = a.services.last().unwrap_or_else(|| panic!("{cmd}"));
+        assert_eq!(s.action.text, action, "{cmd}");
+        assert_eq!(s.unit_names().collect::<Vec<_>>(), units, "{cmd}");
+        assert_eq!(s.interrupts(), interrupts, "{cmd}");
+    }
+    assert!(
+        analyze("systemctl status docker", &NoVars).services[0]
+            .action
+            .text
+            == "status"
+    );
+    assert!(
+        analyze("systemctl daemon-reload", &NoVars)
+            .services
+            .is_empty()
+    );
+    assert!(
+        analyze("echo systemctl restart docker", &NoVars)
+            .services
+            .is_empty()
+    );
+}
