@@ -78,10 +78,13 @@ fn mixed_dockerfile() {
         for p in &a.pipe_to_shell {
             writeln!(
                 out,
-                "  {} pipe-to-shell {} -> {}",
+                "  {} pipe-to-shell {} -> {}{}",
                 line_col(src, p.range.start),
                 p.url.as_ref().map_or("", |u| u.text.as_str()),
-                p.shell.text
+                p.shell.text,
+                p.saved_to
+                    .as_ref()
+                    .map_or(String::new(), |s| format!(" (saved to {})", s.text))
             )
             .unwrap();
         }
@@ -95,6 +98,28 @@ fn mixed_dockerfile() {
             )
             .unwrap();
         }
+        for i in &a.images {
+            writeln!(
+                out,
+                "  {} docker {} image {}",
+                line_col(src, i.image.range.start),
+                i.subcommand,
+                i.image.text
+            )
+            .unwrap();
+        }
+        for s in &a.services {
+            writeln!(
+                out,
+                "  {} {} {} {:?} interrupts={}",
+                line_col(src, s.range.start),
+                s.tool,
+                s.action.text,
+                s.unit_names().collect::<Vec<_>>(),
+                s.interrupts()
+            )
+            .unwrap();
+        }
         for s in &a.stack_deploys {
             writeln!(
                 out,
@@ -104,6 +129,19 @@ fn mixed_dockerfile() {
             )
             .unwrap();
         }
+    }
+    for r in &m.remote_sources {
+        writeln!(
+            out,
+            "add {} {:?} {} ref={:?} checksum={} {:?}",
+            line_col(src, r.range.start),
+            r.kind,
+            r.url,
+            r.git_ref,
+            r.checksum.is_some(),
+            r.strength
+        )
+        .unwrap();
     }
     for ins in &df.instructions {
         for c in &ins.comments {
