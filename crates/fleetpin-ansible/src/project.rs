@@ -117,6 +117,8 @@ pub struct Project {
     /// `role_of` per directory and `find_role` per (name, directory): both stat files.
     role_of_cache: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     find_role_cache: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
+    /// `[defaults] roles_path` of the project's `ansible.cfg`.
+    roles_path: OnceLock<Vec<PathBuf>>,
     index: OnceLock<Index>,
 }
 
@@ -131,6 +133,7 @@ impl Project {
             scopes: Mutex::new(HashMap::new()),
             role_of_cache: Mutex::new(HashMap::new()),
             find_role_cache: Mutex::new(HashMap::new()),
+            roles_path: OnceLock::new(),
             index: OnceLock::new(),
         }
     }
@@ -261,8 +264,8 @@ impl Project {
     }
 
     /// Find a role by name as Ansible would from a playbook or task file at `from`:
-    /// `roles/NAME` next to it and in each parent directory up to the project root, then
-    /// `NAME` as a path relative to it.
+    /// `roles/NAME` next to it and in each parent directory up to the project root, then in
+    /// each directory of [`Project::roles_path`], then `NAME` as a path relative to it.
     pub fn find_role(&self, name: &str, from: &Path) -> Option<PathBuf> {
         let from = normalize_path(from);
         let key = (
@@ -303,6 +306,12 @@ impl Project {
             }
             dir = d.parent();
         }
+        for dir in self.roles_path() {
+            let candidate = dir.join(name);
+            if candidate.is_dir() {
+                return Some(candidate);
+            }
+        }
         let relative = start.join(name);
         if relative.is_dir() && relative.join("tasks").is_dir() {
             return Some(relative);
@@ -317,6 +326,41 @@ impl Project {
             }
         }
         None
+    }
+
+    /// The directories of `roles_path` in the `[defaults]` section of `ansible.cfg` at the
+    /// project root (colon-separated, relative to the root; `~` paths are skipped: they are
+    /// outside the repository).
+    pub fn roles_path(&self) -> &[PathBuf] {
+        self.roles_path.get_or_init(|| {
+            let Ok(cfg) = std::fs::read_to_string(self.root.join("ansible.cfg")) else {
+                return Vec::new();
+            };
+            let mut section = String::new();
+            for line in cfg.lines() {
+                let line = line.trim();
+                if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                    section = name.trim().to_string();
+                    continue;
+                }
+                if section != "defaults" {
+                    continue;
+                }
+                let Some((key, value)) = line.split_once('=') else {
+                    continue;
+                };
+                if key.trim() != "roles_path" {
+                    continue;
+                }
+                return value
+                    .split(':')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty() && !p.starts_with('~') && !p.starts_with('$'))
+                    .map(|p| normalize_path(&self.root.join(p)))
+                    .collect();
+            }
+            Vec::new()
+        })
     }
 
     /// Resolve an include/import to a file: `include_tasks`/`import_tasks` targets are

@@ -551,3 +551,39 @@ fn relative_paths_with_and_without_dot_agree() {
         cwd_relative(".")
     );
 }
+
+#[test]
+fn roles_path_from_ansible_cfg() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("vendor/roles/geerlingguy.docker/defaults")).unwrap();
+    std::fs::create_dir_all(d.join("vendor/roles/geerlingguy.docker/tasks")).unwrap();
+    std::fs::create_dir_all(d.join("playbooks")).unwrap();
+    std::fs::write(
+        d.join("ansible.cfg"),
+        "[ssh_connection]\nroles_path = nope\n[defaults]\ninventory = hosts\nroles_path = ~/.ansible/roles:./vendor/roles\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("vendor/roles/geerlingguy.docker/defaults/main.yml"),
+        "docker_packages_state: latest\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("playbooks/site.yml"),
+        "- hosts: all\n  roles:\n    - geerlingguy.docker\n  tasks:\n    - apt: name=docker-ce state={{ docker_packages_state }}\n",
+    )
+    .unwrap();
+    let p = Project::discover(&d.join("playbooks"));
+    assert_eq!(p.roles_path(), [d.join("vendor/roles")]);
+    let path = d.join("playbooks/site.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = fleetpin_yaml::parse(&text).unwrap();
+    let book = playbook(&docs[0].root, &text);
+    let s = p.play_scope(&path, book.plays().next().unwrap());
+    let Resolution::Resolved { value, origins } = s.resolve("{{ docker_packages_state }}") else {
+        panic!("resolves through roles_path")
+    };
+    assert_eq!(value.as_str(), Some("latest"));
+    assert_eq!(origins[0].level, Level::RoleDefaults);
+}
