@@ -145,6 +145,8 @@ fn check_entry(checker: &mut Checker<'_>, item: &Node, what: &str) {
     // Local sources are part of the repository.
     let kind = item.get("type").and_then(Node::as_str).unwrap_or("");
     if matches!(kind, "file" | "dir" | "subdirs")
+        || name == "."
+        || name == ".."
         || name.starts_with('/')
         || name.starts_with("./")
         || name.starts_with("../")

@@ -59,11 +59,11 @@ pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
     };
     let name = reference.name();
     let mut status = reference.status(&tags);
-    // Variant tags of a floating tag float too: `mainline-alpine`, `lts-slim`, `stable-perl`.
-    if status == TagStatus::Tagged
+    if matches!(status, TagStatus::Tagged | TagStatus::Unresolved)
+        && !reference.digest_templated
+        && reference.digest.is_none()
         && let Some(tag) = &reference.tag
-        && let Some((head, _)) = tag.split_once(['-', '_'])
-        && checker.config.is_floating_tag(head)
+        && is_floating_variant(checker, tag)
     {
         status = TagStatus::Floating { implicit: false };
     }
@@ -107,6 +107,22 @@ pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
         d = d.with_secondary(span.clone(), msg.clone());
     }
     checker.report(d);
+}
+
+/// Variants of a floating tag float too: `mainline-alpine`, `lts-slim` (a floating head and
+/// no version part), `ubuntu-6.4-latest`, `ubuntu-${VERSION}-latest` (a floating last part).
+/// `stable-20240211-slim` is a dated snapshot and does not.
+fn is_floating_variant(checker: &Checker<'_>, tag: &str) -> bool {
+    let parts: Vec<&str> = tag.split(['-', '_']).collect();
+    if parts.len() < 2 {
+        return false;
+    }
+    let last = parts[parts.len() - 1];
+    let head = parts[0];
+    let has_version = parts
+        .iter()
+        .any(|p| p.starts_with(|c: char| c.is_ascii_digit()) || p.contains('$'));
+    checker.config.is_floating_tag(last) || (checker.config.is_floating_tag(head) && !has_version)
 }
 
 fn unresolved_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
