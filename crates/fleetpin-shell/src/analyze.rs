@@ -29,8 +29,8 @@ pub(crate) fn analyze(cmd: &str, vars: &dyn Vars) -> Analysis {
 pub(crate) struct Arg {
     /// Text with [`UNRESOLVED_MARK`] in place of each unresolved expansion.
     text: String,
-    /// Text with unresolved expansions as written.
-    display: String,
+    /// Text with unresolved expansions as written; `None` when it equals `text`.
+    display: Option<String>,
     range: Range<usize>,
     /// Source offset (in the analysed text) of each byte of `text`.
     src: Vec<usize>,
@@ -46,9 +46,14 @@ pub(crate) struct Arg {
 impl Arg {
     fn word(&self) -> Word {
         Word {
-            text: self.display.clone(),
+            text: self.display().to_owned(),
             range: self.range.clone(),
         }
+    }
+
+    /// Text with unresolved expansions as written.
+    fn display(&self) -> &str {
+        self.display.as_deref().unwrap_or(&self.text)
     }
 
     fn is(&self, s: &str) -> bool {
@@ -279,7 +284,7 @@ impl Cx<'_, '_> {
     fn expand(&self, w: &lex::Word, vars: &Layered<'_>) -> Vec<Arg> {
         let mut a = Arg {
             text: String::new(),
-            display: String::new(),
+            display: None,
             range: w.range.clone(),
             src: Vec::new(),
             unresolved: Vec::new(),
@@ -292,7 +297,9 @@ impl Cx<'_, '_> {
             match p {
                 Part::Lit { text, src } => {
                     a.text.push_str(text);
-                    a.display.push_str(text);
+                    if let Some(d) = &mut a.display {
+                        d.push_str(text);
+                    }
                     a.src.extend_from_slice(src);
                 }
                 Part::Param {
@@ -311,16 +318,20 @@ impl Cx<'_, '_> {
                                 split_candidate = Some(v.clone());
                             }
                             a.src.extend((0..v.len()).map(|_| range.start));
-                            a.display.push_str(&v);
+                            if let Some(d) = &mut a.display {
+                                d.push_str(&v);
+                            }
                             a.text.push_str(&v);
                         }
                         None => {
                             a.unresolved.push(name.clone());
                             a.unresolved_raw.push(raw.to_owned());
+                            a.display
+                                .get_or_insert_with(|| a.text.clone())
+                                .push_str(raw);
                             a.text.push(UNRESOLVED_MARK);
                             a.src
                                 .extend((0..UNRESOLVED_MARK.len_utf8()).map(|_| range.start));
-                            a.display.push_str(raw);
                         }
                     }
                 }
@@ -328,10 +339,12 @@ impl Cx<'_, '_> {
                     let raw = self.text.get(range.clone()).unwrap_or("");
                     a.unresolved.push(raw.to_owned());
                     a.unresolved_raw.push(raw.to_owned());
+                    a.display
+                        .get_or_insert_with(|| a.text.clone())
+                        .push_str(raw);
                     a.text.push(UNRESOLVED_MARK);
                     a.src
                         .extend((0..UNRESOLVED_MARK.len_utf8()).map(|_| range.start));
-                    a.display.push_str(raw);
                     if *kind != SubstKind::Arith
                         && a.fetch_subst.is_none()
                         && self.depth < MAX_DEPTH
@@ -348,7 +361,7 @@ impl Cx<'_, '_> {
                     .split_whitespace()
                     .map(|piece| Arg {
                         text: piece.to_owned(),
-                        display: piece.to_owned(),
+                        display: None,
                         range: a.range.clone(),
                         src: vec![a.range.start; piece.len()],
                         unresolved: Vec::new(),
@@ -1097,16 +1110,16 @@ fn same_file(saved: &str, run: &str) -> bool {
     a == b || (!a.contains('/') || !b.contains('/')) && basename(&a) == basename(&b)
 }
 
-struct Opt {
+struct Opt<'a> {
     /// `-t`, `--target-release`, or the whole cluster for short flags (`-fsSL`).
     name: String,
     value: Option<Word>,
     /// The arg holding the option (for flag clusters).
-    cluster: String,
+    cluster: &'a str,
     range: Range<usize>,
 }
 
-impl Opt {
+impl Opt<'_> {
     fn cluster_has(&self, c: u8) -> bool {
         self.cluster.starts_with('-')
             && !self.cluster.starts_with("--")
@@ -1115,7 +1128,7 @@ impl Opt {
 
     fn word(&self) -> Word {
         Word {
-            text: self.cluster.clone(),
+            text: self.cluster.to_owned(),
             range: self.range.clone(),
         }
     }
@@ -1123,11 +1136,11 @@ impl Opt {
 
 struct Parsed<'a> {
     pos: Vec<&'a Arg>,
-    opts: Vec<Opt>,
+    opts: Vec<Opt<'a>>,
 }
 
-impl Parsed<'_> {
-    fn has(&self, names: &[&str]) -> Option<&Opt> {
+impl<'a> Parsed<'a> {
+    fn has(&self, names: &[&str]) -> Option<&Opt<'a>> {
         self.opts.iter().find(|o| names.contains(&o.name.as_str()))
     }
 }
@@ -1175,7 +1188,7 @@ fn parse_opts<'a>(args: &'a [Arg], short_val: &[u8], long_val: &[&str]) -> Parse
             opts.push(Opt {
                 name,
                 value,
-                cluster: t.to_owned(),
+                cluster: t,
                 range: a.range.clone(),
             });
             continue;
@@ -1202,7 +1215,7 @@ fn parse_opts<'a>(args: &'a [Arg], short_val: &[u8], long_val: &[&str]) -> Parse
                 opts.push(Opt {
                     name: format!("-{}", c as char),
                     value,
-                    cluster: t.to_owned(),
+                    cluster: t,
                     range: a.range.clone(),
                 });
                 pushed = true;
@@ -1217,7 +1230,7 @@ fn parse_opts<'a>(args: &'a [Arg], short_val: &[u8], long_val: &[&str]) -> Parse
                     opts.push(Opt {
                         name: format!("-{}", c as char),
                         value: None,
-                        cluster: t.to_owned(),
+                        cluster: t,
                         range: a.range.clone(),
                     });
                 }
@@ -1228,7 +1241,7 @@ fn parse_opts<'a>(args: &'a [Arg], short_val: &[u8], long_val: &[&str]) -> Parse
                 opts.push(Opt {
                     name: format!("-{}", c as char),
                     value: None,
-                    cluster: t.to_owned(),
+                    cluster: t,
                     range: a.range.clone(),
                 });
             }
@@ -1283,11 +1296,10 @@ impl Cx<'_, '_> {
         let in_name = parsed.name.matches(UNRESOLVED_MARK).count();
         let raws = &a.unresolved_raw;
         Package {
-            spec: a.display.clone(),
-            name: restore_unresolved(&parsed.name, raws),
+            spec: a.display().to_owned(),
+            name: restore_unresolved(parsed.name, raws),
             version: parsed
                 .version
-                .as_deref()
                 .map(|v| restore_unresolved(v, raws.get(in_name..).unwrap_or(&[]))),
             strength: parsed.strength,
             source: parsed.source,
@@ -1345,7 +1357,7 @@ impl Cx<'_, '_> {
         self.out.installs.push(Install {
             manager,
             program: r.argv[0].word(),
-            subcommand: sub.map(|s| s.display.clone()),
+            subcommand: sub.map(|s| s.display().to_owned()),
             range: r.range.clone(),
             packages,
             requirement_files,
@@ -1411,6 +1423,7 @@ impl Cx<'_, '_> {
                     }
                     let mut arg = (*a).clone();
                     if arg.text.ends_with('+') {
+                        arg.display.get_or_insert_with(|| arg.text.clone());
                         arg.text.pop();
                     }
                     let mut pkg = self.package(Manager::Apt, &arg);
@@ -1774,6 +1787,7 @@ impl Cx<'_, '_> {
                     && !n.contains('/')
                     && !v.contains("://")
                 {
+                    arg.display = Some(arg.display().to_owned());
                     arg.text = if v == "latest" {
                         format!("{n}@latest")
                     } else {
@@ -1797,7 +1811,7 @@ impl Cx<'_, '_> {
             {
                 let arg = Arg {
                     text: v.text.clone(),
-                    display: v.text.clone(),
+                    display: None,
                     range: v.range.clone(),
                     src: Vec::new(),
                     unresolved: Vec::new(),
@@ -2800,9 +2814,9 @@ fn snap_channel(ch: &str) -> PinStrength {
 }
 
 /// Put the unresolved expansions back (as written) in place of the markers.
-fn restore_unresolved(s: &str, raws: &[String]) -> String {
+fn restore_unresolved(s: String, raws: &[String]) -> String {
     if !s.contains(UNRESOLVED_MARK) {
-        return s.to_owned();
+        return s;
     }
     let mut out = String::with_capacity(s.len());
     let mut names = raws.iter();

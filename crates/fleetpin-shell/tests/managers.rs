@@ -587,3 +587,12 @@ fn hadolint_false_negatives_are_not_pinned() {
         assert!(!p.strength.is_pinned(), "{cmd}");
     }
 }
+
+#[test]
+fn spec_is_reported_as_written() {
+    let spec = |cmd: &str| analyze(cmd, &NoVars).installs[0].packages[0].spec.clone();
+    assert_eq!(spec("uv tool install ruff@0.4.1"), "ruff@0.4.1");
+    assert_eq!(spec("apt-get install -y bar+"), "bar+");
+    assert_eq!(spec("apt-get install -y x=$V"), "x=$V");
+    assert_eq!(spec("apt-get install -y \"x=1.0\""), "x=1.0");
+}
