@@ -51,9 +51,11 @@ pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
         }
         Err(_) => return,
     };
+    // Ranges inside the reference map into the file only when the file holds it verbatim.
+    let verbatim = site.verbatim && checker.file.text().get(site.range.clone()) == Some(text);
     let map = |r: &Option<Range<usize>>| -> Range<usize> {
         match r {
-            Some(r) if site.verbatim => site.range.start + r.start..site.range.start + r.end,
+            Some(r) if verbatim => site.range.start + r.start..site.range.start + r.end,
             _ => site.range.clone(),
         }
     };
@@ -462,7 +464,7 @@ pub(crate) fn check_workflow(checker: &mut Checker<'_>, docs: &[Document]) {
         }
         let range = checker.node_range(node);
         let (text, range) = match written.strip_prefix("docker://") {
-            Some(rest) => (rest.to_owned(), range.start + 9..range.end),
+            Some(rest) => (rest.to_owned(), (range.start + 9).min(range.end)..range.end),
             None => (written.to_owned(), range),
         };
         check_image(
