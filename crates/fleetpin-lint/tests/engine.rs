@@ -360,6 +360,27 @@ fn truncated_and_mangled_inputs_never_panic() {
     }
     let report = run(root);
     assert!(report.files.len() > 100, "{}", report.files.len());
+    // Every span renders (no span past the end of its file, no reversed range).
+    for d in &report.diagnostics {
+        for label in d.primary.iter().chain(&d.secondary) {
+            let r = &label.span.range;
+            assert!(
+                r.start <= r.end && r.end <= label.span.file.text().len(),
+                "{d:?}"
+            );
+        }
+    }
+    let mut out = Vec::new();
+    let options = fleetpin_diag::render::RenderOptions {
+        rules: &report.rules,
+        ..Default::default()
+    };
+    for format in [
+        fleetpin_diag::render::Format::Full,
+        fleetpin_diag::render::Format::Sarif,
+    ] {
+        fleetpin_diag::render::render(&mut out, &report.diagnostics, format, &options).unwrap();
+    }
 }
 
 #[test]
