@@ -62,6 +62,7 @@ pub use play::{
     play, playbook,
 };
 pub use task::{Arg, ArgOrigin, ArgValue, Include, Loop, Module, Task, TaskList, task_list};
+pub mod inventory;
 pub mod jinja;
 pub mod project;
 pub mod vars;

@@ -68,6 +68,19 @@ impl LoadedFile {
     }
 }
 
+/// File names of inventories fleetpin reads variables from (besides `ansible.cfg`'s
+/// `inventory`).
+const INVENTORY_NAMES: &[&str] = &[
+    "hosts",
+    "hosts.ini",
+    "hosts.yml",
+    "hosts.yaml",
+    "inventory",
+    "inventory.ini",
+    "inventory.yml",
+    "inventory.yaml",
+];
+
 /// Files larger than this are not loaded for variable resolution.
 const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
@@ -98,6 +111,8 @@ struct PlayUse {
 #[derive(Debug, Default)]
 struct Index {
     vars_dirs: Vec<VarsDir>,
+    /// Inventory files (`hosts`, `inventory.yml`, ...; `ansible.cfg`'s `inventory`).
+    inventories: Vec<PathBuf>,
     /// Role directory → plays that use it.
     role_uses: HashMap<PathBuf, Vec<PlayUse>>,
     /// Task file → plays that include it (directly or through other task files).
@@ -328,38 +343,60 @@ impl Project {
         None
     }
 
+    /// Text of a non-YAML file (INI inventories), cached like YAML files are not: read once
+    /// per scope build is fine for the few inventory files of a project.
+    fn file_text_raw(&self, path: &Path) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        if meta.len() > MAX_FILE_SIZE {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    }
+
+    /// `inventory` of `[defaults]` in `ansible.cfg` (first entry when comma-separated).
+    fn cfg_inventory(&self) -> Option<PathBuf> {
+        let value = self.cfg_value("defaults", "inventory")?;
+        let first = value.split(',').next()?.trim();
+        (!first.is_empty() && !first.starts_with('~') && !first.starts_with('$'))
+            .then(|| normalize_path(&self.root.join(first)))
+    }
+
+    /// A value of the project's `ansible.cfg`.
+    fn cfg_value(&self, wanted_section: &str, wanted_key: &str) -> Option<String> {
+        let cfg = std::fs::read_to_string(self.root.join("ansible.cfg")).ok()?;
+        let mut section = String::new();
+        for line in cfg.lines() {
+            let line = line.trim();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.trim().to_string();
+                continue;
+            }
+            if section != wanted_section {
+                continue;
+            }
+            if let Some((key, value)) = line.split_once('=')
+                && key.trim() == wanted_key
+            {
+                return Some(value.trim().to_string());
+            }
+        }
+        None
+    }
+
     /// The directories of `roles_path` in the `[defaults]` section of `ansible.cfg` at the
     /// project root (colon-separated, relative to the root; `~` paths are skipped: they are
     /// outside the repository).
     pub fn roles_path(&self) -> &[PathBuf] {
         self.roles_path.get_or_init(|| {
-            let Ok(cfg) = std::fs::read_to_string(self.root.join("ansible.cfg")) else {
+            let Some(value) = self.cfg_value("defaults", "roles_path") else {
                 return Vec::new();
             };
-            let mut section = String::new();
-            for line in cfg.lines() {
-                let line = line.trim();
-                if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                    section = name.trim().to_string();
-                    continue;
-                }
-                if section != "defaults" {
-                    continue;
-                }
-                let Some((key, value)) = line.split_once('=') else {
-                    continue;
-                };
-                if key.trim() != "roles_path" {
-                    continue;
-                }
-                return value
-                    .split(':')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty() && !p.starts_with('~') && !p.starts_with('$'))
-                    .map(|p| normalize_path(&self.root.join(p)))
-                    .collect();
-            }
-            Vec::new()
+            value
+                .split(':')
+                .map(str::trim)
+                .filter(|p| !p.is_empty() && !p.starts_with('~') && !p.starts_with('$'))
+                .map(|p| normalize_path(&self.root.join(p)))
+                .collect()
         })
     }
 
@@ -700,6 +737,38 @@ impl Project {
     fn push_vars_dirs(&self, scope: &mut Scope, playbook_dirs: &[PathBuf]) {
         let index = self.index();
         let mut envs: Vec<&Path> = Vec::new();
+        for inv in &index.inventories {
+            let Some(parent) = inv.parent() else {
+                continue;
+            };
+            let at_playbook = playbook_dirs.iter().any(|d| same_dir(d, parent));
+            let env = if at_playbook {
+                None
+            } else {
+                let pos = envs.iter().position(|e| *e == parent).unwrap_or_else(|| {
+                    envs.push(parent);
+                    envs.len() - 1
+                });
+                Some(u32::try_from(pos).unwrap_or(u32::MAX))
+            };
+            let Some(text) = self.file_text_raw(inv) else {
+                continue;
+            };
+            let path: Arc<Path> = Arc::from(inv.as_path());
+            for (target, source) in crate::inventory::inventory_vars(&path, &text) {
+                let (level, conditional) = match &target {
+                    crate::inventory::Target::Group(g) => (Level::InventoryFileGroup, g != "all"),
+                    crate::inventory::Target::Host(_) => (Level::InventoryFileHost, true),
+                };
+                scope.push(Layer {
+                    level,
+                    conditional,
+                    env,
+                    alt: None,
+                    source: Arc::new(source),
+                });
+            }
+        }
         for vd in &index.vars_dirs {
             let at_playbook = playbook_dirs.iter().any(|d| same_dir(d, &vd.parent));
             let env = if at_playbook {
@@ -776,6 +845,12 @@ impl Project {
                 }
                 continue;
             }
+            if !is_dir && INVENTORY_NAMES.contains(&name) && self.role_of(path).is_none() {
+                index.inventories.push(normalized.clone());
+                if name.ends_with(".yml") || name.ends_with(".yaml") {
+                    continue;
+                }
+            }
             if is_dir || !(name.ends_with(".yml") || name.ends_with(".yaml")) {
                 continue;
             }
@@ -807,6 +882,13 @@ impl Project {
             .collect();
         playbooks.sort_by(|a, b| a.path.cmp(&b.path));
         index.vars_dirs.sort_by(|a, b| a.dir.cmp(&b.dir));
+        if let Some(cfg_inventory) = self.cfg_inventory()
+            && cfg_inventory.is_file()
+            && !index.inventories.contains(&cfg_inventory)
+        {
+            index.inventories.push(cfg_inventory);
+        }
+        index.inventories.sort();
         for book_file in playbooks {
             let Some(root) = book_file.root() else {
                 continue;

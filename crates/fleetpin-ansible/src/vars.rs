@@ -24,6 +24,8 @@ use crate::jinja::{self, Env, Failure, Outcome, Value};
 pub enum Level {
     /// `roles/X/defaults/main.yml` (and dependencies' defaults).
     RoleDefaults,
+    /// Group variables written in an inventory file (`[group:vars]`, YAML `vars:`).
+    InventoryFileGroup,
     /// `group_vars/all` next to an inventory.
     InventoryGroupAll,
     /// `group_vars/all` next to the playbook.
@@ -32,6 +34,8 @@ pub enum Level {
     InventoryGroup,
     /// `group_vars/<group>` next to the playbook.
     PlaybookGroup,
+    /// Host variables written in an inventory file (INI host line, YAML `hosts:` entry).
+    InventoryFileHost,
     /// `host_vars/<host>` next to an inventory.
     InventoryHost,
     /// `host_vars/<host>` next to the playbook.
@@ -61,6 +65,8 @@ impl Level {
     pub fn describe(self) -> &'static str {
         match self {
             Level::RoleDefaults => "role defaults",
+            Level::InventoryFileGroup => "inventory group vars",
+            Level::InventoryFileHost => "inventory host vars",
             Level::InventoryGroupAll | Level::PlaybookGroupAll => "group_vars/all",
             Level::InventoryGroup | Level::PlaybookGroup => "group_vars",
             Level::InventoryHost | Level::PlaybookHost => "host_vars",

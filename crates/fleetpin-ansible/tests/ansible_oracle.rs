@@ -27,6 +27,8 @@ const VARS: &[&str] = &[
     "common_default",
     "docker_pkg",
     "docker_state",
+    "v_invfile_vs_defaults",
+    "v_invfile_vs_gv_all",
 ];
 
 fn find_ansible_playbook() -> Option<PathBuf> {

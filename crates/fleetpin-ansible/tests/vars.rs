@@ -587,3 +587,97 @@ fn roles_path_from_ansible_cfg() {
     assert_eq!(value.as_str(), Some("latest"));
     assert_eq!(origins[0].level, Level::RoleDefaults);
 }
+
+#[test]
+fn inventory_file_vars_sit_between_role_defaults_and_group_vars() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("roles/docker/defaults")).unwrap();
+    std::fs::create_dir_all(d.join("roles/docker/tasks")).unwrap();
+    std::fs::create_dir_all(d.join("inventory/group_vars")).unwrap();
+    std::fs::write(
+        d.join("roles/docker/defaults/main.yml"),
+        "docker_state: present\nall_state: present\nbeaten: default\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("roles/docker/tasks/main.yml"),
+        "- apt: name=docker-ce\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("inventory/hosts"),
+        "[swarm]\nnode1 docker_state=latest\n\n[swarm:vars]\ndocker_state=\"present\"\n\n[all:vars]\nall_state=latest\nbeaten=inventory\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("inventory/group_vars/all.yml"),
+        "beaten: group_vars\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("site.yml"), "- hosts: swarm\n  roles: [docker]\n").unwrap();
+    let p = Project::new(d);
+    let s = p.file_scope(&d.join("roles/docker/tasks/main.yml"));
+    // [all:vars] beats role defaults; group_vars/all beats [all:vars].
+    let Resolution::Resolved { value, origins } = s.lookup_var("all_state") else {
+        panic!("one value")
+    };
+    assert_eq!(value.as_str(), Some("latest"));
+    assert_eq!(origins[0].level, Level::InventoryFileGroup);
+    let text = std::fs::read_to_string(d.join("inventory/hosts")).unwrap();
+    assert_eq!(&text[origins[0].span.clone()], "latest");
+    let Resolution::Resolved { value, .. } = s.lookup_var("beaten") else {
+        panic!("one value")
+    };
+    assert_eq!(value.as_str(), Some("group_vars"));
+    // A group's and a host's values are alternatives to the default.
+    let mut values: Vec<_> = s
+        .lookup_var("docker_state")
+        .candidates()
+        .into_iter()
+        .map(|(v, o)| (v.unwrap().to_string(), o[0].level))
+        .collect();
+    values.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        values,
+        [
+            ("latest".to_string(), Level::InventoryFileHost),
+            ("present".to_string(), Level::RoleDefaults),
+        ]
+    );
+}
+
+#[test]
+fn inventory_file_group_vars_in_the_fixture() {
+    let p = project();
+    let s = role_tasks_scope(&p);
+    assert_eq!(
+        outcomes(&s.lookup_var("v_invfile_vs_defaults")),
+        [
+            (
+                Some("defaults".into()),
+                Some(("roles/docker/defaults/main.yml".into(), Level::RoleDefaults))
+            ),
+            (
+                Some("inventory_file".into()),
+                Some(("inventories/prod/hosts".into(), Level::InventoryFileGroup))
+            ),
+        ]
+    );
+    assert_eq!(
+        outcomes(&s.lookup_var("v_invfile_vs_gv_all")),
+        [
+            (
+                Some("defaults".into()),
+                Some(("roles/docker/defaults/main.yml".into(), Level::RoleDefaults))
+            ),
+            (
+                Some("prod_group_all".into()),
+                Some((
+                    "inventories/prod/group_vars/all.yml".into(),
+                    Level::InventoryGroupAll
+                ))
+            ),
+        ]
+    );
+}
