@@ -185,7 +185,10 @@ fn push_var(
 mod tests {
     use super::*;
 
-    fn vars(text: &str, name: &str) -> Vec<(Target, Vec<(String, String, String)>)> {
+    /// `(name, value, source text at the value span)` of one variable.
+    type Var = (String, String, String);
+
+    fn vars(text: &str, name: &str) -> Vec<(Target, Vec<Var>)> {
         let path: Arc<Path> = Arc::from(Path::new(name));
         inventory_vars(&path, text)
             .into_iter()
