@@ -33,8 +33,8 @@ def main():
         busy = (
             f"\nThe machine was oversubscribed during this run (load {load:.1f} on "
             f"{env['NPROC']} cores), so fleetpin's extra threads found no idle core: the "
-            "all-cores and 1-thread rows are close. On an idle machine the all-cores run is the "
-            "faster one; the ratios against the peers hold either way.\n\n"
+            "all-cores and 1-thread rows are close, and this run does not show what the extra "
+            "threads gain on an idle machine. The ratios against the peers come from the same run.\n\n"
         )
     quick = " (quick mode: harness check, not the reference numbers)" if env["QUICK"] == "1" else ""
 
