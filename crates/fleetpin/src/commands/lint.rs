@@ -175,7 +175,10 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             .map(|(n, _)| n.to_string().len())
             .max()
             .unwrap_or(1);
-        for (code, (n, name)) in &by_code {
+        // Most frequent first, then by code (as ruff's `--statistics`).
+        let mut rows: Vec<_> = by_code.iter().collect();
+        rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+        for (code, (n, name)) in rows {
             writeln!(sink, "{n:>width$}  {code:<6}  {name}")?;
         }
     } else {
