@@ -751,7 +751,8 @@ impl Cache {
             release: None,
             site: None,
             component: "now".into(),
-            architecture: self.opts.native_arch.clone(),
+            // apt's status index has no architecture.
+            architecture: String::new(),
             is_status: true,
             priority: 100,
         });

@@ -337,6 +337,11 @@ impl Relation {
     }
 
     /// Whether an installed set satisfies this relation, directly or through `Provides`.
+    ///
+    /// Architecture rules follow dpkg's `deparchsatisfied()` for a dependency of a native (or
+    /// `Architecture: all`) package: an unqualified name is satisfied by a native/`all`
+    /// package or any `Multi-Arch: foreign` one, `:any` only by `Multi-Arch: allowed`,
+    /// `:native` and `:ARCH` by that architecture.
     pub fn satisfied_by(&self, installed: &Installed) -> bool {
         !self.satisfiers(installed).is_empty()
     }
@@ -377,9 +382,11 @@ impl Relation {
         let same_arch = p.architecture == native || p.architecture == "all";
         match self.arch_qualifier.as_deref() {
             None => same_arch || p.multi_arch == MultiArch::Foreign,
-            Some("any") => p.multi_arch == MultiArch::Allowed || p.multi_arch == MultiArch::Foreign,
+            // dpkg's deparchsatisfied(): `:any` needs `Multi-Arch: allowed` (for dependencies;
+            // a foreign package satisfies only the unqualified name).
+            Some("any") => p.multi_arch == MultiArch::Allowed,
             Some("native") => same_arch,
-            Some(a) => p.architecture == a,
+            Some(a) => p.architecture == a || (p.architecture == "all" && a == native),
         }
     }
 }
@@ -665,7 +672,8 @@ mod tests {
         assert!(!ok("docker-ce:any"));
         assert!(ok("libfoo:i386"));
         assert!(!ok("libfoo"));
-        assert!(ok("make:any"));
+        assert!(!ok("make:any"), "M-A: foreign does not satisfy :any (dpkg)");
+        assert!(ok("make"));
         assert!(
             ok("apparmor [armel]"),
             "a relation for another arch does not apply"
