@@ -311,6 +311,10 @@ pub fn looks_like_playbook(root: &Node) -> bool {
         })
 }
 
+/// Keys of Galaxy requirement entries (`- src: ..., version: ...`): a list of these is not a
+/// task list (there are no modules named so).
+const GALAXY_REQUIREMENT_KEYS: &[&str] = &["src", "scm", "version", "type", "source", "signatures"];
+
 /// Whether a document looks like a task list: a sequence of mappings, none of them a play,
 /// where at least one entry calls a module or is a block.
 pub fn looks_like_tasks(root: &Node) -> bool {
@@ -328,9 +332,11 @@ pub fn looks_like_tasks(root: &Node) -> bool {
         let is_task = item.contains_key("block")
             || item.contains_key("action")
             || item.contains_key("local_action")
-            || item
-                .entries()
-                .any(|(k, _, _)| !is_task_keyword(k) && module::looks_like_module_name(k));
+            || item.entries().any(|(k, _, _)| {
+                !is_task_keyword(k)
+                    && !GALAXY_REQUIREMENT_KEYS.contains(&k)
+                    && module::looks_like_module_name(k)
+            });
         saw_task |= is_task;
     }
     saw_task

@@ -342,10 +342,13 @@ fn classification() {
     assert!(looks_like_vars(&vars));
     assert!(!looks_like_tasks(&vars));
     assert!(!looks_like_playbook(&vars));
-    let requirements = doc("- src: geerlingguy.docker\n  version: 1.0.0\n");
+    let requirements = doc(
+        "- src: geerlingguy.docker\n  version: 1.0.0\n- name: x\n  src: https://x/y.git\n  scm: git\n",
+    );
     assert!(!looks_like_playbook(&requirements));
-    // Galaxy requirement lists are not task lists: `src`/`version` are not modules we know,
-    // but look like module names. The lint classifies requirements.yml by path first.
+    assert!(!looks_like_tasks(&requirements));
+    // Galaxy requirement lists are not task lists (the lint classifies requirements.yml by
+    // path first; this is for content-based detection).
     let list_of_strings = doc("- a\n- b\n");
     assert!(!looks_like_tasks(&list_of_strings));
     assert!(!looks_like_playbook(&list_of_strings));
