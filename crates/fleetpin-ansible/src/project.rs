@@ -982,10 +982,10 @@ pub fn normalize_path(path: &Path) -> PathBuf {
     }
 }
 
-/// Paths are normalised ([`normalize_path`]) before they get here, so comparing them is
-/// enough (no `canonicalize`: it costs a `readlink` per component, per play).
+/// Lexical comparison (no `canonicalize`: it costs a `readlink` per component, per play).
 fn same_dir(a: &Path, b: &Path) -> bool {
-    a == b
+    // `Path::new("site.yml").parent()` is the empty path: the same directory as `.`.
+    a == b || normalize_path(a) == normalize_path(b)
 }
 
 fn strip_vars_ext(name: &str) -> &str {
@@ -1093,6 +1093,13 @@ fn load_file(path: &Path) -> Result<Arc<LoadedFile>, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_dir_is_lexical() {
+        assert!(same_dir(Path::new(""), Path::new(".")));
+        assert!(same_dir(Path::new("./a/"), Path::new("a")));
+        assert!(!same_dir(Path::new("a"), Path::new("b")));
+    }
 
     #[test]
     fn project_is_send_and_sync() {
