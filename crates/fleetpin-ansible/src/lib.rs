@@ -48,6 +48,17 @@
 //!
 //! A [`Resolution::Unresolved`] value (facts, extra vars, unsupported Jinja) is never pinned;
 //! [`Resolution::Multiple`] lists every candidate (group_vars per group, inventories, plays).
+//! A resolved [`Value::Omit`] (`{{ x | default(omit) }}` with `x` undefined) means the
+//! argument is left out, so the module's default applies (`state` → `present`, no
+//! `version`). Call [`Project::apply_include_vars`] after each task so static `include_vars`
+//! files are visible to the tasks that follow.
+//!
+//! Sources, lowest precedence first ([`Level`]): role defaults (and dependencies'),
+//! inventory-file group vars, inventory `group_vars/all`, playbook `group_vars/all`, inventory
+//! `group_vars/*`, playbook `group_vars/*`, inventory-file host vars, inventory and playbook
+//! `host_vars/*`, play `vars`, `vars_files`, role vars, block vars, task vars, `include_vars`,
+//! role parameters, include parameters, loop variables. Facts, `set_fact`, registered results
+//! and extra vars are invisible statically: a variable only they define is unresolved.
 
 #![warn(missing_docs)]
 
