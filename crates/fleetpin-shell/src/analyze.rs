@@ -484,6 +484,7 @@ impl Cx<'_, '_> {
                     self.out.downloads.push(Download {
                         tool: fetcher.text,
                         latest: crate::url::is_latest_url(&url.text),
+                        branch: crate::url::branch_of_url(&url.text).map(str::to_owned),
                         url,
                         to_stdout,
                         range: r.range.clone(),

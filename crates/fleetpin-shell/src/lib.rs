@@ -44,7 +44,7 @@ pub use pin::{
     Manager, PackageSource, ParsedSpec, PinStrength, classify, classify_vcs_ref, classify_version,
     parse_spec,
 };
-pub use url::{is_latest_url, is_remote_url};
+pub use url::{branch_of_url, is_latest_url, is_remote_url};
 pub use vars::{FnVars, NoVars, Vars};
 
 /// Analyse `cmd` with variables from `vars`. Never fails and never panics: text that is not
@@ -326,6 +326,8 @@ pub struct Download {
     pub url: Word,
     /// `true` when the URL names a moving `latest` release (see [`is_latest_url`]).
     pub latest: bool,
+    /// The moving branch the URL downloads from (see [`branch_of_url`]).
+    pub branch: Option<String>,
     /// `true` when the content goes to standard output.
     pub to_stdout: bool,
     /// Range of the whole command.

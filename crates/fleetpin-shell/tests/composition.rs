@@ -562,3 +562,45 @@ fn service_actions() {
             .is_empty()
     );
 }
+
+#[test]
+fn downloads_from_branches() {
+    use fleetpin_shell::branch_of_url;
+    let a = analyze(
+        "curl -fsSL https://raw.githubusercontent.com/nvm-sh/nvm/master/install.sh | bash",
+        &NoVars,
+    );
+    assert_eq!(a.downloads[0].branch.as_deref(), Some("master"));
+    assert_eq!(a.pipe_to_shell.len(), 1);
+    assert_eq!(
+        branch_of_url("https://github.com/o/r/raw/main/bin/x"),
+        Some("main")
+    );
+    assert_eq!(
+        branch_of_url("https://github.com/o/r/archive/master.zip"),
+        Some("master")
+    );
+    assert_eq!(
+        branch_of_url("https://gitlab.com/g/p/-/raw/HEAD/install.sh"),
+        Some("HEAD")
+    );
+    assert_eq!(
+        branch_of_url("https://github.com/o/r/archive/refs/heads/feature-x.tar.gz"),
+        Some("feature-x")
+    );
+    assert_eq!(
+        branch_of_url("https://github.com/o/r/archive/refs/tags/v1.0.tar.gz"),
+        None
+    );
+    assert_eq!(
+        branch_of_url(
+            "https://raw.githubusercontent.com/o/r/0123456789abcdef0123456789abcdef01234567/x.sh"
+        ),
+        None
+    );
+    assert_eq!(
+        branch_of_url("https://github.com/o/r/releases/download/v1/x"),
+        None
+    );
+    assert_eq!(branch_of_url("https://example.com/main/x.sh"), None);
+}
