@@ -650,9 +650,44 @@ impl Options {
         Options {
             native_arch: native,
             foreign_archs: foreign,
-            target_release: None,
+            target_release: default_release_from_conf(root),
         }
     }
+}
+
+/// `APT::Default-Release "VALUE";` from the root's `etc/apt/apt.conf` and `apt.conf.d/*`
+/// (apt reads the parts first, then apt.conf; the last setting wins). Only this flat form
+/// (and `Default-Release` inside an `APT { ... }` block) is recognised.
+pub fn default_release_from_conf(root: &Path) -> Option<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("etc/apt/apt.conf.d"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        sources::apt_reads_part(n, "") && (!n.contains('.') || n.ends_with(".conf"))
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files.push(root.join("etc/apt/apt.conf"));
+    let re = regex::Regex::new(r#"(?m)^\s*(?:APT::)?Default-Release\s+"([^"]*)"\s*;"#).ok()?;
+    let mut found = None;
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        for line in text.lines() {
+            let line = line.split("//").next().unwrap_or("");
+            let in_apt = line.trim_start().starts_with("APT::") || !line.contains("::");
+            if in_apt && let Some(c) = re.captures(line) {
+                found = Some(c[1].to_string()).filter(|v| !v.is_empty());
+            }
+        }
+    }
+    found
 }
 
 /// The package universe of one root and apt's policy over it.
@@ -1258,6 +1293,32 @@ pub struct SourcePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_release_from_apt_conf() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("etc/apt/apt.conf.d");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("00x"),
+            "// APT::Default-Release \"nope\";\nAPT::Default-Release \"stable\";\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("99.disabled"), "APT::Default-Release \"ignored\";\n").unwrap();
+        assert_eq!(
+            default_release_from_conf(dir.path()).as_deref(),
+            Some("stable")
+        );
+        std::fs::write(
+            dir.path().join("etc/apt/apt.conf"),
+            "APT {\n  Default-Release \"bookworm-backports\";\n};\n",
+        )
+        .unwrap();
+        assert_eq!(
+            default_release_from_conf(dir.path()).as_deref(),
+            Some("bookworm-backports")
+        );
+    }
 
     #[test]
     fn fnmatch_like_glibc() {

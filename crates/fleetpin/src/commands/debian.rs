@@ -42,7 +42,8 @@ pub struct PolicyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Target release (`-t`, APT::Default-Release): its versions get priority 990.
+    /// Target release (`-t`): its versions get priority 990. Default: `APT::Default-Release`
+    /// from the root's apt.conf.
     #[arg(short = 't', long, value_name = "RELEASE")]
     pub target_release: Option<String>,
     /// Native architecture (default: that of the `dpkg` package in the root's status file).
@@ -150,7 +151,9 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
     if let Some(a) = args.arch {
         opts.native_arch = a;
     }
-    opts.target_release = args.target_release.clone();
+    if args.target_release.is_some() {
+        opts.target_release = args.target_release.clone();
+    }
     let cache = Cache::load_root(&args.root, opts)
         .with_context(|| format!("cannot compute apt policy for root {}", args.root.display()))?;
     for w in &cache.warnings {
@@ -178,7 +181,7 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
                 },
                 root: args.root.display().to_string(),
                 native_architecture: &cache.options().native_arch,
-                target_release: args.target_release.as_deref(),
+                target_release: cache.options().target_release.as_deref(),
                 indexes: cache
                     .files
                     .iter()
