@@ -229,7 +229,8 @@ pub struct RemoteSource {
     /// For Git: the ref after `#` (without `:subdir`), if any.
     pub git_ref: Option<String>,
     /// How firmly the source is pinned: Git refs by [`fleetpin_shell::classify_vcs_ref`];
-    /// HTTP: Digest with a checksum, Floating for a `latest` URL, otherwise None (the content
+    /// HTTP: Digest with a checksum, Floating for a `latest` URL or a Git-forge branch URL
+    /// ([`fleetpin_shell::branch_of_url`]), otherwise None (the content
     /// behind a URL can change); Unresolved when a variable is unknown.
     pub strength: fleetpin_shell::PinStrength,
 }
@@ -569,7 +570,9 @@ fn remote_sources(k: usize, ins: &Instruction, esc: char, scope: &Scope) -> Vec<
                 PinStrength::Digest
             } else if unresolved {
                 PinStrength::Unresolved
-            } else if fleetpin_shell::is_latest_url(&url) {
+            } else if fleetpin_shell::is_latest_url(&url)
+                || fleetpin_shell::branch_of_url(&url).is_some()
+            {
                 PinStrength::Floating
             } else {
                 PinStrength::None

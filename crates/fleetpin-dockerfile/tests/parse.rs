@@ -389,7 +389,7 @@ fn legacy_env_form() {
 
 #[test]
 fn remote_add_sources() {
-    let src = "FROM x\nARG V=1.2.3\nADD https://github.com/o/r/releases/latest/download/r.tgz /opt/\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://x.io/r-${V}.tgz /opt/\nADD https://x.io/r-${V}.tgz local.txt /opt/\nADD https://github.com/moby/buildkit.git#v0.12.5 /src\nADD git@github.com:o/r.git#main:docs /docs\nADD [\"https://x.io/a b.tgz\", \"/opt/\"]\nADD ./local /opt/\n";
+    let src = "FROM x\nARG V=1.2.3\nADD https://github.com/o/r/releases/latest/download/r.tgz /opt/\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://x.io/r-${V}.tgz /opt/\nADD https://x.io/r-${V}.tgz local.txt /opt/\nADD https://github.com/moby/buildkit.git#v0.12.5 /src\nADD git@github.com:o/r.git#main:docs /docs\nADD [\"https://x.io/a b.tgz\", \"/opt/\"]\nADD ./local /opt/\nADD https://raw.githubusercontent.com/o/r/main/install.sh /i.sh\n";
     let m = parse(src).model();
     let got: Vec<_> = m
         .remote_sources
@@ -433,6 +433,13 @@ fn remote_add_sources() {
                 false
             ),
             (Http, "https://x.io/a b.tgz", None, NoPin, false),
+            (
+                Http,
+                "https://raw.githubusercontent.com/o/r/main/install.sh",
+                None,
+                Floating,
+                false
+            ),
         ]
     );
     assert_eq!(
