@@ -179,23 +179,58 @@ pub(crate) fn origin_labels(
     checker: &Checker<'_>,
     origins: &[fleetpin_ansible::Origin],
 ) -> Vec<(Span, String)> {
+    origin_labels_for(checker, origins, None)
+}
+
+/// Secondary labels for where variables were set. With `item`, a list value's label is
+/// narrowed to the list item that produced the finding.
+fn origin_labels_for(
+    checker: &Checker<'_>,
+    origins: &[fleetpin_ansible::Origin],
+    item: Option<&str>,
+) -> Vec<(Span, String)> {
     let mut out = Vec::new();
     for o in origins {
-        if let Some(span) = checker.foreign_span(&o.path, o.span.clone()) {
-            let text = span
-                .file
-                .text()
-                .get(o.span.clone())
-                .unwrap_or("")
-                .trim()
-                .to_owned();
+        let Some(span) = checker.foreign_span(&o.path, o.span.clone()) else {
+            continue;
+        };
+        let text = span.file.text().get(o.span.clone()).unwrap_or("").trim();
+        let level = o.level.describe();
+        // A list item written verbatim inside the value: point at it.
+        if let Some(item) = item.filter(|i| !i.is_empty() && text != *i)
+            && let Some(pos) = find_token(span.file.text().get(o.span.clone()).unwrap_or(""), item)
+        {
+            let start = o.span.start + pos;
+            let narrowed = Span::new(span.file.clone(), start..start + item.len());
             out.push((
-                span,
-                format!("`{}` = `{text}` set here ({})", o.var, o.level.describe()),
+                narrowed,
+                format!("`{item}` is in `{}`, set here ({level})", o.var),
             ));
+            continue;
         }
+        let message = if text.contains('\n') || text.len() > 60 {
+            format!("`{}` set here ({level})", o.var)
+        } else {
+            format!("`{}` = `{text}` set here ({level})", o.var)
+        };
+        out.push((span, message));
     }
     out
+}
+
+/// Byte offset of `needle` in `hay` as a whole token (not inside a longer name).
+fn find_token(hay: &str, needle: &str) -> Option<usize> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || "-_.+".contains(c);
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(needle).map(|p| p + from) {
+        let before = hay[..pos].chars().next_back();
+        let after = hay[pos + needle.len()..].chars().next();
+        if !before.is_some_and(is_name) && !after.is_some_and(is_name) {
+            return Some(pos);
+        }
+        from = pos + needle.len();
+    }
+    None
 }
 
 fn push_resolution(
@@ -209,7 +244,7 @@ fn push_resolution(
     match res {
         Resolution::Literal(s) => out.push(Val::literal(s, at)),
         Resolution::Resolved { value, origins } => {
-            let origins = origin_labels(checker, origins);
+            let is_list = matches!(value, Value::List(_));
             let strings: Vec<String> = match value {
                 Value::Str(s) => vec![s.clone()],
                 Value::List(items) => items
@@ -220,10 +255,11 @@ fn push_resolution(
                 _ => Vec::new(),
             };
             for s in strings {
+                let origins = origin_labels_for(checker, origins, is_list.then_some(s.as_str()));
                 out.push(Val {
                     text: Some(s),
                     range: at.clone(),
-                    origins: origins.clone(),
+                    origins,
                     template: Some(text.to_owned()),
                     missing: Vec::new(),
                     unsupported: None,
