@@ -120,6 +120,7 @@ struct Index {
 }
 
 type Slot<T> = Arc<OnceLock<T>>;
+type InventoryVars = Arc<Vec<(crate::inventory::Target, Arc<VarsSource>)>>;
 type FileSlots = HashMap<PathBuf, Slot<Result<Arc<LoadedFile>, LoadError>>>;
 
 /// A project rooted at a directory. See the module docs.
@@ -134,6 +135,8 @@ pub struct Project {
     find_role_cache: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
     /// `[defaults] roles_path` of the project's `ansible.cfg`.
     roles_path: OnceLock<Vec<PathBuf>>,
+    /// Variables of each inventory file, read once.
+    inventory_vars: Mutex<HashMap<PathBuf, InventoryVars>>,
     index: OnceLock<Index>,
 }
 
@@ -149,6 +152,7 @@ impl Project {
             role_of_cache: Mutex::new(HashMap::new()),
             find_role_cache: Mutex::new(HashMap::new()),
             roles_path: OnceLock::new(),
+            inventory_vars: Mutex::new(HashMap::new()),
             index: OnceLock::new(),
         }
     }
@@ -343,14 +347,35 @@ impl Project {
         None
     }
 
-    /// Text of a non-YAML file (INI inventories), cached like YAML files are not: read once
-    /// per scope build is fine for the few inventory files of a project.
-    fn file_text_raw(&self, path: &Path) -> Option<String> {
-        let meta = std::fs::metadata(path).ok()?;
-        if meta.len() > MAX_FILE_SIZE {
-            return None;
+    /// The variables of an inventory file, read and parsed once.
+    fn inventory_file_vars(&self, path: &Path) -> InventoryVars {
+        if let Some(hit) = self
+            .inventory_vars
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return hit.clone();
         }
-        std::fs::read_to_string(path).ok()
+        let text = std::fs::metadata(path)
+            .ok()
+            .filter(|m| m.len() <= MAX_FILE_SIZE)
+            .and_then(|_| std::fs::read_to_string(path).ok());
+        let arc: Arc<Path> = Arc::from(path);
+        let vars: InventoryVars = Arc::new(
+            text.map(|t| {
+                crate::inventory::inventory_vars(&arc, &t)
+                    .into_iter()
+                    .map(|(target, source)| (target, Arc::new(source)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        );
+        self.inventory_vars
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), vars.clone());
+        vars
     }
 
     /// `inventory` of `[defaults]` in `ansible.cfg` (first entry when comma-separated).
@@ -751,11 +776,7 @@ impl Project {
                 });
                 Some(u32::try_from(pos).unwrap_or(u32::MAX))
             };
-            let Some(text) = self.file_text_raw(inv) else {
-                continue;
-            };
-            let path: Arc<Path> = Arc::from(inv.as_path());
-            for (target, source) in crate::inventory::inventory_vars(&path, &text) {
+            for (target, source) in self.inventory_file_vars(inv).iter() {
                 let (level, conditional) = match &target {
                     crate::inventory::Target::Group(g) => (Level::InventoryFileGroup, g != "all"),
                     crate::inventory::Target::Host(_) => (Level::InventoryFileHost, true),
@@ -765,7 +786,7 @@ impl Project {
                     conditional,
                     env,
                     alt: None,
-                    source: Arc::new(source),
+                    source: source.clone(),
                 });
             }
         }
