@@ -13,7 +13,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = fleetpin_ansible::kv::parse_kv(src, true);
     let _ = Scope::new().resolve(src);
     for name in ["hosts", "inventory.yml"] {
-        let path: std::sync::Arc<std::path::Path> = std::sync::Arc::from(std::path::Path::new(name));
+        let path: std::sync::Arc<std::path::Path> =
+            std::sync::Arc::from(std::path::Path::new(name));
         for (_, vars) in fleetpin_ansible::inventory::inventory_vars(&path, src) {
             for node in vars.vars.values() {
                 let span = node.value_span();

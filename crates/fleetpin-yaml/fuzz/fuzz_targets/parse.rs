@@ -8,7 +8,11 @@ use libfuzzer_sys::fuzz_target;
 fn check(src: &str, node: &Node) {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
-        assert!(n.span.start <= n.span.end && n.span.end <= src.len(), "span {:?}", n.span);
+        assert!(
+            n.span.start <= n.span.end && n.span.end <= src.len(),
+            "span {:?}",
+            n.span
+        );
         assert!(src.is_char_boundary(n.span.start) && src.is_char_boundary(n.span.end));
         if let NodeKind::Scalar(s) = &n.kind {
             let v = &s.value_span;
@@ -17,7 +21,10 @@ fn check(src: &str, node: &Node) {
             // Mapping offsets back never leaves the value span.
             for i in [0, s.value.len() / 2, s.value.len()] {
                 let o = s.source_offset(src, i);
-                assert!(o >= v.start && o <= v.end.max(v.start), "offset {o} outside {v:?}");
+                assert!(
+                    o >= v.start && o <= v.end.max(v.start),
+                    "offset {o} outside {v:?}"
+                );
             }
         }
         match &n.kind {
