@@ -148,7 +148,7 @@ fn main() {
     match args.get(1).map(String::as_str) {
         Some("facts") => facts(&PathBuf::from(&args[2]), num(3), num(4)),
         Some("ansible") => ansible(&PathBuf::from(&args[2]), num(3), num(4)),
-        Some("read-ansible") => {
+        Some("read-ansible-owned") => {
             let t = Instant::now();
             let (facts, errors) =
                 fleetpin_fleet::ansible::read_tree(&PathBuf::from(&args[2]).join("tree"))
@@ -158,6 +158,40 @@ fn main() {
                 "{} hosts, {n} packages, {} errors in {:.3}s",
                 facts.len(),
                 errors.len(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Some("read-ansible") => {
+            let t = Instant::now();
+            let (fleet, errors) =
+                Fleet::load_ansible_tree(&PathBuf::from(&args[2]).join("tree")).expect("read");
+            let n: usize = fleet.hosts.iter().map(|h| h.installed.len()).sum();
+            println!(
+                "{} hosts, {n} packages, {} errors in {:.3}s",
+                fleet.hosts.len(),
+                errors.len(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Some("parse-ignore") => {
+            // Lower bound: serde_json validating every file without building anything.
+            let t = Instant::now();
+            let dir = PathBuf::from(&args[2]).join("tree");
+            let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .expect("dir")
+                .map(|e| e.expect("entry").path())
+                .collect();
+            let n: usize = files
+                .par_iter()
+                .map(|p| {
+                    let b = std::fs::read(p).expect("read");
+                    serde_json::from_slice::<serde::de::IgnoredAny>(&b).expect("json");
+                    b.len()
+                })
+                .sum();
+            println!(
+                "{} files, {n} bytes in {:.3}s",
+                files.len(),
                 t.elapsed().as_secs_f64()
             );
         }

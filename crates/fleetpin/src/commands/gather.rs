@@ -146,38 +146,35 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     // Which hosts?
     let targets: Vec<Target> = match &inventory {
         Some(inv) => {
-            let mut pattern_text = if args.hosts.is_empty() {
+            let pattern_text = if args.hosts.is_empty() {
                 "all".to_string()
             } else {
                 args.hosts.join(",")
             };
-            if let Some(limit) = &args.limit {
-                // `PATTERN --limit L` = hosts of PATTERN that L also selects.
-                let limited = Pattern::parse_limit(limit, Path::new("."))?;
-                let base = Pattern::parse(&pattern_text)?;
-                let allowed: std::collections::HashSet<&str> =
-                    inv.select(&limited).iter().map(|h| h.name()).collect();
-                let names: Vec<&str> = inv
-                    .select(&base)
-                    .iter()
-                    .map(|h| h.name())
-                    .filter(|n| allowed.contains(n))
-                    .collect();
-                if names.is_empty() {
-                    bail!("no host matches `{pattern_text}` limited to `{limit}`");
-                }
-                pattern_text = names.join(",");
-            }
             let pattern = Pattern::parse(&pattern_text)?;
             for t in pattern.unmatched_terms(inv) {
                 printer.warn(format!("pattern `{t}` matches no host or group"));
             }
-            inv.select(&pattern)
+            let mut selected = inv.select(&pattern);
+            if let Some(limit) = &args.limit {
+                // `PATTERN --limit L`: the hosts of PATTERN that L also selects.
+                let limited = Pattern::parse_limit(limit, Path::new("."))?;
+                let allowed: std::collections::HashSet<&str> =
+                    inv.select(&limited).iter().map(|h| h.name()).collect();
+                selected.retain(|h| allowed.contains(h.name()));
+                if selected.is_empty() {
+                    bail!("no host matches `{pattern_text}` limited to `{limit}`");
+                }
+            }
+            selected
                 .iter()
-                .map(|h| Target {
-                    name: h.name().to_string(),
-                    groups: groups_of(Some(inv), h.name()),
-                    connection: inv.connection(h.name()).expect("selected host exists"),
+                .map(|h| {
+                    let connection = inv.connection(h.name()).expect("selected host exists");
+                    Target {
+                        name: h.name().to_string(),
+                        groups: groups_of(Some(inv), h.name()),
+                        connection,
+                    }
                 })
                 .collect()
         }
