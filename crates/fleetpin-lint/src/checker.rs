@@ -170,8 +170,36 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The findings so far.
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    /// The findings, with unused suppressions (`SUP001`) when that rule runs.
+    pub fn into_diagnostics(mut self) -> Vec<Diagnostic> {
+        use crate::rules::suppression::unused_suppression::UnusedSuppression;
+        use crate::suppress::Scope;
+        let rule = UnusedSuppression::RULE;
+        if self.enabled(&rule) {
+            for unused in self.suppressions.unused() {
+                let message = match &unused.scope {
+                    Scope::All => "`# fleetpin: ignore` suppresses nothing here".to_owned(),
+                    Scope::Rule { code, .. } => {
+                        let runs = crate::registry::find(code).is_some_and(|m| {
+                            self.rules.is_enabled(m.code)
+                                && !self.config.ignores_at(&self.source_path, m.code)
+                        });
+                        if !runs {
+                            continue;
+                        }
+                        format!("unused suppression: there is no `{code}` finding here")
+                    }
+                };
+                let d = self
+                    .diagnostic(&rule, unused.comment.clone(), message)
+                    .with_help("remove the comment");
+                let d = Diagnostic {
+                    severity: self.rules.severity(rule.code, rule.default_severity),
+                    ..d
+                };
+                self.diagnostics.push(d);
+            }
+        }
         self.diagnostics
     }
 }

@@ -100,6 +100,7 @@ const RULES: &[Rule] = &[
     rules::image::image_without_digest::ImageWithoutDigest::RULE,
     rules::shell::shell_unpinned_install::ShellUnpinnedInstall::RULE,
     rules::shell::pipe_to_shell::PipeToShell::RULE,
+    rules::suppression::unused_suppression::UnusedSuppression::RULE,
     rules::swarm::stack_deploy_without_registry_auth::StackDeployWithoutRegistryAuth::RULE,
 ];
 

@@ -17,6 +17,8 @@
 //!   (SH001 for that package manager only). A hadolint comment on its own line applies to the
 //!   whole next instruction, continuation lines included, as in hadolint.
 
+use std::cell::Cell;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -37,11 +39,33 @@ pub enum Scope {
     },
 }
 
+/// One suppression: the lines it covers, what it covers, where its comment is.
+#[derive(Debug, Clone)]
+struct Entry {
+    first: usize,
+    last: usize,
+    scope: Scope,
+    /// Byte range of the comment in the file.
+    comment: Range<usize>,
+    /// Written in fleetpin's own syntax (only those are reported when unused).
+    own: bool,
+    /// Whether it suppressed something.
+    used: Cell<bool>,
+}
+
 /// Suppressions of one file, by 1-based line.
 #[derive(Debug, Default, Clone)]
 pub struct Suppressions {
-    /// `(first line, last line, scope)`: the lines a comment covers.
-    entries: Vec<(usize, usize, Scope)>,
+    entries: Vec<Entry>,
+}
+
+/// A fleetpin suppression comment that suppressed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unused {
+    /// Byte range of the comment.
+    pub comment: Range<usize>,
+    /// What it names.
+    pub scope: Scope,
 }
 
 static FLEETPIN: LazyLock<Regex> = LazyLock::new(|| {
@@ -114,6 +138,12 @@ impl Suppressions {
     /// whole next instruction (through its `\` continuation lines).
     pub fn parse(text: &str, dockerfile: bool) -> Suppressions {
         let lines: Vec<&str> = text.lines().collect();
+        let mut starts = Vec::with_capacity(lines.len());
+        let mut off = 0;
+        for piece in text.split_inclusive('\n') {
+            starts.push(off);
+            off += piece.len();
+        }
         let mut entries = Vec::new();
         // Fast path: most files have no comment that could matter.
         if !text.contains("fleetpin") && !text.contains("noqa") && !text.contains("hadolint") {
@@ -125,6 +155,10 @@ impl Suppressions {
             };
             let line_no = idx + 1;
             let mut scopes = Vec::new();
+            let comment_start =
+                starts.get(idx).copied().unwrap_or(0) + (line.len() - comment.len());
+            let comment_range = comment_start..comment_start + comment.trim_end().len();
+            let own = FLEETPIN.is_match(comment);
             if let Some(c) = FLEETPIN.captures(comment) {
                 match c.get(1) {
                     None => scopes.push(Scope::All),
@@ -169,24 +203,50 @@ impl Suppressions {
                 (line_no, line_no)
             };
             for scope in scopes {
-                entries.push((first, last, scope));
+                entries.push(Entry {
+                    first,
+                    last,
+                    scope,
+                    comment: comment_range.clone(),
+                    own,
+                    used: Cell::new(false),
+                });
             }
         }
         Suppressions { entries }
     }
 
     /// Whether a finding of `code` (about `subject`, if any) on 1-based `line` is suppressed.
+    /// Matching suppressions are remembered as used.
     pub fn is_suppressed(&self, code: &str, subject: Option<&str>, line: usize) -> bool {
-        self.entries.iter().any(|(first, last, scope)| {
-            (*first..=*last).contains(&line)
-                && match scope {
+        let mut hit = false;
+        for e in &self.entries {
+            let matches = (e.first..=e.last).contains(&line)
+                && match &e.scope {
                     Scope::All => true,
                     Scope::Rule {
                         code: c,
                         subject: s,
                     } => *c == code && (s.is_none() || *s == subject),
-                }
-        })
+                };
+            if matches {
+                e.used.set(true);
+                hit = true;
+            }
+        }
+        hit
+    }
+
+    /// fleetpin's own suppressions (`# fleetpin: ignore[...]`) that suppressed nothing so far.
+    pub fn unused(&self) -> Vec<Unused> {
+        self.entries
+            .iter()
+            .filter(|e| e.own && !e.used.get())
+            .map(|e| Unused {
+                comment: e.comment.clone(),
+                scope: e.scope.clone(),
+            })
+            .collect()
     }
 
     /// Whether there is no suppression at all.

@@ -7,6 +7,7 @@ pub mod galaxy;
 pub mod image;
 pub mod input;
 pub mod shell;
+pub mod suppression;
 pub mod swarm;
 
 use fleetpin_yaml::Document;
