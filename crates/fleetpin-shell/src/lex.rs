@@ -513,8 +513,9 @@ fn split_param(content: &str) -> (String, String, String) {
         .bytes()
         .take_while(|b| *b == b'_' || b.is_ascii_alphanumeric())
         .count();
-    let name_len = if name_len == 0 && !content.is_empty() {
-        1
+    // A special parameter (`${1}`, `${@}`) or garbage: one character, never half of one.
+    let name_len = if name_len == 0 {
+        content.chars().next().map_or(0, char::len_utf8)
     } else {
         name_len
     };

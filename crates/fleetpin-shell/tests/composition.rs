@@ -302,6 +302,10 @@ fn never_panics_on_odd_input() {
         "docker stack deploy",
         "x=${y:-${z:-",
         "echo \\\r\n x",
+        // fuzz crash-7be725b4: a multi-byte character right after `${`
+        "env -B $4${\u{544}= 0\"",
+        "${\u{e9}}",
+        "${\u{1F600}:-x}",
     ] {
         let _ = analyze(cmd, &NoVars);
     }
