@@ -6,6 +6,8 @@
 //! - `debian_bench pairs FILE N SEED`: print N random version pairs from FILE (tab-separated).
 //! - `debian_bench compare PAIRS`: compare every pair (pre-parsed `Version`s, straight from
 //!   the strings, and parse+compare); CPU time of each loop.
+//! - `debian_bench policy ROOT`: load a root (lists, status, preferences) and compute every
+//!   candidate; CPU time.
 //! - `debian_bench sort FILE`: sort every version of a Packages file (median CPU time).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -31,6 +33,7 @@ fn main() {
         Some("pairs") => pairs(&args[2], args[3].parse().unwrap(), args[4].parse().unwrap()),
         Some("compare") => compare(&args[2]),
         Some("sort") => sort(&args[2]),
+        Some("policy") => policy(&args[2]),
         _ => {
             eprintln!("usage: debian_bench parse FILE | pairs FILE N SEED | compare PAIRS");
             std::process::exit(2);
@@ -173,5 +176,29 @@ fn sort(path: &str) {
         "fleetpin sort versions={} median_ms={:.3}",
         all.len(),
         times[times.len() / 2]
+    );
+}
+
+fn policy(root: &str) {
+    let root = std::path::Path::new(root);
+    let t0 = cpu_ms();
+    let cache = fleetpin_debian::policy::Cache::load_root(
+        root,
+        fleetpin_debian::policy::Options::for_root(root),
+    )
+    .unwrap();
+    let t1 = cpu_ms();
+    let n = cache
+        .packages()
+        .iter()
+        .filter(|p| cache.candidate(p).is_some())
+        .count();
+    let t2 = cpu_ms();
+    println!(
+        "fleetpin policy packages={} with_candidate={n} load_ms={:.1} candidates_ms={:.1} problems={}",
+        cache.packages().len(),
+        t1 - t0,
+        t2 - t1,
+        cache.problems.len()
     );
 }

@@ -96,6 +96,53 @@ pub fn decompress(data: Vec<u8>, path: &Path) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
+/// Opens a file as a decompressing reader (compression detected from its magic bytes), for
+/// streaming large indexes without holding them whole. Read errors from the returned reader
+/// mean corrupt or truncated data.
+pub fn open(path: &Path) -> Result<(Compression, Box<dyn Read>), Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 6];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]).map_err(io)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    let kind = Compression::detect(&head[..n]);
+    let inner = std::io::Cursor::new(head[..n].to_vec()).chain(file);
+    let reader: Box<dyn Read> = match kind {
+        Compression::None => Box::new(inner),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(inner)),
+        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(inner)),
+        Compression::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(inner)),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::new(inner).map_err(|source| {
+                Error::Decompress {
+                    path: path.to_path_buf(),
+                    format: kind.name(),
+                    source,
+                }
+            })?)
+        }
+        Compression::Bzip2 => {
+            return Err(Error::Decompress {
+                path: path.to_path_buf(),
+                format: kind.name(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "bzip2 is not supported; use the .xz, .gz, .lz4 or .zst index",
+                ),
+            });
+        }
+    };
+    Ok((kind, reader))
+}
+
 /// Reads a file and decompresses it if its magic bytes say so.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     let data = std::fs::read(path).map_err(|source| Error::Io {
@@ -147,6 +194,25 @@ mod tests {
             let msg = e.to_string();
             assert!(msg.contains("lists/x_Packages"), "{msg}");
             assert!(msg.contains(kind.name()), "{msg}");
+        }
+    }
+
+    #[test]
+    fn streaming_reader_matches_and_fails_on_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        for (kind, data) in all_formats() {
+            let p = dir.path().join(kind.name());
+            std::fs::write(&p, &data).unwrap();
+            let (k, mut r) = open(&p).unwrap();
+            assert_eq!(k, kind);
+            let mut out = Vec::new();
+            r.read_to_end(&mut out).unwrap();
+            assert_eq!(out, TEXT);
+            if kind != Compression::None {
+                std::fs::write(&p, &data[..data.len() / 2]).unwrap();
+                let (_, mut r) = open(&p).unwrap();
+                assert!(r.read_to_end(&mut Vec::new()).is_err(), "{kind:?}");
+            }
         }
     }
 

@@ -832,35 +832,67 @@ impl Cache {
     }
 
     /// Adds a `Packages` index with its metadata (`priority` and `is_status` are set here).
-    pub fn add_index(&mut self, mut f: IndexFile, text: &str) {
-        let file = self.files.len();
+    pub fn add_index(&mut self, f: IndexFile, text: &str) {
+        let file = self.push_index(f);
+        let (recs, errs) = crate::control::parse_packages(text);
+        for e in errs {
+            self.problems
+                .push(crate::control::in_file(&self.files[file].path, e));
+        }
+        for rec in recs {
+            self.add_record(file, &rec);
+        }
+    }
+
+    /// Adds a `Packages` index by streaming it from `reader` through a reused buffer (how
+    /// [`Cache::load_root`] reads apt lists: no decompressed copy of the whole file). Bad
+    /// stanzas go to [`Cache::problems`]; a read error (corrupt or truncated compressed data)
+    /// or non-UTF-8 data stops the index and is returned; records read before it are kept.
+    pub fn add_index_reader(
+        &mut self,
+        f: IndexFile,
+        reader: impl std::io::Read,
+    ) -> Result<(), crate::control::StreamError> {
+        let file = self.push_index(f);
+        let mut errs = Vec::new();
+        let res = crate::control::stream_packages(
+            reader,
+            1 << 20,
+            |rec| self.add_record(file, rec),
+            |e| errs.push(e),
+        );
+        for e in errs {
+            self.problems
+                .push(crate::control::in_file(&self.files[file].path, e));
+        }
+        res
+    }
+
+    fn push_index(&mut self, mut f: IndexFile) -> usize {
         f.is_status = false;
         f.priority = f.default_priority();
-        let path = f.path.clone();
-        let path = path.as_path();
         self.files.push(f);
-        let (recs, errs) = crate::control::parse_packages(text);
-        self.problems
-            .extend(errs.into_iter().map(|e| crate::control::in_file(path, e)));
-        for rec in recs {
-            let arch = rec.architecture;
-            if arch != "all"
-                && arch != self.opts.native_arch
-                && !self.opts.foreign_archs.iter().any(|a| a == arch)
-            {
-                continue;
+        self.files.len() - 1
+    }
+
+    fn add_record(&mut self, file: usize, rec: &BinaryPackage<'_>) {
+        let arch = rec.architecture;
+        if arch != "all"
+            && arch != self.opts.native_arch
+            && !self.opts.foreign_archs.iter().any(|a| a == arch)
+        {
+            return;
+        }
+        match rec.parse_version() {
+            Ok(v) => {
+                self.add_version(rec, v, file);
             }
-            match rec.parse_version() {
-                Ok(v) => {
-                    self.add_version(&rec, v, file);
-                }
-                Err(source) => self.problems.push(Error::Version {
-                    path: path.to_path_buf(),
-                    line: rec.line,
-                    field: "Version".into(),
-                    source,
-                }),
-            }
+            Err(source) => self.problems.push(Error::Version {
+                path: self.files[file].path.clone(),
+                line: rec.line,
+                field: "Version".into(),
+                source,
+            }),
         }
     }
 
@@ -926,17 +958,10 @@ impl Cache {
                     if !seen.insert(path.clone()) {
                         continue;
                     }
-                    let text = match crate::compress::read_file(&path) {
-                        Ok(d) => d,
+                    let (kind, reader) = match crate::compress::open(&path) {
+                        Ok(r) => r,
                         Err(err) => {
                             cache.problems.push(err);
-                            continue;
-                        }
-                    };
-                    let text = match deb822::to_text(&text) {
-                        Ok(t) => t,
-                        Err(err) => {
-                            cache.problems.push(crate::control::in_file(&path, err));
                             continue;
                         }
                     };
@@ -950,7 +975,19 @@ impl Cache {
                         is_status: false,
                         priority: 0,
                     };
-                    cache.add_index(meta, text);
+                    match cache.add_index_reader(meta, reader) {
+                        Ok(()) => {}
+                        Err(crate::control::StreamError::Io(source)) => {
+                            cache.problems.push(Error::Decompress {
+                                path: path.clone(),
+                                format: kind.name(),
+                                source,
+                            })
+                        }
+                        Err(crate::control::StreamError::Syntax(e)) => {
+                            cache.problems.push(crate::control::in_file(&path, e))
+                        }
+                    }
                 }
             }
         }
