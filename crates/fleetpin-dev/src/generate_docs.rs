@@ -19,28 +19,9 @@ pub type Files = BTreeMap<String, String>;
 pub const INDEX: &str = "README.md";
 
 /// The page of one rule: title, summary, severity (and how to enable an opt-in rule), docs.
+/// The same text `fleetpin rule CODE` prints, so it is built in one place: the registry.
 pub fn rule_page(meta: &RuleMeta) -> String {
-    let mut page = format!("# {} ({})\n\n", meta.name, meta.code);
-    page.push_str(meta.summary);
-    page.push_str(".\n\n");
-    page.push_str(&format!(
-        "- Default severity: **{}**\n",
-        meta.default_severity
-    ));
-    if meta.opt_in {
-        page.push_str(&format!(
-            "- Opt-in: off by default; enable it in `fleetpin.toml` under `[lint]` with \
-             `extend-select = [\"{}\"]`\n",
-            meta.code
-        ));
-    }
-    page.push_str(&format!(
-        "- Show this page: `fleetpin rule {}`\n\n",
-        meta.code
-    ));
-    page.push_str(meta.docs.trim());
-    page.push('\n');
-    page
+    fleetpin_lint::registry::markdown(meta)
 }
 
 /// Every file of `docs/rules/` for `rules`.
