@@ -252,8 +252,7 @@ fn parse_epoch(full: &str, epoch: &str) -> Result<u32, VersionError> {
 
 /// dpkg's `order()`: `~` first, then the end of a run (and digits), letters, then the rest.
 /// Bytes >= 0x80 follow dpkg on x86 where `char` is signed.
-#[inline(always)]
-fn order(c: u8) -> i32 {
+const fn order_of(c: u8) -> i32 {
     if c.is_ascii_alphabetic() {
         c as i32
     } else if c == b'~' {
@@ -263,6 +262,22 @@ fn order(c: u8) -> i32 {
     } else {
         (c as i8 as i32) + 256
     }
+}
+
+/// [`order_of`] for every byte, so the comparison loop has no branches per character.
+static ORDER: [i16; 256] = {
+    let mut t = [0i16; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = order_of(i as u8) as i16;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn order(c: u8) -> i32 {
+    ORDER[c as usize] as i32
 }
 
 /// dpkg's `verrevcmp` over two byte strings, without allocation.
