@@ -364,10 +364,12 @@ impl Lexer<'_> {
     /// unresolved.
     fn jinja(&mut self, w: &mut Word, quoted: bool) {
         let start = self.i;
-        let end = self.s[start + 2..]
-            .find("}}")
-            .map_or(self.b.len(), |p| start + 2 + p + 2);
-        let inner = self.s[start + 2..end.saturating_sub(2).max(start + 2)].trim();
+        // Unterminated: the expression runs to the end.
+        let (inner_end, end) = match self.s[start + 2..].find("}}") {
+            Some(p) => (start + 2 + p, start + 2 + p + 2),
+            None => (self.b.len(), self.b.len()),
+        };
+        let inner = self.s[start + 2..inner_end].trim();
         let simple = !inner.is_empty()
             && inner
                 .bytes()

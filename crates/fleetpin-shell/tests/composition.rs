@@ -306,6 +306,8 @@ fn never_panics_on_odd_input() {
         "env -B $4${\u{544}= 0\"",
         "${\u{e9}}",
         "${\u{1F600}:-x}",
+        // fuzz crash-4fd1f02b: an unterminated `{{` before a multi-byte character
+        "<ck{{\u{656}s",
     ] {
         let _ = analyze(cmd, &NoVars);
     }
