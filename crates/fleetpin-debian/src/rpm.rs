@@ -23,8 +23,8 @@ pub enum RpmVersionError {
     /// `1.0-` — empty release.
     #[error("RPM version `{0}` has an empty release")]
     EmptyRelease(String),
-    /// Whitespace inside.
-    #[error("RPM version `{0}` contains whitespace")]
+    /// Whitespace (or a NUL byte) inside.
+    #[error("RPM version `{0}` contains whitespace or NUL")]
     Whitespace(String),
 }
 
@@ -44,7 +44,7 @@ impl RpmVersion {
     /// Parses `[epoch:]version[-release]`; the release starts after the last `-`.
     pub fn parse(s: &str) -> Result<RpmVersion, RpmVersionError> {
         let s = s.trim();
-        if s.bytes().any(|b| b.is_ascii_whitespace()) {
+        if s.bytes().any(|b| b.is_ascii_whitespace() || b == 0) {
             return Err(RpmVersionError::Whitespace(s.to_string()));
         }
         let (epoch, vstart) = match memchr::memchr(b':', s.as_bytes()) {

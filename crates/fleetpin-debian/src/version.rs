@@ -44,6 +44,9 @@ pub enum VersionError {
     /// `1:-1` — the upstream part is empty.
     #[error("upstream version is empty in version `{0}`")]
     EmptyUpstream(String),
+    /// The string contains a NUL byte.
+    #[error("version `{0}` contains a NUL byte")]
+    Nul(String),
     /// The string is longer than 4 GiB.
     #[error("version string of {0} bytes is too long")]
     TooLong(usize),
@@ -115,6 +118,10 @@ impl Version {
         }
         let s = &s[..end];
         let bytes = s.as_bytes();
+        // A C string ends at NUL: dpkg can never see one inside a version.
+        if memchr::memchr(0, bytes).is_some() {
+            return Err(VersionError::Nul(s.replace('\0', "\\0")));
+        }
         let (epoch, up_start) = match memchr::memchr(b':', bytes) {
             None => (0, 0),
             Some(colon) => (parse_epoch(s, &s[..colon])?, colon + 1),
@@ -293,8 +300,10 @@ pub(crate) fn verrevcmp(a: &[u8], b: &[u8]) -> Ordering {
         loop {
             let ca = at(a, i);
             let cb = at(b, j);
-            let a_nd = ca != 0 && !ca.is_ascii_digit();
-            let b_nd = cb != 0 && !cb.is_ascii_digit();
+            // Inside the strings every non-digit counts (an embedded NUL too, so the loop always
+            // advances); past their ends nothing does.
+            let a_nd = i < a.len() && !ca.is_ascii_digit();
+            let b_nd = j < b.len() && !cb.is_ascii_digit();
             if !a_nd && !b_nd {
                 break;
             }
@@ -676,6 +685,15 @@ mod tests {
         let b = v("1.100000000000000000000000000000000000000");
         assert!(a < b);
         assert!(v("1.0000000000000000000000000000000000000001") == v("1.1"));
+    }
+
+    #[test]
+    fn nul_bytes_are_rejected_and_never_hang_compare_str() {
+        assert!(matches!(Version::parse("1.0\0"), Err(VersionError::Nul(_))));
+        // Found by the fuzzer: compare_str looped forever on an embedded NUL.
+        let _ = compare_str("1\0", "1");
+        let _ = compare_str("1:0\0a", "1:0\0");
+        assert_eq!(verrevcmp(b"1\0", b"1\0"), Ordering::Equal);
     }
 
     #[test]
