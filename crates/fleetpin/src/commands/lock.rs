@@ -90,7 +90,7 @@ fn describe(c: &Conflict) -> String {
     let mut s = format!("`{}` differs within group `{}`:", c.package, c.group);
     for cand in &c.candidates {
         let shown: Vec<&str> = cand.hosts.iter().take(5).map(String::as_str).collect();
-        let more = cand.hosts.len().saturating_sub(shown.len());
+        let more = cand.count.saturating_sub(shown.len());
         let more = if more > 0 {
             format!(", +{more} more")
         } else {
@@ -99,8 +99,8 @@ fn describe(c: &Conflict) -> String {
         s.push_str(&format!(
             "\n    {} on {} host{} ({}{more})",
             cand.version.as_deref().unwrap_or("(not installed)"),
-            cand.hosts.len(),
-            if cand.hosts.len() == 1 { "" } else { "s" },
+            cand.count,
+            if cand.count == 1 { "" } else { "s" },
             shown.join(", ")
         ));
     }
