@@ -58,6 +58,9 @@ struct Change {
     range: Option<std::ops::Range<usize>>,
 }
 
+/// Units whose restart stops every container on the host.
+const CONTAINER_RUNTIME: &[&str] = &["docker", "containerd", "dockerd"];
+
 /// Whether `task` changes packages or restarts the container runtime.
 pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
     let module = task.module.as_ref()?;
@@ -90,7 +93,7 @@ pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
                 .arg("state")
                 .and_then(|a| a.value.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let runtime = ["docker", "containerd", "dockerd"].iter().any(|r| {
+            let runtime = CONTAINER_RUNTIME.iter().any(|r| {
                 name == *r || name == format!("{r}.service") || name == format!("{r}.socket")
             });
             (runtime && matches!(state.as_str(), "restarted" | "reloaded" | "stopped"))
@@ -101,10 +104,9 @@ pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
             let a = fleetpin_shell::analyze(&line, &fleetpin_shell::NoVars);
             if !a.installs.is_empty() || !a.upgrades.is_empty() {
                 Some(format!("`{}` changes packages", module.short))
-            } else if line.contains("systemctl restart docker")
-                || line.contains("systemctl restart containerd")
-                || line.contains("service docker restart")
-            {
+            } else if a.services.iter().any(|s| {
+                s.interrupts() && s.unit_names().any(|u| CONTAINER_RUNTIME.contains(&u))
+            }) {
                 Some(format!("`{}` restarts the container runtime", module.short))
             } else {
                 None
