@@ -150,7 +150,7 @@ pub(crate) fn report_analysis(
             let stack = s
                 .stack
                 .as_ref()
-                .map_or_else(String::new, |w| format!(" `{}`", w.text));
+                .map_or_else(String::new, |w| format!(" (stack `{}`)", w.text));
             let d = checker
                 .diagnostic(
                     &StackDeployWithoutRegistryAuth::RULE,
