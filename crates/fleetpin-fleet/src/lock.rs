@@ -213,6 +213,9 @@ impl Lock {
             }
             touched.sort_unstable();
             let mut locked = BTreeMap::new();
+            // Conflicts still needing example host names: (index, package, candidate
+            // versions, version -> representative), in package order.
+            let mut pending: Vec<Pending> = Vec::new();
             for pkg in touched {
                 // Versions equal under the ordering (`1.01` and `1.1`; rpm `2.0` and `2_0`)
                 // are one choice: the lowest id stands for them.
@@ -265,23 +268,12 @@ impl Lock {
                         })
                     };
                     let resolution = resolve(fleet, manager, &cands, &opts.prefer, &hosts, &rep);
-                    // A few host names per candidate, for the report.
-                    let mut names: Vec<Vec<String>> = vec![Vec::new(); cands.len()];
-                    for h in &hosts {
-                        let v = rep(h);
-                        if let Some(k) = cands.iter().position(|c| c.0 == v)
-                            && names[k].len() < CANDIDATE_HOSTS
-                        {
-                            names[k].push(h.name.clone());
-                        }
-                    }
                     let candidates = cands
                         .iter()
-                        .zip(names)
-                        .map(|((v, count), hosts)| Candidate {
+                        .map(|(v, count)| Candidate {
                             version: v.map(|v| fleet.versions.resolve(v).to_string()),
                             count: *count,
-                            hosts,
+                            hosts: Vec::new(),
                         })
                         .collect();
                     conflicts.push(Conflict {
@@ -295,6 +287,12 @@ impl Lock {
                             )
                         }),
                     });
+                    pending.push((
+                        conflicts.len() - 1,
+                        pkg,
+                        cands.iter().map(|c| c.0).collect(),
+                        rep_of.clone(),
+                    ));
                     resolution.and_then(|(v, _)| v)
                 };
                 let Some(version) = chosen else { continue };
@@ -309,6 +307,27 @@ impl Lock {
                         hold: held * 2 > known,
                     },
                 );
+            }
+            // A few host names per candidate, in one merge pass over each host's sorted list.
+            for h in &hosts {
+                let mut b = 0;
+                for (ci, pkg, versions, rep_of) in &pending {
+                    while b < h.installed.len() && h.installed[b].pkg < *pkg {
+                        b += 1;
+                    }
+                    let v = h.installed.get(b).filter(|i| i.pkg == *pkg).map(|i| {
+                        rep_of
+                            .iter()
+                            .find(|r| r.0 == i.version)
+                            .map_or(i.version, |r| r.1)
+                    });
+                    if let Some(k) = versions.iter().position(|c| *c == v) {
+                        let list = &mut conflicts[*ci].candidates[k].hosts;
+                        if list.len() < CANDIDATE_HOSTS {
+                            list.push(h.name.clone());
+                        }
+                    }
+                }
             }
             groups.insert(group.to_string(), locked);
         }
@@ -568,6 +587,10 @@ impl Lock {
 fn hold_mark(l: &Locked) -> &'static str {
     if l.hold { " (hold)" } else { "" }
 }
+
+/// A conflict waiting for example host names: (index in the conflict list, package id,
+/// candidate versions, version id -> representative of its equality class).
+type Pending = (usize, u32, Vec<Option<u32>>, Vec<(u32, u32)>);
 
 /// Resolves one conflict with the first rule that decides it.
 fn resolve(
