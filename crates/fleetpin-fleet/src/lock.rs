@@ -218,9 +218,13 @@ impl Lock {
             let mut pending: Vec<Pending> = Vec::new();
             for pkg in touched {
                 // Versions equal under the ordering (`1.01` and `1.1`; rpm `2.0` and `2_0`)
-                // are one choice: the lowest id stands for them.
+                // are one choice: the most common spelling stands for them (ties: the
+                // smallest string). Never the interned id, which depends on load order.
                 let mut raw = std::mem::take(&mut seen[pkg as usize]);
-                raw.sort_by_key(|e| e.0);
+                raw.sort_by(|a, b| {
+                    b.1.cmp(&a.1)
+                        .then_with(|| fleet.versions.resolve(a.0).cmp(fleet.versions.resolve(b.0)))
+                });
                 let mut merged: Vec<(u32, usize, usize, usize)> = Vec::with_capacity(raw.len());
                 let mut rep_of: Vec<(u32, u32)> = Vec::with_capacity(raw.len());
                 for e in raw {
