@@ -66,7 +66,12 @@ fn example_json_names_the_incident_task_and_its_variable() {
     assert_eq!(latest.len(), 2, "{latest:#?}");
     let templated = latest
         .iter()
-        .find(|d| d["message"].as_str().unwrap_or("").contains("docker_package_state"))
+        .find(|d| {
+            d["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("docker_package_state")
+        })
         .expect("the templated state is judged by its value");
     let labels = templated["labels"].to_string();
     assert!(

@@ -104,9 +104,11 @@ pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
             let a = fleetpin_shell::analyze(&line, &fleetpin_shell::NoVars);
             if !a.installs.is_empty() || !a.upgrades.is_empty() {
                 Some(format!("`{}` changes packages", module.short))
-            } else if a.services.iter().any(|s| {
-                s.interrupts() && s.unit_names().any(|u| CONTAINER_RUNTIME.contains(&u))
-            }) {
+            } else if a
+                .services
+                .iter()
+                .any(|s| s.interrupts() && s.unit_names().any(|u| CONTAINER_RUNTIME.contains(&u)))
+            {
                 Some(format!("`{}` restarts the container runtime", module.short))
             } else {
                 None
