@@ -1283,6 +1283,21 @@ fn is_pip(r: &Resolved) -> Option<usize> {
     None
 }
 
+/// What an install command says besides its packages; most managers set none of it.
+#[derive(Default)]
+struct InstallOpts {
+    /// `-U`, `--upgrade`, `only_upgrade`: named packages float to the newest version.
+    upgrade_flag: Option<Word>,
+    /// `-t RELEASE` (apt).
+    target_release: Option<Word>,
+    /// `-g` (npm and friends).
+    global: bool,
+    /// `-r FILE` (pip): versions live in the file.
+    requirement_files: Vec<Word>,
+    /// `-c FILE` (pip).
+    constraint_files: Vec<Word>,
+}
+
 fn strength_with_upgrade(s: PinStrength, upgrade: bool) -> PinStrength {
     if upgrade && s == PinStrength::None {
         PinStrength::Floating
@@ -1292,6 +1307,18 @@ fn strength_with_upgrade(s: PinStrength, upgrade: bool) -> PinStrength {
 }
 
 impl Cx<'_, '_> {
+    /// Packages named on an upgrade command line (`zypper update foo`): each one floats to the
+    /// newest version unless its spec pins it.
+    fn upgraded_packages(&self, manager: Manager, args: &[&Arg]) -> Vec<Package> {
+        args.iter()
+            .map(|a| {
+                let mut p = self.package(manager, a);
+                p.strength = strength_with_upgrade(p.strength, true);
+                p
+            })
+            .collect()
+    }
+
     fn package(&self, manager: Manager, a: &Arg) -> Package {
         let parsed = pin::parse_spec(manager, &a.text);
         let in_name = parsed.name.matches(UNRESOLVED_MARK).count();
@@ -1325,19 +1352,21 @@ impl Cx<'_, '_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push_install(
         &mut self,
         r: &Resolved,
         manager: Manager,
         sub: Option<&Arg>,
         pkgs: Vec<Package>,
-        upgrade_flag: Option<Word>,
-        target_release: Option<Word>,
-        global: bool,
-        requirement_files: Vec<Word>,
-        constraint_files: Vec<Word>,
+        opts: InstallOpts,
     ) {
+        let InstallOpts {
+            upgrade_flag,
+            target_release,
+            global,
+            requirement_files,
+            constraint_files,
+        } = opts;
         let mut packages = pkgs;
         if r.xargs {
             packages.push(self.stdin_package(r));
@@ -1439,35 +1468,28 @@ impl Cx<'_, '_> {
                     Manager::Apt,
                     Some(sub),
                     pkgs,
-                    only_upgrade,
-                    target,
-                    false,
-                    vec![],
-                    vec![],
+                    InstallOpts {
+                        upgrade_flag: only_upgrade,
+                        target_release: target,
+                        ..InstallOpts::default()
+                    },
                 );
             }
             "upgrade" | "dist-upgrade" | "full-upgrade" | "safe-upgrade" => {
                 if rest.is_empty() && !r.xargs {
                     self.push_upgrade(r, Manager::Apt, sub.word());
                 } else {
-                    let pkgs = rest
-                        .iter()
-                        .map(|a| {
-                            let mut p = self.package(Manager::Apt, a);
-                            p.strength = strength_with_upgrade(p.strength, true);
-                            p
-                        })
-                        .collect();
+                    let pkgs = self.upgraded_packages(Manager::Apt, rest);
                     self.push_install(
                         r,
                         Manager::Apt,
                         Some(sub),
                         pkgs,
-                        Some(sub.word()),
-                        target,
-                        false,
-                        vec![],
-                        vec![],
+                        InstallOpts {
+                            upgrade_flag: Some(sub.word()),
+                            target_release: target,
+                            ..InstallOpts::default()
+                        },
                     );
                 }
             }
@@ -1524,41 +1546,23 @@ impl Cx<'_, '_> {
                         p
                     })
                     .collect();
-                self.push_install(
-                    r,
-                    Manager::Dnf,
-                    Some(sub),
-                    pkgs,
-                    None,
-                    None,
-                    false,
-                    vec![],
-                    vec![],
-                );
+                self.push_install(r, Manager::Dnf, Some(sub), pkgs, InstallOpts::default());
             }
             "update" | "upgrade" | "up" | "upgrade-minimal" | "update-minimal" | "distro-sync"
             | "distrosync" | "dsync" | "dist-upgrade" | "groupupdate" | "groupupgrade" => {
                 if rest.is_empty() && !r.xargs {
                     self.push_upgrade(r, Manager::Dnf, sub_word);
                 } else {
-                    let pkgs = rest
-                        .iter()
-                        .map(|a| {
-                            let mut p = self.package(Manager::Dnf, a);
-                            p.strength = strength_with_upgrade(p.strength, true);
-                            p
-                        })
-                        .collect();
+                    let pkgs = self.upgraded_packages(Manager::Dnf, &rest);
                     self.push_install(
                         r,
                         Manager::Dnf,
                         Some(sub),
                         pkgs,
-                        Some(sub_word),
-                        None,
-                        false,
-                        vec![],
-                        vec![],
+                        InstallOpts {
+                            upgrade_flag: Some(sub_word),
+                            ..InstallOpts::default()
+                        },
                     );
                 }
             }
@@ -1601,35 +1605,26 @@ impl Cx<'_, '_> {
                     Manager::Apk,
                     Some(sub),
                     pkgs,
-                    upgrade,
-                    None,
-                    false,
-                    vec![],
-                    vec![],
+                    InstallOpts {
+                        upgrade_flag: upgrade,
+                        ..InstallOpts::default()
+                    },
                 );
             }
             "upgrade" => {
                 if rest.is_empty() && !r.xargs {
                     self.push_upgrade(r, Manager::Apk, sub.word());
                 } else {
-                    let pkgs = rest
-                        .iter()
-                        .map(|a| {
-                            let mut p = self.package(Manager::Apk, a);
-                            p.strength = strength_with_upgrade(p.strength, true);
-                            p
-                        })
-                        .collect();
+                    let pkgs = self.upgraded_packages(Manager::Apk, rest);
                     self.push_install(
                         r,
                         Manager::Apk,
                         Some(sub),
                         pkgs,
-                        Some(sub.word()),
-                        None,
-                        false,
-                        vec![],
-                        vec![],
+                        InstallOpts {
+                            upgrade_flag: Some(sub.word()),
+                            ..InstallOpts::default()
+                        },
                     );
                 }
             }
@@ -1664,40 +1659,22 @@ impl Cx<'_, '_> {
                     .iter()
                     .map(|a| self.package(Manager::Zypper, a))
                     .collect();
-                self.push_install(
-                    r,
-                    Manager::Zypper,
-                    Some(sub),
-                    pkgs,
-                    None,
-                    None,
-                    false,
-                    vec![],
-                    vec![],
-                );
+                self.push_install(r, Manager::Zypper, Some(sub), pkgs, InstallOpts::default());
             }
             "update" | "up" | "dist-upgrade" | "dup" | "patch" => {
                 if rest.is_empty() && !r.xargs {
                     self.push_upgrade(r, Manager::Zypper, sub.word());
                 } else {
-                    let pkgs = rest
-                        .iter()
-                        .map(|a| {
-                            let mut p = self.package(Manager::Zypper, a);
-                            p.strength = strength_with_upgrade(p.strength, true);
-                            p
-                        })
-                        .collect();
+                    let pkgs = self.upgraded_packages(Manager::Zypper, rest);
                     self.push_install(
                         r,
                         Manager::Zypper,
                         Some(sub),
                         pkgs,
-                        Some(sub.word()),
-                        None,
-                        false,
-                        vec![],
-                        vec![],
+                        InstallOpts {
+                            upgrade_flag: Some(sub.word()),
+                            ..InstallOpts::default()
+                        },
                     );
                 }
             }
@@ -1845,11 +1822,12 @@ impl Cx<'_, '_> {
             Manager::Pip,
             Some(sub),
             pkgs,
-            upgrade,
-            None,
-            false,
-            req,
-            con,
+            InstallOpts {
+                upgrade_flag: upgrade,
+                requirement_files: req,
+                constraint_files: con,
+                ..InstallOpts::default()
+            },
         );
     }
 
@@ -1908,34 +1886,26 @@ impl Cx<'_, '_> {
                 Manager::Npm,
                 Some(sub),
                 pkgs,
-                None,
-                None,
-                global,
-                vec![],
-                vec![],
+                InstallOpts {
+                    global,
+                    ..InstallOpts::default()
+                },
             );
         } else if update_words.contains(&sub.text.as_str()) {
             if rest.is_empty() {
                 self.push_upgrade(r, Manager::Npm, sub.word());
             } else {
-                let pkgs = rest
-                    .iter()
-                    .map(|a| {
-                        let mut p = self.package(Manager::Npm, a);
-                        p.strength = strength_with_upgrade(p.strength, true);
-                        p
-                    })
-                    .collect();
+                let pkgs = self.upgraded_packages(Manager::Npm, rest);
                 self.push_install(
                     r,
                     Manager::Npm,
                     Some(sub),
                     pkgs,
-                    Some(sub.word()),
-                    None,
-                    global,
-                    vec![],
-                    vec![],
+                    InstallOpts {
+                        upgrade_flag: Some(sub.word()),
+                        global,
+                        ..InstallOpts::default()
+                    },
                 );
             }
         }
@@ -1975,41 +1945,23 @@ impl Cx<'_, '_> {
                         pkg
                     })
                     .collect();
-                self.push_install(
-                    r,
-                    Manager::Gem,
-                    Some(sub),
-                    pkgs,
-                    None,
-                    None,
-                    false,
-                    vec![],
-                    vec![],
-                );
+                self.push_install(r, Manager::Gem, Some(sub), pkgs, InstallOpts::default());
             }
             "update" => {
                 if rest.is_empty() {
                     let w = p.has(&["--system"]).map_or(sub.word(), Opt::word);
                     self.push_upgrade(r, Manager::Gem, w);
                 } else {
-                    let pkgs = rest
-                        .iter()
-                        .map(|a| {
-                            let mut p = self.package(Manager::Gem, a);
-                            p.strength = strength_with_upgrade(p.strength, true);
-                            p
-                        })
-                        .collect();
+                    let pkgs = self.upgraded_packages(Manager::Gem, rest);
                     self.push_install(
                         r,
                         Manager::Gem,
                         Some(sub),
                         pkgs,
-                        Some(sub.word()),
-                        None,
-                        false,
-                        vec![],
-                        vec![],
+                        InstallOpts {
+                            upgrade_flag: Some(sub.word()),
+                            ..InstallOpts::default()
+                        },
                     );
                 }
             }
@@ -2076,11 +2028,10 @@ impl Cx<'_, '_> {
             Manager::Go,
             Some(sub),
             pkgs,
-            upgrade,
-            None,
-            false,
-            vec![],
-            vec![],
+            InstallOpts {
+                upgrade_flag: upgrade,
+                ..InstallOpts::default()
+            },
         );
     }
 
@@ -2138,11 +2089,7 @@ impl Cx<'_, '_> {
             Manager::Pacman,
             Some(&r.argv[0]),
             pkgs,
-            None,
-            None,
-            false,
-            vec![],
-            vec![],
+            InstallOpts::default(),
         );
     }
 
@@ -2186,17 +2133,7 @@ impl Cx<'_, '_> {
                         pkg
                     })
                     .collect();
-                self.push_install(
-                    r,
-                    Manager::Snap,
-                    Some(sub),
-                    pkgs,
-                    None,
-                    None,
-                    false,
-                    vec![],
-                    vec![],
-                );
+                self.push_install(r, Manager::Snap, Some(sub), pkgs, InstallOpts::default());
             }
             "refresh" if rest.is_empty() => self.push_upgrade(r, Manager::Snap, sub.word()),
             _ => {}
@@ -2215,38 +2152,20 @@ impl Cx<'_, '_> {
                     .iter()
                     .map(|a| self.package(Manager::Brew, a))
                     .collect();
-                self.push_install(
-                    r,
-                    Manager::Brew,
-                    Some(sub),
-                    pkgs,
-                    None,
-                    None,
-                    false,
-                    vec![],
-                    vec![],
-                );
+                self.push_install(r, Manager::Brew, Some(sub), pkgs, InstallOpts::default());
             }
             "upgrade" if rest.is_empty() => self.push_upgrade(r, Manager::Brew, sub.word()),
             "upgrade" => {
-                let pkgs = rest
-                    .iter()
-                    .map(|a| {
-                        let mut p = self.package(Manager::Brew, a);
-                        p.strength = strength_with_upgrade(p.strength, true);
-                        p
-                    })
-                    .collect();
+                let pkgs = self.upgraded_packages(Manager::Brew, rest);
                 self.push_install(
                     r,
                     Manager::Brew,
                     Some(sub),
                     pkgs,
-                    Some(sub.word()),
-                    None,
-                    false,
-                    vec![],
-                    vec![],
+                    InstallOpts {
+                        upgrade_flag: Some(sub.word()),
+                        ..InstallOpts::default()
+                    },
                 );
             }
             _ => {}
@@ -2338,17 +2257,7 @@ impl Cx<'_, '_> {
                 note: None,
             });
         }
-        self.push_install(
-            r,
-            Manager::Cargo,
-            Some(sub),
-            pkgs,
-            None,
-            None,
-            false,
-            vec![],
-            vec![],
-        );
+        self.push_install(r, Manager::Cargo, Some(sub), pkgs, InstallOpts::default());
     }
 
     fn conda(&mut self, r: &Resolved) {
@@ -2385,35 +2294,26 @@ impl Cx<'_, '_> {
                     Manager::Conda,
                     Some(sub),
                     pkgs,
-                    None,
-                    None,
-                    false,
-                    files,
-                    vec![],
+                    InstallOpts {
+                        requirement_files: files,
+                        ..InstallOpts::default()
+                    },
                 );
             }
             "update" | "upgrade" => {
                 if let Some(all) = p.has(&["--all"]) {
                     self.push_upgrade(r, Manager::Conda, all.word());
                 } else {
-                    let pkgs = rest
-                        .iter()
-                        .map(|a| {
-                            let mut p = self.package(Manager::Conda, a);
-                            p.strength = strength_with_upgrade(p.strength, true);
-                            p
-                        })
-                        .collect();
+                    let pkgs = self.upgraded_packages(Manager::Conda, rest);
                     self.push_install(
                         r,
                         Manager::Conda,
                         Some(sub),
                         pkgs,
-                        Some(sub.word()),
-                        None,
-                        false,
-                        vec![],
-                        vec![],
+                        InstallOpts {
+                            upgrade_flag: Some(sub.word()),
+                            ..InstallOpts::default()
+                        },
                     );
                 }
             }
