@@ -1,0 +1,385 @@
+//! `fleetpin gather`, `fleetpin lock` and `fleetpin drift` end to end, on the incident's
+//! Swarm: a manager and a worker on Docker 20.10 (the manager holding `docker-ce`), and a
+//! newly added worker that got Docker 23.0.1 and has no `apparmor` (only its config files).
+//! Facts are imported from dpkg status files; every run checks exit code, stdout and stderr.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn fleetpin(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetpin"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("FLEETPIN_OUTPUT_FORMAT")
+        .output()
+        .expect("run fleetpin");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn snapshot_text(r: &Run, dir: &Path) -> String {
+    let filter = |s: &str| s.replace(&dir.display().to_string(), "[TEMP]");
+    format!(
+        "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        r.code,
+        filter(&r.stdout),
+        filter(&r.stderr)
+    )
+}
+
+fn write(root: &Path, rel: &str, content: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, content).unwrap();
+}
+
+const INVENTORY: &str = include_str!("fixtures/fleet/inventory.ini");
+const MGR1: &str = include_str!("fixtures/fleet/status/swarm-mgr1");
+const WRK1: &str = include_str!("fixtures/fleet/status/swarm-wrk1");
+const WRK2: &str = include_str!("fixtures/fleet/status/swarm-wrk2");
+
+const DOCKER_20: &str = "5:20.10.23~3-0~debian-buster";
+const DOCKER_23: &str = "5:23.0.1-1~debian.10~buster";
+
+/// The three hosts' dpkg status files and the inventory, in a fresh directory.
+fn swarm() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "inventory.ini", INVENTORY);
+    write(root, "status/swarm-mgr1", MGR1);
+    write(root, "status/swarm-wrk1", WRK1);
+    write(root, "status/swarm-wrk2", WRK2);
+    dir
+}
+
+/// `fleetpin gather` importing the three status files into `.fleetpin/facts`.
+fn gather_all(root: &Path) -> Run {
+    fleetpin(
+        root,
+        &[
+            "gather",
+            "--inventory",
+            "inventory.ini",
+            "--from-dpkg-status",
+            "swarm-mgr1=status/swarm-mgr1",
+            "--from-dpkg-status",
+            "swarm-wrk1=status/swarm-wrk1",
+            "--from-dpkg-status",
+            "swarm-wrk2=status/swarm-wrk2",
+        ],
+    )
+}
+
+/// The swarm with facts gathered and `fleetpin.lock` written by majority.
+fn locked_swarm() -> tempfile::TempDir {
+    let dir = swarm();
+    let r = gather_all(dir.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(dir.path(), &["lock", "--prefer", "majority"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    dir
+}
+
+#[test]
+fn gather_imports_dpkg_status_with_inventory_groups() {
+    let dir = swarm();
+    let r = gather_all(dir.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("gather", snapshot_text(&r, dir.path()));
+
+    let facts_dir = dir.path().join(".fleetpin/facts");
+    let mut names: Vec<String> = fs::read_dir(&facts_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["swarm-mgr1.json", "swarm-wrk1.json", "swarm-wrk2.json"]
+    );
+
+    let facts = |host: &str| -> serde_json::Value {
+        let text = fs::read_to_string(facts_dir.join(format!("{host}.json"))).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let package = |facts: &serde_json::Value, name: &str| -> Option<serde_json::Value> {
+        facts["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+    };
+    let mgr1 = facts("swarm-mgr1");
+    assert_eq!(mgr1["groups"], serde_json::json!(["managers", "swarm"]));
+    assert_eq!(mgr1["source"], "dpkg-status");
+    let docker = package(&mgr1, "docker-ce").expect("docker-ce on swarm-mgr1");
+    assert_eq!(docker["version"], DOCKER_20);
+    assert_eq!(docker["selection"], "hold");
+
+    let wrk2 = facts("swarm-wrk2");
+    assert_eq!(wrk2["groups"], serde_json::json!(["swarm", "workers"]));
+    assert_eq!(package(&wrk2, "docker-ce").unwrap()["version"], DOCKER_23);
+    assert_eq!(package(&wrk2, "docker-ce").unwrap()["selection"], "install");
+    // `deinstall ok config-files` is not installed.
+    assert_eq!(package(&wrk2, "apparmor"), None);
+    assert!(package(&facts("swarm-wrk1"), "apparmor").is_some());
+}
+
+#[test]
+fn lock_with_conflicts_and_no_rule_writes_nothing() {
+    let dir = swarm();
+    assert_eq!(gather_all(dir.path()).code, 0);
+    let r = fleetpin(dir.path(), &["lock"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!dir.path().join("fleetpin.lock").exists());
+    insta::assert_snapshot!("lock_unresolved", snapshot_text(&r, dir.path()));
+}
+
+#[test]
+fn lock_prefer_majority_then_check() {
+    let dir = swarm();
+    assert_eq!(gather_all(dir.path()).code, 0);
+    let r = fleetpin(dir.path(), &["lock", "--prefer", "majority"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("lock_majority", snapshot_text(&r, dir.path()));
+    let lock = fs::read_to_string(dir.path().join("fleetpin.lock")).unwrap();
+    insta::assert_snapshot!("lock_majority_file", lock);
+
+    // Up to date: --check takes the rules recorded in the lock.
+    let r = fleetpin(dir.path(), &["lock", "--check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr, "fleetpin.lock is up to date (3 hosts)\n");
+
+    // Locking again with the same facts leaves the file as it was.
+    let r = fleetpin(dir.path(), &["lock", "--prefer", "majority"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unchanged: fleetpin.lock"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("fleetpin.lock")).unwrap(),
+        lock
+    );
+}
+
+#[test]
+fn lock_check_fails_after_a_host_is_upgraded() {
+    let dir = locked_swarm();
+    let before = fs::read_to_string(dir.path().join("fleetpin.lock")).unwrap();
+    // The Ansible run reaches swarm-wrk1 too: now 23.0.1 is the majority.
+    write(
+        dir.path(),
+        "status/swarm-wrk1.upgraded",
+        &WRK1.replace(DOCKER_20, DOCKER_23),
+    );
+    let r = fleetpin(
+        dir.path(),
+        &[
+            "gather",
+            "-i",
+            "inventory.ini",
+            "--from-dpkg-status",
+            "swarm-wrk1=status/swarm-wrk1.upgraded",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(dir.path(), &["lock", "--check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!("lock_check_out_of_date", snapshot_text(&r, dir.path()));
+    // --check never writes.
+    assert_eq!(
+        fs::read_to_string(dir.path().join("fleetpin.lock")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn lock_check_without_a_lock_exits_1() {
+    let dir = swarm();
+    assert_eq!(gather_all(dir.path()).code, 0);
+    let r = fleetpin(dir.path(), &["lock", "--check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("fleetpin.lock does not exist; run `fleetpin lock`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("fleetpin.lock").exists());
+}
+
+#[test]
+fn drift_text() {
+    let dir = locked_swarm();
+    let r = fleetpin(dir.path(), &["drift"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!("drift_text", snapshot_text(&r, dir.path()));
+
+    // Above --max-columns drifted hosts: one difference per line.
+    let r = fleetpin(dir.path(), &["drift", "--max-columns", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!("drift_text_lines", snapshot_text(&r, dir.path()));
+}
+
+#[test]
+fn drift_json() {
+    let dir = locked_swarm();
+    let r = fleetpin(dir.path(), &["drift", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("drift JSON");
+    assert_eq!(report["schema"]["version"], 1);
+    assert_eq!(report["summary"]["hosts"], 3);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let diffs = report["differences"].as_array().unwrap();
+    let find = |host: &str, package: &str| {
+        diffs
+            .iter()
+            .find(|d| d["host"] == host && d["package"] == package)
+            .unwrap_or_else(|| panic!("no difference for {host} {package}: {}", r.stdout))
+    };
+    let docker = find("swarm-wrk2", "docker-ce");
+    assert_eq!(docker["direction"], "ahead");
+    assert_eq!(docker["locked"], DOCKER_20);
+    assert_eq!(docker["actual"], DOCKER_23);
+    assert_eq!(docker["group_majority"], DOCKER_20);
+    assert_eq!(docker["manager"], "dpkg");
+    let apparmor = find("swarm-wrk2", "apparmor");
+    assert_eq!(apparmor["direction"], "missing");
+    assert_eq!(apparmor["locked"], "2.13.2-10");
+    assert_eq!(apparmor["actual"], serde_json::Value::Null);
+    // swarm-wrk1 matches the lock.
+    assert!(
+        diffs.iter().all(|d| d["host"] != "swarm-wrk1"),
+        "{}",
+        r.stdout
+    );
+    insta::assert_snapshot!("drift_json", snapshot_text(&r, dir.path()));
+}
+
+#[test]
+fn drift_without_drift_exits_0() {
+    let dir = swarm();
+    // Only the two hosts that agree.
+    let r = fleetpin(
+        dir.path(),
+        &[
+            "gather",
+            "--from-dpkg-status",
+            "swarm-wrk1=status/swarm-wrk1",
+            "--from-dpkg-status",
+            "swarm-mgr1=status/swarm-wrk1",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(dir.path(), &["lock"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(dir.path(), &["drift"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "no drift: 2 hosts match fleetpin.lock\n");
+}
+
+#[test]
+fn unreadable_facts_exit_2_and_the_rest_is_reported() {
+    let dir = locked_swarm();
+    write(
+        dir.path(),
+        ".fleetpin/facts/swarm-wrk3.json",
+        "Package: docker-ce\nStatus: install ok installed\n",
+    );
+    let r = fleetpin(dir.path(), &["drift"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("swarm-wrk3.json"), "{}", r.stderr);
+    assert!(r.stdout.contains("swarm-wrk2"), "{}", r.stdout);
+    insta::assert_snapshot!("drift_bad_facts_text", snapshot_text(&r, dir.path()));
+
+    let r = fleetpin(dir.path(), &["drift", "--format", "json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("drift JSON");
+    assert_eq!(report["summary"]["hosts"], 3);
+    assert_eq!(report["summary"]["hosts_with_drift"], 2);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{}", r.stdout);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(".fleetpin/facts/swarm-wrk3.json"),
+        "{}",
+        r.stdout
+    );
+
+    // The lock check still compares the readable hosts, and says some were skipped.
+    let r = fleetpin(dir.path(), &["lock", "--check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("swarm-wrk3.json"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_dpkg_status_exits_2_and_the_other_hosts_are_gathered() {
+    let dir = swarm();
+    write(
+        dir.path(),
+        "status/swarm-wrk2",
+        &WRK2.replace(DOCKER_23, "5:"),
+    );
+    let r = gather_all(dir.path());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    insta::assert_snapshot!("gather_bad_status", snapshot_text(&r, dir.path()));
+    let facts = dir.path().join(".fleetpin/facts");
+    assert!(facts.join("swarm-mgr1.json").exists());
+    assert!(facts.join("swarm-wrk1.json").exists());
+    assert!(!facts.join("swarm-wrk2.json").exists());
+}
+
+#[test]
+fn newer_lock_format_is_refused() {
+    let dir = locked_swarm();
+    let lock = dir.path().join("fleetpin.lock");
+    let text = fs::read_to_string(&lock).unwrap();
+    assert!(text.contains("\nversion = 1\n"), "{text}");
+    let newer = text.replace("\nversion = 1\n", "\nversion = 99\n");
+    fs::write(&lock, &newer).unwrap();
+
+    let r = fleetpin(dir.path(), &["drift"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    insta::assert_snapshot!("drift_newer_lock", snapshot_text(&r, dir.path()));
+
+    let r = fleetpin(dir.path(), &["lock", "--check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    insta::assert_snapshot!("lock_check_newer_lock", snapshot_text(&r, dir.path()));
+
+    // Nor is it overwritten by an older fleetpin.
+    let r = fleetpin(dir.path(), &["lock", "--prefer", "majority"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&lock).unwrap(), newer);
+}
+
+#[test]
+fn inventory_syntax_error_exits_2() {
+    let dir = swarm();
+    write(
+        dir.path(),
+        "inventory.ini",
+        &INVENTORY.replace("[workers]", "[workers"),
+    );
+    let r = gather_all(dir.path());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    insta::assert_snapshot!("gather_bad_inventory", snapshot_text(&r, dir.path()));
+    assert!(!dir.path().join(".fleetpin").exists());
+}
