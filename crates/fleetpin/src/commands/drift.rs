@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use fleetpin_fleet::drift::{self, Difference, Direction, ReportError};
 use fleetpin_fleet::lock::Lock;
 
@@ -84,6 +84,13 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         other => anyhow::Error::new(other),
     })?;
     let (fleet, errors) = super::lock::load_fleet(&args.facts_dir, printer)?;
+    if fleet.hosts.is_empty() {
+        // Like `fleetpin lock`: an empty facts directory is a setup error, not "no drift".
+        bail!(
+            "no host facts in {} (run `fleetpin gather` first)",
+            args.facts_dir.display()
+        );
+    }
     let mut report = drift::compute(&fleet, &lock);
     report.errors = errors
         .iter()
