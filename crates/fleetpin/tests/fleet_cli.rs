@@ -383,3 +383,20 @@ fn inventory_syntax_error_exits_2() {
     insta::assert_snapshot!("gather_bad_inventory", snapshot_text(&r, dir.path()));
     assert!(!dir.path().join(".fleetpin").exists());
 }
+
+#[test]
+fn drift_with_no_facts_exits_2() {
+    let dir = locked_swarm();
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    // An empty facts directory (a typo in CI, a gather that never ran) is not "no drift".
+    let r = fleetpin(dir.path(), &["drift", "--facts-dir", "empty"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "error: no host facts in empty (run `fleetpin gather` first)\n"
+    );
+    let r = fleetpin(dir.path(), &["drift", "--facts-dir", "missing"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("missing"), "{}", r.stderr);
+}
