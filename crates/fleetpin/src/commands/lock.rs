@@ -243,12 +243,14 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     lock.write(&args.lock)
         .with_context(|| format!("cannot write {}", args.lock.display()))?;
     let n: usize = lock.groups.values().map(|g| g.len()).sum();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     printer.status(format!(
-        "{} {} ({} hosts, {} groups, {n} locked versions)",
+        "{} {} ({}, {}, {})",
         if changed { "wrote" } else { "unchanged:" },
         args.lock.display(),
-        fleet.hosts.len(),
-        lock.groups.len()
+        plural(fleet.hosts.len(), "host"),
+        plural(lock.groups.len(), "group"),
+        plural(n, "locked version")
     ));
     Ok(if errors.is_empty() {
         ExitStatus::Success
