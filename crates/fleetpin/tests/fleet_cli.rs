@@ -400,3 +400,47 @@ fn drift_with_no_facts_exits_2() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("missing"), "{}", r.stderr);
 }
+
+#[test]
+fn lock_group_by_managers_keeps_the_hold() {
+    let dir = swarm();
+    assert_eq!(gather_all(dir.path()).code, 0);
+    // The workers alone tie one to one: majority cannot decide, lowest does.
+    let r = fleetpin(
+        dir.path(),
+        &[
+            "lock",
+            "--group-by",
+            "managers",
+            "--prefer",
+            "majority",
+            "--prefer",
+            "lowest",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("lock_group_by_managers", snapshot_text(&r, dir.path()));
+    let lock = fs::read_to_string(dir.path().join("fleetpin.lock")).unwrap();
+    insta::assert_snapshot!("lock_group_by_managers_file", lock);
+
+    // Someone runs `apt-mark unhold docker-ce` on the manager.
+    write(
+        dir.path(),
+        "status/swarm-mgr1",
+        &MGR1.replace("hold ok installed", "install ok installed"),
+    );
+    let r = fleetpin(
+        dir.path(),
+        &[
+            "gather",
+            "-i",
+            "inventory.ini",
+            "--from-dpkg-status",
+            "swarm-mgr1=status/swarm-mgr1",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(dir.path(), &["drift"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!("drift_group_by_not_held", snapshot_text(&r, dir.path()));
+}
