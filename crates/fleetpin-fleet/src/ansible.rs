@@ -385,6 +385,45 @@ mod tests {
     }
 
     #[test]
+    fn not_json_and_not_utf8_name_file_and_line() {
+        let e = parse_tree_file("x", b"PLAY RECAP ****\nok=1\n", Path::new("x")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("x:1: not a valid facts document: expected value"),
+            "{e}"
+        );
+        let e = parse_tree_file(
+            "x",
+            b"{\"ansible_facts\": {\"packages\": {\n\"caf\xe9\": []}}}",
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "x:2: not a valid facts document: invalid UTF-8 at line 2 column 5"
+        );
+    }
+
+    #[test]
+    fn packages_come_out_sorted_by_name_arch_version() {
+        let doc = br#"{"ansible_facts": {"packages": {"zlib1g": [{"name": "zlib1g", "version": "1:1.2.13", "arch": "i386", "source": "apt"}, {"name": "zlib1g", "version": "1:1.2.13", "arch": "amd64", "source": "apt"}], "bash": [{"name": "bash", "version": "5.2", "arch": "amd64", "source": "apt"}]}}}"#;
+        let f = parse_tree_file("h", doc, Path::new("h")).unwrap();
+        let got: Vec<(&str, Option<&str>)> = f
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.arch.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("bash", Some("amd64")),
+                ("zlib1g", Some("amd64")),
+                ("zlib1g", Some("i386"))
+            ]
+        );
+    }
+
+    #[test]
     fn failures_are_errors() {
         let e = parse_tree_file("x", br#"{"unreachable": true, "msg": "Failed to connect to the host via ssh", "changed": false}"#, Path::new("x")).unwrap_err();
         assert_eq!(
