@@ -154,6 +154,23 @@ pub struct Conflict {
     pub resolution: Option<(Option<String>, String)>,
 }
 
+/// Hosts of one lock group that disagree on holding a package (`apt-mark hold`). The lock
+/// records the majority (`hold = true` when most hosts hold it); this says who differs, so
+/// the choice is never silent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldSplit {
+    /// The lock group.
+    pub group: String,
+    /// The package key.
+    pub package: String,
+    /// Hosts holding the package, by name.
+    pub held: Vec<String>,
+    /// Hosts where it is installed and not held, by name.
+    pub not_held: Vec<String>,
+    /// What the lock records.
+    pub locked_hold: bool,
+}
+
 /// Which lock group a host belongs to under `group_by`.
 pub fn lock_group_of<'g>(host: &FleetHost, group_by: &'g [String]) -> &'g str {
     group_by
@@ -351,6 +368,41 @@ impl Lock {
             groups,
         };
         (lock, conflicts)
+    }
+
+    /// Packages whose hold state differs between hosts of one lock group, for the packages
+    /// this lock covers, ordered by group and package.
+    pub fn hold_splits(&self, fleet: &Fleet) -> Vec<HoldSplit> {
+        let mut splits: BTreeMap<(&str, &str), HoldSplit> = BTreeMap::new();
+        for h in &fleet.hosts {
+            let group = lock_group_of(h, &self.group_by);
+            let Some(locked) = self.groups.get(group) else {
+                continue;
+            };
+            for i in &h.installed {
+                let Some(held) = i.held else { continue };
+                let package = fleet.packages.resolve(i.pkg);
+                let Some(l) = locked.get(package) else {
+                    continue;
+                };
+                let split = splits.entry((group, package)).or_insert_with(|| HoldSplit {
+                    group: group.to_string(),
+                    package: package.to_string(),
+                    held: Vec::new(),
+                    not_held: Vec::new(),
+                    locked_hold: l.hold,
+                });
+                if held {
+                    split.held.push(h.name.clone());
+                } else {
+                    split.not_held.push(h.name.clone());
+                }
+            }
+        }
+        splits
+            .into_values()
+            .filter(|s| !s.held.is_empty() && !s.not_held.is_empty())
+            .collect()
     }
 
     /// The lock as TOML text (see the module docs).

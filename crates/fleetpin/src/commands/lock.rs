@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use fleetpin_fleet::facts::FactsStore;
 use fleetpin_fleet::fleet::Fleet;
-use fleetpin_fleet::lock::{Conflict, Lock, LockOptions, Prefer};
+use fleetpin_fleet::lock::{Conflict, HoldSplit, Lock, LockOptions, Prefer};
 
 use crate::ExitStatus;
 use crate::printer::Printer;
@@ -84,6 +84,28 @@ pub(crate) fn load_fleet(dir: &Path, printer: &Printer) -> anyhow::Result<(Fleet
         printer.warn(format!("skipping facts: {e}"));
     }
     Ok((fleet, errors))
+}
+
+fn describe_hold(s: &HoldSplit) -> String {
+    let names = |hosts: &[String]| {
+        let shown: Vec<&str> = hosts.iter().take(5).map(String::as_str).collect();
+        let more = hosts.len() - shown.len();
+        if more > 0 {
+            format!("{}, +{more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    format!(
+        "`{}` is held on {} of {} hosts in group `{}`:\n    held on {}\n    not held on {}\n    -> locked {} (majority); `fleetpin drift` reports the others",
+        s.package,
+        s.held.len(),
+        s.held.len() + s.not_held.len(),
+        s.group,
+        names(&s.held),
+        names(&s.not_held),
+        if s.locked_hold { "held" } else { "not held" },
+    )
 }
 
 fn describe(c: &Conflict) -> String {
@@ -190,6 +212,11 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     for c in &conflicts {
         if c.resolution.is_none() || printer.verbose || !args.check {
             printer.warn(describe(c));
+        }
+    }
+    if !args.check || printer.verbose {
+        for split in lock.hold_splits(&fleet) {
+            printer.warn(describe_hold(&split));
         }
     }
 
