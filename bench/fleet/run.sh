@@ -3,12 +3,15 @@
 #
 #  1. `fleetpin drift --format json` end to end (read facts files + lock, compute, print) at
 #     500 and 5,000 hosts x 2,000 packages: wall time and peak RSS (/usr/bin/time -v).
-#  2. Reading 5,000 Ansible package_facts --tree files: fleetpin's reader vs
-#     `python3 -c 'json.load'` over the same files.
+#  2. Reading $ANSIBLE_HOSTS (default 5,000) Ansible package_facts --tree files, written the
+#     way Ansible's tree callback writes them (bench/fleet/ansible_tree.py): fleetpin's readers
+#     vs `python3 -c 'json.load'` over the same files, side by side in the same run; then
+#     `fleetpin gather --from-ansible` end to end (read + write the facts files).
 #  3. Gather over N loopback sshd hosts for forks 1/4/8 (needs /usr/sbin/sshd).
 #
 # The in-memory drift/lock figures come from criterion: `cargo bench -p fleetpin-fleet`.
-# Usage: bench/fleet/run.sh [WORKDIR]   (needs ~3 GB free in WORKDIR)
+# Usage: [ONLY=drift,ansible,ssh] [ANSIBLE_HOSTS=N] bench/fleet/run.sh [WORKDIR]
+#        (needs ~3 GB free in WORKDIR)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -18,6 +21,8 @@ cargo build --release -q -p fleetpin
 cargo build --release -q -p fleetpin-fleet --example synthetic --example gather_scaling
 BIN="$CARGO_TARGET_DIR/release"
 
+ONLY="${ONLY:-drift,ansible,ssh}"
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # time -v prints "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:01.23" and
@@ -30,26 +35,44 @@ measure() { # label, command...
     walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$WORK/time.txt")")
     rss+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")")
   done
-  printf '%-34s wall %6.2fs   peak RSS %7.1f MiB\n' "$label" \
-    "$(printf '%s\n' "${walls[@]}" | median)" "$(echo "$(printf '%s\n' "${rss[@]}" | median) / 1024" | bc -l)"
+  WALL=$(printf '%s\n' "${walls[@]}" | median)
+  printf '%-44s wall %6.2fs   peak RSS %7.1f MiB\n' "$label" \
+    "$WALL" "$(echo "$(printf '%s\n' "${rss[@]}" | median) / 1024" | bc -l)"
 }
 
+if want drift; then
 echo "== drift end to end ($PKGS packages per host)"
 for N in 500 5000; do
   [ -f "$WORK/f$N/fleetpin.lock" ] || "$BIN/examples/synthetic" facts "$WORK/f$N" "$N" "$PKGS"
   measure "drift $N hosts" "$BIN/fleetpin" drift --facts-dir "$WORK/f$N/facts" --lock "$WORK/f$N/fleetpin.lock" --format json
 done
+fi
 
-echo "== reading 5000 Ansible package_facts files"
-[ -d "$WORK/a5000/tree" ] || "$BIN/examples/synthetic" ansible "$WORK/a5000" 5000 "$PKGS"
-du -sh "$WORK/a5000/tree" | awk '{print "tree size " $1}'
-cat "$WORK"/a5000/tree/* > /dev/null # warm the page cache for both readers
-measure "fleetpin (rayon, borrowed serde)" "$BIN/examples/synthetic" read-ansible "$WORK/a5000"
+if want ansible; then
+NA="${ANSIBLE_HOSTS:-5000}"
+echo "== reading $NA Ansible package_facts files ($PKGS packages each, Ansible's own layout)"
+A="$WORK/ansible$NA"
+[ -d "$A/tree" ] || python3 bench/fleet/ansible_tree.py "$A/tree" "$NA" "$PKGS"
+du -sh "$A/tree" | awk '{print "tree size " $1}'
+cat "$A"/tree/* > /dev/null # warm the page cache for every reader
+measure "serde_json IgnoredAny (validation floor)" "$BIN/examples/synthetic" parse-ignore "$A"
+measure "fleetpin read_tree (gather's reader)" "$BIN/examples/synthetic" read-ansible-owned "$A"
+FP=$WALL
+measure "fleetpin Fleet::load_ansible_tree (interned)" "$BIN/examples/synthetic" read-ansible "$A"
+FI=$WALL
 measure "python3 json.load" python3 -c 'import json,os,sys
 d=sys.argv[1]
 for f in os.listdir(d):
-    with open(os.path.join(d,f)) as fh: json.load(fh)' "$WORK/a5000/tree"
+    with open(os.path.join(d,f)) as fh: json.load(fh)' "$A/tree"
+PY=$WALL
+printf 'python / read_tree = %.1fx   python / load_ansible_tree = %.1fx\n' \
+  "$(echo "$PY / $FP" | bc -l)" "$(echo "$PY / $FI" | bc -l)"
+measure "fleetpin gather --from-ansible (read+write)" sh -c \
+  'rm -rf "$1" && exec "$2" gather --from-ansible "$3" --facts-dir "$1"' sh "$WORK/gathered" "$BIN/fleetpin" "$A/tree"
+fi
 
+if want ssh; then
 echo "== gather over loopback sshd (remote delay 0.5 s per host, then none)"
 "$BIN/examples/gather_scaling" 0.5 8 16
 "$BIN/examples/gather_scaling" 0 16
+fi
