@@ -7,6 +7,9 @@ declare_rule! {
     /// Finds `get_url`, `unarchive` (remote `src`) and `uri` tasks that download from a URL
     /// that names a moving `latest` release: `.../releases/latest/download/...`,
     /// `api.github.com/.../releases/latest`, `.../latest.tar.gz`, `app-latest-linux.zip`.
+    /// The same downloads by `curl`/`wget` in `shell`/`command` tasks and Dockerfile `RUN`
+    /// lines are reported too (a latest URL piped straight into a shell is
+    /// `pipe-to-shell` instead).
     ///
     /// ## Why is this bad?
     /// The file behind the URL changes with every upstream release. A play that ran fine

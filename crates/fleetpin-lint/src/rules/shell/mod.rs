@@ -10,6 +10,7 @@ use fleetpin_shell::{Analysis, PinStrength};
 
 use crate::checker::Checker;
 use crate::config::RequiredPin;
+use crate::rules::ansible::download_from_latest_url::DownloadFromLatestUrl;
 use crate::rules::swarm::stack_deploy_without_registry_auth::StackDeployWithoutRegistryAuth;
 use pipe_to_shell::PipeToShell;
 use shell_unpinned_install::ShellUnpinnedInstall;
@@ -138,6 +139,32 @@ pub(crate) fn report_analysis(
                     format!("`{}`{from} is run by `{}` unseen: the script is whatever the server returns today", p.fetcher.text, p.shell.text),
                 )
                 .with_help("install from a package repository at pinned versions, or download a versioned script, check its checksum, then run it");
+            checker.report(d);
+        }
+    }
+    if checker.enabled(&DownloadFromLatestUrl::RULE) {
+        // `curl -fsSLo /usr/local/bin/x https://.../releases/latest/download/x`: the same
+        // moving target as a `get_url` task. A latest URL piped into a shell is SH002's.
+        for dl in analysis.downloads.iter().filter(|d| d.latest) {
+            let piped = analysis
+                .pipe_to_shell
+                .iter()
+                .any(|p| p.url.as_ref().is_some_and(|u| u.range == dl.url.range));
+            if piped {
+                continue;
+            }
+            let d = checker
+                .diagnostic(
+                    &DownloadFromLatestUrl::RULE,
+                    map(dl.url.range.clone()),
+                    format!(
+                        "`{}` downloads `{}`, which changes with every upstream release",
+                        dl.tool, dl.url.text
+                    ),
+                )
+                .with_help(
+                    "download a versioned URL (`.../releases/download/vX.Y.Z/...`) and check its checksum",
+                );
             checker.report(d);
         }
     }
