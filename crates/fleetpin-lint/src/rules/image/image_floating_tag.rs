@@ -9,8 +9,9 @@ declare_rule! {
     /// defaults substituted; stage names and `scratch` exempt), Compose and Swarm stack
     /// `image:` (with `${VAR:-default}` and the project's `.env` substituted), Ansible docker
     /// modules
-    /// (`docker_image`, `docker_container`, `docker_swarm_service`, ...) and workflow
-    /// `container:`/`services:` images. Variants of a floating tag float too
+    /// (`docker_image`, `docker_container`, `docker_swarm_service`, ...), workflow
+    /// `container:`/`services:` images, and `docker`/`podman` `run`, `create`, `pull` and
+    /// `service create|update` command lines in `shell`/`command` tasks and `RUN`. Variants of a floating tag float too
     /// (`nginx:mainline-alpine`, `node:lts-slim`). An image with a digest (`@sha256:...`)
     /// passes. An image whose tag comes from a variable without a value is a warning.
     ///

@@ -11,6 +11,7 @@ use fleetpin_shell::{Analysis, PinStrength};
 use crate::checker::Checker;
 use crate::config::RequiredPin;
 use crate::rules::ansible::download_from_latest_url::DownloadFromLatestUrl;
+use crate::rules::image::{ImageSite, check_image};
 use crate::rules::swarm::stack_deploy_without_registry_auth::StackDeployWithoutRegistryAuth;
 use pipe_to_shell::PipeToShell;
 use shell_unpinned_install::ShellUnpinnedInstall;
@@ -141,6 +142,23 @@ pub(crate) fn report_analysis(
                 .with_help("install from a package repository at pinned versions, or download a versioned script, check its checksum, then run it");
             checker.report(d);
         }
+    }
+    // `docker run nginx`, `docker service create --image app:latest`: the same judgement as
+    // a Compose `image:` (IMG001, IMG002).
+    for img in &analysis.images {
+        let site = ImageSite {
+            text: &img.image.text,
+            range: map(img.image.range.clone()),
+            verbatim: true,
+            origins: Vec::new(),
+            unresolved: if img.unresolved {
+                vec![img.image.text.clone()]
+            } else {
+                Vec::new()
+            },
+            context: format!("`{} {}`", img.tool, img.subcommand),
+        };
+        check_image(checker, &site);
     }
     if checker.enabled(&DownloadFromLatestUrl::RULE) {
         // `curl -fsSLo /usr/local/bin/x https://.../releases/latest/download/x`: the same
