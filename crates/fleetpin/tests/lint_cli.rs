@@ -1,45 +1,9 @@
 //! `fleetpin lint` and `fleetpin rule` end to end: exit code, stdout and stderr together.
 
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn fleetpin(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetpin"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("FLEETPIN_OUTPUT_FORMAT")
-        .output()
-        .expect("run fleetpin");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn snapshot_text(r: &Run, dir: &Path) -> String {
-    let filter = |s: &str| s.replace(&dir.display().to_string(), "[TEMP]");
-    format!(
-        "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        r.code,
-        filter(&r.stdout),
-        filter(&r.stderr)
-    )
-}
-
-fn write(root: &Path, rel: &str, content: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, content).unwrap();
-}
+mod common;
+use common::{fleetpin, snapshot_text, write};
 
 /// A small repository with the incident and its pinned twin.
 fn repo() -> tempfile::TempDir {
