@@ -32,7 +32,7 @@ pub struct Rule {
 
 /// Declares a rule: a unit struct carrying its doc comment and a `RULE` constant.
 ///
-/// ```ignore
+/// ```text
 /// declare_rule! {
 ///     /// ## What it does
 ///     /// ...
