@@ -41,20 +41,21 @@ struct AnsibleFacts<'a> {
     pkg_mgr: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct Entry<'a> {
+/// One package entry; also built by the scanner in `ansible_scan`.
+#[derive(Deserialize, Debug, PartialEq)]
+pub(crate) struct Entry<'a> {
     #[serde(borrow)]
-    name: Cow<'a, str>,
+    pub(crate) name: Cow<'a, str>,
     #[serde(borrow)]
-    version: Cow<'a, str>,
+    pub(crate) version: Cow<'a, str>,
     #[serde(borrow, default)]
-    release: Option<Cow<'a, str>>,
+    pub(crate) release: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "epoch")]
-    epoch: Option<u64>,
+    pub(crate) epoch: Option<u64>,
     #[serde(borrow, default)]
-    arch: Option<Cow<'a, str>>,
+    pub(crate) arch: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    source: Option<Cow<'a, str>>,
+    pub(crate) source: Option<Cow<'a, str>>,
 }
 
 thread_local! {
@@ -176,6 +177,17 @@ fn parse_entries<'a>(
     bytes: &'a [u8],
     path: &Path,
 ) -> Result<(PackageManager, Vec<Entry<'a>>), Error> {
+    parse_entries_with(host, bytes, path, true)
+}
+
+/// [`parse_entries`], with the scanner fast path (`fast`) or serde_json only (tests compare
+/// the two).
+fn parse_entries_with<'a>(
+    host: &str,
+    bytes: &'a [u8],
+    path: &Path,
+    fast: bool,
+) -> Result<(PackageManager, Vec<Entry<'a>>), Error> {
     // The whole file is checked as UTF-8 once (SIMD-fast in std) and then parsed as `&str`:
     // `serde_json::from_slice` re-validates every string it visits, which cost ~6% of the
     // read in a profile (bench/fleet). Ansible always writes UTF-8 JSON; a file that is not
@@ -190,7 +202,12 @@ fn parse_entries<'a>(
     })?;
     // Measured alternatives (bench/fleet): sonic-rs and simd-json were no faster here: the
     // time goes to visiting ~12 short strings per package entry, not to scanning JSON.
-    ENTRY_HINT.with(|h| h.set((bytes.len() / BYTES_PER_ENTRY).clamp(16, 1 << 20)));
+    // The scanner for exactly Ansible's shape is; anything else goes to serde_json.
+    let hint = (bytes.len() / BYTES_PER_ENTRY).clamp(16, 1 << 20);
+    if fast && let Some(s) = crate::ansible_scan::scan(text, hint) {
+        return Ok((manager_of(s.pkg_mgr, &s.entries), s.entries));
+    }
+    ENTRY_HINT.with(|h| h.set(hint));
     let file: TreeFile<'a> = serde_json::from_str(text).map_err(|e| Error::Json {
         path: path.to_path_buf(),
         line: e.line(),
@@ -221,21 +238,24 @@ fn parse_entries<'a>(
         line: 0,
         message: "no `ansible_facts.packages` (is this package_facts output?)".into(),
     })?;
-    let rpm_mgr = matches!(
-        facts.pkg_mgr.as_deref(),
-        Some("rpm" | "dnf" | "dnf5" | "yum" | "zypper")
-    );
+    Ok((
+        manager_of(facts.pkg_mgr.as_deref(), &packages.0),
+        packages.0,
+    ))
+}
+
+/// rpm when `pkg_mgr` names an rpm manager or the first entry comes from rpm, else dpkg.
+fn manager_of(pkg_mgr: Option<&str>, entries: &[Entry<'_>]) -> PackageManager {
+    let rpm_mgr = matches!(pkg_mgr, Some("rpm" | "dnf" | "dnf5" | "yum" | "zypper"));
     let is_rpm = rpm_mgr
-        || packages
-            .0
+        || entries
             .first()
             .is_some_and(|e| e.source.as_deref() == Some("rpm"));
-    let manager = if is_rpm {
+    if is_rpm {
         PackageManager::Rpm
     } else {
         PackageManager::Dpkg
-    };
-    Ok((manager, packages.0))
+    }
 }
 
 /// The version fleetpin compares: apt's as is, rpm's assembled as `epoch:version-release`.
@@ -462,5 +482,201 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("no `ansible_facts.packages`"), "{e}");
+    }
+}
+
+/// The scanner fast path (`ansible_scan`) against serde_json alone: wherever the scanner
+/// answers, it must give exactly serde's entries and manager; wherever serde fails, the
+/// scanner must have declined, so the error is serde's.
+#[cfg(test)]
+mod scan_vs_serde {
+    use super::*;
+    use serde_json::{Value, json};
+
+    type Parsed<'a> = Result<(PackageManager, Vec<Entry<'a>>), String>;
+
+    /// Both paths over `doc`; panics when they differ. Returns whether the scanner answered.
+    fn check(doc: &[u8]) -> bool {
+        let p = Path::new("h");
+        let fast: Parsed<'_> = parse_entries_with("h", doc, p, true).map_err(|e| e.to_string());
+        let slow: Parsed<'_> = parse_entries_with("h", doc, p, false).map_err(|e| e.to_string());
+        assert_eq!(fast, slow, "{}", String::from_utf8_lossy(doc));
+        let scanned = std::str::from_utf8(doc)
+            .ok()
+            .and_then(|t| crate::ansible_scan::scan(t, 16))
+            .is_some();
+        if scanned {
+            assert!(
+                slow.is_ok(),
+                "scanner accepted what serde rejects: {slow:?}"
+            );
+        }
+        scanned
+    }
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    fn apt_entry(r: &mut Rng, name: &str) -> Value {
+        let arch = ["amd64", "i386", "all", "arm64"][r.below(4) as usize];
+        let mut e = json!({"arch": arch, "category": "libs", "name": name, "origin": "Debian",
+            "source": "apt", "version": format!("{}:{}.{}-{}+deb12u1", r.below(3), r.below(9), r.below(40), r.below(5))});
+        match r.below(8) {
+            0 => e["arch"] = Value::Null,
+            1 => {
+                e.as_object_mut().unwrap().remove("source");
+            }
+            2 => e["origin"] = json!({"nested": [1, 2.5e-3, -0.0, true, null, "x"]}),
+            _ => {}
+        }
+        e
+    }
+
+    fn rpm_entry(r: &mut Rng, name: &str) -> Value {
+        let epoch = match r.below(4) {
+            0 => Value::Null,
+            1 => json!(0),
+            _ => json!(r.below(30)),
+        };
+        let arch = ["x86_64", "noarch", "i686"][r.below(3) as usize];
+        let mut e = json!({"arch": arch,
+            "epoch": epoch, "name": name, "release": format!("{}.el9", r.below(500)),
+            "source": "rpm", "version": format!("{}.{}", r.below(9), r.below(99))});
+        if r.below(6) == 0 {
+            e["release"] = Value::Null;
+        }
+        e
+    }
+
+    /// A package_facts result: apt or rpm, sometimes with escapes, extra keys, empty maps.
+    fn document(r: &mut Rng) -> Value {
+        let rpm = r.below(3) == 0;
+        let n = r.below(12);
+        let mut packages = serde_json::Map::new();
+        for i in 0..n {
+            let mut name = format!("pkg{i}-{}", r.below(1000));
+            if r.below(20) == 0 {
+                name.push_str(
+                    ["caf\u{e9}", "tab\there", "q\"uote", "back\\slash"][r.below(4) as usize],
+                );
+            }
+            let count = r.below(3) + usize::from(i == 0) as u64;
+            let entries: Vec<Value> = (0..count)
+                .map(|_| {
+                    if rpm {
+                        rpm_entry(r, &name)
+                    } else {
+                        apt_entry(r, &name)
+                    }
+                })
+                .collect();
+            packages.insert(name, Value::Array(entries));
+        }
+        let mut facts = json!({"packages": packages});
+        if r.below(2) == 0 {
+            facts["pkg_mgr"] = json!(if rpm { "dnf" } else { "apt" });
+        }
+        let mut doc = json!({"ansible_facts": facts, "changed": false});
+        match r.below(6) {
+            0 => doc["warnings"] = json!(["Found \"multiple\" package managers"]),
+            1 => doc["failed"] = json!(false),
+            2 => {
+                doc["invocation"] =
+                    json!({"module_args": {"manager": ["auto"], "strategy": "first"}})
+            }
+            _ => {}
+        }
+        doc
+    }
+
+    #[test]
+    fn generated_documents_give_identical_entries() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut scanned = 0;
+        for _ in 0..400 {
+            let doc = document(&mut r);
+            for text in [
+                serde_json::to_string(&doc).unwrap(),
+                serde_json::to_string_pretty(&doc).unwrap(),
+            ] {
+                scanned += usize::from(check(text.as_bytes()));
+            }
+        }
+        // Most generated documents have no escapes: the fast path must be the common one.
+        assert!(scanned > 500, "scanner answered only {scanned} of 800");
+    }
+
+    #[test]
+    fn escapes_failures_and_odd_types_fall_back_to_serde() {
+        let declined: &[&[u8]] = &[
+            br#"{"ansible_facts": {"packages": {"a": [{"name": "caf\u00e9", "version": "1"}]}}}"#,
+            br#"{"ansible_facts": {"packages": {"a": [{"name": "a", "version": "1", "origin": "x\ny"}]}}}"#,
+            br#"{"unreachable": true, "msg": "Failed to connect to the host via ssh", "changed": false}"#,
+            br#"{"failed": true, "msg": "no packages", "ansible_facts": {"packages": {}}}"#,
+            br#"{"ansible_facts": {"packages": {"a": [{"name": "a", "version": "1", "epoch": "2", "source": "rpm"}]}}}"#,
+            br#"{"ansible_facts": {"packages": {"a": [{"name": "a", "version": "1", "epoch": -1, "source": "rpm"}]}}}"#,
+            br#"{"ansible_facts": {"packages": {"a": [{"name": "a", "version": "1", "epoch": 1.0, "source": "rpm"}]}}}"#,
+            br#"{"ansible_facts": {"packages": {"a": [{"name": "a", "name": "b", "version": "1"}]}}}"#,
+            br#"{"ansible_facts": {"packages": {"a": [["a", "1"]]}}}"#,
+            br#"{"ansible_facts": {"packages": null}}"#,
+            br#"{"ansible_facts": {"distribution": "Debian"}}"#,
+            br#"{"ansible_facts": {"packages": {}}} x"#,
+            br#"{"ansible_facts": {"packages": {"a": [{"name": 1, "version": "1"}]}}}"#,
+            b"PLAY RECAP ****\nok=1\n",
+        ];
+        for doc in declined {
+            assert!(
+                !check(doc),
+                "scanner answered {}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+        let accepted: &[&[u8]] = &[
+            br#"{"ansible_facts": {"packages": {}}, "changed": false}"#,
+            br#" {"ansible_facts": {"packages": {"a": []}, "pkg_mgr": null}, "failed": false, "msg": null} "#,
+            br#"{"ansible_facts": {"packages": {"bash": [{"name": "bash", "version": "5.1.8", "release": "6.el9", "epoch": 18446744073709551615, "arch": "x86_64", "source": "rpm"}]}, "pkg_mgr": "dnf"}}"#,
+        ];
+        for doc in accepted {
+            assert!(
+                check(doc),
+                "scanner declined {}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+        // Past u64: serde_json reads a float and rejects it; the scanner must decline.
+        assert!(!check(
+            br#"{"ansible_facts": {"packages": {"a": [{"name": "a", "version": "1", "epoch": 18446744073709551616}]}}}"#
+        ));
+    }
+
+    #[test]
+    fn truncated_and_mutated_documents_give_serde_results() {
+        let mut r = Rng(42);
+        for _ in 0..6 {
+            let doc = serde_json::to_string(&document(&mut r)).unwrap();
+            let b = doc.as_bytes();
+            for cut in 0..b.len() {
+                check(&b[..cut]);
+                let mut del = b.to_vec();
+                del.remove(cut);
+                check(&del);
+                for &c in b"{}[]:,\"\\ 0-.enx\x01" {
+                    let mut m = b.to_vec();
+                    m[cut] = c;
+                    check(&m);
+                }
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`drift`]: comparing hosts with the lock.
 
 pub mod ansible;
+mod ansible_scan;
 pub mod dpkg;
 pub mod drift;
 pub mod facts;

@@ -1,0 +1,427 @@
+//! A fast path for `package_facts --tree` files: a byte scanner for exactly the shape Ansible
+//! writes, borrowing every string it keeps from the file.
+//!
+//! serde_json spends most of the read visiting and matching the six short strings of every
+//! package entry (bench/fleet); this scanner walks the top-level object to
+//! `ansible_facts.packages`, takes `name`, `version`, `release`, `epoch`, `arch` and `source`
+//! from each entry as borrowed `&str` and skips every other value structurally (still checking
+//! its syntax). It gives up, returning `None`, on anything it does not expect: a backslash
+//! escape anywhere, a control character in a string, an unusual type (a string or negative
+//! epoch, a number where a string belongs), a duplicate field, a failed or unreachable host,
+//! a missing key, nesting deeper than serde_json allows, or malformed JSON. The caller then
+//! parses the file with serde_json, which yields the result or the precise error; so when
+//! this returns `Some`, serde_json would have returned the same entries (tested in
+//! `ansible.rs` against serde on generated, mutated and truncated documents).
+
+use std::borrow::Cow;
+
+use crate::ansible::Entry;
+
+/// What the scanner extracts from one file.
+pub(crate) struct Scanned<'a> {
+    /// `ansible_facts.pkg_mgr`, when present and a string.
+    pub(crate) pkg_mgr: Option<&'a str>,
+    /// Every package entry, in file order.
+    pub(crate) entries: Vec<Entry<'a>>,
+}
+
+/// serde_json's recursion limit is 128; staying well under it means anything serde_json
+/// would reject for depth is left to serde_json.
+const MAX_DEPTH: usize = 100;
+
+struct Cursor<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek()? == c {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string without escapes or control characters, borrowed from the text.
+    #[inline]
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            let c = *self.b.get(self.i)?;
+            if c == b'"' {
+                break;
+            }
+            if c == b'\\' || c < 0x20 {
+                return None;
+            }
+            self.i += 1;
+        }
+        let s = self.text.get(start..self.i)?;
+        self.i += 1;
+        Some(s)
+    }
+
+    /// `null` or a string.
+    #[inline]
+    fn opt_string(&mut self) -> Option<Option<&'a str>> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            Some(None)
+        } else {
+            self.string().map(Some)
+        }
+    }
+
+    fn literal(&mut self, lit: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + lit.len())? == lit {
+            self.i += lit.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// A JSON number, syntax only (as serde_json checks an ignored one).
+    fn number(&mut self) -> Option<()> {
+        if self.peek()? == b'-' {
+            self.i += 1;
+        }
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// An epoch: `null` or a plain non-negative integer that fits `u64`.
+    fn epoch(&mut self) -> Option<Option<u64>> {
+        match self.peek()? {
+            b'n' => {
+                self.literal(b"null")?;
+                Some(None)
+            }
+            b'0'..=b'9' => {
+                let start = self.i;
+                self.digits();
+                let s = &self.text[start..self.i];
+                // A leading zero followed by digits, a fraction or an exponent: let serde_json
+                // decide (it rejects or reads them differently).
+                if (s.len() > 1 && s.starts_with('0'))
+                    || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+                {
+                    return None;
+                }
+                s.parse().ok().map(Some)
+            }
+            _ => None,
+        }
+    }
+
+    /// Skips one value of any type, checking its syntax.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => {
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number(),
+        }
+    }
+
+    /// Walks an object's members, calling `member(cursor, key)` positioned at each value;
+    /// `member` must consume the value. The cursor starts at `{`.
+    #[inline]
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            member(self, key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// One package entry object.
+    fn entry(&mut self) -> Option<Entry<'a>> {
+        let mut seen = 0u8;
+        let mut once = |bit: u8| -> Option<()> {
+            if seen & bit != 0 {
+                return None; // serde's "duplicate field"
+            }
+            seen |= bit;
+            Some(())
+        };
+        let (mut name, mut version, mut release, mut epoch, mut arch, mut source) =
+            (None, None, None, None, None, None);
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.object(|c, key| {
+            match key {
+                "name" => {
+                    once(1)?;
+                    name = Some(c.string()?);
+                }
+                "version" => {
+                    once(2)?;
+                    version = Some(c.string()?);
+                }
+                "release" => {
+                    once(4)?;
+                    release = c.opt_string()?;
+                }
+                "epoch" => {
+                    once(8)?;
+                    epoch = c.epoch()?;
+                }
+                "arch" => {
+                    once(16)?;
+                    arch = c.opt_string()?;
+                }
+                "source" => {
+                    once(32)?;
+                    source = c.opt_string()?;
+                }
+                _ => c.skip_value(3)?,
+            }
+            Some(())
+        })?;
+        Some(Entry {
+            name: Cow::Borrowed(name?),
+            version: Cow::Borrowed(version?),
+            release: release.map(Cow::Borrowed),
+            epoch,
+            arch: arch.map(Cow::Borrowed),
+            source: source.map(Cow::Borrowed),
+        })
+    }
+
+    /// `{NAME: [ENTRY, ...], ...}` flattened into `out`.
+    fn packages(&mut self, out: &mut Vec<Entry<'a>>) -> Option<()> {
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.object(|c, _name| {
+            c.eat(b'[')?;
+            c.ws();
+            if c.peek()? == b']' {
+                c.i += 1;
+                return Some(());
+            }
+            loop {
+                out.push(c.entry()?);
+                c.ws();
+                match c.peek()? {
+                    b',' => {
+                        c.i += 1;
+                        c.ws();
+                    }
+                    b']' => {
+                        c.i += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        })
+    }
+}
+
+/// Scans one `--tree` file (already checked to be UTF-8). `None` means "not the plain
+/// successful package_facts shape": parse it with serde_json instead.
+pub(crate) fn scan(text: &str, capacity: usize) -> Option<Scanned<'_>> {
+    let mut c = Cursor {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+    };
+    let mut entries: Option<Vec<Entry<'_>>> = None;
+    let mut pkg_mgr = None;
+    let mut seen = 0u8;
+    c.ws();
+    if c.peek()? != b'{' {
+        return None;
+    }
+    c.object(|c, key| {
+        let mut once = |bit: u8| -> Option<()> {
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            Some(())
+        };
+        match key {
+            "ansible_facts" => {
+                once(1)?;
+                if c.peek()? != b'{' {
+                    return None;
+                }
+                let mut facts_seen = 0u8;
+                c.object(|c, key| {
+                    match key {
+                        "packages" => {
+                            if facts_seen & 1 != 0 {
+                                return None;
+                            }
+                            facts_seen |= 1;
+                            let mut out = Vec::with_capacity(capacity);
+                            c.packages(&mut out)?;
+                            entries = Some(out);
+                        }
+                        "pkg_mgr" => {
+                            if facts_seen & 2 != 0 {
+                                return None;
+                            }
+                            facts_seen |= 2;
+                            pkg_mgr = c.opt_string()?;
+                        }
+                        _ => c.skip_value(2)?,
+                    }
+                    Some(())
+                })?;
+            }
+            // A host that failed or was unreachable is reported by the serde path; `false`
+            // and `null` mean success, as there.
+            "unreachable" | "failed" => {
+                once(if key == "failed" { 2 } else { 4 })?;
+                match c.peek()? {
+                    b'f' => c.literal(b"false")?,
+                    b'n' => c.literal(b"null")?,
+                    _ => return None,
+                }
+            }
+            "msg" => {
+                once(8)?;
+                c.opt_string()?;
+            }
+            _ => c.skip_value(1)?,
+        }
+        Some(())
+    })?;
+    c.ws();
+    if c.i != c.b.len() {
+        return None; // trailing characters
+    }
+    Some(Scanned {
+        pkg_mgr,
+        entries: entries?,
+    })
+}
