@@ -67,6 +67,24 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
+        // Eight bytes at a time (SWAR): the byte loop was a third of the scan in a profile.
+        // Flags `"`, `\\` and control bytes; the lowest flagged byte is always a real one.
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().ok()?);
+            let quote = w ^ (LO * u64::from(b'"'));
+            let bslash = w ^ (LO * u64::from(b'\\'));
+            let special = (quote.wrapping_sub(LO) & !quote)
+                | (bslash.wrapping_sub(LO) & !bslash)
+                | (w.wrapping_sub(LO * 0x20) & !w);
+            let special = special & HI;
+            if special != 0 {
+                self.i += (special.trailing_zeros() / 8) as usize;
+                break;
+            }
+            self.i += 8;
+        }
         loop {
             let c = *self.b.get(self.i)?;
             if c == b'"' {
