@@ -409,3 +409,78 @@ fn lock_group_by_managers_keeps_the_hold() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     insta::assert_snapshot!("drift_group_by_not_held", snapshot_text(&r, dir.path()));
 }
+
+/// One host's `ansible -m ansible.builtin.package_facts --tree` file, as Ansible writes it
+/// (`json.dumps(result, sort_keys=True)`).
+fn package_facts(packages: &[(&str, &str)]) -> String {
+    let entries: Vec<String> = packages
+        .iter()
+        .map(|(name, version)| {
+            format!(
+                r#""{name}": [{{"arch": "amd64", "category": "admin", "name": "{name}", "origin": "Debian", "source": "apt", "version": "{version}"}}]"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"ansible_facts": {{"packages": {{{}}}}}, "changed": false}}"#,
+        entries.join(", ")
+    )
+}
+
+#[test]
+fn lock_and_drift_straight_from_an_ansible_package_facts_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (host, docker) in [
+        ("swarm-mgr1", DOCKER_20),
+        ("swarm-wrk1", DOCKER_20),
+        ("swarm-wrk2", DOCKER_23),
+    ] {
+        write(
+            root,
+            &format!("tree/{host}"),
+            &package_facts(&[("containerd.io", "1.6.18-1"), ("docker-ce", docker)]),
+        );
+    }
+    // An unreachable host sits in the tree as Ansible leaves it: reported, the rest locked.
+    write(
+        root,
+        "tree/swarm-wrk3",
+        r#"{"changed": false, "msg": "Failed to connect to the host via ssh", "unreachable": true}"#,
+    );
+
+    let r = fleetpin(
+        root,
+        &["lock", "--from-ansible", "tree", "--prefer", "majority"],
+    );
+    assert_eq!(r.code, 2, "an unreachable host is an error: {}", r.stderr);
+    assert!(r.stderr.contains("swarm-wrk3"), "{}", r.stderr);
+    let lock = fs::read_to_string(root.join("fleetpin.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("docker-ce = \"{DOCKER_20}\"")),
+        "the majority is locked: {lock}"
+    );
+
+    fs::remove_file(root.join("tree/swarm-wrk3")).unwrap();
+    let r = fleetpin(
+        root,
+        &["drift", "--from-ansible", "tree", "--format", "json"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("drift JSON");
+    assert_eq!(report["summary"]["hosts"], 3);
+    let diffs = report["differences"].as_array().unwrap();
+    assert_eq!(diffs.len(), 1, "{}", r.stdout);
+    assert_eq!(diffs[0]["host"], "swarm-wrk2");
+    assert_eq!(diffs[0]["package"], "docker-ce");
+    assert_eq!(diffs[0]["direction"], "ahead");
+    assert_eq!(diffs[0]["locked"], DOCKER_20);
+    assert_eq!(diffs[0]["actual"], DOCKER_23);
+
+    // Both sources at once is a usage error.
+    let r = fleetpin(
+        root,
+        &["drift", "--from-ansible", "tree", "--facts-dir", "facts"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -30,6 +30,11 @@ pub struct Args {
     #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
     facts_dir: PathBuf,
 
+    /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
+    /// output instead of a facts directory (no `fleetpin gather` step; hosts have no groups).
+    #[arg(long, value_name = "DIR", conflicts_with = "facts_dir")]
+    from_ansible: Option<PathBuf>,
+
     /// The lock file.
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
     lock: PathBuf,
@@ -83,12 +88,16 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let (fleet, errors) = super::lock::load_fleet(&args.facts_dir, printer)?;
+    let (fleet, errors) =
+        super::lock::load_fleet(&args.facts_dir, args.from_ansible.as_deref(), printer)?;
     if fleet.hosts.is_empty() {
         // Like `fleetpin lock`: an empty facts directory is a setup error, not "no drift".
         bail!(
             "no host facts in {} (run `fleetpin gather` first)",
-            args.facts_dir.display()
+            args.from_ansible
+                .as_ref()
+                .unwrap_or(&args.facts_dir)
+                .display()
         );
     }
     let mut report = drift::compute(&fleet, &lock);

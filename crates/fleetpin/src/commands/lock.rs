@@ -22,6 +22,11 @@ pub struct Args {
     #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
     facts_dir: PathBuf,
 
+    /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
+    /// output instead of a facts directory (no `fleetpin gather` step; hosts have no groups).
+    #[arg(long, value_name = "DIR", conflicts_with = "facts_dir")]
+    from_ansible: Option<PathBuf>,
+
     /// The lock file.
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
     lock: PathBuf,
@@ -70,15 +75,27 @@ fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
     Ok(set)
 }
 
-/// Loads the fleet; facts files that cannot be read are reported and skipped.
-pub(crate) fn load_fleet(dir: &Path, printer: &Printer) -> anyhow::Result<(Fleet, Vec<String>)> {
-    let store = FactsStore::new(dir);
-    let (fleet, errors) = Fleet::load(&store).with_context(|| {
-        format!(
-            "cannot read facts directory {} (run `fleetpin gather` first)",
-            dir.display()
-        )
-    })?;
+/// Loads the fleet from a facts directory, or from an Ansible `package_facts --tree`
+/// directory when `from_ansible` is given; files that cannot be read are reported and skipped.
+pub(crate) fn load_fleet(
+    dir: &Path,
+    from_ansible: Option<&Path>,
+    printer: &Printer,
+) -> anyhow::Result<(Fleet, Vec<String>)> {
+    let (fleet, errors) = match from_ansible {
+        Some(tree) => Fleet::load_ansible_tree(tree).with_context(|| {
+            format!(
+                "cannot read the Ansible package_facts tree {}",
+                tree.display()
+            )
+        })?,
+        None => Fleet::load(&FactsStore::new(dir)).with_context(|| {
+            format!(
+                "cannot read facts directory {} (run `fleetpin gather` first)",
+                dir.display()
+            )
+        })?,
+    };
     let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
     for e in &errors {
         printer.warn(format!("skipping facts: {e}"));
@@ -151,11 +168,14 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         None
     };
-    let (fleet, errors) = load_fleet(&args.facts_dir, printer)?;
+    let (fleet, errors) = load_fleet(&args.facts_dir, args.from_ansible.as_deref(), printer)?;
     if fleet.hosts.is_empty() {
         bail!(
             "no host facts in {} (run `fleetpin gather` first)",
-            args.facts_dir.display()
+            args.from_ansible
+                .as_ref()
+                .unwrap_or(&args.facts_dir)
+                .display()
         );
     }
 
