@@ -1307,6 +1307,22 @@ fn strength_with_upgrade(s: PinStrength, upgrade: bool) -> PinStrength {
 }
 
 impl Cx<'_, '_> {
+    /// `zypper update foo bar`: the named packages move to the newest version the manager
+    /// offers, each judged by its own spec.
+    fn push_named_upgrade(&mut self, r: &Resolved, manager: Manager, sub: &Arg, rest: &[&Arg]) {
+        let pkgs = self.upgraded_packages(manager, rest);
+        self.push_install(
+            r,
+            manager,
+            Some(sub),
+            pkgs,
+            InstallOpts {
+                upgrade_flag: Some(sub.word()),
+                ..InstallOpts::default()
+            },
+        );
+    }
+
     /// Packages named on an upgrade command line (`zypper update foo`): each one floats to the
     /// newest version unless its spec pins it.
     fn upgraded_packages(&self, manager: Manager, args: &[&Arg]) -> Vec<Package> {
@@ -1615,17 +1631,7 @@ impl Cx<'_, '_> {
                 if rest.is_empty() && !r.xargs {
                     self.push_upgrade(r, Manager::Apk, sub.word());
                 } else {
-                    let pkgs = self.upgraded_packages(Manager::Apk, rest);
-                    self.push_install(
-                        r,
-                        Manager::Apk,
-                        Some(sub),
-                        pkgs,
-                        InstallOpts {
-                            upgrade_flag: Some(sub.word()),
-                            ..InstallOpts::default()
-                        },
-                    );
+                    self.push_named_upgrade(r, Manager::Apk, sub, rest);
                 }
             }
             _ => {}
@@ -1665,17 +1671,7 @@ impl Cx<'_, '_> {
                 if rest.is_empty() && !r.xargs {
                     self.push_upgrade(r, Manager::Zypper, sub.word());
                 } else {
-                    let pkgs = self.upgraded_packages(Manager::Zypper, rest);
-                    self.push_install(
-                        r,
-                        Manager::Zypper,
-                        Some(sub),
-                        pkgs,
-                        InstallOpts {
-                            upgrade_flag: Some(sub.word()),
-                            ..InstallOpts::default()
-                        },
-                    );
+                    self.push_named_upgrade(r, Manager::Zypper, sub, rest);
                 }
             }
             _ => {}
@@ -1952,17 +1948,7 @@ impl Cx<'_, '_> {
                     let w = p.has(&["--system"]).map_or(sub.word(), Opt::word);
                     self.push_upgrade(r, Manager::Gem, w);
                 } else {
-                    let pkgs = self.upgraded_packages(Manager::Gem, rest);
-                    self.push_install(
-                        r,
-                        Manager::Gem,
-                        Some(sub),
-                        pkgs,
-                        InstallOpts {
-                            upgrade_flag: Some(sub.word()),
-                            ..InstallOpts::default()
-                        },
-                    );
+                    self.push_named_upgrade(r, Manager::Gem, sub, rest);
                 }
             }
             _ => {}
@@ -2156,17 +2142,7 @@ impl Cx<'_, '_> {
             }
             "upgrade" if rest.is_empty() => self.push_upgrade(r, Manager::Brew, sub.word()),
             "upgrade" => {
-                let pkgs = self.upgraded_packages(Manager::Brew, rest);
-                self.push_install(
-                    r,
-                    Manager::Brew,
-                    Some(sub),
-                    pkgs,
-                    InstallOpts {
-                        upgrade_flag: Some(sub.word()),
-                        ..InstallOpts::default()
-                    },
-                );
+                self.push_named_upgrade(r, Manager::Brew, sub, rest);
             }
             _ => {}
         }
@@ -2304,17 +2280,7 @@ impl Cx<'_, '_> {
                 if let Some(all) = p.has(&["--all"]) {
                     self.push_upgrade(r, Manager::Conda, all.word());
                 } else {
-                    let pkgs = self.upgraded_packages(Manager::Conda, rest);
-                    self.push_install(
-                        r,
-                        Manager::Conda,
-                        Some(sub),
-                        pkgs,
-                        InstallOpts {
-                            upgrade_flag: Some(sub.word()),
-                            ..InstallOpts::default()
-                        },
-                    );
+                    self.push_named_upgrade(r, Manager::Conda, sub, rest);
                 }
             }
             _ => {}
