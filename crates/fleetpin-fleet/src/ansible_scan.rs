@@ -189,56 +189,8 @@ impl<'a> Cursor<'a> {
         }
         match self.peek()? {
             b'"' => self.string().map(drop),
-            b'{' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b'}' {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.string()?;
-                    self.ws();
-                    self.eat(b':')?;
-                    self.ws();
-                    self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b'}' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b']' {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
+            b'{' => self.object(|c, _key| c.skip_value(depth + 1)),
+            b'[' => self.array(|c| c.skip_value(depth + 1)),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
@@ -269,6 +221,33 @@ impl<'a> Cursor<'a> {
                     self.ws();
                 }
                 b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Walks an array's items, calling `item(cursor)` positioned at each one; `item` must
+    /// consume it. The cursor starts at `[`.
+    #[inline]
+    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            item(self)?;
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                b']' => {
                     self.i += 1;
                     return Some(());
                 }
@@ -338,27 +317,10 @@ impl<'a> Cursor<'a> {
             return None;
         }
         self.object(|c, _name| {
-            c.eat(b'[')?;
-            c.ws();
-            if c.peek()? == b']' {
-                c.i += 1;
-                return Some(());
-            }
-            loop {
+            c.array(|c| {
                 out.push(c.entry()?);
-                c.ws();
-                match c.peek()? {
-                    b',' => {
-                        c.i += 1;
-                        c.ws();
-                    }
-                    b']' => {
-                        c.i += 1;
-                        return Some(());
-                    }
-                    _ => return None,
-                }
-            }
+                Some(())
+            })
         })
     }
 }
