@@ -182,6 +182,28 @@ pub struct Package {
     pub selection: Option<String>,
 }
 
+/// A package borrowed from wherever it was read; serialises exactly like [`Package`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub(crate) struct PackageRef<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) arch: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) selection: Option<&'a str>,
+}
+
+impl<'a> From<&'a Package> for PackageRef<'a> {
+    fn from(p: &'a Package) -> Self {
+        PackageRef {
+            name: &p.name,
+            version: &p.version,
+            arch: p.arch.as_deref(),
+            selection: p.selection.as_deref(),
+        }
+    }
+}
+
 impl Package {
     /// Whether the package is on hold: `Some(true)`/`Some(false)`, `None` when unknown.
     pub fn held(&self) -> Option<bool> {
@@ -259,52 +281,64 @@ impl HostFacts {
     /// The facts as JSON: the header fields one per line, then one package per line, so
     /// files stay readable, diff well and stay small at thousands of packages.
     pub fn to_json(&self) -> String {
-        fn j<T: Serialize + ?Sized>(v: &T) -> String {
-            serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+        let mut out = Vec::with_capacity(256 + self.packages.len() * 96);
+        self.write_json_with(&mut out, self.packages.iter().map(PackageRef::from));
+        // Only serde_json output and ASCII punctuation were written.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Appends [`HostFacts::to_json`]'s document to `out`, with `packages` (already in
+    /// canonical order) instead of `self.packages`: importers write borrowed rows without
+    /// building owned [`Package`]s.
+    pub(crate) fn write_json_with<'p>(
+        &self,
+        out: &mut Vec<u8>,
+        packages: impl Iterator<Item = PackageRef<'p>>,
+    ) {
+        fn j<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+            if serde_json::to_writer(&mut *out, v).is_err() {
+                out.extend_from_slice(b"null");
+            }
         }
-        let mut out = String::with_capacity(256 + self.packages.len() * 96);
-        out.push_str("{\n");
-        let mut field = |k: &str, v: String| {
-            out.push_str("  \"");
-            out.push_str(k);
-            out.push_str("\": ");
-            out.push_str(&v);
-            out.push_str(",\n");
+        let field = |out: &mut Vec<u8>, k: &str, v: &dyn Fn(&mut Vec<u8>)| {
+            out.extend_from_slice(b"  \"");
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(b"\": ");
+            v(out);
+            out.extend_from_slice(b",\n");
         };
-        field("fleetpin_facts", j(&self.fleetpin_facts));
-        field("host", j(&self.host));
-        field("groups", j(&self.groups));
-        field("source", j(&self.source));
+        out.extend_from_slice(b"{\n");
+        field(out, "fleetpin_facts", &|o| j(o, &self.fleetpin_facts));
+        field(out, "host", &|o| j(o, &self.host));
+        field(out, "groups", &|o| j(o, &self.groups));
+        field(out, "source", &|o| j(o, &self.source));
         if let Some(v) = &self.gathered_at {
-            field("gathered_at", j(v));
+            field(out, "gathered_at", &|o| j(o, v));
         }
         if let Some(v) = &self.os {
-            field("os", j(v));
+            field(out, "os", &|o| j(o, v));
         }
         if let Some(v) = &self.kernel {
-            field("kernel", j(v));
+            field(out, "kernel", &|o| j(o, v));
         }
         if let Some(v) = &self.apparmor_enabled {
-            field("apparmor_enabled", j(v));
+            field(out, "apparmor_enabled", &|o| j(o, v));
         }
         if let Some(v) = &self.docker_version {
-            field("docker_version", j(v));
+            field(out, "docker_version", &|o| j(o, v));
         }
-        field("package_manager", j(&self.package_manager));
+        field(out, "package_manager", &|o| j(o, &self.package_manager));
         if let Some(v) = &self.native_arch {
-            field("native_arch", j(v));
+            field(out, "native_arch", &|o| j(o, v));
         }
-        out.push_str("  \"packages\": [");
-        for (i, p) in self.packages.iter().enumerate() {
-            out.push_str(if i == 0 { "\n    " } else { ",\n    " });
-            out.push_str(&j(p));
+        out.extend_from_slice(b"  \"packages\": [");
+        let mut empty = true;
+        for p in packages {
+            out.extend_from_slice(if empty { b"\n    " } else { b",\n    " });
+            empty = false;
+            j(out, &p);
         }
-        out.push_str(if self.packages.is_empty() {
-            "]\n}\n"
-        } else {
-            "\n  ]\n}\n"
-        });
-        out
+        out.extend_from_slice(if empty { b"]\n}\n" } else { b"\n  ]\n}\n" });
     }
 
     /// Parses a facts document; `path` names it in errors.
@@ -343,10 +377,7 @@ pub(crate) fn check_format_version(bytes: &[u8], path: &Path) -> Result<(), Erro
 /// renamed over the target. Readers see the old or the new file, never a partial one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         error: source,
@@ -359,6 +390,127 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     tmp.write_all(bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Many files written atomically with one durability barrier instead of one per file.
+///
+/// [`BatchWriter::stage`] writes each file's bytes to a temporary file next to its target
+/// (callable from many threads); [`BatchWriter::commit`] flushes them all to disk at once
+/// (`syncfs` on Linux, one `fsync` per file elsewhere), then renames each over its target
+/// and syncs the directories. Readers see old or new files, never partial ones; staged files
+/// never committed are removed when the writer is dropped. A per-file `fsync` in
+/// [`write_atomic`] cost 1.3 of 2.06 s importing 1,000 hosts (bench/fleet).
+#[derive(Debug, Default)]
+pub struct BatchWriter {
+    staged: std::sync::Mutex<Vec<(tempfile::TempPath, PathBuf)>>,
+}
+
+impl BatchWriter {
+    /// A writer with nothing staged.
+    pub fn new() -> BatchWriter {
+        BatchWriter::default()
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`, to be renamed over it by
+    /// [`BatchWriter::commit`].
+    pub fn stage(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+        use std::io::Write;
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            error: source,
+        };
+        let dir = parent_dir(path);
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".fleetpin-tmp-")
+            .tempfile_in(dir)
+            .map_err(io)?;
+        tmp.write_all(bytes).map_err(io)?;
+        // Closed now (thousands of staged files must not hold thousands of descriptors);
+        // the path stays owned, so the file is deleted unless committed.
+        let tmp = tmp.into_temp_path();
+        self.staged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((tmp, path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Makes every staged file durable, then renames each over its target. Returns the
+    /// targets written and the per-file errors (a failed rename leaves that target as it was).
+    pub fn commit(self) -> (Vec<PathBuf>, Vec<Error>) {
+        let staged = self.staged.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut errors = Vec::new();
+        if staged.is_empty() {
+            return (Vec::new(), errors);
+        }
+        if let Err(e) = sync_staged(&staged) {
+            // Not durable: rename nothing (the staged files are removed on drop).
+            let path = staged[0].1.clone();
+            errors.push(Error::Io { path, error: e });
+            return (Vec::new(), errors);
+        }
+        let mut written = Vec::with_capacity(staged.len());
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for (tmp, path) in staged {
+            match tmp.persist(&path) {
+                Ok(()) => {
+                    let dir = parent_dir(&path);
+                    if !dirs.iter().any(|d| d == dir) {
+                        dirs.push(dir.to_path_buf());
+                    }
+                    written.push(path);
+                }
+                Err(e) => errors.push(Error::Io {
+                    path,
+                    error: e.error,
+                }),
+            }
+        }
+        for dir in dirs {
+            // The renames themselves: sync the directory entries.
+            if let Err(e) = std::fs::File::open(&dir).and_then(|d| d.sync_all()) {
+                errors.push(Error::Io {
+                    path: dir,
+                    error: e,
+                });
+            }
+        }
+        (written, errors)
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// One barrier for every staged file: `syncfs` of each filesystem involved (Linux).
+#[cfg(target_os = "linux")]
+fn sync_staged(staged: &[(tempfile::TempPath, PathBuf)]) -> std::io::Result<()> {
+    let mut dirs: Vec<&Path> = Vec::new();
+    for (_, path) in staged {
+        let dir = parent_dir(path);
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    for dir in dirs {
+        let d = std::fs::File::open(dir)?;
+        rustix::fs::syncfs(&d)?;
+    }
+    Ok(())
+}
+
+/// Elsewhere: one `fsync` per staged file.
+#[cfg(not(target_os = "linux"))]
+fn sync_staged(staged: &[(tempfile::TempPath, PathBuf)]) -> std::io::Result<()> {
+    for (tmp, _) in staged {
+        std::fs::File::open(tmp)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -478,5 +630,90 @@ impl FactsStore {
             out.pop();
         }
         Ok((out, errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn batch_commit_replaces_targets_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.json");
+        std::fs::write(&a, "old").unwrap();
+        let w = BatchWriter::new();
+        std::thread::scope(|s| {
+            for (name, body) in [("a.json", "new a"), ("b.json", "new b")] {
+                let w = &w;
+                let path = dir.path().join(name);
+                s.spawn(move || w.stage(&path, body.as_bytes()).unwrap());
+            }
+        });
+        // Staged, not committed: the old file is intact and the new one absent.
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert!(!dir.path().join("b.json").exists());
+        let (mut written, errors) = w.commit();
+        written.sort();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(written, [a.clone(), dir.path().join("b.json")]);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(listing(dir.path()), ["a.json", "b.json"]);
+    }
+
+    #[test]
+    fn batch_dropped_before_commit_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = BatchWriter::new();
+        w.stage(&dir.path().join("a.json"), b"x").unwrap();
+        assert_eq!(listing(dir.path()).len(), 1, "the staged temporary file");
+        drop(w);
+        assert!(listing(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn batch_rename_failure_is_reported_and_the_rest_lands() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where a file should go: that rename fails, the other one lands.
+        std::fs::create_dir(dir.path().join("taken.json")).unwrap();
+        std::fs::write(dir.path().join("taken.json").join("keep"), "x").unwrap();
+        let w = BatchWriter::new();
+        w.stage(&dir.path().join("taken.json"), b"x").unwrap();
+        w.stage(&dir.path().join("ok.json"), b"y").unwrap();
+        let (written, errors) = w.commit();
+        assert_eq!(written, [dir.path().join("ok.json")]);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].to_string().contains("taken.json"),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(listing(dir.path()), ["ok.json", "taken.json"]);
+    }
+
+    #[test]
+    fn to_json_renders_borrowed_and_owned_rows_alike() {
+        let mut f = HostFacts::new("h", FactsSource::Ssh, PackageManager::Dpkg);
+        f.packages = vec![Package {
+            name: "docker-ce".into(),
+            version: "5:23.0.1-1~debian.10~buster".into(),
+            arch: Some("amd64".into()),
+            selection: Some("hold".into()),
+        }];
+        let json = f.to_json();
+        assert!(json.contains(
+            r#"{"name":"docker-ce","version":"5:23.0.1-1~debian.10~buster","arch":"amd64","selection":"hold"}"#
+        ));
+        let back = HostFacts::from_json(json.as_bytes(), Path::new("h.json")).unwrap();
+        assert_eq!(back, f);
     }
 }

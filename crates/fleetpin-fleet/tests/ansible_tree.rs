@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use fleetpin_fleet::ansible::read_tree;
+use fleetpin_fleet::FactsStore;
+use fleetpin_fleet::ansible::{Admit, import_tree, read_tree};
 use fleetpin_fleet::dpkg::parse_query;
 use fleetpin_fleet::facts::PackageManager;
 
@@ -59,6 +60,9 @@ fn real_package_facts_tree_matches_dpkg_query() {
         "{msgs:?}"
     );
 
+    // The streaming import writes, byte for byte, what the owned reader's facts give.
+    assert_import_matches_read_tree(&tree, &|_: &str| Admit::Write(Vec::new()));
+
     let local = &facts[0];
     assert_eq!(local.host, "localhost");
     assert_eq!(local.package_manager, PackageManager::Dpkg);
@@ -91,4 +95,102 @@ fn real_package_facts_tree_matches_dpkg_query() {
         got.len()
     );
     assert_eq!(got, want);
+}
+
+/// `import_tree(dir)` must write exactly the files `read_tree(dir)` + `FactsStore::write`
+/// would (same groups), report the same errors, and leave no temporary file behind.
+fn assert_import_matches_read_tree(tree: &Path, admit: &(dyn Fn(&str) -> Admit + Sync)) {
+    let out = tempfile::tempdir().unwrap();
+    let streamed = FactsStore::new(out.path().join("streamed"));
+    let owned = FactsStore::new(out.path().join("owned"));
+    let imported = import_tree(tree, &streamed, admit).unwrap();
+    let (facts, errors) = read_tree(tree).unwrap();
+    let mut want_written = Vec::new();
+    for mut f in facts {
+        if let Admit::Write(groups) = admit(&f.host) {
+            f.groups = groups;
+            owned.write(&f).unwrap();
+            want_written.push(f.host);
+        }
+    }
+    assert_eq!(imported.written, want_written);
+    let mut got_errors: Vec<String> = imported.errors.iter().map(ToString::to_string).collect();
+    let mut want_errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    got_errors.sort();
+    want_errors.sort();
+    assert_eq!(got_errors, want_errors);
+    let listing = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let names = listing(streamed.dir());
+    assert_eq!(names, listing(owned.dir()), "no temporary file may remain");
+    for name in names {
+        assert_eq!(
+            std::fs::read_to_string(streamed.dir().join(&name)).unwrap(),
+            std::fs::read_to_string(owned.dir().join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+/// A tree as Ansible writes it (`json.dumps(sort_keys=True)`): apt with a foreign
+/// architecture and entries out of order, rpm with epochs and two kernels, a failed host, a
+/// truncated file, an escape (the serde path), and hosts the caller leaves out or groups.
+#[test]
+fn import_tree_streams_what_read_tree_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path();
+    let files = [
+        (
+            "web1",
+            r#"{"ansible_facts": {"packages": {"docker-ce": [{"arch": "amd64", "category": "admin", "name": "docker-ce", "origin": "Docker", "source": "apt", "version": "5:23.0.1-1~debian.10~buster"}], "libc6": [{"arch": "i386", "category": "libs", "name": "libc6", "origin": "Debian", "source": "apt", "version": "2.28-10"}, {"arch": "amd64", "category": "libs", "name": "libc6", "origin": "Debian", "source": "apt", "version": "2.28-10"}]}, "pkg_mgr": "apt"}, "changed": false}"#,
+        ),
+        (
+            "db1",
+            r#"{"ansible_facts": {"packages": {"bash": [{"arch": "x86_64", "epoch": null, "name": "bash", "release": "6.el9", "source": "rpm", "version": "5.1.8"}], "kernel": [{"arch": "x86_64", "epoch": null, "name": "kernel", "release": "70.el9", "source": "rpm", "version": "5.14.0"}, {"arch": "x86_64", "epoch": null, "name": "kernel", "release": "11.el9", "source": "rpm", "version": "5.14.0"}], "vim-minimal": [{"arch": "x86_64", "epoch": 2, "name": "vim-minimal", "release": "20.el9", "source": "rpm", "version": "8.2.2637"}]}, "pkg_mgr": "dnf"}, "changed": false}"#,
+        ),
+        (
+            "escaped",
+            r#"{"ansible_facts": {"packages": {"café": [{"arch": "all", "category": "misc", "name": "café", "origin": "", "source": "apt", "version": "1.0"}]}, "pkg_mgr": "apt"}}"#,
+        ),
+        (
+            "down",
+            r#"{"changed": false, "msg": "Failed to connect to the host via ssh", "unreachable": true}"#,
+        ),
+        (
+            "cut",
+            r#"{"ansible_facts": {"packages": {"bash": [{"arch": "#,
+        ),
+        (
+            "skipped",
+            r#"{"ansible_facts": {"packages": {}, "pkg_mgr": "apt"}}"#,
+        ),
+    ];
+    for (host, text) in files {
+        std::fs::write(tree.join(host), text).unwrap();
+    }
+    let admit = |host: &str| match host {
+        "skipped" => Admit::Skip,
+        "web1" => Admit::Write(vec!["web".into(), "prod".into(), "web".into()]),
+        _ => Admit::Write(Vec::new()),
+    };
+    assert_import_matches_read_tree(tree, &admit);
+
+    let out = tempfile::tempdir().unwrap();
+    let store = FactsStore::new(out.path());
+    let imported = import_tree(tree, &store, &admit).unwrap();
+    assert_eq!(imported.hosts.len(), 6);
+    assert_eq!(imported.written, ["db1", "escaped", "web1"]);
+    assert_eq!(imported.errors.len(), 2);
+    let web1 = std::fs::read_to_string(store.path_for("web1")).unwrap();
+    assert!(web1.contains(r#""groups": ["prod","web"]"#), "{web1}");
+    let db1 = std::fs::read_to_string(store.path_for("db1")).unwrap();
+    assert!(db1.contains(r#""version":"2:8.2.2637-20.el9""#), "{db1}");
 }

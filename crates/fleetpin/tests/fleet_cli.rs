@@ -484,3 +484,69 @@ fn lock_and_drift_straight_from_an_ansible_package_facts_tree() {
     );
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+#[test]
+fn gather_from_an_ansible_tree_with_inventory_limit_and_a_duplicate() {
+    let dir = swarm();
+    let root = dir.path();
+    for host in ["swarm-mgr1", "swarm-wrk1", "swarm-wrk2"] {
+        write(
+            root,
+            &format!("tree/{host}"),
+            &package_facts(&[("containerd.io", "1.6.18-1"), ("docker-ce", DOCKER_20)]),
+        );
+    }
+    write(
+        root,
+        "tree/swarm-wrk3",
+        r#"{"changed": false, "msg": "Failed to connect to the host via ssh", "unreachable": true}"#,
+    );
+    let r = fleetpin(
+        root,
+        &[
+            "gather",
+            "--inventory",
+            "inventory.ini",
+            "--limit",
+            "swarm:!swarm-mgr1",
+            "--from-ansible",
+            "tree",
+            // Also imported from a status file: neither copy may be written.
+            "--from-dpkg-status",
+            "swarm-wrk2=status/swarm-wrk2",
+        ],
+    );
+    assert_eq!(r.code, 2, "a duplicate is an error: {}", r.stderr);
+    assert!(
+        r.stderr.contains("gathered 1 of 2 hosts"),
+        "swarm-mgr1 is outside the limit and swarm-wrk3 outside the inventory: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("swarm-wrk2") && r.stderr.contains("duplicate host"),
+        "{}",
+        r.stderr
+    );
+    let facts_dir = root.join(".fleetpin/facts");
+    let names: Vec<String> = fs::read_dir(&facts_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["swarm-wrk1.json"], "only the selected, unique host");
+    let wrk1: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(facts_dir.join("swarm-wrk1.json")).unwrap())
+            .unwrap();
+    assert_eq!(wrk1["groups"], serde_json::json!(["swarm", "workers"]));
+    assert_eq!(wrk1["source"], "ansible");
+
+    // Without the limit, the unreachable host is listed and the others are kept.
+    let r = fleetpin(root, &["gather", "--from-ansible", "tree"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("gathered 3 of 4 hosts"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("ansible reported host `swarm-wrk3` unreachable"),
+        "{}",
+        r.stderr
+    );
+}

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use fleetpin_fleet::ansible::Admit;
 use fleetpin_fleet::facts::{FactsSource, FactsStore, HostFacts, PackageManager};
 use fleetpin_fleet::gather::{self, HostResult, SshConfig, Target};
 use fleetpin_inventory::{Inventory, Pattern};
@@ -310,26 +311,6 @@ fn import(
     // host -> (facts, source description); duplicates across sources are an error for that host.
     let mut found: BTreeMap<String, (HostFacts, String)> = BTreeMap::new();
     let mut failures: Failures = Vec::new();
-    if let Some(dir) = &args.from_ansible {
-        let (facts, errors) = fleetpin_fleet::ansible::read_tree(dir)
-            .with_context(|| format!("cannot read Ansible tree {}", dir.display()))?;
-        for e in errors {
-            let host = match &e {
-                fleetpin_fleet::Error::AnsibleHost { host, .. } => host.clone(),
-                fleetpin_fleet::Error::Json { path, .. }
-                | fleetpin_fleet::Error::Io { path, .. } => path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            failures.push((host, "bad facts", e.to_string()));
-        }
-        for f in facts {
-            let src = dir.join(&f.host).display().to_string();
-            add_found(f.host.clone(), f, src, &mut found, &mut failures);
-        }
-    }
     for (spec, is_status) in args
         .from_dpkg_status
         .iter()
@@ -374,27 +355,72 @@ fn import(
             Err(e) => failures.push((host, "bad facts", e.to_string())),
         }
     }
-    let total_before = found.len() + failures.len();
-    let mut written = 0;
+    let selected = |host: &str| limit.as_ref().is_none_or(|allowed| allowed.contains(host));
+    // The selected hosts, whatever became of them.
+    let mut total = failures.iter().filter(|f| selected(&f.0)).count();
+    let mut written = Vec::new();
+    if let Some(dir) = &args.from_ansible {
+        // Streamed straight from the tree into the store; hosts that also come from a dpkg
+        // file are left out here and reported as duplicates below.
+        let admit = |host: &str| {
+            if !selected(host) || found.contains_key(host) {
+                Admit::Skip
+            } else {
+                Admit::Write(groups_of(inv, host))
+            }
+        };
+        let imported = fleetpin_fleet::ansible::import_tree(dir, store, &admit)
+            .with_context(|| format!("cannot read Ansible tree {}", dir.display()))?;
+        for e in imported.errors {
+            let host = match &e {
+                fleetpin_fleet::Error::AnsibleHost { host, .. } => host.clone(),
+                fleetpin_fleet::Error::Json { path, .. }
+                | fleetpin_fleet::Error::Parse { path, .. }
+                | fleetpin_fleet::Error::Io { path, .. } => path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            failures.push((host, "bad facts", e.to_string()));
+        }
+        for host in imported.hosts {
+            if !selected(&host) {
+                continue;
+            }
+            total += 1;
+            if let Some((_, first)) = found.remove(&host) {
+                failures.push((
+                    host.clone(),
+                    "duplicate host",
+                    format!(
+                        "facts for `{host}` come from both {first} and {}; neither is written",
+                        dir.join(&host).display()
+                    ),
+                ));
+            }
+        }
+        written = imported.written;
+    }
     for (host, (mut facts, _)) in found {
-        if let Some(allowed) = &limit
-            && !allowed.contains(&host)
-        {
+        if !selected(&host) {
             continue;
         }
-        if let Some(inv) = inv {
-            if inv.host(&host).is_none() {
+        total += 1;
+        facts.groups = groups_of(inv, &host);
+        match store.write(&facts) {
+            Ok(_) => written.push(host),
+            Err(e) => failures.push((host, "write failed", e.to_string())),
+        }
+    }
+    if let Some(inv) = inv {
+        for host in &written {
+            if inv.host(host).is_none() {
                 printer.warn(format!(
                     "host `{host}` is not in the inventory; recorded without groups"
                 ));
             }
-            facts.groups = groups_of(Some(inv), &host);
-        }
-        facts.normalize();
-        match store.write(&facts) {
-            Ok(_) => written += 1,
-            Err(e) => failures.push((host, "write failed", e.to_string())),
         }
     }
-    report(printer, written, total_before, store, &failures)
+    report(printer, written.len(), total, store, &failures)
 }
