@@ -5,12 +5,13 @@
 #     500 and 5,000 hosts x 2,000 packages: wall time and peak RSS (/usr/bin/time -v).
 #  2. Reading $ANSIBLE_HOSTS (default 5,000) Ansible package_facts --tree files, written the
 #     way Ansible's tree callback writes them (bench/fleet/ansible_tree.py): fleetpin's readers
-#     vs `python3 -c 'json.load'` over the same files, side by side in the same run; then
-#     `fleetpin gather --from-ansible` end to end (read + write the facts files).
+#     and `fleetpin lock --from-ansible` vs `python3 json.load` over the same files, side by
+#     side in one hyperfine run ($RUNS runs, default 7; medians); then `fleetpin gather
+#     --from-ansible` end to end (read + write the facts files, with peak RSS).
 #  3. Gather over N loopback sshd hosts for forks 1/4/8 (needs /usr/sbin/sshd).
 #
 # The in-memory drift/lock figures come from criterion: `cargo bench -p fleetpin-fleet`.
-# Usage: [ONLY=drift,ansible,ssh] [ANSIBLE_HOSTS=N] bench/fleet/run.sh [WORKDIR]
+# Usage: [ONLY=drift,ansible,ssh] [ANSIBLE_HOSTS=N] [RUNS=N] bench/fleet/run.sh [WORKDIR]
 #        (needs ~3 GB free in WORKDIR)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,25 +51,37 @@ fi
 
 if want ansible; then
 NA="${ANSIBLE_HOSTS:-5000}"
+RUNS="${RUNS:-7}"
 echo "== reading $NA Ansible package_facts files ($PKGS packages each, Ansible's own layout)"
 A="$WORK/ansible$NA"
 [ -d "$A/tree" ] || python3 bench/fleet/ansible_tree.py "$A/tree" "$NA" "$PKGS"
 du -sh "$A/tree" | awk '{print "tree size " $1}'
 cat "$A"/tree/* > /dev/null # warm the page cache for every reader
-measure "serde_json IgnoredAny (validation floor)" "$BIN/examples/synthetic" parse-ignore "$A"
-measure "fleetpin read_tree (gather's reader)" "$BIN/examples/synthetic" read-ansible-owned "$A"
-FP=$WALL
-measure "fleetpin Fleet::load_ansible_tree (interned)" "$BIN/examples/synthetic" read-ansible "$A"
-FI=$WALL
-measure "python3 json.load" python3 -c 'import json,os,sys
-d=sys.argv[1]
+cat > "$WORK/pyload.py" <<'PY'
+import json, os, sys
+d = sys.argv[1]
 for f in os.listdir(d):
-    with open(os.path.join(d,f)) as fh: json.load(fh)' "$A/tree"
-PY=$WALL
-printf 'python / read_tree = %.1fx   python / load_ansible_tree = %.1fx\n' \
-  "$(echo "$PY / $FP" | bc -l)" "$(echo "$PY / $FI" | bc -l)"
+    with open(os.path.join(d, f)) as fh:
+        json.load(fh)
+PY
+# Side by side in one hyperfine run; medians and the ratio to python's median.
+hyperfine -N -w 1 -r "$RUNS" --export-json "$WORK/ansible.json" \
+  -n "python3 json.load (each file)" "python3 $WORK/pyload.py $A/tree" \
+  -n "Fleet::load_ansible_tree (interned reader)" "$BIN/examples/synthetic read-ansible $A" \
+  -n "fleetpin lock --from-ansible (end to end)" "$BIN/fleetpin lock -q --from-ansible $A/tree --prefer majority --lock $WORK/ansible.lock" \
+  -n "read_tree (owned HostFacts, library API)" "$BIN/examples/synthetic read-ansible-owned $A" \
+  -n "serde_json IgnoredAny (validation only)" "$BIN/examples/synthetic parse-ignore $A" \
+  >/dev/null
+python3 - "$WORK/ansible.json" <<'PY'
+import json, statistics, sys
+res = json.load(open(sys.argv[1]))["results"]
+py = statistics.median(res[0]["times"])
+for r in res:
+    m = statistics.median(r["times"])
+    print(f"{r['command']:<46} median {m:8.3f}s  (min {min(r['times']):.3f}s)  python/this {py / m:6.1f}x")
+PY
 measure "fleetpin gather --from-ansible (read+write)" sh -c \
-  'rm -rf "$1" && exec "$2" gather --from-ansible "$3" --facts-dir "$1"' sh "$WORK/gathered" "$BIN/fleetpin" "$A/tree"
+  'rm -rf "$1" && exec "$2" gather -q --from-ansible "$3" --facts-dir "$1"' sh "$WORK/gathered" "$BIN/fleetpin" "$A/tree"
 fi
 
 if want ssh; then
