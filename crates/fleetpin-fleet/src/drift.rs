@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::PackageManager;
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, FleetHost};
 use crate::lock::{Lock, Scope, lock_group_of};
 
 /// The JSON schema version of [`DriftReport`].
@@ -157,6 +157,17 @@ struct RawDiff<'l> {
 
 /// Compares every host of the fleet with the lock.
 pub fn compute(fleet: &Fleet, lock: &Lock) -> DriftReport {
+    compute_selected(fleet, lock, &|_| true)
+}
+
+/// Compares the hosts `selected` accepts with the lock (`fleetpin drift --limit`). Group
+/// majorities still count every host of the fleet: a limited report says how the selected
+/// hosts stand against their whole group, as the full report would for them.
+pub fn compute_selected(
+    fleet: &Fleet,
+    lock: &Lock,
+    selected: &(dyn Fn(&FleetHost) -> bool + Sync),
+) -> DriftReport {
     let empty = BTreeMap::new();
     let mut tables: HashMap<&str, (Vec<LockedEntry<'_>>, Vec<bool>)> = HashMap::new();
     let groups: Vec<&str> = std::iter::once(crate::lock::DEFAULT_GROUP)
@@ -193,6 +204,7 @@ pub fn compute(fleet: &Fleet, lock: &Lock) -> DriftReport {
         .hosts
         .par_iter()
         .enumerate()
+        .filter(|(_, host)| selected(host))
         .flat_map_iter(|(hi, host)| {
             let group = lock_group_of(host, &lock.group_by);
             let (entries, locked_ids) = &tables[group];
@@ -335,7 +347,7 @@ pub fn compute(fleet: &Fleet, lock: &Lock) -> DriftReport {
             .then_with(|| fleet.hosts[a.host].name.cmp(&fleet.hosts[b.host].name))
     });
     let mut summary = Summary {
-        hosts: fleet.hosts.len(),
+        hosts: fleet.hosts.iter().filter(|h| selected(h)).count(),
         ..Summary::default()
     };
     let mut drifted: HashSet<usize> = HashSet::new();

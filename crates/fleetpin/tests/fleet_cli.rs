@@ -550,3 +550,60 @@ fn gather_from_an_ansible_tree_with_inventory_limit_and_a_duplicate() {
         r.stderr
     );
 }
+
+#[test]
+fn drift_limit_reports_only_the_selected_hosts_against_the_whole_group() {
+    let dir = locked_swarm();
+    let root = dir.path();
+    // The workers: only swarm-wrk2 drifts, and the majority still counts every host.
+    let r = fleetpin(
+        root,
+        &[
+            "drift",
+            "--inventory",
+            "inventory.ini",
+            "--limit",
+            "workers",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("drift JSON");
+    assert_eq!(report["summary"]["hosts"], 2);
+    assert_eq!(report["summary"]["hosts_with_drift"], 1);
+    let diffs = report["differences"].as_array().unwrap();
+    assert!(
+        diffs.iter().all(|d| d["host"] == "swarm-wrk2"),
+        "{}",
+        r.stdout
+    );
+    let docker = diffs
+        .iter()
+        .find(|d| d["package"] == "docker-ce")
+        .expect("docker-ce drifts on swarm-wrk2");
+    assert_eq!(docker["group_majority"], DOCKER_20);
+
+    // swarm-wrk1 alone matches the lock (swarm-mgr1's hold is outside the limit).
+    let r = fleetpin(
+        root,
+        &[
+            "drift",
+            "-i",
+            "inventory.ini",
+            "--limit",
+            "swarm:!swarm-wrk2:!managers",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "no drift: 1 hosts match fleetpin.lock\n");
+
+    // A pattern that selects nothing is a usage error, not "no drift".
+    let r = fleetpin(root, &["drift", "-i", "inventory.ini", "--limit", "db*"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("matches no host"), "{}", r.stderr);
+    // --limit needs the inventory that defines the pattern's groups.
+    let r = fleetpin(root, &["drift", "--limit", "workers"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--inventory"), "{}", r.stderr);
+}

@@ -1,8 +1,8 @@
 //! `fleetpin drift`: compare each host's facts with `fleetpin.lock` and with its group.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use fleetpin_fleet::drift::{self, Difference, Direction, ReportError};
@@ -38,6 +38,16 @@ pub struct Args {
     /// The lock file.
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
     lock: PathBuf,
+
+    /// Ansible inventory (INI, YAML, or a directory of them) for `--limit`. Repeatable.
+    #[arg(short, long, value_name = "FILE")]
+    inventory: Vec<PathBuf>,
+
+    /// Report only hosts matching this Ansible pattern (`web*:&prod:!web3`, `~regex`,
+    /// `@file`), evaluated against `--inventory`. Group majorities still count the whole
+    /// fleet.
+    #[arg(short, long, value_name = "PATTERN", requires = "inventory")]
+    limit: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -100,7 +110,32 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 .display()
         );
     }
-    let mut report = drift::compute(&fleet, &lock);
+    let mut report = match &args.limit {
+        None => drift::compute(&fleet, &lock),
+        Some(limit) => {
+            let inv = fleetpin_inventory::Inventory::load_all(&args.inventory)
+                .context("cannot load the inventory")?;
+            let pattern = fleetpin_inventory::Pattern::parse_limit(limit, Path::new("."))?;
+            let chosen: BTreeSet<&str> = inv.select(&pattern).iter().map(|h| h.name()).collect();
+            if chosen.is_empty() {
+                bail!("--limit `{limit}` matches no host of the inventory");
+            }
+            let with_facts = fleet
+                .hosts
+                .iter()
+                .filter(|h| chosen.contains(h.name.as_str()))
+                .count();
+            if with_facts == 0 {
+                bail!("--limit `{limit}` matches no host with facts");
+            }
+            for name in &chosen {
+                if fleet.host(name).is_none() {
+                    printer.warn(format!("host `{name}` matches --limit but has no facts"));
+                }
+            }
+            drift::compute_selected(&fleet, &lock, &|h| chosen.contains(h.name.as_str()))
+        }
+    };
     report.errors = errors
         .iter()
         .map(|m| ReportError { message: m.clone() })
