@@ -607,3 +607,65 @@ fn drift_limit_reports_only_the_selected_hosts_against_the_whole_group() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--inventory"), "{}", r.stderr);
 }
+
+#[test]
+fn gather_prune_drops_the_facts_of_hosts_that_left_the_inventory() {
+    let dir = swarm();
+    let root = dir.path();
+    let r = gather_all(root);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    write(root, ".fleetpin/facts/NOTES.txt", "kept: not a facts file");
+    // swarm-wrk2 is decommissioned: gone from the inventory.
+    write(
+        root,
+        "inventory.ini",
+        "[managers]\nswarm-mgr1\n\n[workers]\nswarm-wrk1\n\n[swarm:children]\nmanagers\nworkers\n",
+    );
+    // Without --prune its stale facts stay and still count.
+    let r = fleetpin(
+        root,
+        &[
+            "gather",
+            "-i",
+            "inventory.ini",
+            "--from-dpkg-status",
+            "swarm-wrk1=status/swarm-wrk1",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(root.join(".fleetpin/facts/swarm-wrk2.json").exists());
+
+    let r = fleetpin(
+        root,
+        &[
+            "gather",
+            "-i",
+            "inventory.ini",
+            "--prune",
+            "--from-dpkg-status",
+            "swarm-wrk1=status/swarm-wrk1",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("pruned the facts of 1 host no longer in the inventory: swarm-wrk2"),
+        "{}",
+        r.stderr
+    );
+    let mut names: Vec<String> = fs::read_dir(root.join(".fleetpin/facts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["NOTES.txt", "swarm-mgr1.json", "swarm-wrk1.json"]);
+    let r = fleetpin(root, &["lock", "--prefer", "majority"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(root, &["drift"]);
+    assert_eq!(r.code, 1, "swarm-mgr1 holds docker-ce: {}", r.stdout);
+    assert!(r.stdout.contains("of 2 hosts"), "{}", r.stdout);
+
+    // --prune without an inventory has nothing to compare with.
+    let r = fleetpin(root, &["gather", "--prune", "swarm-mgr1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

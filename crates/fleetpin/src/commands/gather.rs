@@ -67,6 +67,11 @@ pub struct Args {
     #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
     facts_dir: PathBuf,
 
+    /// After gathering, delete the facts files of hosts that are no longer in the inventory,
+    /// so `lock` and `drift` stop counting machines that left the fleet.
+    #[arg(long, requires = "inventory")]
+    prune: bool,
+
     /// Import `ansible all -m ansible.builtin.package_facts --tree DIR` output instead of SSH.
     #[arg(long, value_name = "DIR")]
     from_ansible: Option<PathBuf>,
@@ -140,12 +145,71 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let imports = args.from_ansible.is_some()
         || !args.from_dpkg_status.is_empty()
         || !args.from_dpkg_query.is_empty();
-    if imports {
-        return import(&args, inventory.as_ref(), &store, printer);
+    let status = if imports {
+        import(&args, inventory.as_ref(), &store, printer)?
+    } else {
+        gather_ssh(&args, inventory.as_ref(), &store, printer)?
+    };
+    match (&inventory, args.prune) {
+        (Some(inv), true) => Ok(status.max(prune(inv, &store, printer))),
+        _ => Ok(status),
     }
+}
 
+/// Deletes the facts files of hosts not in `inv`. Another file in the directory (not a
+/// facts file name of any host) is left alone; a file that cannot be removed is an error.
+fn prune(inv: &Inventory, store: &FactsStore, printer: &Printer) -> ExitStatus {
+    let keep: std::collections::HashSet<PathBuf> = inv
+        .hosts()
+        .iter()
+        .map(|h| store.path_for(h.name()))
+        .collect();
+    let files = match store.files() {
+        Ok(f) => f,
+        Err(fleetpin_fleet::Error::Io { error, .. })
+            if error.kind() == std::io::ErrorKind::NotFound =>
+        {
+            return ExitStatus::Success;
+        }
+        Err(e) => {
+            printer.error(&anyhow::Error::new(e).context("cannot prune"));
+            return ExitStatus::Error;
+        }
+    };
+    let mut status = ExitStatus::Success;
+    let mut pruned = Vec::new();
+    for f in files.into_iter().filter(|f| !keep.contains(f)) {
+        match std::fs::remove_file(&f) {
+            Ok(()) => pruned.push(
+                f.file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            Err(e) => {
+                printer.error(&anyhow::anyhow!("cannot prune {}: {e}", f.display()));
+                status = ExitStatus::Error;
+            }
+        }
+    }
+    if !pruned.is_empty() {
+        printer.status(format!(
+            "pruned the facts of {} host{} no longer in the inventory: {}",
+            pruned.len(),
+            if pruned.len() == 1 { "" } else { "s" },
+            pruned.join(", ")
+        ));
+    }
+    status
+}
+
+fn gather_ssh(
+    args: &Args,
+    inventory: Option<&Inventory>,
+    store: &FactsStore,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     // Which hosts?
-    let targets: Vec<Target> = match &inventory {
+    let targets: Vec<Target> = match inventory {
         Some(inv) => {
             let pattern_text = if args.hosts.is_empty() {
                 "all".to_string()
@@ -253,7 +317,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             Err(e) => failures.push((r.host.clone(), e.kind(), e.to_string())),
         }
     }
-    report(printer, written, results.len(), &store, &failures)
+    report(printer, written, results.len(), store, &failures)
 }
 
 fn report(
