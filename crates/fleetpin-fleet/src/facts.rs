@@ -376,21 +376,32 @@ pub(crate) fn check_format_version(bytes: &[u8], path: &Path) -> Result<(), Erro
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, synced, then
 /// renamed over the target. Readers see the old or the new file, never a partial one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let dir = parent_dir(path);
+    let tmp = write_temp(path, bytes)?;
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         error: source,
     };
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// `bytes` in a new temporary file beside `path` (its directory created if needed), not
+/// yet synced; removed when dropped unless persisted.
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
+    use std::io::Write;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        error: source,
+    };
+    let dir = parent_dir(path);
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".fleetpin-tmp-")
         .tempfile_in(dir)
         .map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// Many files written atomically with one durability barrier instead of one per file.
@@ -415,18 +426,7 @@ impl BatchWriter {
     /// Writes `bytes` to a temporary file beside `path`, to be renamed over it by
     /// [`BatchWriter::commit`].
     pub fn stage(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
-        use std::io::Write;
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            error: source,
-        };
-        let dir = parent_dir(path);
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".fleetpin-tmp-")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        tmp.write_all(bytes).map_err(io)?;
+        let tmp = write_temp(path, bytes)?;
         // Closed now (thousands of staged files must not hold thousands of descriptors);
         // the path stays owned, so the file is deleted unless committed.
         let tmp = tmp.into_temp_path();
