@@ -273,3 +273,70 @@ fn inventory_values_never_become_options_or_shell() {
     assert_eq!(&args[args.len() - 3..], ["--", "web1;reboot", "/bin/sh -s"]);
     assert_eq!(&args[..2], ["-o", "BatchMode=yes"]);
 }
+
+/// An RPM host (no dpkg-query on its PATH): packages come from the real `rpm -qa`, with
+/// epochs and two installed kernels, and are checked against rpm's own answer.
+#[test]
+fn gathers_an_rpm_host_with_the_real_rpm() {
+    let lab = Lab::new();
+    let root = lab.dir.path().join("rpmhost");
+    let bin = support::sshd::rpm_host(
+        &root,
+        &[
+            ("bash", None, "5.1.8", "6.el9", "x86_64"),
+            ("vim-minimal", Some(2), "8.2.2637", "20.el9", "x86_64"),
+            ("kernel", None, "5.14.0", "70.13.1.el9_0", "x86_64"),
+            ("kernel", None, "5.14.0", "162.6.1.el9_1", "x86_64"),
+            ("tzdata", None, "2022g", "1.el9_1", "noarch"),
+        ],
+    );
+    let server = lab.start("rpm1", Behaviour::Rpm(bin.clone()));
+    let inv = Inventory::parse_ini(
+        &format!("rpm1 ansible_host=127.0.0.1 ansible_port={}\n", server.port),
+        "hosts",
+    )
+    .unwrap();
+    let results = gather::gather(&targets(&inv), &config(&lab, 1), &|_| {});
+    let facts = results[0]
+        .outcome
+        .as_ref()
+        .expect("the rpm host is gathered");
+    assert_eq!(facts.package_manager, PackageManager::Rpm);
+
+    // rpm's own view of the same database, as `epoch:version-release` (no epoch: none).
+    let oracle = std::process::Command::new(bin.join("rpm"))
+        .args([
+            "-qa",
+            "--qf",
+            "%{NAME}\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\t%{ARCH}\n",
+        ])
+        .output()
+        .unwrap();
+    assert!(oracle.status.success());
+    let mut want: Vec<(String, String, Option<String>)> = String::from_utf8(oracle.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c[0].to_string(), c[1].to_string(), Some(c[2].to_string()))
+        })
+        .collect();
+    want.sort();
+    let mut got: Vec<(String, String, Option<String>)> = facts
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone(), p.arch.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    assert!(got.contains(&(
+        "vim-minimal".into(),
+        "2:8.2.2637-20.el9".into(),
+        Some("x86_64".into())
+    )));
+    assert_eq!(got.iter().filter(|p| p.0 == "kernel").count(), 2);
+    assert!(
+        facts.packages.iter().all(|p| p.held().is_none()),
+        "rpm has no hold state"
+    );
+}

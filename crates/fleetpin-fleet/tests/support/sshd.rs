@@ -43,6 +43,9 @@ pub enum Behaviour {
     RefuseKey,
     /// `ForceCommand`: runs this instead of the requested command.
     Force(String, String),
+    /// An RPM host: sessions get `PATH=<dir>` (which must hold `rpm` and the basic tools
+    /// but no `dpkg-query`), so the remote script takes its rpm branch.
+    Rpm(PathBuf),
 }
 
 /// A port nothing listens on (bound then released).
@@ -118,7 +121,11 @@ impl Lab {
                 extra.push_str(&format!("ForceCommand {cmd}\n"));
                 s.clone()
             }
-            Behaviour::RefuseKey => String::new(),
+            Behaviour::RefuseKey | Behaviour::Rpm(_) => String::new(),
+        };
+        let path_env = match &behaviour {
+            Behaviour::Rpm(bin) => format!(" PATH={}", bin.display()),
+            _ => String::new(),
         };
         std::fs::write(admin.join("status"), status).expect("status");
         let cfg = d.join(format!("{name}-sshd_config"));
@@ -127,7 +134,7 @@ impl Lab {
             format!(
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile none\nUsePAM no\nStrictModes no\n\
                  PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 AuthorizedKeysFile {ak}\nSetEnv DPKG_ADMINDIR={admin}\nMaxStartups 100:30:200\nLogLevel ERROR\n{extra}",
+                 AuthorizedKeysFile {ak}\nSetEnv DPKG_ADMINDIR={admin}{path_env}\nMaxStartups 100:30:200\nLogLevel ERROR\n{extra}",
                 hk = d.join("host_key").display(),
                 ak = authorized.display(),
                 admin = admin.display(),
@@ -163,4 +170,79 @@ pub fn status_file(pkgs: &[(&str, &str, &str)]) -> String {
         ));
     }
     s
+}
+
+/// Builds empty RPM packages `(name, epoch, version, release, arch)` with the real rpmbuild
+/// and registers them in a fresh database under `dir` (`rpm -i --justdb`); returns a
+/// directory to use as an [`Behaviour::Rpm`] host's `PATH`: `rpm` (bound to that database),
+/// `cat` and `uname`, and no `dpkg-query`.
+pub fn rpm_host(dir: &Path, pkgs: &[(&str, Option<u32>, &str, &str, &str)]) -> PathBuf {
+    let top = dir.join("rpmbuild");
+    let db = dir.join("rpmdb");
+    std::fs::create_dir_all(top.join("SPECS")).expect("rpmbuild dir");
+    let run = |cmd: &mut Command| {
+        let out = cmd.output().expect("run rpm/rpmbuild (Debian package rpm)");
+        assert!(
+            out.status.success(),
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new("rpm").arg("--initdb").arg("--dbpath").arg(&db));
+    for (name, epoch, version, release, arch) in pkgs {
+        let spec = top
+            .join("SPECS")
+            .join(format!("{name}-{version}-{release}.spec"));
+        let epoch = epoch.map(|e| format!("Epoch: {e}\n")).unwrap_or_default();
+        std::fs::write(
+            &spec,
+            format!(
+                "Name: {name}\n{epoch}Version: {version}\nRelease: {release}\nSummary: test\nLicense: MIT\n\
+                 %description\ntest package\n%files\n"
+            ),
+        )
+        .expect("spec");
+        run(Command::new("rpmbuild")
+            .arg("-bb")
+            .arg("--quiet")
+            .arg("--target")
+            .arg(arch)
+            .arg("--define")
+            .arg(format!("_topdir {}", top.display()))
+            .arg("--define")
+            .arg(format!("_dbpath {}", db.display()))
+            .arg(&spec));
+        let rpm = top
+            .join("RPMS")
+            .join(arch)
+            .join(format!("{name}-{version}-{release}.{arch}.rpm"));
+        run(Command::new("rpm")
+            .args([
+                "-i",
+                "--justdb",
+                "--nodeps",
+                "--ignorearch",
+                "--ignoreos",
+                "--dbpath",
+            ])
+            .arg(&db)
+            .arg(&rpm));
+    }
+    let bin = dir.join("rpm-bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    for tool in ["cat", "uname"] {
+        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool)).expect("symlink");
+    }
+    let wrapper = bin.join("rpm");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec /usr/bin/rpm --dbpath {} \"$@\"\n",
+            db.display()
+        ),
+    )
+    .expect("rpm wrapper");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    bin
 }
