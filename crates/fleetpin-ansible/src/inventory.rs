@@ -32,7 +32,8 @@ pub fn inventory_vars(path: &Arc<Path>, text: &str) -> Vec<(Target, VarsSource)>
     }
 }
 
-fn looks_like_yaml_inventory(text: &str) -> bool {
+/// Whether an inventory without extension reads as YAML (its first line is a `key:`).
+pub(crate) fn looks_like_yaml_inventory(text: &str) -> bool {
     text.lines()
         .map(str::trim_end)
         .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))

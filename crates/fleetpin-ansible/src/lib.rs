@@ -76,6 +76,7 @@ pub use task::{Arg, ArgOrigin, ArgValue, Include, Loop, Module, Task, TaskList, 
 pub mod inventory;
 pub mod jinja;
 pub mod project;
+pub mod targets;
 pub mod vars;
 
 pub use jinja::Value;

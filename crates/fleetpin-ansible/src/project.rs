@@ -11,9 +11,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
+use fleetpin_inventory::{Inventory, Pattern};
 use fleetpin_yaml::{Document, Node, YamlError};
 
 use crate::play::{self, Play, RoleRef};
+use crate::targets::{self, Targets};
 use crate::task::{self, Include};
 use crate::vars::{Layer, Level, Scope, VarsSource};
 
@@ -137,6 +139,8 @@ pub struct Project {
     roles_path: OnceLock<Vec<PathBuf>>,
     /// Variables of each inventory file, read once.
     inventory_vars: Mutex<HashMap<PathBuf, InventoryVars>>,
+    /// Hosts and groups of each inventory file, parsed once (`None`: not knowable).
+    parsed_inventories: Mutex<HashMap<PathBuf, Option<Arc<Inventory>>>>,
     index: OnceLock<Index>,
 }
 
@@ -153,6 +157,7 @@ impl Project {
             find_role_cache: Mutex::new(HashMap::new()),
             roles_path: OnceLock::new(),
             inventory_vars: Mutex::new(HashMap::new()),
+            parsed_inventories: Mutex::new(HashMap::new()),
             index: OnceLock::new(),
         }
     }
@@ -200,9 +205,19 @@ impl Project {
         slot.get_or_init(|| load_file(&path)).clone()
     }
 
-    /// The text of a file the project loaded (for secondary labels in other files).
+    /// The text of a file the project loaded (for secondary labels in other files). INI
+    /// inventories, where `[group:vars]` and host-line values are set, are not YAML: their
+    /// text is read as is.
     pub fn file_text(&self, path: &Path) -> Option<Arc<str>> {
-        self.load(path).ok().map(|f| f.text.clone())
+        match self.load(path) {
+            Ok(f) => Some(f.text.clone()),
+            Err(LoadError::Yaml { .. }) => std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.len() <= MAX_FILE_SIZE)
+                .and_then(|_| std::fs::read_to_string(path).ok())
+                .map(Arc::from),
+            Err(_) => None,
+        }
     }
 
     /// Variables of a vars file or directory as Ansible finds them: `base`, `base.yml`,
@@ -575,6 +590,7 @@ impl Project {
             scope.push(Layer {
                 level: Level::IncludeVars,
                 conditional: false,
+                target: None,
                 env: None,
                 alt: None,
                 source,
@@ -639,9 +655,13 @@ impl Project {
             .iter()
             .filter_map(|(u, _)| u.playbook.path.parent().map(Path::to_path_buf))
             .collect();
-        self.push_vars_dirs(&mut scope, &playbook_dirs);
+        let envs = self.push_vars_dirs(&mut scope, &playbook_dirs);
+        let mut patterns: Vec<(Option<u32>, Option<Pattern>)> = Vec::new();
         for (alt, (u, params_level)) in uses.iter().enumerate() {
-            let alt = Some(u32::try_from(alt).unwrap_or(u32::MAX));
+            let alt_id = u32::try_from(alt).unwrap_or(u32::MAX);
+            let alt = Some(alt_id);
+            // Each including play is a world of its own, even one that adds no variables.
+            scope.declare_alt(alt_id);
             let Some(root) = u.playbook.root() else {
                 continue;
             };
@@ -649,17 +669,20 @@ impl Project {
             let Some(p) = book.plays().nth(u.play) else {
                 continue;
             };
+            patterns.push((alt, targets::play_pattern(p.hosts)));
             self.push_play(&mut scope, &u.playbook.path, p, alt);
             if let Some(params) = &u.params {
                 scope.push(Layer {
                     level: *params_level,
                     conditional: false,
+                    target: None,
                     env: None,
                     alt,
                     source: params.clone(),
                 });
             }
         }
+        self.push_targets(&mut scope, &envs, &patterns);
         scope
     }
 
@@ -670,7 +693,12 @@ impl Project {
     pub fn play_scope(&self, path: &Path, play: &Play<'_>) -> Scope {
         let mut scope = Scope::new();
         let dirs: Vec<PathBuf> = path.parent().map(Path::to_path_buf).into_iter().collect();
-        self.push_vars_dirs(&mut scope, &dirs);
+        let envs = self.push_vars_dirs(&mut scope, &dirs);
+        self.push_targets(
+            &mut scope,
+            &envs,
+            &[(None, targets::play_pattern(play.hosts))],
+        );
         let path: Arc<Path> = Arc::from(path);
         self.push_play(&mut scope, &path, play, None);
         scope
@@ -681,6 +709,7 @@ impl Project {
             scope.push(Layer {
                 level,
                 conditional: false,
+                target: None,
                 env: None,
                 alt,
                 source,
@@ -749,6 +778,7 @@ impl Project {
                 scope.push(Layer {
                     level,
                     conditional: false,
+                    target: None,
                     env: None,
                     alt,
                     source,
@@ -759,7 +789,9 @@ impl Project {
 
     /// group_vars/host_vars layers: those in `playbook_dirs` at playbook level for every
     /// inventory; every other directory as its own inventory alternative.
-    fn push_vars_dirs(&self, scope: &mut Scope, playbook_dirs: &[PathBuf]) {
+    ///
+    /// Returns the inventory directory of each inventory alternative (by `env` number).
+    fn push_vars_dirs(&self, scope: &mut Scope, playbook_dirs: &[PathBuf]) -> Vec<PathBuf> {
         let index = self.index();
         let mut envs: Vec<&Path> = Vec::new();
         for inv in &index.inventories {
@@ -784,6 +816,7 @@ impl Project {
                 scope.push(Layer {
                     level,
                     conditional,
+                    target: conditional.then(|| target.clone()),
                     env,
                     alt: None,
                     source: source.clone(),
@@ -814,14 +847,89 @@ impl Project {
                     (false, false, false) => Level::InventoryGroup,
                     (false, false, true) => Level::PlaybookGroup,
                 };
+                let target = if vd.hosts {
+                    crate::inventory::Target::Host(name.clone())
+                } else {
+                    crate::inventory::Target::Group(name.clone())
+                };
                 for source in self.vars_sources(&vd.dir.join(name)) {
                     scope.push(Layer {
                         level,
                         conditional: !all,
+                        target: (!all).then(|| target.clone()),
                         env,
                         alt: None,
                         source,
                     });
+                }
+            }
+        }
+        envs.into_iter().map(Path::to_path_buf).collect()
+    }
+
+    /// The hosts and groups of the inventory file at `path`, parsed once; `None` when
+    /// fleetpin cannot know them statically: an executable (an inventory script), an
+    /// inventory plugin configuration (`plugin:`), or a file that does not parse.
+    fn parsed_inventory(&self, path: &Path) -> Option<Arc<Inventory>> {
+        if let Some(hit) = self
+            .parsed_inventories
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return hit.clone();
+        }
+        let parsed = parse_inventory_file(path).map(Arc::new);
+        self.parsed_inventories
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), parsed.clone());
+        parsed
+    }
+
+    /// What a play with `pattern` targets across `inventories`, each evaluated on its own
+    /// (a group counts when it holds a targeted host in any of them); `None` when any of them
+    /// leaves the answer unknown, or there is none.
+    fn targets_across(&self, pattern: &Pattern, inventories: &[PathBuf]) -> Option<Targets> {
+        if inventories.is_empty() {
+            return None;
+        }
+        let mut all = Targets::default();
+        for path in inventories {
+            let inv = self.parsed_inventory(path)?;
+            all.extend(targets::targets_in(&inv, pattern)?);
+        }
+        Some(all)
+    }
+
+    /// Record in `scope` what each play (`alt`, host pattern) targets: for the layers of each
+    /// inventory alternative in `envs` (numbered as [`Project::push_vars_dirs`] returned
+    /// them), judged on that alternative's inventory files, and for the layers that apply
+    /// with any inventory, judged on every inventory of the project.
+    fn push_targets(
+        &self,
+        scope: &mut Scope,
+        envs: &[PathBuf],
+        plays: &[(Option<u32>, Option<Pattern>)],
+    ) {
+        let index = self.index();
+        let mut sets: Vec<(Option<u32>, Vec<PathBuf>)> = vec![(None, index.inventories.clone())];
+        for (e, dir) in envs.iter().enumerate() {
+            let inventories = index
+                .inventories
+                .iter()
+                .filter(|i| i.parent().is_some_and(|p| same_dir(p, dir)))
+                .cloned()
+                .collect();
+            sets.push((Some(u32::try_from(e).unwrap_or(u32::MAX)), inventories));
+        }
+        for (alt, pattern) in plays {
+            let Some(pattern) = pattern else {
+                continue;
+            };
+            for (env, inventories) in &sets {
+                if let Some(t) = self.targets_across(pattern, inventories) {
+                    scope.set_targets(*env, *alt, t);
                 }
             }
         }
@@ -1075,6 +1183,44 @@ fn vars_files_for(base: &Path) -> Vec<PathBuf> {
         out.push(base.to_path_buf());
     }
     out
+}
+
+/// Parse an inventory file for its hosts and groups as Ansible's plugins would (YAML for
+/// `.yml`/`.yaml`/`.json` and YAML-looking files without extension, else INI); `None` for
+/// what fleetpin cannot read statically: executables (inventory scripts), inventory plugin
+/// configurations (`plugin: ...`), files too large, unreadable or invalid.
+fn parse_inventory_file(path: &Path) -> Option<Inventory> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > MAX_FILE_SIZE || is_executable(&meta) {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let yaml = matches!(ext, "yml" | "yaml" | "json")
+        || (ext.is_empty() && crate::inventory::looks_like_yaml_inventory(&text));
+    if yaml {
+        let plugin_config = text.lines().any(|l| {
+            l.strip_prefix("plugin")
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        });
+        if plugin_config {
+            return None;
+        }
+        Inventory::parse_yaml(&text, path).ok()
+    } else {
+        Inventory::parse_ini(&text, path).ok()
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.is_file() && meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    false
 }
 
 fn load_file(path: &Path) -> Result<Arc<LoadedFile>, LoadError> {

@@ -14,8 +14,10 @@ use std::sync::Arc;
 
 use fleetpin_yaml::{Node, NodeKind};
 
+use crate::inventory::Target;
 pub use crate::jinja::Origin;
 use crate::jinja::{self, Env, Failure, Outcome, Value};
+use crate::targets::Targets;
 
 /// Precedence levels, lowest first (Ansible's "Understanding variable precedence" list; the
 /// levels fleetpin cannot see statically — command-line values, facts, `set_fact`, registered
@@ -123,6 +125,10 @@ pub struct Layer {
     pub level: Level,
     /// Whether the layer applies only to some hosts (a group other than `all`, a host).
     pub conditional: bool,
+    /// The group or host a conditional layer is set for (`group_vars/<group>`, an inventory's
+    /// `[group:vars]`, `host_vars/<host>`): when the hosts the including play targets are
+    /// known, the layer is dropped unless one of them is in that group or is that host.
+    pub target: Option<Target>,
     /// Which inventory the layer belongs to (`None`: every inventory).
     pub env: Option<u32>,
     /// Which including play the layer belongs to (`None`: every play).
@@ -228,12 +234,19 @@ impl Resolution {
     }
 }
 
+/// An inventory alternative (`env`) and an including play (`alt`); `None` for "every" / "the only".
+type World = (Option<u32>, Option<u32>);
+
 /// The variables visible at some point of a project: layers in precedence order plus loop
 /// bindings. Cheap to clone (layers are shared).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     layers: Vec<Layer>,
     bindings: Vec<Binding>,
+    /// What the play targets, per (layer inventory, including play); absent: unknown.
+    targets: Arc<HashMap<World, Targets>>,
+    /// Including plays declared even when they add no layer (each is a world of its own).
+    alts: Vec<u32>,
 }
 
 impl Scope {
@@ -254,12 +267,43 @@ impl Scope {
         self.layers.sort_by_key(|l| l.level);
     }
 
+    /// Declare an including play (an alternative), so it is a world of its own even when it
+    /// adds no layer.
+    pub(crate) fn declare_alt(&mut self, alt: u32) {
+        if !self.alts.contains(&alt) {
+            self.alts.push(alt);
+        }
+    }
+
+    /// Record what the play `alt` (`None`: the scope's only play) targets in the inventories
+    /// of layers with `env` (`None`: layers that apply with every inventory).
+    pub(crate) fn set_targets(&mut self, env: Option<u32>, alt: Option<u32>, targets: Targets) {
+        Arc::make_mut(&mut self.targets).insert((env, alt), targets);
+    }
+
+    /// What the play(s) of this scope target, per (inventory of the layer, including play),
+    /// where known. A layer with a [`Layer::target`] no targeted host matches is ignored.
+    pub fn targets(&self) -> impl Iterator<Item = (Option<u32>, Option<u32>, &Targets)> {
+        self.targets.iter().map(|((e, a), t)| (*e, *a, t))
+    }
+
+    /// Whether `layer` reaches some host of play `alt` (true when unknown).
+    fn reaches(&self, layer: &Layer, alt: Option<u32>) -> bool {
+        let Some(target) = &layer.target else {
+            return true;
+        };
+        self.targets
+            .get(&(layer.env, alt))
+            .is_none_or(|t| t.contains(target))
+    }
+
     /// Add an unconditional layer from a `vars:` mapping at `level`.
     pub fn push_map(&mut self, level: Level, path: &Arc<Path>, map: &Node) {
         if map.is_map() {
             self.push(Layer {
                 level,
                 conditional: false,
+                target: None,
                 env: None,
                 alt: None,
                 source: Arc::new(VarsSource::from_map(path.clone(), map)),
@@ -494,6 +538,11 @@ impl Scope {
                 alts.push(l.alt);
             }
         }
+        for a in &self.alts {
+            if !alts.contains(&Some(*a)) {
+                alts.push(Some(*a));
+            }
+        }
         if envs.is_empty() {
             envs.push(None);
         }
@@ -529,7 +578,11 @@ impl Env for Scope {
         for (env, alt) in self.worlds() {
             let applicable: Vec<&&Layer> = defs
                 .iter()
-                .filter(|l| (l.env.is_none() || l.env == env) && (l.alt.is_none() || l.alt == alt))
+                .filter(|l| {
+                    (l.env.is_none() || l.env == env)
+                        && (l.alt.is_none() || l.alt == alt)
+                        && self.reaches(l, alt)
+                })
                 .collect();
             let base = applicable.iter().rev().find(|l| !l.conditional);
             let base_level = base.map(|l| l.level);

@@ -29,7 +29,7 @@ mod range;
 mod yaml;
 
 pub use model::{Connection, Group, Host, Inventory, Origin, Vars};
-pub use pattern::Pattern;
+pub use pattern::{Pattern, Selection};
 pub use range::{expand_host_range, split_host_port};
 pub use yaml::parse_vars;
 

@@ -20,6 +20,25 @@ pub struct Pattern {
     terms: Vec<Term>,
 }
 
+/// What a [`Pattern`] selects in an inventory ([`Pattern::evaluate`]).
+#[derive(Debug, Clone)]
+pub struct Selection<'i> {
+    /// The selected inventory hosts, in inventory order.
+    pub hosts: Vec<&'i Host>,
+    /// The implicit localhost, when selected: a term `localhost`, `127.0.0.1` or `::1` that
+    /// the inventory does not list. Ansible creates it on the fly; it belongs to no group,
+    /// but `all`'s group variables and its own host variables apply to it.
+    pub implicit_localhost: Option<String>,
+    /// Terms (as written, with their `&`/`!`) that selected no host: an unknown or empty
+    /// group, a host the inventory does not list (Ansible warns "Could not match supplied
+    /// host pattern, ignoring").
+    pub unmatched: Vec<String>,
+}
+
+/// Names Ansible resolves to an implicit localhost when the inventory lacks them
+/// (`C.LOCALHOST`).
+const LOCALHOST: &[&str] = &["localhost", "127.0.0.1", "::1"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
     Union,
@@ -72,6 +91,29 @@ impl Pattern {
         Ok(Pattern { terms })
     }
 
+    /// Parses a play's `hosts:` list: each entry is split into terms on its own, as Ansible
+    /// does for a YAML list (`[webservers, "db:!db3"]`), and the terms are combined.
+    pub fn parse_list<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<Pattern> {
+        let mut terms = Vec::new();
+        let mut all = Vec::new();
+        for pattern in patterns {
+            all.push(pattern);
+            for raw in split_terms(pattern) {
+                let raw = raw.trim();
+                if !raw.is_empty() {
+                    terms.push(Term::parse(raw)?);
+                }
+            }
+        }
+        if terms.is_empty() {
+            return Err(Error::Pattern {
+                pattern: all.join(","),
+                message: "empty pattern".into(),
+            });
+        }
+        Ok(Pattern { terms })
+    }
+
     /// Parses a `--limit` value: like [`Pattern::parse`], but `@FILE` reads terms from a
     /// file, one per line (relative to `base`).
     pub fn parse_limit(limit: &str, base: &Path) -> Result<Pattern> {
@@ -103,6 +145,44 @@ impl Pattern {
 
     /// The hosts of `inv` this pattern selects, in inventory order.
     pub fn select<'i>(&self, inv: &'i Inventory) -> Vec<&'i Host> {
+        let selected = self.selected_names(inv);
+        inv.hosts()
+            .iter()
+            .filter(|h| selected.contains(h.name()))
+            .collect()
+    }
+
+    /// What the pattern selects, as Ansible computes a play's hosts: the inventory hosts,
+    /// the implicit localhost when the pattern names `localhost`, `127.0.0.1` or `::1` and the
+    /// inventory does not list it, and the terms that selected nothing.
+    pub fn evaluate<'i>(&self, inv: &'i Inventory) -> Selection<'i> {
+        let selected = self.selected_names(inv);
+        let hosts = inv
+            .hosts()
+            .iter()
+            .filter(|h| selected.contains(h.name()))
+            .collect();
+        let implicit_localhost = self
+            .terms
+            .iter()
+            .filter_map(|t| t.implicit_localhost(inv))
+            .find(|name| selected.contains(name))
+            .map(str::to_string);
+        let unmatched = self
+            .terms
+            .iter()
+            .filter(|t| t.hosts(inv).is_empty() && t.implicit_localhost(inv).is_none())
+            .map(|t| t.text.clone())
+            .collect();
+        Selection {
+            hosts,
+            implicit_localhost,
+            unmatched,
+        }
+    }
+
+    /// Names selected: union terms first, then intersections, then exclusions.
+    fn selected_names<'s>(&'s self, inv: &'s Inventory) -> HashSet<&'s str> {
         let mut ordered: Vec<&Term> = Vec::new();
         for op in [Op::Union, Op::Intersect, Op::Exclude] {
             ordered.extend(self.terms.iter().filter(|t| t.op == op));
@@ -112,17 +192,15 @@ impl Pattern {
             selected.extend(inv.hosts().iter().map(|h| h.name()));
         }
         for term in ordered {
-            let matched: HashSet<&str> = term.hosts(inv).into_iter().collect();
+            let mut matched: HashSet<&str> = term.hosts(inv).into_iter().collect();
+            matched.extend(term.implicit_localhost(inv));
             match term.op {
                 Op::Union => selected.extend(matched),
                 Op::Intersect => selected.retain(|h| matched.contains(h)),
                 Op::Exclude => selected.retain(|h| !matched.contains(h)),
             }
         }
-        inv.hosts()
-            .iter()
-            .filter(|h| selected.contains(h.name()))
-            .collect()
+        selected
     }
 
     /// Terms of the pattern that match no host or group (Ansible warns about these).
@@ -188,6 +266,19 @@ impl Term {
             matcher,
             subscript,
         })
+    }
+
+    /// The implicit localhost this term stands for: `localhost`, `127.0.0.1` or `::1`
+    /// without subscript, when nothing in the inventory matches it (Ansible's
+    /// `_enumerate_matches`).
+    fn implicit_localhost(&self, inv: &Inventory) -> Option<&str> {
+        let Matcher::Exact(name) = &self.matcher else {
+            return None;
+        };
+        (self.subscript.is_none()
+            && LOCALHOST.contains(&name.as_str())
+            && self.hosts(inv).is_empty())
+        .then_some(name.as_str())
     }
 
     fn hosts<'i>(&self, inv: &'i Inventory) -> Vec<&'i str> {

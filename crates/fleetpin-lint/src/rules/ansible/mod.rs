@@ -197,6 +197,7 @@ mod tests {
     use crate::test::rule_fixture;
 
     rule_fixture!(ans001, "ansible/ANS001", ["ANS001"]);
+    rule_fixture!(ans001_hosts, "ansible/ANS001-hosts", ["ANS001"]);
     rule_fixture!(ans002, "ansible/ANS002", ["ANS002"]);
     rule_fixture!(ans003, "ansible/ANS003", ["ANS003"]);
     rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);
