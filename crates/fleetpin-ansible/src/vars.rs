@@ -591,7 +591,8 @@ impl Env for Scope {
             }
             let mut any = base.is_some();
             for l in &applicable {
-                if l.conditional && base_level.is_none_or(|bl| l.level > bl) {
+                // `>=`: an inventory file's `[group:vars]` beat its `[all:vars]` (same level).
+                if l.conditional && base_level.is_none_or(|bl| l.level >= bl) {
                     push_layer(&mut chosen, l);
                     any = true;
                 }
