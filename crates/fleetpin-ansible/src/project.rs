@@ -119,6 +119,8 @@ struct Index {
     role_uses: HashMap<PathBuf, Vec<PlayUse>>,
     /// Task file → plays that include it (directly or through other task files).
     task_uses: HashMap<PathBuf, Vec<PlayUse>>,
+    /// Groups and hosts that `add_host`/`group_by` tasks fill at run time.
+    runtime: targets::RuntimeMembership,
 }
 
 type Slot<T> = Arc<OnceLock<T>>;
@@ -897,7 +899,7 @@ impl Project {
         let mut all = Targets::default();
         for path in inventories {
             let inv = self.parsed_inventory(path)?;
-            all.extend(targets::targets_in(&inv, pattern)?);
+            all.extend(targets::targets_in(&inv, pattern, &self.index().runtime)?);
         }
         Some(all)
     }
@@ -941,7 +943,7 @@ impl Project {
 
     fn build_index(&self) -> Index {
         let mut index = Index::default();
-        let mut candidates: Vec<PathBuf> = Vec::new();
+        let mut candidates: Vec<(PathBuf, bool)> = Vec::new();
         let walker = ignore::WalkBuilder::new(&self.root)
             .hidden(false)
             .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
@@ -986,29 +988,49 @@ impl Project {
             let in_vars_dir = path
                 .components()
                 .any(|c| matches!(c.as_os_str().to_str(), Some("group_vars" | "host_vars")));
-            if in_vars_dir || self.role_of(path).is_some() {
+            if in_vars_dir || entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_SIZE) {
                 continue;
             }
-            if entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_SIZE) {
-                continue;
-            }
-            candidates.push(normalized);
+            // Role files are never playbooks, but their tasks may `add_host`/`group_by`.
+            let in_role = self.role_of(path).is_some();
+            candidates.push((normalized, !in_role));
         }
-        // Read and parse the candidates on all cores. Cheap prefilter before parsing: a
-        // playbook mentions `hosts:` or imports one.
-        let mut playbooks: Vec<Arc<LoadedFile>> = candidates
+        // Read and parse the candidates on all cores. Cheap prefilters before parsing: a
+        // playbook mentions `hosts:` or imports one; a task file that fills groups at run time
+        // mentions `add_host` or `group_by`.
+        let scanned: Vec<(Option<Arc<LoadedFile>>, targets::RuntimeMembership)> = candidates
             .par_iter()
-            .filter_map(|path| {
+            .filter_map(|(path, may_be_playbook)| {
                 let text = std::fs::read_to_string(path).ok()?;
-                if !(text.contains("hosts:") || text.contains("import_playbook")) {
+                let maybe_book = *may_be_playbook
+                    && (text.contains("hosts:") || text.contains("import_playbook"));
+                let maybe_runtime = text.contains("add_host") || text.contains("group_by");
+                if !(maybe_book || maybe_runtime) {
                     return None;
                 }
                 let file = self.load(path).ok()?;
-                file.root()
-                    .is_some_and(play::looks_like_playbook)
-                    .then_some(file)
+                let root = file.root()?;
+                let is_book = play::looks_like_playbook(root);
+                let mut runtime = targets::RuntimeMembership::default();
+                if maybe_runtime {
+                    if is_book {
+                        for p in play::playbook(root, &file.text).plays() {
+                            p.all_tasks().for_each(|t| runtime.add_task(t, &file.text));
+                        }
+                    } else if play::looks_like_tasks(root) {
+                        for t in &task::task_list(root, &file.text).tasks {
+                            runtime.add_task(t, &file.text);
+                        }
+                    }
+                }
+                Some(((maybe_book && is_book).then_some(file), runtime))
             })
             .collect();
+        let mut playbooks: Vec<Arc<LoadedFile>> = Vec::new();
+        for (book, runtime) in scanned {
+            playbooks.extend(book);
+            index.runtime.extend(runtime);
+        }
         playbooks.sort_by(|a, b| a.path.cmp(&b.path));
         index.vars_dirs.sort_by(|a, b| a.dir.cmp(&b.dir));
         if let Some(cfg_inventory) = self.cfg_inventory()

@@ -15,22 +15,34 @@ use fleetpin_inventory::{Inventory, Pattern};
 use fleetpin_yaml::{Node, NodeKind};
 
 use crate::inventory::Target;
+use crate::task::Task;
 
 /// The groups and hosts a play targets in one or more inventories.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Targets {
-    /// Every group of a targeted host, directly or through `children`, with `all`.
+    /// Every group of a targeted host, directly or through `children`, with `all`; and the
+    /// groups tasks may put hosts in at run time.
     pub groups: HashSet<String>,
-    /// The targeted hosts (inventory names; the implicit `localhost` included).
+    /// The targeted hosts (inventory names; the implicit `localhost` included), and hosts
+    /// `add_host` may add.
     pub hosts: HashSet<String>,
+    /// Prefixes of templated group names filled at run time (`os_` for
+    /// `group_by: key=os_{{ ansible_distribution }}`): any group starting so may apply.
+    pub group_prefixes: Vec<String>,
+    /// Prefixes of templated host names `add_host` adds.
+    pub host_prefixes: Vec<String>,
 }
 
 impl Targets {
     /// Whether variables set for `target` reach some targeted host.
     pub fn contains(&self, target: &Target) -> bool {
         match target {
-            Target::Group(g) => self.groups.contains(g),
-            Target::Host(h) => self.hosts.contains(h),
+            Target::Group(g) => {
+                self.groups.contains(g) || self.group_prefixes.iter().any(|p| g.starts_with(p))
+            }
+            Target::Host(h) => {
+                self.hosts.contains(h) || self.host_prefixes.iter().any(|p| h.starts_with(p))
+            }
         }
     }
 
@@ -38,6 +50,184 @@ impl Targets {
     pub fn extend(&mut self, other: Targets) {
         self.groups.extend(other.groups);
         self.hosts.extend(other.hosts);
+        for p in other.group_prefixes {
+            if !self.group_prefixes.contains(&p) {
+                self.group_prefixes.push(p);
+            }
+        }
+        for p in other.host_prefixes {
+            if !self.host_prefixes.contains(&p) {
+                self.host_prefixes.push(p);
+            }
+        }
+    }
+
+    /// Widen by what tasks add at run time (see [`RuntimeMembership`]).
+    fn add_runtime(&mut self, runtime: &RuntimeMembership, inv: &Inventory, pattern: &Pattern) {
+        let from_all = pattern.starts_from_all();
+        for join in &runtime.joins {
+            let applies = match &join.host {
+                None | Some(Name::Prefix(_)) => true,
+                Some(Name::Exact(h)) if inv.host(h).is_some() => self.hosts.contains(h),
+                Some(Name::Exact(_)) => from_all,
+            };
+            if !applies {
+                continue;
+            }
+            if let Some(host) = &join.host {
+                self.add_name(host, false);
+            }
+            for g in &join.groups {
+                self.add_name(g, true);
+            }
+        }
+    }
+
+    fn add_name(&mut self, name: &Name, group: bool) {
+        let (set, prefixes) = if group {
+            (&mut self.groups, &mut self.group_prefixes)
+        } else {
+            (&mut self.hosts, &mut self.host_prefixes)
+        };
+        match name {
+            Name::Exact(n) => {
+                set.insert(n.clone());
+            }
+            Name::Prefix(p) => {
+                if !prefixes.contains(p) {
+                    prefixes.push(p.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A group or host name written in a task: literal, or templated (known by the literal text
+/// before the first template, possibly empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Name {
+    /// A literal name.
+    Exact(String),
+    /// Any name starting with this.
+    Prefix(String),
+}
+
+impl Name {
+    fn from_written(s: &str) -> Name {
+        let s = s.trim();
+        match s.find("{{").into_iter().chain(s.find("{%")).min() {
+            Some(i) => Name::Prefix(s[..i].to_string()),
+            None => Name::Exact(s.to_string()),
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Name::Exact(n) => n == name,
+            Name::Prefix(p) => name.starts_with(p.as_str()),
+        }
+    }
+}
+
+/// One `add_host` or `group_by` task: which host joins which groups at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Join {
+    /// The host `add_host` adds (or adds groups to); `None` for `group_by`, which puts the
+    /// hosts of its own play in groups.
+    pub host: Option<Name>,
+    /// The groups it joins (`ungrouped` for a new host `add_host` gives none).
+    pub groups: Vec<Name>,
+}
+
+/// Groups and hosts that tasks fill at run time, anywhere in the project: `add_host` (its
+/// host name and `groups`) and `group_by` (`key` and `parents`). Any play may run after
+/// them, so a play's static selection is
+///
+/// - unknown when a selecting term of its pattern names a group filled at run time, or is a
+///   glob or a regex while any are (the selection may grow by hosts of unknown groups);
+/// - otherwise widened: the groups of a `group_by`, or of an `add_host` whose host is
+///   templated or targeted, may hold a targeted host; a new host `add_host` adds is targeted
+///   with its groups when the pattern starts from `all`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuntimeMembership {
+    /// The `add_host` and `group_by` tasks.
+    pub joins: Vec<Join>,
+}
+
+impl RuntimeMembership {
+    /// Record what a task adds, if it is an `add_host` or `group_by`.
+    pub fn add_task(&mut self, task: &Task<'_>, src: &str) {
+        let Some(module) = &task.module else {
+            return;
+        };
+        let list = |keys: &[&str]| -> Option<Vec<Name>> {
+            let arg = task.arg_any(keys)?;
+            let items = match arg.value.node() {
+                Some(n) if n.is_map() => vec![Name::Prefix(String::new())],
+                _ => arg
+                    .value
+                    .list_items(src)
+                    .into_iter()
+                    .map(|(s, _)| Name::from_written(&s))
+                    .collect(),
+            };
+            Some(items)
+        };
+        let join = match module.fqcn.as_str() {
+            "ansible.builtin.add_host" => {
+                let groups = list(&["groups", "group", "groupname"])
+                    .filter(|g| !g.is_empty())
+                    .unwrap_or_else(|| vec![Name::Exact("ungrouped".into())]);
+                let host = task
+                    .arg_any(&["name", "host", "hostname"])
+                    .and_then(|a| a.value.as_str())
+                    .map_or(Name::Prefix(String::new()), |h| {
+                        // `host:port`: the inventory name is the host part.
+                        let h = h.trim();
+                        match h.rsplit_once(':') {
+                            Some((name, port))
+                                if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) =>
+                            {
+                                Name::from_written(name)
+                            }
+                            _ => Name::from_written(h),
+                        }
+                    });
+                Join {
+                    host: Some(host),
+                    groups,
+                }
+            }
+            "ansible.builtin.group_by" => {
+                // A missing or non-string key: any group.
+                let key = task
+                    .arg("key")
+                    .and_then(|a| a.value.as_str())
+                    .map_or(Name::Prefix(String::new()), Name::from_written);
+                let mut groups = vec![key];
+                groups.extend(list(&["parents"]).unwrap_or_default());
+                Join { host: None, groups }
+            }
+            _ => return,
+        };
+        if !self.joins.contains(&join) {
+            self.joins.push(join);
+        }
+    }
+
+    /// Add another file's findings.
+    pub fn extend(&mut self, other: RuntimeMembership) {
+        for j in other.joins {
+            if !self.joins.contains(&j) {
+                self.joins.push(j);
+            }
+        }
+    }
+
+    fn fills_group(&self, name: &str) -> bool {
+        self.joins
+            .iter()
+            .any(|j| j.groups.iter().any(|g| g.matches(name)))
     }
 }
 
@@ -59,10 +249,24 @@ pub fn play_pattern(hosts: Option<&Node>) -> Option<Pattern> {
     Pattern::parse_list(items.iter().copied()).ok()
 }
 
-/// What `pattern` targets in `inv`, or `None` when some term selects nothing (Ansible would
-/// ignore it with a warning; at run time it may name hosts added by `add_host` or
-/// `group_by`) or when no host is selected at all.
-pub fn targets_in(inv: &Inventory, pattern: &Pattern) -> Option<Targets> {
+/// What `pattern` targets in `inv`, widened by what tasks add at run time (`runtime`); or
+/// `None` when some term selects nothing (Ansible would ignore it with a warning; at run time
+/// it may name hosts added by `add_host` or `group_by`), when the selection may grow at run
+/// time (see [`RuntimeMembership`]), or when no host is selected at all.
+pub fn targets_in(
+    inv: &Inventory,
+    pattern: &Pattern,
+    runtime: &RuntimeMembership,
+) -> Option<Targets> {
+    if !runtime.joins.is_empty() {
+        for term in pattern.selecting_terms() {
+            match term {
+                None => return None,
+                Some(name) if runtime.fills_group(name) => return None,
+                Some(_) => {}
+            }
+        }
+    }
     let selection = pattern.evaluate(inv);
     if !selection.unmatched.is_empty() {
         return None;
@@ -94,5 +298,9 @@ pub fn targets_in(inv: &Inventory, pattern: &Pattern) -> Option<Targets> {
         targets.hosts.insert(local);
         targets.groups.insert("all".to_string());
     }
-    (!targets.hosts.is_empty()).then_some(targets)
+    if targets.hosts.is_empty() {
+        return None;
+    }
+    targets.add_runtime(runtime, inv, pattern);
+    Some(targets)
 }

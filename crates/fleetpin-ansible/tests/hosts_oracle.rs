@@ -408,3 +408,88 @@ fn alternative_inventories_are_judged_each_on_its_own() {
     assert!(!candidates(&scope, "v_env_legacy").contains("legacy_prod"));
     assert!(!candidates(&scope, "v_other").contains("other"));
 }
+
+/// `group_by` and `add_host` change group membership while the playbook runs: a later play's
+/// hosts may be in groups the inventory does not show (`os_linux`, `extra`), and `all`
+/// includes the hosts `add_host` adds.
+#[test]
+fn groups_filled_at_run_time_are_candidates() {
+    let Some(ansible_playbook) = ansible_or_skip() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    write(
+        &repo,
+        "inventory/hosts.ini",
+        "[swarm]\nn1\nn2\n\n[legacy]\nold1\n\n[db]\ndb1\n",
+    );
+    let vars = ["v_os", "v_dyn", "v_extra", "v_newhost"];
+    let mut all = String::from("oracle_os: linux\n");
+    for v in vars {
+        all.push_str(&format!("{v}: base\n"));
+    }
+    write(&repo, "group_vars/all.yml", &all);
+    write(&repo, "group_vars/os_linux.yml", "v_os: os_linux\n");
+    write(&repo, "group_vars/dyn.yml", "v_dyn: dyn\n");
+    write(&repo, "group_vars/extra.yml", "v_extra: extra\n");
+    write(&repo, "host_vars/new1.yml", "v_newhost: new1\n");
+    // The run-time changes live in a role, as they often do.
+    write(
+        &repo,
+        "roles/setup/tasks/main.yml",
+        "- ansible.builtin.group_by:\n    key: \"os_{{ oracle_os }}\"\n\
+         - ansible.builtin.add_host: name=new1 groups=dyn\n\
+         - ansible.builtin.add_host:\n    name: old1\n    groups: [extra]\n",
+    );
+    let cases = ["swarm", "all", "legacy", "db", "dyn"];
+    let mut book =
+        String::from("- name: setup\n  hosts: swarm\n  gather_facts: false\n  roles: [setup]\n");
+    for case in cases {
+        book.push_str(&format!(
+            "- name: {case}\n  hosts: {case}\n  gather_facts: false\n  tasks:\n{}",
+            indented(&dump_task(case, &vars))
+        ));
+    }
+    write(&repo, "site.yml", &book);
+    let seen = run_ansible(
+        &ansible_playbook,
+        &repo,
+        "inventory/hosts.ini",
+        "site.yml",
+        &[],
+    );
+
+    let project = Project::new(&repo);
+    let site = repo.join("site.yml");
+    let loaded = project.load(&site).unwrap();
+    let playbook = fleetpin_ansible::playbook(loaded.root().unwrap(), &loaded.text);
+    let plays: Vec<_> = playbook.plays().collect();
+    for (i, case) in cases.iter().enumerate() {
+        let scope = project.play_scope(&site, plays[i + 1]);
+        let theirs = seen
+            .get(*case)
+            .unwrap_or_else(|| panic!("{case}: no host ran"));
+        for var in vars {
+            let c = candidates(&scope, var);
+            assert!(
+                theirs[var].is_subset(&c),
+                "{case}: {var}: Ansible used {:?}, fleetpin's candidates are {c:?}",
+                theirs[var]
+            );
+        }
+    }
+    // What the comparison stands on: the values came from the run-time groups...
+    assert!(seen["swarm"]["v_os"].contains("os_linux"));
+    assert!(seen["all"]["v_dyn"].contains("dyn"));
+    assert!(seen["all"]["v_newhost"].contains("new1"));
+    assert!(seen["legacy"]["v_extra"].contains("extra"));
+    // ...and narrowing still holds where no run-time change reaches the play: `swarm` holds
+    // neither the new host nor old1.
+    check_case(
+        "swarm",
+        &project.play_scope(&site, plays[1]),
+        &vars,
+        seen.get("swarm"),
+    );
+}

@@ -203,6 +203,30 @@ impl Pattern {
         selected
     }
 
+    /// The terms that select hosts (unions and intersections; exclusions only remove), each
+    /// as `Some(name)` when it is a plain group or host name and `None` when it is a glob or
+    /// a regex. Callers that know of groups filled at run time (`add_host`, `group_by`) use
+    /// it to tell whether the static selection may grow.
+    pub fn selecting_terms(&self) -> Vec<Option<&str>> {
+        self.terms
+            .iter()
+            .filter(|t| t.op != Op::Exclude)
+            .map(|t| match &t.matcher {
+                Matcher::Exact(name) => Some(name.as_str()),
+                Matcher::Glob(_) | Matcher::Regex(_) => None,
+            })
+            .collect()
+    }
+
+    /// Whether the selection starts from every host: a union term `all`, or no union term at
+    /// all (a pattern of only `&`/`!` terms). A host added at run time (`add_host`) can only
+    /// be selected by such a pattern or by a term that names it or one of its groups.
+    pub fn starts_from_all(&self) -> bool {
+        let mut unions = self.terms.iter().filter(|t| t.op == Op::Union).peekable();
+        unions.peek().is_none()
+            || unions.any(|t| matches!(&t.matcher, Matcher::Exact(e) if e == "all"))
+    }
+
     /// Terms of the pattern that match no host or group (Ansible warns about these).
     pub fn unmatched_terms(&self, inv: &Inventory) -> Vec<&str> {
         self.terms
