@@ -293,9 +293,13 @@ pub fn targets_in(
             stack.extend(parents.get(g).into_iter().flatten().copied());
         }
     }
-    if let Some(local) = selection.implicit_localhost {
-        // The implicit localhost is in no group; `all`'s variables still apply to it.
-        targets.hosts.insert(local);
+    if selection.implicit_localhost.is_some() {
+        // The implicit localhost is in no group; `all`'s variables still apply to it. Its
+        // name is `localhost` in practice, but Ansible names it after the first lookup:
+        // host_vars of any of its names may apply.
+        targets
+            .hosts
+            .extend(["localhost", "127.0.0.1", "::1"].map(String::from));
         targets.groups.insert("all".to_string());
     }
     if targets.hosts.is_empty() {

@@ -493,3 +493,122 @@ fn groups_filled_at_run_time_are_candidates() {
         seen.get("swarm"),
     );
 }
+
+/// `(hosts: as YAML)` of plays whose host list `ansible-playbook --list-hosts` is compared
+/// with fleetpin's evaluation of the pattern.
+const LIST_PATTERNS: &[&str] = &[
+    "swarm",
+    "managers:workers",
+    "'managers,legacy'",
+    "'managers, legacy'",
+    "swarm:&db",
+    "all:!swarm",
+    "'!swarm'",
+    "'&db'",
+    "'!swarm:&db'",
+    "db:!n3",
+    "'db,!n3'",
+    "'n*'",
+    "'n?'",
+    "'[nd]*1'",
+    "'~(old|db)1'",
+    "'~n[0-9]'",
+    "all",
+    "'*'",
+    "'all:*'",
+    "localhost",
+    "127.0.0.1",
+    "'localhost,n1'",
+    "ungrouped",
+    "n2",
+    "workers[0]",
+    "workers[1]",
+    "workers[-1]",
+    "workers[0:1]",
+    "swarm[1:]",
+    "swarm[1:2]",
+    "swarm[0:0]",
+    "'swarm[1]:legacy'",
+    "[workers, 'db:!n3']",
+    "[managers, legacy]",
+    "'web*'",
+    "'swarm:!managers:&db'",
+    "'~n.*:!n3'",
+    "db1:n1",
+    "'n1,'",
+    "managers:legacy:db",
+    "swarm[0:5]",
+    "ungrouped:&all",
+    "'::1'",
+    "'localhost:&swarm'",
+];
+
+/// `--list-hosts` output: the hosts of each play, in order.
+fn list_hosts(ansible_playbook: &Path, repo: &Path) -> Vec<BTreeSet<String>> {
+    let output = Command::new(ansible_playbook)
+        .current_dir(repo)
+        .args(["-i", "hosts", "--list-hosts", "site.yml"])
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_LOCAL_TEMP", repo.join(".tmp"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "ansible-playbook --list-hosts failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut plays: Vec<BTreeSet<String>> = Vec::new();
+    let mut in_hosts = false;
+    for line in stdout.lines() {
+        let t = line.trim();
+        if t.starts_with("play #") {
+            plays.push(BTreeSet::new());
+            in_hosts = false;
+        } else if t.starts_with("hosts (") {
+            in_hosts = true;
+        } else if in_hosts && !t.is_empty() {
+            plays.last_mut().unwrap().insert(t.to_string());
+        }
+    }
+    plays
+}
+
+#[test]
+fn play_patterns_select_the_hosts_ansible_lists() {
+    let Some(ansible_playbook) = ansible_or_skip() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    let inventory = "lone1\n\n[managers]\nn1\n\n[workers]\nn[2:3]\n\n[swarm:children]\n\
+                     managers\nworkers\n\n[legacy]\nold1\n\n[db]\ndb1\nn3\n";
+    write(&repo, "hosts", inventory);
+    let book: String = LIST_PATTERNS
+        .iter()
+        .map(|hosts| format!("- hosts: {hosts}\n  gather_facts: false\n"))
+        .collect();
+    write(&repo, "site.yml", &book);
+    let listed = list_hosts(&ansible_playbook, &repo);
+    assert_eq!(
+        listed.len(),
+        LIST_PATTERNS.len(),
+        "plays listed: {listed:?}"
+    );
+
+    let inv = fleetpin_inventory::Inventory::parse_ini(inventory, "hosts").unwrap();
+    let docs = fleetpin_yaml::parse(&book).unwrap();
+    let plays: Vec<_> = docs[0].root.as_seq().unwrap().iter().collect();
+    for ((hosts, theirs), play) in LIST_PATTERNS.iter().zip(&listed).zip(plays) {
+        let pattern = fleetpin_ansible::targets::play_pattern(play.get("hosts"))
+            .unwrap_or_else(|| panic!("{hosts}: fleetpin did not parse the pattern"));
+        let selection = pattern.evaluate(&inv);
+        let mut ours: BTreeSet<String> = selection
+            .hosts
+            .iter()
+            .map(|h| h.name().to_string())
+            .collect();
+        ours.extend(selection.implicit_localhost);
+        assert_eq!(&ours, theirs, "hosts: {hosts}");
+    }
+}

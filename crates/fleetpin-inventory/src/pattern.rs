@@ -25,9 +25,10 @@ pub struct Pattern {
 pub struct Selection<'i> {
     /// The selected inventory hosts, in inventory order.
     pub hosts: Vec<&'i Host>,
-    /// The implicit localhost, when selected: a term `localhost`, `127.0.0.1` or `::1` that
-    /// the inventory does not list. Ansible creates it on the fly; it belongs to no group,
-    /// but `all`'s group variables and its own host variables apply to it.
+    /// The implicit localhost (named `localhost`, as `ansible-playbook --list-hosts` shows it),
+    /// when selected: a term `localhost`, `127.0.0.1` or `::1` that the inventory does not
+    /// list. Ansible creates it on the fly; it belongs to no group, but `all`'s group
+    /// variables and its own host variables apply to it.
     pub implicit_localhost: Option<String>,
     /// Terms (as written, with their `&`/`!`) that selected no host: an unknown or empty
     /// group, a host the inventory does not list (Ansible warns "Could not match supplied
@@ -162,12 +163,14 @@ impl Pattern {
             .iter()
             .filter(|h| selected.contains(h.name()))
             .collect();
+        // `ansible-playbook` names the implicit host `localhost` whichever of the names
+        // selected it (it creates it once, on the first lookup of `localhost`).
         let implicit_localhost = self
             .terms
             .iter()
             .filter_map(|t| t.implicit_localhost(inv))
-            .find(|name| selected.contains(name))
-            .map(str::to_string);
+            .any(|name| selected.contains(name))
+            .then(|| "localhost".to_string());
         let unmatched = self
             .terms
             .iter()
@@ -255,14 +258,20 @@ impl Term {
         if !body.starts_with('~')
             && let Some(caps) = subscript_re().captures(&body)
         {
-            let start: i64 = caps[2].parse().map_err(|_| err("bad subscript".into()))?;
-            let end = match caps.get(3) {
-                Some(e) => Some(
-                    e.as_str()
-                        .parse()
-                        .map_err(|_| err("bad subscript".into()))?,
-                ),
-                None => None,
+            let num =
+                |m: &str| -> Result<i64> { m.parse().map_err(|_| err("bad subscript".into())) };
+            // As Ansible's `_split_subscript`: `[i]` (may be negative), or `[x:y]` / `[x:]`
+            // (to the end) / the removed `[x-y]`; an end of 0 reads as `[x]`.
+            let (start, end) = match (caps.get(2), caps.get(3), caps.get(5)) {
+                (Some(idx), _, _) => (num(idx.as_str())?, None),
+                (None, Some(start), end) => {
+                    let end = match end.map(|e| e.as_str()).filter(|e| !e.is_empty()) {
+                        None => Some(-1),
+                        Some(e) => Some(num(e)?).filter(|e| *e != 0),
+                    };
+                    (num(start.as_str())?, end)
+                }
+                (None, None, _) => return Err(err("bad subscript".into())),
             };
             subscript = Some((start, end));
             body = caps[1].to_string();
@@ -353,7 +362,7 @@ impl Term {
 fn subscript_re() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        regex::Regex::new(r"^(.+)\[(-?[0-9]+)(?::(-?[0-9]+))?\]$").expect("valid regex")
+        regex::Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$").expect("valid regex")
     })
 }
 
