@@ -48,6 +48,9 @@
 //!
 //! A [`Resolution::Unresolved`] value (facts, extra vars, unsupported Jinja) is never pinned;
 //! [`Resolution::Multiple`] lists every candidate (group_vars per group, inventories, plays).
+//! `group_vars/<group>`, `host_vars/<host>` and inventory-file group and host variables are
+//! candidates only for groups and hosts the play's `hosts:` pattern targets in the project's
+//! inventories (see [`targets`]); where that is unknown, every one is.
 //! A resolved [`Value::Omit`] (`{{ x | default(omit) }}` with `x` undefined) means the
 //! argument is left out, so the module's default applies (`state` → `present`, no
 //! `version`). Call [`Project::apply_include_vars`] after each task so static `include_vars`

@@ -6,7 +6,9 @@
 //! to some hosts (`group_vars/<group>`, `host_vars/<host>`), alternative inventories
 //! (`inventories/prod` vs `inventories/staging`) and alternative including plays make a value
 //! [`Resolution::Multiple`]: every candidate is returned, with its origins, so a rule can judge
-//! the worst. A value fleetpin cannot determine is [`Resolution::Unresolved`] — never pinned.
+//! the worst. Host-specific sources reach only the hosts the including play targets, when
+//! the project's inventory tells ([`crate::targets`]). A value fleetpin cannot determine is
+//! [`Resolution::Unresolved`] — never pinned.
 
 use std::collections::HashMap;
 use std::path::Path;

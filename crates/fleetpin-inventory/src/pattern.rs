@@ -222,7 +222,8 @@ impl Pattern {
     }
 
     /// Whether the selection starts from every host: a union term `all`, or no union term at
-    /// all (a pattern of only `&`/`!` terms). A host added at run time (`add_host`) can only
+    /// all (a pattern of only `&`/`!` terms). Globs and regexes (`*` included) are not
+    /// counted: [`Pattern::selecting_terms`] shows them as `None`. A host added at run time (`add_host`) can only
     /// be selected by such a pattern or by a term that names it or one of its groups.
     pub fn starts_from_all(&self) -> bool {
         let mut unions = self.terms.iter().filter(|t| t.op == Op::Union).peekable();

@@ -333,3 +333,22 @@ fn yaml_anchors_and_empty_file() {
         0
     );
 }
+
+#[test]
+fn pattern_term_views() {
+    let p = Pattern::parse("swarm:web*:&db:!legacy").unwrap();
+    assert_eq!(p.selecting_terms(), [Some("swarm"), None, Some("db")]);
+    assert!(!p.starts_from_all());
+    assert!(Pattern::parse("all:!legacy").unwrap().starts_from_all());
+    assert!(Pattern::parse("!legacy").unwrap().starts_from_all());
+    assert!(Pattern::parse("&db").unwrap().starts_from_all());
+}
+
+#[test]
+fn parse_list_splits_each_entry_on_its_own() {
+    // A YAML list `[workers, "db:!n3"]`: the second entry splits on `:`, not the joined text.
+    let p = Pattern::parse_list(["workers", "db:!n3"]).unwrap();
+    assert_eq!(p.selecting_terms(), [Some("workers"), Some("db")]);
+    assert!(Pattern::parse_list(["", " "]).is_err());
+    assert!(Pattern::parse_list(["~("]).is_err());
+}

@@ -11,6 +11,14 @@ declare_rule! {
     /// `docker_state: latest` in role defaults or `group_vars`), free-form `key=value`
     /// arguments, `args:`, loops, blocks and included task files.
     ///
+    /// A value from `group_vars/<group>`, `host_vars/<host>` or an inventory's
+    /// `[group:vars]` counts only when the play's `hosts:` pattern targets a host of that
+    /// group (or that host), judged on the project's inventory as Ansible would (groups,
+    /// `children`, `:`/`,` unions, `:&`, `:!`, globs, regexes, subscripts); a role or task
+    /// file counts every play that uses it. When fleetpin cannot know the hosts — a
+    /// templated pattern, no readable inventory, a pattern term the inventory does not know
+    /// (`add_host`, a dynamic inventory), or no host selected — every group's value counts.
+    ///
     /// ## Why is this bad?
     /// `state: latest` installs whatever version the repository offers on the day the play
     /// runs. Nobody chose that version, nobody tested it, and every host the play targets
