@@ -121,6 +121,10 @@ struct Index {
     task_uses: HashMap<PathBuf, Vec<PlayUse>>,
     /// Groups and hosts that `add_host`/`group_by` tasks fill at run time.
     runtime: targets::RuntimeMembership,
+    /// Inventory directories (not playbook directories) holding other files Ansible would
+    /// load as inventory sources when given the directory (`-i inventories/prod`): scripts,
+    /// plugin configurations, more host files. Their hosts are not known statically.
+    loose_inventory_dirs: HashSet<PathBuf>,
 }
 
 type Slot<T> = Arc<OnceLock<T>>;
@@ -898,6 +902,12 @@ impl Project {
         }
         let mut all = Targets::default();
         for path in inventories {
+            if path
+                .parent()
+                .is_some_and(|dir| self.index().loose_inventory_dirs.contains(dir))
+            {
+                return None;
+            }
             let inv = self.parsed_inventory(path)?;
             all.extend(targets::targets_in(&inv, pattern, &self.index().runtime)?);
         }
@@ -1040,6 +1050,16 @@ impl Project {
             index.inventories.push(cfg_inventory);
         }
         index.inventories.sort();
+        let playbook_dirs: HashSet<&Path> =
+            playbooks.iter().filter_map(|b| b.path.parent()).collect();
+        for inv in &index.inventories {
+            if let Some(dir) = inv.parent()
+                && !playbook_dirs.iter().any(|d| same_dir(d, dir))
+                && has_other_inventory_sources(dir, &index.inventories)
+            {
+                index.loose_inventory_dirs.insert(dir.to_path_buf());
+            }
+        }
         for book_file in playbooks {
             let Some(root) = book_file.root() else {
                 continue;
@@ -1205,6 +1225,36 @@ fn vars_files_for(base: &Path) -> Vec<PathBuf> {
         out.push(base.to_path_buf());
     }
     out
+}
+
+/// Whether a directory holds files or subdirectories `ansible-playbook -i DIR` would load as
+/// inventory sources besides the inventory files fleetpin reads (`known`; `hosts`,
+/// `inventory.yml`, ...): everything but hidden files, `group_vars`/`host_vars` and the extensions Ansible
+/// ignores (`INVENTORY_IGNORE_EXTS`).
+fn has_other_inventory_sources(dir: &Path, known: &[PathBuf]) -> bool {
+    const IGNORED: &[&str] = &[
+        ".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg",
+        ".retry",
+    ];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|e| {
+        if known.iter().any(|k| {
+            k.file_name() == Some(&e.file_name()) && k.parent().is_some_and(|p| same_dir(p, dir))
+        }) {
+            return false;
+        }
+        let name = e.file_name();
+        let Some(name) = name.to_str() else {
+            return true;
+        };
+        !(name.starts_with('.')
+            || name == "group_vars"
+            || name == "host_vars"
+            || INVENTORY_NAMES.contains(&name)
+            || IGNORED.iter().any(|ext| name.ends_with(ext)))
+    })
 }
 
 /// Parse an inventory file for its hosts and groups as Ansible's plugins would (YAML for
