@@ -11,11 +11,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use fleetpin_inventory::{Inventory, Pattern};
+use fleetpin_inventory::Inventory;
 use fleetpin_yaml::{Document, Node, YamlError};
 
+use crate::inventory::Target;
 use crate::play::{self, Play, RoleRef};
-use crate::targets::{self, Targets};
+use crate::targets::{self, PlayHosts, Targets};
 use crate::task::{self, Include};
 use crate::vars::{Layer, Level, Scope, VarsSource};
 
@@ -129,6 +130,8 @@ struct Index {
 
 type Slot<T> = Arc<OnceLock<T>>;
 type InventoryVars = Arc<Vec<(crate::inventory::Target, Arc<VarsSource>)>>;
+/// (host pattern text, inventory file) → what it targets (`None`: unknown).
+type Evaluations = HashMap<(String, PathBuf), Option<Arc<Targets>>>;
 type FileSlots = HashMap<PathBuf, Slot<Result<Arc<LoadedFile>, LoadError>>>;
 
 /// A project rooted at a directory. See the module docs.
@@ -147,6 +150,8 @@ pub struct Project {
     inventory_vars: Mutex<HashMap<PathBuf, InventoryVars>>,
     /// Hosts and groups of each inventory file, parsed once (`None`: not knowable).
     parsed_inventories: Mutex<HashMap<PathBuf, Option<Arc<Inventory>>>>,
+    /// What each host pattern targets in each inventory file, evaluated once.
+    evaluated: Mutex<Evaluations>,
     index: OnceLock<Index>,
 }
 
@@ -164,6 +169,7 @@ impl Project {
             roles_path: OnceLock::new(),
             inventory_vars: Mutex::new(HashMap::new()),
             parsed_inventories: Mutex::new(HashMap::new()),
+            evaluated: Mutex::new(HashMap::new()),
             index: OnceLock::new(),
         }
     }
@@ -662,7 +668,7 @@ impl Project {
             .filter_map(|(u, _)| u.playbook.path.parent().map(Path::to_path_buf))
             .collect();
         let envs = self.push_vars_dirs(&mut scope, &playbook_dirs);
-        let mut patterns: Vec<(Option<u32>, Option<Pattern>)> = Vec::new();
+        let mut patterns: Vec<(Option<u32>, Option<PlayHosts>)> = Vec::new();
         for (alt, (u, params_level)) in uses.iter().enumerate() {
             let alt_id = u32::try_from(alt).unwrap_or(u32::MAX);
             let alt = Some(alt_id);
@@ -675,7 +681,7 @@ impl Project {
             let Some(p) = book.plays().nth(u.play) else {
                 continue;
             };
-            patterns.push((alt, targets::play_pattern(p.hosts)));
+            patterns.push((alt, targets::play_hosts(p.hosts)));
             self.push_play(&mut scope, &u.playbook.path, p, alt);
             if let Some(params) = &u.params {
                 scope.push(Layer {
@@ -703,7 +709,7 @@ impl Project {
         self.push_targets(
             &mut scope,
             &envs,
-            &[(None, targets::play_pattern(play.hosts))],
+            &[(None, targets::play_hosts(play.hosts))],
         );
         let path: Arc<Path> = Arc::from(path);
         self.push_play(&mut scope, &path, play, None);
@@ -893,23 +899,54 @@ impl Project {
         parsed
     }
 
-    /// What a play with `pattern` targets across `inventories`, each evaluated on its own
-    /// (a group counts when it holds a targeted host in any of them); `None` when any of them
-    /// leaves the answer unknown, or there is none.
-    fn targets_across(&self, pattern: &Pattern, inventories: &[PathBuf]) -> Option<Targets> {
+    /// What `hosts` targets in the inventory file at `path`, evaluated once per pattern and
+    /// file; `None` when unknown.
+    fn evaluate(&self, hosts: &PlayHosts, path: &Path) -> Option<Arc<Targets>> {
+        let key = (hosts.text.clone(), path.to_path_buf());
+        if let Some(hit) = self
+            .evaluated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return hit.clone();
+        }
+        let index = self.index();
+        let loose = path
+            .parent()
+            .is_some_and(|dir| index.loose_inventory_dirs.contains(dir));
+        let result = if loose {
+            None
+        } else {
+            self.parsed_inventory(path).and_then(|inv| {
+                targets::targets_in(&inv, &hosts.pattern, &index.runtime).map(Arc::new)
+            })
+        };
+        self.evaluated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, result.clone());
+        result
+    }
+
+    /// What a play targets across `inventories`, each evaluated on its own (a group counts
+    /// when it holds a targeted host in any of them), restricted to the layer targets
+    /// `groups` and `hosts`; `None` when any of them leaves the answer unknown, or there is
+    /// none.
+    fn targets_across(
+        &self,
+        hosts: &PlayHosts,
+        inventories: &[PathBuf],
+        groups: &[&str],
+        host_names: &[&str],
+    ) -> Option<Targets> {
         if inventories.is_empty() {
             return None;
         }
         let mut all = Targets::default();
         for path in inventories {
-            if path
-                .parent()
-                .is_some_and(|dir| self.index().loose_inventory_dirs.contains(dir))
-            {
-                return None;
-            }
-            let inv = self.parsed_inventory(path)?;
-            all.extend(targets::targets_in(&inv, pattern, &self.index().runtime)?);
+            let full = self.evaluate(hosts, path)?;
+            all.extend(full.restricted_to(groups.iter().copied(), host_names.iter().copied()));
         }
         Some(all)
     }
@@ -922,9 +959,19 @@ impl Project {
         &self,
         scope: &mut Scope,
         envs: &[PathBuf],
-        plays: &[(Option<u32>, Option<Pattern>)],
+        plays: &[(Option<u32>, Option<PlayHosts>)],
     ) {
         let index = self.index();
+        // The names the scope's layers are set for: all a `Targets` needs to answer.
+        let mut groups: Vec<&str> = Vec::new();
+        let mut host_names: Vec<&str> = Vec::new();
+        for layer in scope.layers() {
+            match &layer.target {
+                Some(Target::Group(g)) if !groups.contains(&g.as_str()) => groups.push(g),
+                Some(Target::Host(h)) if !host_names.contains(&h.as_str()) => host_names.push(h),
+                _ => {}
+            }
+        }
         let mut sets: Vec<(Option<u32>, Vec<PathBuf>)> = vec![(None, index.inventories.clone())];
         for (e, dir) in envs.iter().enumerate() {
             let inventories = index
@@ -935,15 +982,19 @@ impl Project {
                 .collect();
             sets.push((Some(u32::try_from(e).unwrap_or(u32::MAX)), inventories));
         }
-        for (alt, pattern) in plays {
-            let Some(pattern) = pattern else {
+        let mut found: Vec<(Option<u32>, Option<u32>, Targets)> = Vec::new();
+        for (alt, hosts) in plays {
+            let Some(hosts) = hosts else {
                 continue;
             };
             for (env, inventories) in &sets {
-                if let Some(t) = self.targets_across(pattern, inventories) {
-                    scope.set_targets(*env, *alt, t);
+                if let Some(t) = self.targets_across(hosts, inventories, &groups, &host_names) {
+                    found.push((*env, *alt, t));
                 }
             }
+        }
+        for (env, alt, t) in found {
+            scope.set_targets(env, alt, t);
         }
     }
 

@@ -62,6 +62,27 @@ impl Targets {
         }
     }
 
+    /// Only what matters for `groups` and `hosts` (the targets of a scope's layers): a scope
+    /// keeps a few names instead of every targeted host.
+    pub fn restricted_to<'a>(
+        &self,
+        groups: impl IntoIterator<Item = &'a str>,
+        hosts: impl IntoIterator<Item = &'a str>,
+    ) -> Targets {
+        let mut out = Targets::default();
+        for g in groups {
+            if self.contains(&Target::Group(g.to_string())) {
+                out.groups.insert(g.to_string());
+            }
+        }
+        for h in hosts {
+            if self.contains(&Target::Host(h.to_string())) {
+                out.hosts.insert(h.to_string());
+            }
+        }
+        out
+    }
+
     /// Widen by what tasks add at run time (see [`RuntimeMembership`]).
     fn add_runtime(&mut self, runtime: &RuntimeMembership, inv: &Inventory, pattern: &Pattern) {
         let from_all = pattern.starts_from_all();
@@ -234,6 +255,21 @@ impl RuntimeMembership {
 /// The host pattern of a play's `hosts:` (a string or a list of strings), or `None` when it
 /// is missing, templated, not a string or list of strings, or not a valid pattern.
 pub fn play_pattern(hosts: Option<&Node>) -> Option<Pattern> {
+    play_hosts(hosts).map(|h| h.pattern)
+}
+
+/// A play's host pattern and the text it was parsed from (entries of a list joined by a
+/// newline), which identifies it.
+#[derive(Debug, Clone)]
+pub struct PlayHosts {
+    /// The pattern as written.
+    pub text: String,
+    /// The parsed pattern.
+    pub pattern: Pattern,
+}
+
+/// [`play_pattern`] with its text.
+pub fn play_hosts(hosts: Option<&Node>) -> Option<PlayHosts> {
     let hosts = hosts?;
     let items: Vec<&str> = match &hosts.kind {
         NodeKind::Scalar(_) => vec![hosts.as_str()?],
@@ -246,7 +282,11 @@ pub fn play_pattern(hosts: Option<&Node>) -> Option<Pattern> {
     {
         return None;
     }
-    Pattern::parse_list(items.iter().copied()).ok()
+    let pattern = Pattern::parse_list(items.iter().copied()).ok()?;
+    Some(PlayHosts {
+        text: items.join("\n"),
+        pattern,
+    })
 }
 
 /// What `pattern` targets in `inv`, widened by what tasks add at run time (`runtime`); or
