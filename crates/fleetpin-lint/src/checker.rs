@@ -34,6 +34,7 @@ pub struct Checker<'a> {
     suppressions: Suppressions,
     path_ignores: Vec<&'a str>,
     diagnostics: Vec<Diagnostic>,
+    packages: Vec<crate::ManagedPackage>,
 }
 
 impl<'a> Checker<'a> {
@@ -60,6 +61,7 @@ impl<'a> Checker<'a> {
             suppressions,
             path_ignores,
             diagnostics: Vec::new(),
+            packages: Vec::new(),
         }
     }
 
@@ -168,6 +170,51 @@ impl<'a> Checker<'a> {
             severity,
             ..diagnostic
         }
+    }
+
+    /// Records a system package the code installs on hosts (see [`crate::managed`]): `spec`
+    /// as resolved (`None` with the template when unresolved), at `range` of this file.
+    /// Only Ansible playbooks, task and handler files install on hosts; elsewhere (a
+    /// Dockerfile's `RUN`) nothing is recorded.
+    pub fn record_package(
+        &mut self,
+        manager: fleetpin_shell::Manager,
+        spec: Option<&str>,
+        template: Option<&str>,
+        range: Range<usize>,
+    ) {
+        if !matches!(
+            self.kind,
+            FileKind::Playbook | FileKind::Tasks | FileKind::Handlers
+        ) {
+            return;
+        }
+        let (name, spec) = match spec {
+            Some(s) => {
+                let name = fleetpin_shell::parse_spec(manager, s).name;
+                // `pkg:arch` names one package of a foreign architecture: lock by name.
+                let name = match name.split_once(':') {
+                    Some((n, _)) if manager == fleetpin_shell::Manager::Apt => n.to_owned(),
+                    _ => name,
+                };
+                (Some(name).filter(|n| !n.is_empty()), s.to_owned())
+            }
+            None => (None, template.unwrap_or("?").to_owned()),
+        };
+        let line = self.file.line_col(range.start).0;
+        self.packages.push(crate::ManagedPackage {
+            name,
+            manager: manager.as_str(),
+            spec,
+            path: self.file.path().to_path_buf(),
+            line,
+        });
+    }
+
+    /// The findings (see [`Checker::into_diagnostics`]) and the recorded packages.
+    pub fn into_parts(mut self) -> (Vec<Diagnostic>, Vec<crate::ManagedPackage>) {
+        let packages = std::mem::take(&mut self.packages);
+        (self.into_diagnostics(), packages)
     }
 
     /// The findings, with unused suppressions (`SUP001`) when that rule runs.

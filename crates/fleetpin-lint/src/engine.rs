@@ -58,6 +58,8 @@ pub struct LintReport {
     pub files: Vec<LintedFile>,
     /// Metadata of every rule that ran (for SARIF `tool.driver.rules`), sorted by code.
     pub rules: Vec<RuleMeta>,
+    /// The system packages the code installs on hosts, sorted by name, path and line.
+    pub packages: Vec<crate::ManagedPackage>,
 }
 
 impl LintReport {
@@ -340,7 +342,7 @@ pub fn lint(options: &LintOptions) -> LintReport {
         c.project = nearest_project(dir, &base, c.project, &mut projects, &mut by_dir);
     }
 
-    let results: Vec<(LintedFile, Vec<Diagnostic>)> = candidates
+    let results: Vec<(LintedFile, Vec<Diagnostic>, Vec<crate::ManagedPackage>)> = candidates
         .par_iter()
         .map(|c| {
             let (cfg, rules) = &configs.configs[c.config];
@@ -352,10 +354,12 @@ pub fn lint(options: &LintOptions) -> LintReport {
         diagnostics: errors,
         ..LintReport::default()
     };
-    for (file, diags) in results {
+    for (file, diags, packages) in results {
         report.files.push(file);
         report.diagnostics.extend(diags);
+        report.packages.extend(packages);
     }
+    report.packages.sort();
     report
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -490,7 +494,7 @@ fn check_file(
     config: &Config,
     rules: &RuleSet,
     project: &fleetpin_ansible::Project,
-) -> (LintedFile, Vec<Diagnostic>) {
+) -> (LintedFile, Vec<Diagnostic>, Vec<crate::ManagedPackage>) {
     let display = display_path(path);
     let mut linted = LintedFile {
         path: display.clone(),
@@ -503,7 +507,7 @@ fn check_file(
         Ok(t) => t,
         Err(d) => {
             let keep = rules.is_enabled(d.code) && !config.ignores_at(path, d.code);
-            return (linted, if keep { vec![*d] } else { Vec::new() });
+            return (linted, if keep { vec![*d] } else { Vec::new() }, Vec::new());
         }
     };
     let file = SourceFile::new(display.clone(), text);
@@ -517,14 +521,15 @@ fn check_file(
         let kind = kind_hint.unwrap_or(FileKind::Dockerfile);
         let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);
         rules::check_text(&mut checker);
-        return (linted, checker.into_diagnostics());
+        let (diags, packages) = checker.into_parts();
+        return (linted, diags, packages);
     }
     let docs = match fleetpin_yaml::parse(file.text()) {
         Ok(d) => d,
         Err(_) if is_template_source(path, file.text()) => {
             // A Jinja or Go (Helm) template that is YAML only once rendered: not linted.
             linted.kind = Some(FileKind::OtherYaml);
-            return (linted, Vec::new());
+            return (linted, Vec::new(), Vec::new());
         }
         Err(e) => {
             let start = e.offset.min(file.text().len());
@@ -540,7 +545,7 @@ fn check_file(
             )
             .with_primary(Span::new(file.clone(), start..end), "");
             let keep = rules.is_enabled(d.code) && !config.ignores_at(path, d.code);
-            return (linted, if keep { vec![d] } else { Vec::new() });
+            return (linted, if keep { vec![d] } else { Vec::new() }, Vec::new());
         }
     };
     let kind = match class {
@@ -552,5 +557,6 @@ fn check_file(
     let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);
     checker.project = Some(project);
     rules::check_yaml(&mut checker, &docs);
-    (linted, checker.into_diagnostics())
+    let (diags, packages) = checker.into_parts();
+    (linted, diags, packages)
 }

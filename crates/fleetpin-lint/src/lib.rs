@@ -33,6 +33,7 @@ pub mod checker;
 pub mod config;
 pub mod engine;
 pub mod kind;
+pub mod managed;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
@@ -42,3 +43,4 @@ mod test;
 
 pub use engine::{LintOptions, LintReport, LintedFile, lint};
 pub use kind::FileKind;
+pub use managed::ManagedPackage;

@@ -669,3 +669,54 @@ fn gather_prune_drops_the_facts_of_hosts_that_left_the_inventory() {
     let r = fleetpin(root, &["gather", "--prune", "swarm-mgr1"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// The repo's own code says which packages matter: `fleetpin lint --list-packages` feeds
+/// `fleetpin lock --packages`, and the lock holds exactly those.
+#[test]
+fn lock_only_the_packages_the_code_installs() {
+    let dir = swarm();
+    let root = dir.path();
+    write(
+        root,
+        "repo/site.yml",
+        "- hosts: swarm\n  serial: 1\n  tasks:\n    - apt:\n        name: [docker-ce, \"containerd.io\"]\n        state: present\n    - shell: apt-get install -y apparmor\n",
+    );
+    let r = gather_all(root);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(
+        root,
+        &["lint", "--list-packages", "repo", "-o", "packages.txt"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let list = fs::read_to_string(root.join("packages.txt")).unwrap();
+    assert!(
+        list.contains("docker-ce      # apt: repo/site.yml:5"),
+        "{list}"
+    );
+
+    let r = fleetpin(
+        root,
+        &["lock", "--packages", "packages.txt", "--prefer", "majority"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lock = fs::read_to_string(root.join("fleetpin.lock")).unwrap();
+    let locked: Vec<&str> = lock
+        .lines()
+        .skip_while(|l| *l != "[packages]")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split(" = ").next().unwrap().trim_matches('"'))
+        .collect();
+    assert_eq!(locked, ["apparmor", "containerd.io", "docker-ce"], "{lock}");
+    assert!(lock.contains("scope = \"listed\""), "{lock}");
+
+    // JSON for tools.
+    let r = fleetpin(
+        root,
+        &["lint", "--list-packages", "--format", "json", "repo"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["packages"][0]["name"], "apparmor");
+    assert_eq!(doc["packages"][0]["locations"][0]["line"], 7);
+}

@@ -90,8 +90,106 @@ pub struct Args {
     no_ignore: bool,
 
     /// Print the files that would be linted, with their kind, and exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "list_packages")]
     list_files: bool,
+
+    /// Print the system packages the code installs on hosts (Ansible package modules and
+    /// apt-get/yum/dnf/zypper in shell tasks, names resolved through variables and loops),
+    /// one per line with where, and exit: the list `fleetpin lock --packages` takes.
+    /// `--format json` prints them as JSON.
+    #[arg(long, conflicts_with = "statistics")]
+    list_packages: bool,
+}
+
+/// Warns about each input error; returns the exit status a listing ends with.
+fn listing_status(report: &fleetpin_lint::LintReport, printer: &Printer) -> ExitStatus {
+    if report.input_errors() == 0 {
+        return ExitStatus::Success;
+    }
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with('E'))
+    {
+        let path = d.file_path().map(|p| p.display().to_string());
+        printer.warn(format_args!(
+            "{}: {} {}",
+            path.as_deref().unwrap_or("-"),
+            d.code,
+            d.message
+        ));
+    }
+    ExitStatus::Error
+}
+
+/// `--list-packages`: one line per package name, the places after a `#`, unresolved names
+/// as comments (the format `fleetpin lock --packages` reads); or JSON.
+fn write_packages(
+    sink: &mut dyn Write,
+    packages: &[fleetpin_lint::ManagedPackage],
+    json: bool,
+) -> std::io::Result<()> {
+    let mut by_name: BTreeMap<&str, Vec<&fleetpin_lint::ManagedPackage>> = BTreeMap::new();
+    let mut unresolved = Vec::new();
+    for p in packages {
+        match &p.name {
+            Some(n) => by_name.entry(n.as_str()).or_default().push(p),
+            None => unresolved.push(p),
+        }
+    }
+    let place = |p: &fleetpin_lint::ManagedPackage| format!("{}:{}", p.path.display(), p.line);
+    if json {
+        let packages: Vec<serde_json::Value> = by_name
+            .iter()
+            .map(|(name, places)| {
+                let mut managers: Vec<&str> = places.iter().map(|p| p.manager).collect();
+                managers.sort_unstable();
+                managers.dedup();
+                serde_json::json!({
+                    "name": name,
+                    "managers": managers,
+                    "locations": places.iter().map(|p| serde_json::json!({
+                        "path": p.path, "line": p.line, "spec": p.spec,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "schema": {"version": 1},
+            "packages": packages,
+            "unresolved": unresolved,
+        });
+        serde_json::to_writer_pretty(&mut *sink, &doc)?;
+        return writeln!(sink);
+    }
+    writeln!(
+        sink,
+        "# System packages the infrastructure code installs on hosts (fleetpin lint --list-packages);\n\
+         # `fleetpin lock --packages FILE` locks only these."
+    )?;
+    let width = by_name.keys().map(|n| n.len()).max().unwrap_or(0);
+    for (name, places) in &by_name {
+        let mut shown: Vec<String> = places.iter().take(3).map(|p| place(p)).collect();
+        if places.len() > 3 {
+            shown.push(format!("and {} more", places.len() - 3));
+        }
+        writeln!(
+            sink,
+            "{name:<width$}  # {}: {}",
+            places[0].manager,
+            shown.join(", ")
+        )?;
+    }
+    for p in unresolved {
+        writeln!(
+            sink,
+            "# unresolved, not listed: `{}` ({}) at {}",
+            p.spec,
+            p.manager,
+            place(p)
+        )?;
+    }
+    Ok(())
 }
 
 fn check_selectors(flag: &str, list: &[String]) -> anyhow::Result<()> {
@@ -144,25 +242,16 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             writeln!(sink, "{}\t{kind}", f.path.display())?;
         }
         sink.flush()?;
-        let status = if report.input_errors() > 0 {
-            for d in report
-                .diagnostics
-                .iter()
-                .filter(|d| d.code.starts_with('E'))
-            {
-                let path = d.file_path().map(|p| p.display().to_string());
-                printer.warn(format_args!(
-                    "{}: {} {}",
-                    path.as_deref().unwrap_or("-"),
-                    d.code,
-                    d.message
-                ));
-            }
-            ExitStatus::Error
-        } else {
-            ExitStatus::Success
-        };
-        return Ok(status);
+        return Ok(listing_status(&report, printer));
+    }
+    if args.list_packages {
+        write_packages(
+            &mut sink,
+            &report.packages,
+            args.format == OutputFormat::Json,
+        )?;
+        sink.flush()?;
+        return Ok(listing_status(&report, printer));
     }
 
     if args.statistics {

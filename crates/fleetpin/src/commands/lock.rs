@@ -31,7 +31,9 @@ pub struct Args {
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
     lock: PathBuf,
 
-    /// Lock only the packages named in this file (one per line, `#` comments).
+    /// Lock only the packages named in this file (one per line, `#` comments; `-` reads
+    /// stdin), such as the list `fleetpin lint --list-packages` prints of the packages your
+    /// infrastructure code manages.
     #[arg(long, value_name = "FILE")]
     packages: Option<PathBuf>,
 
@@ -55,8 +57,13 @@ pub struct Args {
 }
 
 fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read package list {}", path.display()))?;
+    let text = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin())
+            .context("cannot read the package list from stdin")?
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read package list {}", path.display()))?
+    };
     let mut set = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();

@@ -137,6 +137,28 @@ pub(crate) fn check(
     };
     let explicit_state = pm.state_arg.and_then(|k| task.arg(k)).is_some();
 
+    // The host packages the code installs, for `fleetpin lint --list-packages`: every name
+    // of a system package module whose state installs (an unresolved state may).
+    let short = module.fqcn.rsplit('.').next().unwrap_or(&module.fqcn);
+    let installs = states.iter().any(|s| {
+        s.text.as_deref().is_none_or(|st| {
+            let st = st.trim();
+            pm.latest_states.contains(&st)
+                || pm.present_states.contains(&st)
+                || (!explicit_state && st == pm.default_state)
+        })
+    });
+    if installs && crate::managed::is_system_module(short) {
+        for n in &names {
+            checker.record_package(
+                shell_manager,
+                n.text.as_deref(),
+                n.template.as_deref(),
+                n.range.clone(),
+            );
+        }
+    }
+
     for state in &states {
         let Some(st) = state.text.as_deref() else {
             unresolved_template::report(checker, state, "the package state", "it may be `latest`");

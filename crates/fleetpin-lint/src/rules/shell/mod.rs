@@ -39,6 +39,24 @@ pub(crate) fn report_analysis(
     analysis: &Analysis,
     map: &dyn Fn(Range<usize>) -> Range<usize>,
 ) {
+    for install in &analysis.installs {
+        // `apt-get install` in a shell task installs on the host (recorded for Ansible files
+        // only; a Dockerfile's RUN installs into the image).
+        if crate::managed::is_system_manager(install.manager) {
+            for pkg in &install.packages {
+                if pkg.source == fleetpin_shell::PackageSource::Local {
+                    continue;
+                }
+                let spec = pkg.unresolved.is_empty().then_some(pkg.spec.as_str());
+                checker.record_package(
+                    install.manager,
+                    spec,
+                    Some(&pkg.spec),
+                    map(pkg.range.clone()),
+                );
+            }
+        }
+    }
     let pin = checker.required_pin();
     if checker.enabled(&ShellUnpinnedInstall::RULE) {
         let rule = ShellUnpinnedInstall::RULE;
