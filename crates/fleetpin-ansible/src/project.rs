@@ -120,8 +120,10 @@ struct Index {
     role_uses: HashMap<PathBuf, Vec<PlayUse>>,
     /// Task file → plays that include it (directly or through other task files).
     task_uses: HashMap<PathBuf, Vec<PlayUse>>,
-    /// Groups and hosts that `add_host`/`group_by` tasks fill at run time.
+    /// Groups and hosts that `add_host`/`group_by` tasks outside roles fill at run time.
     runtime: targets::RuntimeMembership,
+    /// YAML files inside roles (scanned for `add_host`/`group_by` on demand).
+    role_files: Vec<PathBuf>,
     /// Inventory directories (not playbook directories) holding other files Ansible would
     /// load as inventory sources when given the directory (`-i inventories/prod`): scripts,
     /// plugin configurations, more host files. Their hosts are not known statically.
@@ -152,6 +154,8 @@ pub struct Project {
     parsed_inventories: Mutex<HashMap<PathBuf, Option<Arc<Inventory>>>>,
     /// What each host pattern targets in each inventory file, evaluated once.
     evaluated: Mutex<Evaluations>,
+    /// Every `add_host`/`group_by` of the project, roles included (see [`Project::runtime`]).
+    runtime: OnceLock<targets::RuntimeMembership>,
     index: OnceLock<Index>,
 }
 
@@ -170,6 +174,7 @@ impl Project {
             inventory_vars: Mutex::new(HashMap::new()),
             parsed_inventories: Mutex::new(HashMap::new()),
             evaluated: Mutex::new(HashMap::new()),
+            runtime: OnceLock::new(),
             index: OnceLock::new(),
         }
     }
@@ -919,7 +924,7 @@ impl Project {
             None
         } else {
             self.parsed_inventory(path).and_then(|inv| {
-                targets::targets_in(&inv, &hosts.pattern, &index.runtime).map(Arc::new)
+                targets::targets_in(&inv, &hosts.pattern, self.runtime()).map(Arc::new)
             })
         };
         self.evaluated
@@ -927,6 +932,32 @@ impl Project {
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, result.clone());
         result
+    }
+
+    /// Groups and hosts filled at run time by the `add_host` and `group_by` tasks of the
+    /// whole project: those outside roles found while indexing, those in roles read now (once,
+    /// and only when some play's hosts are evaluated against an inventory).
+    fn runtime(&self) -> &targets::RuntimeMembership {
+        self.runtime.get_or_init(|| {
+            let index = self.index();
+            let found: Vec<targets::RuntimeMembership> = index
+                .role_files
+                .par_iter()
+                .filter_map(|path| {
+                    let text = std::fs::read_to_string(path).ok()?;
+                    if !(text.contains("add_host") || text.contains("group_by")) {
+                        return None;
+                    }
+                    let file = self.load(path).ok()?;
+                    Some(runtime_of(&file))
+                })
+                .collect();
+            let mut runtime = index.runtime.clone();
+            for r in found {
+                runtime.extend(r);
+            }
+            runtime
+        })
     }
 
     /// What a play targets across `inventories`, each evaluated on its own (a group counts
@@ -1004,7 +1035,7 @@ impl Project {
 
     fn build_index(&self) -> Index {
         let mut index = Index::default();
-        let mut candidates: Vec<(PathBuf, bool)> = Vec::new();
+        let mut candidates: Vec<PathBuf> = Vec::new();
         let walker = ignore::WalkBuilder::new(&self.root)
             .hidden(false)
             .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
@@ -1052,38 +1083,33 @@ impl Project {
             if in_vars_dir || entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_SIZE) {
                 continue;
             }
-            // Role files are never playbooks, but their tasks may `add_host`/`group_by`.
-            let in_role = self.role_of(path).is_some();
-            candidates.push((normalized, !in_role));
+            // Role files are never playbooks, but their tasks may `add_host`/`group_by`: they
+            // are read only when a play's hosts are evaluated (`Project::runtime`).
+            if self.role_of(path).is_some() {
+                index.role_files.push(normalized);
+            } else {
+                candidates.push(normalized);
+            }
         }
         // Read and parse the candidates on all cores. Cheap prefilters before parsing: a
         // playbook mentions `hosts:` or imports one; a task file that fills groups at run time
         // mentions `add_host` or `group_by`.
         let scanned: Vec<(Option<Arc<LoadedFile>>, targets::RuntimeMembership)> = candidates
             .par_iter()
-            .filter_map(|(path, may_be_playbook)| {
+            .filter_map(|path| {
                 let text = std::fs::read_to_string(path).ok()?;
-                let maybe_book = *may_be_playbook
-                    && (text.contains("hosts:") || text.contains("import_playbook"));
+                let maybe_book = text.contains("hosts:") || text.contains("import_playbook");
                 let maybe_runtime = text.contains("add_host") || text.contains("group_by");
                 if !(maybe_book || maybe_runtime) {
                     return None;
                 }
                 let file = self.load(path).ok()?;
-                let root = file.root()?;
-                let is_book = play::looks_like_playbook(root);
-                let mut runtime = targets::RuntimeMembership::default();
-                if maybe_runtime {
-                    if is_book {
-                        for p in play::playbook(root, &file.text).plays() {
-                            p.all_tasks().for_each(|t| runtime.add_task(t, &file.text));
-                        }
-                    } else if play::looks_like_tasks(root) {
-                        for t in &task::task_list(root, &file.text).tasks {
-                            runtime.add_task(t, &file.text);
-                        }
-                    }
-                }
+                let is_book = file.root().is_some_and(play::looks_like_playbook);
+                let runtime = if maybe_runtime {
+                    runtime_of(&file)
+                } else {
+                    targets::RuntimeMembership::default()
+                };
                 Some(((maybe_book && is_book).then_some(file), runtime))
             })
             .collect();
@@ -1276,6 +1302,24 @@ fn vars_files_for(base: &Path) -> Vec<PathBuf> {
         out.push(base.to_path_buf());
     }
     out
+}
+
+/// The `add_host` and `group_by` tasks of a playbook or task file.
+fn runtime_of(file: &LoadedFile) -> targets::RuntimeMembership {
+    let mut runtime = targets::RuntimeMembership::default();
+    let Some(root) = file.root() else {
+        return runtime;
+    };
+    if play::looks_like_playbook(root) {
+        for p in play::playbook(root, &file.text).plays() {
+            p.all_tasks().for_each(|t| runtime.add_task(t, &file.text));
+        }
+    } else if play::looks_like_tasks(root) {
+        for t in &task::task_list(root, &file.text).tasks {
+            runtime.add_task(t, &file.text);
+        }
+    }
+    runtime
 }
 
 /// Whether a directory holds files or subdirectories `ansible-playbook -i DIR` would load as
