@@ -192,3 +192,21 @@ fn alternative_inventory_without_hosts_file_keeps_its_values() {
     assert!(play.contains("prod_latest"), "{play:?}");
     assert!(!play.contains("staging_latest"), "{play:?}");
 }
+
+#[test]
+fn inventory_next_to_the_playbook_narrows_too() {
+    // The common flat layout: `hosts`, `group_vars/` and `site.yml` side by side (the
+    // directory also holds playbooks: it is not taken for an inventory directory).
+    let dir = project("swarm");
+    std::fs::remove_file(dir.path().join("inventory/hosts.ini")).unwrap();
+    write(
+        dir.path(),
+        "hosts",
+        "[swarm]\nn1\nn2\n\n[legacy]\nold1\n\n[legacy:vars]\ncompose_state=latest\n",
+    );
+    let [play, role] = candidates(dir.path(), "docker_state");
+    assert_eq!(play, set(&["present"]));
+    assert_eq!(role, set(&["present"]));
+    let [play, _] = candidates(dir.path(), "compose_state");
+    assert_eq!(play, set(&["<unresolved>"]));
+}
