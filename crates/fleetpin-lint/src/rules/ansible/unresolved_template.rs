@@ -55,10 +55,10 @@ pub(crate) fn report(checker: &mut Checker<'_>, val: &Val, what: &str, risk: &st
         ),
         [] => String::new(),
         [one] => format!(
-            " (`{one}` is not set in role defaults/vars, group_vars, host_vars or play vars)"
+            " (`{one}` is not set for the hosts of this play in role defaults/vars, group_vars, host_vars or play vars)"
         ),
         many => format!(
-            " ({} are not set in role defaults/vars, group_vars, host_vars or play vars)",
+            " ({} are not set for the hosts of this play in role defaults/vars, group_vars, host_vars or play vars)",
             many.iter()
                 .map(|m| format!("`{m}`"))
                 .collect::<Vec<_>>()
