@@ -40,7 +40,11 @@ fn host_packages_from_modules_loops_variables_and_shell_tasks() {
     );
     // Installed into an image, not on hosts; telnet (absent), pip's docker and ./local.deb
     // above are not host packages of the lock either.
-    write(root, "Dockerfile", "FROM debian:12\nRUN apt-get install -y nginx\n");
+    write(
+        root,
+        "Dockerfile",
+        "FROM debian:12\nRUN apt-get install -y nginx\n",
+    );
 
     let report = lint(&LintOptions {
         paths: vec![root.to_path_buf()],

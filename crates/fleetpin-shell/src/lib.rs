@@ -38,12 +38,14 @@ mod analyze;
 mod lex;
 pub mod pin;
 pub mod url;
+mod shlex;
 mod vars;
 
 pub use pin::{
     Manager, PackageSource, ParsedSpec, PinStrength, classify, classify_vcs_ref, classify_version,
     parse_spec,
 };
+pub use shlex::split_shlex;
 pub use url::{branch_of_url, is_latest_url, is_remote_url};
 pub use vars::{FnVars, NoVars, Vars};
 

@@ -75,15 +75,47 @@ fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
             stack_deploy_without_registry_auth::check_module(checker, task, module, dm);
             crate::rules::image::check_docker_module(checker, task, module, dm);
         }
-        ModuleKind::Shell(_) => {
+        ModuleKind::Shell(sm) => {
             let Some(arg) = task.command_line() else {
                 return;
             };
+            // `command: argv: [apt-get, install, docker-ce]`: one word per item, no shell.
+            if let ArgValue::Node(n) = &arg.value
+                && let Some(items) = n.as_seq()
+            {
+                let words: Vec<(&str, std::ops::Range<usize>)> = items
+                    .iter()
+                    .filter_map(|i| Some((i.as_str()?, i.span.clone())))
+                    .collect();
+                if words.len() == items.len() {
+                    let analysis = fleetpin_shell::analyze_argv(&words, &fleetpin_shell::NoVars);
+                    crate::rules::shell::report_analysis(checker, &analysis, &|r| r);
+                }
+                return;
+            }
             let Some(cmd) = arg.value.as_str() else {
                 return;
             };
             let (resolved, pieces) = substitute_jinja(checker, cmd);
-            let analysis = fleetpin_shell::analyze(&resolved, &fleetpin_shell::NoVars);
+            let analysis = if sm.uses_shell {
+                fleetpin_shell::analyze(&resolved, &fleetpin_shell::NoVars)
+            } else {
+                // `command:` splits the line with Python's shlex and runs it without a
+                // shell: `|`, `&&` and `>` are plain arguments, not operators.
+                // Ansible templates before splitting, so an expression fleetpin left
+                // unresolved is one word, spaces and all: hide its spaces from the split.
+                let Some(words) = fleetpin_shell::split_shlex(&hide_template_spaces(&resolved))
+                else {
+                    return; // an unclosed quote: Ansible fails the task before running it
+                };
+                let words: Vec<(String, std::ops::Range<usize>)> = words
+                    .into_iter()
+                    .map(|(w, r)| (w.replace(HIDDEN_SPACE, " "), r))
+                    .collect();
+                let words: Vec<(&str, std::ops::Range<usize>)> =
+                    words.iter().map(|(w, r)| (w.as_str(), r.clone())).collect();
+                fleetpin_shell::analyze_argv(&words, &fleetpin_shell::NoVars)
+            };
             if analysis.is_empty() {
                 return;
             }
@@ -105,6 +137,31 @@ fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
         }
         _ => {}
     }
+}
+
+/// Stands for a space inside an unresolved `{{ ... }}` while a `command:` line is split (a
+/// control character no command line contains; one byte, so ranges do not move).
+const HIDDEN_SPACE: char = '\u{1}';
+
+/// `text` with the spaces inside each `{{ ... }}` replaced by [`HIDDEN_SPACE`].
+fn hide_template_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open..].find("}}") else {
+            break;
+        };
+        let end = open + close + 2;
+        out.push_str(&rest[..open]);
+        out.extend(
+            rest[open..end]
+                .chars()
+                .map(|c| if c == ' ' { HIDDEN_SPACE } else { c }),
+        );
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A piece of a command after Jinja substitution: its range in the substituted text and in
