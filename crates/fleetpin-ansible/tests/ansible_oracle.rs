@@ -9,10 +9,13 @@
 //! absence a failure.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use fleetpin_ansible::{Project, Resolution};
+
+mod common;
+use common::ansible_or_skip;
 
 const VARS: &[&str] = &[
     "v_defaults_only",
@@ -31,15 +34,6 @@ const VARS: &[&str] = &[
     "v_invfile_vs_gv_all",
 ];
 
-fn find_ansible_playbook() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK") {
-        return Some(PathBuf::from(p));
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join("ansible-playbook"))
-        .find(|p| p.is_file())
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -54,17 +48,8 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 #[test]
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped oracle says why on the test's stderr"
-)]
 fn ansible_agrees_with_fleetpin_precedence() {
-    let Some(ansible_playbook) = find_ansible_playbook() else {
-        assert!(
-            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-            "ansible-playbook not found (pip install ansible-core)"
-        );
-        eprintln!("skipped: ansible-playbook not installed");
+    let Some(ansible_playbook) = ansible_or_skip() else {
         return;
     };
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/precedence");

@@ -8,11 +8,8 @@ use std::path::Path;
 
 use fleetpin_ansible::Project;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+mod common;
+use common::write;
 
 /// A project with an inventory in `inventory/`, `group_vars/{all,legacy}.yml` and a play
 /// `hosts: <hosts>` in `site.yml` that uses the role `docker`.

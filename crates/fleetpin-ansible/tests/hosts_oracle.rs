@@ -15,41 +15,13 @@
 //! absence a failure.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use fleetpin_ansible::{Project, Scope};
 
-fn find_ansible_playbook() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK") {
-        return Some(PathBuf::from(p));
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join("ansible-playbook"))
-        .find(|p| p.is_file())
-}
-
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped oracle says why on the test's stderr"
-)]
-fn ansible_or_skip() -> Option<PathBuf> {
-    let found = find_ansible_playbook();
-    if found.is_none() {
-        assert!(
-            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-            "ansible-playbook not found (pip install ansible-core)"
-        );
-        eprintln!("skipped: ansible-playbook not installed");
-    }
-    found
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+mod common;
+use common::{ansible_or_skip, write};
 
 /// A task that writes the variables `vars` as one JSON object to
 /// `$ORACLE_OUT/<case>--<host>.json` (`case` is a literal, so roles can use it too).
