@@ -507,6 +507,18 @@ pub fn read_tree(dir: &Path) -> Result<(Vec<HostFacts>, Vec<Error>), Error> {
     Ok((facts, errors))
 }
 
+/// For the differential fuzz target (`crates/fleetpin-fleet/fuzz`, feature `fuzzing`): parses
+/// `doc` with the scanner fast path and with serde_json alone and panics if they disagree, or
+/// if the scanner accepted what serde_json rejects.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_scan_against_serde(doc: &[u8]) {
+    let p = Path::new("h");
+    let fast = parse_entries_with("h", doc, p, true).map_err(|e| e.to_string());
+    let slow = parse_entries_with("h", doc, p, false).map_err(|e| e.to_string());
+    assert_eq!(fast, slow, "{}", String::from_utf8_lossy(doc));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
