@@ -720,3 +720,52 @@ fn lock_only_the_packages_the_code_installs() {
     assert_eq!(doc["packages"][0]["name"], "apparmor");
     assert_eq!(doc["packages"][0]["locations"][0]["line"], 7);
 }
+
+/// Hosts read from a package_facts tree take their groups from `--inventory`, so a lock can
+/// keep the managers apart; drift then compares each host with its own group.
+#[test]
+fn from_ansible_hosts_get_inventory_groups() {
+    let dir = swarm();
+    let root = dir.path();
+    // The manager runs Docker 23, the workers 20.10.
+    for (host, docker) in [
+        ("swarm-mgr1", DOCKER_23),
+        ("swarm-wrk1", DOCKER_20),
+        ("swarm-wrk2", DOCKER_20),
+    ] {
+        write(
+            root,
+            &format!("tree/{host}"),
+            &package_facts(&[("docker-ce", docker)]),
+        );
+    }
+    let r = fleetpin(
+        root,
+        &[
+            "lock",
+            "--from-ansible",
+            "tree",
+            "-i",
+            "inventory.ini",
+            "--group-by",
+            "managers",
+        ],
+    );
+    assert_eq!(r.code, 0, "no conflict inside a group: {}", r.stderr);
+    let lock = fs::read_to_string(root.join("fleetpin.lock")).unwrap();
+    assert!(
+        lock.contains(&format!(
+            "[packages]\ndocker-ce = \"{DOCKER_20}\"\n\n[groups.managers.packages]\ndocker-ce = \"{DOCKER_23}\""
+        )),
+        "{lock}"
+    );
+    let r = fleetpin(
+        root,
+        &["drift", "--from-ansible", "tree", "-i", "inventory.ini"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // Without the inventory the manager has no group: it drifts from `all`.
+    let r = fleetpin(root, &["drift", "--from-ansible", "tree"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("swarm-mgr1"), "{}", r.stdout);
+}

@@ -31,7 +31,8 @@ pub struct Args {
     facts_dir: PathBuf,
 
     /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
-    /// output instead of a facts directory (no `fleetpin gather` step; hosts have no groups).
+    /// output instead of a facts directory (no `fleetpin gather` step; hosts get their
+    /// groups from `--inventory`, else none).
     #[arg(long, value_name = "DIR", conflicts_with = "facts_dir")]
     from_ansible: Option<PathBuf>,
 
@@ -39,7 +40,8 @@ pub struct Args {
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
     lock: PathBuf,
 
-    /// Ansible inventory (INI, YAML, or a directory of them) for `--limit`. Repeatable.
+    /// Ansible inventory (INI, YAML, or a directory of them) for `--limit`, and the groups
+    /// of the hosts of `--from-ansible`. Repeatable.
     #[arg(short, long, value_name = "FILE")]
     inventory: Vec<PathBuf>,
 
@@ -98,8 +100,13 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let (fleet, errors) =
-        super::lock::load_fleet(&args.facts_dir, args.from_ansible.as_deref(), printer)?;
+    let inventory = super::gather::load_inventory(&args.inventory)?;
+    let (fleet, errors) = super::lock::load_fleet(
+        &args.facts_dir,
+        args.from_ansible.as_deref(),
+        inventory.as_ref(),
+        printer,
+    )?;
     if fleet.hosts.is_empty() {
         // Like `fleetpin lock`: an empty facts directory is a setup error, not "no drift".
         bail!(
@@ -113,8 +120,9 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let mut report = match &args.limit {
         None => drift::compute(&fleet, &lock),
         Some(limit) => {
-            let inv = fleetpin_inventory::Inventory::load_all(&args.inventory)
-                .context("cannot load the inventory")?;
+            let Some(inv) = &inventory else {
+                bail!("--limit needs an --inventory");
+            };
             let pattern = fleetpin_inventory::Pattern::parse_limit(limit, Path::new("."))?;
             let chosen: BTreeSet<&str> = inv.select(&pattern).iter().map(|h| h.name()).collect();
             if chosen.is_empty() {

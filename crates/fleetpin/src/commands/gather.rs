@@ -85,7 +85,8 @@ pub struct Args {
     from_dpkg_query: Vec<String>,
 }
 
-fn load_inventory(paths: &[PathBuf]) -> anyhow::Result<Option<Inventory>> {
+/// The inventory of `--inventory` files, or `None` when none are given.
+pub(crate) fn load_inventory(paths: &[PathBuf]) -> anyhow::Result<Option<Inventory>> {
     if paths.is_empty() {
         return Ok(None);
     }

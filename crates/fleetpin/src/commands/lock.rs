@@ -23,9 +23,15 @@ pub struct Args {
     facts_dir: PathBuf,
 
     /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
-    /// output instead of a facts directory (no `fleetpin gather` step; hosts have no groups).
+    /// output instead of a facts directory (no `fleetpin gather` step; hosts get their
+    /// groups from `--inventory`, else none).
     #[arg(long, value_name = "DIR", conflicts_with = "facts_dir")]
     from_ansible: Option<PathBuf>,
+
+    /// Ansible inventory (INI, YAML, or a directory of them) giving the groups of the hosts
+    /// of `--from-ansible` (for `--group-by`). Repeatable.
+    #[arg(short, long, value_name = "FILE", requires = "from_ansible")]
+    inventory: Vec<PathBuf>,
 
     /// The lock file.
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
@@ -84,12 +90,14 @@ fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
 
 /// Loads the fleet from a facts directory, or from an Ansible `package_facts --tree`
 /// directory when `from_ansible` is given; files that cannot be read are reported and skipped.
+/// Hosts of a tree take their groups from `inventory` (package_facts carries none).
 pub(crate) fn load_fleet(
     dir: &Path,
     from_ansible: Option<&Path>,
+    inventory: Option<&fleetpin_inventory::Inventory>,
     printer: &Printer,
 ) -> anyhow::Result<(Fleet, Vec<String>)> {
-    let (fleet, errors) = match from_ansible {
+    let (mut fleet, errors) = match from_ansible {
         Some(tree) => Fleet::load_ansible_tree(tree).with_context(|| {
             format!(
                 "cannot read the Ansible package_facts tree {}",
@@ -103,6 +111,25 @@ pub(crate) fn load_fleet(
             )
         })?,
     };
+    if let (Some(inv), Some(_)) = (inventory, from_ansible) {
+        for host in &mut fleet.hosts {
+            if inv.host(&host.name).is_none() {
+                printer.warn(format!(
+                    "host `{}` is not in the inventory; it has no groups",
+                    host.name
+                ));
+                continue;
+            }
+            let mut groups: Vec<String> = inv
+                .host_groups(&host.name)
+                .iter()
+                .map(|g| g.name().to_string())
+                .filter(|g| g != "all")
+                .collect();
+            groups.sort();
+            host.groups = groups;
+        }
+    }
     let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
     for e in &errors {
         printer.warn(format!("skipping facts: {e}"));
@@ -175,7 +202,13 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         None
     };
-    let (fleet, errors) = load_fleet(&args.facts_dir, args.from_ansible.as_deref(), printer)?;
+    let inventory = super::gather::load_inventory(&args.inventory)?;
+    let (fleet, errors) = load_fleet(
+        &args.facts_dir,
+        args.from_ansible.as_deref(),
+        inventory.as_ref(),
+        printer,
+    )?;
     if fleet.hosts.is_empty() {
         bail!(
             "no host facts in {} (run `fleetpin gather` first)",
