@@ -264,9 +264,11 @@ impl Scope {
 
     /// Add a layer. Within one level, later layers win.
     pub fn push(&mut self, layer: Layer) {
-        self.layers.push(layer);
-        // Keep precedence order; stable so equal levels stay in push order.
-        self.layers.sort_by_key(|l| l.level);
+        // Keep precedence order, equal levels in push order: insert after the last layer of
+        // the same or a lower level (what a stable sort after each push gave, without
+        // re-sorting every layer per push).
+        let at = self.layers.partition_point(|l| l.level <= layer.level);
+        self.layers.insert(at, layer);
     }
 
     /// Declare an including play (an alternative), so it is a world of its own even when it
