@@ -130,6 +130,14 @@ struct Index {
     loose_inventory_dirs: HashSet<PathBuf>,
 }
 
+/// One entry of the index walk.
+struct WalkedEntry {
+    path: PathBuf,
+    name: String,
+    is_dir: bool,
+    len: u64,
+}
+
 type Slot<T> = Arc<OnceLock<T>>;
 type InventoryVars = Arc<Vec<(crate::inventory::Target, Arc<VarsSource>)>>;
 /// (host pattern text, inventory file) → what it targets (`None`: unknown).
@@ -1048,18 +1056,63 @@ impl Project {
         self.index.get_or_init(|| self.build_index())
     }
 
+    /// Builds the project index now (the walk for playbooks, inventories and vars
+    /// directories) instead of on first use. Call it from a rayon job before linting files
+    /// in parallel: built lazily inside the first file's check, every other worker waited on
+    /// it and its parallel parse ran on one core.
+    pub fn prepare(&self) {
+        self.index();
+    }
+
     fn build_index(&self) -> Index {
         let mut index = Index::default();
         let mut candidates: Vec<PathBuf> = Vec::new();
-        let walker = ignore::WalkBuilder::new(&self.root)
+        // The walk runs on every core (ignore's parallel walker; its syscalls were most of a
+        // serial index build); entries are then handled in path order, as before.
+        let walked: Mutex<Vec<WalkedEntry>> = Mutex::new(Vec::new());
+        ignore::WalkBuilder::new(&self.root)
             .hidden(false)
             .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
-            .build();
-        for entry in walker.filter_map(Result::ok) {
-            let normalized = normalize_path(entry.path());
+            .build_parallel()
+            .run(|| {
+                let walked = &walked;
+                Box::new(move |entry| {
+                    if let Ok(entry) = entry {
+                        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                        let name = entry.file_name().to_str().unwrap_or("");
+                        let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+                        // Only what the loop below looks at (most files of a tree are not).
+                        let wanted = if is_dir {
+                            name == "group_vars" || name == "host_vars"
+                        } else {
+                            yaml || INVENTORY_NAMES.contains(&name)
+                        };
+                        if !wanted {
+                            return ignore::WalkState::Continue;
+                        }
+                        let len = if yaml {
+                            entry.metadata().map_or(0, |m| m.len())
+                        } else {
+                            0
+                        };
+                        let e = WalkedEntry {
+                            path: normalize_path(entry.path()),
+                            name: entry.file_name().to_str().unwrap_or("").to_string(),
+                            is_dir,
+                            len,
+                        };
+                        walked.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let mut walked = walked.into_inner().unwrap_or_else(|e| e.into_inner());
+        walked.sort_by(|a, b| a.path.cmp(&b.path));
+        for entry in walked {
+            let normalized = entry.path;
             let path = normalized.as_path();
-            let name = entry.file_name().to_str().unwrap_or("");
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let name = entry.name.as_str();
+            let is_dir = entry.is_dir;
             if is_dir && (name == "group_vars" || name == "host_vars") {
                 if self.role_of(path).is_none()
                     && let Some(parent) = path.parent()
@@ -1095,7 +1148,7 @@ impl Project {
             let in_vars_dir = path
                 .components()
                 .any(|c| matches!(c.as_os_str().to_str(), Some("group_vars" | "host_vars")));
-            if in_vars_dir || entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_SIZE) {
+            if in_vars_dir || entry.len > MAX_FILE_SIZE {
                 continue;
             }
             // Role files are never playbooks, but their tasks may `add_host`/`group_by`: they

@@ -342,6 +342,23 @@ pub fn lint(options: &LintOptions) -> LintReport {
         c.project = nearest_project(dir, &base, c.project, &mut projects, &mut by_dir);
     }
 
+    // Index the Ansible projects that have YAML to lint before the files, with every core
+    // (see `Project::prepare`).
+    let mut with_yaml = vec![false; projects.len()];
+    for c in &candidates {
+        if !matches!(
+            c.class,
+            NameClass::Skip | NameClass::Known(FileKind::Dockerfile)
+        ) {
+            with_yaml[c.project] = true;
+        }
+    }
+    projects
+        .par_iter()
+        .zip(&with_yaml)
+        .filter(|(_, yaml)| **yaml)
+        .for_each(|(p, _)| p.prepare());
+
     let results: Vec<(LintedFile, Vec<Diagnostic>, Vec<crate::ManagedPackage>)> = candidates
         .par_iter()
         .map(|c| {
