@@ -476,8 +476,10 @@ static SCRIPT: ShellModule = ShellModule {
     uses_shell: false,
     cmd_args: &["cmd"],
 };
+// expect runs its command with pexpect, not through a shell ("operations like `<`, `>`, `|`
+// and `&` will not work", says its documentation).
 static EXPECT: ShellModule = ShellModule {
-    uses_shell: true,
+    uses_shell: false,
     cmd_args: &["command"],
 };
 

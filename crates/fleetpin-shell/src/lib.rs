@@ -37,8 +37,8 @@ use serde::Serialize;
 mod analyze;
 mod lex;
 pub mod pin;
-pub mod url;
 mod shlex;
+pub mod url;
 mod vars;
 
 pub use pin::{

@@ -148,7 +148,10 @@ mod tests {
             assert_eq!(words(case), want, "{case:?}");
             // Every range starts and ends on a word of the text.
             for (_, r) in split_shlex(case).unwrap_or_default() {
-                assert!(case.get(r.clone()).is_some_and(|t| !t.trim().is_empty()), "{case:?} {r:?}");
+                assert!(
+                    case.get(r.clone()).is_some_and(|t| !t.trim().is_empty()),
+                    "{case:?} {r:?}"
+                );
             }
         }
         assert!(cases.len() > 4000);
