@@ -160,6 +160,11 @@ impl<'a> Checker<'a> {
             }
         }
         diagnostic.severity = self.rules.severity(diagnostic.code, diagnostic.severity);
+        // The same finding twice (a command checked once per loop item, where the finding
+        // is not about the item) is reported once.
+        if self.diagnostics.iter().rev().any(|d| *d == diagnostic) {
+            return;
+        }
         self.diagnostics.push(diagnostic);
     }
 

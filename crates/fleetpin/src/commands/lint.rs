@@ -137,6 +137,9 @@ fn write_packages(
             None => unresolved.push(p),
         }
     }
+    for places in by_name.values_mut() {
+        places.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    }
     let place = |p: &fleetpin_lint::ManagedPackage| format!("{}:{}", p.path.display(), p.line);
     if json {
         let packages: Vec<serde_json::Value> = by_name

@@ -96,44 +96,38 @@ fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
             let Some(cmd) = arg.value.as_str() else {
                 return;
             };
-            let (resolved, pieces) = substitute_jinja(checker, cmd);
-            let analysis = if sm.uses_shell {
-                fleetpin_shell::analyze(&resolved, &fleetpin_shell::NoVars)
-            } else {
-                // `command:` splits the line with Python's shlex and runs it without a
-                // shell: `|`, `&&` and `>` are plain arguments, not operators.
-                // Ansible templates before splitting, so an expression fleetpin left
-                // unresolved is one word, spaces and all: hide its spaces from the split.
-                let Some(words) = fleetpin_shell::split_shlex(&hide_template_spaces(&resolved))
-                else {
-                    return; // an unclosed quote: Ansible fails the task before running it
-                };
-                let words: Vec<(String, std::ops::Range<usize>)> = words
+            // A loop over the command (`shell: apt-get install -y {{ item }}` with
+            // `loop: [...]`): the command once per item, as Ansible runs it. Identical findings
+            // (those not about the item) are reported once.
+            let per_item: Vec<Option<fleetpin_ansible::Scope>> = match (&checker.scope, &task.loop_)
+            {
+                (Some(scope), Some(lp)) if reads_variable(cmd, &lp.loop_var) => scope
+                    .loop_items(lp)
                     .into_iter()
-                    .map(|(w, r)| (w.replace(HIDDEN_SPACE, " "), r))
-                    .collect();
-                let words: Vec<(&str, std::ops::Range<usize>)> =
-                    words.iter().map(|(w, r)| (w.as_str(), r.clone())).collect();
-                fleetpin_shell::analyze_argv(&words, &fleetpin_shell::NoVars)
+                    .map(|(item, _)| {
+                        let (value, origins) = match item {
+                            fleetpin_ansible::Resolution::Literal(s) => {
+                                (fleetpin_ansible::Value::Str(s), Vec::new())
+                            }
+                            fleetpin_ansible::Resolution::Resolved { value, origins } => {
+                                (value, origins)
+                            }
+                            _ => return None,
+                        };
+                        Some(scope.with_bindings([fleetpin_ansible::Binding {
+                            name: lp.loop_var.clone(),
+                            value,
+                            origins,
+                        }]))
+                    })
+                    .collect(),
+                _ => vec![None],
             };
-            if analysis.is_empty() {
-                return;
+            let task_scope = checker.scope.clone();
+            for item_scope in per_item {
+                let scope = item_scope.as_ref().or(task_scope.as_ref());
+                check_command(checker, sm.uses_shell, &arg.value, cmd, scope);
             }
-            let src = checker.file.text().to_owned();
-            let to_file = |r: std::ops::Range<usize>| -> std::ops::Range<usize> {
-                match &arg.value {
-                    ArgValue::Node(n) => match n.as_scalar() {
-                        Some(s) => s.source_range(&src, r),
-                        None => n.span.clone(),
-                    },
-                    ArgValue::FreeForm { scalar, offset, .. } => match scalar.as_scalar() {
-                        Some(s) => s.source_range(&src, r.start + offset..r.end + offset),
-                        None => scalar.span.clone(),
-                    },
-                }
-            };
-            let map = |r: std::ops::Range<usize>| to_file(map_back(&pieces, r));
-            crate::rules::shell::report_analysis(checker, &analysis, &map);
         }
         _ => {}
     }
@@ -164,6 +158,71 @@ fn hide_template_spaces(text: &str) -> String {
     out
 }
 
+/// Whether the template text `cmd` reads the variable `var`.
+fn reads_variable(cmd: &str, var: &str) -> bool {
+    let mut rest = cmd;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open..].find("}}") else {
+            return false;
+        };
+        let expr = &rest[open + 2..open + close];
+        let mut words = expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+        if words.any(|w| w == var) {
+            return true;
+        }
+        rest = &rest[open + close + 2..];
+    }
+    false
+}
+
+/// Analyses one command line of a `shell`/`command` task with the variables of `scope` and
+/// reports what it installs, downloads or pipes into a shell.
+fn check_command(
+    checker: &mut Checker<'_>,
+    uses_shell: bool,
+    value: &ArgValue<'_>,
+    cmd: &str,
+    scope: Option<&fleetpin_ansible::Scope>,
+) {
+    let (resolved, pieces) = substitute_jinja(scope, cmd);
+    let analysis = if uses_shell {
+        fleetpin_shell::analyze(&resolved, &fleetpin_shell::NoVars)
+    } else {
+        // `command:` splits the line with Python's shlex and runs it without a shell: `|`,
+        // `&&` and `>` are plain arguments, not operators. Ansible templates before
+        // splitting, so an expression fleetpin left unresolved is one word, spaces and all:
+        // hide its spaces from the split.
+        let Some(words) = fleetpin_shell::split_shlex(&hide_template_spaces(&resolved)) else {
+            return; // an unclosed quote: Ansible fails the task before running it
+        };
+        let words: Vec<(String, std::ops::Range<usize>)> = words
+            .into_iter()
+            .map(|(w, r)| (w.replace(HIDDEN_SPACE, " "), r))
+            .collect();
+        let words: Vec<(&str, std::ops::Range<usize>)> =
+            words.iter().map(|(w, r)| (w.as_str(), r.clone())).collect();
+        fleetpin_shell::analyze_argv(&words, &fleetpin_shell::NoVars)
+    };
+    if analysis.is_empty() {
+        return;
+    }
+    let src = checker.file.text().to_owned();
+    let to_file = |r: std::ops::Range<usize>| -> std::ops::Range<usize> {
+        match value {
+            ArgValue::Node(n) => match n.as_scalar() {
+                Some(s) => s.source_range(&src, r),
+                None => n.span.clone(),
+            },
+            ArgValue::FreeForm { scalar, offset, .. } => match scalar.as_scalar() {
+                Some(s) => s.source_range(&src, r.start + offset..r.end + offset),
+                None => scalar.span.clone(),
+            },
+        }
+    };
+    let map = |r: std::ops::Range<usize>| to_file(map_back(&pieces, r));
+    crate::rules::shell::report_analysis(checker, &analysis, &map);
+}
+
 /// A piece of a command after Jinja substitution: its range in the substituted text and in
 /// the original; `expr` pieces map as a whole.
 struct Piece {
@@ -175,11 +234,10 @@ struct Piece {
 /// Substitutes the `{{ ... }}` expressions of a command that resolve to a single string (from
 /// role defaults, group_vars, play vars); unresolved ones stay as written, so the shell
 /// analysis sees them as unresolved.
-fn substitute_jinja(checker: &Checker<'_>, cmd: &str) -> (String, Vec<Piece>) {
+fn substitute_jinja(scope: Option<&fleetpin_ansible::Scope>, cmd: &str) -> (String, Vec<Piece>) {
     let mut out = String::with_capacity(cmd.len());
     let mut pieces = Vec::new();
     let mut pos = 0;
-    let scope = checker.scope.as_ref();
     while let Some(open) = cmd[pos..].find("{{").map(|i| pos + i) {
         let Some(close) = cmd[open..].find("}}").map(|i| open + i + 2) else {
             break;
