@@ -68,6 +68,15 @@ pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<()> 
                 }
                 let (pattern, port) = split_host_port(pattern).map_err(|m| err(lineno, m))?;
                 let names = expand_host_range(pattern).map_err(|m| err(lineno, m))?;
+                if inv.hosts().len() + names.len() > crate::range::MAX_HOSTS {
+                    return Err(err(
+                        lineno,
+                        format!(
+                            "the inventory has more than {} hosts",
+                            crate::range::MAX_HOSTS
+                        ),
+                    ));
+                }
                 for name in names {
                     check_host_name(&name).map_err(|m| err(lineno, m))?;
                     inv.add_host(&name, origin.clone());

@@ -105,6 +105,9 @@ pub struct Inventory {
     host_ix: HashMap<String, usize>,
     groups: Vec<Group>,
     group_ix: HashMap<String, usize>,
+    /// (group, host) pairs already recorded: membership checks were a scan of the group's
+    /// host list, quadratic for a group of 100,000 hosts (minutes).
+    members: std::collections::HashSet<(usize, usize)>,
 }
 
 impl Default for Inventory {
@@ -117,6 +120,7 @@ impl Inventory {
     /// An empty inventory holding only the implicit groups `all` and `ungrouped`.
     pub fn new() -> Self {
         let mut inv = Inventory {
+            members: std::collections::HashSet::new(),
             hosts: Vec::new(),
             host_ix: HashMap::new(),
             groups: Vec::new(),
@@ -328,11 +332,12 @@ impl Inventory {
 
     pub(crate) fn add_host_to_group(&mut self, host: &str, group: &str) {
         let g = self.group_ix[group];
-        if !self.groups[g].hosts.iter().any(|h| h == host) {
-            self.groups[g].hosts.push(host.to_string());
-        }
         let h = self.host_ix[host];
-        if group != "all" && !self.hosts[h].groups.iter().any(|x| x == group) {
+        if !self.members.insert((g, h)) {
+            return;
+        }
+        self.groups[g].hosts.push(host.to_string());
+        if group != "all" {
             self.hosts[h].groups.push(group.to_string());
         }
     }
@@ -402,9 +407,10 @@ impl Inventory {
         self.groups[ungrouped]
             .hosts
             .retain(|h| hosts[host_ix[h]].groups.iter().all(|g| g == "ungrouped"));
-        for h in &mut self.hosts {
+        for (i, h) in self.hosts.iter_mut().enumerate() {
             if h.groups.len() > 1 {
                 h.groups.retain(|g| g != "ungrouped");
+                self.members.remove(&(ungrouped, i));
             }
         }
     }

@@ -63,6 +63,10 @@ fn parse_port(p: &str) -> Result<u16, String> {
         .ok_or_else(|| format!("port `{p}` is out of range"))
 }
 
+/// The most hosts one range pattern, or one inventory, may expand to: far above any real
+/// fleet, far below what would exhaust memory (`w[1:1000][1:1000][1:1000]` is a billion).
+pub const MAX_HOSTS: usize = 1_000_000;
+
 /// Expands Ansible host ranges: `web[01:03]` → `web01 web02 web03`, `db-[a:c]` →
 /// `db-a db-b db-c`, `n[0:6:2]` → `n0 n2 n4 n6`. Several ranges expand as a product.
 ///
@@ -158,6 +162,11 @@ pub fn expand_host_range(pattern: &str) -> Result<Vec<String>, String> {
         }
     }
     let rests = expand_host_range(tail)?;
+    if items.len().saturating_mul(rests.len()) > MAX_HOSTS {
+        return Err(format!(
+            "host pattern `{pattern}` expands to more than {MAX_HOSTS} hosts"
+        ));
+    }
     let mut out = Vec::with_capacity(items.len() * rests.len());
     for item in &items {
         for rest in &rests {
@@ -183,6 +192,9 @@ mod tests {
         );
         assert_eq!(expand_host_range("x[:2]").unwrap(), ["x0", "x1", "x2"]);
         assert!(expand_host_range("web[01:100]").is_err());
+        // Each range is small, the product is a billion: refused before any is built.
+        let e = expand_host_range("w[1:1000][1:1000][1:1000]").unwrap_err();
+        assert!(e.contains("more than 1000000 hosts"), "{e}");
         assert!(expand_host_range("web[a:3]").is_err());
         assert!(expand_host_range("web[1:3").is_err());
     }

@@ -355,6 +355,15 @@ fn parse_group(
                         let (pat, port) =
                             split_host_port(&pattern).map_err(|m| b.err(hk.line, m))?;
                         let names = expand_host_range(pat).map_err(|m| b.err(hk.line, m))?;
+                        if inv.hosts().len() + names.len() > crate::range::MAX_HOSTS {
+                            return Err(b.err(
+                                hk.line,
+                                format!(
+                                    "the inventory has more than {} hosts",
+                                    crate::range::MAX_HOSTS
+                                ),
+                            ));
+                        }
                         let vars = match &hv.kind {
                             Kind::Null => Vec::new(),
                             Kind::Map(vs) => vs

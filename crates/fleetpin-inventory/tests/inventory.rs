@@ -352,3 +352,31 @@ fn parse_list_splits_each_entry_on_its_own() {
     assert!(Pattern::parse_list(["", " "]).is_err());
     assert!(Pattern::parse_list(["~("]).is_err());
 }
+
+/// Range products and many large ranges are refused with the file and line, before memory
+/// runs out; the same for YAML inventories.
+#[test]
+fn hostile_ranges_are_refused_naming_the_line() {
+    let err = Inventory::parse_ini("[web]\nok1\nw[1:1000][1:1000][1:1000]\n", "hosts")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("hosts:3") && err.contains("more than 1000000 hosts"),
+        "{err}"
+    );
+    let many: String = (0..3).map(|i| format!("g{i}-[1:400000]\n")).collect();
+    let err = Inventory::parse_ini(&format!("[web]\n{many}"), "hosts")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("hosts:4") && err.contains("more than 1000000 hosts"),
+        "{err}"
+    );
+    let err = Inventory::parse_yaml(
+        "all:\n  hosts:\n    \"w[1:1000][1:1000][1:1000]\":\n",
+        "hosts.yml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("more than 1000000 hosts"), "{err}");
+}
