@@ -41,6 +41,13 @@ fuzz_target!(|data: &[u8]| {
             }
             let _ = task.include();
         }
+        // Play `hosts:` patterns, evaluated against an inventory parsed from the same input.
+        let inv = fleetpin_inventory::Inventory::parse_ini(src, "hosts").ok();
+        for p in book.plays() {
+            if let (Some(hosts), Some(inv)) = (fleetpin_ansible::targets::play_hosts(p.hosts), &inv) {
+                let _ = hosts.pattern.evaluate(inv);
+            }
+        }
         let _ = fleetpin_ansible::looks_like_playbook(&d.root);
         let _ = fleetpin_ansible::looks_like_tasks(&d.root);
     }
