@@ -10,12 +10,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use fleetpin_ansible::{Project, Resolution};
 
 mod common;
-use common::ansible_or_skip;
+use common::{ansible_or_skip, copy_dir, oracle_command};
 
 const VARS: &[&str] = &[
     "v_defaults_only",
@@ -34,19 +33,6 @@ const VARS: &[&str] = &[
     "v_invfile_vs_gv_all",
 ];
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn ansible_agrees_with_fleetpin_precedence() {
     let Some(ansible_playbook) = ansible_or_skip() else {
@@ -64,28 +50,13 @@ fn ansible_agrees_with_fleetpin_precedence() {
     ));
     std::fs::write(&tasks, text).unwrap();
 
-    // The Python next to ansible-playbook (a venv) runs the modules; else Ansible discovers one.
-    let python = ansible_playbook.with_file_name("python");
     let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for inventory in ["prod", "staging"] {
         let out_dir = work.path().join(format!("out-{inventory}"));
         std::fs::create_dir_all(&out_dir).unwrap();
-        let mut cmd = Command::new(&ansible_playbook);
-        cmd.current_dir(&repo)
-            .args(["-i", &format!("inventories/{inventory}/hosts")])
-            .args(["-c", "local", "site.yml", "--tags", "oracle"])
-            .env("ORACLE_OUT", &out_dir)
-            .env("ANSIBLE_GATHERING", "explicit")
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("ANSIBLE_LOCAL_TEMP", work.path().join("tmp"))
-            .env(
-                "ANSIBLE_PYTHON_INTERPRETER",
-                if python.is_file() {
-                    python.as_os_str().to_owned()
-                } else {
-                    "auto_silent".into()
-                },
-            );
+        let mut cmd = oracle_command(&ansible_playbook, &repo, &out_dir, &work.path().join("tmp"));
+        cmd.args(["-i", &format!("inventories/{inventory}/hosts")])
+            .args(["site.yml", "--tags", "oracle"]);
         let output = cmd.output().unwrap();
         assert!(
             output.status.success(),

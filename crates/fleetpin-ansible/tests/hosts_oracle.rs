@@ -21,7 +21,7 @@ use std::process::Command;
 use fleetpin_ansible::{Project, Scope};
 
 mod common;
-use common::{ansible_or_skip, write};
+use common::{ansible_or_skip, oracle_command, write};
 
 /// A task that writes the variables `vars` as one JSON object to
 /// `$ORACLE_OUT/<case>--<host>.json` (`case` is a literal, so roles can use it too).
@@ -51,23 +51,9 @@ fn run_ansible(
 ) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
     let out_dir = repo.join(format!(".out-{}", inventory.replace('/', "_")));
     std::fs::create_dir_all(&out_dir).unwrap();
-    let python = ansible_playbook.with_file_name("python");
-    let output = Command::new(ansible_playbook)
-        .current_dir(repo)
-        .args(["-i", inventory, "-c", "local", playbook])
+    let output = oracle_command(ansible_playbook, repo, &out_dir, &repo.join(".tmp"))
+        .args(["-i", inventory, playbook])
         .args(extra)
-        .env("ORACLE_OUT", &out_dir)
-        .env("ANSIBLE_GATHERING", "explicit")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_LOCAL_TEMP", repo.join(".tmp"))
-        .env(
-            "ANSIBLE_PYTHON_INTERPRETER",
-            if python.is_file() {
-                python.as_os_str().to_owned()
-            } else {
-                "auto_silent".into()
-            },
-        )
         .output()
         .unwrap();
     assert!(

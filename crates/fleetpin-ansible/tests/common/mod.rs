@@ -37,3 +37,46 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `ansible-playbook` run in `repo` on the local connection, writing the oracle's JSON into
+/// `out_dir` (`$ORACLE_OUT`), with its temporary files in `tmp`: no facts gathering, no
+/// colours, and the Python next to ansible-playbook (a venv) running the modules when there
+/// is one (else Ansible discovers one). The caller adds `-i`, the playbook and options.
+pub fn oracle_command(
+    ansible_playbook: &Path,
+    repo: &Path,
+    out_dir: &Path,
+    tmp: &Path,
+) -> std::process::Command {
+    let python = ansible_playbook.with_file_name("python");
+    let mut cmd = std::process::Command::new(ansible_playbook);
+    cmd.current_dir(repo)
+        .args(["-c", "local"])
+        .env("ORACLE_OUT", out_dir)
+        .env("ANSIBLE_GATHERING", "explicit")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_LOCAL_TEMP", tmp)
+        .env(
+            "ANSIBLE_PYTHON_INTERPRETER",
+            if python.is_file() {
+                python.as_os_str().to_owned()
+            } else {
+                "auto_silent".into()
+            },
+        );
+    cmd
+}

@@ -107,16 +107,6 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         inventory.as_ref(),
         printer,
     )?;
-    if fleet.hosts.is_empty() {
-        // Like `fleetpin lock`: an empty facts directory is a setup error, not "no drift".
-        bail!(
-            "no host facts in {} (run `fleetpin gather` first)",
-            args.from_ansible
-                .as_ref()
-                .unwrap_or(&args.facts_dir)
-                .display()
-        );
-    }
     let mut report = match &args.limit {
         None => drift::compute(&fleet, &lock),
         Some(limit) => {

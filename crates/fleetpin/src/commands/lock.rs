@@ -90,7 +90,8 @@ fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
 
 /// Loads the fleet from a facts directory, or from an Ansible `package_facts --tree`
 /// directory when `from_ansible` is given; files that cannot be read are reported and skipped.
-/// Hosts of a tree take their groups from `inventory` (package_facts carries none).
+/// Hosts of a tree take their groups from `inventory` (package_facts carries none). No host
+/// at all is an error.
 pub(crate) fn load_fleet(
     dir: &Path,
     from_ansible: Option<&Path>,
@@ -111,6 +112,13 @@ pub(crate) fn load_fleet(
             )
         })?,
     };
+    if fleet.hosts.is_empty() {
+        // An empty facts directory is a setup error, not an empty lock or "no drift".
+        bail!(
+            "no host facts in {} (run `fleetpin gather` first)",
+            from_ansible.unwrap_or(dir).display()
+        );
+    }
     if let (Some(inv), Some(_)) = (inventory, from_ansible) {
         for host in &mut fleet.hosts {
             if inv.host(&host.name).is_none() {
@@ -209,15 +217,6 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         inventory.as_ref(),
         printer,
     )?;
-    if fleet.hosts.is_empty() {
-        bail!(
-            "no host facts in {} (run `fleetpin gather` first)",
-            args.from_ansible
-                .as_ref()
-                .unwrap_or(&args.facts_dir)
-                .display()
-        );
-    }
 
     // Settings: flags, else (for --check) what the existing lock was made with.
     let from_lock =

@@ -158,21 +158,16 @@ fn hide_template_spaces(text: &str) -> String {
     out
 }
 
-/// Whether the template text `cmd` reads the variable `var`.
+/// Whether the template text `cmd` reads the variable `var` (as Jinja parses it, the same
+/// test `Scope::resolve_in_task` makes).
 fn reads_variable(cmd: &str, var: &str) -> bool {
-    let mut rest = cmd;
-    while let Some(open) = rest.find("{{") {
-        let Some(close) = rest[open..].find("}}") else {
-            return false;
-        };
-        let expr = &rest[open + 2..open + close];
-        let mut words = expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-        if words.any(|w| w == var) {
-            return true;
+    let mut reads = Vec::new();
+    for part in fleetpin_ansible::jinja::parse_template(cmd) {
+        if let fleetpin_ansible::jinja::Part::Expr(e, _) = part {
+            e.variables(&mut reads);
         }
-        rest = &rest[open + close + 2..];
     }
-    false
+    reads.iter().any(|r| r == var)
 }
 
 /// Analyses one command line of a `shell`/`command` task with the variables of `scope` and
