@@ -292,6 +292,40 @@ fn unreadable_facts_exit_2_and_the_rest_is_reported() {
     let r = fleetpin(dir.path(), &["lock", "--check"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("swarm-wrk3.json"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the check covers the other 3 hosts only"),
+        "{}",
+        r.stderr
+    );
+
+    // A lock is never written from part of the fleet: the existing one stays as it was,
+    // even with a rule that would resolve every conflict of the readable hosts.
+    let lock = dir.path().join("fleetpin.lock");
+    let before = fs::read(&lock).unwrap();
+    let mtime = fs::metadata(&lock).unwrap().modified().unwrap();
+    let r = fleetpin(dir.path(), &["lock", "--prefer", "highest"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("1 facts file could not be read (listed above): fix or remove it, gather that host again, or pass --skip-unreadable to lock without it; fleetpin.lock was not written"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fs::read(&lock).unwrap(), before);
+    assert_eq!(fs::metadata(&lock).unwrap().modified().unwrap(), mtime);
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("fleetpin.lock") && n != "fleetpin.lock")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A symlink loop among the facts is one more unreadable file, named, not a hang.
+    std::os::unix::fs::symlink("loop.json", dir.path().join(".fleetpin/facts/loop.json")).unwrap();
+    let r = fleetpin(dir.path(), &["drift"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("loop.json"), "{}", r.stderr);
+    assert!(r.stdout.contains("swarm-wrk2"), "{}", r.stdout);
 }
 
 #[test]
@@ -455,6 +489,31 @@ fn lock_and_drift_straight_from_an_ansible_package_facts_tree() {
     );
     assert_eq!(r.code, 2, "an unreachable host is an error: {}", r.stderr);
     assert!(r.stderr.contains("swarm-wrk3"), "{}", r.stderr);
+    assert!(!root.join("fleetpin.lock").exists(), "{}", r.stderr);
+    // Leaving it out is the operator's explicit choice, and then a success.
+    let r = fleetpin(
+        root,
+        &[
+            "lock",
+            "--from-ansible",
+            "tree",
+            "--prefer",
+            "majority",
+            "--skip-unreadable",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: leaving out unreadable facts: tree/swarm-wrk3"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("wrote fleetpin.lock (3 hosts"),
+        "{}",
+        r.stderr
+    );
     let lock = fs::read_to_string(root.join("fleetpin.lock")).unwrap();
     assert!(
         lock.contains(&format!("docker-ce = \"{DOCKER_20}\"")),

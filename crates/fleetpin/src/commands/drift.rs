@@ -105,6 +105,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         &args.facts_dir,
         args.from_ansible.as_deref(),
         inventory.as_ref(),
+        false,
         printer,
     )?;
     let mut report = match &args.limit {

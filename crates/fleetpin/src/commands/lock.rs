@@ -16,6 +16,8 @@ use crate::printer::Printer;
 ///
 /// When hosts of one group disagree, the conflict is listed and resolved only by an explicit
 /// `--prefer` rule (tried in order); without one, nothing is written and the exit status is 1.
+/// Nor is anything written when a host's facts cannot be read (exit status 2): a lock made
+/// from part of the fleet would silently drop that host from every majority.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Facts directory written by `fleetpin gather`.
@@ -60,6 +62,12 @@ pub struct Args {
     /// Do not write; exit 1 if the lock is missing or out of date with the facts.
     #[arg(long)]
     check: bool,
+
+    /// Lock from the hosts whose facts can be read and leave out the others (such as hosts
+    /// an Ansible tree records as unreachable), each still named in a warning. Without it,
+    /// an unreadable facts file stops the lock from being written (exit status 2).
+    #[arg(long)]
+    skip_unreadable: bool,
 }
 
 fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
@@ -91,11 +99,13 @@ fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
 /// Loads the fleet from a facts directory, or from an Ansible `package_facts --tree`
 /// directory when `from_ansible` is given; files that cannot be read are reported and skipped.
 /// Hosts of a tree take their groups from `inventory` (package_facts carries none). No host
-/// at all is an error.
+/// at all is an error. Unreadable files are printed as errors, or as warnings when
+/// `skip_unreadable` (the caller then leaves them out knowingly).
 pub(crate) fn load_fleet(
     dir: &Path,
     from_ansible: Option<&Path>,
     inventory: Option<&fleetpin_inventory::Inventory>,
+    skip_unreadable: bool,
     printer: &Printer,
 ) -> anyhow::Result<(Fleet, Vec<String>)> {
     let (mut fleet, errors) = match from_ansible {
@@ -140,7 +150,11 @@ pub(crate) fn load_fleet(
     }
     let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
     for e in &errors {
-        printer.warn(format!("skipping facts: {e}"));
+        if skip_unreadable {
+            printer.warn(format!("leaving out unreadable facts: {e}"));
+        } else {
+            printer.error(&anyhow::anyhow!("cannot read facts: {e}"));
+        }
     }
     Ok((fleet, errors))
 }
@@ -211,12 +225,16 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         None
     };
     let inventory = super::gather::load_inventory(&args.inventory)?;
-    let (fleet, errors) = load_fleet(
+    let (fleet, mut errors) = load_fleet(
         &args.facts_dir,
         args.from_ansible.as_deref(),
         inventory.as_ref(),
+        args.skip_unreadable,
         printer,
     )?;
+    if args.skip_unreadable {
+        errors.clear();
+    }
 
     // Settings: flags, else (for --check) what the existing lock was made with.
     let from_lock =
@@ -279,13 +297,42 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
     }
 
+    // A host whose facts cannot be read is a host the lock would silently leave out (and
+    // majorities would shift without it): judge nothing as clean and write nothing.
+    let incomplete = || {
+        let one = errors.len() == 1;
+        let (s, it, hosts) = if one {
+            ("", "it", "that host")
+        } else {
+            ("s", "them", "those hosts")
+        };
+        format!(
+            "{} facts file{s} could not be read (listed above): fix or remove {it}, gather {hosts} again, or pass --skip-unreadable to lock without {it}",
+            errors.len(),
+        )
+    };
+    let failure_or_error = || {
+        if errors.is_empty() {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Error
+        }
+    };
+
     if args.check {
+        if !errors.is_empty() {
+            printer.error(&anyhow::anyhow!(
+                "{}; the check covers the other {} hosts only",
+                incomplete(),
+                fleet.hosts.len()
+            ));
+        }
         let Some(old) = existing else {
             printer.status(format!(
                 "{} does not exist; run `fleetpin lock`",
                 args.lock.display()
             ));
-            return Ok(ExitStatus::Failure);
+            return Ok(failure_or_error());
         };
         if unresolved > 0 {
             printer.status(format!(
@@ -293,7 +340,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 if unresolved == 1 { "" } else { "s" },
                 args.lock.display()
             ));
-            return Ok(ExitStatus::Failure);
+            return Ok(failure_or_error());
         }
         let diff = old.diff(&lock);
         if diff.is_empty() {
@@ -314,7 +361,16 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         for line in diff {
             writeln!(out, "  {line}")?;
         }
-        return Ok(ExitStatus::Failure);
+        return Ok(failure_or_error());
+    }
+
+    if !errors.is_empty() {
+        printer.error(&anyhow::anyhow!(
+            "{}; {} was not written",
+            incomplete(),
+            args.lock.display()
+        ));
+        return Ok(ExitStatus::Error);
     }
 
     if unresolved > 0 {
@@ -338,9 +394,5 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         plural(lock.groups.len(), "group"),
         plural(n, "locked version")
     ));
-    Ok(if errors.is_empty() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Error
-    })
+    Ok(ExitStatus::Success)
 }
