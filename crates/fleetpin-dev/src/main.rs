@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p fleetpin-dev -- generate-docs          # write docs/rules/
 //! cargo run -p fleetpin-dev -- generate-docs --check  # CI: fail if docs/rules/ is stale
+//! cargo run -p fleetpin-dev -- lint-hazards           # every problem of every hazards/ entry
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
 
@@ -27,6 +28,13 @@ enum Command {
     /// Write `docs/rules/<name>.md` for every lint rule and the `docs/rules/README.md` index,
     /// from the rules' doc comments.
     GenerateDocs(GenerateDocsArgs),
+    /// Check every entry of the hazards database (`hazards/<package>/<id>.md`) and list all
+    /// problems as `file:line: message`; exit 1 if there is any.
+    LintHazards {
+        /// The database directory (default: `hazards/` of this workspace).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +57,31 @@ fn workspace_root() -> PathBuf {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::LintHazards { dir } => {
+            let dir = dir.unwrap_or_else(|| workspace_root().join("hazards"));
+            let (db, problems) = fleetpin_guard::Database::load_dir(&dir)?;
+            for entry in &problems {
+                for p in &entry.problems {
+                    eprintln!(
+                        "{}:{}: {}",
+                        dir.join(&entry.path).display(),
+                        p.line,
+                        p.message
+                    );
+                }
+            }
+            println!(
+                "{}: {} entries valid, {} with problems",
+                dir.display(),
+                db.hazards().len(),
+                problems.len()
+            );
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::GenerateDocs(args) => {
             let root = args.root.unwrap_or_else(workspace_root);
             let dir = root.join("docs").join("rules");
