@@ -217,11 +217,15 @@ impl ResolverBuilder {
             config,
             opts: self,
             auth_cache: Mutex::new(HashMap::new()),
+            auth_flights: Mutex::new(HashMap::new()),
             cred_cache: Mutex::new(HashMap::new()),
             scheme_cache: Mutex::new(HashMap::new()),
         })
     }
 }
+
+/// `(registry API host, scope)` for auth, `(registry, repository)` for credentials.
+type CacheKey = (String, String);
 
 #[derive(Debug, Clone)]
 struct CachedAuth {
@@ -308,8 +312,9 @@ pub struct Resolver {
     insecure_agent: Agent,
     config: DockerConfig,
     opts: ResolverBuilder,
-    auth_cache: Mutex<HashMap<(String, String), CachedAuth>>,
-    cred_cache: Mutex<HashMap<(String, String), Option<Credential>>>,
+    auth_cache: Mutex<HashMap<CacheKey, CachedAuth>>,
+    auth_flights: Mutex<HashMap<CacheKey, Arc<Mutex<()>>>>,
+    cred_cache: Mutex<HashMap<CacheKey, Option<Credential>>>,
     scheme_cache: Mutex<HashMap<String, Scheme>>,
 }
 
@@ -713,6 +718,16 @@ impl Resolver {
             match reply.status {
                 401 if !challenged => {
                     challenged = true;
+                    // One token fetch per (registry, scope) at a time: parallel lookups of
+                    // the same repository wait for it instead of asking the realm again.
+                    let flight = self.auth_flight(&host, &scope);
+                    let _guard = lock(&flight);
+                    if let Some(fresh) = self.cached_auth(&host, &scope)
+                        && auth.as_deref() != Some(fresh.as_str())
+                    {
+                        auth = Some(fresh);
+                        continue;
+                    }
                     let challenges: Vec<Challenge> = reply
                         .headers
                         .get_all("www-authenticate")
@@ -780,6 +795,13 @@ impl Resolver {
             Some(p) => p.display().to_string(),
             None => "the Docker config".to_owned(),
         }
+    }
+
+    fn auth_flight(&self, host: &str, scope: &str) -> Arc<Mutex<()>> {
+        lock(&self.auth_flights)
+            .entry((host.to_owned(), scope.to_owned()))
+            .or_default()
+            .clone()
     }
 
     fn cached_auth(&self, host: &str, scope: &str) -> Option<String> {
