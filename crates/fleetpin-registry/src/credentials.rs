@@ -21,7 +21,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use crate::Error;
-use crate::reference::{DOCKER_HUB, normalize_registry};
+use crate::reference::{DOCKER_HUB, credential_host};
 
 /// The server URL the Docker CLI files Docker Hub credentials under.
 pub const DOCKER_HUB_LEGACY_KEY: &str = "https://index.docker.io/v1/";
@@ -117,7 +117,7 @@ fn normalize_key(key: &str) -> String {
         Some((h, p)) => (h, p.trim_end_matches('/')),
         None => (k, ""),
     };
-    let host = normalize_registry(host);
+    let host = credential_host(host);
     let path = match path {
         "v1" | "v2" | "" => "",
         p => p,
@@ -219,7 +219,7 @@ impl DockerConfig {
 
     /// The helper that `credHelpers` or `credsStore` names for `registry`, if any.
     pub fn helper_for(&self, registry: &str) -> Option<&str> {
-        let host = normalize_registry(registry);
+        let host = credential_host(registry);
         self.cred_helpers
             .get(&host)
             .or(self.creds_store.as_ref())
@@ -233,7 +233,7 @@ impl DockerConfig {
         registry: &str,
         repository: &str,
     ) -> Result<Option<Credential>, Error> {
-        let host = normalize_registry(registry);
+        let host = credential_host(registry);
         if let Some(helper) = self.cred_helpers.get(&host) {
             return self.ask_helper(helper, &host);
         }

@@ -186,12 +186,24 @@ impl std::str::FromStr for Reference {
     }
 }
 
-/// Docker Hub's aliases to `docker.io`; other hosts are kept as written (lower-cased: DNS
-/// names are case-insensitive).
+/// A registry name as Docker normalises it: `index.docker.io` (the legacy name) becomes
+/// `docker.io`; everything else is kept exactly as written, case included (distribution
+/// `normalize.go`; `skopeo` agrees: `GHCR.IO/o/app` stays `GHCR.IO`, and
+/// `registry-1.docker.io/nginx` is not `library/nginx`).
 pub fn normalize_registry(host: &str) -> String {
+    if host == "index.docker.io" {
+        DOCKER_HUB.to_owned()
+    } else {
+        host.to_owned()
+    }
+}
+
+/// The key credentials are filed under: lower-cased, with every Docker Hub alias
+/// (`index.docker.io`, `registry-1.docker.io`, `registry.hub.docker.com`) as `docker.io`.
+pub(crate) fn credential_host(host: &str) -> String {
     let h = host.to_ascii_lowercase();
     match h.as_str() {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
             DOCKER_HUB.to_owned()
         }
         _ => h,
@@ -266,7 +278,13 @@ mod tests {
         assert_eq!(norm("localhost/x"), "localhost/x:latest");
         // A first component without `.`/`:` and not `localhost` is a Hub namespace.
         assert_eq!(norm("team/app/api:1"), "docker.io/team/app/api:1");
-        assert_eq!(norm("GHCR.IO/o/app"), "ghcr.io/o/app:latest");
+        // As in Docker and skopeo: the registry keeps its case, and only `index.docker.io`
+        // is an alias of `docker.io`.
+        assert_eq!(norm("GHCR.IO/o/app"), "GHCR.IO/o/app:latest");
+        assert_eq!(
+            norm("registry-1.docker.io/nginx"),
+            "registry-1.docker.io/nginx:latest"
+        );
     }
 
     #[test]

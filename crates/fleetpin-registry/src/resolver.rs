@@ -12,7 +12,7 @@ use crate::challenge::{Challenge, parse_challenges};
 use crate::credentials::{Credential, DockerConfig};
 use crate::digest::{Digest, MANIFEST_ACCEPT, MediaType};
 use crate::error::{Error, Missing};
-use crate::reference::{DOCKER_HUB, Reference, is_loopback, normalize_registry};
+use crate::reference::{DOCKER_HUB, Reference, credential_host, is_loopback};
 
 /// Registries cap manifests at 4 MiB; anything larger is not a manifest.
 const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -112,7 +112,7 @@ impl ResolverBuilder {
     /// Treat `registry` (`host[:port]`, as in a reference) like a Docker insecure registry:
     /// HTTPS without certificate verification is tried first, then plain HTTP.
     pub fn insecure_registry(mut self, registry: &str) -> Self {
-        self.insecure.push(normalize_registry(registry));
+        self.insecure.push(credential_host(registry));
         self
     }
 
@@ -612,7 +612,7 @@ impl Resolver {
     }
 
     fn is_insecure(&self, registry: &str) -> bool {
-        let r = normalize_registry(registry);
+        let r = credential_host(registry);
         self.opts.insecure.contains(&r) || (self.opts.loopback_insecure && is_loopback(&r))
     }
 

@@ -589,3 +589,76 @@ fn unreachable_registry_is_a_network_error() {
         "{msg}"
     );
 }
+
+#[test]
+fn normalisation_agrees_with_skopeo() {
+    if !have_tools(&["skopeo"]) {
+        return;
+    }
+    let store = tempfile::tempdir().unwrap();
+    let d = format!("sha256:{}", "ab".repeat(32));
+    let accepted = [
+        "nginx".to_owned(),
+        "nginx:1.25".to_owned(),
+        "docker.io/nginx".to_owned(),
+        "index.docker.io/library/nginx:latest".to_owned(),
+        "docker.io/library/nginx:1".to_owned(),
+        "registry-1.docker.io/nginx".to_owned(),
+        "bitnami/redis:7".to_owned(),
+        "team/app/api".to_owned(),
+        "a__b/c.d_e-f--g".to_owned(),
+        "localhost/x".to_owned(),
+        "localhost:5000/x".to_owned(),
+        "127.0.0.1:5000/team/app:v1".to_owned(),
+        "host.example:8443/a/b:v2_rc.1-x".to_owned(),
+        "GHCR.IO/o/app".to_owned(),
+        "sub-1.example/x".to_owned(),
+        format!("nginx@{d}"),
+        format!("nginx:1.25@{d}"),
+        format!("localhost:5000/team/app@{d}"),
+    ];
+    for r in &accepted {
+        let ours = Reference::parse(r).unwrap_or_else(|e| panic!("{r}: {e}"));
+        let theirs = skopeo_normalise(store.path(), r).unwrap_or_else(|e| panic!("{r}: {e}"));
+        assert_eq!(ours.to_string(), theirs, "{r}");
+    }
+    let rejected = [
+        "Nginx",
+        "nginx:",
+        "a//b",
+        "a___b/c",
+        "-a/b",
+        "a/b-",
+        "nginx@sha256:abc",
+        "a/b:-tag",
+        "team/App",
+        ":tag",
+    ];
+    for r in rejected {
+        assert!(
+            skopeo_normalise(store.path(), r).is_err(),
+            "skopeo accepts {r}"
+        );
+        assert!(Reference::parse(r).is_err(), "we accept {r}");
+    }
+}
+
+#[test]
+fn ipv6_loopback_registry() {
+    if !have_tools(ORACLES) {
+        return;
+    }
+    if free_port_on("::1").is_none() {
+        skip_note("no IPv6 loopback");
+        return;
+    }
+    let v4 = Registry::start(Auth::None);
+    v4.push(&Layout::single("v6"), "team/app:v1", false);
+    let oracle = v4.oracle("team/app:v1");
+    let reg = v4.mirror_on("::1");
+    let image = reg.image("team/app:v1");
+    assert!(image.starts_with("[::1]:"), "{image}");
+    let r = resolver().resolve(&image).unwrap();
+    assert_eq!(r.reference.registry(), reg.host());
+    assert_eq!(r.digest.to_string(), oracle.digest);
+}

@@ -2,7 +2,7 @@
 //! a token server stub that signs real JWTs with `openssl`, and a scripted HTTP stub for
 //! behaviour no real registry shows on demand (5xx, missing headers, lying digests).
 
-#![allow(dead_code, clippy::print_stderr)]
+#![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -38,24 +38,35 @@ pub fn have_tools(tools: &[&str]) -> bool {
     if std::env::var("FLEETPIN_REQUIRE_ORACLES").as_deref() == Ok("1") {
         panic!("FLEETPIN_REQUIRE_ORACLES=1 but missing: {missing:?}");
     }
-    eprintln!(
-        "SKIPPED: missing {missing:?} (apt-get install docker-registry skopeo apache2-utils openssl)"
-    );
+    skip_note(&format!(
+        "missing {missing:?} (apt-get install docker-registry skopeo apache2-utils openssl)"
+    ));
     false
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Say why a test is skipped. Written to stderr directly: libtest captures `eprintln!`
+/// of passing tests, and a skip must be visible.
+pub fn skip_note(why: &str) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {}: {why}",
+        std::thread::current().name().unwrap_or("test")
+    );
 }
 
-fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
+pub fn free_port() -> u16 {
+    free_port_on("127.0.0.1").unwrap()
+}
+
+/// A free port on `ip` (`127.0.0.1`, `::1`), or `None` when `ip` cannot be bound.
+pub fn free_port_on(ip: &str) -> Option<u16> {
+    Some(TcpListener::bind((ip, 0)).ok()?.local_addr().ok()?.port())
+}
+
+fn wait_for_port(ip: &str, port: u16, child: &mut Child, log: &Path) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if TcpStream::connect((ip, port)).is_ok() {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -86,6 +97,8 @@ pub enum Auth {
 pub struct Registry {
     child: Child,
     pub port: u16,
+    /// `127.0.0.1` or `[::1]`.
+    pub bind: String,
     pub dir: tempfile::TempDir,
     /// Credentials skopeo pushes with.
     push_creds: Option<String>,
@@ -93,8 +106,29 @@ pub struct Registry {
 
 impl Registry {
     pub fn start(auth: Auth) -> Registry {
+        Registry::start_on("127.0.0.1", auth)
+    }
+
+    /// Start on `ip` (`127.0.0.1` or `::1`).
+    pub fn start_on(ip: &str, auth: Auth) -> Registry {
+        Registry::start_with(ip, auth, None)
+    }
+
+    /// A second registry process on `ip` serving this one's storage (skopeo 1.9 cannot
+    /// name an IPv6 registry, so images are pushed through the IPv4 one).
+    pub fn mirror_on(&self, ip: &str) -> Registry {
+        Registry::start_with(ip, Auth::None, Some(self.dir.path().join("data")))
+    }
+
+    fn start_with(ip: &str, auth: Auth, data: Option<PathBuf>) -> Registry {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let data = data.unwrap_or_else(|| dir.path().join("data"));
+        let port = free_port_on(ip).expect("bind");
+        let bind = if ip.contains(':') {
+            format!("[{ip}]")
+        } else {
+            ip.to_owned()
+        };
         let auth_yaml = match &auth {
             Auth::None => String::new(),
             Auth::Basic { user, password } => {
@@ -122,8 +156,8 @@ impl Registry {
         let config = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  \
              filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: \
-             127.0.0.1:{port}\n  secret: fleetpin-test-secret\n{auth_yaml}",
-            dir.path().join("data").display()
+             \"{bind}:{port}\"\n  secret: fleetpin-test-secret\n{auth_yaml}",
+            data.display()
         );
         let cfg = dir.path().join("config.yml");
         std::fs::write(&cfg, config).unwrap();
@@ -136,7 +170,7 @@ impl Registry {
             .stderr(std::fs::File::create(dir.path().join("registry.err")).unwrap())
             .spawn()
             .expect("docker-registry");
-        wait_for_port(port, &mut child, &dir.path().join("registry.err"));
+        wait_for_port(ip, port, &mut child, &dir.path().join("registry.err"));
         let push_creds = match &auth {
             Auth::None => None,
             Auth::Basic { user, password } => Some(format!("{user}:{password}")),
@@ -145,14 +179,15 @@ impl Registry {
         Registry {
             child,
             port,
+            bind,
             dir,
             push_creds,
         }
     }
 
-    /// `127.0.0.1:PORT`
+    /// `127.0.0.1:PORT` (or `[::1]:PORT`)
     pub fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.bind, self.port)
     }
 
     /// `127.0.0.1:PORT/name`
@@ -700,4 +735,29 @@ fn sign_jwt(key: &Path, x5c: &str, aud: &str, access: Vec<serde_json::Value>, n:
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     format!("{signing_input}.{}", b64url(&out.stdout))
+}
+
+/// What skopeo makes of a reference, offline: the `containers-storage` transport over a
+/// throwaway vfs store parses and normalises the name and then fails to find the image,
+/// quoting the normalised reference. `Err(message)` when skopeo rejects the reference.
+pub fn skopeo_normalise(store: &Path, reference: &str) -> Result<String, String> {
+    let spec = format!(
+        "[vfs@{}+{}]",
+        store.join("root").display(),
+        store.join("run").display()
+    );
+    let out = Command::new("skopeo")
+        .arg("inspect")
+        .arg(format!("containers-storage:{spec}{reference}"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).replace("\\\"", "\"");
+    let marker = format!("reference \"{spec}");
+    match err.find(&marker) {
+        Some(i) if err.contains("does not resolve to an image ID") => {
+            let rest = &err[i + marker.len()..];
+            Ok(rest[..rest.find('"').unwrap()].to_owned())
+        }
+        _ => Err(err.trim().to_owned()),
+    }
 }
