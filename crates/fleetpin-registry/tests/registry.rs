@@ -662,3 +662,93 @@ fn ipv6_loopback_registry() {
     assert_eq!(r.reference.registry(), reg.host());
     assert_eq!(r.digest.to_string(), oracle.digest);
 }
+
+#[test]
+fn credential_helper_supplies_registry_credentials() {
+    if !have_tools(&["docker-registry", "skopeo", "htpasswd"]) {
+        return;
+    }
+    let reg = Registry::start(Auth::Basic {
+        user: "carol",
+        password: "from-helper",
+    });
+    reg.push(&Layout::single("helper"), "app:v1", false);
+    let oracle = reg.oracle("app:v1");
+    // credHelpers[host] wins over a wrong inline entry; the helper gets the host on stdin.
+    let (dir, config) = docker_config_json(serde_json::json!({
+        "auths": {reg.host(): {"auth": "Y2Fyb2w6d3Jvbmc="}},
+        "credHelpers": {reg.host(): "fptest"},
+    }));
+    write_helper(
+        dir.path(),
+        "fptest",
+        &format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r server\n\
+             [ \"$server\" = \"{}\" ] || {{ echo \"credentials not found in native keychain\"; exit 1; }}\n\
+             echo '{{\"ServerURL\":\"'$server'\",\"Username\":\"carol\",\"Secret\":\"from-helper\"}}'\n",
+            reg.host()
+        ),
+    );
+    let r = resolver_with(config).resolve(&reg.image("app:v1")).unwrap();
+    assert_eq!(r.digest.to_string(), oracle.digest);
+}
+
+#[test]
+fn identity_token_is_exchanged_with_a_refresh_token_grant() {
+    // Docker's `identitytoken` (OAuth2 refresh token) is POSTed to the realm as a form.
+    let tokens = Stub::start(|req| {
+        let form: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        if req.method == "POST"
+            && get("grant_type") == Some("refresh_token")
+            && get("refresh_token") == Some("refresh-me")
+            && get("service") == Some("svc")
+            && get("scope") == Some("repository:org/app:pull")
+        {
+            Response::new(200).body(r#"{"access_token":"from-refresh"}"#)
+        } else {
+            Response::new(401)
+        }
+    });
+    let realm = format!("http://127.0.0.1:{}/oauth2/token", tokens.port);
+    let digest = format!("sha256:{}", "c".repeat(64));
+    let d = digest.clone();
+    let registry = Stub::start(move |req| {
+        if req.header("authorization") != Some("Bearer from-refresh") {
+            return Response::new(401).header(
+                "WWW-Authenticate",
+                &format!(r#"Bearer realm="{realm}",service="svc",scope="repository:org/app:pull""#),
+            );
+        }
+        Response::new(200)
+            .header("Content-Type", fleetpin_registry::DOCKER_MANIFEST_LIST)
+            .header("Docker-Content-Digest", &d)
+    });
+    let host = format!("127.0.0.1:{}", registry.port);
+    let (_dir, config) = docker_config_json(serde_json::json!({
+        "auths": {host.clone(): {"auth": "", "identitytoken": "refresh-me"}},
+    }));
+    let r = resolver_with(config)
+        .resolve(&format!("{host}/org/app:1"))
+        .unwrap();
+    assert_eq!(r.digest.to_string(), digest);
+    assert!(r.is_index());
+    assert!(tokens.requests()[0].starts_with("POST /oauth2/token"));
+}
+
+#[test]
+fn basic_challenge_without_credentials_names_the_config() {
+    let stub = Stub::start(|_req| {
+        Response::new(401).header("WWW-Authenticate", r#"Basic realm="private""#)
+    });
+    let (dir, config) = docker_config_json(serde_json::json!({"auths": {}}));
+    let e = resolver_with(config)
+        .resolve(&format!("127.0.0.1:{}/app:v1", stub.port))
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
+    assert!(
+        msg.contains(&dir.path().join("config.json").display().to_string()),
+        "{msg}"
+    );
+}

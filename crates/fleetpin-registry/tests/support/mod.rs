@@ -407,6 +407,26 @@ pub fn resolver() -> Resolver {
     resolver_with(DockerConfig::empty())
 }
 
+/// A Docker config.json in a temp dir from `json`, loaded with helpers looked up in the
+/// same dir.
+pub fn docker_config_json(json: serde_json::Value) -> (tempfile::TempDir, DockerConfig) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let c = DockerConfig::load(&path)
+        .unwrap()
+        .with_helper_dir(dir.path());
+    (dir, c)
+}
+
+/// An executable `docker-credential-NAME` script in `dir`.
+pub fn write_helper(dir: &Path, name: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let p = dir.join(format!("docker-credential-{name}"));
+    std::fs::write(&p, script).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// A Docker config.json in a temp dir with `auths[host].auth`.
 pub fn docker_config_with_auth(
     host: &str,
@@ -432,6 +452,7 @@ pub struct Request {
     pub method: String,
     pub target: String,
     pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -485,6 +506,7 @@ fn read_request(stream: &mut TcpStream) -> Option<Request> {
         method,
         target,
         headers,
+        body,
     })
 }
 
