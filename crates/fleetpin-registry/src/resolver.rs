@@ -79,6 +79,7 @@ pub struct ResolverBuilder {
     user_agent: String,
     verify_body: bool,
     verify_pinned: bool,
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for ResolverBuilder {
@@ -97,6 +98,7 @@ impl Default for ResolverBuilder {
             user_agent: concat!("fleetpin/", env!("CARGO_PKG_VERSION")).to_owned(),
             verify_body: false,
             verify_pinned: false,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -181,6 +183,24 @@ impl ResolverBuilder {
         self
     }
 
+    /// Trust the CA certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks) in
+    /// addition to the system's trust store, for registries behind a private CA that is not
+    /// installed system-wide. Fails when `pem` holds no certificate.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let before = self.extra_roots.len();
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => self.extra_roots.push(c.der().to_vec()),
+                Ok(_) => {}
+                Err(e) => return Err(Error::Client(format!("invalid PEM certificate: {e}"))),
+            }
+        }
+        if self.extra_roots.len() == before {
+            return Err(Error::Client("no certificate in the PEM data".into()));
+        }
+        Ok(self)
+    }
+
     /// Build the resolver. Reads the default Docker config unless one was given.
     pub fn build(self) -> Result<Resolver, Error> {
         let config = match &self.docker_config {
@@ -188,11 +208,28 @@ impl ResolverBuilder {
             None => DockerConfig::load_default()?,
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = if self.extra_roots.is_empty() {
+            // The system's trust store (rustls-platform-verifier): corporate CAs installed
+            // on the machine work, as do SSL_CERT_FILE / SSL_CERT_DIR.
+            ureq::tls::RootCerts::PlatformVerifier
+        } else {
+            let native = rustls_native_certs::load_native_certs();
+            let mut certs: Vec<ureq::tls::Certificate<'static>> = native
+                .certs
+                .iter()
+                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                .collect();
+            certs.extend(
+                self.extra_roots
+                    .iter()
+                    .map(|d| ureq::tls::Certificate::from_der(d).to_owned()),
+            );
+            ureq::tls::RootCerts::new_with_certs(&certs)
+        };
         let make_agent = |verify: bool| -> Agent {
             let tls = ureq::tls::TlsConfig::builder()
                 .provider(ureq::tls::TlsProvider::Rustls)
-                // The system's trust store (rustls-platform-verifier): corporate CAs work.
-                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .root_certs(roots.clone())
                 .unversioned_rustls_crypto_provider(provider.clone())
                 .disable_verification(!verify)
                 .build();

@@ -752,3 +752,54 @@ fn basic_challenge_without_credentials_names_the_config() {
         "{msg}"
     );
 }
+
+#[test]
+fn https_registry_verified_with_an_added_ca_or_insecure() {
+    if !have_tools(&["docker-registry", "skopeo", "openssl"]) {
+        return;
+    }
+    let ca = TestCa::new();
+    let reg = Registry::start_tls(&ca);
+    reg.push(&Layout::single("tls"), "app:v1", false);
+    let oracle = reg.oracle("app:v1");
+    let strict = || {
+        Resolver::builder()
+            .docker_config(DockerConfig::empty())
+            .proxy_from_env(false)
+            .loopback_insecure(false)
+            .max_retries(0)
+    };
+    // Verified TLS against the system store: the test CA is unknown.
+    let e = strict()
+        .build()
+        .unwrap()
+        .resolve(&reg.image("app:v1"))
+        .unwrap_err();
+    assert!(matches!(e, Error::Network { .. }), "{e:?}");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    // Verified TLS with the CA added: works, for the IP and for `localhost` (SAN names).
+    let trusted = strict()
+        .add_root_certificates_pem(&ca.ca_pem)
+        .unwrap()
+        .build()
+        .unwrap();
+    for image in [
+        reg.image("app:v1"),
+        format!("localhost:{}/app:v1", reg.port),
+    ] {
+        assert_eq!(
+            trusted.resolve(&image).unwrap().digest.to_string(),
+            oracle.digest
+        );
+    }
+    // Loopback is insecure by default: HTTPS without verification, as Docker does.
+    assert_eq!(
+        resolver()
+            .resolve(&reg.image("app:v1"))
+            .unwrap()
+            .digest
+            .to_string(),
+        oracle.digest
+    );
+    assert!(strict().add_root_certificates_pem(b"not pem").is_err());
+}

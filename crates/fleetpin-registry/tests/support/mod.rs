@@ -111,16 +111,21 @@ impl Registry {
 
     /// Start on `ip` (`127.0.0.1` or `::1`).
     pub fn start_on(ip: &str, auth: Auth) -> Registry {
-        Registry::start_with(ip, auth, None)
+        Registry::start_with(ip, auth, None, None)
+    }
+
+    /// Serve HTTPS only, with a certificate for `127.0.0.1`/`localhost` issued by `ca`.
+    pub fn start_tls(ca: &TestCa) -> Registry {
+        Registry::start_with("127.0.0.1", Auth::None, None, Some(ca))
     }
 
     /// A second registry process on `ip` serving this one's storage (skopeo 1.9 cannot
     /// name an IPv6 registry, so images are pushed through the IPv4 one).
     pub fn mirror_on(&self, ip: &str) -> Registry {
-        Registry::start_with(ip, Auth::None, Some(self.dir.path().join("data")))
+        Registry::start_with(ip, Auth::None, Some(self.dir.path().join("data")), None)
     }
 
-    fn start_with(ip: &str, auth: Auth, data: Option<PathBuf>) -> Registry {
+    fn start_with(ip: &str, auth: Auth, data: Option<PathBuf>, tls: Option<&TestCa>) -> Registry {
         let dir = tempfile::tempdir().unwrap();
         let data = data.unwrap_or_else(|| dir.path().join("data"));
         let port = free_port_on(ip).expect("bind");
@@ -153,10 +158,18 @@ impl Registry {
                 ts.cert.display()
             ),
         };
+        let tls_yaml = match tls {
+            Some(ca) => format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                ca.server_cert.display(),
+                ca.server_key.display()
+            ),
+            None => String::new(),
+        };
         let config = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  \
              filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: \
-             \"{bind}:{port}\"\n  secret: fleetpin-test-secret\n{auth_yaml}",
+             \"{bind}:{port}\"\n  secret: fleetpin-test-secret\n{tls_yaml}{auth_yaml}",
             data.display()
         );
         let cfg = dir.path().join("config.yml");
@@ -781,5 +794,91 @@ pub fn skopeo_normalise(store: &Path, reference: &str) -> Result<String, String>
             Ok(rest[..rest.find('"').unwrap()].to_owned())
         }
         _ => Err(err.trim().to_owned()),
+    }
+}
+
+/// A throwaway CA and a server certificate for `127.0.0.1` and `localhost`, made with openssl.
+pub struct TestCa {
+    _dir: tempfile::TempDir,
+    pub ca_pem: Vec<u8>,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=fleetpin test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "srv.key",
+            "-out",
+            "srv.csr",
+        ]);
+        std::fs::write(
+            p("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "srv.crt",
+        ]);
+        TestCa {
+            ca_pem: std::fs::read(p("ca.crt")).unwrap(),
+            server_cert: p("srv.crt"),
+            server_key: p("srv.key"),
+            _dir: dir,
+        }
     }
 }
