@@ -30,6 +30,8 @@
 //! - [`Resolver::resolve_many`] looks up a batch with bounded parallelism, once per distinct
 //!   reference.
 
+#![warn(missing_docs)]
+
 mod challenge;
 mod credentials;
 mod digest;

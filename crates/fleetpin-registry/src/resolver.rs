@@ -610,12 +610,13 @@ impl Resolver {
 
     /// [`resolve_many`](Self::resolve_many) for parsed references.
     pub fn resolve_references(&self, references: &[&Reference]) -> Vec<Result<Resolved, Error>> {
+        // Keyed by the fully qualified form, so `nginx` and `nginx:latest` are one lookup.
         let mut unique: Vec<&Reference> = Vec::new();
-        let mut index: HashMap<&Reference, usize> = HashMap::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
         let slots: Vec<usize> = references
             .iter()
             .map(|r| {
-                *index.entry(r).or_insert_with(|| {
+                *index.entry(r.to_string()).or_insert_with(|| {
                     unique.push(r);
                     unique.len() - 1
                 })
@@ -645,7 +646,17 @@ impl Resolver {
                     .unwrap_or_else(|| Err(Error::Client("internal: lookup did not run".into())))
             })
             .collect();
-        slots.into_iter().map(|i| results[i].clone()).collect()
+        references
+            .iter()
+            .zip(slots)
+            .map(|(r, i)| {
+                results[i].clone().map(|mut res| {
+                    // Each caller gets its own spelling back (`nginx` vs `nginx:latest`).
+                    res.reference = (*r).clone();
+                    res
+                })
+            })
+            .collect()
     }
 
     fn is_insecure(&self, registry: &str) -> bool {

@@ -547,7 +547,11 @@ fn bearer_challenge_parameters_reach_the_realm_and_tokens_are_reused() {
         img.clone(),
         img.clone(),
         img.replace(":v1", ":v2"),
+        img.replace(":v1", ""),
+        img.replace(":v1", ":latest"),
     ]);
+    assert_eq!(out[4].as_ref().unwrap().reference.tag(), None);
+    assert_eq!(out[5].as_ref().unwrap().reference.tag(), Some("latest"));
     assert!(out.iter().all(Result::is_ok), "{out:?}");
     let treqs = tokens.requests();
     assert_eq!(treqs.len(), 1, "{treqs:#?}");
@@ -567,6 +571,24 @@ fn bearer_challenge_parameters_reach_the_realm_and_tokens_are_reused() {
     // a 401 too if it raced v1, then the one shared token.
     assert_eq!(count("v1"), 2, "{reqs:#?}");
     assert!((1..=2).contains(&count("v2")), "{reqs:#?}");
+
+    // `ns/app` and `ns/app:latest` are one lookup: with one worker and a fresh resolver,
+    // exactly a 401 and a 200 for `latest`.
+    let before = count("latest");
+    let seq = Resolver::builder()
+        .docker_config(DockerConfig::empty())
+        .proxy_from_env(false)
+        .concurrency(1)
+        .build()
+        .unwrap();
+    let out = seq.resolve_many(&[img.replace(":v1", ""), img.replace(":v1", ":latest")]);
+    assert!(out.iter().all(Result::is_ok), "{out:?}");
+    let reqs = registry.requests();
+    let after = reqs
+        .iter()
+        .filter(|r| *r == "HEAD /v2/ns/app/manifests/latest")
+        .count();
+    assert_eq!(after - before, 2, "{reqs:#?}");
 }
 
 #[test]
