@@ -825,3 +825,24 @@ fn https_registry_verified_with_an_added_ca_or_insecure() {
     );
     assert!(strict().add_root_certificates_pem(b"not pem").is_err());
 }
+
+#[test]
+fn a_registry_that_never_answers_times_out() {
+    let stub = Stub::start(|_req| {
+        std::thread::sleep(Duration::from_secs(5));
+        Response::new(500)
+    });
+    let res = Resolver::builder()
+        .docker_config(DockerConfig::empty())
+        .proxy_from_env(false)
+        .timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let e = res
+        .resolve(&format!("127.0.0.1:{}/app:v1", stub.port))
+        .unwrap_err();
+    assert!(matches!(e, Error::Network { .. }), "{e:?}");
+    assert!(e.is_transient());
+    assert!(e.to_string().contains("timeout"), "{e}");
+}
