@@ -20,7 +20,9 @@
 //!   realm (anonymously, with basic credentials, or with an identity token), `Basic` sends the
 //!   stored user and password. Tokens are cached per registry and scope.
 //! - Credentials come from Docker's `config.json` ([`DockerConfig`]).
-//! - HTTPS with the system's trust store; plain HTTP only for registries declared insecure
+//! - HTTPS with the system's trust store, plus per-registry CAs from Docker's `certs.d`
+//!   layout ([`ResolverBuilder::certs_dirs`]) and any CAs the caller adds
+//!   ([`ResolverBuilder::add_root_certificates_pem`]); plain HTTP only for registries declared insecure
 //!   ([`ResolverBuilder::insecure_registry`]) and, as in Docker, loopback registries
 //!   (`localhost`, `127.0.0.0/8`, `::1`; turn off with
 //!   [`ResolverBuilder::loopback_insecure`]). For those, HTTPS without certificate checks is

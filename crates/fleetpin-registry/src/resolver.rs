@@ -80,6 +80,7 @@ pub struct ResolverBuilder {
     verify_body: bool,
     verify_pinned: bool,
     extra_roots: Vec<Vec<u8>>,
+    certs_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Default for ResolverBuilder {
@@ -99,6 +100,10 @@ impl Default for ResolverBuilder {
             verify_body: false,
             verify_pinned: false,
             extra_roots: Vec::new(),
+            certs_dirs: vec![
+                "/etc/docker/certs.d".into(),
+                "/etc/containers/certs.d".into(),
+            ],
         }
     }
 }
@@ -201,6 +206,15 @@ impl ResolverBuilder {
         Ok(self)
     }
 
+    /// Directories of per-registry CA certificates, laid out like Docker's
+    /// `/etc/docker/certs.d`: `DIR/HOST[:PORT]/*.crt` are trusted, in addition to the system
+    /// store, for that registry only. Default: `/etc/docker/certs.d` and
+    /// `/etc/containers/certs.d`. Client certificates (`*.cert`/`*.key`) are not supported.
+    pub fn certs_dirs(mut self, dirs: Vec<std::path::PathBuf>) -> Self {
+        self.certs_dirs = dirs;
+        self
+    }
+
     /// Build the resolver. Reads the default Docker config unless one was given.
     pub fn build(self) -> Result<Resolver, Error> {
         let config = match &self.docker_config {
@@ -208,49 +222,13 @@ impl ResolverBuilder {
             None => DockerConfig::load_default()?,
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let roots = if self.extra_roots.is_empty() {
-            // The system's trust store (rustls-platform-verifier): corporate CAs installed
-            // on the machine work, as do SSL_CERT_FILE / SSL_CERT_DIR.
-            ureq::tls::RootCerts::PlatformVerifier
-        } else {
-            let native = rustls_native_certs::load_native_certs();
-            let mut certs: Vec<ureq::tls::Certificate<'static>> = native
-                .certs
-                .iter()
-                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
-                .collect();
-            certs.extend(
-                self.extra_roots
-                    .iter()
-                    .map(|d| ureq::tls::Certificate::from_der(d).to_owned()),
-            );
-            ureq::tls::RootCerts::new_with_certs(&certs)
-        };
-        let make_agent = |verify: bool| -> Agent {
-            let tls = ureq::tls::TlsConfig::builder()
-                .provider(ureq::tls::TlsProvider::Rustls)
-                .root_certs(roots.clone())
-                .unversioned_rustls_crypto_provider(provider.clone())
-                .disable_verification(!verify)
-                .build();
-            let proxy = if self.proxy_from_env {
-                ureq::Proxy::try_from_env()
-            } else {
-                None
-            };
-            Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_connect(Some(self.connect_timeout))
-                .timeout_global(Some(self.timeout))
-                .user_agent(self.user_agent.as_str())
-                .proxy(proxy)
-                .tls_config(tls)
-                .build()
-                .into()
-        };
+        let agent = make_agent(&self, &provider, &[], true);
+        let insecure_agent = make_agent(&self, &provider, &[], false);
         Ok(Resolver {
-            agent: make_agent(true),
-            insecure_agent: make_agent(false),
+            agent,
+            insecure_agent,
+            provider,
+            host_agents: Mutex::new(HashMap::new()),
             config,
             opts: self,
             auth_cache: Mutex::new(HashMap::new()),
@@ -259,6 +237,55 @@ impl ResolverBuilder {
             scheme_cache: Mutex::new(HashMap::new()),
         })
     }
+}
+
+/// An HTTP agent: the system trust store plus `extra` CA certificates (DER), or no
+/// certificate verification at all.
+fn make_agent(
+    opts: &ResolverBuilder,
+    provider: &Arc<rustls::crypto::CryptoProvider>,
+    extra: &[Vec<u8>],
+    verify: bool,
+) -> Agent {
+    let extra: Vec<&Vec<u8>> = opts.extra_roots.iter().chain(extra).collect();
+    let roots = if extra.is_empty() {
+        // The system's trust store (rustls-platform-verifier): corporate CAs installed on the
+        // machine work, as do SSL_CERT_FILE / SSL_CERT_DIR.
+        ureq::tls::RootCerts::PlatformVerifier
+    } else {
+        let native = rustls_native_certs::load_native_certs();
+        let mut certs: Vec<ureq::tls::Certificate<'static>> = native
+            .certs
+            .iter()
+            .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+            .collect();
+        certs.extend(
+            extra
+                .iter()
+                .map(|d| ureq::tls::Certificate::from_der(d).to_owned()),
+        );
+        ureq::tls::RootCerts::new_with_certs(&certs)
+    };
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .root_certs(roots)
+        .unversioned_rustls_crypto_provider(provider.clone())
+        .disable_verification(!verify)
+        .build();
+    let proxy = if opts.proxy_from_env {
+        ureq::Proxy::try_from_env()
+    } else {
+        None
+    };
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(opts.connect_timeout))
+        .timeout_global(Some(opts.timeout))
+        .user_agent(opts.user_agent.as_str())
+        .proxy(proxy)
+        .tls_config(tls)
+        .build()
+        .into()
 }
 
 /// `(registry API host, scope)` for auth, `(registry, repository)` for credentials.
@@ -347,6 +374,9 @@ impl Reply {
 pub struct Resolver {
     agent: Agent,
     insecure_agent: Agent,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    /// Agents for hosts with their own CAs in a `certs.d` directory (`None`: no such dir).
+    host_agents: Mutex<HashMap<String, Option<Agent>>>,
     config: DockerConfig,
     opts: ResolverBuilder,
     auth_cache: Mutex<HashMap<CacheKey, CachedAuth>>,
@@ -675,12 +705,55 @@ impl Resolver {
         }
     }
 
-    fn agent_for(&self, scheme: Scheme, host: &str) -> &Agent {
+    fn agent_for(&self, scheme: Scheme, host: &str) -> Result<Agent, Error> {
         if scheme == Scheme::Https && self.is_insecure(host) {
-            &self.insecure_agent
-        } else {
-            &self.agent
+            return Ok(self.insecure_agent.clone());
         }
+        if scheme == Scheme::Http {
+            return Ok(self.agent.clone());
+        }
+        if let Some(a) = lock(&self.host_agents).get(host) {
+            return Ok(a.clone().unwrap_or_else(|| self.agent.clone()));
+        }
+        let cas = self.certs_d_roots(host)?;
+        let agent = (!cas.is_empty()).then(|| make_agent(&self.opts, &self.provider, &cas, true));
+        lock(&self.host_agents).insert(host.to_owned(), agent.clone());
+        Ok(agent.unwrap_or_else(|| self.agent.clone()))
+    }
+
+    /// CA certificates (DER) from `certs.d/HOST/*.crt`.
+    fn certs_d_roots(&self, host: &str) -> Result<Vec<Vec<u8>>, Error> {
+        let mut out = Vec::new();
+        for dir in &self.opts.certs_dirs {
+            let d = dir.join(host);
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            let mut files: Vec<_> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "crt"))
+                .collect();
+            files.sort();
+            for f in files {
+                let bad = |detail: String| Error::Config {
+                    path: f.clone(),
+                    detail,
+                };
+                let pem = std::fs::read(&f).map_err(|e| bad(e.to_string()))?;
+                let before = out.len();
+                for item in ureq::tls::parse_pem(&pem) {
+                    match item {
+                        Ok(ureq::tls::PemItem::Certificate(c)) => out.push(c.der().to_vec()),
+                        Ok(_) => {}
+                        Err(e) => return Err(bad(format!("invalid PEM: {e}"))),
+                    }
+                }
+                if out.len() == before {
+                    return Err(bad("no certificate in the file".into()));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One request to the registry API, trying HTTPS then HTTP for insecure registries.
@@ -697,7 +770,7 @@ impl Resolver {
         let mut last = None;
         for (n, scheme) in schemes.iter().enumerate() {
             let url = format!("{}://{host}{path}", scheme.as_str());
-            let agent = self.agent_for(*scheme, host);
+            let agent = self.agent_for(*scheme, host)?;
             let mut req = match method {
                 Method::Head => agent.head(&url),
                 Method::Get => agent.get(&url),
@@ -943,11 +1016,7 @@ impl Resolver {
             .map(|s| s.split(' ').filter(|x| !x.is_empty()).collect())
             .filter(|v: &Vec<&str>| !v.is_empty())
             .unwrap_or_else(|| vec![scope]);
-        let agent = if !plain && self.is_insecure(realm_host) {
-            &self.insecure_agent
-        } else {
-            &self.agent
-        };
+        let agent = self.agent_for(if plain { Scheme::Http } else { Scheme::Https }, realm_host)?;
         let mut attempt = 0;
         let (status, body) = loop {
             let result = match creds {

@@ -824,6 +824,30 @@ fn https_registry_verified_with_an_added_ca_or_insecure() {
         oracle.digest
     );
     assert!(strict().add_root_certificates_pem(b"not pem").is_err());
+
+    // Docker's certs.d layout: DIR/HOST:PORT/ca.crt is trusted for that host only.
+    let certs_d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(certs_d.path().join(reg.host())).unwrap();
+    std::fs::write(certs_d.path().join(reg.host()).join("ca.crt"), &ca.ca_pem).unwrap();
+    let per_host = strict()
+        .certs_dirs(vec![certs_d.path().to_owned()])
+        .build()
+        .unwrap();
+    assert_eq!(
+        per_host
+            .resolve(&reg.image("app:v1"))
+            .unwrap()
+            .digest
+            .to_string(),
+        oracle.digest
+    );
+    let other_name = per_host
+        .resolve(&format!("localhost:{}/app:v1", reg.port))
+        .unwrap_err();
+    assert!(
+        matches!(other_name, Error::Network { .. }),
+        "{other_name:?}"
+    );
 }
 
 #[test]
