@@ -791,11 +791,11 @@ impl Resolver {
                     } else {
                         MAX_SMALL_BODY
                     };
-                    return read_reply(resp, method, url, limit).map_err(|e| match e {
+                    return read_reply(resp, method, url.clone(), limit).map_err(|e| match e {
                         ureq::Error::BodyExceedsLimit(n) => {
-                            ctx.bad(format!("response body larger than {n} bytes"))
+                            ctx.bad(format!("{url}: response body larger than {n} bytes"))
                         }
-                        e => network(ctx, path, Arc::new(e)),
+                        e => network(ctx, &url, Arc::new(e)),
                     });
                 }
                 Err(e) => {

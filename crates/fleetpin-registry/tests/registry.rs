@@ -870,3 +870,19 @@ fn a_registry_that_never_answers_times_out() {
     assert!(e.is_transient());
     assert!(e.to_string().contains("timeout"), "{e}");
 }
+
+#[test]
+fn oversized_manifest_is_a_bad_response() {
+    let stub = Stub::start(|req| {
+        if req.method == "HEAD" {
+            Response::new(200).header("Content-Type", "application/json")
+        } else {
+            Response::new(200).body(vec![b' '; 5 * 1024 * 1024])
+        }
+    });
+    let e = resolver()
+        .resolve(&format!("127.0.0.1:{}/app:v1", stub.port))
+        .unwrap_err();
+    assert!(matches!(e, Error::BadResponse { .. }), "{e:?}");
+    assert!(e.to_string().contains("larger than"), "{e}");
+}
