@@ -129,6 +129,18 @@ fn normalize_key(key: &str) -> String {
     }
 }
 
+/// `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json` (empty values ignored).
+fn default_path_from(
+    docker_config: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
+    if let Some(dir) = docker_config.filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir).join("config.json"));
+    }
+    home.filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".docker").join("config.json"))
+}
+
 impl DockerConfig {
     /// No credentials at all (anonymous access only).
     pub fn empty() -> DockerConfig {
@@ -146,12 +158,7 @@ impl DockerConfig {
 
     /// Where [`load_default`](Self::load_default) reads from, when a home directory is known.
     pub fn default_path() -> Option<PathBuf> {
-        if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
-            return Some(PathBuf::from(dir).join("config.json"));
-        }
-        std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(|h| PathBuf::from(h).join(".docker").join("config.json"))
+        default_path_from(std::env::var_os("DOCKER_CONFIG"), std::env::var_os("HOME"))
     }
 
     /// Read a config file. A missing file is an empty config; an unreadable or malformed one
@@ -579,6 +586,22 @@ esac
             assert!(matches!(e, Error::CredentialHelper { .. }), "{msg}");
             assert!(msg.contains(needle) && msg.contains(host), "{msg}");
         }
+    }
+
+    #[test]
+    fn default_path_prefers_docker_config() {
+        let p = |d: Option<&str>, h: Option<&str>| {
+            default_path_from(d.map(Into::into), h.map(Into::into))
+        };
+        assert_eq!(
+            p(Some("/etc/dc"), Some("/home/u")),
+            Some(PathBuf::from("/etc/dc/config.json"))
+        );
+        assert_eq!(
+            p(Some(""), Some("/home/u")),
+            Some(PathBuf::from("/home/u/.docker/config.json"))
+        );
+        assert_eq!(p(None, None), None);
     }
 
     #[test]
