@@ -12,7 +12,12 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "md") {
+        } else if path.extension().is_some_and(|e| e == "md")
+            && !path
+                .file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+        {
+            // Same rule as `db::is_readme` (a build script cannot call the library).
             out.push(path);
         }
     }

@@ -9,6 +9,13 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 }
 
+/// `README.md` files document the database; they are not entries.
+#[must_use]
+pub(crate) fn is_readme(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+}
+
 /// An entry that could not be loaded, with every problem found in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryProblems {
@@ -81,7 +88,7 @@ impl Database {
                 let ty = entry.file_type().map_err(io(&path))?;
                 if ty.is_dir() {
                     stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "md") {
+                } else if path.extension().is_some_and(|e| e == "md") && !is_readme(&path) {
                     files.push(path);
                 }
             }
@@ -132,6 +139,17 @@ impl Database {
                 .and_then(|s| s.to_str())
                 .filter(|s| !s.is_empty());
             let stem = path.file_stem().and_then(|s| s.to_str());
+            if package.is_none() {
+                problems.push(EntryProblems {
+                    path,
+                    problems: vec![Problem {
+                        line: 1,
+                        message: "entries live in `<package>/<id>.md`, not at the top level"
+                            .to_string(),
+                    }],
+                });
+                continue;
+            }
             match parse_entry(&text, package, stem) {
                 Ok(h) => {
                     if !h.is_draft()

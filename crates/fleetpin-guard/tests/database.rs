@@ -238,6 +238,9 @@ fn a_broken_database_names_every_problem_and_keeps_the_good_entries() {
     );
     write("x/FPH-2024-0002.md", b"```toml\n\xff\n```\n");
     write("README.txt", b"not an entry");
+    write("README.md", b"# The database\n");
+    write("docker-ce/README.md", b"# Docker entries\n");
+    write("FPH-2024-0003.md", good.as_bytes());
 
     let (db, problems) = Database::load_dir(dir.path()).unwrap();
     assert_eq!(db.hazards().len(), 1);
@@ -245,6 +248,7 @@ fn a_broken_database_names_every_problem_and_keeps_the_good_entries() {
     assert_eq!(
         text,
         [
+            "FPH-2024-0003.md:1: entries live in `<package>/<id>.md`, not at the top level",
             "containerd.io/FPH-2024-0001.md:2: unclosed table, expected `]`",
             "docker-ce-cli/FPH-2023-0001.md:1: id `FPH-2023-0001` is also used by docker-ce/FPH-2023-0001.md",
             "runc/FPH-0000-0000.md:21: `>= 5:23.0.2~, < 5:23.0.0~` admits no version",
