@@ -1,4 +1,4 @@
-//! Reading index files plain or compressed (.gz, .xz, .lz4, .zst), detected by magic bytes
+//! Reading index files plain or compressed (.gz, .xz, .lz4, .zst, .bz2), detected by magic bytes
 //! rather than by extension (apt keeps its lists as `.lz4` on many Debian images).
 
 use std::io::Read;
@@ -19,7 +19,7 @@ pub enum Compression {
     Lz4,
     /// Zstandard (`28 b5 2f fd`).
     Zstd,
-    /// bzip2 (`BZh`): recognised but not supported.
+    /// bzip2 (`BZh`): the `.bz2` indexes older mirrors and `Release` files still list.
     Bzip2,
 }
 
@@ -87,10 +87,9 @@ pub fn decompress(data: Vec<u8>, path: &Path) -> Result<Vec<u8>, Error> {
                 .map_err(err)?;
         }
         Compression::Bzip2 => {
-            return Err(err(std::io::Error::new(
-                std::io::ErrorKind::Unsupported,
-                "bzip2 is not supported; use the .xz, .gz, .lz4 or .zst index",
-            )));
+            bzip2::read::MultiBzDecoder::new(&data[..])
+                .read_to_end(&mut out)
+                .map_err(err)?;
         }
     }
     Ok(out)
@@ -129,16 +128,7 @@ pub fn open(path: &Path) -> Result<(Compression, Box<dyn Read>), Error> {
                 }
             })?)
         }
-        Compression::Bzip2 => {
-            return Err(Error::Decompress {
-                path: path.to_path_buf(),
-                format: kind.name(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::Unsupported,
-                    "bzip2 is not supported; use the .xz, .gz, .lz4 or .zst index",
-                ),
-            });
-        }
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(inner)),
     };
     Ok((kind, reader))
 }
@@ -166,12 +156,15 @@ mod tests {
         xz.write_all(TEXT).unwrap();
         let mut lz = lz4_flex::frame::FrameEncoder::new(Vec::new());
         lz.write_all(TEXT).unwrap();
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        bz.write_all(TEXT).unwrap();
         vec![
             (Compression::None, TEXT.to_vec()),
             (Compression::Gzip, gz.finish().unwrap()),
             (Compression::Xz, xz.finish().unwrap()),
             (Compression::Lz4, lz.finish().unwrap()),
             (Compression::Zstd, zstd::encode_all(TEXT, 1).unwrap()),
+            (Compression::Bzip2, bz.finish().unwrap()),
         ]
     }
 
@@ -225,5 +218,42 @@ mod tests {
         }
         assert!(decompress(data, Path::new("f.zst")).is_err());
         assert!(decompress(b"BZh91AY".to_vec(), Path::new("f.bz2")).is_err());
+    }
+
+    /// What the real `bzip2` tool writes (as mirrors make `Packages.bz2`), including two
+    /// streams concatenated, reads back as the text.
+    #[test]
+    fn files_written_by_the_bzip2_tool() {
+        let run = |input: &[u8]| -> Option<Vec<u8>> {
+            let mut child = std::process::Command::new("bzip2")
+                .arg("-c")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .ok()?;
+            child.stdin.take()?.write_all(input).ok()?;
+            let out = child.wait_with_output().ok()?;
+            out.status.success().then_some(out.stdout)
+        };
+        let Some(mut data) = run(TEXT) else {
+            assert!(
+                std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
+                "bzip2 is required (FLEETPIN_REQUIRE_ORACLES is set)"
+            );
+            return;
+        };
+        assert_eq!(Compression::detect(&data), Compression::Bzip2);
+        data.extend(run(b"Package: c\nVersion: 3\n").unwrap());
+        let mut want = TEXT.to_vec();
+        want.extend_from_slice(b"Package: c\nVersion: 3\n");
+        assert_eq!(decompress(data.clone(), Path::new("f.bz2")).unwrap(), want);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("Packages.bz2");
+        std::fs::write(&p, &data).unwrap();
+        let (kind, mut r) = open(&p).unwrap();
+        assert_eq!(kind, Compression::Bzip2);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, want);
     }
 }
