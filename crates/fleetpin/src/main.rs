@@ -48,6 +48,13 @@ enum Command {
     Lock(commands::lock::Args),
     /// Compare each host's facts with fleetpin.lock and with its group.
     Drift(commands::drift::Args),
+    /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
+    /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Exit status of every command: 0 clean, 1 findings, 2 usage or internal error.
@@ -89,6 +96,15 @@ fn main() -> ExitCode {
         Command::Gather(args) => commands::gather::run(args, &printer),
         Command::Lock(args) => commands::lock::run(args, &printer),
         Command::Drift(args) => commands::drift::run(args, &printer),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // Rendered into memory first: clap_complete panics on a write error (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "fleetpin", &mut script);
+            std::io::Write::write_all(&mut printer.stdout(), &script)
+                .map(|()| ExitStatus::Success)
+                .map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(status) => status.into(),
