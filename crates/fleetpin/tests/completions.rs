@@ -25,7 +25,11 @@ fn bash_complete(script: &std::path::Path, line: &[&str]) -> Vec<String> {
         .args(["--norc", "--noprofile", "-c", &program])
         .output()
         .expect("bash runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -57,7 +61,10 @@ fn every_shell_gets_a_script_and_bad_shells_are_usage_errors() {
         assert!(out.status.success(), "{shell}");
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("fleetpin"), "{shell}");
-        assert!(text.contains("drift"), "{shell}: every command is completed");
+        assert!(
+            text.contains("drift"),
+            "{shell}: every command is completed"
+        );
     }
     let out = fleetpin(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
