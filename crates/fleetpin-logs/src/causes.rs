@@ -1,0 +1,470 @@
+//! The root-cause knowledge base: one TOML file per cause, `causes/<id>.toml` (the format is
+//! documented in `causes/README.md`).
+//!
+//! Loading validates every file and collects *every* problem with its file, line and column,
+//! like a linter (rustsec's advisory linter): unknown or missing keys, wrong types, an id that
+//! does not match the file name, a regex that does not compile, a reference that is neither a
+//! hazard id nor a URL. A file with problems is left out; the others load.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Serialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::Error;
+use crate::miner::Template;
+
+/// What a [`Matcher`]'s regex is tested against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchOn {
+    /// The template text and its example messages (`message = '…'`).
+    Message,
+    /// The template text only, with `<*>` for masked parts (`template = '…'`).
+    Template,
+}
+
+/// One `[[match]]` of a cause: a regex with optional program and unit filters.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    /// Programs ([`crate::Entry::group`]: `SYSLOG_IDENTIFIER`, else `_COMM`) the template must
+    /// belong to; empty means any.
+    pub groups: Vec<String>,
+    /// Systemd units of which the template must have one; empty means any.
+    pub units: Vec<String>,
+    /// What the regex is tested against.
+    pub on: MatchOn,
+    /// The pattern (Rust `regex` syntax, unanchored).
+    pub regex: Regex,
+}
+
+impl Matcher {
+    /// Whether a template matches.
+    pub fn matches(&self, t: &Template) -> bool {
+        if !self.groups.is_empty() && !self.groups.iter().any(|g| *g == t.group) {
+            return false;
+        }
+        if !self.units.is_empty() && !t.units.iter().any(|u| self.units.contains(u)) {
+            return false;
+        }
+        self.regex.is_match(&t.text)
+            || (self.on == MatchOn::Message && t.examples.iter().any(|e| self.regex.is_match(&e.message)))
+    }
+}
+
+/// A known root cause, or known noise (`noise = true`).
+#[derive(Debug, Clone)]
+pub struct Cause {
+    /// The id, equal to the file name without `.toml` (`docker23-apparmor-missing`).
+    pub id: String,
+    /// One line saying what happened.
+    pub title: String,
+    /// Whether this is known-misleading noise rather than a cause.
+    pub noise: bool,
+    /// Why it happens (for noise: why it is not the problem).
+    pub explanation: String,
+    /// What to do about it (required for causes, optional for noise).
+    pub fix: Option<String>,
+    /// Hazard ids (`FPH-2023-0001`) and URLs.
+    pub references: Vec<String>,
+    /// Patterns; a template matching any of them is attributed to this cause.
+    pub matchers: Vec<Matcher>,
+    /// The file it was loaded from.
+    pub path: PathBuf,
+}
+
+impl Cause {
+    /// Whether any of the cause's patterns matches the template.
+    pub fn matches(&self, t: &Template) -> bool {
+        self.matchers.iter().any(|m| m.matches(t))
+    }
+}
+
+/// A problem in a cause file, located.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CauseProblem {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for CauseProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)
+    }
+}
+
+/// The causes shipped with fleetpin (the repository's `causes/` directory, built in).
+const BUILTIN: &[(&str, &str)] = &[
+    ("docker23-apparmor-missing.toml", include_str!("../../../causes/docker23-apparmor-missing.toml")),
+    ("swarm-missing-registry-auth.toml", include_str!("../../../causes/swarm-missing-registry-auth.toml")),
+    ("veth-udev-bridge-noise.toml", include_str!("../../../causes/veth-udev-bridge-noise.toml")),
+];
+
+/// A loaded set of causes.
+#[derive(Debug, Clone, Default)]
+pub struct CauseDb {
+    causes: Vec<Cause>,
+}
+
+impl CauseDb {
+    /// The causes shipped with fleetpin, and any problems in them (none: a test checks).
+    pub fn builtin() -> (CauseDb, Vec<CauseProblem>) {
+        let mut db = CauseDb::default();
+        let mut problems = Vec::new();
+        for (name, text) in BUILTIN {
+            db.add_file(Path::new("causes").join(name), text, &mut problems);
+        }
+        (db, problems)
+    }
+
+    /// Loads every `*.toml` file of `dir` (sorted by name; `README.md` and other files are
+    /// ignored). Problems in files are returned, not errors: only an unreadable directory or
+    /// file is an [`Error`].
+    pub fn load_dir(dir: &Path) -> Result<(CauseDb, Vec<CauseProblem>), Error> {
+        let io = |source| Error::CauseIo { path: dir.to_owned(), source };
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        paths.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+        paths.sort();
+        let mut db = CauseDb::default();
+        let mut problems = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| Error::CauseIo { path: path.clone(), source })?;
+            db.add_file(path, &text, &mut problems);
+        }
+        Ok((db, problems))
+    }
+
+    /// Parses one cause file's text and adds it if it has no problems; duplicates of an id
+    /// already loaded are a problem.
+    pub fn add_file(&mut self, path: PathBuf, text: &str, problems: &mut Vec<CauseProblem>) {
+        let before = problems.len();
+        let cause = parse_cause(&path, text, problems);
+        problems[before..].sort_by_key(|p| (p.line, p.column));
+        if let Some(cause) = cause {
+            if self.causes.iter().any(|c| c.id == cause.id) {
+                problems.push(CauseProblem {
+                    path: path.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!("duplicate cause id `{}`", cause.id),
+                });
+            } else if problems.len() == before {
+                self.causes.push(cause);
+            }
+        }
+    }
+
+    /// The causes, in load order.
+    pub fn causes(&self) -> &[Cause] {
+        &self.causes
+    }
+
+    /// Checks that every hazard id referenced (`FPH-YYYY-NNNN`) exists as
+    /// `<hazards_dir>/<package>/<id>.md`.
+    pub fn check_hazard_references(&self, hazards_dir: &Path) -> Vec<CauseProblem> {
+        let mut known = Vec::new();
+        if let Ok(packages) = std::fs::read_dir(hazards_dir) {
+            for p in packages.flatten() {
+                if let Ok(files) = std::fs::read_dir(p.path()) {
+                    for f in files.flatten() {
+                        let name = f.file_name().to_string_lossy().into_owned();
+                        if let Some(id) = name.strip_suffix(".md") {
+                            known.push(id.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for c in &self.causes {
+            for r in c.references.iter().filter(|r| r.starts_with("FPH-")) {
+                if !known.contains(r) {
+                    problems.push(CauseProblem {
+                        path: c.path.clone(),
+                        line: 1,
+                        column: 1,
+                        message: format!("reference `{r}`: no such hazard under {}", hazards_dir.display()),
+                    });
+                }
+            }
+        }
+        problems
+    }
+}
+
+const KEYS: &[&str] = &["id", "title", "noise", "explanation", "fix", "references", "match"];
+const MATCH_KEYS: &[&str] = &["groups", "units", "message", "template"];
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+    problems: &'a mut Vec<CauseProblem>,
+}
+
+impl Ctx<'_> {
+    fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let before = &self.text[..span.start.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        self.problems.push(CauseProblem { path: self.path.to_owned(), line, column, message: message.into() });
+    }
+
+    fn string(&mut self, key: &str, v: &Spanned<DeValue<'_>>) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.problem(v.span(), format!("`{key}` must be a string"));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, key: &str, v: &Spanned<DeValue<'_>>) -> Vec<Spanned<String>> {
+        match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|i| match i.get_ref() {
+                    DeValue::String(s) => Some(Spanned::new(i.span(), s.to_string())),
+                    _ => {
+                        self.problem(i.span(), format!("`{key}` items must be strings"));
+                        None
+                    }
+                })
+                .collect(),
+            _ => {
+                self.problem(v.span(), format!("`{key}` must be an array of strings"));
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+fn valid_hazard_id(r: &str) -> bool {
+    let b = r.as_bytes();
+    b.len() == 13
+        && r.starts_with("FPH-")
+        && b[8] == b'-'
+        && b[4..8].iter().all(u8::is_ascii_digit)
+        && b[9..].iter().all(u8::is_ascii_digit)
+}
+
+fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Option<Cause> {
+    let mut cx = Ctx { path, text, problems };
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    let had_syntax_errors = !errors.is_empty();
+    for e in errors {
+        cx.problem(e.span().unwrap_or(0..0), format!("TOML syntax: {}", e.message().trim()));
+    }
+    if had_syntax_errors {
+        return None;
+    }
+    let top = doc.get_ref();
+    let get = |k: &str| top.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v);
+    for (key, _) in top.iter() {
+        if !KEYS.contains(&key.get_ref().as_ref()) {
+            cx.problem(key.span(), format!("unknown key `{}`; expected one of: {}", key.get_ref(), KEYS.join(", ")));
+        }
+    }
+    let required = |cx: &mut Ctx<'_>, k: &str| match get(k) {
+        Some(v) => cx.string(k, v).map(|s| (s, v.span())),
+        None => {
+            cx.problem(0..0, format!("missing key `{k}`"));
+            None
+        }
+    };
+    let id = required(&mut cx, "id");
+    let title = required(&mut cx, "title");
+    let explanation = required(&mut cx, "explanation");
+    let noise = match get("noise") {
+        None => false,
+        Some(v) => match v.get_ref() {
+            DeValue::Boolean(b) => *b,
+            _ => {
+                cx.problem(v.span(), "`noise` must be true or false");
+                false
+            }
+        },
+    };
+    let fix = match get("fix") {
+        Some(v) => cx.string("fix", v),
+        None => {
+            if !noise {
+                cx.problem(0..0, "missing key `fix` (required unless `noise = true`)");
+            }
+            None
+        }
+    };
+    if let Some((id, span)) = &id {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if !valid_id(id) {
+            cx.problem(span.clone(), format!("id `{id}` must be lower-case letters, digits and `-`"));
+        } else if *id != stem {
+            cx.problem(span.clone(), format!("id `{id}` does not match the file name `{stem}.toml`"));
+        }
+    }
+    for (s, span) in [&title, &explanation].into_iter().flatten() {
+        if s.trim().is_empty() {
+            cx.problem(span.clone(), "must not be empty");
+        }
+    }
+    let references: Vec<String> = match get("references") {
+        Some(v) => cx
+            .strings("references", v)
+            .into_iter()
+            .filter_map(|r| {
+                let ok = valid_hazard_id(r.get_ref())
+                    || r.get_ref().starts_with("https://")
+                    || r.get_ref().starts_with("http://");
+                if !ok {
+                    cx.problem(r.span(), format!("reference `{}` is neither a hazard id (FPH-YYYY-NNNN) nor a URL", r.get_ref()));
+                }
+                ok.then(|| r.into_inner())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut matchers = Vec::new();
+    match get("match") {
+        None => cx.problem(0..0, "missing `[[match]]`: a cause needs at least one pattern"),
+        Some(v) => match v.get_ref() {
+            DeValue::Array(items) if !items.is_empty() => {
+                for item in items.iter() {
+                    if let Some(m) = parse_matcher(&mut cx, item) {
+                        matchers.push(m);
+                    }
+                }
+            }
+            _ => cx.problem(v.span(), "`match` must be a non-empty array of tables (`[[match]]`)"),
+        },
+    }
+    Some(Cause {
+        id: id?.0,
+        title: title?.0,
+        noise,
+        explanation: explanation?.0.trim().to_owned(),
+        fix: fix.map(|f| f.trim().to_owned()),
+        references,
+        matchers,
+        path: path.to_owned(),
+    })
+}
+
+fn parse_matcher(cx: &mut Ctx<'_>, item: &Spanned<DeValue<'_>>) -> Option<Matcher> {
+    let DeValue::Table(table) = item.get_ref() else {
+        cx.problem(item.span(), "each `match` entry must be a table");
+        return None;
+    };
+    let mut groups = Vec::new();
+    let mut units = Vec::new();
+    let mut patterns = Vec::new();
+    for (key, v) in table.iter() {
+        match key.get_ref().as_ref() {
+            "groups" => groups = cx.strings("groups", v).into_iter().map(Spanned::into_inner).collect(),
+            "units" => units = cx.strings("units", v).into_iter().map(Spanned::into_inner).collect(),
+            k @ ("message" | "template") => {
+                if let Some(s) = cx.string(k, v) {
+                    let on = if k == "message" { MatchOn::Message } else { MatchOn::Template };
+                    patterns.push((on, s, v.span()));
+                }
+            }
+            other => cx.problem(
+                key.span(),
+                format!("unknown key `{other}` in `[[match]]`; expected one of: {}", MATCH_KEYS.join(", ")),
+            ),
+        }
+    }
+    match patterns.as_slice() {
+        [(on, pattern, span)] => match Regex::new(pattern) {
+            Ok(regex) => Some(Matcher { groups, units, on: *on, regex }),
+            Err(e) => {
+                let detail = e.to_string();
+                let last = detail.lines().last().unwrap_or_default().trim().to_owned();
+                cx.problem(span.clone(), format!("invalid regex: {last}"));
+                None
+            }
+        },
+        [] => {
+            cx.problem(item.span(), "`[[match]]` needs `message` or `template`");
+            None
+        }
+        _ => {
+            cx.problem(item.span(), "`[[match]]` takes one of `message` or `template`, not both");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_causes_load_cleanly_and_reference_real_hazards() {
+        let (db, problems) = CauseDb::builtin();
+        assert_eq!(problems, []);
+        assert_eq!(db.causes().len(), BUILTIN.len());
+        let hazards = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hazards");
+        assert_eq!(db.check_hazard_references(&hazards), []);
+        let (on_disk, problems) =
+            CauseDb::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../causes")).unwrap();
+        assert_eq!(problems, []);
+        assert_eq!(on_disk.causes().len(), BUILTIN.len(), "every file in causes/ must be built in");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let text = r#"id = "Wrong_Id"
+title = ""
+colour = "red"
+references = ["FPH-23-1", "https://example.com/x", 7]
+
+[[match]]
+groups = ["dockerd"]
+message = 'unclosed (group'
+
+[[match]]
+message = "a"
+template = "b"
+
+[[match]]
+unit = ["docker.service"]
+"#;
+        let mut problems = Vec::new();
+        let mut db = CauseDb::default();
+        db.add_file(PathBuf::from("causes/x.toml"), text, &mut problems);
+        let rendered: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!(rendered.join("\n"));
+        assert!(db.causes().is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let mut problems = Vec::new();
+        CauseDb::default().add_file(PathBuf::from("c.toml"), "id = \"a\"\ntitle = \n", &mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, 2);
+        assert!(problems[0].message.starts_with("TOML syntax"), "{}", problems[0].message);
+    }
+}

@@ -1,0 +1,285 @@
+//! The Drain clustering algorithm (He et al., "Drain: An Online Log Parsing Approach with Fixed
+//! Depth Tree", ICWS 2017), following the `drain3` reference implementation step for step, so
+//! that on the same tokens and options both produce the same clusters (checked by the
+//! `drain3_oracle` test).
+//!
+//! A message is split at whitespace into tokens. The tree's first level is the token count,
+//! the next `depth - 2` levels the leading tokens (a token holding a digit goes to the `<*>`
+//! child; a node with `max_children` children sends new tokens to `<*>` too), and the leaves
+//! hold clusters. A message joins the most similar cluster of its leaf (the share of equal
+//! non-wildcard positions, ties to the cluster with more wildcards) when the similarity reaches
+//! `sim_th`; positions that differ become `<*>`.
+//!
+//! Tokens are interned as `u32`s; a message token never seen in any template is not interned
+//! (it cannot equal a template token), so unique values do not grow memory.
+
+use std::collections::HashMap;
+
+use crate::mask::WILDCARD;
+
+/// Drain parameters; the defaults are drain3's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrainOptions {
+    /// Tree depth including the root and the token-count level (drain3 `depth`, at least 3).
+    pub depth: usize,
+    /// Similarity threshold in 0..=1 (drain3 `sim_th`).
+    pub sim_th: f64,
+    /// Children per tree node before new tokens go to the `<*>` child (drain3 `max_children`).
+    pub max_children: usize,
+    /// Whether tokens holding a digit go to the `<*>` child (drain3
+    /// `parametrize_numeric_tokens`).
+    pub parametrize_numeric_tokens: bool,
+}
+
+impl Default for DrainOptions {
+    fn default() -> Self {
+        Self { depth: 4, sim_th: 0.4, max_children: 100, parametrize_numeric_tokens: true }
+    }
+}
+
+type Tok = u32;
+const WILD: Tok = 0;
+const UNKNOWN: Tok = u32::MAX;
+
+#[derive(Default)]
+struct Node {
+    children: HashMap<Tok, Node>,
+    clusters: Vec<u32>,
+}
+
+/// Whether [`Drain::add`] created a cluster, changed its template, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// A new cluster.
+    Created,
+    /// An existing cluster got new wildcards.
+    TemplateChanged,
+    /// An existing cluster, template unchanged.
+    None,
+}
+
+/// A Drain clustering of one stream of messages.
+pub struct Drain {
+    options: DrainOptions,
+    max_node_depth: usize,
+    root: HashMap<usize, Node>,
+    clusters: Vec<(Vec<Tok>, u64)>,
+    ids: HashMap<Box<str>, Tok>,
+    names: Vec<(Box<str>, bool)>,
+    scratch: Vec<Tok>,
+}
+
+impl Drain {
+    /// An empty clustering. A `depth` below 3 is raised to 3 (drain3 refuses it).
+    pub fn new(options: DrainOptions) -> Self {
+        let depth = options.depth.max(3);
+        let mut ids = HashMap::new();
+        ids.insert(Box::from(WILDCARD), WILD);
+        Self {
+            max_node_depth: depth - 2,
+            options,
+            root: HashMap::new(),
+            clusters: Vec::new(),
+            ids,
+            names: vec![(Box::from(WILDCARD), false)],
+            scratch: Vec::new(),
+        }
+    }
+
+    fn intern(&mut self, token: &str) -> Tok {
+        if let Some(&t) = self.ids.get(token) {
+            return t;
+        }
+        let t = self.names.len() as Tok;
+        self.names.push((Box::from(token), token.bytes().any(|b| b.is_ascii_digit())));
+        self.ids.insert(Box::from(token), t);
+        t
+    }
+
+    /// Adds a message (split at ASCII whitespace); returns its cluster's index and what
+    /// changed.
+    pub fn add(&mut self, message: &str) -> (usize, Update) {
+        let mut tokens = std::mem::take(&mut self.scratch);
+        tokens.clear();
+        tokens.extend(message.split_ascii_whitespace().map(|t| self.ids.get(t).copied().unwrap_or(UNKNOWN)));
+        let result = match self.tree_search(&tokens) {
+            Some(c) => {
+                let (template, size) = &mut self.clusters[c];
+                *size += 1;
+                let mut changed = false;
+                for (t, m) in template.iter_mut().zip(&tokens) {
+                    if *t != *m && *t != WILD {
+                        *t = WILD;
+                        changed = true;
+                    }
+                }
+                (c, if changed { Update::TemplateChanged } else { Update::None })
+            }
+            None => {
+                let template: Vec<Tok> = message.split_ascii_whitespace().map(|t| self.intern(t)).collect();
+                let id = self.clusters.len();
+                self.clusters.push((template, 1));
+                self.add_to_tree(id);
+                (id, Update::Created)
+            }
+        };
+        self.scratch = tokens;
+        result
+    }
+
+    fn tree_search(&self, tokens: &[Tok]) -> Option<usize> {
+        let n = tokens.len();
+        let mut node = self.root.get(&n)?;
+        if n == 0 {
+            return node.clusters.first().map(|c| *c as usize);
+        }
+        let mut depth = 1;
+        for t in tokens {
+            if depth >= self.max_node_depth || depth == n {
+                break;
+            }
+            node = node.children.get(t).or_else(|| node.children.get(&WILD))?;
+            depth += 1;
+        }
+        self.fast_match(&node.clusters, tokens)
+    }
+
+    fn fast_match(&self, candidates: &[u32], tokens: &[Tok]) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        let (mut max_sim, mut max_params) = (-1.0f64, -1i64);
+        for &c in candidates {
+            let template = &self.clusters[c as usize].0;
+            let (sim, params) = if template.is_empty() {
+                (1.0, 0)
+            } else {
+                let mut same = 0u32;
+                let mut params = 0i64;
+                for (t, m) in template.iter().zip(tokens) {
+                    if *t == WILD {
+                        params += 1;
+                    } else if t == m {
+                        same += 1;
+                    }
+                }
+                (f64::from(same) / template.len() as f64, params)
+            };
+            if sim > max_sim || (sim == max_sim && params > max_params) {
+                max_sim = sim;
+                max_params = params;
+                best = Some(c as usize);
+            }
+        }
+        best.filter(|_| max_sim >= self.options.sim_th)
+    }
+
+    fn add_to_tree(&mut self, id: usize) {
+        let template = &self.clusters[id].0;
+        let n = template.len();
+        let mut node = self.root.entry(n).or_default();
+        if n == 0 {
+            node.clusters = vec![id as u32];
+            return;
+        }
+        let max = self.options.max_children;
+        let mut depth = 1;
+        for &t in template {
+            if depth >= self.max_node_depth || depth >= n {
+                node.clusters.push(id as u32);
+                break;
+            }
+            let key = if node.children.contains_key(&t) {
+                t
+            } else if self.options.parametrize_numeric_tokens && self.names[t as usize].1 {
+                WILD
+            } else if node.children.contains_key(&WILD) {
+                if node.children.len() < max { t } else { WILD }
+            } else if node.children.len() + 1 < max {
+                t
+            } else {
+                WILD
+            };
+            node = node.children.entry(key).or_default();
+            depth += 1;
+        }
+    }
+
+    /// The number of clusters.
+    pub fn len(&self) -> usize {
+        self.clusters.len()
+    }
+
+    /// Whether no message was added.
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty()
+    }
+
+    /// The template of cluster `id`, tokens joined with spaces, `<*>` for wildcards.
+    pub fn template(&self, id: usize) -> String {
+        let tokens = &self.clusters[id].0;
+        let mut out = String::new();
+        for (i, t) in tokens.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&self.names[*t as usize].0);
+        }
+        out
+    }
+
+    /// How many messages joined cluster `id`.
+    pub fn size(&self, id: usize) -> u64 {
+        self.clusters[id].1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clusters_and_wildcards() {
+        let mut d = Drain::new(DrainOptions::default());
+        assert_eq!(d.add("connected to 10.0.0.1"), (0, Update::Created));
+        assert_eq!(d.add("connected to 10.0.0.2"), (0, Update::TemplateChanged));
+        assert_eq!(d.add("connected to 10.0.0.3"), (0, Update::None));
+        assert_eq!(d.add("disk full on sda"), (1, Update::Created));
+        assert_eq!(d.add("user alice logged in"), (2, Update::Created));
+        // "user" and 2 of 4 positions equal: similarity 0.5 >= 0.4.
+        assert_eq!(d.add("user bob logged out"), (2, Update::TemplateChanged));
+        assert_eq!(d.template(0), "connected to <*>");
+        assert_eq!(d.template(2), "user <*> logged <*>");
+        assert_eq!(d.size(2), 2);
+        assert_eq!(d.add(""), (3, Update::Created));
+        assert_eq!(d.add("   "), (3, Update::None));
+        assert_eq!(d.len(), 4);
+    }
+
+    #[test]
+    fn below_threshold_makes_a_new_cluster() {
+        let mut d = Drain::new(DrainOptions { sim_th: 0.8, ..DrainOptions::default() });
+        d.add("a b c d e");
+        assert_eq!(d.add("a b x y z").1, Update::Created);
+        assert_eq!(d.add("a b c d q").1, Update::TemplateChanged);
+        assert_eq!(d.template(0), "a b c d <*>");
+    }
+
+    #[test]
+    fn numeric_first_tokens_share_the_wildcard_branch() {
+        let mut d = Drain::new(DrainOptions::default());
+        d.add("42 apples eaten");
+        // "7" goes down the `<*>` child where the first cluster lives.
+        assert_eq!(d.add("7 apples eaten"), (0, Update::TemplateChanged));
+        assert_eq!(d.template(0), "<*> apples eaten");
+    }
+
+    #[test]
+    fn full_nodes_route_to_the_wildcard() {
+        let mut d = Drain::new(DrainOptions { max_children: 3, ..DrainOptions::default() });
+        for w in ["alpha", "beta", "gamma", "delta"] {
+            d.add(&format!("{w} x y"));
+        }
+        // alpha and beta got children; the third child is `<*>`, shared by gamma and delta.
+        assert_eq!(d.len(), 3);
+        assert_eq!(d.template(2), "<*> x y");
+    }
+}

@@ -1,0 +1,291 @@
+//! Template mining over journal entries: masking, then one [`Drain`] per program (the entry's
+//! [`Entry::group`]), so lines of `dockerd` and `systemd-udevd` never merge, with the facts a
+//! reader of the story needs per template.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Serialize, Serializer};
+
+use crate::drain::{Drain, DrainOptions};
+use crate::{Entry, mask};
+
+/// Mining options.
+#[derive(Debug, Clone)]
+pub struct MinerOptions {
+    /// Drain parameters.
+    pub drain: DrainOptions,
+    /// Whether to mask variable parts first ([`crate::mask`]). Default on.
+    pub mask: bool,
+    /// Example messages kept per template (the first distinct ones). Default 3.
+    pub examples: usize,
+    /// The longest example kept, in characters; longer ones are cut. Default 500.
+    pub example_chars: usize,
+    /// Distinct hosts listed per template; more are only counted. Default 32.
+    pub max_hosts: usize,
+}
+
+impl Default for MinerOptions {
+    fn default() -> Self {
+        Self {
+            drain: DrainOptions::default(),
+            mask: true,
+            examples: 3,
+            example_chars: 500,
+            max_hosts: 32,
+        }
+    }
+}
+
+/// How [`Miner::templates`] orders templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// By first occurrence: the story as it happened (timestamp, then input order).
+    #[default]
+    FirstSeen,
+    /// By count, largest first (ties by first occurrence).
+    Count,
+}
+
+/// An example message of a template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Example {
+    /// The 1-based input line of the entry.
+    pub line: u64,
+    /// The host, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The message (cut to [`MinerOptions::example_chars`]).
+    pub message: String,
+}
+
+/// One event template with its facts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Template {
+    /// The program the template belongs to ([`Entry::group`]).
+    pub group: String,
+    /// The template: the masked message with `<*>` for variable parts.
+    pub text: String,
+    /// How many entries it covers.
+    pub count: u64,
+    /// The first entry's timestamp (µs since the epoch), RFC 3339 when serialized.
+    #[serde(serialize_with = "ser_ts")]
+    pub first: Option<u64>,
+    /// The last entry's timestamp.
+    #[serde(serialize_with = "ser_ts")]
+    pub last: Option<u64>,
+    /// The input position (0-based entry number) of the first entry.
+    #[serde(skip)]
+    pub first_seq: u64,
+    /// Hosts seen, sorted (at most [`MinerOptions::max_hosts`]).
+    pub hosts: Vec<String>,
+    /// Hosts seen beyond those listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_hosts: u64,
+    /// Systemd units seen, sorted.
+    pub units: Vec<String>,
+    /// The most severe journal `PRIORITY` seen (0 emerg … 7 debug).
+    #[serde(serialize_with = "ser_priority")]
+    pub severity: Option<u8>,
+    /// The first distinct messages.
+    pub examples: Vec<Example>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn ser_ts<S: Serializer>(ts: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    match ts {
+        Some(us) => s.serialize_str(&crate::format_timestamp(*us)),
+        None => s.serialize_none(),
+    }
+}
+
+fn ser_priority<S: Serializer>(p: &Option<u8>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => s.serialize_str(crate::priority_name(*p)),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    count: u64,
+    first: Option<u64>,
+    last: Option<u64>,
+    first_seq: u64,
+    hosts: BTreeSet<String>,
+    more_hosts: BTreeSet<u64>,
+    units: BTreeSet<String>,
+    severity: Option<u8>,
+    examples: Vec<Example>,
+}
+
+struct Group {
+    name: String,
+    drain: Drain,
+    stats: Vec<Stats>,
+}
+
+/// Mines templates from entries, one at a time, in bounded memory per template.
+pub struct Miner {
+    options: MinerOptions,
+    groups: Vec<Group>,
+    index: HashMap<String, usize>,
+    seq: u64,
+    masked: String,
+}
+
+impl Miner {
+    /// An empty miner.
+    pub fn new(options: MinerOptions) -> Self {
+        Self { options, groups: Vec::new(), index: HashMap::new(), seq: 0, masked: String::new() }
+    }
+
+    /// How many entries were added.
+    pub fn entries(&self) -> u64 {
+        self.seq
+    }
+
+    /// Adds one entry.
+    pub fn add(&mut self, entry: &Entry) {
+        let name = entry.group();
+        let g = match self.index.get(name) {
+            Some(&g) => g,
+            None => {
+                self.groups.push(Group {
+                    name: name.to_owned(),
+                    drain: Drain::new(self.options.drain.clone()),
+                    stats: Vec::new(),
+                });
+                self.index.insert(name.to_owned(), self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[g];
+        let (id, _) = if self.options.mask {
+            mask::mask_into(&entry.message, &mut self.masked);
+            group.drain.add(&self.masked)
+        } else {
+            group.drain.add(&entry.message)
+        };
+        if id == group.stats.len() {
+            group.stats.push(Stats { first_seq: self.seq, ..Stats::default() });
+        }
+        let s = &mut group.stats[id];
+        s.count += 1;
+        if let Some(ts) = entry.timestamp_us {
+            s.first = Some(s.first.map_or(ts, |f| f.min(ts)));
+            s.last = Some(s.last.map_or(ts, |l| l.max(ts)));
+        }
+        if let Some(host) = &entry.host {
+            if !s.hosts.contains(host.as_str()) {
+                if s.hosts.len() < self.options.max_hosts {
+                    s.hosts.insert(host.clone());
+                } else if s.more_hosts.len() < 100_000 {
+                    s.more_hosts.insert(hash(host));
+                }
+            }
+        }
+        if let Some(unit) = &entry.unit {
+            if !s.units.contains(unit.as_str()) && s.units.len() < 16 {
+                s.units.insert(unit.clone());
+            }
+        }
+        if let Some(p) = entry.priority {
+            s.severity = Some(s.severity.map_or(p, |q| q.min(p)));
+        }
+        if s.examples.len() < self.options.examples {
+            let message: String = entry.message.chars().take(self.options.example_chars).collect();
+            if !s.examples.iter().any(|e| e.message == message) {
+                s.examples.push(Example { line: entry.line, host: entry.host.clone(), message });
+            }
+        }
+        self.seq += 1;
+    }
+
+    /// The number of templates so far.
+    pub fn len(&self) -> usize {
+        self.groups.iter().map(|g| g.drain.len()).sum()
+    }
+
+    /// Whether no entry was added.
+    pub fn is_empty(&self) -> bool {
+        self.seq == 0
+    }
+
+    /// All templates, in `order`.
+    pub fn templates(&self, order: Order) -> Vec<Template> {
+        let mut out: Vec<Template> = self
+            .groups
+            .iter()
+            .flat_map(|g| {
+                g.stats.iter().enumerate().map(|(id, s)| Template {
+                    group: g.name.clone(),
+                    text: g.drain.template(id),
+                    count: s.count,
+                    first: s.first,
+                    last: s.last,
+                    first_seq: s.first_seq,
+                    hosts: s.hosts.iter().cloned().collect(),
+                    more_hosts: s.more_hosts.len() as u64,
+                    units: s.units.iter().cloned().collect(),
+                    severity: s.severity,
+                    examples: s.examples.clone(),
+                })
+            })
+            .collect();
+        let first_key = |t: &Template| (t.first.unwrap_or(u64::MAX), t.first_seq);
+        match order {
+            Order::FirstSeen => out.sort_by_key(first_key),
+            Order::Count => out.sort_by_key(|t| (std::cmp::Reverse(t.count), first_key(t))),
+        }
+        out
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(ts: u64, ident: &str, host: &str, message: &str) -> Entry {
+        Entry {
+            timestamp_us: Some(ts),
+            identifier: Some(ident.into()),
+            host: Some(host.into()),
+            priority: Some(6),
+            message: message.into(),
+            line: ts,
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn groups_never_merge_and_order_by_first_seen_or_count() {
+        let mut m = Miner::new(MinerOptions::default());
+        m.add(&entry(5, "dockerd", "n1", "container 4f5e6d7c8b9a0123 failed"));
+        for i in 0..3u64 {
+            let e = entry(10 + i, "systemd-udevd", &format!("n{i}"), &format!("veth{:07x}: Could not generate persistent MAC", 0x1a2b3c4 + i));
+            m.add(&e);
+        }
+        // Same words, another program: its own template.
+        m.add(&entry(20, "kernel", "n1", "veth1a2b3c4: Could not generate persistent MAC"));
+        m.add(&entry(1, "dockerd", "n2", "container 0123456789ab failed"));
+        let t = m.templates(Order::FirstSeen);
+        assert_eq!(t.len(), 3);
+        assert_eq!((t[0].group.as_str(), t[0].text.as_str(), t[0].count), ("dockerd", "container <*> failed", 2));
+        assert_eq!((t[0].first, t[0].last), (Some(1), Some(5)));
+        assert_eq!(t[0].hosts, ["n1", "n2"]);
+        assert_eq!(t[1].text, "veth<*>: Could not generate persistent MAC");
+        assert_eq!((t[1].group.as_str(), t[1].count, t[1].examples.len()), ("systemd-udevd", 3, 3));
+        assert_eq!(t[2].group, "kernel");
+        let by_count = m.templates(Order::Count);
+        assert_eq!(by_count[0].group, "systemd-udevd");
+        assert_eq!(m.entries(), 6);
+    }
+}

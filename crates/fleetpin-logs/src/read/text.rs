@@ -1,0 +1,244 @@
+//! Plain text: `journalctl -o short-iso` / `short-iso-precise`
+//! (`2023-02-20T10:01:02+0000 host ident[pid]: message`) and classic syslog / `-o short`
+//! (`Feb 20 10:01:02 host ident[pid]: message`).
+//!
+//! journalctl prints the lines after the first of a multi-line message indented to the column
+//! where the message starts; such continuation lines are joined back with `\n`. Marker lines
+//! (`-- Boot 0123… --`, `-- No entries --`) are skipped.
+
+use std::io::{self, BufRead};
+
+use super::lines::{BoundedLines, Line};
+use super::{BadRecord, Record, decode};
+use crate::Entry;
+use crate::entry::days_from_civil;
+
+pub(crate) struct TextReader {
+    syslog_year: Option<i32>,
+    buf: Vec<u8>,
+    /// An entry whose continuation lines may still follow, with its message column.
+    pending: Option<(Entry, usize)>,
+    /// A record read past the pending entry, returned next.
+    queued: Option<Record>,
+}
+
+impl TextReader {
+    pub(crate) fn new(syslog_year: Option<i32>) -> Self {
+        Self { syslog_year, buf: Vec::new(), pending: None, queued: None }
+    }
+
+    pub(crate) fn next<R: BufRead>(&mut self, lines: &mut BoundedLines<R>) -> io::Result<Option<Record>> {
+        if let Some(q) = self.queued.take() {
+            return Ok(Some(q));
+        }
+        loop {
+            let Some(status) = lines.next_line(&mut self.buf)? else {
+                return Ok(self.pending.take().map(|(e, _)| Ok(e)));
+            };
+            let line = lines.line;
+            if let Line::TooLong { len } = status {
+                let bad = Err(BadRecord {
+                    line,
+                    reason: format!("line of {len} bytes is longer than the limit, skipped"),
+                });
+                return Ok(Some(self.emit(bad)));
+            }
+            if self.buf.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+                if let Some((entry, column)) = &mut self.pending {
+                    let indent = self.buf.iter().take_while(|b| **b == b' ').count();
+                    let rest = &self.buf[indent.min(*column)..];
+                    let (text, lossy) = decode(rest);
+                    entry.message.push('\n');
+                    entry.message.push_str(&text);
+                    entry.message_lossy |= lossy;
+                    continue;
+                }
+            }
+            if self.buf.trim_ascii().is_empty() {
+                continue;
+            }
+            if self.buf.starts_with(b"-- ") && self.buf.ends_with(b" --") {
+                continue;
+            }
+            let record = match parse_line(&self.buf, self.syslog_year) {
+                Ok((mut entry, column)) => {
+                    entry.line = line;
+                    let previous = self.pending.replace((entry, column));
+                    match previous {
+                        Some((e, _)) => return Ok(Some(Ok(e))),
+                        None => continue,
+                    }
+                }
+                Err(reason) => Err(BadRecord { line, reason }),
+            };
+            return Ok(Some(self.emit(record)));
+        }
+    }
+
+    /// Returns the pending entry first if there is one, queueing `record` after it.
+    fn emit(&mut self, record: Record) -> Record {
+        match self.pending.take() {
+            Some((e, _)) => {
+                self.queued = Some(record);
+                Ok(e)
+            }
+            None => record,
+        }
+    }
+}
+
+/// Parses one line into an entry and the byte column where its message starts.
+fn parse_line(line: &[u8], syslog_year: Option<i32>) -> Result<(Entry, usize), String> {
+    let (timestamp_us, rest_at) = if line.first().is_some_and(u8::is_ascii_digit) {
+        let end = memchr::memchr(b' ', line).ok_or("no space after the timestamp")?;
+        let ts = std::str::from_utf8(&line[..end]).map_err(|_| "timestamp is not UTF-8")?;
+        (Some(parse_iso(ts).ok_or_else(|| format!("not an ISO 8601 timestamp: {ts:?}"))?), end + 1)
+    } else {
+        // `Feb 20 10:01:02` (day padded with a space for 1-9).
+        let head = line.get(..15).ok_or("line does not start with a timestamp")?;
+        let head = std::str::from_utf8(head).map_err(|_| "line does not start with a timestamp")?;
+        let us = parse_syslog(head).ok_or_else(|| {
+            format!("line does not start with a timestamp: {:?}", &head[..head.len().min(15)])
+        })?;
+        if line.get(15) != Some(&b' ') {
+            return Err("no space after the timestamp".into());
+        }
+        (syslog_year.map(|y| us(y)), 16)
+    };
+    let rest = &line[rest_at..];
+    let host_end = memchr::memchr(b' ', rest).ok_or("no host and message after the timestamp")?;
+    let host = String::from_utf8_lossy(&rest[..host_end]).into_owned();
+    let after_host = rest_at + host_end + 1;
+    let tail = &line[after_host..];
+    let mut entry = Entry { timestamp_us, host: Some(host), ..Entry::default() };
+    // `ident[pid]: message` — the identifier is what comes before the first ": ".
+    let column = match memchr::memmem::find(tail, b": ") {
+        Some(colon) if !tail[..colon].contains(&b' ') || tail[..colon].ends_with(b"]") => {
+            let mut ident = &tail[..colon];
+            if ident.ends_with(b"]") {
+                if let Some(open) = memchr::memrchr(b'[', ident) {
+                    entry.pid = std::str::from_utf8(&ident[open + 1..ident.len() - 1])
+                        .ok()
+                        .and_then(|p| p.parse().ok());
+                    if entry.pid.is_some() {
+                        ident = &ident[..open];
+                    }
+                }
+            }
+            entry.identifier = Some(String::from_utf8_lossy(ident).into_owned());
+            after_host + colon + 2
+        }
+        _ => after_host,
+    };
+    let (message, lossy) = decode(&line[column..]);
+    entry.message = message;
+    entry.message_lossy = lossy;
+    Ok((entry, column))
+}
+
+fn num(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `2023-02-20T10:01:02[.123456][+0000|+00:00|Z]` → microseconds since the epoch (UTC).
+fn parse_iso(s: &str) -> Option<u64> {
+    let (date, time) = s.split_once('T').or_else(|| s.split_once(' '))?;
+    let mut d = date.splitn(3, '-');
+    let (y, mo, da) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
+    let zone_at = time.find(['+', '-', 'Z']).unwrap_or(time.len());
+    let (clock, zone) = time.split_at(zone_at);
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut t = hms.splitn(3, ':');
+    let (h, mi, se) = (num(t.next()?)?, num(t.next()?)?, num(t.next()?)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let micros = if frac.is_empty() {
+        0
+    } else {
+        let digits: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+        num(&digits)?
+    };
+    let offset_secs: i64 = match zone {
+        "" | "Z" => 0,
+        z => {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
+            if digits.len() != 4 {
+                return None;
+            }
+            let v = num(&digits)?;
+            sign * i64::from(v / 100 * 3600 + v % 100 * 60)
+        }
+    };
+    let secs = days_from_civil(i64::from(y), mo, da) * 86_400
+        + i64::from(h * 3600 + mi * 60 + se)
+        - offset_secs;
+    u64::try_from(secs).ok().map(|s| s * 1_000_000 + u64::from(micros))
+}
+
+/// `Feb 20 10:01:02` → a function of the year giving microseconds since the epoch (UTC).
+fn parse_syslog(s: &str) -> Option<impl Fn(i32) -> u64> {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let mo = MONTHS.iter().position(|m| s.starts_with(m))? as u32 + 1;
+    let day = num(s.get(4..6)?.trim_start())?;
+    let mut t = s.get(7..15)?.splitn(3, ':');
+    let (h, mi, se) = (num(t.next()?)?, num(t.next()?)?, num(t.next()?)?);
+    if s.as_bytes()[3] != b' ' || s.as_bytes()[6] != b' ' || day == 0 || day > 31 || h > 23 || mi > 59 {
+        return None;
+    }
+    Some(move |year: i32| {
+        let secs = days_from_civil(i64::from(year), mo, day) * 86_400 + i64::from(h * 3600 + mi * 60 + se);
+        u64::try_from(secs).unwrap_or(0) * 1_000_000
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Format, ReadOptions, Reader};
+    use super::*;
+
+    #[test]
+    fn iso_timestamps() {
+        assert_eq!(parse_iso("2023-02-20T10:01:02+0000"), Some(1_676_887_262_000_000));
+        assert_eq!(parse_iso("2023-02-20T11:01:02.5+0100"), Some(1_676_887_262_500_000));
+        assert_eq!(parse_iso("2023-02-20T10:01:02.000001Z"), Some(1_676_887_262_000_001));
+        assert_eq!(parse_iso("2023-02-20T05:01:02-05:00"), Some(1_676_887_262_000_000));
+        assert_eq!(parse_iso("2023-13-20T10:01:02Z"), None);
+        assert_eq!(parse_iso("garbage"), None);
+    }
+
+    #[test]
+    fn lines_continuations_markers_and_garbage() {
+        let input = "-- Journal begins at Mon 2023-02-20 10:00:00 UTC. --\n\
+            2023-02-20T10:01:02+0000 node1 systemd-udevd[1234]: veth1: Could not generate persistent MAC: No data available\n\
+            2023-02-20T10:01:03+0000 node1 kernel: docker_gwbridge: port 3(veth1a2b3c4) entered blocking state\n\
+            garbage without a timestamp\n\
+            2023-02-20T10:01:04+0000 node2 dockerd[812]: first line\n\
+            \x20                                            second: line\n\
+            Feb 20 10:01:05 node3 sshd[9]: Accepted publickey\n";
+        let options = ReadOptions { syslog_year: Some(2023), ..ReadOptions::default() };
+        let mut reader = Reader::new(input.as_bytes(), Format::Text, options);
+        let out: Vec<_> = reader.by_ref().map(Result::unwrap).collect();
+        let e = out[0].as_ref().unwrap();
+        assert_eq!(
+            (e.identifier.as_deref(), e.pid, e.host.as_deref(), e.line),
+            (Some("systemd-udevd"), Some(1234), Some("node1"), 2)
+        );
+        assert_eq!(e.message, "veth1: Could not generate persistent MAC: No data available");
+        let e = out[1].as_ref().unwrap();
+        assert_eq!((e.identifier.as_deref(), e.pid), (Some("kernel"), None));
+        assert_eq!(e.message, "docker_gwbridge: port 3(veth1a2b3c4) entered blocking state");
+        assert_eq!(out[2].as_ref().unwrap_err().line, 4);
+        let e = out[3].as_ref().unwrap();
+        assert_eq!(e.message, "first line\nsecond: line");
+        let e = out[4].as_ref().unwrap();
+        assert_eq!((e.timestamp_us, e.line), (Some(1_676_887_265_000_000), 7));
+        assert_eq!(out.len(), 5);
+        assert_eq!(reader.stats().bad, 1);
+    }
+}
