@@ -1,0 +1,129 @@
+//! The real journal as the oracle: the incident is written to a `.journal` file by
+//! systemd-journal-remote, and what `journalctl` prints of it as JSON, export and short-iso
+//! text must read back as the same entries (and the same diagnosis).
+//!
+//! Skips with a note when the tools are missing; fails instead with
+//! `FLEETPIN_REQUIRE_ORACLES=1` (CI). Debian package: `systemd-journal-remote`.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use fleetpin_logs::read::{Format, ReadOptions, Reader};
+use fleetpin_logs::{CauseDb, Entry, Miner, MinerOptions, Order, diagnose};
+
+fn write_journal(remote: &Path, export: &[u8], out: &Path) {
+    let mut child = Command::new(remote)
+        .arg(format!("--output={}", out.display()))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run systemd-journal-remote");
+    child.stdin.take().unwrap().write_all(export).unwrap();
+    let result = child.wait_with_output().unwrap();
+    assert!(result.status.success(), "systemd-journal-remote: {}", String::from_utf8_lossy(&result.stderr));
+}
+
+fn journalctl(file: &Path, mode: &str) -> Vec<u8> {
+    let out = Command::new("journalctl")
+        .env("TZ", "UTC")
+        .args(["--no-pager", "--file"])
+        .arg(file)
+        .args(["-o", mode])
+        .output()
+        .expect("run journalctl");
+    assert!(out.status.success(), "journalctl -o {mode}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn read_all(bytes: &[u8], format: Format) -> Vec<Entry> {
+    let mut reader = Reader::new(bytes, format, ReadOptions::default());
+    let entries: Vec<Entry> = reader.by_ref().map(|r| r.unwrap().expect("no bad records")).collect();
+    assert_eq!(reader.stats().bad, 0, "{:?}", reader.stats().bad_samples);
+    entries
+}
+
+/// The fields a format carries: text has no unit, no priority, no _COMM, and no line numbers
+/// in common with the others.
+fn as_text_sees(e: &Entry) -> Entry {
+    Entry { unit: None, priority: None, comm: None, line: 0, ..e.clone() }
+}
+
+#[test]
+fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
+    let Some(remote) = common::journal_remote() else { return };
+    let generated = common::incident(5);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("incident.journal");
+    write_journal(&remote, &common::to_export(&generated), &file);
+
+    let json = read_all(&journalctl(&file, "json"), Format::Json);
+    let export = read_all(&journalctl(&file, "export"), Format::Export);
+    let text = read_all(&journalctl(&file, "short-iso-precise"), Format::Text);
+    let short = read_all(&journalctl(&file, "short-iso"), Format::Text);
+    assert_eq!(json.len(), generated.len());
+
+    for (i, g) in generated.iter().enumerate() {
+        let e = &json[i];
+        assert_eq!(
+            (e.timestamp_us, e.host.as_deref(), e.identifier.as_deref(), e.unit.as_deref(), e.priority, e.message.as_str()),
+            (Some(g.ts), Some(g.host.as_str()), Some(g.ident), g.unit, Some(g.priority), g.message.as_str()),
+            "entry {i}"
+        );
+        assert_eq!(e.pid, (g.pid != 0).then_some(g.pid));
+        assert_eq!(Entry { line: 0, ..export[i].clone() }, Entry { line: 0, ..e.clone() }, "export entry {i}");
+        assert_eq!(as_text_sees(&text[i]), as_text_sees(e), "short-iso-precise entry {i}");
+        // short-iso has whole seconds.
+        let whole = Entry { timestamp_us: e.timestamp_us.map(|t| t / 1_000_000 * 1_000_000), ..as_text_sees(e) };
+        assert_eq!(as_text_sees(&short[i]), whole, "short-iso entry {i}");
+    }
+}
+
+#[test]
+fn the_diagnosis_of_the_real_journal_matches_the_snapshot() {
+    let Some(remote) = common::journal_remote() else { return };
+    let generated = common::incident(40);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("incident.journal");
+    write_journal(&remote, &common::to_export(&generated), &file);
+    let mut miner = Miner::new(MinerOptions::default());
+    let printed = journalctl(&file, "json");
+    let mut reader = Reader::detect(&printed[..], ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::Json);
+    for r in reader.by_ref() {
+        miner.add(&r.unwrap().unwrap());
+    }
+    let (db, _) = CauseDb::builtin();
+    let d = diagnose(miner.templates(Order::FirstSeen), &db, reader.into_stats());
+    // The same report as incident.rs's snapshot of the generated JSON.
+    let snap = include_str!("snapshots/incident__incident_diagnosis_snapshot.snap");
+    let body = snap.splitn(3, "---\n").nth(2).unwrap();
+    assert_eq!(d.to_string().trim_end(), body.trim_end());
+}
+
+#[test]
+fn binary_messages_through_the_real_journal() {
+    let Some(remote) = common::journal_remote() else { return };
+    let mut export = b"__REALTIME_TIMESTAMP=1676887262000000\n__MONOTONIC_TIMESTAMP=1\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=n1\nSYSLOG_IDENTIFIER=dockerd\nPRIORITY=3\nMESSAGE\n".to_vec();
+    let message = b"bad \xff\xfe bytes\nsecond line";
+    export.extend_from_slice(&(message.len() as u64).to_le_bytes());
+    export.extend_from_slice(message);
+    export.extend_from_slice(b"\n\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bin.journal");
+    write_journal(&remote, &export, &file);
+    let json = read_all(&journalctl(&file, "json"), Format::Json);
+    let exp = read_all(&journalctl(&file, "export"), Format::Export);
+    let want = String::from_utf8_lossy(message);
+    for e in [&json[0], &exp[0]] {
+        assert_eq!((e.message.as_str(), e.message_lossy), (want.as_ref(), true));
+    }
+    // journalctl's text output shows a placeholder for binary data, which reads as a message.
+    let text = read_all(&journalctl(&file, "short-iso"), Format::Text);
+    assert_eq!(text.len(), 1);
+    assert_eq!(text[0].identifier.as_deref(), Some("dockerd"));
+}
