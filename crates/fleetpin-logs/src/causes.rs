@@ -45,14 +45,15 @@ pub struct Matcher {
 impl Matcher {
     /// Whether a template matches.
     pub fn matches(&self, t: &Template) -> bool {
-        if !self.groups.is_empty() && !self.groups.iter().any(|g| *g == t.group) {
+        if !self.groups.is_empty() && !self.groups.contains(&t.group) {
             return false;
         }
         if !self.units.is_empty() && !t.units.iter().any(|u| self.units.contains(u)) {
             return false;
         }
         self.regex.is_match(&t.text)
-            || (self.on == MatchOn::Message && t.examples.iter().any(|e| self.regex.is_match(&e.message)))
+            || (self.on == MatchOn::Message
+                && t.examples.iter().any(|e| self.regex.is_match(&e.message)))
     }
 }
 
@@ -99,15 +100,31 @@ pub struct CauseProblem {
 
 impl fmt::Display for CauseProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
 /// The causes shipped with fleetpin (the repository's `causes/` directory, built in).
 const BUILTIN: &[(&str, &str)] = &[
-    ("docker23-apparmor-missing.toml", include_str!("../../../causes/docker23-apparmor-missing.toml")),
-    ("swarm-missing-registry-auth.toml", include_str!("../../../causes/swarm-missing-registry-auth.toml")),
-    ("veth-udev-bridge-noise.toml", include_str!("../../../causes/veth-udev-bridge-noise.toml")),
+    (
+        "docker23-apparmor-missing.toml",
+        include_str!("../../../causes/docker23-apparmor-missing.toml"),
+    ),
+    (
+        "swarm-missing-registry-auth.toml",
+        include_str!("../../../causes/swarm-missing-registry-auth.toml"),
+    ),
+    (
+        "veth-udev-bridge-noise.toml",
+        include_str!("../../../causes/veth-udev-bridge-noise.toml"),
+    ),
 ];
 
 /// A loaded set of causes.
@@ -131,7 +148,10 @@ impl CauseDb {
     /// ignored). Problems in files are returned, not errors: only an unreadable directory or
     /// file is an [`Error`].
     pub fn load_dir(dir: &Path) -> Result<(CauseDb, Vec<CauseProblem>), Error> {
-        let io = |source| Error::CauseIo { path: dir.to_owned(), source };
+        let io = |source| Error::CauseIo {
+            path: dir.to_owned(),
+            source,
+        };
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(io)?
             .map(|e| e.map(|e| e.path()))
@@ -142,8 +162,10 @@ impl CauseDb {
         let mut db = CauseDb::default();
         let mut problems = Vec::new();
         for path in paths {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| Error::CauseIo { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::CauseIo {
+                path: path.clone(),
+                source,
+            })?;
             db.add_file(path, &text, &mut problems);
         }
         Ok((db, problems))
@@ -198,7 +220,10 @@ impl CauseDb {
                         path: c.path.clone(),
                         line: 1,
                         column: 1,
-                        message: format!("reference `{r}`: no such hazard under {}", hazards_dir.display()),
+                        message: format!(
+                            "reference `{r}`: no such hazard under {}",
+                            hazards_dir.display()
+                        ),
                     });
                 }
             }
@@ -207,7 +232,15 @@ impl CauseDb {
     }
 }
 
-const KEYS: &[&str] = &["id", "title", "noise", "explanation", "fix", "references", "match"];
+const KEYS: &[&str] = &[
+    "id",
+    "title",
+    "noise",
+    "explanation",
+    "fix",
+    "references",
+    "match",
+];
 const MATCH_KEYS: &[&str] = &["groups", "units", "message", "template"];
 
 struct Ctx<'a> {
@@ -221,7 +254,12 @@ impl Ctx<'_> {
         let before = &self.text[..span.start.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        self.problems.push(CauseProblem { path: self.path.to_owned(), line, column, message: message.into() });
+        self.problems.push(CauseProblem {
+            path: self.path.to_owned(),
+            line,
+            column,
+            message: message.into(),
+        });
     }
 
     fn string(&mut self, key: &str, v: &Spanned<DeValue<'_>>) -> Option<String> {
@@ -256,7 +294,9 @@ impl Ctx<'_> {
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
         && !id.ends_with('-')
 }
@@ -271,20 +311,38 @@ fn valid_hazard_id(r: &str) -> bool {
 }
 
 fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Option<Cause> {
-    let mut cx = Ctx { path, text, problems };
+    let mut cx = Ctx {
+        path,
+        text,
+        problems,
+    };
     let (doc, errors) = DeTable::parse_recoverable(text);
     let had_syntax_errors = !errors.is_empty();
     for e in errors {
-        cx.problem(e.span().unwrap_or(0..0), format!("TOML syntax: {}", e.message().trim()));
+        cx.problem(
+            e.span().unwrap_or(0..0),
+            format!("TOML syntax: {}", e.message().trim()),
+        );
     }
     if had_syntax_errors {
         return None;
     }
     let top = doc.get_ref();
-    let get = |k: &str| top.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v);
+    let get = |k: &str| {
+        top.iter()
+            .find(|(key, _)| key.get_ref() == k)
+            .map(|(_, v)| v)
+    };
     for (key, _) in top.iter() {
         if !KEYS.contains(&key.get_ref().as_ref()) {
-            cx.problem(key.span(), format!("unknown key `{}`; expected one of: {}", key.get_ref(), KEYS.join(", ")));
+            cx.problem(
+                key.span(),
+                format!(
+                    "unknown key `{}`; expected one of: {}",
+                    key.get_ref(),
+                    KEYS.join(", ")
+                ),
+            );
         }
     }
     let required = |cx: &mut Ctx<'_>, k: &str| match get(k) {
@@ -317,11 +375,20 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
         }
     };
     if let Some((id, span)) = &id {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if !valid_id(id) {
-            cx.problem(span.clone(), format!("id `{id}` must be lower-case letters, digits and `-`"));
+            cx.problem(
+                span.clone(),
+                format!("id `{id}` must be lower-case letters, digits and `-`"),
+            );
         } else if *id != stem {
-            cx.problem(span.clone(), format!("id `{id}` does not match the file name `{stem}.toml`"));
+            cx.problem(
+                span.clone(),
+                format!("id `{id}` does not match the file name `{stem}.toml`"),
+            );
         }
     }
     for (s, span) in [&title, &explanation].into_iter().flatten() {
@@ -338,7 +405,13 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
                     || r.get_ref().starts_with("https://")
                     || r.get_ref().starts_with("http://");
                 if !ok {
-                    cx.problem(r.span(), format!("reference `{}` is neither a hazard id (FPH-YYYY-NNNN) nor a URL", r.get_ref()));
+                    cx.problem(
+                        r.span(),
+                        format!(
+                            "reference `{}` is neither a hazard id (FPH-YYYY-NNNN) nor a URL",
+                            r.get_ref()
+                        ),
+                    );
                 }
                 ok.then(|| r.into_inner())
             })
@@ -347,7 +420,10 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
     };
     let mut matchers = Vec::new();
     match get("match") {
-        None => cx.problem(0..0, "missing `[[match]]`: a cause needs at least one pattern"),
+        None => cx.problem(
+            0..0,
+            "missing `[[match]]`: a cause needs at least one pattern",
+        ),
         Some(v) => match v.get_ref() {
             DeValue::Array(items) if !items.is_empty() => {
                 for item in items.iter() {
@@ -356,7 +432,10 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
                     }
                 }
             }
-            _ => cx.problem(v.span(), "`match` must be a non-empty array of tables (`[[match]]`)"),
+            _ => cx.problem(
+                v.span(),
+                "`match` must be a non-empty array of tables (`[[match]]`)",
+            ),
         },
     }
     Some(Cause {
@@ -381,23 +460,47 @@ fn parse_matcher(cx: &mut Ctx<'_>, item: &Spanned<DeValue<'_>>) -> Option<Matche
     let mut patterns = Vec::new();
     for (key, v) in table.iter() {
         match key.get_ref().as_ref() {
-            "groups" => groups = cx.strings("groups", v).into_iter().map(Spanned::into_inner).collect(),
-            "units" => units = cx.strings("units", v).into_iter().map(Spanned::into_inner).collect(),
+            "groups" => {
+                groups = cx
+                    .strings("groups", v)
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect()
+            }
+            "units" => {
+                units = cx
+                    .strings("units", v)
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect()
+            }
             k @ ("message" | "template") => {
                 if let Some(s) = cx.string(k, v) {
-                    let on = if k == "message" { MatchOn::Message } else { MatchOn::Template };
+                    let on = if k == "message" {
+                        MatchOn::Message
+                    } else {
+                        MatchOn::Template
+                    };
                     patterns.push((on, s, v.span()));
                 }
             }
             other => cx.problem(
                 key.span(),
-                format!("unknown key `{other}` in `[[match]]`; expected one of: {}", MATCH_KEYS.join(", ")),
+                format!(
+                    "unknown key `{other}` in `[[match]]`; expected one of: {}",
+                    MATCH_KEYS.join(", ")
+                ),
             ),
         }
     }
     match patterns.as_slice() {
         [(on, pattern, span)] => match Regex::new(pattern) {
-            Ok(regex) => Some(Matcher { groups, units, on: *on, regex }),
+            Ok(regex) => Some(Matcher {
+                groups,
+                units,
+                on: *on,
+                regex,
+            }),
             Err(e) => {
                 let detail = e.to_string();
                 let last = detail.lines().last().unwrap_or_default().trim().to_owned();
@@ -410,7 +513,10 @@ fn parse_matcher(cx: &mut Ctx<'_>, item: &Spanned<DeValue<'_>>) -> Option<Matche
             None
         }
         _ => {
-            cx.problem(item.span(), "`[[match]]` takes one of `message` or `template`, not both");
+            cx.problem(
+                item.span(),
+                "`[[match]]` takes one of `message` or `template`, not both",
+            );
             None
         }
     }
@@ -430,7 +536,11 @@ mod tests {
         let (on_disk, problems) =
             CauseDb::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../causes")).unwrap();
         assert_eq!(problems, []);
-        assert_eq!(on_disk.causes().len(), BUILTIN.len(), "every file in causes/ must be built in");
+        assert_eq!(
+            on_disk.causes().len(),
+            BUILTIN.len(),
+            "every file in causes/ must be built in"
+        );
     }
 
     #[test]
@@ -462,9 +572,17 @@ unit = ["docker.service"]
     #[test]
     fn syntax_errors_are_located() {
         let mut problems = Vec::new();
-        CauseDb::default().add_file(PathBuf::from("c.toml"), "id = \"a\"\ntitle = \n", &mut problems);
+        CauseDb::default().add_file(
+            PathBuf::from("c.toml"),
+            "id = \"a\"\ntitle = \n",
+            &mut problems,
+        );
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].line, 2);
-        assert!(problems[0].message.starts_with("TOML syntax"), "{}", problems[0].message);
+        assert!(
+            problems[0].message.starts_with("TOML syntax"),
+            "{}",
+            problems[0].message
+        );
     }
 }

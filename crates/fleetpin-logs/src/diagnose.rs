@@ -68,7 +68,12 @@ pub struct Diagnosis {
 /// matches it, else to the first noise pattern, else stays in `remaining`; `templates` keep
 /// their order in `remaining` (see [`crate::Order`]).
 pub fn diagnose(templates: Vec<Template>, db: &CauseDb, input: ReadStats) -> Diagnosis {
-    let causes: Vec<&Cause> = db.causes().iter().filter(|c| !c.noise).chain(db.causes().iter().filter(|c| c.noise)).collect();
+    let causes: Vec<&Cause> = db
+        .causes()
+        .iter()
+        .filter(|c| !c.noise)
+        .chain(db.causes().iter().filter(|c| c.noise))
+        .collect();
     let mut found: Vec<Option<Finding>> = vec![None; causes.len()];
     let mut remaining = Vec::new();
     for t in templates {
@@ -100,13 +105,29 @@ pub fn diagnose(templates: Vec<Template>, db: &CauseDb, input: ReadStats) -> Dia
         let Some(mut f) = f else { continue };
         let hosts: BTreeSet<&String> = f.templates.iter().flat_map(|t| &t.hosts).collect();
         f.hosts = hosts.into_iter().cloned().collect();
-        f.templates.sort_by_key(|t| (t.first.unwrap_or(u64::MAX), t.first_seq));
-        if c.noise { out_noise.push(f) } else { out_causes.push(f) }
+        f.templates
+            .sort_by_key(|t| (t.first.unwrap_or(u64::MAX), t.first_seq));
+        if c.noise {
+            out_noise.push(f)
+        } else {
+            out_causes.push(f)
+        }
     }
-    let key = |f: &Finding| (f.first.unwrap_or(u64::MAX), f.templates.first().map_or(u64::MAX, |t| t.first_seq));
+    let key = |f: &Finding| {
+        (
+            f.first.unwrap_or(u64::MAX),
+            f.templates.first().map_or(u64::MAX, |t| t.first_seq),
+        )
+    };
     out_causes.sort_by_key(key);
     out_noise.sort_by_key(key);
-    Diagnosis { schema_version: SCHEMA_VERSION, input, causes: out_causes, noise: out_noise, remaining }
+    Diagnosis {
+        schema_version: SCHEMA_VERSION,
+        input,
+        causes: out_causes,
+        noise: out_noise,
+        remaining,
+    }
 }
 
 fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
@@ -136,7 +157,13 @@ fn write_template(f: &mut fmt::Formatter<'_>, t: &Template) -> fmt::Result {
 /// remaining templates.
 impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let templates: usize = self.causes.iter().chain(&self.noise).map(|c| c.templates.len()).sum::<usize>() + self.remaining.len();
+        let templates: usize = self
+            .causes
+            .iter()
+            .chain(&self.noise)
+            .map(|c| c.templates.len())
+            .sum::<usize>()
+            + self.remaining.len();
         writeln!(
             f,
             "{} entries, {} templates: {} cause(s), {} noise pattern(s), {} other template(s)",
@@ -167,7 +194,11 @@ impl fmt::Display for Diagnosis {
                 write_template(f, t)?;
             }
             if let Some(fix) = &c.fix {
-                writeln!(f, "  fix: {}", fix.split_whitespace().collect::<Vec<_>>().join(" "))?;
+                writeln!(
+                    f,
+                    "  fix: {}",
+                    fix.split_whitespace().collect::<Vec<_>>().join(" ")
+                )?;
             }
             if !c.references.is_empty() {
                 writeln!(f, "  see: {}", c.references.join(", "))?;

@@ -33,7 +33,12 @@ pub struct DrainOptions {
 
 impl Default for DrainOptions {
     fn default() -> Self {
-        Self { depth: 4, sim_th: 0.4, max_children: 100, parametrize_numeric_tokens: true }
+        Self {
+            depth: 4,
+            sim_th: 0.4,
+            max_children: 100,
+            parametrize_numeric_tokens: true,
+        }
     }
 }
 
@@ -91,7 +96,8 @@ impl Drain {
             return t;
         }
         let t = self.names.len() as Tok;
-        self.names.push((Box::from(token), token.bytes().any(|b| b.is_ascii_digit())));
+        self.names
+            .push((Box::from(token), token.bytes().any(|b| b.is_ascii_digit())));
         self.ids.insert(Box::from(token), t);
         t
     }
@@ -101,7 +107,11 @@ impl Drain {
     pub fn add(&mut self, message: &str) -> (usize, Update) {
         let mut tokens = std::mem::take(&mut self.scratch);
         tokens.clear();
-        tokens.extend(message.split_ascii_whitespace().map(|t| self.ids.get(t).copied().unwrap_or(UNKNOWN)));
+        tokens.extend(
+            message
+                .split_ascii_whitespace()
+                .map(|t| self.ids.get(t).copied().unwrap_or(UNKNOWN)),
+        );
         let result = match self.tree_search(&tokens) {
             Some(c) => {
                 let (template, size) = &mut self.clusters[c];
@@ -113,10 +123,20 @@ impl Drain {
                         changed = true;
                     }
                 }
-                (c, if changed { Update::TemplateChanged } else { Update::None })
+                (
+                    c,
+                    if changed {
+                        Update::TemplateChanged
+                    } else {
+                        Update::None
+                    },
+                )
             }
             None => {
-                let template: Vec<Tok> = message.split_ascii_whitespace().map(|t| self.intern(t)).collect();
+                let template: Vec<Tok> = message
+                    .split_ascii_whitespace()
+                    .map(|t| self.intern(t))
+                    .collect();
                 let id = self.clusters.len();
                 self.clusters.push((template, 1));
                 self.add_to_tree(id);
@@ -133,13 +153,11 @@ impl Drain {
         if n == 0 {
             return node.clusters.first().map(|c| *c as usize);
         }
-        let mut depth = 1;
-        for t in tokens {
+        for (depth, t) in (1..).zip(tokens) {
             if depth >= self.max_node_depth || depth == n {
                 break;
             }
             node = node.children.get(t).or_else(|| node.children.get(&WILD))?;
-            depth += 1;
         }
         self.fast_match(&node.clusters, tokens)
     }
@@ -181,8 +199,7 @@ impl Drain {
             return;
         }
         let max = self.options.max_children;
-        let mut depth = 1;
-        for &t in template {
+        for (depth, &t) in (1..).zip(template) {
             if depth >= self.max_node_depth || depth >= n {
                 node.clusters.push(id as u32);
                 break;
@@ -199,7 +216,6 @@ impl Drain {
                 WILD
             };
             node = node.children.entry(key).or_default();
-            depth += 1;
         }
     }
 
@@ -256,7 +272,10 @@ mod tests {
 
     #[test]
     fn below_threshold_makes_a_new_cluster() {
-        let mut d = Drain::new(DrainOptions { sim_th: 0.8, ..DrainOptions::default() });
+        let mut d = Drain::new(DrainOptions {
+            sim_th: 0.8,
+            ..DrainOptions::default()
+        });
         d.add("a b c d e");
         assert_eq!(d.add("a b x y z").1, Update::Created);
         assert_eq!(d.add("a b c d q").1, Update::TemplateChanged);
@@ -274,7 +293,10 @@ mod tests {
 
     #[test]
     fn full_nodes_route_to_the_wildcard() {
-        let mut d = Drain::new(DrainOptions { max_children: 3, ..DrainOptions::default() });
+        let mut d = Drain::new(DrainOptions {
+            max_children: 3,
+            ..DrainOptions::default()
+        });
         for w in ["alpha", "beta", "gamma", "delta"] {
             d.add(&format!("{w} x y"));
         }

@@ -51,7 +51,10 @@ pub const PRIORITY_NAMES: [&str; 8] = [
 
 /// The syslog name of a journal `PRIORITY` (`3` → `err`), or `unknown`.
 pub fn priority_name(priority: u8) -> &'static str {
-    PRIORITY_NAMES.get(usize::from(priority)).copied().unwrap_or("unknown")
+    PRIORITY_NAMES
+        .get(usize::from(priority))
+        .copied()
+        .unwrap_or("unknown")
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
@@ -102,15 +105,24 @@ mod tests {
     #[test]
     fn timestamp_round_trip() {
         // 2023-02-20T10:01:02Z, as `date -u -d 2023-02-20T10:01:02Z +%s` prints.
-        assert_eq!(days_from_civil(2023, 2, 20) * 86_400 + 36_062, 1_676_887_262);
-        assert_eq!(format_timestamp(1_676_887_262_000_123), "2023-02-20T10:01:02.000123Z");
+        assert_eq!(
+            days_from_civil(2023, 2, 20) * 86_400 + 36_062,
+            1_676_887_262
+        );
+        assert_eq!(
+            format_timestamp(1_676_887_262_000_123),
+            "2023-02-20T10:01:02.000123Z"
+        );
         assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000000Z");
         assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
     }
 
     #[test]
     fn group_falls_back() {
-        let mut e = Entry { unit: Some("docker.service".into()), ..Entry::default() };
+        let mut e = Entry {
+            unit: Some("docker.service".into()),
+            ..Entry::default()
+        };
         assert_eq!(e.group(), "docker.service");
         e.comm = Some("dockerd".into());
         assert_eq!(e.group(), "dockerd");

@@ -48,7 +48,23 @@ pub fn mask_into(message: &str, out: &mut String) {
 }
 
 fn is_delimiter(b: u8) -> bool {
-    matches!(b, b'=' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b',' | b';' | b'"' | b'\'' | b'@' | b'|')
+    matches!(
+        b,
+        b'=' | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'<'
+            | b'>'
+            | b','
+            | b';'
+            | b'"'
+            | b'\''
+            | b'@'
+            | b'|'
+    )
 }
 
 fn mask_token(token: &str, out: &mut String) {
@@ -119,10 +135,18 @@ fn push_named_id(p: &str, out: &mut String) {
     let b = p.as_bytes();
     let tail = b.iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
     let head = &b[..b.len() - tail];
+    // Interface names made by container runtimes keep their hex tail even without a digit
+    // (`vethabcdefa`); other names need one, so plain words (`feedface`) stay.
+    let interface = matches!(
+        head,
+        b"veth" | b"vx-" | b"br-" | b"tap" | b"cali" | b"vxlan-"
+    );
     if tail >= 5
         && !head.is_empty()
-        && head.iter().all(|c| c.is_ascii_alphabetic() || *c == b'-' || *c == b'_')
-        && b[head.len()..].iter().any(u8::is_ascii_digit)
+        && head
+            .iter()
+            .all(|c| c.is_ascii_alphabetic() || *c == b'-' || *c == b'_')
+        && (interface || b[head.len()..].iter().any(u8::is_ascii_digit))
     {
         out.push_str(&p[..head.len()]);
         out.push_str(WILDCARD);
@@ -139,16 +163,23 @@ fn is_variable(p: &[u8]) -> bool {
 /// Numbers, versions, dates, times, IPv4 (with port), with an optional unit of up to 3
 /// letters (`ms`, `KiB`, `%`).
 fn is_numeric(p: &[u8]) -> bool {
-    let unit = p.iter().rev().take_while(|c| c.is_ascii_alphabetic() || **c == b'%').count();
+    let unit = p
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphabetic() || **c == b'%')
+        .count();
     let (num, unit) = (&p[..p.len() - unit], &p[p.len() - unit..]);
     if unit.len() > 3 && !unit.iter().all(|c| matches!(c, b'Z')) {
         return false;
     }
-    let digits = num.strip_prefix(b"-").or_else(|| num.strip_prefix(b"+")).unwrap_or(num);
+    let digits = num
+        .strip_prefix(b"-")
+        .or_else(|| num.strip_prefix(b"+"))
+        .unwrap_or(num);
     digits.first().is_some_and(u8::is_ascii_digit)
-        && digits
-            .iter()
-            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b':' | b'-' | b'+' | b'T' | b'Z' | b'_' | b','))
+        && digits.iter().all(|c| {
+            c.is_ascii_digit() || matches!(c, b'.' | b':' | b'-' | b'+' | b'T' | b'Z' | b'_' | b',')
+        })
 }
 
 fn is_hex_id(p: &[u8]) -> bool {
@@ -164,19 +195,30 @@ fn is_long_id(p: &[u8]) -> bool {
 
 fn is_mac(p: &[u8]) -> bool {
     p.len() == 17
-        && p.iter().enumerate().all(|(i, c)| if i % 3 == 2 { *c == b':' || *c == b'-' } else { c.is_ascii_hexdigit() })
+        && p.iter().enumerate().all(|(i, c)| {
+            if i % 3 == 2 {
+                *c == b':' || *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn is_uuid(p: &[u8]) -> bool {
     p.len() == 36
         && p.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() }
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
         })
 }
 
 fn is_ipv6(p: &[u8]) -> bool {
     p.iter().filter(|c| **c == b':').count() >= 2
-        && p.iter().all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'%'))
+        && p.iter()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'%'))
         && (p.iter().any(u8::is_ascii_digit) || p.windows(2).any(|w| w == b"::"))
 }
 
@@ -199,7 +241,14 @@ mod tests {
                 "docker_gwbridge: port 3(veth1a2b3c4) entered disabled state",
                 "docker_gwbridge: port <*>(veth<*>) entered disabled state",
             ),
-            ("device veth9f8e7d6 entered promiscuous mode", "device veth<*> entered promiscuous mode"),
+            (
+                "device vethabcdefa entered promiscuous mode",
+                "device veth<*> entered promiscuous mode",
+            ),
+            (
+                "device veth9f8e7d6 entered promiscuous mode",
+                "device veth<*> entered promiscuous mode",
+            ),
             (
                 "IPv6: ADDRCONF(NETDEV_CHANGE): veth1a2b3c4: link becomes ready",
                 "IPv6: ADDRCONF(NETDEV_CHANGE): veth<*>: link becomes ready",

@@ -139,7 +139,13 @@ pub struct Miner {
 impl Miner {
     /// An empty miner.
     pub fn new(options: MinerOptions) -> Self {
-        Self { options, groups: Vec::new(), index: HashMap::new(), seq: 0, masked: String::new() }
+        Self {
+            options,
+            groups: Vec::new(),
+            index: HashMap::new(),
+            seq: 0,
+            masked: String::new(),
+        }
     }
 
     /// How many entries were added.
@@ -170,7 +176,10 @@ impl Miner {
             group.drain.add(&entry.message)
         };
         if id == group.stats.len() {
-            group.stats.push(Stats { first_seq: self.seq, ..Stats::default() });
+            group.stats.push(Stats {
+                first_seq: self.seq,
+                ..Stats::default()
+            });
         }
         let s = &mut group.stats[id];
         s.count += 1;
@@ -178,27 +187,36 @@ impl Miner {
             s.first = Some(s.first.map_or(ts, |f| f.min(ts)));
             s.last = Some(s.last.map_or(ts, |l| l.max(ts)));
         }
-        if let Some(host) = &entry.host {
-            if !s.hosts.contains(host.as_str()) {
-                if s.hosts.len() < self.options.max_hosts {
-                    s.hosts.insert(host.clone());
-                } else if s.more_hosts.len() < 100_000 {
-                    s.more_hosts.insert(hash(host));
-                }
+        if let Some(host) = &entry.host
+            && !s.hosts.contains(host.as_str())
+        {
+            if s.hosts.len() < self.options.max_hosts {
+                s.hosts.insert(host.clone());
+            } else if s.more_hosts.len() < 100_000 {
+                s.more_hosts.insert(hash(host));
             }
         }
-        if let Some(unit) = &entry.unit {
-            if !s.units.contains(unit.as_str()) && s.units.len() < 16 {
-                s.units.insert(unit.clone());
-            }
+        if let Some(unit) = &entry.unit
+            && !s.units.contains(unit.as_str())
+            && s.units.len() < 16
+        {
+            s.units.insert(unit.clone());
         }
         if let Some(p) = entry.priority {
             s.severity = Some(s.severity.map_or(p, |q| q.min(p)));
         }
         if s.examples.len() < self.options.examples {
-            let message: String = entry.message.chars().take(self.options.example_chars).collect();
+            let message: String = entry
+                .message
+                .chars()
+                .take(self.options.example_chars)
+                .collect();
             if !s.examples.iter().any(|e| e.message == message) {
-                s.examples.push(Example { line: entry.line, host: entry.host.clone(), message });
+                s.examples.push(Example {
+                    line: entry.line,
+                    host: entry.host.clone(),
+                    message,
+                });
             }
         }
         self.seq += 1;
@@ -268,21 +286,45 @@ mod tests {
     #[test]
     fn groups_never_merge_and_order_by_first_seen_or_count() {
         let mut m = Miner::new(MinerOptions::default());
-        m.add(&entry(5, "dockerd", "n1", "container 4f5e6d7c8b9a0123 failed"));
+        m.add(&entry(
+            5,
+            "dockerd",
+            "n1",
+            "container 4f5e6d7c8b9a0123 failed",
+        ));
         for i in 0..3u64 {
-            let e = entry(10 + i, "systemd-udevd", &format!("n{i}"), &format!("veth{:07x}: Could not generate persistent MAC", 0x1a2b3c4 + i));
+            let e = entry(
+                10 + i,
+                "systemd-udevd",
+                &format!("n{i}"),
+                &format!(
+                    "veth{:07x}: Could not generate persistent MAC",
+                    0x1a2b3c4 + i
+                ),
+            );
             m.add(&e);
         }
         // Same words, another program: its own template.
-        m.add(&entry(20, "kernel", "n1", "veth1a2b3c4: Could not generate persistent MAC"));
+        m.add(&entry(
+            20,
+            "kernel",
+            "n1",
+            "veth1a2b3c4: Could not generate persistent MAC",
+        ));
         m.add(&entry(1, "dockerd", "n2", "container 0123456789ab failed"));
         let t = m.templates(Order::FirstSeen);
         assert_eq!(t.len(), 3);
-        assert_eq!((t[0].group.as_str(), t[0].text.as_str(), t[0].count), ("dockerd", "container <*> failed", 2));
+        assert_eq!(
+            (t[0].group.as_str(), t[0].text.as_str(), t[0].count),
+            ("dockerd", "container <*> failed", 2)
+        );
         assert_eq!((t[0].first, t[0].last), (Some(1), Some(5)));
         assert_eq!(t[0].hosts, ["n1", "n2"]);
         assert_eq!(t[1].text, "veth<*>: Could not generate persistent MAC");
-        assert_eq!((t[1].group.as_str(), t[1].count, t[1].examples.len()), ("systemd-udevd", 3, 3));
+        assert_eq!(
+            (t[1].group.as_str(), t[1].count, t[1].examples.len()),
+            ("systemd-udevd", 3, 3)
+        );
         assert_eq!(t[2].group, "kernel");
         let by_count = m.templates(Order::Count);
         assert_eq!(by_count[0].group, "systemd-udevd");

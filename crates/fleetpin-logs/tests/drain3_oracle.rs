@@ -4,6 +4,7 @@
 //!
 //! Runs `$FLEETPIN_TOOLS/venv/bin/python` (default `~/.cache/fleetpin-tools`); skips with a note
 //! when drain3 is not importable there, fails with `FLEETPIN_REQUIRE_ORACLES=1`.
+#![allow(clippy::print_stderr)]
 
 mod common;
 
@@ -25,14 +26,26 @@ print(json.dumps([[c.get_template(), c.size] for c in sorted(d.clusters, key=lam
 fn python() -> Option<PathBuf> {
     let tools = std::env::var_os("FLEETPIN_TOOLS")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/fleetpin-tools")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/fleetpin-tools"))
+        })?;
     let py = tools.join("venv/bin/python");
-    let ok = Command::new(&py).args(["-c", "import drain3"]).output().is_ok_and(|o| o.status.success());
+    let ok = Command::new(&py)
+        .args(["-c", "import drain3"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if ok {
         return Some(py);
     }
-    assert!(!common::require_oracles(), "FLEETPIN_REQUIRE_ORACLES=1 but {} cannot import drain3 (pip install drain3==0.9.11)", py.display());
-    eprintln!("note: skipping: {} cannot import drain3 (pip install drain3==0.9.11)", py.display());
+    assert!(
+        !common::require_oracles(),
+        "FLEETPIN_REQUIRE_ORACLES=1 but {} cannot import drain3 (pip install drain3==0.9.11)",
+        py.display()
+    );
+    eprintln!(
+        "note: skipping: {} cannot import drain3 (pip install drain3==0.9.11)",
+        py.display()
+    );
     None
 }
 
@@ -49,9 +62,18 @@ fn drain3_clusters(py: &PathBuf, lines: &[String]) -> Vec<(String, u64)> {
         input.push_str(l);
         input.push('\n');
     }
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -80,10 +102,23 @@ fn same_clusters_as_drain3_on_edge_cases() {
     // Full nodes (more than max_children first tokens), numeric tokens, empty lines,
     // repeated whitespace, and lines that merge then split.
     for i in 0..130 {
-        lines.push(format!("word{} x y z", ["a", "b", "c", "d"][i % 4].repeat(i / 4 + 1)));
+        lines.push(format!(
+            "word{} x y z",
+            ["a", "b", "c", "d"][i % 4].repeat(i / 4 + 1)
+        ));
         lines.push(format!("{i} items in queue q{i}"));
     }
-    for l in ["", "   ", "a  b\tc", "a b c", "user alice logged in", "user bob logged out", "user <*> logged in", "one", "two"] {
+    for l in [
+        "",
+        "   ",
+        "a  b\tc",
+        "a b c",
+        "user alice logged in",
+        "user bob logged out",
+        "user <*> logged in",
+        "one",
+        "two",
+    ] {
         lines.push(l.to_owned());
     }
     let want = drain3_clusters(&py, &lines);

@@ -24,10 +24,17 @@ fn incident_diagnosis_snapshot() {
     let d = diagnose_json(&common::to_json(&entries), Order::FirstSeen);
     assert_eq!(d.input.entries as usize, entries.len());
     let ids: Vec<&str> = d.causes.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["docker23-apparmor-missing", "swarm-missing-registry-auth"]);
+    assert_eq!(
+        ids,
+        ["docker23-apparmor-missing", "swarm-missing-registry-auth"]
+    );
     assert_eq!(d.noise.len(), 1);
     // The noise is most of the journal, collapsed into one line of the report.
-    assert!(d.noise[0].count as usize > entries.len() / 2, "{}", d.noise[0].count);
+    assert!(
+        d.noise[0].count as usize > entries.len() / 2,
+        "{}",
+        d.noise[0].count
+    );
     insta::assert_snapshot!(d.to_string());
 }
 
@@ -54,7 +61,15 @@ fn bad_input_is_counted_by_line_and_the_rest_is_read() {
     let bad: Vec<u64> = d.input.bad_samples.iter().map(|b| b.line).collect();
     let first = good as u64 + 1;
     assert_eq!(bad, [first, first + 2, first + 3]);
-    assert!(d.input.bad_samples[2].reason.contains("10485774 bytes"), "{:?}", d.input.bad_samples[2]);
+    assert!(
+        d.input.bad_samples[2].reason.contains("10485774 bytes"),
+        "{:?}",
+        d.input.bad_samples[2]
+    );
     assert!(d.remaining.iter().any(|t| t.text == "after all that"));
-    assert!(d.remaining.iter().any(|t| t.examples[0].message == "ab\u{fffd}c"));
+    assert!(
+        d.remaining
+            .iter()
+            .any(|t| t.examples[0].message == "ab\u{fffd}c")
+    );
 }

@@ -25,7 +25,11 @@ fn write_journal(remote: &Path, export: &[u8], out: &Path) {
         .expect("run systemd-journal-remote");
     child.stdin.take().unwrap().write_all(export).unwrap();
     let result = child.wait_with_output().unwrap();
-    assert!(result.status.success(), "systemd-journal-remote: {}", String::from_utf8_lossy(&result.stderr));
+    assert!(
+        result.status.success(),
+        "systemd-journal-remote: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
 }
 
 fn journalctl(file: &Path, mode: &str) -> Vec<u8> {
@@ -36,13 +40,20 @@ fn journalctl(file: &Path, mode: &str) -> Vec<u8> {
         .args(["-o", mode])
         .output()
         .expect("run journalctl");
-    assert!(out.status.success(), "journalctl -o {mode}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "journalctl -o {mode}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 fn read_all(bytes: &[u8], format: Format) -> Vec<Entry> {
     let mut reader = Reader::new(bytes, format, ReadOptions::default());
-    let entries: Vec<Entry> = reader.by_ref().map(|r| r.unwrap().expect("no bad records")).collect();
+    let entries: Vec<Entry> = reader
+        .by_ref()
+        .map(|r| r.unwrap().expect("no bad records"))
+        .collect();
     assert_eq!(reader.stats().bad, 0, "{:?}", reader.stats().bad_samples);
     entries
 }
@@ -50,12 +61,20 @@ fn read_all(bytes: &[u8], format: Format) -> Vec<Entry> {
 /// The fields a format carries: text has no unit, no priority, no _COMM, and no line numbers
 /// in common with the others.
 fn as_text_sees(e: &Entry) -> Entry {
-    Entry { unit: None, priority: None, comm: None, line: 0, ..e.clone() }
+    Entry {
+        unit: None,
+        priority: None,
+        comm: None,
+        line: 0,
+        ..e.clone()
+    }
 }
 
 #[test]
 fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
-    let Some(remote) = common::journal_remote() else { return };
+    let Some(remote) = common::journal_remote() else {
+        return;
+    };
     let generated = common::incident(5);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("incident.journal");
@@ -70,22 +89,55 @@ fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
     for (i, g) in generated.iter().enumerate() {
         let e = &json[i];
         assert_eq!(
-            (e.timestamp_us, e.host.as_deref(), e.identifier.as_deref(), e.unit.as_deref(), e.priority, e.message.as_str()),
-            (Some(g.ts), Some(g.host.as_str()), Some(g.ident), g.unit, Some(g.priority), g.message.as_str()),
+            (
+                e.timestamp_us,
+                e.host.as_deref(),
+                e.identifier.as_deref(),
+                e.unit.as_deref(),
+                e.priority,
+                e.message.as_str()
+            ),
+            (
+                Some(g.ts),
+                Some(g.host.as_str()),
+                Some(g.ident),
+                g.unit,
+                Some(g.priority),
+                g.message.as_str()
+            ),
             "entry {i}"
         );
         assert_eq!(e.pid, (g.pid != 0).then_some(g.pid));
-        assert_eq!(Entry { line: 0, ..export[i].clone() }, Entry { line: 0, ..e.clone() }, "export entry {i}");
-        assert_eq!(as_text_sees(&text[i]), as_text_sees(e), "short-iso-precise entry {i}");
+        assert_eq!(
+            Entry {
+                line: 0,
+                ..export[i].clone()
+            },
+            Entry {
+                line: 0,
+                ..e.clone()
+            },
+            "export entry {i}"
+        );
+        assert_eq!(
+            as_text_sees(&text[i]),
+            as_text_sees(e),
+            "short-iso-precise entry {i}"
+        );
         // short-iso has whole seconds.
-        let whole = Entry { timestamp_us: e.timestamp_us.map(|t| t / 1_000_000 * 1_000_000), ..as_text_sees(e) };
+        let whole = Entry {
+            timestamp_us: e.timestamp_us.map(|t| t / 1_000_000 * 1_000_000),
+            ..as_text_sees(e)
+        };
         assert_eq!(as_text_sees(&short[i]), whole, "short-iso entry {i}");
     }
 }
 
 #[test]
 fn the_diagnosis_of_the_real_journal_matches_the_snapshot() {
-    let Some(remote) = common::journal_remote() else { return };
+    let Some(remote) = common::journal_remote() else {
+        return;
+    };
     let generated = common::incident(40);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("incident.journal");
@@ -107,7 +159,9 @@ fn the_diagnosis_of_the_real_journal_matches_the_snapshot() {
 
 #[test]
 fn binary_messages_through_the_real_journal() {
-    let Some(remote) = common::journal_remote() else { return };
+    let Some(remote) = common::journal_remote() else {
+        return;
+    };
     let mut export = b"__REALTIME_TIMESTAMP=1676887262000000\n__MONOTONIC_TIMESTAMP=1\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=n1\nSYSLOG_IDENTIFIER=dockerd\nPRIORITY=3\nMESSAGE\n".to_vec();
     let message = b"bad \xff\xfe bytes\nsecond line";
     export.extend_from_slice(&(message.len() as u64).to_le_bytes());

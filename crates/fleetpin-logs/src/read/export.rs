@@ -19,7 +19,9 @@ pub(crate) struct ExportReader {
 fn valid_key(key: &[u8]) -> bool {
     !key.is_empty()
         && !key[0].is_ascii_digit()
-        && key.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        && key
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
 }
 
 impl ExportReader {
@@ -43,7 +45,10 @@ impl ExportReader {
                     continue; // blank lines between entries
                 }
                 if let Some(reason) = error {
-                    return Ok(Some(Err(BadRecord { line: start, reason })));
+                    return Ok(Some(Err(BadRecord {
+                        line: start,
+                        reason,
+                    })));
                 }
                 match message.take() {
                     Some((m, lossy)) => {
@@ -71,7 +76,9 @@ impl ExportReader {
                 continue; // skip to the end of a broken entry
             }
             if let Some(Line::TooLong { len }) = status {
-                error = Some(format!("line {line}: field of {len} bytes is longer than the limit"));
+                error = Some(format!(
+                    "line {line}: field of {len} bytes is longer than the limit"
+                ));
                 continue;
             }
             let (key, value): (&[u8], Vec<u8>) = match memchr::memchr(b'=', &self.buf) {
@@ -130,18 +137,12 @@ impl ExportReader {
             }
             let text = || String::from_utf8_lossy(&value).into_owned();
             match key {
-                b"MESSAGE" => {
-                    if message.is_none() {
-                        message = Some(decode(&value));
-                    }
-                }
+                b"MESSAGE" if message.is_none() => message = Some(decode(&value)),
                 b"__REALTIME_TIMESTAMP" => entry.timestamp_us = parse_num(&text()),
                 b"_HOSTNAME" => entry.host = Some(text()),
                 b"_SYSTEMD_UNIT" => entry.unit = Some(text()),
-                b"SYSLOG_IDENTIFIER" => {
-                    if entry.identifier.is_none() {
-                        entry.identifier = Some(text());
-                    }
+                b"SYSLOG_IDENTIFIER" if entry.identifier.is_none() => {
+                    entry.identifier = Some(text())
                 }
                 b"_COMM" => entry.comm = Some(text()),
                 b"_PID" => entry.pid = parse_num(&text()),
@@ -157,7 +158,10 @@ mod tests {
     use super::super::{Format, ReadOptions, Reader};
 
     fn read(input: &[u8], max_line: usize) -> (Vec<super::Record>, super::ReadStats) {
-        let options = ReadOptions { max_line, ..ReadOptions::default() };
+        let options = ReadOptions {
+            max_line,
+            ..ReadOptions::default()
+        };
         let mut r = Reader::new(input, Format::Export, options);
         let out = r.by_ref().map(Result::unwrap).collect();
         (out, r.into_stats())
@@ -165,13 +169,21 @@ mod tests {
 
     #[test]
     fn text_and_binary_fields() {
-        let mut input = b"__REALTIME_TIMESTAMP=5\nSYSLOG_IDENTIFIER=dockerd\nPRIORITY=3\nMESSAGE\n".to_vec();
+        let mut input =
+            b"__REALTIME_TIMESTAMP=5\nSYSLOG_IDENTIFIER=dockerd\nPRIORITY=3\nMESSAGE\n".to_vec();
         input.extend_from_slice(&5u64.to_le_bytes());
         input.extend_from_slice(b"a\nb\xffc\n_PID=7\n\nMESSAGE=two\n\n");
         let (out, stats) = read(&input, 1 << 20);
         let e = out[0].as_ref().unwrap();
         assert_eq!(
-            (e.message.as_str(), e.message_lossy, e.pid, e.priority, e.timestamp_us, e.line),
+            (
+                e.message.as_str(),
+                e.message_lossy,
+                e.pid,
+                e.priority,
+                e.timestamp_us,
+                e.line
+            ),
             ("a\nb\u{fffd}c", true, Some(7), Some(3), Some(5), 1)
         );
         // The binary MESSAGE spans lines 4-6 (one newline inside the data).
@@ -181,7 +193,8 @@ mod tests {
 
     #[test]
     fn truncated_and_garbage_entries_do_not_stop_reading() {
-        let mut input = b"MESSAGE=ok\n\nthis is not a field\nMESSAGE=x\n\nMESSAGE=fine\n\nMESSAGE\n".to_vec();
+        let mut input =
+            b"MESSAGE=ok\n\nthis is not a field\nMESSAGE=x\n\nMESSAGE=fine\n\nMESSAGE\n".to_vec();
         input.extend_from_slice(&100u64.to_le_bytes());
         input.extend_from_slice(b"short");
         let (out, stats) = read(&input, 1 << 20);
@@ -197,7 +210,11 @@ mod tests {
         assert!(lines[1].1.contains("neither KEY=value"), "{:?}", lines[1]);
         assert_eq!(lines[2], (6, "fine".into()));
         assert_eq!(lines[3].0, 8);
-        assert!(lines[3].1.contains("truncated: 5 of 100 bytes"), "{:?}", lines[3]);
+        assert!(
+            lines[3].1.contains("truncated: 5 of 100 bytes"),
+            "{:?}",
+            lines[3]
+        );
         assert_eq!((stats.entries, stats.bad), (2, 2));
     }
 
@@ -208,7 +225,13 @@ mod tests {
         input.extend_from_slice(&[b'x'; 64]);
         input.extend_from_slice(b"\n\nMESSAGE=next\n\n");
         let (out, _) = read(&input, 16);
-        assert!(out[0].as_ref().unwrap_err().reason.contains("longer than the limit"));
+        assert!(
+            out[0]
+                .as_ref()
+                .unwrap_err()
+                .reason
+                .contains("longer than the limit")
+        );
         assert_eq!(out[1].as_ref().unwrap().message, "next");
     }
 }

@@ -25,7 +25,9 @@ impl JsonReader {
         stats: &mut ReadStats,
     ) -> io::Result<Option<Record>> {
         loop {
-            let Some(status) = lines.next_line(&mut self.buf)? else { return Ok(None) };
+            let Some(status) = lines.next_line(&mut self.buf)? else {
+                return Ok(None);
+            };
             let line = lines.line;
             if let Line::TooLong { len } = status {
                 return Ok(Some(Err(BadRecord {
@@ -39,7 +41,10 @@ impl JsonReader {
             let raw: RawEntry = match serde_json::from_slice(&self.buf) {
                 Ok(r) => r,
                 Err(e) => {
-                    return Ok(Some(Err(BadRecord { line, reason: format!("invalid JSON: {e}") })));
+                    return Ok(Some(Err(BadRecord {
+                        line,
+                        reason: format!("invalid JSON: {e}"),
+                    })));
                 }
             };
             let Some(message) = raw.message else {
@@ -158,7 +163,8 @@ impl<'de> de::Deserialize<'de> for Item {
                 Ok(Item::Value(Field::TooLarge))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
-                <Field as de::Deserialize>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Item::Value)
+                <Field as de::Deserialize>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(Item::Value)
             }
         }
         d.deserialize_any(V)
@@ -236,14 +242,23 @@ mod tests {
         ));
         let e = out[0].as_ref().unwrap();
         assert_eq!(
-            (e.message.as_str(), e.priority, e.pid, e.timestamp_us, e.line),
+            (
+                e.message.as_str(),
+                e.priority,
+                e.pid,
+                e.timestamp_us,
+                e.line
+            ),
             ("hello", Some(3), Some(12), Some(1_676_887_262_000_000), 1)
         );
         assert_eq!(e.unit.as_deref(), Some("docker.service"));
         let e = out[1].as_ref().unwrap();
         assert_eq!((e.message.as_str(), e.message_lossy), ("ab\u{fffd}", true));
         let e = out[2].as_ref().unwrap();
-        assert_eq!((e.message.as_str(), e.identifier.as_deref(), e.line), ("first", Some("a"), 4));
+        assert_eq!(
+            (e.message.as_str(), e.identifier.as_deref(), e.line),
+            ("first", Some("a"), 4)
+        );
         assert_eq!(out[3].as_ref().unwrap().message, "");
     }
 
@@ -253,7 +268,11 @@ mod tests {
         assert_eq!(out.len(), 4);
         let bad: Vec<_> = out.iter().filter_map(|r| r.as_ref().err()).collect();
         assert_eq!(bad.iter().map(|b| b.line).collect::<Vec<_>>(), [2, 3]);
-        assert!(bad[1].reason.contains("byte value 300"), "{}", bad[1].reason);
+        assert!(
+            bad[1].reason.contains("byte value 300"),
+            "{}",
+            bad[1].reason
+        );
         assert_eq!(out[3].as_ref().unwrap().message, "b");
     }
 }

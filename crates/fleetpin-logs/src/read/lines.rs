@@ -22,7 +22,11 @@ pub(crate) struct BoundedLines<R> {
 
 impl<R: BufRead> BoundedLines<R> {
     pub(crate) fn new(inner: R, limit: usize) -> Self {
-        Self { inner, limit, line: 0 }
+        Self {
+            inner,
+            limit,
+            line: 0,
+        }
     }
 
     /// Reads the next line into `buf` (cleared first). `None` at end of input.
@@ -83,7 +87,9 @@ impl<R: BufRead> BoundedLines<R> {
             if available.is_empty() {
                 break;
             }
-            let take = available.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let take = available
+                .len()
+                .min(usize::try_from(left).unwrap_or(usize::MAX));
             if keep {
                 buf.extend_from_slice(&available[..take]);
             }
@@ -120,9 +126,15 @@ mod tests {
         let data = b"short\nabcdefghij\r\n\nlast";
         let mut r = BoundedLines::new(&data[..], 4);
         let mut buf = Vec::new();
-        assert_eq!(r.next_line(&mut buf).unwrap(), Some(Line::TooLong { len: 5 }));
+        assert_eq!(
+            r.next_line(&mut buf).unwrap(),
+            Some(Line::TooLong { len: 5 })
+        );
         assert_eq!(buf, b"shor");
-        assert_eq!(r.next_line(&mut buf).unwrap(), Some(Line::TooLong { len: 11 }));
+        assert_eq!(
+            r.next_line(&mut buf).unwrap(),
+            Some(Line::TooLong { len: 11 })
+        );
         assert_eq!(r.next_line(&mut buf).unwrap(), Some(Line::Ok));
         assert!(buf.is_empty());
         assert_eq!(r.next_line(&mut buf).unwrap(), Some(Line::Ok));

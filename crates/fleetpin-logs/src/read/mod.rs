@@ -74,7 +74,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { max_line: 1 << 20, max_bad_samples: 100, syslog_year: None }
+        Self {
+            max_line: 1 << 20,
+            max_bad_samples: 100,
+            syslog_year: None,
+        }
     }
 }
 
@@ -127,7 +131,7 @@ impl ReadStats {
 enum Inner {
     Json(json::JsonReader),
     Export(export::ExportReader),
-    Text(text::TextReader),
+    Text(Box<text::TextReader>),
 }
 
 /// A streaming reader of one input in one format.
@@ -144,9 +148,14 @@ impl<R: BufRead> Reader<R> {
         let inner = match format {
             Format::Json => Inner::Json(json::JsonReader::default()),
             Format::Export => Inner::Export(export::ExportReader::default()),
-            Format::Text => Inner::Text(text::TextReader::new(options.syslog_year)),
+            Format::Text => Inner::Text(Box::new(text::TextReader::new(options.syslog_year))),
         };
-        Self { lines: BoundedLines::new(input, options.max_line), inner, options, stats: ReadStats::default() }
+        Self {
+            lines: BoundedLines::new(input, options.max_line),
+            inner,
+            options,
+            stats: ReadStats::default(),
+        }
     }
 
     /// A reader that detects the format from the first bytes of `input`.
@@ -220,7 +229,10 @@ mod tests {
         assert_eq!(Format::detect(b"  {\"MESSAGE\":1}"), Format::Json);
         assert_eq!(Format::detect(b"__CURSOR=s=1\n"), Format::Export);
         assert_eq!(Format::detect(b"MESSAGE\n\x01"), Format::Export);
-        assert_eq!(Format::detect(b"2023-02-20T10:01:02+0000 h k: m"), Format::Text);
+        assert_eq!(
+            Format::detect(b"2023-02-20T10:01:02+0000 h k: m"),
+            Format::Text
+        );
         assert_eq!(Format::detect(b"Feb 20 10:01:02 h k: m"), Format::Text);
     }
 }

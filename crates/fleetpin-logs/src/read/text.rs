@@ -24,10 +24,18 @@ pub(crate) struct TextReader {
 
 impl TextReader {
     pub(crate) fn new(syslog_year: Option<i32>) -> Self {
-        Self { syslog_year, buf: Vec::new(), pending: None, queued: None }
+        Self {
+            syslog_year,
+            buf: Vec::new(),
+            pending: None,
+            queued: None,
+        }
     }
 
-    pub(crate) fn next<R: BufRead>(&mut self, lines: &mut BoundedLines<R>) -> io::Result<Option<Record>> {
+    pub(crate) fn next<R: BufRead>(
+        &mut self,
+        lines: &mut BoundedLines<R>,
+    ) -> io::Result<Option<Record>> {
         if let Some(q) = self.queued.take() {
             return Ok(Some(q));
         }
@@ -43,8 +51,10 @@ impl TextReader {
                 });
                 return Ok(Some(self.emit(bad)));
             }
-            if self.buf.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
-                if let Some((entry, column)) = &mut self.pending {
+            if self.buf.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+                && let Some((entry, column)) = &mut self.pending
+            {
+                {
                     let indent = self.buf.iter().take_while(|b| **b == b' ').count();
                     let rest = &self.buf[indent.min(*column)..];
                     let (text, lossy) = decode(rest);
@@ -92,31 +102,45 @@ fn parse_line(line: &[u8], syslog_year: Option<i32>) -> Result<(Entry, usize), S
     let (timestamp_us, rest_at) = if line.first().is_some_and(u8::is_ascii_digit) {
         let end = memchr::memchr(b' ', line).ok_or("no space after the timestamp")?;
         let ts = std::str::from_utf8(&line[..end]).map_err(|_| "timestamp is not UTF-8")?;
-        (Some(parse_iso(ts).ok_or_else(|| format!("not an ISO 8601 timestamp: {ts:?}"))?), end + 1)
+        (
+            Some(parse_iso(ts).ok_or_else(|| format!("not an ISO 8601 timestamp: {ts:?}"))?),
+            end + 1,
+        )
     } else {
         // `Feb 20 10:01:02` (day padded with a space for 1-9).
-        let head = line.get(..15).ok_or("line does not start with a timestamp")?;
+        let head = line
+            .get(..15)
+            .ok_or("line does not start with a timestamp")?;
         let head = std::str::from_utf8(head).map_err(|_| "line does not start with a timestamp")?;
         let us = parse_syslog(head).ok_or_else(|| {
-            format!("line does not start with a timestamp: {:?}", &head[..head.len().min(15)])
+            format!(
+                "line does not start with a timestamp: {:?}",
+                &head[..head.len().min(15)]
+            )
         })?;
         if line.get(15) != Some(&b' ') {
             return Err("no space after the timestamp".into());
         }
-        (syslog_year.map(|y| us(y)), 16)
+        (syslog_year.map(us), 16)
     };
     let rest = &line[rest_at..];
     let host_end = memchr::memchr(b' ', rest).ok_or("no host and message after the timestamp")?;
     let host = String::from_utf8_lossy(&rest[..host_end]).into_owned();
     let after_host = rest_at + host_end + 1;
     let tail = &line[after_host..];
-    let mut entry = Entry { timestamp_us, host: Some(host), ..Entry::default() };
+    let mut entry = Entry {
+        timestamp_us,
+        host: Some(host),
+        ..Entry::default()
+    };
     // `ident[pid]: message` — the identifier is what comes before the first ": ".
     let column = match memchr::memmem::find(tail, b": ") {
         Some(colon) if !tail[..colon].contains(&b' ') || tail[..colon].ends_with(b"]") => {
             let mut ident = &tail[..colon];
-            if ident.ends_with(b"]") {
-                if let Some(open) = memchr::memrchr(b'[', ident) {
+            if ident.ends_with(b"]")
+                && let Some(open) = memchr::memrchr(b'[', ident)
+            {
+                {
                     entry.pid = std::str::from_utf8(&ident[open + 1..ident.len() - 1])
                         .ok()
                         .and_then(|p| p.parse().ok());
@@ -174,25 +198,34 @@ fn parse_iso(s: &str) -> Option<u64> {
             sign * i64::from(v / 100 * 3600 + v % 100 * 60)
         }
     };
-    let secs = days_from_civil(i64::from(y), mo, da) * 86_400
-        + i64::from(h * 3600 + mi * 60 + se)
+    let secs = days_from_civil(i64::from(y), mo, da) * 86_400 + i64::from(h * 3600 + mi * 60 + se)
         - offset_secs;
-    u64::try_from(secs).ok().map(|s| s * 1_000_000 + u64::from(micros))
+    u64::try_from(secs)
+        .ok()
+        .map(|s| s * 1_000_000 + u64::from(micros))
 }
 
 /// `Feb 20 10:01:02` → a function of the year giving microseconds since the epoch (UTC).
 fn parse_syslog(s: &str) -> Option<impl Fn(i32) -> u64> {
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let mo = MONTHS.iter().position(|m| s.starts_with(m))? as u32 + 1;
     let day = num(s.get(4..6)?.trim_start())?;
     let mut t = s.get(7..15)?.splitn(3, ':');
     let (h, mi, se) = (num(t.next()?)?, num(t.next()?)?, num(t.next()?)?);
-    if s.as_bytes()[3] != b' ' || s.as_bytes()[6] != b' ' || day == 0 || day > 31 || h > 23 || mi > 59 {
+    if s.as_bytes()[3] != b' '
+        || s.as_bytes()[6] != b' '
+        || day == 0
+        || day > 31
+        || h > 23
+        || mi > 59
+    {
         return None;
     }
     Some(move |year: i32| {
-        let secs = days_from_civil(i64::from(year), mo, day) * 86_400 + i64::from(h * 3600 + mi * 60 + se);
+        let secs =
+            days_from_civil(i64::from(year), mo, day) * 86_400 + i64::from(h * 3600 + mi * 60 + se);
         u64::try_from(secs).unwrap_or(0) * 1_000_000
     })
 }
@@ -204,10 +237,22 @@ mod tests {
 
     #[test]
     fn iso_timestamps() {
-        assert_eq!(parse_iso("2023-02-20T10:01:02+0000"), Some(1_676_887_262_000_000));
-        assert_eq!(parse_iso("2023-02-20T11:01:02.5+0100"), Some(1_676_887_262_500_000));
-        assert_eq!(parse_iso("2023-02-20T10:01:02.000001Z"), Some(1_676_887_262_000_001));
-        assert_eq!(parse_iso("2023-02-20T05:01:02-05:00"), Some(1_676_887_262_000_000));
+        assert_eq!(
+            parse_iso("2023-02-20T10:01:02+0000"),
+            Some(1_676_887_262_000_000)
+        );
+        assert_eq!(
+            parse_iso("2023-02-20T11:01:02.5+0100"),
+            Some(1_676_887_262_500_000)
+        );
+        assert_eq!(
+            parse_iso("2023-02-20T10:01:02.000001Z"),
+            Some(1_676_887_262_000_001)
+        );
+        assert_eq!(
+            parse_iso("2023-02-20T05:01:02-05:00"),
+            Some(1_676_887_262_000_000)
+        );
         assert_eq!(parse_iso("2023-13-20T10:01:02Z"), None);
         assert_eq!(parse_iso("garbage"), None);
     }
@@ -221,7 +266,10 @@ mod tests {
             2023-02-20T10:01:04+0000 node2 dockerd[812]: first line\n\
             \x20                                            second: line\n\
             Feb 20 10:01:05 node3 sshd[9]: Accepted publickey\n";
-        let options = ReadOptions { syslog_year: Some(2023), ..ReadOptions::default() };
+        let options = ReadOptions {
+            syslog_year: Some(2023),
+            ..ReadOptions::default()
+        };
         let mut reader = Reader::new(input.as_bytes(), Format::Text, options);
         let out: Vec<_> = reader.by_ref().map(Result::unwrap).collect();
         let e = out[0].as_ref().unwrap();
@@ -229,10 +277,16 @@ mod tests {
             (e.identifier.as_deref(), e.pid, e.host.as_deref(), e.line),
             (Some("systemd-udevd"), Some(1234), Some("node1"), 2)
         );
-        assert_eq!(e.message, "veth1: Could not generate persistent MAC: No data available");
+        assert_eq!(
+            e.message,
+            "veth1: Could not generate persistent MAC: No data available"
+        );
         let e = out[1].as_ref().unwrap();
         assert_eq!((e.identifier.as_deref(), e.pid), (Some("kernel"), None));
-        assert_eq!(e.message, "docker_gwbridge: port 3(veth1a2b3c4) entered blocking state");
+        assert_eq!(
+            e.message,
+            "docker_gwbridge: port 3(veth1a2b3c4) entered blocking state"
+        );
         assert_eq!(out[2].as_ref().unwrap_err().line, 4);
         let e = out[3].as_ref().unwrap();
         assert_eq!(e.message, "first line\nsecond: line");

@@ -1,6 +1,6 @@
 //! The synthetic incident journal shared by the integration tests, and helpers to run the real
 //! journal tools.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::print_stderr)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -29,11 +29,15 @@ impl Rng {
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
     fn hex(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from_digit((self.next() % 16) as u32, 16).unwrap()).collect()
+        (0..n)
+            .map(|_| char::from_digit((self.next() % 16) as u32, 16).unwrap())
+            .collect()
     }
     fn swarm_id(&mut self) -> String {
         const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        let mut s: String = (0..25).map(|_| A[(self.next() % 36) as usize] as char).collect();
+        let mut s: String = (0..25)
+            .map(|_| A[(self.next() % 36) as usize] as char)
+            .collect();
         s.replace_range(0..1, "x");
         s.replace_range(1..2, "1");
         s
@@ -51,13 +55,50 @@ pub fn incident(rounds: usize) -> Vec<Gen> {
     let mut out = Vec::new();
     let mut ts = T0;
     let hosts = ["node1", "node2", "node3"];
-    let push = |out: &mut Vec<Gen>, ts: &mut u64, host: &str, unit, ident, comm, pid, priority, message: String| {
+    let push = |out: &mut Vec<Gen>,
+                ts: &mut u64,
+                host: &str,
+                unit,
+                ident,
+                comm,
+                pid,
+                priority,
+                message: String| {
         *ts += 137_000; // 0.137 s apart: timestamps are distinct and increasing
-        out.push(Gen { ts: *ts, host: host.into(), unit, ident, comm, pid, priority, message });
+        out.push(Gen {
+            ts: *ts,
+            host: host.into(),
+            unit,
+            ident,
+            comm,
+            pid,
+            priority,
+            message,
+        });
     };
     for host in hosts {
-        push(&mut out, &mut ts, host, Some("docker.service"), "dockerd", "dockerd", 812, 6, "Loading containers: start.".into());
-        push(&mut out, &mut ts, host, Some("docker.service"), "systemd", "systemd", 1, 6, "Started Docker Application Container Engine.".into());
+        push(
+            &mut out,
+            &mut ts,
+            host,
+            Some("docker.service"),
+            "dockerd",
+            "dockerd",
+            812,
+            6,
+            "Loading containers: start.".into(),
+        );
+        push(
+            &mut out,
+            &mut ts,
+            host,
+            Some("docker.service"),
+            "systemd",
+            "systemd",
+            1,
+            6,
+            "Started Docker Application Container Engine.".into(),
+        );
     }
     let node_ids: Vec<String> = hosts.iter().map(|_| rng.swarm_id()).collect();
     let service = rng.swarm_id();
@@ -66,38 +107,207 @@ pub fn incident(rounds: usize) -> Vec<Gen> {
             for (h, host) in hosts.iter().enumerate() {
                 let veth = rng.hex(7);
                 let port = 2 + (round % 5);
-                let bridge = if round % 2 == 0 { "docker_gwbridge" } else { "docker0" };
+                let bridge = if round % 2 == 0 {
+                    "docker_gwbridge"
+                } else {
+                    "docker0"
+                };
                 let udev_pid = 30_000 + (rng.next() % 5000) as u32;
                 let k = |m: String| m;
-                push(&mut out, &mut ts, host, None, "kernel", "kernel", 0, 6, k(format!("{bridge}: port {port}(veth{veth}) entered blocking state")));
-                push(&mut out, &mut ts, host, None, "kernel", "kernel", 0, 6, k(format!("{bridge}: port {port}(veth{veth}) entered disabled state")));
-                push(&mut out, &mut ts, host, None, "kernel", "kernel", 0, 6, k(format!("device veth{veth} entered promiscuous mode")));
-                push(&mut out, &mut ts, host, Some("systemd-udevd.service"), "systemd-udevd", "systemd-udevd", udev_pid, 3, format!("veth{veth}: Could not generate persistent MAC: No data available"));
-                push(&mut out, &mut ts, host, Some("systemd-udevd.service"), "systemd-udevd", "systemd-udevd", udev_pid, 6, format!("veth{veth}: link_config: autonegotiation is unset or enabled, the speed and duplex are not writable."));
-                push(&mut out, &mut ts, host, None, "kernel", "kernel", 0, 6, format!("IPv6: ADDRCONF(NETDEV_CHANGE): veth{veth}: link becomes ready"));
-                let time = format!("2023-02-20T10:{:02}:{:02}.{:09}Z", (ts / 60_000_000) % 60, (ts / 1_000_000) % 60, (ts % 1_000_000) * 1000);
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    None,
+                    "kernel",
+                    "kernel",
+                    0,
+                    6,
+                    k(format!(
+                        "{bridge}: port {port}(veth{veth}) entered blocking state"
+                    )),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    None,
+                    "kernel",
+                    "kernel",
+                    0,
+                    6,
+                    k(format!(
+                        "{bridge}: port {port}(veth{veth}) entered disabled state"
+                    )),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    None,
+                    "kernel",
+                    "kernel",
+                    0,
+                    6,
+                    k(format!("device veth{veth} entered promiscuous mode")),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    Some("systemd-udevd.service"),
+                    "systemd-udevd",
+                    "systemd-udevd",
+                    udev_pid,
+                    3,
+                    format!("veth{veth}: Could not generate persistent MAC: No data available"),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    Some("systemd-udevd.service"),
+                    "systemd-udevd",
+                    "systemd-udevd",
+                    udev_pid,
+                    6,
+                    format!(
+                        "veth{veth}: link_config: autonegotiation is unset or enabled, the speed and duplex are not writable."
+                    ),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    None,
+                    "kernel",
+                    "kernel",
+                    0,
+                    6,
+                    format!("IPv6: ADDRCONF(NETDEV_CHANGE): veth{veth}: link becomes ready"),
+                );
+                let time = format!(
+                    "2023-02-20T10:{:02}:{:02}.{:09}Z",
+                    (ts / 60_000_000) % 60,
+                    (ts / 1_000_000) % 60,
+                    (ts % 1_000_000) * 1000
+                );
                 let task = rng.swarm_id();
                 let error = if phase == 1 {
-                    format!("starting container failed: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: unable to apply apparmor profile: apparmor failed to apply profile: write /proc/self/attr/apparmor/exec: no such file or directory: unknown")
+                    "starting container failed: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: unable to apply apparmor profile: apparmor failed to apply profile: write /proc/self/attr/apparmor/exec: no such file or directory: unknown"
+                        .to_owned()
                 } else {
-                    format!("No such image: registry.example.com/app@sha256:{}", rng.hex(64))
+                    format!(
+                        "No such image: registry.example.com/app@sha256:{}",
+                        rng.hex(64)
+                    )
                 };
                 if phase == 2 && round % 3 == 0 {
-                    push(&mut out, &mut ts, host, Some("docker.service"), "dockerd", "dockerd", 812, 3, format!("time=\"{time}\" level=error msg=\"Not continuing with pull after error: errors:\\ndenied: requested access to the resource is denied\\nunauthorized: authentication required\\n\""));
-                    push(&mut out, &mut ts, host, Some("docker.service"), "dockerd", "dockerd", 812, 4, format!("time=\"{time}\" level=warning msg=\"pull access denied for registry.example.com/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\" module=node/agent/taskmanager node.id={}", node_ids[h]));
+                    push(
+                        &mut out,
+                        &mut ts,
+                        host,
+                        Some("docker.service"),
+                        "dockerd",
+                        "dockerd",
+                        812,
+                        3,
+                        format!(
+                            "time=\"{time}\" level=error msg=\"Not continuing with pull after error: errors:\\ndenied: requested access to the resource is denied\\nunauthorized: authentication required\\n\""
+                        ),
+                    );
+                    push(
+                        &mut out,
+                        &mut ts,
+                        host,
+                        Some("docker.service"),
+                        "dockerd",
+                        "dockerd",
+                        812,
+                        4,
+                        format!(
+                            "time=\"{time}\" level=warning msg=\"pull access denied for registry.example.com/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\" module=node/agent/taskmanager node.id={}",
+                            node_ids[h]
+                        ),
+                    );
                 }
                 if phase == 2 && round % 4 == 1 {
-                    push(&mut out, &mut ts, host, Some("docker.service"), "dockerd", "dockerd", 812, 3, format!("time=\"{time}\" level=error msg=\"failed to resolve image digest\" error=\"no basic auth credentials\""));
+                    push(
+                        &mut out,
+                        &mut ts,
+                        host,
+                        Some("docker.service"),
+                        "dockerd",
+                        "dockerd",
+                        812,
+                        3,
+                        format!(
+                            "time=\"{time}\" level=error msg=\"failed to resolve image digest\" error=\"no basic auth credentials\""
+                        ),
+                    );
                 }
-                push(&mut out, &mut ts, host, Some("docker.service"), "dockerd", "dockerd", 812, 3, format!("time=\"{time}\" level=error msg=\"fatal task error\" error=\"{error}\" module=node/agent/taskmanager node.id={} service.id={service} task.id={task}", node_ids[h]));
-                push(&mut out, &mut ts, host, None, "kernel", "kernel", 0, 6, format!("{bridge}: port {port}(veth{veth}) entered disabled state"));
-                push(&mut out, &mut ts, host, None, "kernel", "kernel", 0, 6, format!("device veth{veth} left promiscuous mode"));
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    Some("docker.service"),
+                    "dockerd",
+                    "dockerd",
+                    812,
+                    3,
+                    format!(
+                        "time=\"{time}\" level=error msg=\"fatal task error\" error=\"{error}\" module=node/agent/taskmanager node.id={} service.id={service} task.id={task}",
+                        node_ids[h]
+                    ),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    None,
+                    "kernel",
+                    "kernel",
+                    0,
+                    6,
+                    format!("{bridge}: port {port}(veth{veth}) entered disabled state"),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    None,
+                    "kernel",
+                    "kernel",
+                    0,
+                    6,
+                    format!("device veth{veth} left promiscuous mode"),
+                );
             }
         }
         if phase == 1 {
             for host in hosts {
-                push(&mut out, &mut ts, host, Some("apt-daily.service"), "apt-get", "apt-get", 4242, 6, "Setting up apparmor (2.13.2-10) ...".into());
-                push(&mut out, &mut ts, host, Some("docker.service"), "systemd", "systemd", 1, 6, "Stopping Docker Application Container Engine...".into());
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    Some("apt-daily.service"),
+                    "apt-get",
+                    "apt-get",
+                    4242,
+                    6,
+                    "Setting up apparmor (2.13.2-10) ...".into(),
+                );
+                push(
+                    &mut out,
+                    &mut ts,
+                    host,
+                    Some("docker.service"),
+                    "systemd",
+                    "systemd",
+                    1,
+                    6,
+                    "Stopping Docker Application Container Engine...".into(),
+                );
             }
         }
     }
@@ -121,7 +331,10 @@ pub fn to_export(entries: &[Gen]) -> Vec<u8> {
             }
         };
         field("__REALTIME_TIMESTAMP", &e.ts.to_string());
-        field("__MONOTONIC_TIMESTAMP", &(1_000_000 + i as u64 * 1000).to_string());
+        field(
+            "__MONOTONIC_TIMESTAMP",
+            &(1_000_000 + i as u64 * 1000).to_string(),
+        );
         field("_BOOT_ID", boot);
         field("_HOSTNAME", &e.host);
         field("SYSLOG_IDENTIFIER", e.ident);
@@ -170,7 +383,10 @@ pub fn require_oracles() -> bool {
 /// The path of systemd-journal-remote, or `None` (after printing why) when it is missing and
 /// oracles are not required.
 pub fn journal_remote() -> Option<PathBuf> {
-    for p in ["/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote"] {
+    for p in [
+        "/lib/systemd/systemd-journal-remote",
+        "/usr/lib/systemd/systemd-journal-remote",
+    ] {
         let p = PathBuf::from(p);
         if p.exists() && Command::new("journalctl").arg("--version").output().is_ok() {
             return Some(p);
@@ -180,6 +396,8 @@ pub fn journal_remote() -> Option<PathBuf> {
         !require_oracles(),
         "FLEETPIN_REQUIRE_ORACLES=1 but systemd-journal-remote/journalctl are missing (Debian package systemd-journal-remote)"
     );
-    eprintln!("note: skipping: systemd-journal-remote or journalctl not installed (Debian package systemd-journal-remote)");
+    eprintln!(
+        "note: skipping: systemd-journal-remote or journalctl not installed (Debian package systemd-journal-remote)"
+    );
     None
 }
