@@ -11,10 +11,20 @@ mkdir -p "$WORK"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 cargo build -q --release -p fleetpin-logs --example mine
 BIN="$CARGO_TARGET_DIR/release/examples/mine"
-python3 bench/logs/gen_incident.py "$LINES" "$WORK/incident.txt"
-echo "fleetpin-logs: $("$BIN" "$WORK/incident.txt" --summary)"
-echo "drain3:        $("$PY" bench/logs/drain3_mine.py "$WORK/incident.txt")"
-hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$WORK/results.md" \
+python3 bench/logs/gen_incident.py "$LINES" "$WORK/incident.txt" "$WORK/incident.json"
+echo "fleetpin-logs (text): $("$BIN" "$WORK/incident.txt" --summary)"
+echo "fleetpin-logs (json): $("$BIN" "$WORK/incident.json" --summary)"
+echo "drain3 (text):        $("$PY" bench/logs/drain3_mine.py "$WORK/incident.txt")"
+hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$WORK/results.json" \
   -n fleetpin-logs "$BIN $WORK/incident.txt --summary" \
+  -n "fleetpin-logs (journalctl -o json input)" "$BIN $WORK/incident.json --summary" \
   -n drain3 "$PY bench/logs/drain3_mine.py $WORK/incident.txt"
-cat "$WORK/results.md"
+python3 - "$WORK/results.json" <<'PY'
+import json, statistics, sys
+r = json.load(open(sys.argv[1]))["results"]
+med = {x["command"]: statistics.median(x["times"]) for x in r}
+peer = med["drain3"]
+for name, m in med.items():
+    print("%-45s median %8.3f s   drain3/this %6.2fx" % (name, m, peer / m))
+PY
+rm -f "$WORK/incident.txt" "$WORK/incident.json"
