@@ -130,6 +130,26 @@ pub fn diagnose(templates: Vec<Template>, db: &CauseDb, input: ReadStats) -> Dia
     }
 }
 
+/// Reads a whole input (format detected from its first bytes), mines it and diagnoses it: what
+/// `fleetpin diagnose FILE` does. Only an I/O error of the input is an `Err`; bad records are
+/// counted in [`Diagnosis::input`].
+pub fn diagnose_input<R: std::io::BufRead>(
+    input: R,
+    read: crate::read::ReadOptions,
+    mine: crate::MinerOptions,
+    order: crate::Order,
+    db: &CauseDb,
+) -> std::io::Result<Diagnosis> {
+    let mut reader = crate::read::Reader::detect(input, read)?;
+    let mut miner = crate::Miner::new(mine);
+    while let Some(record) = reader.next_record()? {
+        if let Ok(entry) = record {
+            miner.add(&entry);
+        }
+    }
+    Ok(diagnose(miner.templates(order), db, reader.into_stats()))
+}
+
 fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),

@@ -9,6 +9,8 @@
 //! - [`causes`]: the root-cause knowledge base (`causes/<id>.toml`), its loader and linter.
 //! - [`diagnose()`]: templates + causes → a [`Diagnosis`].
 
+#![warn(missing_docs)]
+
 pub mod causes;
 pub mod diagnose;
 pub mod drain;
@@ -19,7 +21,7 @@ pub mod miner;
 pub mod read;
 
 pub use causes::{Cause, CauseDb, CauseProblem};
-pub use diagnose::{Diagnosis, diagnose};
+pub use diagnose::{Diagnosis, diagnose, diagnose_input};
 pub use entry::{Entry, PRIORITY_NAMES, format_timestamp, priority_name};
 pub use error::Error;
 pub use miner::{Miner, MinerOptions, Order, Template};

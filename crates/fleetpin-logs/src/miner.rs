@@ -206,16 +206,17 @@ impl Miner {
             s.severity = Some(s.severity.map_or(p, |q| q.min(p)));
         }
         if s.examples.len() < self.options.examples {
-            let message: String = entry
+            let cut = entry
                 .message
-                .chars()
-                .take(self.options.example_chars)
-                .collect();
+                .char_indices()
+                .nth(self.options.example_chars)
+                .map_or(entry.message.len(), |(i, _)| i);
+            let message = &entry.message[..cut];
             if !s.examples.iter().any(|e| e.message == message) {
                 s.examples.push(Example {
                     line: entry.line,
                     host: entry.host.clone(),
-                    message,
+                    message: message.to_owned(),
                 });
             }
         }

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use fleetpin_logs::read::{Format, ReadOptions, Reader};
-use fleetpin_logs::{CauseDb, Entry, Miner, MinerOptions, Order, diagnose};
+use fleetpin_logs::{CauseDb, Entry, MinerOptions, Order, diagnose_input};
 
 fn write_journal(remote: &Path, export: &[u8], out: &Path) {
     let mut child = Command::new(remote)
@@ -142,15 +142,17 @@ fn the_diagnosis_of_the_real_journal_matches_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("incident.journal");
     write_journal(&remote, &common::to_export(&generated), &file);
-    let mut miner = Miner::new(MinerOptions::default());
     let printed = journalctl(&file, "json");
-    let mut reader = Reader::detect(&printed[..], ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::Json);
-    for r in reader.by_ref() {
-        miner.add(&r.unwrap().unwrap());
-    }
+    assert_eq!(Format::detect(&printed), Format::Json);
     let (db, _) = CauseDb::builtin();
-    let d = diagnose(miner.templates(Order::FirstSeen), &db, reader.into_stats());
+    let d = diagnose_input(
+        &printed[..],
+        ReadOptions::default(),
+        MinerOptions::default(),
+        Order::FirstSeen,
+        &db,
+    )
+    .unwrap();
     // The same report as incident.rs's snapshot of the generated JSON.
     let snap = include_str!("snapshots/incident__incident_diagnosis_snapshot.snap");
     let body = snap.splitn(3, "---\n").nth(2).unwrap();

@@ -35,10 +35,12 @@ impl JsonReader {
                     reason: format!("line of {len} bytes is longer than the limit, skipped"),
                 })));
             }
-            if self.buf.trim_ascii().is_empty() {
+            // `-o json-seq` puts an RS (0x1E) before each object (RFC 7464).
+            let text = self.buf.strip_prefix(b"\x1e").unwrap_or(&self.buf);
+            if text.trim_ascii().is_empty() {
                 continue;
             }
-            let raw: RawEntry = match serde_json::from_slice(&self.buf) {
+            let raw: RawEntry = match serde_json::from_slice(text) {
                 Ok(r) => r,
                 Err(e) => {
                     return Ok(Some(Err(BadRecord {
@@ -238,8 +240,11 @@ mod tests {
             r#"{"MESSAGE":["first",[98]],"SYSLOG_IDENTIFIER":["a","b"]}"#,
             "\n",
             r#"{"MESSAGE":null}"#,
+            "\n\x1e",
+            r#"{"MESSAGE":"seq"}"#,
             "\n",
         ));
+        assert_eq!(out[4].as_ref().unwrap().message, "seq");
         let e = out[0].as_ref().unwrap();
         assert_eq!(
             (
