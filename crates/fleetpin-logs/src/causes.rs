@@ -310,6 +310,16 @@ fn valid_hazard_id(r: &str) -> bool {
         && b[9..].iter().all(u8::is_ascii_digit)
 }
 
+/// Joins the lines of each paragraph of a TOML multi-line string (paragraphs stay separated by
+/// a blank line), so renderers can wrap the text as they like.
+fn reflow(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Option<Cause> {
     let mut cx = Ctx {
         path,
@@ -442,8 +452,8 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
         id: id?.0,
         title: title?.0,
         noise,
-        explanation: explanation?.0.trim().to_owned(),
-        fix: fix.map(|f| f.trim().to_owned()),
+        explanation: reflow(&explanation?.0),
+        fix: fix.map(|f| reflow(&f)),
         references,
         matchers,
         path: path.to_owned(),
