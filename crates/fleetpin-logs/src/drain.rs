@@ -29,6 +29,11 @@ pub struct DrainOptions {
     /// Whether tokens holding a digit go to the `<*>` child (drain3
     /// `parametrize_numeric_tokens`).
     pub parametrize_numeric_tokens: bool,
+    /// The most clusters kept (drain3 `max_clusters`). drain3 evicts the least recently used
+    /// one; here a message that would need a new cluster past the limit is not clustered
+    /// ([`Update::LimitReached`]), so templates already reported never disappear. `None`
+    /// (drain3's default): no limit.
+    pub max_clusters: Option<usize>,
 }
 
 impl Default for DrainOptions {
@@ -38,6 +43,7 @@ impl Default for DrainOptions {
             sim_th: 0.4,
             max_children: 100,
             parametrize_numeric_tokens: true,
+            max_clusters: None,
         }
     }
 }
@@ -61,7 +67,13 @@ pub enum Update {
     TemplateChanged,
     /// An existing cluster, template unchanged.
     None,
+    /// No cluster matched and [`DrainOptions::max_clusters`] was reached: the message was not
+    /// clustered, and the returned index is [`NO_CLUSTER`].
+    LimitReached,
 }
+
+/// The index [`Drain::add`] returns with [`Update::LimitReached`].
+pub const NO_CLUSTER: usize = usize::MAX;
 
 /// A Drain clustering of one stream of messages.
 pub struct Drain {
@@ -131,6 +143,13 @@ impl Drain {
                         Update::None
                     },
                 )
+            }
+            None if self
+                .options
+                .max_clusters
+                .is_some_and(|max| self.clusters.len() >= max) =>
+            {
+                (NO_CLUSTER, Update::LimitReached)
             }
             None => {
                 let template: Vec<Tok> = message
@@ -268,6 +287,19 @@ mod tests {
         assert_eq!(d.add(""), (3, Update::Created));
         assert_eq!(d.add("   "), (3, Update::None));
         assert_eq!(d.len(), 4);
+    }
+
+    #[test]
+    fn the_cluster_limit_keeps_existing_clusters() {
+        let mut d = Drain::new(DrainOptions {
+            max_clusters: Some(2),
+            ..DrainOptions::default()
+        });
+        d.add("a b c");
+        d.add("x y z q");
+        assert_eq!(d.add("totally new"), (NO_CLUSTER, Update::LimitReached));
+        assert_eq!(d.add("a b d"), (0, Update::TemplateChanged));
+        assert_eq!(d.len(), 2);
     }
 
     #[test]

@@ -24,10 +24,20 @@ pub struct MinerOptions {
     pub max_hosts: usize,
 }
 
+/// The template text of the lines of a program that found no template once its
+/// [`DrainOptions::max_clusters`] was reached.
+pub const OVERFLOW_TEMPLATE: &str = "<*> (template limit reached: lines not clustered)";
+
 impl Default for MinerOptions {
     fn default() -> Self {
         Self {
-            drain: DrainOptions::default(),
+            // Bounded memory on any input: one program with more than 5000 templates is
+            // garbage or unmasked ids; the rest of its lines are counted in one overflow
+            // template ([`OVERFLOW_TEMPLATE`]).
+            drain: DrainOptions {
+                max_clusters: Some(5000),
+                ..DrainOptions::default()
+            },
             mask: true,
             examples: 3,
             example_chars: 500,
@@ -125,6 +135,7 @@ struct Group {
     name: String,
     drain: Drain,
     stats: Vec<Stats>,
+    overflow: Option<Stats>,
 }
 
 /// Mines templates from entries, one at a time, in bounded memory per template.
@@ -163,6 +174,7 @@ impl Miner {
                     name: name.to_owned(),
                     drain: Drain::new(self.options.drain.clone()),
                     stats: Vec::new(),
+                    overflow: None,
                 });
                 self.index.insert(name.to_owned(), self.groups.len() - 1);
                 self.groups.len() - 1
@@ -175,13 +187,20 @@ impl Miner {
         } else {
             group.drain.add(&entry.message)
         };
-        if id == group.stats.len() {
-            group.stats.push(Stats {
+        let s = if id == crate::drain::NO_CLUSTER {
+            group.overflow.get_or_insert_with(|| Stats {
                 first_seq: self.seq,
                 ..Stats::default()
-            });
-        }
-        let s = &mut group.stats[id];
+            })
+        } else {
+            if id == group.stats.len() {
+                group.stats.push(Stats {
+                    first_seq: self.seq,
+                    ..Stats::default()
+                });
+            }
+            &mut group.stats[id]
+        };
         s.count += 1;
         if let Some(ts) = entry.timestamp_us {
             s.first = Some(s.first.map_or(ts, |f| f.min(ts)));
@@ -223,9 +242,12 @@ impl Miner {
         self.seq += 1;
     }
 
-    /// The number of templates so far.
+    /// The number of templates so far (overflow templates included).
     pub fn len(&self) -> usize {
-        self.groups.iter().map(|g| g.drain.len()).sum()
+        self.groups
+            .iter()
+            .map(|g| g.drain.len() + usize::from(g.overflow.is_some()))
+            .sum()
     }
 
     /// Whether no entry was added.
@@ -239,9 +261,15 @@ impl Miner {
             .groups
             .iter()
             .flat_map(|g| {
-                g.stats.iter().enumerate().map(|(id, s)| Template {
+                let mined = g
+                    .stats
+                    .iter()
+                    .enumerate()
+                    .map(|(id, s)| (g.drain.template(id), s));
+                let overflow = g.overflow.iter().map(|s| (OVERFLOW_TEMPLATE.to_owned(), s));
+                mined.chain(overflow).map(|(text, s)| Template {
                     group: g.name.clone(),
-                    text: g.drain.template(id),
+                    text,
                     count: s.count,
                     first: s.first,
                     last: s.last,
@@ -271,6 +299,36 @@ fn hash(s: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_limit_bounds_memory_and_counts_the_rest() {
+        let options = MinerOptions {
+            drain: DrainOptions {
+                max_clusters: Some(3),
+                ..DrainOptions::default()
+            },
+            ..MinerOptions::default()
+        };
+        let mut m = Miner::new(options);
+        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
+        for (i, w) in words.iter().enumerate() {
+            m.add(&entry(
+                i as u64,
+                "junk",
+                "n1",
+                &format!("{w} one two three"),
+            ));
+            m.add(&entry(i as u64, "junk", "n1", &format!("{w} four")));
+        }
+        m.add(&entry(99, "other", "n1", "own group, own limit"));
+        let t = m.templates(Order::FirstSeen);
+        let junk: Vec<_> = t.iter().filter(|t| t.group == "junk").collect();
+        assert_eq!(junk.len(), 4);
+        assert_eq!(junk.iter().map(|t| t.count).sum::<u64>(), 12);
+        let overflow = junk.iter().find(|t| t.text == OVERFLOW_TEMPLATE).unwrap();
+        assert_eq!((overflow.count, overflow.first), (9, Some(1)));
+        assert_eq!(m.len(), 5);
+    }
 
     fn entry(ts: u64, ident: &str, host: &str, message: &str) -> Entry {
         Entry {
@@ -328,6 +386,7 @@ mod tests {
         );
         assert_eq!(t[2].group, "kernel");
         let by_count = m.templates(Order::Count);
+        assert_eq!(m.len(), 3);
         assert_eq!(by_count[0].group, "systemd-udevd");
         assert_eq!(m.entries(), 6);
     }
