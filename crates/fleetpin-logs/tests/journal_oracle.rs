@@ -183,3 +183,44 @@ fn binary_messages_through_the_real_journal() {
     assert_eq!(text.len(), 1);
     assert_eq!(text[0].identifier.as_deref(), Some("dockerd"));
 }
+
+#[test]
+fn all_three_formats_give_the_same_templates_and_causes() {
+    let Some(remote) = common::journal_remote() else {
+        return;
+    };
+    let generated = common::incident(20);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("incident.journal");
+    write_journal(&remote, &common::to_export(&generated), &file);
+    let (db, _) = CauseDb::builtin();
+    let summaries: Vec<Vec<(String, String, String, u64)>> =
+        ["json", "export", "short-iso-precise"]
+            .into_iter()
+            .map(|mode| {
+                let printed = journalctl(&file, mode);
+                let d = diagnose_input(
+                    &printed[..],
+                    ReadOptions::default(),
+                    MinerOptions::default(),
+                    Order::FirstSeen,
+                    &db,
+                )
+                .unwrap();
+                assert_eq!(d.input.bad, 0, "{mode}: {:?}", d.input.bad_samples);
+                let found = d.causes.iter().chain(&d.noise).flat_map(|f| {
+                    f.templates
+                        .iter()
+                        .map(move |t| (f.id.clone(), t.group.clone(), t.text.clone(), t.count))
+                });
+                let rest = d
+                    .remaining
+                    .iter()
+                    .map(|t| ("-".to_owned(), t.group.clone(), t.text.clone(), t.count));
+                found.chain(rest).collect()
+            })
+            .collect();
+    assert!(summaries[0].len() > 10);
+    assert_eq!(summaries[0], summaries[1], "json vs export");
+    assert_eq!(summaries[0], summaries[2], "json vs short-iso-precise");
+}
