@@ -207,8 +207,13 @@ impl<'a> From<&'a Package> for PackageRef<'a> {
 impl Package {
     /// Whether the package is on hold: `Some(true)`/`Some(false)`, `None` when unknown.
     pub fn held(&self) -> Option<bool> {
-        self.selection.as_deref().map(|s| s == "hold")
+        held(self.selection.as_deref())
     }
+}
+
+/// The hold state a dpkg selection (`install`, `hold`, ...) means; `None` when unknown.
+pub(crate) fn held(selection: Option<&str>) -> Option<bool> {
+    selection.map(|s| s == "hold")
 }
 
 /// Everything fleetpin knows about one host. See the module docs for the JSON format.

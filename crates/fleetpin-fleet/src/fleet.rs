@@ -17,9 +17,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::Error;
-use crate::facts::{
-    FactsStore, HostFacts, OsRelease, Package, PackageManager, check_format_version,
-};
+use crate::facts::{FactsStore, HostFacts, OsRelease, PackageManager, check_format_version};
 
 /// Maps strings to dense `u32` ids.
 #[derive(Debug, Default, Clone)]
@@ -118,57 +116,30 @@ pub struct Fleet {
     pub hosts: Vec<FleetHost>,
 }
 
-/// What interning needs of one package, whichever reader produced it.
+/// What interning needs of one package, whichever reader produced it: name, architecture,
+/// version and hold state (`None`: the reader does not know).
 trait PkgRef {
-    fn name(&self) -> &str;
-    fn arch(&self) -> Option<&str>;
-    fn version(&self) -> &str;
-    fn held(&self) -> Option<bool>;
+    fn parts(&self) -> (&str, Option<&str>, &str, Option<bool>);
 }
 
 impl PkgRef for crate::facts::Package {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn arch(&self) -> Option<&str> {
-        self.arch.as_deref()
-    }
-    fn version(&self) -> &str {
-        &self.version
-    }
-    fn held(&self) -> Option<bool> {
-        Package::held(self)
+    fn parts(&self) -> (&str, Option<&str>, &str, Option<bool>) {
+        (&self.name, self.arch.as_deref(), &self.version, self.held())
     }
 }
 
 impl PkgRef for PkgView<'_> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn arch(&self) -> Option<&str> {
-        self.arch.as_deref()
-    }
-    fn version(&self) -> &str {
-        &self.version
-    }
-    fn held(&self) -> Option<bool> {
-        self.selection.as_deref().map(|s| s == "hold")
+    fn parts(&self) -> (&str, Option<&str>, &str, Option<bool>) {
+        let held = crate::facts::held(self.selection.as_deref());
+        (&self.name, self.arch.as_deref(), &self.version, held)
     }
 }
 
-/// An entry of [`crate::ansible::TreeView`], version already assembled.
+/// An entry of [`crate::ansible::TreeView`], version already assembled; package_facts
+/// carries no hold state.
 impl PkgRef for crate::ansible::Entry<'_> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn arch(&self) -> Option<&str> {
-        self.arch.as_deref()
-    }
-    fn version(&self) -> &str {
-        &self.version
-    }
-    fn held(&self) -> Option<bool> {
-        None
+    fn parts(&self) -> (&str, Option<&str>, &str, Option<bool>) {
+        (&self.name, self.arch.as_deref(), &self.version, None)
     }
 }
 
@@ -218,7 +189,7 @@ fn native_arch<'a>(declared: Option<&'a str>, pkgs: &'a [impl PkgRef]) -> Option
     // at ~2% of the Ansible tree read in a profile.
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for p in pkgs {
-        if let Some(a) = p.arch()
+        if let (_, Some(a), _, _) = p.parts()
             && !matches!(a, "all" | "noarch")
         {
             match counts.iter_mut().find(|(x, _)| *x == a) {
@@ -275,28 +246,25 @@ impl SharedInterners {
             let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
             let (packages, versions) = &*guard;
             for (i, p) in pkgs.iter().enumerate() {
-                let k = key_of(p.name(), p.arch(), native, &mut key);
-                let (pkg, version) = match (packages.get(k), versions.get(p.version())) {
+                let (name, arch, v, held) = p.parts();
+                let k = key_of(name, arch, native, &mut key);
+                let (pkg, version) = match (packages.get(k), versions.get(v)) {
                     (Some(pkg), Some(version)) => (pkg, version),
                     _ => {
                         misses.push(i);
                         (u32::MAX, u32::MAX)
                     }
                 };
-                installed.push(Installed {
-                    pkg,
-                    version,
-                    held: p.held(),
-                });
+                installed.push(Installed { pkg, version, held });
             }
         }
         if !misses.is_empty() {
             let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
             let (packages, versions) = &mut *guard;
             for i in misses {
-                let p = &pkgs[i];
-                installed[i].pkg = packages.intern(key_of(p.name(), p.arch(), native, &mut key));
-                installed[i].version = versions.intern(p.version());
+                let (name, arch, v, _) = pkgs[i].parts();
+                installed[i].pkg = packages.intern(key_of(name, arch, native, &mut key));
+                installed[i].version = versions.intern(v);
             }
         }
         installed.sort_by_key(|i| i.pkg);

@@ -161,6 +161,17 @@ impl Hazard {
 /// The id of an entry not yet numbered.
 pub const DRAFT_ID: &str = "FPH-0000-0000";
 
+/// Whether `s` has the shape of a hazard id, `FPH-YYYY-NNNN` (the draft id included).
+#[must_use]
+pub fn is_hazard_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 13
+        && s.starts_with("FPH-")
+        && b[8] == b'-'
+        && b[4..8].iter().all(u8::is_ascii_digit)
+        && b[9..].iter().all(u8::is_ascii_digit)
+}
+
 /// A problem in an entry, with the 1-based line of the file it is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -291,11 +302,7 @@ pub fn parse_entry(
 
     let id = h.id.get_ref();
     let id_line = line_of(h.id.span().start);
-    let id_ok = id.len() == 13
-        && id.starts_with("FPH-")
-        && id.as_bytes()[8] == b'-'
-        && id[4..8].bytes().all(|b| b.is_ascii_digit())
-        && id[9..].bytes().all(|b| b.is_ascii_digit());
+    let id_ok = is_hazard_id(id);
     if !id_ok {
         problems.push(problem(
             id_line,

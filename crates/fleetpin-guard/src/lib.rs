@@ -34,5 +34,5 @@ mod range;
 
 pub use check::{Change, Finding, HostState, HostView, Verdict};
 pub use db::{Database, EntryProblems, Error};
-pub use hazard::{DRAFT_ID, Distro, Hazard, Kind, Problem, When, parse_entry};
+pub use hazard::{DRAFT_ID, Distro, Hazard, Kind, Problem, When, is_hazard_id, parse_entry};
 pub use range::{Comparator, Ecosystem, Op, VersionRange};

@@ -27,26 +27,6 @@ impl Ecosystem {
             Ecosystem::Rpm => "rpm",
         }
     }
-
-    /// Checks that `v` is a version of this ecosystem.
-    ///
-    /// # Errors
-    /// The parser's message when it is not.
-    pub fn validate(self, v: &str) -> Result<(), String> {
-        match self {
-            Ecosystem::Debian => Version::parse(v).map(drop).map_err(|e| e.to_string()),
-            Ecosystem::Rpm => RpmVersion::parse(v).map(drop).map_err(|e| e.to_string()),
-        }
-    }
-
-    /// Compares two versions of this ecosystem; `None` when either does not parse.
-    #[must_use]
-    pub fn compare(self, a: &str, b: &str) -> Option<Ordering> {
-        match self {
-            Ecosystem::Debian => Some(Version::parse(a).ok()?.cmp(&Version::parse(b).ok()?)),
-            Ecosystem::Rpm => Some(RpmVersion::parse(a).ok()?.cmp(&RpmVersion::parse(b).ok()?)),
-        }
-    }
 }
 
 impl fmt::Display for Ecosystem {
@@ -99,6 +79,38 @@ pub struct Comparator {
     pub op: Op,
     /// The version, valid in the range's ecosystem.
     pub version: String,
+    /// `version`, parsed once when the range is.
+    parsed: Parsed,
+}
+
+/// A version parsed in its ecosystem's ordering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Parsed {
+    Debian(Version),
+    Rpm(RpmVersion),
+}
+
+impl Parsed {
+    /// Parses `v`, or says why it is not a version of the ecosystem.
+    fn new(ecosystem: Ecosystem, v: &str) -> Result<Parsed, String> {
+        match ecosystem {
+            Ecosystem::Debian => Version::parse(v)
+                .map(Parsed::Debian)
+                .map_err(|e| e.to_string()),
+            Ecosystem::Rpm => RpmVersion::parse(v)
+                .map(Parsed::Rpm)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// `self` against `bound`, both of one ecosystem.
+    fn cmp_to(&self, bound: &Parsed) -> Option<Ordering> {
+        match (self, bound) {
+            (Parsed::Debian(a), Parsed::Debian(b)) => Some(a.cmp(b)),
+            (Parsed::Rpm(a), Parsed::Rpm(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
 }
 
 /// A conjunction of comparators: a version is in the range when every comparator admits it.
@@ -140,12 +152,12 @@ impl VersionRange {
             if version.is_empty() {
                 return Err(format!("`{part}` has no version"));
             }
-            ecosystem
-                .validate(version)
+            let parsed = Parsed::new(ecosystem, version)
                 .map_err(|e| format!("`{version}` is not a {ecosystem} version: {e}"))?;
             comparators.push(Comparator {
                 op,
                 version: version.to_string(),
+                parsed,
             });
         }
         let range = VersionRange {
@@ -168,60 +180,55 @@ impl VersionRange {
     /// never in it.
     #[must_use]
     pub fn contains(&self, version: &str) -> bool {
-        self.comparators.iter().all(|c| {
-            self.ecosystem
-                .compare(version, &c.version)
-                .is_some_and(|ord| c.op.admits(ord))
-        })
+        // The candidate is parsed once; the bounds were parsed with the range.
+        let Ok(v) = Parsed::new(self.ecosystem, version) else {
+            return false;
+        };
+        self.comparators
+            .iter()
+            .all(|c| v.cmp_to(&c.parsed).is_some_and(|ord| c.op.admits(ord)))
     }
 
     /// The lowest bound's version, if the range has one (`>=`, `>` or `=`).
     #[must_use]
     pub fn lower_bound(&self) -> Option<&str> {
+        self.lower().map(|c| c.version.as_str())
+    }
+
+    /// The tightest lower bound (at equal versions `>` is tighter than `>=`).
+    fn lower(&self) -> Option<&Comparator> {
         self.comparators
             .iter()
             .filter(|c| matches!(c.op, Op::Ge | Op::Gt | Op::Eq))
-            .map(|c| c.version.as_str())
-            .max_by(|a, b| self.ecosystem.compare(a, b).unwrap_or(Ordering::Equal))
+            .max_by(|a, b| order(a, b).then_with(|| (a.op == Op::Gt).cmp(&(b.op == Op::Gt))))
+    }
+
+    /// The tightest upper bound (at equal versions `<` is tighter than `<=`).
+    fn upper(&self) -> Option<&Comparator> {
+        self.comparators
+            .iter()
+            .filter(|c| matches!(c.op, Op::Le | Op::Lt | Op::Eq))
+            .min_by(|a, b| order(a, b).then_with(|| (b.op == Op::Lt).cmp(&(a.op == Op::Lt))))
     }
 
     /// A range whose bounds contradict each other (`>= 2, < 1`) admits nothing: an entry error.
     fn is_empty_set(&self) -> bool {
-        // Each bound's own version is the tightest witness: if no bound version (nor a version
-        // just inside an open bound) satisfies all comparators, compare lower against upper.
-        let eco = self.ecosystem;
-        let lower = self
-            .comparators
-            .iter()
-            .filter(|c| matches!(c.op, Op::Ge | Op::Gt | Op::Eq))
-            .max_by(|a, b| {
-                eco.compare(&a.version, &b.version)
-                    .unwrap_or(Ordering::Equal)
-                    .then_with(|| {
-                        // At equal versions `>` is tighter than `>=`.
-                        (a.op == Op::Gt).cmp(&(b.op == Op::Gt))
-                    })
-            });
-        let upper = self
-            .comparators
-            .iter()
-            .filter(|c| matches!(c.op, Op::Le | Op::Lt | Op::Eq))
-            .min_by(|a, b| {
-                eco.compare(&a.version, &b.version)
-                    .unwrap_or(Ordering::Equal)
-                    .then_with(|| (b.op == Op::Lt).cmp(&(a.op == Op::Lt)))
-            });
-        let (Some(lo), Some(hi)) = (lower, upper) else {
+        let (Some(lo), Some(hi)) = (self.lower(), self.upper()) else {
             return false;
         };
-        match eco.compare(&lo.version, &hi.version) {
-            Some(Ordering::Greater) => true,
-            Some(Ordering::Equal) => {
+        match order(lo, hi) {
+            Ordering::Greater => true,
+            Ordering::Equal => {
                 !(matches!(lo.op, Op::Ge | Op::Eq) && matches!(hi.op, Op::Le | Op::Eq))
             }
-            _ => false,
+            Ordering::Less => false,
         }
     }
+}
+
+/// The order of two comparators' versions (one range, so one ecosystem).
+fn order(a: &Comparator, b: &Comparator) -> Ordering {
+    a.parsed.cmp_to(&b.parsed).unwrap_or(Ordering::Equal)
 }
 
 impl fmt::Display for VersionRange {

@@ -196,34 +196,18 @@ impl CauseDb {
         &self.causes
     }
 
-    /// Checks that every hazard id referenced (`FPH-YYYY-NNNN`) exists as
-    /// `<hazards_dir>/<package>/<id>.md`.
-    pub fn check_hazard_references(&self, hazards_dir: &Path) -> Vec<CauseProblem> {
-        let mut known = Vec::new();
-        if let Ok(packages) = std::fs::read_dir(hazards_dir) {
-            for p in packages.flatten() {
-                if let Ok(files) = std::fs::read_dir(p.path()) {
-                    for f in files.flatten() {
-                        let name = f.file_name().to_string_lossy().into_owned();
-                        if let Some(id) = name.strip_suffix(".md") {
-                            known.push(id.to_owned());
-                        }
-                    }
-                }
-            }
-        }
+    /// Checks that every hazard id referenced (`FPH-YYYY-NNNN`) is an entry of the hazards
+    /// database (`fleetpin_guard::Database::builtin()`, or one loaded from `hazards/`).
+    pub fn check_hazard_references(&self, hazards: &fleetpin_guard::Database) -> Vec<CauseProblem> {
         let mut problems = Vec::new();
         for c in &self.causes {
             for r in c.references.iter().filter(|r| r.starts_with("FPH-")) {
-                if !known.contains(r) {
+                if hazards.get(r).is_none() {
                     problems.push(CauseProblem {
                         path: c.path.clone(),
                         line: 1,
                         column: 1,
-                        message: format!(
-                            "reference `{r}`: no such hazard under {}",
-                            hazards_dir.display()
-                        ),
+                        message: format!("reference `{r}`: no such hazard in the hazards database"),
                     });
                 }
             }
@@ -299,15 +283,6 @@ fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
         && !id.ends_with('-')
-}
-
-fn valid_hazard_id(r: &str) -> bool {
-    let b = r.as_bytes();
-    b.len() == 13
-        && r.starts_with("FPH-")
-        && b[8] == b'-'
-        && b[4..8].iter().all(u8::is_ascii_digit)
-        && b[9..].iter().all(u8::is_ascii_digit)
 }
 
 /// Joins the lines of each paragraph of a TOML multi-line string (paragraphs stay separated by
@@ -411,7 +386,7 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
             .strings("references", v)
             .into_iter()
             .filter_map(|r| {
-                let ok = valid_hazard_id(r.get_ref())
+                let ok = fleetpin_guard::is_hazard_id(r.get_ref())
                     || r.get_ref().starts_with("https://")
                     || r.get_ref().starts_with("http://");
                 if !ok {
@@ -541,7 +516,7 @@ mod tests {
         let (db, problems) = CauseDb::builtin();
         assert_eq!(problems, []);
         assert_eq!(db.causes().len(), BUILTIN.len());
-        let hazards = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hazards");
+        let (hazards, _) = fleetpin_guard::Database::builtin();
         assert_eq!(db.check_hazard_references(&hazards), []);
         let (on_disk, problems) =
             CauseDb::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../causes")).unwrap();

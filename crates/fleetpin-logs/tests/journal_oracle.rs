@@ -8,7 +8,7 @@
 mod common;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use fleetpin_logs::read::{Format, ReadOptions, Reader};
@@ -30,6 +30,16 @@ fn write_journal(remote: &Path, export: &[u8], out: &Path) {
         "systemd-journal-remote: {}",
         String::from_utf8_lossy(&result.stderr)
     );
+}
+
+/// `export` written to a real `.journal` file by systemd-journal-remote (the file lives as long
+/// as the returned temp dir), or `None` when the tools are missing and tests may skip.
+fn real_journal(export: &[u8]) -> Option<(tempfile::TempDir, PathBuf)> {
+    let remote = common::journal_remote()?;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("test.journal");
+    write_journal(&remote, export, &file);
+    Some((dir, file))
 }
 
 fn journalctl(file: &Path, mode: &str) -> Vec<u8> {
@@ -72,13 +82,10 @@ fn as_text_sees(e: &Entry) -> Entry {
 
 #[test]
 fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
-    let Some(remote) = common::journal_remote() else {
+    let generated = common::incident(5);
+    let Some((_dir, file)) = real_journal(&common::to_export(&generated)) else {
         return;
     };
-    let generated = common::incident(5);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("incident.journal");
-    write_journal(&remote, &common::to_export(&generated), &file);
 
     let json = read_all(&journalctl(&file, "json"), Format::Json);
     let export = read_all(&journalctl(&file, "export"), Format::Export);
@@ -135,13 +142,10 @@ fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
 
 #[test]
 fn the_diagnosis_of_the_real_journal_matches_the_snapshot() {
-    let Some(remote) = common::journal_remote() else {
+    let generated = common::incident(40);
+    let Some((_dir, file)) = real_journal(&common::to_export(&generated)) else {
         return;
     };
-    let generated = common::incident(40);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("incident.journal");
-    write_journal(&remote, &common::to_export(&generated), &file);
     let printed = journalctl(&file, "json");
     assert_eq!(Format::detect(&printed), Format::Json);
     let (db, _) = CauseDb::builtin();
@@ -161,17 +165,14 @@ fn the_diagnosis_of_the_real_journal_matches_the_snapshot() {
 
 #[test]
 fn binary_messages_through_the_real_journal() {
-    let Some(remote) = common::journal_remote() else {
-        return;
-    };
     let mut export = b"__REALTIME_TIMESTAMP=1676887262000000\n__MONOTONIC_TIMESTAMP=1\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=n1\nSYSLOG_IDENTIFIER=dockerd\nPRIORITY=3\nMESSAGE\n".to_vec();
     let message = b"bad \xff\xfe bytes\nsecond line";
     export.extend_from_slice(&(message.len() as u64).to_le_bytes());
     export.extend_from_slice(message);
     export.extend_from_slice(b"\n\n");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bin.journal");
-    write_journal(&remote, &export, &file);
+    let Some((_dir, file)) = real_journal(&export) else {
+        return;
+    };
     let json = read_all(&journalctl(&file, "json"), Format::Json);
     let exp = read_all(&journalctl(&file, "export"), Format::Export);
     let want = String::from_utf8_lossy(message);
@@ -186,13 +187,10 @@ fn binary_messages_through_the_real_journal() {
 
 #[test]
 fn all_three_formats_give_the_same_templates_and_causes() {
-    let Some(remote) = common::journal_remote() else {
+    let generated = common::incident(20);
+    let Some((_dir, file)) = real_journal(&common::to_export(&generated)) else {
         return;
     };
-    let generated = common::incident(20);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("incident.journal");
-    write_journal(&remote, &common::to_export(&generated), &file);
     let (db, _) = CauseDb::builtin();
     let summaries: Vec<Vec<(String, String, String, u64)>> =
         ["json", "export", "short-iso-precise"]

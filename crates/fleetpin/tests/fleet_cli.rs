@@ -461,26 +461,35 @@ fn package_facts(packages: &[(&str, &str)]) -> String {
     )
 }
 
-#[test]
-fn lock_and_drift_straight_from_an_ansible_package_facts_tree() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    for (host, docker) in [
-        ("swarm-mgr1", DOCKER_20),
-        ("swarm-wrk1", DOCKER_20),
-        ("swarm-wrk2", DOCKER_23),
-    ] {
+/// A `tree/` of package_facts files, one per (host, docker-ce version), with containerd.io
+/// 1.6.18-1 everywhere, and `tree/swarm-wrk3` as Ansible leaves an unreachable host.
+fn write_tree(root: &Path, hosts: &[(&str, &str)]) {
+    for (host, docker) in hosts {
         write(
             root,
             &format!("tree/{host}"),
             &package_facts(&[("containerd.io", "1.6.18-1"), ("docker-ce", docker)]),
         );
     }
-    // An unreachable host sits in the tree as Ansible leaves it: reported, the rest locked.
     write(
         root,
         "tree/swarm-wrk3",
         r#"{"changed": false, "msg": "Failed to connect to the host via ssh", "unreachable": true}"#,
+    );
+}
+
+#[test]
+fn lock_and_drift_straight_from_an_ansible_package_facts_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // An unreachable host sits in the tree as Ansible leaves it: reported, the rest locked.
+    write_tree(
+        root,
+        &[
+            ("swarm-mgr1", DOCKER_20),
+            ("swarm-wrk1", DOCKER_20),
+            ("swarm-wrk2", DOCKER_23),
+        ],
     );
 
     let r = fleetpin(
@@ -548,17 +557,13 @@ fn lock_and_drift_straight_from_an_ansible_package_facts_tree() {
 fn gather_from_an_ansible_tree_with_inventory_limit_and_a_duplicate() {
     let dir = swarm();
     let root = dir.path();
-    for host in ["swarm-mgr1", "swarm-wrk1", "swarm-wrk2"] {
-        write(
-            root,
-            &format!("tree/{host}"),
-            &package_facts(&[("containerd.io", "1.6.18-1"), ("docker-ce", DOCKER_20)]),
-        );
-    }
-    write(
+    write_tree(
         root,
-        "tree/swarm-wrk3",
-        r#"{"changed": false, "msg": "Failed to connect to the host via ssh", "unreachable": true}"#,
+        &[
+            ("swarm-mgr1", DOCKER_20),
+            ("swarm-wrk1", DOCKER_20),
+            ("swarm-wrk2", DOCKER_20),
+        ],
     );
     let r = fleetpin(
         root,

@@ -47,57 +47,88 @@ impl Rng {
 /// 2023-02-20T10:00:00Z.
 pub const T0: u64 = 1_676_887_200_000_000;
 
+/// Who writes an entry: unit, SYSLOG_IDENTIFIER, _COMM and _PID (0: none).
+#[derive(Clone, Copy)]
+struct Src {
+    unit: Option<&'static str>,
+    ident: &'static str,
+    comm: &'static str,
+    pid: u32,
+}
+
+const KERNEL: Src = Src {
+    unit: None,
+    ident: "kernel",
+    comm: "kernel",
+    pid: 0,
+};
+const DOCKERD: Src = Src {
+    unit: Some("docker.service"),
+    ident: "dockerd",
+    comm: "dockerd",
+    pid: 812,
+};
+const SYSTEMD: Src = Src {
+    unit: Some("docker.service"),
+    ident: "systemd",
+    comm: "systemd",
+    pid: 1,
+};
+const APT: Src = Src {
+    unit: Some("apt-daily.service"),
+    ident: "apt-get",
+    comm: "apt-get",
+    pid: 4242,
+};
+
+fn udevd(pid: u32) -> Src {
+    Src {
+        unit: Some("systemd-udevd.service"),
+        ident: "systemd-udevd",
+        comm: "systemd-udevd",
+        pid,
+    }
+}
+
+/// The entries written so far, 0.137 s apart (timestamps distinct and increasing).
+struct Journal {
+    out: Vec<Gen>,
+    ts: u64,
+}
+
+impl Journal {
+    fn log(&mut self, host: &str, src: Src, priority: u8, message: impl Into<String>) {
+        self.ts += 137_000;
+        self.out.push(Gen {
+            ts: self.ts,
+            host: host.into(),
+            unit: src.unit,
+            ident: src.ident,
+            comm: src.comm,
+            pid: src.pid,
+            priority,
+            message: message.into(),
+        });
+    }
+}
+
 /// The incident: `rounds` container (re)starts per host and phase, on 3 hosts. Phase 1: the
 /// AppArmor failure; phase 2 (after `apparmor` was installed): private images pulled without
 /// credentials. Every start floods the kernel/udev veth lines.
 pub fn incident(rounds: usize) -> Vec<Gen> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut out = Vec::new();
-    let mut ts = T0;
-    let hosts = ["node1", "node2", "node3"];
-    let push = |out: &mut Vec<Gen>,
-                ts: &mut u64,
-                host: &str,
-                unit,
-                ident,
-                comm,
-                pid,
-                priority,
-                message: String| {
-        *ts += 137_000; // 0.137 s apart: timestamps are distinct and increasing
-        out.push(Gen {
-            ts: *ts,
-            host: host.into(),
-            unit,
-            ident,
-            comm,
-            pid,
-            priority,
-            message,
-        });
+    let mut j = Journal {
+        out: Vec::new(),
+        ts: T0,
     };
+    let hosts = ["node1", "node2", "node3"];
     for host in hosts {
-        push(
-            &mut out,
-            &mut ts,
+        j.log(host, DOCKERD, 6, "Loading containers: start.");
+        j.log(
             host,
-            Some("docker.service"),
-            "dockerd",
-            "dockerd",
-            812,
+            SYSTEMD,
             6,
-            "Loading containers: start.".into(),
-        );
-        push(
-            &mut out,
-            &mut ts,
-            host,
-            Some("docker.service"),
-            "systemd",
-            "systemd",
-            1,
-            6,
-            "Started Docker Application Container Engine.".into(),
+            "Started Docker Application Container Engine.",
         );
     }
     let node_ids: Vec<String> = hosts.iter().map(|_| rng.swarm_id()).collect();
@@ -112,80 +143,44 @@ pub fn incident(rounds: usize) -> Vec<Gen> {
                 } else {
                     "docker0"
                 };
-                let udev_pid = 30_000 + (rng.next() % 5000) as u32;
-                let k = |m: String| m;
-                push(
-                    &mut out,
-                    &mut ts,
+                let udev = udevd(30_000 + (rng.next() % 5000) as u32);
+                j.log(
                     host,
-                    None,
-                    "kernel",
-                    "kernel",
-                    0,
+                    KERNEL,
                     6,
-                    k(format!(
-                        "{bridge}: port {port}(veth{veth}) entered blocking state"
-                    )),
+                    format!("{bridge}: port {port}(veth{veth}) entered blocking state"),
                 );
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    None,
-                    "kernel",
-                    "kernel",
-                    0,
+                    KERNEL,
                     6,
-                    k(format!(
-                        "{bridge}: port {port}(veth{veth}) entered disabled state"
-                    )),
+                    format!("{bridge}: port {port}(veth{veth}) entered disabled state"),
                 );
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    None,
-                    "kernel",
-                    "kernel",
-                    0,
+                    KERNEL,
                     6,
-                    k(format!("device veth{veth} entered promiscuous mode")),
+                    format!("device veth{veth} entered promiscuous mode"),
                 );
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    Some("systemd-udevd.service"),
-                    "systemd-udevd",
-                    "systemd-udevd",
-                    udev_pid,
+                    udev,
                     3,
                     format!("veth{veth}: Could not generate persistent MAC: No data available"),
                 );
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    Some("systemd-udevd.service"),
-                    "systemd-udevd",
-                    "systemd-udevd",
-                    udev_pid,
+                    udev,
                     6,
-                    format!(
-                        "veth{veth}: link_config: autonegotiation is unset or enabled, the speed and duplex are not writable."
-                    ),
+                    format!("veth{veth}: link_config: autonegotiation is unset or enabled, the speed and duplex are not writable."),
                 );
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    None,
-                    "kernel",
-                    "kernel",
-                    0,
+                    KERNEL,
                     6,
                     format!("IPv6: ADDRCONF(NETDEV_CHANGE): veth{veth}: link becomes ready"),
                 );
+                let ts = j.ts;
                 let time = format!(
                     "2023-02-20T10:{:02}:{:02}.{:09}Z",
                     (ts / 60_000_000) % 60,
@@ -202,83 +197,52 @@ pub fn incident(rounds: usize) -> Vec<Gen> {
                         rng.hex(64)
                     )
                 };
+                let node = &node_ids[h];
                 if phase == 2 && round % 3 == 0 {
-                    push(
-                        &mut out,
-                        &mut ts,
+                    j.log(
                         host,
-                        Some("docker.service"),
-                        "dockerd",
-                        "dockerd",
-                        812,
+                        DOCKERD,
                         3,
                         format!(
                             "time=\"{time}\" level=error msg=\"Not continuing with pull after error: errors:\\ndenied: requested access to the resource is denied\\nunauthorized: authentication required\\n\""
                         ),
                     );
-                    push(
-                        &mut out,
-                        &mut ts,
+                    j.log(
                         host,
-                        Some("docker.service"),
-                        "dockerd",
-                        "dockerd",
-                        812,
+                        DOCKERD,
                         4,
                         format!(
-                            "time=\"{time}\" level=warning msg=\"pull access denied for registry.example.com/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\" module=node/agent/taskmanager node.id={}",
-                            node_ids[h]
+                            "time=\"{time}\" level=warning msg=\"pull access denied for registry.example.com/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\" module=node/agent/taskmanager node.id={node}"
                         ),
                     );
                 }
                 if phase == 2 && round % 4 == 1 {
-                    push(
-                        &mut out,
-                        &mut ts,
+                    j.log(
                         host,
-                        Some("docker.service"),
-                        "dockerd",
-                        "dockerd",
-                        812,
+                        DOCKERD,
                         3,
                         format!(
                             "time=\"{time}\" level=error msg=\"failed to resolve image digest\" error=\"no basic auth credentials\""
                         ),
                     );
                 }
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    Some("docker.service"),
-                    "dockerd",
-                    "dockerd",
-                    812,
+                    DOCKERD,
                     3,
                     format!(
-                        "time=\"{time}\" level=error msg=\"fatal task error\" error=\"{error}\" module=node/agent/taskmanager node.id={} service.id={service} task.id={task}",
-                        node_ids[h]
+                        "time=\"{time}\" level=error msg=\"fatal task error\" error=\"{error}\" module=node/agent/taskmanager node.id={node} service.id={service} task.id={task}"
                     ),
                 );
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    None,
-                    "kernel",
-                    "kernel",
-                    0,
+                    KERNEL,
                     6,
                     format!("{bridge}: port {port}(veth{veth}) entered disabled state"),
                 );
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(
                     host,
-                    None,
-                    "kernel",
-                    "kernel",
-                    0,
+                    KERNEL,
                     6,
                     format!("device veth{veth} left promiscuous mode"),
                 );
@@ -286,32 +250,17 @@ pub fn incident(rounds: usize) -> Vec<Gen> {
         }
         if phase == 1 {
             for host in hosts {
-                push(
-                    &mut out,
-                    &mut ts,
+                j.log(host, APT, 6, "Setting up apparmor (2.13.2-10) ...");
+                j.log(
                     host,
-                    Some("apt-daily.service"),
-                    "apt-get",
-                    "apt-get",
-                    4242,
+                    SYSTEMD,
                     6,
-                    "Setting up apparmor (2.13.2-10) ...".into(),
-                );
-                push(
-                    &mut out,
-                    &mut ts,
-                    host,
-                    Some("docker.service"),
-                    "systemd",
-                    "systemd",
-                    1,
-                    6,
-                    "Stopping Docker Application Container Engine...".into(),
+                    "Stopping Docker Application Container Engine...",
                 );
             }
         }
     }
-    out
+    j.out
 }
 
 /// The entries in `journalctl -o export` format, as systemd-journal-remote reads them.

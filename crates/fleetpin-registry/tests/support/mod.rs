@@ -241,47 +241,36 @@ impl Registry {
     /// `{{.Digest}}`, which must agree.
     pub fn oracle(&self, name_tag: &str) -> Oracle {
         let target = format!("docker://{}", self.image(name_tag));
-        let creds: Vec<String> = match &self.push_creds {
-            Some(c) => vec!["--creds".into(), c.clone()],
-            None => vec![],
+        let inspect = |args: &[&str]| {
+            let mut cmd = Command::new("skopeo");
+            cmd.args(["inspect", "--tls-verify=false"]).args(args);
+            if let Some(c) = &self.push_creds {
+                cmd.args(["--creds", c]);
+            }
+            let out = cmd.arg(&target).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
         };
-        let raw = Command::new("skopeo")
-            .args(["inspect", "--raw", "--tls-verify=false"])
-            .args(&creds)
-            .arg(&target)
-            .output()
-            .unwrap();
-        assert!(
-            raw.status.success(),
-            "{}",
-            String::from_utf8_lossy(&raw.stderr)
-        );
-        let digest = format!("sha256:{:x}", sha2::Sha256::digest(&raw.stdout));
-        let fmt = Command::new("skopeo")
-            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-            .args(&creds)
-            .arg(&target)
-            .output()
-            .unwrap();
-        assert!(
-            fmt.status.success(),
-            "{}",
-            String::from_utf8_lossy(&fmt.stderr)
-        );
-        let skopeo_digest = String::from_utf8(fmt.stdout).unwrap().trim().to_owned();
+        let raw = inspect(&["--raw"]);
+        let digest = format!("sha256:{:x}", sha2::Sha256::digest(&raw));
+        let fmt = inspect(&["--format", "{{.Digest}}"]);
+        let skopeo_digest = String::from_utf8(fmt).unwrap().trim().to_owned();
         assert_eq!(
             skopeo_digest, digest,
             "skopeo's digest vs sha256 of its raw manifest"
         );
-        let media_type =
-            serde_json::from_slice::<serde_json::Value>(&raw.stdout).unwrap()["mediaType"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+        let media_type = serde_json::from_slice::<serde_json::Value>(&raw).unwrap()["mediaType"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         Oracle {
             digest,
             media_type,
-            raw: raw.stdout,
+            raw,
         }
     }
 }
