@@ -148,8 +148,14 @@ pub enum Expr {
     Index(Box<Expr>, i64),
     /// `x | filter(args)`.
     Filter(Box<Expr>, String, Vec<Expr>),
-    /// `a ~ b` or `a + b` on strings.
+    /// `a ~ b`: string concatenation.
     Concat(Vec<Expr>),
+    /// `a + b`: list concatenation for lists (`base_packages + extra_packages`), string
+    /// concatenation for strings.
+    Add(Vec<Expr>),
+    /// `q('flattened', a, b)`, `query(...)` or `lookup('flattened', ...)`: the lookups fleetpin
+    /// evaluates (the plugin name, then its arguments).
+    Lookup(String, Vec<Expr>),
 }
 
 impl Expr {
@@ -157,7 +163,9 @@ impl Expr {
     pub fn variables(&self, out: &mut Vec<String>) {
         match self {
             Expr::Literal(_) => {}
-            Expr::List(items) | Expr::Concat(items) => items.iter().for_each(|e| e.variables(out)),
+            Expr::List(items) | Expr::Concat(items) | Expr::Add(items) | Expr::Lookup(_, items) => {
+                items.iter().for_each(|e| e.variables(out));
+            }
             Expr::Var(name) => {
                 if !out.contains(name) {
                     out.push(name.clone());
@@ -339,6 +347,9 @@ pub fn parse_expr(body: &str) -> Option<Expr> {
 
 const MAX_EXPR_DEPTH: usize = 32;
 
+/// Positional and keyword arguments of a call.
+type CallArgs = (Vec<Expr>, Vec<(String, Expr)>);
+
 impl ExprParser {
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
@@ -357,15 +368,55 @@ impl ExprParser {
         if depth > MAX_EXPR_DEPTH {
             return None;
         }
-        let mut items = vec![self.filtered(depth)?];
-        while self.eat('~') || self.eat('+') {
-            items.push(self.filtered(depth)?);
+        let mut items = vec![self.add(depth)?];
+        while self.eat('~') {
+            items.push(self.add(depth)?);
         }
         Some(if items.len() == 1 {
             items.pop()?
         } else {
             Expr::Concat(items)
         })
+    }
+
+    /// `a + b` binds tighter than `~` and looser than filters, as in Jinja.
+    fn add(&mut self, depth: usize) -> Option<Expr> {
+        let mut items = vec![self.filtered(depth)?];
+        while self.eat('+') {
+            items.push(self.filtered(depth)?);
+        }
+        Some(if items.len() == 1 {
+            items.pop()?
+        } else {
+            Expr::Add(items)
+        })
+    }
+
+    /// The arguments of a call after its `(`, up to and including the `)`; keyword arguments
+    /// (`wantlist=True`) are returned apart, by name.
+    fn call_args(&mut self, depth: usize) -> Option<CallArgs> {
+        let mut args = Vec::new();
+        let mut kwargs = Vec::new();
+        if self.eat(')') {
+            return Some((args, kwargs));
+        }
+        loop {
+            if let (Some(Tok::Ident(name)), Some(Tok::Punct('='))) = (
+                self.toks.get(self.pos).cloned(),
+                self.toks.get(self.pos + 1),
+            ) {
+                self.pos += 2;
+                kwargs.push((name, self.concat(depth + 1)?));
+            } else {
+                args.push(self.concat(depth + 1)?);
+            }
+            if self.eat(')') {
+                return Some((args, kwargs));
+            }
+            if !self.eat(',') {
+                return None;
+            }
+        }
     }
 
     fn filtered(&mut self, depth: usize) -> Option<Expr> {
@@ -451,8 +502,29 @@ impl ExprParser {
                     "if" | "else" | "and" | "or" | "not" | "in" | "is" => None,
                     _ => {
                         if self.peek() == Some(&Tok::Punct('(')) {
-                            // Function calls (`lookup(...)`, `query(...)`, `range(...)`).
-                            return None;
+                            // Function calls: only the lookups that just combine lists
+                            // (`q('flattened', a, b)`); `lookup(...)` returns a list only
+                            // with `wantlist=True`. Others (`lookup('env', ...)`,
+                            // `range(...)`) are outside the subset.
+                            self.pos += 1;
+                            let (mut args, kwargs) = self.call_args(depth)?;
+                            let wantlist = name != "lookup"
+                                || kwargs.iter().any(|(k, v)| {
+                                    k == "wantlist"
+                                        && matches!(v, Expr::Literal(Value::Str(s)) if s == "True")
+                                });
+                            let plugin = match args.first() {
+                                Some(Expr::Literal(Value::Str(p))) => p.clone(),
+                                _ => return None,
+                            };
+                            let known = matches!(name.as_str(), "q" | "query" | "lookup")
+                                && LIST_LOOKUPS.contains(&plugin.as_str())
+                                && wantlist;
+                            if !known {
+                                return None;
+                            }
+                            args.remove(0);
+                            return Some(Expr::Lookup(plugin, args));
                         }
                         Some(Expr::Var(name))
                     }
@@ -555,6 +627,15 @@ pub fn eval_template(s: &str, env: &dyn Env, depth: usize) -> Vec<Outcome> {
 
 /// Cartesian combination of two outcome sets, failures merged, capped at [`MAX_OUTCOMES`].
 fn combine(a: &[Outcome], b: &[Outcome], f: impl Fn(&Value, &Value) -> Value) -> Vec<Outcome> {
+    combine_with(a, b, |x, y| Ok(f(x, y)))
+}
+
+/// [`combine`] with a combination that may fail.
+fn combine_with(
+    a: &[Outcome],
+    b: &[Outcome],
+    f: impl Fn(&Value, &Value) -> Result<Value, Failure>,
+) -> Vec<Outcome> {
     let mut out = Vec::new();
     for x in a {
         for y in b {
@@ -566,7 +647,7 @@ fn combine(a: &[Outcome], b: &[Outcome], f: impl Fn(&Value, &Value) -> Value) ->
                             origins.push(o.clone());
                         }
                     }
-                    Ok((f(va, vb), origins))
+                    f(va, vb).map(|v| (v, origins))
                 }
                 (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e.clone()),
                 (Err(Failure::Missing(m1)), Err(Failure::Missing(m2))) => {
@@ -609,11 +690,34 @@ const PASS_FILTERS: &[&str] = &[
     "trim",
     "string",
     "quote",
-    "unique",
     "list",
-    "flatten",
     "capitalize",
 ];
+
+/// Lookups that only combine the lists they are given (`community.general.flattened` by its
+/// short and full names).
+const LIST_LOOKUPS: &[&str] = &["flattened", "community.general.flattened"];
+
+/// `items` with nested lists spliced in, at any depth (`flatten`, `q('flattened', ...)`).
+fn flatten_into(items: &[Value], out: &mut Vec<Value>) {
+    for item in items {
+        match item {
+            Value::List(inner) => flatten_into(inner, out),
+            // `flatten` drops nulls, as Ansible's filter does.
+            Value::Null => {}
+            other => out.push(other.clone()),
+        }
+    }
+}
+
+/// `a + b` as Python computes it for the values fleetpin models.
+fn add_values(a: &Value, b: &Value) -> Result<Value, Failure> {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => Ok(Value::List(x.iter().chain(y).cloned().collect())),
+        (Value::Str(x), Value::Str(y)) => Ok(Value::Str(format!("{x}{y}"))),
+        _ => Err(Failure::Unsupported(format!("`+` of {a} and {b}"))),
+    }
+}
 
 /// Evaluate an expression.
 pub fn eval(e: &Expr, env: &dyn Env, depth: usize) -> Vec<Outcome> {
@@ -668,6 +772,31 @@ pub fn eval(e: &Expr, env: &dyn Env, depth: usize) -> Vec<Outcome> {
             for item in items {
                 let outs = eval(item, env, depth);
                 acc = combine(&acc, &outs, |a, b| Value::Str(format!("{a}{b}")));
+            }
+            acc
+        }
+        Expr::Add(items) => {
+            let mut items = items.iter();
+            let Some(first) = items.next() else {
+                return Vec::new();
+            };
+            let mut acc = eval(first, env, depth);
+            for item in items {
+                let outs = eval(item, env, depth);
+                acc = combine_with(&acc, &outs, add_values);
+            }
+            acc
+        }
+        Expr::Lookup(_, args) => {
+            // `flattened`: every argument's members, nested lists spliced in.
+            let mut acc: Vec<Outcome> = vec![Ok((Value::List(Vec::new()), Vec::new()))];
+            for arg in args {
+                let outs = eval(arg, env, depth);
+                acc = combine(&acc, &outs, |a, b| {
+                    let mut l = a.as_list().map(<[Value]>::to_vec).unwrap_or_default();
+                    flatten_into(std::slice::from_ref(b), &mut l);
+                    Value::List(l)
+                });
             }
             acc
         }
@@ -766,9 +895,42 @@ fn eval_filter(
             .ok_or_else(|| Failure::Unsupported(format!("{name} of an empty list"))),
             other => Ok(other.clone()),
         }),
+        "flatten" => map_outcomes(eval(inner, env, depth), |v| match v {
+            Value::List(items) => {
+                let mut out = Vec::new();
+                flatten_into(items, &mut out);
+                Ok(Value::List(out))
+            }
+            other => Ok(other.clone()),
+        }),
+        "unique" => map_outcomes(eval(inner, env, depth), |v| match v {
+            Value::List(items) => Ok(Value::List(dedup(items.iter()))),
+            other => Ok(other.clone()),
+        }),
+        "union" => {
+            let Some(other) = args.first() else {
+                return vec![Err(Failure::Unsupported("union without a list".into()))];
+            };
+            let outs = eval(other, env, depth);
+            combine_with(&eval(inner, env, depth), &outs, |a, b| match (a, b) {
+                (Value::List(x), Value::List(y)) => Ok(Value::List(dedup(x.iter().chain(y)))),
+                _ => Err(Failure::Unsupported(format!("union of {a} and {b}"))),
+            })
+        }
         _ if PASS_FILTERS.contains(&name) => eval(inner, env, depth),
         _ => vec![Err(Failure::Unsupported(format!("filter `{name}`")))],
     }
+}
+
+/// The values in order, each once (`unique`, `union`).
+fn dedup<'a>(items: impl Iterator<Item = &'a Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for item in items {
+        if !out.contains(item) {
+            out.push(item.clone());
+        }
+    }
+    out
 }
 
 fn str_map(v: &Value, f: impl Fn(&str) -> String) -> Result<Value, Failure> {
@@ -908,6 +1070,76 @@ mod tests {
         assert_eq!(one("{{ ['a', 'b'] | join(',') }}", &env), Ok("a,b".into()));
         assert_eq!(one("{{ ['a', 'b'][1] }}", &env), Ok("b".into()));
         assert_eq!(one("{{ ['a', 'b'] | first }}", &env), Ok("a".into()));
+    }
+
+    fn list(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|s| Value::Str((*s).to_string())).collect())
+    }
+
+    fn value(s: &str, env: &Vars) -> Value {
+        let outs = eval_template(s, env, 0);
+        assert_eq!(outs.len(), 1, "{s}: {outs:?}");
+        outs.into_iter().next().unwrap().unwrap().0
+    }
+
+    #[test]
+    fn list_concatenation_resolves_to_members() {
+        // Regression (issue 9 item 4): `a + b` was one package named `['x', 'y']['z']`.
+        let env = Vars(vec![
+            ("base", "{{ ['curl', 'git'] }}"),
+            ("extra", "{{ ['docker-ce'] }}"),
+            ("nested", "{{ [['jq'], ['git', ['htop']]] }}"),
+            ("name", "docker"),
+        ]);
+        assert_eq!(
+            value("{{ base + extra }}", &env),
+            list(&["curl", "git", "docker-ce"])
+        );
+        assert_eq!(
+            value("{{ base + ['jq'] + extra }}", &env),
+            list(&["curl", "git", "jq", "docker-ce"])
+        );
+        assert_eq!(
+            value("{{ nested | flatten }}", &env),
+            list(&["jq", "git", "htop"])
+        );
+        assert_eq!(
+            value("{{ (base + nested) | flatten | unique }}", &env),
+            list(&["curl", "git", "jq", "htop"])
+        );
+        assert_eq!(
+            value("{{ base | union(['git', 'jq']) }}", &env),
+            list(&["curl", "git", "jq"])
+        );
+        assert_eq!(
+            value("{{ q('flattened', base, nested) }}", &env),
+            list(&["curl", "git", "jq", "git", "htop"])
+        );
+        assert_eq!(
+            value(
+                "{{ lookup('flattened', extra, 'jq', wantlist=True) }}",
+                &env
+            ),
+            list(&["docker-ce", "jq"])
+        );
+        // Strings still concatenate, and `~` binds looser than `+`.
+        assert_eq!(one("{{ name + '-ce' }}", &env), Ok("docker-ce".into()));
+        assert_eq!(one("{{ 'x' ~ name + 'd' }}", &env), Ok("xdockerd".into()));
+        // A list plus a string is a TypeError in Python: never a package name.
+        assert!(matches!(
+            one("{{ base + name }}", &env),
+            Err(Failure::Unsupported(_))
+        ));
+        // Without `wantlist`, `lookup` joins with commas: not modelled.
+        assert!(matches!(
+            one("{{ lookup('flattened', base) }}", &env),
+            Err(Failure::Unsupported(_))
+        ));
+        // Missing members stay missing, named.
+        assert_eq!(
+            one("{{ base + missing }}", &env),
+            Err(Failure::Missing(vec!["missing".into()]))
+        );
     }
 
     #[test]

@@ -722,15 +722,27 @@ pub fn short_name(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
 
-/// Canonical FQCN of a module name as written: `ansible.legacy.X` → `ansible.builtin.X`; a
+/// Canonical FQCN of a module name as written: `ansible.legacy.X` and `ansible.builtin.X` →
+/// where the bare `X` goes; a
 /// bare known name → its collection (`apt` → `ansible.builtin.apt`, `apk` →
 /// `community.general.apk`, `docker_image` → `community.docker.docker_image`); moved
 /// modules follow their redirect (`community.general.docker_image` →
 /// `community.docker.docker_image`). Unknown names are returned as written.
 pub fn normalize(written: &str) -> String {
     let written = written.trim();
-    if let Some(rest) = written.strip_prefix("ansible.legacy.") {
-        return normalize_dotted(&format!("ansible.builtin.{rest}"));
+    // `ansible.legacy.X` is looked up like the bare `X`, and `ansible.builtin.X` follows
+    // ansible-core's routing table (`ansible_builtin_runtime.yml`) to where `X` moved: both
+    // name the module the bare name does (`ansible.builtin.docker_image` is
+    // `community.docker.docker_image`).
+    if let Some(rest) = written
+        .strip_prefix("ansible.legacy.")
+        .or_else(|| written.strip_prefix("ansible.builtin."))
+        && !rest.contains('.')
+    {
+        return match TABLES.by_short.get(rest) {
+            Some(info) => info.fqcn.to_string(),
+            None => format!("ansible.builtin.{rest}"),
+        };
     }
     if !written.contains('.') {
         return match TABLES.by_short.get(written) {

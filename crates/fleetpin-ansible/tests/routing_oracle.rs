@@ -55,6 +55,17 @@ fn bare_names_route_like_ansible() {
     let mut failures = Vec::new();
     for info in MODULES {
         let short = short_name(info.fqcn);
+        if info.fqcn.starts_with("ansible.builtin.") {
+            // Unrouted builtins: every spelling is the builtin itself.
+            for spelling in [short.to_string(), format!("ansible.legacy.{short}")] {
+                if modules.get(short).is_none() && normalize(&spelling) != info.fqcn {
+                    failures.push(format!(
+                        "{spelling}: fleetpin says {}",
+                        normalize(&spelling)
+                    ));
+                }
+            }
+        }
         let Some(route) = modules.get(short) else {
             // Not routed: a builtin (ansible.builtin.<short>) or a module newer than the
             // routing table (added directly to its collection).
@@ -64,6 +75,19 @@ fn bare_names_route_like_ansible() {
             continue;
         };
         checked += 1;
+        // `ansible.builtin.X` follows the same routing, and `ansible.legacy.X` is the bare
+        // name: every spelling must land where Ansible sends it.
+        for spelling in [
+            format!("ansible.builtin.{short}"),
+            format!("ansible.legacy.{short}"),
+        ] {
+            let ours = normalize(&spelling);
+            if short != "yum" && ours != redirect {
+                failures.push(format!(
+                    "{spelling}: ansible routes to {redirect}, fleetpin says {ours}"
+                ));
+            }
+        }
         let ours = normalize(short);
         // `yum` is routed to `ansible.builtin.dnf` since ansible-core 2.17; fleetpin keeps the
         // module name as written (the knowledge tables are the same) so messages say `yum`.
