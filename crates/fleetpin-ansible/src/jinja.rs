@@ -238,6 +238,29 @@ pub fn parse_template(s: &str) -> Vec<Part> {
     parts
 }
 
+/// Byte offset of the first `{{` or `{%` in `s` (a Jinja expression or statement).
+pub fn find_template_open(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len().saturating_sub(1)).find(|&i| b[i] == b'{' && matches!(b[i + 1], b'{' | b'%'))
+}
+
+/// The byte ranges of the `{{ ... }}` expressions of `s`, delimiters included, in order. The
+/// closing `}}` is the first after the opening one (as a plain text scan finds it); an
+/// unterminated expression ends the scan. The one place outside the parser where fleetpin
+/// looks for `{{`: lint rules that rewrite or split templated text call this.
+pub fn expression_ranges(s: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(open) = s[pos..].find("{{").map(|i| pos + i) {
+        let Some(close) = s[open..].find("}}").map(|i| open + i + 2) else {
+            break;
+        };
+        out.push(open..close);
+        pos = close;
+    }
+    out
+}
+
 fn find_open(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     (0..b.len().saturating_sub(1)).find(|&i| b[i] == b'{' && matches!(b[i + 1], b'{' | b'%' | b'#'))
@@ -1140,6 +1163,16 @@ mod tests {
             one("{{ base + missing }}", &env),
             Err(Failure::Missing(vec!["missing".into()]))
         );
+    }
+
+    #[test]
+    fn expression_ranges_in_order() {
+        let s = "apt-get install {{ pkg }}={{ ver }} {{ open";
+        let ranges = expression_ranges(s);
+        let texts: Vec<&str> = ranges.iter().map(|r| &s[r.clone()]).collect();
+        assert_eq!(texts, ["{{ pkg }}", "{{ ver }}"]);
+        assert_eq!(find_template_open("a{% if x %}"), Some(1));
+        assert_eq!(find_template_open("a{# c #}"), None);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use super::index::PlayUse;
 use super::*;
+use crate::jinja::{self, Value};
+use crate::vars::Resolution;
 
 impl Project {
     /// Variables of a vars file or directory as Ansible finds them: `base`, `base.yml`,
@@ -27,10 +29,17 @@ impl Project {
         .clone()
     }
 
-    /// Apply a task's static `include_vars` to `scope`: call it for each task in order, after
+    /// Apply a task's `include_vars` to `scope`: call it for each task in order, after
     /// checking the task, so the variables are visible to the tasks that follow (Ansible's
-    /// `include_vars` precedence). Returns whether variables were added. Templated paths,
-    /// `name:` (variables nested under a key) and missing files add nothing.
+    /// `include_vars` precedence). Returns whether variables were added.
+    ///
+    /// Every file the task may load counts: a literal path is loaded on every host; a path
+    /// templated on facts (`"{{ ansible_os_family }}.yml"`), the candidates of
+    /// `with_first_found` and of `lookup('first_found', ...)` are matched against the files
+    /// that exist (a fact stands for any file name), and each file found is a candidate layer,
+    /// so a value set in `vars/Suse.yml` is one of the values the following tasks may see. The
+    /// first literal candidate that exists ends a `first_found` list (it is loaded only where
+    /// no earlier candidate matched). `name:` (variables nested under a key) adds nothing.
     pub fn apply_include_vars(
         &self,
         scope: &mut Scope,
@@ -40,43 +49,113 @@ impl Project {
         let Some(inc) = task.include() else {
             return false;
         };
-        if inc.kind != crate::module::IncludeKind::IncludeVars
-            || inc.is_templated()
-            || task.arg("name").is_some()
-        {
+        if inc.kind != crate::module::IncludeKind::IncludeVars || task.arg("name").is_some() {
             return false;
         }
-        let base = if task.arg("dir").is_some() {
-            self.find_relative_dir(including, &inc.target)
-        } else {
-            self.find_relative(including, &inc.target, "vars")
-        };
-        let Some(base) = base.map(|b| normalize_path(&b)) else {
-            return false;
-        };
-        let sources = if base.is_dir() {
-            self.vars_sources(&base)
-        } else {
-            match self.load(&base) {
-                Ok(loaded) => loaded
-                    .root()
-                    .map(|r| vec![Arc::new(VarsSource::from_map(loaded.path.clone(), r))])
-                    .unwrap_or_default(),
-                Err(_) => Vec::new(),
+        let mut files: Vec<(PathBuf, bool)> = Vec::new();
+        if task.arg("dir").is_some() {
+            if inc.is_templated() {
+                return false;
             }
-        };
-        let added = !sources.is_empty();
-        for source in sources {
-            scope.push(Layer {
-                level: Level::IncludeVars,
-                conditional: false,
-                target: None,
-                env: None,
-                alt: None,
-                source,
-            });
+            if let Some(dir) = self.find_relative_dir(including, &inc.target) {
+                files.push((normalize_path(&dir), false));
+            }
+        } else {
+            let mut conditional = false;
+            for candidate in include_vars_candidates(task, &inc) {
+                let names: Vec<(String, bool)> = match scope.resolve(&candidate) {
+                    Resolution::Literal(s)
+                    | Resolution::Resolved {
+                        value: Value::Str(s),
+                        ..
+                    } => vec![(s, false)],
+                    Resolution::Multiple(items) => items
+                        .iter()
+                        .filter_map(|r| match r {
+                            Resolution::Resolved {
+                                value: Value::Str(s),
+                                ..
+                            } => Some((s.clone(), true)),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => vec![(candidate.clone(), true)],
+                };
+                let mut exact_found = false;
+                for (name, varies) in names {
+                    if varies && jinja::has_template(&name) {
+                        let found = self.glob_vars_files(including, &name);
+                        conditional |= !found.is_empty();
+                        files.extend(found.into_iter().map(|f| (f, true)));
+                    } else if let Some(file) = self.find_relative(including, &name, "vars") {
+                        files.push((normalize_path(&file), conditional || varies));
+                        exact_found |= !varies;
+                    }
+                }
+                if exact_found {
+                    break;
+                }
+            }
+        }
+        // A file a template matched and a literal name repeats is loaded once.
+        let mut seen = HashSet::new();
+        files.retain(|(f, _)| seen.insert(f.clone()));
+        let mut added = false;
+        for (base, conditional) in files {
+            let sources = if base.is_dir() {
+                self.vars_sources(&base)
+            } else {
+                match self.load(&base) {
+                    Ok(loaded) => loaded
+                        .root()
+                        .filter(|r| r.is_map())
+                        .map(|r| vec![Arc::new(VarsSource::from_map(loaded.path.clone(), r))])
+                        .unwrap_or_default(),
+                    Err(_) => Vec::new(),
+                }
+            };
+            for source in sources {
+                added = true;
+                scope.push(Layer {
+                    level: Level::IncludeVars,
+                    conditional,
+                    target: None,
+                    env: None,
+                    alt: None,
+                    source,
+                });
+            }
         }
         added
+    }
+
+    /// The vars files a path templated on unknown values may name: each `{{ ... }}` stands
+    /// for any text within a file name, matched in the first directory of the `include_vars`
+    /// search path (the role's `vars/`, next to the including file, the project's `vars/`)
+    /// that holds a match. The role's `vars/main` is left out: it is loaded as role vars.
+    fn glob_vars_files(&self, including: &Path, template: &str) -> Vec<PathBuf> {
+        let pattern = template_glob(template);
+        let (dir_part, file_pattern) = match pattern.rsplit_once('/') {
+            Some((d, f)) => (d, f),
+            None => ("", pattern.as_str()),
+        };
+        let role = self.role_of(including);
+        let mut dirs = Vec::new();
+        if let Some(role) = &role {
+            dirs.push(role.join("vars").join(dir_part));
+            dirs.push(role.join(dir_part));
+        }
+        if let Some(dir) = including.parent() {
+            dirs.push(dir.join("vars").join(dir_part));
+            dirs.push(dir.join(dir_part));
+        }
+        dirs.push(self.root.join("vars").join(dir_part));
+        dirs.push(self.root.join(dir_part));
+        let role_vars = role.as_ref().map(|r| r.join("vars"));
+        dirs.iter()
+            .map(|dir| glob_dir(dir, dir_part, file_pattern, role_vars.as_deref()))
+            .find(|found| !found.is_empty())
+            .unwrap_or_default()
     }
 
     /// The variable scope of a task file or vars file at `path` that is not a playbook: its
@@ -178,10 +257,10 @@ impl Project {
         play: &Play<'_>,
         alt: Option<u32>,
     ) {
-        let mut push = |level: Level, source: Arc<VarsSource>| {
+        let mut push = |level: Level, conditional: bool, source: Arc<VarsSource>| {
             scope.push(Layer {
                 level,
-                conditional: false,
+                conditional,
                 target: None,
                 env: None,
                 alt,
@@ -193,28 +272,49 @@ impl Project {
         {
             push(
                 Level::PlayVars,
+                false,
                 Arc::new(VarsSource::from_map(path.clone(), vars)),
             );
         }
         let base = path.parent().unwrap_or(&self.root).to_path_buf();
         for entry in play.vars_files.and_then(Node::as_seq).unwrap_or(&[]) {
-            // A nested list means "the first file that exists".
+            // A nested list means "the first file that exists". A name templated on facts or
+            // extra vars (`vars/{{ ansible_os_family }}.yml`) may be any file it matches: each
+            // is a candidate, and a later literal name is loaded only where none matched.
             let names: Vec<&str> = match entry.as_seq() {
                 Some(list) => list.iter().filter_map(Node::as_str).collect(),
                 None => entry.as_str().into_iter().collect(),
             };
-            if let Some(file) = names
-                .iter()
-                .filter(|n| !n.contains("{{"))
-                .map(|n| base.join(n))
-                .find(|p| p.is_file())
-                && let Ok(loaded) = self.load(&file)
-                && let Some(root) = loaded.root()
-            {
-                push(
-                    Level::PlayVarsFiles,
-                    Arc::new(VarsSource::from_map(loaded.path.clone(), root)),
-                );
+            let mut conditional = false;
+            for name in names {
+                let files = if jinja::has_template(name) {
+                    let pattern = template_glob(name);
+                    let (dir, file) = pattern.rsplit_once('/').unwrap_or(("", &pattern));
+                    glob_dir(&base.join(dir), dir, file, None)
+                } else {
+                    let file = base.join(name);
+                    if file.is_file() {
+                        vec![file]
+                    } else {
+                        Vec::new()
+                    }
+                };
+                let templated = jinja::has_template(name);
+                for file in &files {
+                    if let Ok(loaded) = self.load(file)
+                        && let Some(root) = loaded.root()
+                    {
+                        push(
+                            Level::PlayVarsFiles,
+                            conditional || templated,
+                            Arc::new(VarsSource::from_map(loaded.path.clone(), root)),
+                        );
+                    }
+                }
+                conditional |= templated && !files.is_empty();
+                if !templated && !files.is_empty() {
+                    break;
+                }
             }
         }
         let mut seen = HashSet::new();
@@ -398,4 +498,251 @@ fn vars_files_for(base: &Path) -> Vec<PathBuf> {
         out.push(base.to_path_buf());
     }
     out
+}
+
+/// Most vars files one templated `include_vars` path stands for.
+const MAX_VARS_CANDIDATES: usize = 32;
+
+/// The file names an `include_vars` task may load, in the order Ansible tries them: the
+/// items of `with_first_found` (or the `files` of its mapping form, joined with each of its
+/// `paths`) when the target is the loop variable, the files of `lookup('first_found', ...)`
+/// (literal names, or a variable of the task's `vars:` holding a list or `files`/`paths`), else
+/// the target itself. Names may still hold templates.
+fn include_vars_candidates(task: &task::Task<'_>, inc: &Include<'_>) -> Vec<String> {
+    if let Some(lp) = &task.loop_
+        && lp.keyword == "with_first_found"
+        && is_just_var(&inc.target, &lp.loop_var)
+    {
+        return first_found_terms(lp.value);
+    }
+    if let Some(args) = first_found_call(&inc.target) {
+        let mut out = Vec::new();
+        for arg in args {
+            if let Some(lit) = quoted(&arg) {
+                out.push(lit.to_string());
+            } else if let Some(node) = task.node.get("vars").and_then(|v| v.get(arg.trim())) {
+                out.extend(first_found_terms(node));
+            }
+        }
+        return out;
+    }
+    vec![inc.target.clone()]
+}
+
+/// Terms of a `first_found` lookup as YAML: a name, a list of names and mappings, or a
+/// mapping of `files` (and `paths`, each file joined to each path, paths first).
+fn first_found_terms(node: &Node) -> Vec<String> {
+    if let Some(s) = node.as_str() {
+        return vec![s.to_string()];
+    }
+    if let Some(items) = node.as_seq() {
+        return items.iter().flat_map(first_found_terms).collect();
+    }
+    let strings = |key: &str| -> Vec<String> {
+        match node.get(key) {
+            Some(n) => match n.as_seq() {
+                Some(items) => items
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                // `files: a.yml,b.yml` is split on commas (and `paths` on `:` and `,`).
+                None => n
+                    .as_str()
+                    .map(|s| {
+                        s.split([',', ';'])
+                            .map(|p| p.trim().to_string())
+                            .filter(|p| !p.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            None => Vec::new(),
+        }
+    };
+    let files = strings("files");
+    let paths = strings("paths");
+    if paths.is_empty() {
+        return files;
+    }
+    let mut out = Vec::new();
+    for path in &paths {
+        for file in &files {
+            out.push(format!("{}/{file}", path.trim_end_matches('/')));
+        }
+    }
+    out
+}
+
+/// Whether `text` is exactly `{{ var }}`.
+fn is_just_var(text: &str, var: &str) -> bool {
+    text.trim()
+        .strip_prefix("{{")
+        .and_then(|t| t.strip_suffix("}}"))
+        .is_some_and(|inner| inner.trim() == var)
+}
+
+/// The arguments after the plugin name of `{{ lookup('first_found', ...) }}` (or `query`,
+/// `q`), as source text split at top-level commas; keyword arguments left out.
+fn first_found_call(text: &str) -> Option<Vec<String>> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let rest = ["lookup(", "query(", "q("]
+        .iter()
+        .find_map(|p| inner.strip_prefix(p))?
+        .strip_suffix(')')?;
+    let mut args = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut current = String::new();
+    for c in rest.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            (None, ',') if depth == 0 => {
+                args.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    args.push(current);
+    let mut args = args.into_iter().map(|a| a.trim().to_string());
+    let plugin = args.next()?;
+    if !matches!(
+        quoted(&plugin),
+        Some("first_found" | "ansible.builtin.first_found")
+    ) {
+        return None;
+    }
+    Some(
+        args.filter(|a| {
+            // `errors='ignore'`, `skip=True`: keyword arguments.
+            !a.split_once('=')
+                .is_some_and(|(k, _)| k.trim().chars().all(|c| c.is_alphanumeric() || c == '_'))
+        })
+        .collect(),
+    )
+}
+
+/// The text of a quoted string literal.
+fn quoted(text: &str) -> Option<&str> {
+    let text = text.trim();
+    ["'", "\""]
+        .iter()
+        .find_map(|q| text.strip_prefix(q)?.strip_suffix(q))
+}
+
+/// The files of `dir` whose names match `file_pattern` (sorted, at most
+/// [`MAX_VARS_CANDIDATES`]), leaving out `main` in `role_vars` (loaded as role vars anyway).
+/// `dir_part` is only checked for wildcards: a wildcard directory could be anything.
+fn glob_dir(
+    dir: &Path,
+    dir_part: &str,
+    file_pattern: &str,
+    role_vars: Option<&Path>,
+) -> Vec<PathBuf> {
+    if dir_part.contains('*') || file_pattern.chars().all(|c| c == '*' || c == '.') {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let in_role_vars = role_vars.is_some_and(|m| same_dir(m, dir));
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let is_role_main = in_role_vars && strip_vars_ext(&name) == "main";
+            (!name.starts_with('.') && !is_role_main && glob_match(file_pattern, &name))
+                .then(|| normalize_path(&e.path()))
+        })
+        .collect();
+    found.sort();
+    found.truncate(MAX_VARS_CANDIDATES);
+    found
+}
+
+/// `template` with each `{{ ... }}` and `{% ... %}` replaced by `*`.
+fn template_glob(template: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = jinja::find_template_open(rest) {
+        out.push_str(&rest[..open]);
+        let close_pat = if rest[open..].starts_with("{%") {
+            "%}"
+        } else {
+            "}}"
+        };
+        let Some(close) = rest[open..].find(close_pat) else {
+            rest = "";
+            out.push('*');
+            break;
+        };
+        if !out.ends_with('*') {
+            out.push('*');
+        }
+        rest = &rest[open + close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `name` matches `pattern`, where `*` matches any run of characters.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut pos = first.len();
+    let end = name.len() - last.len();
+    for part in &parts[1..parts.len() - 1] {
+        match name[pos..end].find(part) {
+            Some(i) => pos += i + part.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templated_names_become_globs() {
+        assert_eq!(template_glob("{{ ansible_os_family }}.yml"), "*.yml");
+        assert_eq!(
+            template_glob(
+                "{{ ansible_distribution }}-{{ ansible_distribution_major_version }}.yml"
+            ),
+            "*-*.yml"
+        );
+        assert!(glob_match("*.yml", "Suse.yml"));
+        assert!(glob_match("*-*.yml", "Debian-12.yml"));
+        assert!(!glob_match("*-*.yml", "Debian.yml"));
+        assert!(glob_match("os_*.yml", "os_RedHat.yml"));
+        assert!(!glob_match("os_*.yml", "RedHat.yml"));
+    }
+
+    #[test]
+    fn first_found_arguments() {
+        assert_eq!(
+            first_found_call("{{ lookup('first_found', params) }}"),
+            Some(vec!["params".to_string()])
+        );
+        assert_eq!(
+            first_found_call("{{ query('first_found', 'a.yml', \"b.yml\", errors='ignore') }}"),
+            Some(vec!["'a.yml'".to_string(), "\"b.yml\"".to_string()])
+        );
+        assert_eq!(first_found_call("{{ lookup('env', 'X') }}"), None);
+    }
 }

@@ -32,26 +32,41 @@ pub(crate) fn check(checker: &mut Checker<'_>, docs: &[Document]) {
             FileKind::Playbook => {
                 let book = fleetpin_ansible::playbook(&doc.root, &src);
                 for play in book.plays() {
-                    let scope = checker.project.map(|p| p.play_scope(&path, play));
+                    let mut scope = checker.project.map(|p| p.play_scope(&path, play));
                     for task in play.all_tasks() {
                         checker.scope = scope.as_ref().map(|s| s.with_task(task, &file));
                         check_task(checker, task);
+                        include_vars(checker, scope.as_mut(), &path, task);
                     }
                     checker.scope = None;
                     play_without_serial::check(checker, play);
                 }
             }
             FileKind::Tasks | FileKind::Handlers => {
-                let scope = checker.project.map(|p| p.file_scope(&path));
+                let mut scope = checker.project.map(|p| p.file_scope(&path));
                 let list = fleetpin_ansible::task_list(&doc.root, &src);
                 for task in &list.tasks {
                     checker.scope = scope.as_ref().map(|s| s.with_task(task, &file));
                     check_task(checker, task);
+                    include_vars(checker, scope.as_mut(), &path, task);
                 }
                 checker.scope = None;
             }
             _ => {}
         }
+    }
+}
+
+/// Adds the variables an `include_vars` task loads (every file it may load) to the scope of
+/// the tasks that follow it.
+fn include_vars(
+    checker: &Checker<'_>,
+    scope: Option<&mut fleetpin_ansible::Scope>,
+    path: &Path,
+    task: &Task<'_>,
+) {
+    if let (Some(project), Some(scope)) = (checker.project, scope) {
+        project.apply_include_vars(scope, path, task);
     }
 }
 
@@ -308,6 +323,7 @@ mod tests {
 
     rule_fixture!(ans001, "ansible/ANS001", ["ANS001"]);
     rule_fixture!(ans001_hosts, "ansible/ANS001-hosts", ["ANS001"]);
+    rule_fixture!(ans001_vars, "ansible/ANS001-vars", ["ANS001"]);
     rule_fixture!(ans002, "ansible/ANS002", ["ANS002"]);
     rule_fixture!(ans003, "ansible/ANS003", ["ANS003"]);
     rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);

@@ -256,6 +256,19 @@ fn push_resolution(
             };
             for s in strings {
                 let origins = origin_labels_for(checker, origins, is_list.then_some(s.as_str()));
+                // The same member in two candidate lists (`a + b` where only `b` differs per
+                // OS) is one value, with the definitions of both.
+                if let Some(v) = out
+                    .iter_mut()
+                    .find(|v| v.text.as_deref() == Some(s.as_str()) && v.range == at)
+                {
+                    for o in origins {
+                        if !v.origins.contains(&o) {
+                            v.origins.push(o);
+                        }
+                    }
+                    continue;
+                }
                 out.push(Val {
                     text: Some(s),
                     range: at.clone(),
