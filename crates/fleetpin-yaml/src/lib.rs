@@ -427,7 +427,7 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
         Ok(docs) => return Ok(docs),
         Err(e) => e,
     };
-    if !first.message.contains("invalid indentation") {
+    if !(first.message.contains("invalid indentation") || is_tab_in_quoted(text, &first)) {
         return Err(first);
     }
     // PyYAML (and so Ansible) accepts continuation lines of quoted scalars and the closing
@@ -439,10 +439,17 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
     let mut insertions: Vec<(usize, usize)> = Vec::new(); // (offset in patched, spaces)
     let mut err = first.clone();
     for _ in 0..MAX_INDENT_REPAIRS {
-        if !err.message.contains("invalid indentation") {
+        let at = if err.message.contains("invalid indentation") {
+            err.offset
+        } else if let Some(open) = quoted_scalar_around(&patched, err.offset) {
+            // A tab at the start of a continuation line of a quoted scalar: indent the
+            // scalar's continuation lines with spaces before their tabs (a continuation line's
+            // leading blanks are folded away, so no value changes).
+            open
+        } else {
             break;
-        }
-        let Some(new_insertions) = indent_repairs(&patched, err.offset) else {
+        };
+        let Some(new_insertions) = indent_repairs(&patched, at) else {
             break;
         };
         for &(at, n) in new_insertions.iter().rev() {
@@ -483,6 +490,39 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
     Err(first)
 }
 
+/// Whether `err` is saphyr's "tab ... indentation" error on a continuation line of a quoted
+/// scalar, which PyYAML accepts.
+fn is_tab_in_quoted(text: &str, err: &YamlError) -> bool {
+    err.message.contains("tab") && quoted_scalar_around(text, err.offset).is_some()
+}
+
+/// The opening quote of the quoted scalar that spans the line holding `offset` (and starts on
+/// an earlier line), if any: the nearest quote before that line that opens a scalar (after
+/// `: `, `- `, `[`, `{`, `,` or at the start of a line) and closes after `offset`.
+fn quoted_scalar_around(text: &str, offset: usize) -> Option<usize> {
+    let at = offset.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let bytes = text.as_bytes();
+    // Bounded: a quoted scalar longer than this is not repaired.
+    let floor = line_start.saturating_sub(64 * 1024);
+    let mut p = line_start;
+    while p > floor {
+        p -= 1;
+        let q = bytes[p];
+        if q != b'"' && q != b'\'' {
+            continue;
+        }
+        let before = text[..p].trim_end_matches([' ', '\t']);
+        let opens = before.is_empty()
+            || before.ends_with(['\n', ':', '-', '[', '{', ','])
+            || before.ends_with("? ");
+        if opens && let Some(close) = closing_quote(text, p, q == b'"') {
+            return (close >= at).then_some(p);
+        }
+    }
+    None
+}
+
 /// How many times [`parse_with`] re-indents lines for PyYAML compatibility before giving up.
 const MAX_INDENT_REPAIRS: usize = 32;
 
@@ -499,7 +539,21 @@ fn indent_repairs(text: &str, offset: usize) -> Option<Vec<(usize, usize)>> {
         && (q == b'"' || q == b'\'')
     {
         let close = closing_quote(text, at, q == b'"')?;
-        let base = indent_at(line_start(at));
+        // The indentation of the mapping the scalar is in: `- ` entries count (`- name: "a`
+        // opens a mapping at column 2).
+        let start = line_start(at);
+        let line = &bytes[start..at];
+        let mut base = 0;
+        loop {
+            while line.get(base) == Some(&b' ') {
+                base += 1;
+            }
+            if line.get(base) == Some(&b'-') && line.get(base + 1) == Some(&b' ') {
+                base += 2;
+                continue;
+            }
+            break;
+        }
         let mut out = Vec::new();
         let mut p = at;
         while let Some(nl) = text[p..close].find('\n') {

@@ -31,6 +31,12 @@ const TRICKY: &[&str] = &[
     "anchors:\n  - &a one\n  - *a\n  - &b [x, y]\n  - *b\n",
     "- name: Install\n  apt: name=docker-ce state=latest\n  when: ansible_os_family == \"Debian\"\n",
     "key: 'multi\n  line single'\nother: \"multi\n  line double\"\n",
+    // Tabs starting continuation lines of quoted scalars: PyYAML folds them away (issue 9
+    // item 6: such files were E005).
+    "key: \"x\n\ty\"\nother: 'a\n\t\tb'\nnested:\n  deep: \"one\n\ttwo\n  \tthree\"\n",
+    "- name: \"Install\n\tdocker\"\n  apt: name=docker-ce\n",
+    // A tab indenting a block mapping is an error for PyYAML too.
+    "key:\n\tvalue: 1\n",
     "",
     "# only a comment\n",
 ];
