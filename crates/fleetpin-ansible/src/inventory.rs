@@ -23,12 +23,69 @@ pub fn inventory_vars(path: &Arc<Path>, text: &str) -> Vec<(Target, VarsSource)>
     }
 }
 
-/// Loads an inventory file's text as Ansible would, for its error (`FILE:LINE: message`).
-///
-/// # Errors
-/// The inventory's syntax or semantic error.
-pub fn check_inventory(path: &Path, text: &str) -> Result<Inventory, fleetpin_inventory::Error> {
-    Inventory::parse(text, path, Format::detect(path, text))
+/// An inventory file Ansible would refuse to load.
+#[derive(Debug, Clone)]
+pub struct InventoryProblem {
+    /// The inventory file.
+    pub path: std::path::PathBuf,
+    /// Its text (for a source frame).
+    pub text: String,
+    /// 1-based line of the error (0 when unknown).
+    pub line: usize,
+    /// What is wrong (without the file and line).
+    pub message: String,
+}
+
+/// The inventory files among `paths` that fail to load (syntax error, alias bomb, invalid
+/// `ansible_port`...). Files fleetpin does not read statically are skipped: executables
+/// (inventory scripts), inventory plugin configurations (`plugin:`), files over `max_size`
+/// bytes, unreadable or non-UTF-8 files.
+pub fn inventory_problems(paths: &[std::path::PathBuf], max_size: u64) -> Vec<InventoryProblem> {
+    let mut out = Vec::new();
+    for path in paths {
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > max_size || is_executable(&meta) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let format = Format::detect(path, &text);
+        let plugin_config = format == Format::Yaml
+            && text.lines().any(|l| {
+                l.strip_prefix("plugin")
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            });
+        if plugin_config {
+            continue;
+        }
+        if let Err(error) = Inventory::parse(&text, path, format) {
+            let (line, message) = match error {
+                fleetpin_inventory::Error::Syntax { line, message, .. } => (line, message),
+                other => (0, other.to_string()),
+            };
+            out.push(InventoryProblem {
+                path: path.clone(),
+                text,
+                line,
+                message,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// Whether an inventory without extension reads as YAML (its first line is a `key:`).

@@ -418,6 +418,12 @@ impl Project {
         vars
     }
 
+    /// The inventory files of the project (`hosts`, `inventory.yml`, ...; `ansible.cfg`'s
+    /// `inventory`), found when indexing.
+    pub fn inventory_files(&self) -> &[PathBuf] {
+        &self.index().inventories
+    }
+
     /// `inventory` of `[defaults]` in `ansible.cfg` (first entry when comma-separated).
     fn cfg_inventory(&self) -> Option<PathBuf> {
         let cfg = crate::config::AnsibleConfig::load(&self.root.join("ansible.cfg")).ok()?;
