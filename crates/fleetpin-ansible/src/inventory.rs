@@ -1,185 +1,115 @@
 //! Variables written in inventory files themselves (`[group:vars]` sections and host lines of
-//! INI inventories, `vars:` of YAML inventories), with byte spans, for variable resolution.
-//! (Hosts and groups as such are `fleetpin-inventory`'s business; this module only needs the
-//! variables and where each value is written.)
+//! INI inventories, `vars:` and host entries of YAML inventories), with byte spans, for
+//! variable resolution. The file is read by `fleetpin-inventory` (the one inventory parser);
+//! this module only groups the variable sites it reports by group or host.
 
-use std::ops::Range;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use fleetpin_yaml::{Node, NodeKind, Scalar, ScalarStyle};
+use fleetpin_inventory::{Format, Inventory, VarSite};
 
-use crate::kv;
 use crate::vars::VarsSource;
 
-/// Whom a set of inventory variables applies to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// A group (`all` applies to every host).
-    Group(String),
-    /// One host.
-    Host(String),
+pub use fleetpin_inventory::Target;
+
+/// The variables an inventory file sets, per group or host, in file order (a ranged host
+/// line `web[01:02] k=v` sets them for each host). A file that does not load (syntax error,
+/// invalid `ansible_port`, alias bomb...) sets none: see [`check_inventory`] for the error.
+pub fn inventory_vars(path: &Arc<Path>, text: &str) -> Vec<(Target, VarsSource)> {
+    match Inventory::parse_with_sites(text, &**path) {
+        Ok((_, sites)) => group_sites(path, sites),
+        Err(_) => Vec::new(),
+    }
 }
 
-/// The variables an inventory file sets, per group or host, in file order.
-pub fn inventory_vars(path: &Arc<Path>, text: &str) -> Vec<(Target, VarsSource)> {
-    let is_yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml")
-        || looks_like_yaml_inventory(text);
-    if is_yaml {
-        yaml_vars(path, text)
-    } else {
-        ini_vars(path, text)
+/// An inventory file Ansible would refuse to load.
+#[derive(Debug, Clone)]
+pub struct InventoryProblem {
+    /// The inventory file.
+    pub path: std::path::PathBuf,
+    /// Its text (for a source frame).
+    pub text: String,
+    /// 1-based line of the error (0 when unknown).
+    pub line: usize,
+    /// What is wrong (without the file and line).
+    pub message: String,
+}
+
+/// The inventory files among `paths` that fail to load (syntax error, alias bomb, invalid
+/// `ansible_port`...). Files fleetpin does not read statically are skipped: executables
+/// (inventory scripts), inventory plugin configurations (`plugin:`), files over `max_size`
+/// bytes, unreadable or non-UTF-8 files.
+pub fn inventory_problems(paths: &[std::path::PathBuf], max_size: u64) -> Vec<InventoryProblem> {
+    let mut out = Vec::new();
+    for path in paths {
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > max_size || is_executable(&meta) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let format = Format::detect(path, &text);
+        let plugin_config = format == Format::Yaml
+            && text.lines().any(|l| {
+                l.strip_prefix("plugin")
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            });
+        if plugin_config {
+            continue;
+        }
+        if let Err(error) = Inventory::parse(&text, path, format) {
+            let (line, message) = match error {
+                fleetpin_inventory::Error::Syntax { line, message, .. } => (line, message),
+                other => (0, other.to_string()),
+            };
+            out.push(InventoryProblem {
+                path: path.clone(),
+                text,
+                line,
+                message,
+            });
+        }
     }
+    out
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// Whether an inventory without extension reads as YAML (its first line is a `key:`).
 pub(crate) fn looks_like_yaml_inventory(text: &str) -> bool {
-    text.lines()
-        .map(str::trim_end)
-        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .is_some_and(|l| l.ends_with(':') && !l.starts_with('['))
+    Format::detect(Path::new("inventory"), text) == Format::Yaml
 }
 
-fn yaml_vars(path: &Arc<Path>, text: &str) -> Vec<(Target, VarsSource)> {
-    let mut out = Vec::new();
-    let Ok(docs) = fleetpin_yaml::parse(text) else {
-        return out;
-    };
-    let Some(root) = docs.first().map(|d| &d.root) else {
-        return out;
-    };
-    // Top-level keys are groups (usually `all`).
-    let mut stack: Vec<(&str, &Node)> = root.entries().map(|(k, _, v)| (k, v)).collect();
-    stack.reverse();
-    while let Some((group, node)) = stack.pop() {
-        if let Some(vars) = node.get("vars")
-            && vars.is_map()
-        {
-            out.push((
-                Target::Group(group.to_string()),
-                VarsSource::from_map(path.clone(), vars),
-            ));
-        }
-        for (host, _, hvars) in node.get("hosts").map(|h| h.entries()).into_iter().flatten() {
-            if hvars.is_map() {
-                out.push((
-                    Target::Host(host.to_string()),
-                    VarsSource::from_map(path.clone(), hvars),
-                ));
-            }
-        }
-        if let Some(children) = node.get("children") {
-            let mut kids: Vec<(&str, &Node)> = children.entries().map(|(k, _, v)| (k, v)).collect();
-            kids.reverse();
-            stack.extend(kids);
-        }
-    }
-    out
-}
-
-fn scalar_node(value_range: Range<usize>, value: String) -> Node {
-    Node {
-        span: value_range.clone(),
-        kind: NodeKind::Scalar(Scalar {
-            value,
-            style: ScalarStyle::Plain,
-            value_span: value_range,
-        }),
-        tag: None,
-    }
-}
-
-/// INI inventories: `[group:vars]` sections of `key=value` lines, and `host key=value ...`
-/// lines in host sections (`[group]`, or before any section for ungrouped hosts).
-fn ini_vars(path: &Arc<Path>, text: &str) -> Vec<(Target, VarsSource)> {
+fn group_sites(path: &Arc<Path>, sites: Vec<VarSite>) -> Vec<(Target, VarsSource)> {
     let mut out: Vec<(Target, VarsSource)> = Vec::new();
-    let mut section: Option<(String, bool)> = None; // (name, is a :vars section)
-    let mut offset = 0;
-    for raw_line in text.split_inclusive('\n') {
-        let line_start = offset;
-        offset += raw_line.len();
-        let line = raw_line.trim_end_matches(['\n', '\r']);
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-            section = Some(match name.split_once(':') {
-                Some((group, "vars")) => (group.trim().to_string(), true),
-                Some((group, _)) => (group.trim().to_string(), false),
-                None => (name.trim().to_string(), false),
-            });
-            continue;
-        }
-        let lead = line.len() - line.trim_start().len();
-        match &section {
-            Some((group, true)) => {
-                let Some(eq) = line.find('=') else { continue };
-                let key = line[..eq].trim();
-                if key.is_empty() {
-                    continue;
-                }
-                let vstart = eq + 1 + (line[eq + 1..].len() - line[eq + 1..].trim_start().len());
-                let vend = line.trim_end().len().max(vstart);
-                let mut range = line_start + vstart..line_start + vend;
-                let v = &text[range.clone()];
-                let quoted = v.len() >= 2
-                    && (v.starts_with('"') || v.starts_with('\''))
-                    && v.ends_with(&v[..1]);
-                if quoted {
-                    range = range.start + 1..range.end - 1;
-                }
-                let node = scalar_node(range.clone(), text[range].to_string());
-                push_var(&mut out, Target::Group(group.clone()), path, key, node);
-            }
-            Some((_, false)) | None => {
-                let host_end = line[lead..]
-                    .find(char::is_whitespace)
-                    .map_or(line.len(), |i| lead + i);
-                let host = &line[lead..host_end];
-                if host.is_empty() || host_end == line.len() {
-                    continue;
-                }
-                let rest_start = line_start + host_end;
-                let rest = &text[rest_start..line_start + line.len()];
-                for pair in kv::parse_kv(rest, false) {
-                    if pair.key == "_raw_params" {
-                        continue;
-                    }
-                    let range =
-                        rest_start + pair.value_range.start..rest_start + pair.value_range.end;
-                    let node = scalar_node(range, pair.value);
-                    push_var(
-                        &mut out,
-                        Target::Host(host.to_string()),
-                        path,
-                        &pair.key,
-                        node,
-                    );
-                }
-            }
-        }
+    let mut index: HashMap<Target, usize> = HashMap::new();
+    for site in sites {
+        let i = *index.entry(site.target.clone()).or_insert_with(|| {
+            out.push((
+                site.target,
+                VarsSource {
+                    path: path.clone(),
+                    vars: HashMap::new(),
+                },
+            ));
+            out.len() - 1
+        });
+        out[i].1.vars.insert(site.name, site.node);
     }
     out
-}
-
-fn push_var(
-    out: &mut Vec<(Target, VarsSource)>,
-    target: Target,
-    path: &Arc<Path>,
-    key: &str,
-    node: Node,
-) {
-    if let Some((_, source)) = out.iter_mut().find(|(t, _)| *t == target) {
-        source.vars.insert(key.to_string(), node);
-    } else {
-        let mut source = VarsSource {
-            path: path.clone(),
-            vars: Default::default(),
-        };
-        source.vars.insert(key.to_string(), node);
-        out.push((target, source));
-    }
 }
 
 #[cfg(test)]
@@ -294,6 +224,21 @@ all:
                     Target::Host("node1".into()),
                     vec![s("docker_version", "5:24.0.7-1")]
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn ranged_host_lines_set_vars_on_each_host() {
+        let text = "[web]\nweb[01:02] docker_state=latest pkg=\"docker-ce\"\n";
+        let got = vars(text, "hosts");
+        let s = |a: &str, b: &str| (a.to_string(), b.to_string(), b.to_string());
+        let want = vec![s("docker_state", "latest"), s("pkg", "docker-ce")];
+        assert_eq!(
+            got,
+            [
+                (Target::Host("web01".into()), want.clone()),
+                (Target::Host("web02".into()), want),
             ]
         );
     }

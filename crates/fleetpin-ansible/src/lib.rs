@@ -76,6 +76,7 @@ pub use play::{
     play, playbook,
 };
 pub use task::{Arg, ArgOrigin, ArgValue, Include, Loop, Module, Task, TaskList, task_list};
+pub mod config;
 pub mod inventory;
 pub mod jinja;
 pub mod project;

@@ -1,11 +1,14 @@
 //! INI inventories, following Ansible's `plugins/inventory/ini.py`.
 
+use std::ops::Range;
 use std::path::Path;
 
+use fleetpin_yaml::{Node, NodeKind, Scalar, ScalarStyle};
 use serde_json::Value;
 
 use crate::model::{Inventory, Origin};
 use crate::range::{expand_host_range, split_host_port};
+use crate::sites::{Sink, Target};
 use crate::{Error, Result};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -15,7 +18,7 @@ enum Section {
     Children,
 }
 
-pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<()> {
+pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path, sink: &mut Sink) -> Result<()> {
     let err = |line: usize, message: String| Error::Syntax {
         path: path.to_path_buf(),
         line,
@@ -23,8 +26,12 @@ pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<()> 
     };
     let mut group = "ungrouped".to_string();
     let mut section = Section::Hosts;
-    for (i, raw) in text.lines().enumerate() {
+    let mut offset = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
         let lineno = i + 1;
+        let line_start = offset;
+        offset += raw.len();
+        let raw = raw.trim_end_matches(['\n', '\r']);
         let origin = Origin {
             path: path.to_path_buf(),
             line: lineno,
@@ -52,19 +59,26 @@ pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<()> 
         }
         match section {
             Section::Hosts => {
-                let tokens = tokenize(line).map_err(|m| err(lineno, m))?;
-                let Some((pattern, assignments)) = tokens.split_first() else {
+                let tokens = tokenize(raw).map_err(|m| err(lineno, m))?;
+                let Some(((pattern, _), assignments)) = tokens.split_first() else {
                     continue;
                 };
                 let mut vars = Vec::new();
-                for t in assignments {
+                for (t, range) in assignments {
                     let Some((k, v)) = t.split_once('=') else {
                         return Err(err(
                             lineno,
                             format!("expected key=value host variable assignment, got: {t}"),
                         ));
                     };
-                    vars.push((k.to_string(), literal(v)));
+                    let node = sink.recording_sites().then(|| {
+                        let src = &raw[range.clone()];
+                        let eq = src.find('=').map_or(src.len(), |e| e + 1);
+                        let span = unquoted(src, eq..src.len());
+                        let at = line_start + range.start;
+                        site_node(at + span.start..at + span.end, v)
+                    });
+                    vars.push((k.to_string(), literal(v), node));
                 }
                 let (pattern, port) = split_host_port(pattern).map_err(|m| err(lineno, m))?;
                 let names = expand_host_range(pattern).map_err(|m| err(lineno, m))?;
@@ -82,22 +96,38 @@ pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<()> 
                     inv.add_host(&name, origin.clone());
                     inv.add_host_to_group(&name, &group);
                     if let Some(port) = port {
-                        inv.set_host_var(&name, "ansible_port".into(), Value::from(port));
+                        inv.set_host_var(&name, "ansible_port".into(), Value::from(port))
+                            .map_err(|m| err(lineno, m))?;
                     }
-                    for (k, v) in &vars {
-                        inv.set_host_var(&name, k.clone(), v.clone());
+                    for (k, v, node) in &vars {
+                        inv.set_host_var(&name, k.clone(), v.clone())
+                            .map_err(|m| err(lineno, m))?;
+                        if let Some(node) = node {
+                            sink.site(Target::Host(name.clone()), k.clone(), node.clone());
+                        }
                     }
                 }
             }
             Section::Vars => {
-                let Some((k, v)) = line.split_once('=') else {
+                let Some((k, v)) = raw.split_once('=') else {
                     return Err(err(lineno, format!("expected key=value, got: {line}")));
                 };
                 let k = k.trim();
                 if k.is_empty() {
                     return Err(err(lineno, format!("expected key=value, got: {line}")));
                 }
-                inv.set_group_var(&group, k.to_string(), literal(v.trim()));
+                inv.set_group_var(&group, k.to_string(), literal(v.trim()))
+                    .map_err(|m| err(lineno, m))?;
+                if sink.recording_sites() {
+                    let vstart = raw.len() - v.len();
+                    let lead = v.len() - v.trim_start().len();
+                    let span = unquoted(raw, vstart + lead..vstart + v.trim_end().len());
+                    let node = site_node(
+                        line_start + span.start..line_start + span.end,
+                        &raw[span.clone()],
+                    );
+                    sink.site(Target::Group(group.clone()), k.to_string(), node);
+                }
             }
             Section::Children => {
                 let child = strip_comment(line);
@@ -113,6 +143,31 @@ pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// `range` of `src` without the quotes when the text there is quoted (`"v"`, `'v'`).
+fn unquoted(src: &str, range: Range<usize>) -> Range<usize> {
+    let v = &src[range.clone()];
+    let quoted =
+        v.len() >= 2 && (v.starts_with('"') || v.starts_with('\'')) && v.ends_with(&v[..1]);
+    if quoted {
+        range.start + 1..range.end - 1
+    } else {
+        range
+    }
+}
+
+/// The value of an INI variable as a plain YAML scalar spanning where it is written.
+fn site_node(span: Range<usize>, value: &str) -> Node {
+    Node {
+        span: span.clone(),
+        kind: NodeKind::Scalar(Scalar {
+            value: value.to_string(),
+            style: ScalarStyle::Plain,
+            value_span: span,
+        }),
+        tag: None,
+    }
 }
 
 fn strip_comment(line: &str) -> &str {
@@ -160,25 +215,26 @@ pub(crate) fn check_host_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Splits a host line like Python's `shlex.split(line, comments=True)`.
-fn tokenize(line: &str) -> Result<Vec<String>, String> {
+/// Splits a host line like Python's `shlex.split(line, comments=True)`; each word comes with
+/// the byte range of `line` it was written at.
+fn tokenize(line: &str) -> Result<Vec<(String, Range<usize>)>, String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut start: Option<usize> = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match c {
-            '#' if !in_word => break,
+            '#' if start.is_none() => break,
             '\'' | '"' => {
-                in_word = true;
+                start.get_or_insert(i);
                 let mut closed = false;
-                while let Some(n) = chars.next() {
+                while let Some((_, n)) = chars.next() {
                     if n == c {
                         closed = true;
                         break;
                     }
-                    if c == '"' && n == '\\' && matches!(chars.peek(), Some('"' | '\\')) {
-                        cur.push(chars.next().unwrap_or('\\'));
+                    if c == '"' && n == '\\' && matches!(chars.peek(), Some((_, '"' | '\\'))) {
+                        cur.push(chars.next().map_or('\\', |(_, e)| e));
                         continue;
                     }
                     cur.push(n);
@@ -188,26 +244,26 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
                 }
             }
             '\\' => {
-                in_word = true;
+                start.get_or_insert(i);
                 match chars.next() {
-                    Some(n) => cur.push(n),
+                    Some((_, n)) => cur.push(n),
                     None => return Err("no escaped character".to_string()),
                 }
             }
             c if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
+                if let Some(s) = start.take() {
+                    out.push((std::mem::take(&mut cur), s..i));
                 }
             }
             c => {
-                in_word = true;
+                start.get_or_insert(i);
                 cur.push(c);
             }
         }
     }
-    if in_word {
-        out.push(cur);
+    if let Some(s) = start {
+        let end = chars.peek().map_or(line.len(), |(i, _)| *i);
+        out.push((cur, s..end));
     }
     Ok(out)
 }
@@ -249,10 +305,12 @@ mod tests {
 
     #[test]
     fn tokenizer_like_shlex() {
-        assert_eq!(
-            tokenize(r#"h1 a=1 b="x y" c='z' # note"#).unwrap(),
-            ["h1", "a=1", "b=x y", "c=z"]
-        );
+        let line = r#"h1 a=1 b="x y" c='z' # note"#;
+        let got = tokenize(line).unwrap();
+        let words: Vec<&str> = got.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(words, ["h1", "a=1", "b=x y", "c=z"]);
+        let spans: Vec<&str> = got.iter().map(|(_, r)| &line[r.clone()]).collect();
+        assert_eq!(spans, ["h1", "a=1", r#"b="x y""#, "c='z'"]);
         assert!(tokenize("h1 a=\"open").is_err());
     }
 

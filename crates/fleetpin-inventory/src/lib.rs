@@ -26,11 +26,13 @@ mod ini;
 mod model;
 mod pattern;
 mod range;
+mod sites;
 mod yaml;
 
-pub use model::{Connection, Group, Host, Inventory, Origin, Vars};
+pub use model::{Connection, Format, Group, Host, Inventory, Origin, Vars};
 pub use pattern::{Pattern, Selection};
 pub use range::{expand_host_range, split_host_port};
+pub use sites::{Target, VarSite, Warning};
 pub use yaml::parse_vars;
 
 use std::path::PathBuf;

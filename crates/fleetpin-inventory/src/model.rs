@@ -6,7 +6,68 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::pattern::Pattern;
+use crate::sites::{Sink, VarSite, Warning};
 use crate::{Error, Result};
+
+/// The syntax of an inventory file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Ansible's `ini` inventory plugin.
+    Ini,
+    /// Ansible's `yaml` inventory plugin (YAML or JSON).
+    Yaml,
+}
+
+impl Format {
+    /// The format Ansible reads a file in: YAML for `.yml`, `.yaml` and `.json`; for a file
+    /// without extension YAML when its first significant line is a `key:` (Ansible tries its
+    /// YAML plugin first on such files and falls back to INI); INI otherwise.
+    pub fn detect(path: &Path, text: &str) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("yml" | "yaml" | "json") => Format::Yaml,
+            None if looks_like_yaml(text) => Format::Yaml,
+            _ => Format::Ini,
+        }
+    }
+}
+
+/// Whether the first line that is not blank or a comment is a `key:` (not an INI section).
+fn looks_like_yaml(text: &str) -> bool {
+    text.lines()
+        .map(str::trim_end)
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .is_some_and(|l| l.ends_with(':') && !l.starts_with('['))
+}
+
+/// Checks `ansible_port`/`ansible_ssh_port` values: Ansible loads any value but its ssh
+/// connection then fails (`Bad port '99999'` from ssh for numbers outside 1-65535, "could
+/// not be converted to 'int'" for text such as `2222x` or `22 -oX=y`). Templated values
+/// (`{{ port }}`) are left to run time.
+fn check_var(key: &str, value: &Value) -> std::result::Result<(), String> {
+    if key != "ansible_port" && key != "ansible_ssh_port" {
+        return Ok(());
+    }
+    let ok = match value {
+        Value::Null => true,
+        Value::Number(n) => n.as_u64().is_some_and(|p| (1..=65535).contains(&p)),
+        Value::String(s) if s.contains("{{") || s.contains("{%") => true,
+        Value::String(s) => s
+            .trim()
+            .parse::<u64>()
+            .is_ok_and(|p| (1..=65535).contains(&p)),
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let shown = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Err(format!(
+        "bad port: {key}=`{shown}` is not a port number (1-65535); Ansible's ssh connection would fail on it"
+    ))
+}
 
 /// Variables of a host or group, by name. Values keep their YAML/INI type (string, number,
 /// boolean, list, mapping).
@@ -108,6 +169,8 @@ pub struct Inventory {
     /// (group, host) pairs already recorded: membership checks were a scan of the group's
     /// host list, quadratic for a group of 100,000 hosts (minutes).
     members: std::collections::HashSet<(usize, usize)>,
+    /// What Ansible would warn about while loading (duplicate keys).
+    warnings: Vec<Warning>,
 }
 
 impl Default for Inventory {
@@ -125,6 +188,7 @@ impl Inventory {
             host_ix: HashMap::new(),
             groups: Vec::new(),
             group_ix: HashMap::new(),
+            warnings: Vec::new(),
         };
         inv.add_group("all", Origin::default());
         inv.add_group("ungrouped", Origin::default());
@@ -220,13 +284,20 @@ impl Inventory {
                         path: f.clone(),
                         error: source,
                     })?;
-                    let vars = crate::yaml::parse_vars(&text, &f)?;
-                    for (k, v) in vars {
-                        if is_group {
-                            self.set_group_var(&name, k, v);
+                    let mut sink = Sink::default();
+                    let vars = crate::yaml::parse_vars_lines(&text, &f, &mut sink)?;
+                    self.warnings.append(&mut sink.warnings);
+                    for (k, v, line) in vars {
+                        let set = if is_group {
+                            self.set_group_var(&name, k, v)
                         } else {
-                            self.set_host_var(&name, k, v);
-                        }
+                            self.set_host_var(&name, k, v)
+                        };
+                        set.map_err(|message| Error::Syntax {
+                            path: f.clone(),
+                            line,
+                            message,
+                        })?;
                     }
                 }
             }
@@ -261,28 +332,58 @@ impl Inventory {
             return Ok(());
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if matches!(ext, "yml" | "yaml" | "json") {
-            crate::yaml::parse(self, &text, path)
-        } else {
-            crate::ini::parse(self, &text, path)
+        let mut sink = Sink::default();
+        self.parse_into(&text, path, Format::detect(path, &text), &mut sink)?;
+        self.warnings.append(&mut sink.warnings);
+        Ok(())
+    }
+
+    fn parse_into(
+        &mut self,
+        text: &str,
+        path: &Path,
+        format: Format,
+        sink: &mut Sink,
+    ) -> Result<()> {
+        match format {
+            Format::Yaml => crate::yaml::parse(self, text, path, sink),
+            Format::Ini => crate::ini::parse(self, text, path, sink),
         }
+    }
+
+    /// Parses inventory text in the given format. `path` only names the source in errors.
+    pub fn parse(text: &str, path: impl AsRef<Path>, format: Format) -> Result<Inventory> {
+        let mut inv = Inventory::new();
+        let mut sink = Sink::default();
+        inv.parse_into(text, path.as_ref(), format, &mut sink)?;
+        inv.warnings = sink.warnings;
+        inv.finish();
+        Ok(inv)
+    }
+
+    /// Parses inventory text (format from [`Format::detect`]) and also returns where each
+    /// variable is written, in file order, for tools that point at or edit values.
+    pub fn parse_with_sites(
+        text: &str,
+        path: impl AsRef<Path>,
+    ) -> Result<(Inventory, Vec<VarSite>)> {
+        let path = path.as_ref();
+        let mut inv = Inventory::new();
+        let mut sink = Sink::recording();
+        inv.parse_into(text, path, Format::detect(path, text), &mut sink)?;
+        inv.warnings = sink.warnings;
+        inv.finish();
+        Ok((inv, sink.sites.unwrap_or_default()))
     }
 
     /// Parses INI inventory text. `path` only names the source in errors.
     pub fn parse_ini(text: &str, path: impl AsRef<Path>) -> Result<Inventory> {
-        let mut inv = Inventory::new();
-        crate::ini::parse(&mut inv, text, path.as_ref())?;
-        inv.finish();
-        Ok(inv)
+        Inventory::parse(text, path, Format::Ini)
     }
 
     /// Parses YAML (or JSON) inventory text. `path` only names the source in errors.
     pub fn parse_yaml(text: &str, path: impl AsRef<Path>) -> Result<Inventory> {
-        let mut inv = Inventory::new();
-        crate::yaml::parse(&mut inv, text, path.as_ref())?;
-        inv.finish();
-        Ok(inv)
+        Inventory::parse(text, path, Format::Yaml)
     }
 
     /// Builds an inventory of the given host names, all in `ungrouped` (for `HOST...`
@@ -363,14 +464,36 @@ impl Inventory {
         Ok(())
     }
 
-    pub(crate) fn set_host_var(&mut self, host: &str, key: String, value: Value) {
+    /// Sets a host variable; errors (message only) on an invalid `ansible_port`.
+    pub(crate) fn set_host_var(
+        &mut self,
+        host: &str,
+        key: String,
+        value: Value,
+    ) -> std::result::Result<(), String> {
+        check_var(&key, &value)?;
         let h = self.host_ix[host];
         self.hosts[h].vars.insert(key, value);
+        Ok(())
     }
 
-    pub(crate) fn set_group_var(&mut self, group: &str, key: String, value: Value) {
+    /// Sets a group variable; errors (message only) on an invalid `ansible_port`.
+    pub(crate) fn set_group_var(
+        &mut self,
+        group: &str,
+        key: String,
+        value: Value,
+    ) -> std::result::Result<(), String> {
+        check_var(&key, &value)?;
         let g = self.group_ix[group];
         self.groups[g].vars.insert(key, value);
+        Ok(())
+    }
+
+    /// What Ansible would warn about while loading this inventory (duplicate YAML keys:
+    /// the last value wins), in load order.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// Puts groups without a parent under `all` and hosts without a group into `ungrouped`,

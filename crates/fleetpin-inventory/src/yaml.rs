@@ -1,94 +1,102 @@
-//! YAML (and JSON) inventories, following Ansible's `plugins/inventory/yaml.py`.
+//! YAML (and JSON) inventories, following Ansible's `plugins/inventory/yaml.py`, read with
+//! [`fleetpin_yaml`]: its alias budget and depth limit make a "billion laughs" or deeply
+//! nested file an error naming the line (not an out-of-memory abort), and duplicate keys
+//! behave as in Ansible's loader (last one wins; see [`crate::Warning`]).
 
-use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use fleetpin_yaml::{Node, NodeKind};
 use serde_json::Value;
 
 use crate::ini::check_host_name;
 use crate::model::{Inventory, Origin, Vars};
 use crate::range::{expand_host_range, split_host_port};
+use crate::sites::{Sink, Target};
 use crate::{Error, Result};
 
-/// A YAML node with the line it starts on.
-#[derive(Debug, Clone)]
-struct Node {
-    line: usize,
-    kind: Kind,
+/// 1-based line numbers of byte offsets, by binary search over the line starts.
+pub(crate) struct Lines {
+    starts: Vec<usize>,
 }
 
-#[derive(Debug, Clone)]
-enum Kind {
-    Null,
-    Scalar(String, bool),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
-}
-
-impl Node {
-    fn key_str(&self) -> String {
-        match &self.kind {
-            Kind::Scalar(s, _) => s.clone(),
-            Kind::Null => String::new(),
-            _ => String::from("<complex key>"),
-        }
+impl Lines {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts }
     }
 
-    fn to_value(&self) -> Value {
-        match &self.kind {
-            Kind::Null => Value::Null,
-            Kind::Scalar(s, quoted) => {
-                if *quoted {
-                    return Value::String(s.clone());
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+}
+
+/// Ansible's YAML loader resolves plain scalars as YAML 1.1 (PyYAML): booleans in their
+/// spellings, integers and floats; quoted or `!!str`-tagged scalars stay strings, other
+/// tags (`!vault`, `!unsafe`) keep their text.
+pub(crate) fn to_value(node: &Node) -> Value {
+    match &node.kind {
+        NodeKind::Null => Value::Null,
+        NodeKind::Scalar(s) => {
+            if s.style.is_quoted() || node.tag.is_some() {
+                return Value::String(s.value.clone());
+            }
+            let v = s.value.as_str();
+            match v {
+                "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+                    Value::Bool(true)
                 }
-                match s.as_str() {
-                    "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
-                        Value::Bool(true)
-                    }
-                    "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-                        Value::Bool(false)
-                    }
-                    _ => {
-                        if let Ok(i) = s.parse::<i64>() {
-                            Value::from(i)
-                        } else if let Ok(f) = s.parse::<f64>()
-                            && f.is_finite()
-                            && s.chars().any(|c| c.is_ascii_digit())
-                        {
-                            Value::from(f)
-                        } else {
-                            Value::String(s.clone())
-                        }
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+                    Value::Bool(false)
+                }
+                _ => {
+                    if let Ok(i) = v.parse::<i64>() {
+                        Value::from(i)
+                    } else if let Ok(f) = v.parse::<f64>()
+                        && f.is_finite()
+                        && v.chars().any(|c| c.is_ascii_digit())
+                    {
+                        Value::from(f)
+                    } else {
+                        Value::String(v.to_string())
                     }
                 }
             }
-            Kind::Seq(items) => Value::Array(items.iter().map(Node::to_value).collect()),
-            Kind::Map(pairs) => Value::Object(
-                pairs
-                    .iter()
-                    .map(|(k, v)| (k.key_str(), v.to_value()))
-                    .collect(),
-            ),
         }
-    }
-
-    fn describe(&self) -> &'static str {
-        match self.kind {
-            Kind::Null => "null",
-            Kind::Scalar(..) => "a string",
-            Kind::Seq(_) => "a list",
-            Kind::Map(_) => "a mapping",
-        }
+        NodeKind::Seq(items) => Value::Array(items.iter().map(to_value).collect()),
+        NodeKind::Map(pairs) => Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (key_str(k), to_value(v)))
+                .collect(),
+        ),
     }
 }
 
-struct Builder<'p> {
+fn key_str(node: &Node) -> String {
+    match &node.kind {
+        NodeKind::Scalar(s) => s.value.clone(),
+        NodeKind::Null => String::new(),
+        _ => String::from("<complex key>"),
+    }
+}
+
+fn describe(node: &Node) -> &'static str {
+    match node.kind {
+        NodeKind::Null => "null",
+        NodeKind::Scalar(_) => "a string",
+        NodeKind::Seq(_) => "a list",
+        NodeKind::Map(_) => "a mapping",
+    }
+}
+
+struct Ctx<'p> {
     path: &'p Path,
-    anchors: HashMap<usize, Node>,
+    lines: Lines,
 }
 
-impl Builder<'_> {
+impl Ctx<'_> {
     fn err(&self, line: usize, message: impl Into<String>) -> Error {
         Error::Syntax {
             path: self.path.to_path_buf(),
@@ -97,320 +105,223 @@ impl Builder<'_> {
         }
     }
 
-    fn node<'a>(
-        &mut self,
-        parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
-        first: Option<(Event<'a>, saphyr_parser::Span)>,
-    ) -> Result<Option<Node>> {
-        let (ev, span) = match first {
-            Some(x) => x,
-            None => match parser.next() {
-                Some(Ok(x)) => x,
-                Some(Err(e)) => return Err(self.err(e.marker().line(), e.info().to_string())),
-                None => return Ok(None),
-            },
-        };
-        let line = span.start.line().max(1);
-        let (node, anchor) = match ev {
-            Event::Scalar(value, style, anchor, _tag) => {
-                let quoted = style != ScalarStyle::Plain;
-                let kind =
-                    if !quoted && matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
-                        Kind::Null
-                    } else {
-                        Kind::Scalar(value.into_owned(), quoted)
-                    };
-                (Node { line, kind }, anchor)
-            }
-            Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| self.err(line, "alias to an unknown anchor"))?;
-                (Node { line, ..node }, 0)
-            }
-            Event::SequenceStart(anchor, _) => {
-                let mut items = Vec::new();
-                loop {
-                    let next = self.next_event(parser)?;
-                    if matches!(next.0, Event::SequenceEnd) {
-                        break;
-                    }
-                    if let Some(n) = self.node(parser, Some(next))? {
-                        items.push(n);
-                    }
-                }
-                (
-                    Node {
-                        line,
-                        kind: Kind::Seq(items),
-                    },
-                    anchor,
-                )
-            }
-            Event::MappingStart(anchor, _) => {
-                let mut pairs: Vec<(Node, Node)> = Vec::new();
-                loop {
-                    let next = self.next_event(parser)?;
-                    if matches!(next.0, Event::MappingEnd) {
-                        break;
-                    }
-                    let Some(key) = self.node(parser, Some(next))? else {
-                        break;
-                    };
-                    let Some(value) = self.node(parser, None)? else {
-                        break;
-                    };
-                    let k = key.key_str();
-                    if k == "<<" {
-                        // Merge key: copy the pairs of the merged mapping(s) not set here.
-                        let sources = match &value.kind {
-                            Kind::Seq(items) => items.clone(),
-                            _ => vec![value.clone()],
-                        };
-                        for src in sources {
-                            if let Kind::Map(ps) = src.kind {
-                                for (mk, mv) in ps {
-                                    if !pairs.iter().any(|(pk, _)| pk.key_str() == mk.key_str()) {
-                                        pairs.push((mk, mv));
-                                    }
-                                }
-                            }
-                        }
-                        continue;
-                    }
-                    if let Some((prev, _)) = pairs.iter().find(|(pk, _)| pk.key_str() == k) {
-                        return Err(self.err(
-                            key.line,
-                            format!("duplicate key `{k}` (first on line {})", prev.line),
-                        ));
-                    }
-                    pairs.push((key, value));
-                }
-                (
-                    Node {
-                        line,
-                        kind: Kind::Map(pairs),
-                    },
-                    anchor,
-                )
-            }
-            Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => {
-                return self.node(parser, None);
-            }
-            Event::StreamEnd | Event::DocumentEnd | Event::SequenceEnd | Event::MappingEnd => {
-                return Ok(None);
-            }
-        };
-        if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
-        }
-        Ok(Some(node))
+    fn line(&self, span: &Range<usize>) -> usize {
+        self.lines.line(span.start)
     }
 
-    fn next_event<'a>(
-        &self,
-        parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
-    ) -> Result<(Event<'a>, saphyr_parser::Span)> {
-        match parser.next() {
-            Some(Ok(x)) => Ok(x),
-            Some(Err(e)) => Err(self.err(e.marker().line(), e.info().to_string())),
-            None => Err(self.err(0, "unexpected end of YAML")),
+    fn origin(&self, line: usize) -> Origin {
+        Origin {
+            path: self.path.to_path_buf(),
+            line,
         }
     }
+}
+
+/// The first document of a YAML stream, or `None` for an empty stream. Syntax errors
+/// anywhere in the stream count, as for Ansible.
+fn first_document(text: &str, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Option<Node>> {
+    let docs = fleetpin_yaml::parse(text).map_err(|e| ctx.err(e.line.max(1), e.message))?;
+    crate::sites::warn_duplicate_keys(text, ctx.path, sink);
+    Ok(docs.into_iter().next().map(|d| d.root))
 }
 
 /// Parses a variables file (`group_vars/web.yml`, `host_vars/db1`): a YAML (or JSON) mapping.
 /// An empty file gives no variables. Tags such as `!vault` are kept as their text.
 pub fn parse_vars(text: &str, path: &Path) -> Result<Vars> {
-    let mut parser = Parser::new_from_str(text);
-    let mut b = Builder {
+    Ok(parse_vars_lines(text, path, &mut Sink::default())?
+        .into_iter()
+        .map(|(k, v, _)| (k, v))
+        .collect())
+}
+
+/// [`parse_vars`] with the line of each variable, and warnings into `sink`.
+pub(crate) fn parse_vars_lines(
+    text: &str,
+    path: &Path,
+    sink: &mut Sink,
+) -> Result<Vec<(String, Value, usize)>> {
+    let ctx = Ctx {
         path,
-        anchors: HashMap::new(),
+        lines: Lines::new(text),
     };
-    let Some(root) = b.node(&mut parser, None)? else {
-        return Ok(Vars::new());
+    let Some(root) = first_document(text, &ctx, sink)? else {
+        return Ok(Vec::new());
     };
-    for ev in parser.by_ref() {
-        if let Err(e) = ev {
-            return Err(b.err(e.marker().line(), e.info().to_string()));
-        }
-    }
-    match root.kind {
-        Kind::Null => Ok(Vars::new()),
-        Kind::Map(pairs) => Ok(pairs
+    match &root.kind {
+        NodeKind::Null => Ok(Vec::new()),
+        NodeKind::Map(pairs) => Ok(pairs
             .iter()
-            .map(|(k, v)| (k.key_str(), v.to_value()))
+            .map(|(k, v)| (key_str(k), to_value(v), ctx.line(&k.span)))
             .collect()),
-        _ => Err(b.err(
-            root.line,
+        _ => Err(ctx.err(
+            ctx.line(&root.span),
             format!(
                 "a variables file must be a mapping, found {}",
-                root.describe()
+                describe(&root)
             ),
         )),
     }
 }
 
-pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<()> {
-    let mut parser = Parser::new_from_str(text);
-    let mut b = Builder {
+pub(crate) fn parse(inv: &mut Inventory, text: &str, path: &Path, sink: &mut Sink) -> Result<()> {
+    let ctx = Ctx {
         path,
-        anchors: HashMap::new(),
+        lines: Lines::new(text),
     };
-    let Some(root) = b.node(&mut parser, None)? else {
+    let Some(root) = first_document(text, &ctx, sink)? else {
         return Ok(()); // empty file: empty inventory, as Ansible
     };
-    // Only the first document counts; but surface syntax errors later in the stream.
-    for ev in parser.by_ref() {
-        if let Err(e) = ev {
-            return Err(b.err(e.marker().line(), e.info().to_string()));
+    let groups = match &root.kind {
+        NodeKind::Map(groups) => groups,
+        NodeKind::Null => return Ok(()),
+        _ => {
+            return Err(ctx.err(
+                ctx.line(&root.span),
+                format!(
+                    "YAML inventory must be a mapping of groups, found {}",
+                    describe(&root)
+                ),
+            ));
         }
-    }
-    let Kind::Map(groups) = root.kind else {
-        if matches!(root.kind, Kind::Null) {
-            return Ok(());
-        }
-        return Err(b.err(
-            root.line,
-            format!(
-                "YAML inventory must be a mapping of groups, found {}",
-                root.describe()
-            ),
-        ));
     };
-    for (name, data) in &groups {
-        parse_group(inv, &b, &name.key_str(), name.line, data)?;
+    for (name, data) in groups {
+        parse_group(inv, &ctx, sink, &key_str(name), ctx.line(&name.span), data)?;
     }
     Ok(())
 }
 
 fn parse_group(
     inv: &mut Inventory,
-    b: &Builder<'_>,
+    ctx: &Ctx<'_>,
+    sink: &mut Sink,
     name: &str,
     line: usize,
     data: &Node,
 ) -> Result<()> {
     if name.is_empty() || name.contains(char::is_whitespace) {
-        return Err(b.err(line, format!("invalid group name `{name}`")));
+        return Err(ctx.err(line, format!("invalid group name `{name}`")));
     }
-    inv.add_group(
-        name,
-        Origin {
-            path: b.path.to_path_buf(),
-            line,
-        },
-    );
+    inv.add_group(name, ctx.origin(line));
     let pairs = match &data.kind {
-        Kind::Null => return Ok(()),
-        Kind::Map(pairs) => pairs,
+        NodeKind::Null => return Ok(()),
+        NodeKind::Map(pairs) => pairs,
         _ => {
-            return Err(b.err(
-                data.line,
-                format!("invalid entry for group `{name}`: expected a mapping of hosts, vars and children, found {}", data.describe()),
+            return Err(ctx.err(
+                ctx.line(&data.span),
+                format!(
+                    "invalid entry for group `{name}`: expected a mapping of hosts, vars and children, found {}",
+                    describe(data)
+                ),
             ));
         }
     };
     for (key, value) in pairs {
-        match key.key_str().as_str() {
-            "vars" => {
-                match &value.kind {
-                    Kind::Null => {}
-                    Kind::Map(vars) => {
-                        for (k, v) in vars {
-                            inv.set_group_var(name, k.key_str(), v.to_value());
-                        }
-                    }
-                    _ => {
-                        return Err(b.err(
-                        value.line,
-                        format!("invalid `vars` entry for group `{name}`: requires a mapping, found {}", value.describe()),
-                    ));
+        let entry_of = |what: &str| {
+            ctx.err(
+                ctx.line(&value.span),
+                format!(
+                    "invalid `{what}` entry for group `{name}`: requires a mapping, found {}",
+                    describe(value)
+                ),
+            )
+        };
+        match key_str(key).as_str() {
+            "vars" => match &value.kind {
+                NodeKind::Null => {}
+                NodeKind::Map(vars) => {
+                    for (k, v) in vars {
+                        let line = ctx.line(&k.span);
+                        let var = key_str(k);
+                        inv.set_group_var(name, var.clone(), to_value(v))
+                            .map_err(|m| ctx.err(line, m))?;
+                        sink.site(Target::Group(name.to_string()), var, v.clone());
                     }
                 }
-            }
+                _ => return Err(entry_of("vars")),
+            },
             "children" => match &value.kind {
-                Kind::Null => {}
-                Kind::Map(children) => {
+                NodeKind::Null => {}
+                NodeKind::Map(children) => {
                     for (ck, cv) in children {
-                        let child = ck.key_str();
-                        parse_group(inv, b, &child, ck.line, cv)?;
-                        inv.add_child(name, &child).map_err(|m| b.err(ck.line, m))?;
+                        let child = key_str(ck);
+                        let line = ctx.line(&ck.span);
+                        parse_group(inv, ctx, sink, &child, line, cv)?;
+                        inv.add_child(name, &child).map_err(|m| ctx.err(line, m))?;
                     }
                 }
-                _ => {
-                    return Err(b.err(
-                        value.line,
-                        format!("invalid `children` entry for group `{name}`: requires a mapping, found {}", value.describe()),
-                    ));
-                }
+                _ => return Err(entry_of("children")),
             },
             "hosts" => match &value.kind {
-                Kind::Null => {}
-                Kind::Map(hosts) => {
+                NodeKind::Null => {}
+                NodeKind::Map(hosts) => {
                     for (hk, hv) in hosts {
-                        let pattern = hk.key_str();
-                        let (pat, port) =
-                            split_host_port(&pattern).map_err(|m| b.err(hk.line, m))?;
-                        let names = expand_host_range(pat).map_err(|m| b.err(hk.line, m))?;
-                        if inv.hosts().len() + names.len() > crate::range::MAX_HOSTS {
-                            return Err(b.err(
-                                hk.line,
-                                format!(
-                                    "the inventory has more than {} hosts",
-                                    crate::range::MAX_HOSTS
-                                ),
-                            ));
-                        }
-                        let vars = match &hv.kind {
-                            Kind::Null => Vec::new(),
-                            Kind::Map(vs) => vs
-                                .iter()
-                                .map(|(k, v)| (k.key_str(), v.to_value()))
-                                .collect(),
-                            _ => {
-                                return Err(b.err(
-                                    hv.line,
-                                    format!("invalid entry for host `{pattern}`: expected a mapping of variables, found {}", hv.describe()),
-                                ));
-                            }
-                        };
-                        for h in names {
-                            check_host_name(&h).map_err(|m| b.err(hk.line, m))?;
-                            inv.add_host(
-                                &h,
-                                Origin {
-                                    path: b.path.to_path_buf(),
-                                    line: hk.line,
-                                },
-                            );
-                            inv.add_host_to_group(&h, name);
-                            if let Some(port) = port {
-                                inv.set_host_var(&h, "ansible_port".into(), Value::from(port));
-                            }
-                            for (k, v) in &vars {
-                                inv.set_host_var(&h, k.clone(), v.clone());
-                            }
-                        }
+                        parse_host(inv, ctx, sink, name, hk, hv)?;
                     }
                 }
-                _ => {
-                    return Err(b.err(
-                        value.line,
-                        format!("invalid `hosts` entry for group `{name}`: requires a mapping, found {}", value.describe()),
-                    ));
-                }
+                _ => return Err(entry_of("hosts")),
             },
             other => {
-                return Err(b.err(
-                    key.line,
+                return Err(ctx.err(
+                    ctx.line(&key.span),
                     format!(
                         "key `{other}` in group `{name}` is not one of vars, children or hosts"
                     ),
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+fn parse_host(
+    inv: &mut Inventory,
+    ctx: &Ctx<'_>,
+    sink: &mut Sink,
+    group: &str,
+    hk: &Node,
+    hv: &Node,
+) -> Result<()> {
+    let line = ctx.line(&hk.span);
+    let pattern = key_str(hk);
+    let (pat, port) = split_host_port(&pattern).map_err(|m| ctx.err(line, m))?;
+    let names = expand_host_range(pat).map_err(|m| ctx.err(line, m))?;
+    if inv.hosts().len() + names.len() > crate::range::MAX_HOSTS {
+        return Err(ctx.err(
+            line,
+            format!(
+                "the inventory has more than {} hosts",
+                crate::range::MAX_HOSTS
+            ),
+        ));
+    }
+    let vars: Vec<(String, Value, usize, &Node)> = match &hv.kind {
+        NodeKind::Null => Vec::new(),
+        NodeKind::Map(vs) => vs
+            .iter()
+            .map(|(k, v)| (key_str(k), to_value(v), ctx.line(&k.span), v))
+            .collect(),
+        _ => {
+            return Err(ctx.err(
+                ctx.line(&hv.span),
+                format!(
+                    "invalid entry for host `{pattern}`: expected a mapping of variables, found {}",
+                    describe(hv)
+                ),
+            ));
+        }
+    };
+    for h in names {
+        check_host_name(&h).map_err(|m| ctx.err(line, m))?;
+        inv.add_host(&h, ctx.origin(line));
+        inv.add_host_to_group(&h, group);
+        if let Some(port) = port {
+            inv.set_host_var(&h, "ansible_port".into(), Value::from(port))
+                .map_err(|m| ctx.err(line, m))?;
+        }
+        for (k, v, vline, node) in &vars {
+            inv.set_host_var(&h, k.clone(), v.clone())
+                .map_err(|m| ctx.err(*vline, m))?;
+            sink.site(Target::Host(h.clone()), k.clone(), (*node).clone());
         }
     }
     Ok(())

@@ -284,10 +284,6 @@ fn yaml_errors_name_file_and_line() {
     let cases = [
         ("all:\n  hosts:\n    a: [1\n", "hosts.yml:4:"),
         (
-            "all:\n  hosts:\n    h1:\n    h1:\n",
-            "hosts.yml:4: duplicate key `h1` (first on line 3)",
-        ),
-        (
             "all:\n  children:\n    web:\n      host:\n        h1:\n",
             "hosts.yml:4: key `host` in group `web`",
         ),
@@ -311,6 +307,95 @@ fn yaml_errors_name_file_and_line() {
             "for {text:?}: got {got:?}, want {want:?}"
         );
     }
+}
+
+#[test]
+fn yaml_duplicate_keys_warn_and_last_wins() {
+    let inv = Inventory::parse_yaml(
+        "all:\n  hosts:\n    h1:\n      a: 1\n      a: 2\n    h1:\n      b: 3\n",
+        "hosts.yml",
+    )
+    .unwrap();
+    // The last `h1` wins whole (its mapping replaces the first), as PyYAML builds the dict.
+    assert_eq!(
+        inv.host_vars("h1"),
+        json!({"b": 3})
+            .as_object()
+            .unwrap()
+            .clone()
+            .into_iter()
+            .collect()
+    );
+    let warnings: Vec<String> = inv.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "hosts.yml:5: found a duplicate dict key (a) (first on line 4); using last defined value only",
+            "hosts.yml:6: found a duplicate dict key (h1) (first on line 3); using last defined value only",
+        ]
+    );
+}
+
+#[test]
+fn nested_aliases_are_an_error_naming_the_line() {
+    let mut text = String::from("all:\n  vars:\n    a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        text.push_str(&format!(
+            "    {name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 10].join(", ")
+        ));
+    }
+    let err = err_of(Inventory::parse_yaml(&text, "hosts.yml"));
+    assert!(err.starts_with("hosts.yml:"), "{err}");
+    assert!(err.contains("alias"), "{err}");
+}
+
+#[test]
+fn ranged_host_lines_keep_their_variables() {
+    let inv = Inventory::parse_ini(
+        "[web]\nweb[01:02] docker_state=latest ansible_port=2222\n",
+        "hosts",
+    )
+    .unwrap();
+    for h in ["web01", "web02"] {
+        assert_eq!(inv.host_vars(h)["docker_state"], json!("latest"));
+        assert_eq!(inv.connection(h).unwrap().port, Some(2222));
+    }
+}
+
+#[test]
+fn bad_ports_are_errors_naming_the_line() {
+    for (line, shown) in [
+        ("web1 ansible_port=99999", "99999"),
+        ("web1 ansible_port=-1", "-1"),
+        ("web1 ansible_port=2222x", "2222x"),
+        ("web1 ansible_port='22 -oX=y'", "22 -oX=y"),
+        ("web1 ansible_ssh_port=0", "0"),
+    ] {
+        let err = err_of(Inventory::parse_ini(&format!("[web]\n{line}\n"), "hosts"));
+        assert!(err.starts_with("hosts:2: bad port: "), "{err}");
+        assert!(err.contains(&format!("`{shown}`")), "{err}");
+    }
+    let err = err_of(Inventory::parse_ini(
+        "[web:vars]\n\nansible_port = 70000\n",
+        "hosts",
+    ));
+    assert!(err.starts_with("hosts:3: bad port"), "{err}");
+    let err = err_of(Inventory::parse_yaml(
+        "all:\n  hosts:\n    h1:\n      ansible_port: 22x\n",
+        "h.yml",
+    ));
+    assert!(err.starts_with("h.yml:4: bad port"), "{err}");
+    // Templated and valid ports load.
+    let inv = Inventory::parse_ini(
+        "[web]\nw1 ansible_port=\"{{ p }}\"\nw2 ansible_port=65535\n",
+        "hosts",
+    )
+    .unwrap();
+    assert_eq!(inv.connection("w2").unwrap().port, Some(65535));
 }
 
 #[test]

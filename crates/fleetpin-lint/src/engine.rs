@@ -13,7 +13,7 @@ use crate::kind::{self, FileKind, NameClass};
 use crate::registry::Rule;
 use crate::rules;
 use crate::rules::input::{
-    BinaryFile, FileTooLarge, InvalidYaml, NonUtf8File, UnreadableFile, WalkError,
+    BinaryFile, FileTooLarge, InvalidInventory, InvalidYaml, NonUtf8File, UnreadableFile, WalkError,
 };
 
 /// What to lint and how.
@@ -358,6 +358,7 @@ pub fn lint(options: &LintOptions) -> LintReport {
         .zip(&with_yaml)
         .filter(|(_, yaml)| **yaml)
         .for_each(|(p, _)| p.prepare());
+    errors.extend(inventory_errors(&projects, &candidates, &configs));
 
     let results: Vec<(LintedFile, Vec<Diagnostic>, Vec<crate::ManagedPackage>)> = candidates
         .par_iter()
@@ -394,6 +395,60 @@ pub fn lint(options: &LintOptions) -> LintReport {
         .copied()
         .collect();
     report
+}
+
+/// `E009` for the inventory files of the projects that have YAML to lint, unless the file is
+/// linted as YAML and does not parse (that is `E005` already).
+fn inventory_errors(
+    projects: &[fleetpin_ansible::Project],
+    candidates: &[Candidate],
+    configs: &Configs,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, project) in projects.iter().enumerate() {
+        // The configuration of the project's first YAML file (none: nothing to report).
+        let Some(c) = candidates.iter().find(|c| {
+            c.project == i
+                && !matches!(
+                    c.class,
+                    NameClass::Skip | NameClass::Known(FileKind::Dockerfile)
+                )
+        }) else {
+            continue;
+        };
+        let (cfg, rules) = &configs.configs[c.config];
+        if !rules.is_enabled(InvalidInventory::RULE.code) {
+            continue;
+        }
+        for problem in fleetpin_ansible::inventory::inventory_problems(
+            project.inventory_files(),
+            cfg.max_file_size,
+        ) {
+            let linted_as_yaml = problem
+                .path
+                .extension()
+                .is_some_and(|e| e == "yml" || e == "yaml")
+                && fleetpin_yaml::parse(&problem.text).is_err();
+            if linted_as_yaml || cfg.ignores_at(&problem.path, InvalidInventory::RULE.code) {
+                continue;
+            }
+            let (line, message) = (problem.line, problem.message);
+            let file = SourceFile::new(display_path(&problem.path), problem.text);
+            let d = Diagnostic::new(
+                InvalidInventory::RULE.code,
+                InvalidInventory::RULE.name,
+                Severity::Error,
+                format!("invalid inventory: {message}"),
+            );
+            out.push(if line >= 1 && line <= file.line_count() {
+                let range = file.line_range(line);
+                d.with_primary(Span::new(file.clone(), range), "")
+            } else {
+                d.with_path(display_path(&problem.path))
+            });
+        }
+    }
+    out
 }
 
 /// The project of files in `dir`: the nearest directory from `dir` up to (excluding) `base`

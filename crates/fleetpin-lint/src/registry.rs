@@ -94,6 +94,7 @@ const RULES: &[Rule] = &[
     rules::input::InvalidDockerfile::RULE,
     rules::input::WalkError::RULE,
     rules::input::InvalidConfig::RULE,
+    rules::input::InvalidInventory::RULE,
     rules::actions::action_not_pinned_to_sha::ActionNotPinnedToSha::RULE,
     rules::galaxy::galaxy_requirement_unpinned::GalaxyRequirementUnpinned::RULE,
     rules::image::image_floating_tag::ImageFloatingTag::RULE,

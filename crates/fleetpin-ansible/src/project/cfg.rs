@@ -1,36 +1,25 @@
-//! The project's `ansible.cfg`: `inventory` and `roles_path`.
+//! The project's `ansible.cfg`: `inventory` and `roles_path`; and the inventory files found.
 
 use super::*;
 
 impl Project {
-    /// `inventory` of `[defaults]` in `ansible.cfg` (first entry when comma-separated).
-    pub(super) fn cfg_inventory(&self) -> Option<PathBuf> {
-        let value = self.cfg_value("defaults", "inventory")?;
-        let first = value.split(',').next()?.trim();
-        (!first.is_empty() && !first.starts_with('~') && !first.starts_with('$'))
-            .then(|| normalize_path(&self.root.join(first)))
+    /// The inventory files of the project (`hosts`, `inventory.yml`, ...; `ansible.cfg`'s
+    /// `inventory`), found when indexing.
+    pub fn inventory_files(&self) -> &[PathBuf] {
+        &self.index().inventories
     }
 
-    /// A value of the project's `ansible.cfg`.
+    /// `inventory` of `[defaults]` in `ansible.cfg` (first entry when comma-separated).
+    pub(super) fn cfg_inventory(&self) -> Option<PathBuf> {
+        let cfg = crate::config::AnsibleConfig::load(&self.root.join("ansible.cfg")).ok()?;
+        cfg.inventory().first().map(|p| normalize_path(p))
+    }
+
+    /// A value of the project's `ansible.cfg`, read as Ansible reads it (see
+    /// [`crate::config`]); `None` when unset or when Ansible would refuse the file.
     pub(super) fn cfg_value(&self, wanted_section: &str, wanted_key: &str) -> Option<String> {
-        let cfg = std::fs::read_to_string(self.root.join("ansible.cfg")).ok()?;
-        let mut section = String::new();
-        for line in cfg.lines() {
-            let line = line.trim();
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                section = name.trim().to_string();
-                continue;
-            }
-            if section != wanted_section {
-                continue;
-            }
-            if let Some((key, value)) = line.split_once('=')
-                && key.trim() == wanted_key
-            {
-                return Some(value.trim().to_string());
-            }
-        }
-        None
+        let cfg = crate::config::AnsibleConfig::load(&self.root.join("ansible.cfg")).ok()?;
+        cfg.get(wanted_section, wanted_key).map(str::to_string)
     }
 
     /// The directories of `roles_path` in the `[defaults]` section of `ansible.cfg` at the

@@ -174,3 +174,27 @@ declare_rule! {
         opt_in: false,
     }
 }
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an Ansible inventory file of the project (`hosts`, `inventory.yml`, the
+    /// `inventory` of `ansible.cfg`) that does not load: a syntax error, YAML aliases nested
+    /// into a "billion laughs", an `ansible_port` that is not a port number (`99999`, `-1`,
+    /// `2222x`, `22 -oX=y`). The error names the line.
+    ///
+    /// ## Why is this bad?
+    /// Ansible refuses the file, or (for a bad port) loads it and then fails to connect to
+    /// the host (`Bad port '99999'` from ssh, or "could not be converted to 'int'"). fleetpin
+    /// cannot tell which hosts a play targets from a file it cannot read.
+    ///
+    /// ## Use instead
+    /// Fix the line named in the message (`ansible-inventory --list -i FILE` checks the
+    /// syntax).
+    pub struct InvalidInventory {
+        code: "E009",
+        name: "invalid-inventory",
+        summary: "An Ansible inventory file does not load",
+        severity: Error,
+        opt_in: false,
+    }
+}
