@@ -567,10 +567,12 @@ impl IndexFile {
                 }
             }
         }
-        if !self.component.is_empty() {
-            parts.push(format!("c={}", self.component));
+        // A flat repository (`deb URI ./`) has an empty component and no architecture:
+        // apt prints `c=` and no `b=`.
+        parts.push(format!("c={}", self.component));
+        if !self.architecture.is_empty() {
+            parts.push(format!("b={}", self.architecture));
         }
-        parts.push(format!("b={}", self.architecture));
         parts.join(",")
     }
 }
@@ -731,15 +733,26 @@ impl Cache {
         version: Version,
         file: usize,
     ) -> (usize, usize) {
+        self.add_version_of(rec.name, rec.architecture, rec.source_name(), version, file)
+    }
+
+    fn add_version_of(
+        &mut self,
+        name: &str,
+        arch: &str,
+        source: &str,
+        version: Version,
+        file: usize,
+    ) -> (usize, usize) {
         // apt and dpkg lower-case package names (Debian bug #807012).
         let lower;
-        let name = if rec.name.bytes().any(|b| b.is_ascii_uppercase()) {
-            lower = rec.name.to_ascii_lowercase();
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
             lower.as_str()
         } else {
-            rec.name
+            name
         };
-        let (key, arch) = self.key(name, rec.architecture);
+        let (key, arch) = self.key(name, arch);
         let pi = match self.index.get(&key) {
             Some(&i) => i,
             None => {
@@ -765,7 +778,7 @@ impl Cache {
                 p.versions.push(AvailableVersion {
                     version,
                     files: Vec::new(),
-                    source: rec.source_name().to_string(),
+                    source: source.to_string(),
                     pin: None,
                 });
                 p.versions.len() - 1
@@ -777,11 +790,18 @@ impl Cache {
         (pi, vi)
     }
 
-    /// Adds the dpkg status file. Bad stanzas are recorded in [`Cache::problems`].
+    /// Adds the dpkg status file, read with dpkg's strictness
+    /// ([`crate::status::StatusFile`]); its problems are recorded in [`Cache::problems`] and
+    /// the stanzas that are fine still load.
     pub fn add_status(&mut self, path: &Path, describe: &str, text: &str) {
+        self.add_status_file(describe, crate::status::StatusFile::parse(path, text));
+    }
+
+    /// Adds a dpkg status file already read (see [`Cache::add_status`]).
+    pub fn add_status_file(&mut self, describe: &str, db: crate::status::StatusFile) {
         let file = self.files.len();
         self.files.push(IndexFile {
-            path: path.to_path_buf(),
+            path: db.path.clone(),
             describe: describe.to_string(),
             release: None,
             site: None,
@@ -791,41 +811,13 @@ impl Cache {
             is_status: true,
             priority: 100,
         });
-        let (recs, errs) = crate::control::parse_packages(text);
-        self.problems
-            .extend(errs.into_iter().map(|e| crate::control::in_file(path, e)));
-        for rec in recs {
-            let Some(status) = rec.status else { continue };
-            let status = match Status::parse(status) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.problems.push(Error::Config {
-                        path: path.to_path_buf(),
-                        line: rec.line,
-                        message: e.to_string(),
-                    });
-                    continue;
-                }
-            };
-            if rec.version.is_empty() {
-                continue;
-            }
-            let version = match rec.parse_version() {
-                Ok(v) => v,
-                Err(source) => {
-                    self.problems.push(Error::Version {
-                        path: path.to_path_buf(),
-                        line: rec.line,
-                        field: "Version".into(),
-                        source,
-                    });
-                    continue;
-                }
-            };
-            let (pi, vi) = self.add_version(&rec, version, file);
+        self.problems.extend(db.errors);
+        for rec in db.packages {
+            let Some(version) = rec.version else { continue };
+            let (pi, vi) = self.add_version_of(&rec.name, &rec.arch, &rec.source, version, file);
             let p = &mut self.packages[pi];
-            p.status = Some(status);
-            if status.is_installed() {
+            p.status = Some(rec.status);
+            if rec.status.is_installed() {
                 p.current = Some(vi);
             }
         }
@@ -902,10 +894,13 @@ impl Cache {
         let mut cache = Cache::new(opts);
         let status = root.join("var/lib/dpkg/status");
         match std::fs::read(&status) {
-            Ok(data) => match deb822::to_text(&data) {
-                Ok(text) => cache.add_status(&status, &status.display().to_string(), text),
-                Err(e) => cache.problems.push(crate::control::in_file(&status, e)),
-            },
+            // dpkg does not check the encoding: neither do we (lossy), the stanza checks
+            // catch what matters.
+            Ok(data) => cache.add_status(
+                &status,
+                &status.display().to_string(),
+                &String::from_utf8_lossy(&data),
+            ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 cache.add_status(&status, &status.display().to_string(), "")
             }
@@ -940,7 +935,8 @@ impl Cache {
                     .collect(),
             };
             archs.push("all".into());
-            let comps: Vec<String> = if e.suite.ends_with('/') {
+            let flat = e.suite.ends_with('/');
+            let comps: Vec<String> = if flat {
                 vec![String::new()]
             } else {
                 e.components.clone()
@@ -971,7 +967,9 @@ impl Cache {
                         release: release.clone(),
                         site: Some(sources::uri_host(&e.uri)),
                         component: comp.clone(),
-                        architecture: arch.clone(),
+                        // A flat repository's index has no architecture (apt gives it no
+                        // `b=`, so `Pin: release b=...` never matches it).
+                        architecture: if flat { String::new() } else { arch.clone() },
                         is_status: false,
                         priority: 0,
                     };
@@ -1211,13 +1209,106 @@ impl Cache {
         cand
     }
 
-    /// A package by name (`name` for the native architecture and `all`, `name:arch` otherwise).
+    /// A package by name, as apt-cache looks it up: `name` and `name:native` for the native
+    /// architecture (and `all`), `name:arch` otherwise, `name:any` for the native package if
+    /// there is one, else the first architecture that has it. Names are case-insensitive.
     pub fn package(&self, name: &str) -> Option<&Package> {
+        let lower;
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            name
+        };
         let key = match name.split_once(':') {
-            Some((n, a)) if a == self.opts.native_arch || a == "all" => n,
+            Some((n, a)) if a == self.opts.native_arch || a == "all" || a == "native" => n,
+            Some((n, "any")) => {
+                return self.index.get(n).map(|&i| &self.packages[i]).or_else(|| {
+                    self.opts
+                        .foreign_archs
+                        .iter()
+                        .find_map(|a| self.index.get(&format!("{n}:{a}")))
+                        .map(|&i| &self.packages[i])
+                });
+            }
             _ => name,
         };
         self.index.get(key).map(|&i| &self.packages[i])
+    }
+
+    /// The index files in the order `apt-cache policy` lists them: the status file, then the
+    /// indexes in the reverse of the order the sources name them (apt prepends each file it
+    /// adds to its cache).
+    pub fn files_in_apt_order(&self) -> impl Iterator<Item = &IndexFile> {
+        self.files
+            .iter()
+            .filter(|f| f.is_status)
+            .chain(self.files.iter().rev().filter(|f| !f.is_status))
+    }
+
+    /// The versions that a specific preferences stanza pins, with their pin (apt-cache
+    /// policy's `Pinned packages:` section): `(name, or name:arch for a foreign package;
+    /// version; priority)`, versions highest first, packages in the order apt walks its
+    /// package hash table (see [`apt_hash_order`]).
+    pub fn pinned(&self) -> Vec<(String, &Version, i32)> {
+        let mut out = Vec::new();
+        let mut order: Vec<&Package> = self.packages.iter().collect();
+        order.sort_by_cached_key(|p| apt_hash_order(&p.name, &p.arch));
+        for p in order {
+            for v in &p.versions {
+                if let Some(pin) = v.pin.filter(|&pin| pin != 0) {
+                    let name = if p.arch == self.opts.native_arch || p.arch == "all" {
+                        p.name.clone()
+                    } else {
+                        format!("{}:{}", p.name, p.arch)
+                    };
+                    out.push((name, &v.version, pin));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `name` (without `:arch`) is a package apt knows without any version: one that
+    /// some stanza of the indexes or the status file provides or names in a dependency
+    /// field (apt-cache policy prints an empty stanza for it). This re-reads the files, so
+    /// call it only for names [`Cache::package`] does not find.
+    pub fn is_virtual(&self, name: &str) -> bool {
+        let name = name
+            .split_once(':')
+            .map_or(name, |(n, _)| n)
+            .to_ascii_lowercase();
+        let finder = memchr::memmem::Finder::new(name.as_bytes());
+        let mut found = false;
+        for f in &self.files {
+            let Ok((_, reader)) = crate::compress::open(&f.path) else {
+                continue;
+            };
+            let _ = crate::control::stream_packages(
+                reader,
+                1 << 20,
+                |rec| {
+                    if found {
+                        return;
+                    }
+                    found = crate::control::DepField::ALL.iter().any(|&d| {
+                        rec.dep(d).is_some_and(|raw| {
+                            finder.find(raw.to_ascii_lowercase().as_bytes()).is_some()
+                                && rec.relations(d).is_ok_and(|rels| {
+                                    rels.iter()
+                                        .flatten()
+                                        .any(|r| r.name.eq_ignore_ascii_case(&name))
+                                })
+                        })
+                    });
+                },
+                |_| {},
+            );
+            if found {
+                return true;
+            }
+        }
+        false
     }
 
     /// All packages, in load order.
@@ -1271,6 +1362,19 @@ impl Cache {
                 .collect(),
         }
     }
+}
+
+/// The key by which libapt-pkg 2.x iterates packages (`pkgCache::PkgIterator`): the bucket
+/// of its package hash table (`pkgCache::sHash`: djb2 over the lower-cased name, modulo
+/// the default table size of 196613), then, within a bucket, the name by length and bytes
+/// (`StringViewCompareFast`), then the architecture.
+pub fn apt_hash_order(name: &str, arch: &str) -> (u32, usize, String, String) {
+    const TABLE: u32 = 196_613;
+    let hash = name.bytes().fold(5381u32, |h, c| {
+        h.wrapping_mul(33)
+            .wrapping_add(u32::from(c.to_ascii_lowercase()))
+    });
+    (hash % TABLE, name.len(), name.to_string(), arch.to_string())
 }
 
 /// apt's `PackageArchitectureMatchesSpecification` for the simple cases (exact, `any`).
