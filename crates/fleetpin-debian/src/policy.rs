@@ -1211,15 +1211,9 @@ impl Cache {
 
     /// A package by name, as apt-cache looks it up: `name` and `name:native` for the native
     /// architecture (and `all`), `name:arch` otherwise, `name:any` for the native package if
-    /// there is one, else the first architecture that has it. Names are case-insensitive.
+    /// there is one, else the first architecture that has it. Names are case-sensitive, as
+    /// in apt-cache.
     pub fn package(&self, name: &str) -> Option<&Package> {
-        let lower;
-        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            lower = name.to_ascii_lowercase();
-            lower.as_str()
-        } else {
-            name
-        };
         let key = match name.split_once(':') {
             Some((n, a)) if a == self.opts.native_arch || a == "all" || a == "native" => n,
             Some((n, "any")) => {
