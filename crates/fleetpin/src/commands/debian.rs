@@ -33,10 +33,11 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct PolicyArgs {
-    /// Packages to show (`name` or `name:arch`). Without any, list the indexes and their
-    /// priorities.
+    /// Packages to show (`name`, `name:arch`, `name:any`, `name:native`). Without any, list
+    /// the indexes and their priorities, then the pinned versions, as `apt-cache policy`.
     pub packages: Vec<String>,
-    /// The system root holding var/lib/apt/lists, var/lib/dpkg/status and etc/apt.
+    /// The system root holding var/lib/apt/lists, var/lib/dpkg/status and etc/apt (a root
+    /// with none of them is an error).
     #[arg(long, default_value = "/")]
     pub root: PathBuf,
     /// Output format.
