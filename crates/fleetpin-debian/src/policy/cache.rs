@@ -672,15 +672,16 @@ impl Cache {
         out
     }
 
-    /// Whether `name` (without `:arch`) is a package apt knows without any version: one that
-    /// some stanza of the indexes or the status file provides or names in a dependency
-    /// field (apt-cache policy prints an empty stanza for it). This re-reads the files, so
-    /// call it only for names [`Cache::package`] does not find.
+    /// Whether `name` (an `:arch` suffix is ignored) is a package apt knows without any
+    /// version: one that some stanza of the indexes or the status file provides or names in
+    /// a dependency field (apt-cache policy prints an empty stanza for it). Case-sensitive,
+    /// as apt's lookup. This re-reads the files, so call it only for names
+    /// [`Cache::package`] does not find.
     pub fn is_virtual(&self, name: &str) -> bool {
-        let name = name
-            .split_once(':')
-            .map_or(name, |(n, _)| n)
-            .to_ascii_lowercase();
+        let name = name.split_once(':').map_or(name, |(n, _)| n);
+        if name.is_empty() {
+            return false;
+        }
         let finder = memchr::memmem::Finder::new(name.as_bytes());
         let mut found = false;
         for f in &self.files {
@@ -696,12 +697,11 @@ impl Cache {
                     }
                     found = crate::control::DepField::ALL.iter().any(|&d| {
                         rec.dep(d).is_some_and(|raw| {
-                            finder.find(raw.to_ascii_lowercase().as_bytes()).is_some()
-                                && rec.relations(d).is_ok_and(|rels| {
-                                    rels.iter()
-                                        .flatten()
-                                        .any(|r| r.name.eq_ignore_ascii_case(&name))
-                                })
+                            // A cheap substring test first: most fields never mention it.
+                            finder.find(raw.as_bytes()).is_some()
+                                && rec
+                                    .relations(d)
+                                    .is_ok_and(|rels| rels.iter().flatten().any(|r| r.name == name))
                         })
                     });
                 },

@@ -208,7 +208,7 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
             None if cache.is_virtual(name) => {
                 let bare = name.split_once(':').map_or(name.as_str(), |(n, _)| n);
                 reports.push(PackagePolicy {
-                    name: bare.to_ascii_lowercase(),
+                    name: bare.to_string(),
                     architecture: cache.options().native_arch.clone(),
                     installed: None,
                     candidate: None,
