@@ -46,6 +46,17 @@ pub enum SyntaxErrorKind {
     },
     /// An OpenPGP clearsigned wrapper that is malformed.
     BadSignedMessage(&'static str),
+    /// The file ends in the middle of a line (no final newline): cut mid-stanza. dpkg
+    /// refuses such a status file ("missing final newline").
+    UnexpectedEof,
+    /// A package listed twice where dpkg allows one instance (same name, not all instances
+    /// `Multi-Arch: same` on distinct architectures): dpkg refuses the status file.
+    DuplicatePackage {
+        /// `name` or `name:arch`.
+        package: String,
+        /// 1-based line of the stanza that lists it first.
+        first_line: usize,
+    },
 }
 
 impl fmt::Display for SyntaxErrorKind {
@@ -69,6 +80,17 @@ impl fmt::Display for SyntaxErrorKind {
             SyntaxErrorKind::BadSignedMessage(why) => {
                 write!(f, "malformed OpenPGP signed message: {why}")
             }
+            SyntaxErrorKind::UnexpectedEof => {
+                f.write_str("file ends in the middle of a line (cut mid-stanza? no final newline)")
+            }
+            SyntaxErrorKind::DuplicatePackage {
+                package,
+                first_line,
+            } => write!(
+                f,
+                "package `{package}` is listed again (first at line {first_line}); dpkg allows \
+                 several instances only of `Multi-Arch: same` packages, one per architecture"
+            ),
         }
     }
 }

@@ -75,3 +75,28 @@ pub enum Error {
         message: String,
     },
 }
+
+impl Error {
+    /// The file the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Error::Io { path, .. }
+            | Error::Decompress { path, .. }
+            | Error::Syntax { path, .. }
+            | Error::Version { path, .. }
+            | Error::Relation { path, .. }
+            | Error::Config { path, .. } => path,
+        }
+    }
+
+    /// The 1-based line the error is about, when it is about one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Error::Io { .. } | Error::Decompress { .. } => None,
+            Error::Syntax { source, .. } => Some(source.line),
+            Error::Version { line, .. }
+            | Error::Relation { line, .. }
+            | Error::Config { line, .. } => Some(*line),
+        }
+    }
+}
