@@ -3,14 +3,15 @@
 //! - [`facts`]: the per-host facts model ([`HostFacts`]) and its atomic JSON store.
 //! - [`gather`]: collecting facts over the system OpenSSH client with bounded parallelism.
 //! - [`ansible`]: reading `ansible -m package_facts --tree DIR` output.
-//! - [`dpkg`]: dpkg status files, `dpkg-query -W` and `rpm -qa` output.
+//! - [`import`]: package lists from dpkg status files (read by fleetpin-debian),
+//!   `dpkg-query -W` and `rpm -qa` output.
 //! - [`fleet`]: an interned, compact view of many hosts' facts for lock and drift.
 //! - [`lock`]: the `fleetpin.lock` format and its generation with an explicit conflict policy.
 //! - [`drift`]: comparing hosts with the lock.
 
 pub mod ansible;
 mod ansible_scan;
-pub mod dpkg;
+pub mod import;
 pub mod drift;
 pub mod facts;
 pub mod fleet;

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use fleetpin_fleet::FactsStore;
 use fleetpin_fleet::ansible::{Admit, import_tree, read_tree};
-use fleetpin_fleet::dpkg::parse_query;
+use fleetpin_fleet::import::parse_query;
 use fleetpin_fleet::facts::PackageManager;
 
 /// Runs the real Ansible (PyPI ansible-core; the apt backend needs Debian's python3-apt) on

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use crate::Error;
-use crate::dpkg::{parse_query, parse_rpm_qa};
+use crate::import::{parse_query, parse_rpm_qa};
 use crate::facts::{FactsSource, HostFacts, OsRelease, PackageManager};
 
 /// The remote script, sent on stdin to `/bin/sh -s`.

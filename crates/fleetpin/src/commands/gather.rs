@@ -395,9 +395,9 @@ fn import(
             })
             .and_then(|text| {
                 if is_status {
-                    fleetpin_fleet::dpkg::parse_status(&text, &path)
+                    fleetpin_fleet::import::parse_status(&text, &path)
                 } else {
-                    fleetpin_fleet::dpkg::parse_query(&text, &path)
+                    fleetpin_fleet::import::parse_query(&text, &path)
                 }
             });
         match parsed {
