@@ -66,6 +66,20 @@ impl PackageManager {
         }
     }
 
+    /// Checks that `version` is one this package manager accepts, as the SSH and dpkg
+    /// imports do: dpkg refuses `5.2 15` (embedded space), `1:`, `1.0-`; rpm refuses
+    /// whitespace, bad epochs and empty parts. The error says why.
+    pub fn check_version(self, version: &str) -> Result<(), String> {
+        match self {
+            PackageManager::Dpkg => fleetpin_debian::Version::parse(version)
+                .map(drop)
+                .map_err(|e| format!("invalid dpkg version: {e}")),
+            PackageManager::Rpm => fleetpin_debian::rpm::RpmVersion::parse(version)
+                .map(drop)
+                .map_err(|e| format!("invalid rpm version: {e}")),
+        }
+    }
+
     /// Compares two version strings with this manager's ordering.
     pub fn compare(self, a: &str, b: &str) -> std::cmp::Ordering {
         match self {
@@ -81,6 +95,41 @@ impl PackageManager {
             }
         }
     }
+}
+
+/// Checks versions against a package manager's rules, remembering the ones already accepted
+/// (a fleet repeats the same few thousand version strings millions of times).
+#[derive(Debug, Default)]
+pub(crate) struct VersionCheck {
+    ok: [rustc_hash::FxHashSet<Box<str>>; 2],
+}
+
+impl VersionCheck {
+    /// [`PackageManager::check_version`], cached.
+    pub(crate) fn check(&mut self, manager: PackageManager, version: &str) -> Result<(), String> {
+        let set = &mut self.ok[manager as usize];
+        if set.contains(version) {
+            return Ok(());
+        }
+        manager.check_version(version)?;
+        set.insert(version.into());
+        Ok(())
+    }
+}
+
+/// The 1-based line of a package's entry in a JSON document (facts file or Ansible tree),
+/// for error messages: the first `"version"` string after the package's name, else the name,
+/// else 0. Only called on the error path.
+pub(crate) fn json_line_of(bytes: &[u8], name: &str, version: &str) -> usize {
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let finder = |needle: &str, from: usize| {
+        memchr::memmem::find(&bytes[from.min(bytes.len())..], needle.as_bytes()).map(|i| i + from)
+    };
+    let at = match finder(&quoted(name), 0) {
+        Some(n) => finder(&quoted(version), n).or(Some(n)),
+        None => finder(&quoted(version), 0),
+    };
+    at.map_or(0, |i| memchr::memchr_iter(b'\n', &bytes[..i]).count() + 1)
 }
 
 /// Where a host's facts came from.
@@ -346,14 +395,26 @@ impl HostFacts {
         out.extend_from_slice(if empty { b"]\n}\n" } else { b"\n  ]\n}\n" });
     }
 
-    /// Parses a facts document; `path` names it in errors.
+    /// Parses a facts document; `path` names it in errors. Every package version must be
+    /// valid for the host's package manager (`5.2 15` is an input error naming the line).
     pub fn from_json(bytes: &[u8], path: &Path) -> Result<HostFacts, Error> {
         check_format_version(bytes, path)?;
-        serde_json::from_slice(bytes).map_err(|e| Error::Json {
+        let facts: HostFacts = serde_json::from_slice(bytes).map_err(|e| Error::Json {
             path: path.to_path_buf(),
             line: e.line(),
             message: e.to_string(),
-        })
+        })?;
+        let mut check = VersionCheck::default();
+        for p in &facts.packages {
+            if let Err(message) = check.check(facts.package_manager, &p.version) {
+                return Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    line: json_line_of(bytes, &p.name, &p.version),
+                    message: format!("package `{}`: {message}", p.name),
+                });
+            }
+        }
+        Ok(facts)
     }
 }
 

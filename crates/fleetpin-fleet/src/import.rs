@@ -101,7 +101,8 @@ fn strip_bom(text: &str) -> &str {
 
 /// The `dpkg-query -W` format fleetpin reads (and its SSH gather runs): the status column is
 /// what tells an installed package from a removed one whose configuration files remain.
-pub const DPKG_QUERY_FORMAT: &str = "${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n";
+pub const DPKG_QUERY_FORMAT: &str =
+    "${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n";
 
 /// Parses `dpkg-query -W -f '${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n'`
 /// output (see [`DPKG_QUERY_FORMAT`]; `${binary:Package}` names such as `libc6:i386` are
@@ -271,7 +272,11 @@ mod tests {
         let no_status = "Package: a\nVersion: 1\n";
         assert_eq!(err(no_status), "s:1: package `a` has no Status field");
         let space = "Package: a\nStatus: install ok installed\nVersion: 5.2 15\n";
-        assert!(err(space).starts_with("s:1: package `a`:"), "{}", err(space));
+        assert!(
+            err(space).starts_with("s:1: package `a`:"),
+            "{}",
+            err(space)
+        );
     }
 
     #[test]

@@ -11,11 +11,11 @@
 
 pub mod ansible;
 mod ansible_scan;
-pub mod import;
 pub mod drift;
 pub mod facts;
 pub mod fleet;
 pub mod gather;
+pub mod import;
 pub mod lock;
 
 pub use facts::{FactsSource, FactsStore, HostFacts, OsRelease, Package, PackageManager};

@@ -104,7 +104,9 @@ fn rows(mut pkgs: Vec<Package>) -> Vec<Row> {
 fn installed_per_dpkg(admin: &Path) -> Vec<(String, String, String)> {
     let text = dpkg_query(
         admin,
-        Some("${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Want} ${db:Status-Status}\\n"),
+        Some(
+            "${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Want} ${db:Status-Status}\\n",
+        ),
     );
     let mut out: Vec<(String, String, String)> = text
         .lines()
