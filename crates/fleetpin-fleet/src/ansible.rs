@@ -496,6 +496,11 @@ pub fn import_tree(
     }
     imported.hosts.sort();
     imported.written.sort();
+    for host in &imported.written {
+        if let Err(e) = store.clear_failure(host) {
+            imported.errors.push(e);
+        }
+    }
     Ok(imported)
 }
 

@@ -580,6 +580,24 @@ fn sync_staged(staged: &[(tempfile::TempPath, PathBuf)]) -> std::io::Result<()> 
     Ok(())
 }
 
+/// A failed gather of one host, as `fleetpin gather` records it in the facts directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatherFailure {
+    /// Inventory host name.
+    pub host: String,
+    /// Inventory groups of the host (direct and inherited, without `all`), sorted: `--limit`
+    /// still finds a host that has no facts.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Unix time of the failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<u64>,
+    /// What failed (`unreachable`, `timeout`, `bad facts`...).
+    pub kind: String,
+    /// The error.
+    pub message: String,
+}
+
 /// A directory of facts files, one per host (default `.fleetpin/facts/`).
 #[derive(Debug, Clone)]
 pub struct FactsStore {
@@ -615,13 +633,70 @@ impl FactsStore {
         self.dir.join(name)
     }
 
-    /// Writes one host's facts atomically (see [`HostFacts::to_json`]).
+    /// Writes one host's facts atomically (see [`HostFacts::to_json`]) and forgets an
+    /// earlier failed gather of the host.
     pub fn write(&self, facts: &HostFacts) -> Result<PathBuf, Error> {
         let mut facts = facts.clone();
         facts.normalize();
         let path = self.path_for(&facts.host);
         write_atomic(&path, facts.to_json().as_bytes())?;
+        self.clear_failure(&facts.host)?;
         Ok(path)
+    }
+
+    /// The file recording a host's last failed gather (`<host>.gather-failed`, beside its
+    /// facts file; not a `*.json` facts file).
+    pub fn failure_path_for(&self, host: &str) -> PathBuf {
+        self.path_for(host).with_extension("gather-failed")
+    }
+
+    /// Records that gathering `host` failed, so `lock` and `drift` report the host (and its
+    /// facts, if an earlier gather left some, as stale) instead of silently using old facts
+    /// or leaving the host out. Replaced by the next failure, removed by the next success.
+    pub fn record_failure(&self, failure: &GatherFailure) -> Result<(), Error> {
+        let mut json = serde_json::to_vec_pretty(failure).unwrap_or_default();
+        json.push(b'\n');
+        write_atomic(&self.failure_path_for(&failure.host), &json)
+    }
+
+    /// Forgets a host's failed gather (after a successful one).
+    pub fn clear_failure(&self, host: &str) -> Result<(), Error> {
+        let path = self.failure_path_for(host);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Io { path, error: e }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every recorded failed gather, sorted by host; a record that cannot be read is an
+    /// error in the second list. A missing directory has none.
+    pub fn failures(&self) -> (Vec<GatherFailure>, Vec<Error>) {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for path in rd.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.extension().is_none_or(|e| e != "gather-failed") {
+                continue;
+            }
+            let read = std::fs::read(&path).map_err(|error| Error::Io {
+                path: path.clone(),
+                error,
+            });
+            match read.and_then(|b| {
+                serde_json::from_slice::<GatherFailure>(&b).map_err(|e| Error::Json {
+                    path: path.clone(),
+                    line: e.line(),
+                    message: e.to_string(),
+                })
+            }) {
+                Ok(f) => out.push(f),
+                Err(e) => errors.push(e),
+            }
+        }
+        out.sort_by(|a, b| a.host.cmp(&b.host));
+        (out, errors)
     }
 
     /// The `*.json` files of the store, sorted.

@@ -6,6 +6,8 @@
 //! - [`import`]: package lists from dpkg status files (read by fleetpin-debian),
 //!   `dpkg-query -W` and `rpm -qa` output.
 //! - [`fleet`]: an interned, compact view of many hosts' facts for lock and drift.
+//! - [`load`]: the fleet `lock` and `drift` work on (facts or Ansible tree, inventory,
+//!   `--limit`) and every host missing from it.
 //! - [`lock`]: the `fleetpin.lock` format and its generation with an explicit conflict policy.
 //! - [`drift`]: comparing hosts with the lock.
 
@@ -16,9 +18,12 @@ pub mod facts;
 pub mod fleet;
 pub mod gather;
 pub mod import;
+pub mod load;
 pub mod lock;
 
-pub use facts::{FactsSource, FactsStore, HostFacts, OsRelease, Package, PackageManager};
+pub use facts::{
+    FactsSource, FactsStore, GatherFailure, HostFacts, OsRelease, Package, PackageManager,
+};
 
 use std::path::PathBuf;
 
@@ -88,6 +93,15 @@ pub enum Error {
         /// `unreachable` or `failed`.
         state: &'static str,
         /// Ansible's message.
+        message: String,
+    },
+    /// The inventory or a host pattern is invalid.
+    #[error(transparent)]
+    Inventory(#[from] fleetpin_inventory::Error),
+    /// `--limit` selects no host.
+    #[error("{message}")]
+    Limit {
+        /// What is wrong.
         message: String,
     },
     /// `fleetpin.lock` is malformed.

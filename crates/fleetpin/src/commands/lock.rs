@@ -4,11 +4,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use fleetpin_fleet::facts::FactsStore;
 use fleetpin_fleet::fleet::Fleet;
 use fleetpin_fleet::lock::{Conflict, HoldSplit, Lock, LockOptions, Prefer};
 
 use crate::ExitStatus;
+use crate::fleet_args::FleetArgs;
 use crate::printer::Printer;
 
 /// Write `fleetpin.lock`: for each package, the version the fleet runs (per group where
@@ -20,20 +20,14 @@ use crate::printer::Printer;
 /// from part of the fleet would silently drop that host from every majority.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Facts directory written by `fleetpin gather`.
-    #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
-    facts_dir: PathBuf,
+    #[command(flatten)]
+    fleet: FleetArgs,
 
     /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
     /// output instead of a facts directory (no `fleetpin gather` step; hosts get their
     /// groups from `--inventory`, else none).
     #[arg(long, value_name = "DIR", conflicts_with = "facts_dir")]
     from_ansible: Option<PathBuf>,
-
-    /// Ansible inventory (INI, YAML, or a directory of them) giving the groups of the hosts
-    /// of `--from-ansible` (for `--group-by`). Repeatable.
-    #[arg(short, long, value_name = "FILE", requires = "from_ansible")]
-    inventory: Vec<PathBuf>,
 
     /// The lock file.
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
@@ -96,67 +90,48 @@ fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
     Ok(set)
 }
 
-/// Loads the fleet from a facts directory, or from an Ansible `package_facts --tree`
-/// directory when `from_ansible` is given; files that cannot be read are reported and skipped.
-/// Hosts of a tree take their groups from `inventory` (package_facts carries none). No host
-/// at all is an error. Unreadable files are printed as errors, or as warnings when
-/// `skip_unreadable` (the caller then leaves them out knowingly).
-pub(crate) fn load_fleet(
-    dir: &Path,
-    from_ansible: Option<&Path>,
-    inventory: Option<&fleetpin_inventory::Inventory>,
-    skip_unreadable: bool,
-    printer: &Printer,
-) -> anyhow::Result<(Fleet, Vec<String>)> {
-    let (mut fleet, errors) = match from_ansible {
-        Some(tree) => Fleet::load_ansible_tree(tree).with_context(|| {
-            format!(
-                "cannot read the Ansible package_facts tree {}",
-                tree.display()
-            )
-        })?,
-        None => Fleet::load(&FactsStore::new(dir)).with_context(|| {
-            format!(
-                "cannot read facts directory {} (run `fleetpin gather` first)",
-                dir.display()
-            )
-        })?,
-    };
-    if fleet.hosts.is_empty() {
-        // An empty facts directory is a setup error, not an empty lock or "no drift".
-        bail!(
-            "no host facts in {} (run `fleetpin gather` first)",
-            from_ansible.unwrap_or(dir).display()
-        );
+/// Loads the fleet (facts directory or Ansible tree, `--limit`), prints every host it does
+/// not hold, and returns it with the problems that make it partial: unreadable files and
+/// hosts without facts. Stale facts and hosts without groups are warnings. No host at all is
+/// an error. Problems are printed as errors, or as warnings when `skip_unreadable` (the
+/// caller then leaves them out knowingly).
+fn load_fleet(args: &Args, printer: &Printer) -> anyhow::Result<(Fleet, Vec<String>)> {
+    let loaded = args.fleet.load(args.from_ansible.as_deref())?;
+    let mut fleet = loaded.fleet;
+    if let Some(selected) = &loaded.selected {
+        fleet.hosts.retain(|h| selected.contains(&h.name));
     }
-    if let (Some(inv), Some(_)) = (inventory, from_ansible) {
-        for host in &mut fleet.hosts {
-            if inv.host(&host.name).is_none() {
-                printer.warn(format!(
-                    "host `{}` is not in the inventory; it has no groups",
-                    host.name
-                ));
-                continue;
-            }
-            let mut groups: Vec<String> = inv
-                .host_groups(&host.name)
-                .iter()
-                .map(|g| g.name().to_string())
-                .filter(|g| g != "all")
-                .collect();
-            groups.sort();
-            host.groups = groups;
-        }
-    }
-    let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    for e in &errors {
-        if skip_unreadable {
+    let mut problems: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+    for e in &problems {
+        if args.skip_unreadable {
             printer.warn(format!("leaving out unreadable facts: {e}"));
         } else {
             printer.error(&anyhow::anyhow!("cannot read facts: {e}"));
         }
     }
-    Ok((fleet, errors))
+    for gap in &loaded.gaps {
+        if gap.is_missing() {
+            if args.skip_unreadable {
+                printer.warn(format!("leaving out {}", gap.describe()));
+            } else {
+                printer.error(&anyhow::anyhow!("{}", gap.describe()));
+            }
+            problems.push(gap.describe());
+        } else {
+            printer.warn(gap.describe());
+        }
+    }
+    if fleet.hosts.is_empty() {
+        // An empty facts directory is a setup error, not an empty lock or "no drift".
+        bail!(
+            "no host facts in {} (run `fleetpin gather` first)",
+            args.from_ansible
+                .as_deref()
+                .unwrap_or(&args.fleet.facts_dir)
+                .display()
+        );
+    }
+    Ok((fleet, problems))
 }
 
 fn describe_hold(s: &HoldSplit) -> String {
@@ -181,7 +156,7 @@ fn describe_hold(s: &HoldSplit) -> String {
     )
 }
 
-fn describe(c: &Conflict) -> String {
+fn describe(c: &Conflict, rules: &[Prefer]) -> String {
     let mut s = format!("`{}` differs within group `{}`:", c.package, c.group);
     for cand in &c.candidates {
         let shown: Vec<&str> = cand.hosts.iter().take(5).map(String::as_str).collect();
@@ -205,9 +180,55 @@ fn describe(c: &Conflict) -> String {
             v.as_deref()
                 .map_or("not locked".to_string(), |v| format!("locked {v}"))
         )),
-        None => s.push_str("\n    -> unresolved"),
+        None => {
+            s.push_str("\n    -> unresolved");
+            if let Some(tie) = majority_tie(c, rules) {
+                s.push_str(&tie);
+            }
+        }
     }
     s
+}
+
+/// For a conflict `--prefer majority` could not settle because the most common choices are
+/// equally common: which hosts disagree and which rules would settle it.
+fn majority_tie(c: &Conflict, rules: &[Prefer]) -> Option<String> {
+    if !rules.contains(&Prefer::Majority) {
+        return None;
+    }
+    let top = c.candidates.first()?.count;
+    let tied: Vec<_> = c.candidates.iter().filter(|x| x.count == top).collect();
+    if tied.len() < 2 {
+        return None;
+    }
+    let shown = |v: &Option<String>| v.as_deref().unwrap_or("(not installed)").to_string();
+    let sides: Vec<String> = tied
+        .iter()
+        .map(|x| {
+            let hosts: Vec<&str> = x.hosts.iter().take(5).map(String::as_str).collect();
+            let more = x.count.saturating_sub(hosts.len());
+            let more = if more > 0 {
+                format!(", +{more} more")
+            } else {
+                String::new()
+            };
+            format!("{} ({}{more})", shown(&x.version), hosts.join(", "))
+        })
+        .collect();
+    let examples: Vec<String> = tied
+        .iter()
+        .filter_map(|x| {
+            x.hosts
+                .first()
+                .map(|h| format!("`--prefer {h}` for {}", shown(&x.version)))
+        })
+        .collect();
+    Some(format!(
+        ": `--prefer majority` is a tie, {top} host{} each for {}\n    hint: add a rule after `--prefer majority`: `--prefer lowest`, `--prefer highest`, or a host whose version wins ({})",
+        if top == 1 { "" } else { "s" },
+        sides.join(" vs "),
+        examples.join(", ")
+    ))
 }
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
@@ -224,14 +245,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         None
     };
-    let inventory = super::gather::load_inventory(&args.inventory)?;
-    let (fleet, mut errors) = load_fleet(
-        &args.facts_dir,
-        args.from_ansible.as_deref(),
-        inventory.as_ref(),
-        args.skip_unreadable,
-        printer,
-    )?;
+    let (fleet, mut errors) = load_fleet(&args, printer)?;
     if args.skip_unreadable {
         errors.clear();
     }
@@ -285,10 +299,47 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         prefer,
     };
     let (lock, conflicts) = Lock::generate(&fleet, &opts);
+    if let Some(list) = &opts.packages {
+        // A listed package no host has cannot be locked: say so, never drop it silently.
+        let present: std::collections::HashSet<u32> = fleet
+            .hosts
+            .iter()
+            .flat_map(|h| h.installed.iter().map(|i| i.pkg))
+            .collect();
+        let nowhere: Vec<&str> = list
+            .iter()
+            .filter(|p| {
+                fleet
+                    .packages
+                    .get(p)
+                    .is_none_or(|id| !present.contains(&id))
+            })
+            .map(String::as_str)
+            .collect();
+        if !nowhere.is_empty() {
+            printer.warn(format!(
+                "{} listed package{} installed on no host, so not locked: {}",
+                nowhere.len(),
+                if nowhere.len() == 1 { " is" } else { "s are" },
+                nowhere.join(", ")
+            ));
+        }
+    }
+    if !args.check
+        && let Some(old) = &existing
+    {
+        // Entries of the old lock the new one drops (no host of the group has the package
+        // any more, or a conflict now resolves to "not locked").
+        for line in old.diff(&lock) {
+            if line.ends_with("-> (not locked)") {
+                printer.warn(format!("no longer locked: {line}"));
+            }
+        }
+    }
     let unresolved = conflicts.iter().filter(|c| c.resolution.is_none()).count();
     for c in &conflicts {
         if c.resolution.is_none() || printer.verbose || !args.check {
-            printer.warn(describe(c));
+            printer.warn(describe(c, &opts.prefer));
         }
     }
     if !args.check || printer.verbose {
@@ -307,7 +358,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             ("s", "them", "those hosts")
         };
         format!(
-            "{} facts file{s} could not be read (listed above): fix or remove {it}, gather {hosts} again, or pass --skip-unreadable to lock without {it}",
+            "{} host{s} without readable facts (listed above): fix or remove the file{s}, gather {hosts} again, or pass --skip-unreadable to lock without {it}",
             errors.len(),
         )
     };
