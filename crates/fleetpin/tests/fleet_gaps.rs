@@ -124,7 +124,8 @@ fn failed_gathers_stale_facts_and_hosts_without_facts_are_reported() {
     // --limit without an inventory uses the groups recorded with the failure too.
     let r = fleetpin(root, &["drift", "--limit", "workers", "--format", "json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let hosts: Vec<&str> = json(&r)["host_gaps"]
+    let limited = json(&r);
+    let hosts: Vec<&str> = limited["host_gaps"]
         .as_array()
         .unwrap()
         .iter()
