@@ -241,6 +241,27 @@ fn listed_packages_no_host_has_are_named_by_lock() {
         "{}",
         r.stderr
     );
+
+    // A package of the old lock that no host has any more is named when it drops out.
+    let r = fleetpin(root, &["lock", "--prefer", "majority"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lock = fs::read_to_string(root.join("fleetpin.lock")).unwrap();
+    let lock = lock.replace("[packages]\n", "[packages]\ngone = \"1.0-1\"\n");
+    fs::write(root.join("fleetpin.lock"), lock).unwrap();
+    let r = fleetpin(root, &["lock", "--prefer", "majority"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "`gone` was locked at 1.0-1 in group `all`; no host has it any more, so it is no longer locked"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("`base-files` was locked"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

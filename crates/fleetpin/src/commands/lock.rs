@@ -299,22 +299,20 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         prefer,
     };
     let (lock, conflicts) = Lock::generate(&fleet, &opts);
+    // Package keys some host has: a package no host has cannot be locked, and the user is
+    // told so, never left to find it missing.
+    let mut present = vec![false; fleet.packages.len()];
+    for h in &fleet.hosts {
+        for i in &h.installed {
+            present[i.pkg as usize] = true;
+        }
+    }
+    let on_some_host = |p: &str| fleet.packages.get(p).is_some_and(|id| present[id as usize]);
     if let Some(list) = &opts.packages {
-        // A listed package no host has cannot be locked: say so, never drop it silently.
-        let present: std::collections::HashSet<u32> = fleet
-            .hosts
-            .iter()
-            .flat_map(|h| h.installed.iter().map(|i| i.pkg))
-            .collect();
         let nowhere: Vec<&str> = list
             .iter()
-            .filter(|p| {
-                fleet
-                    .packages
-                    .get(p)
-                    .is_none_or(|id| !present.contains(&id))
-            })
             .map(String::as_str)
+            .filter(|p| !on_some_host(p))
             .collect();
         if !nowhere.is_empty() {
             printer.warn(format!(
@@ -328,11 +326,16 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if !args.check
         && let Some(old) = &existing
     {
-        // Entries of the old lock the new one drops (no host of the group has the package
-        // any more, or a conflict now resolves to "not locked").
-        for line in old.diff(&lock) {
-            if line.ends_with("-> (not locked)") {
-                printer.warn(format!("no longer locked: {line}"));
+        // Entries of the old lock that the new one drops because no host has the package.
+        for (group, pkgs) in &old.groups {
+            for (name, l) in pkgs {
+                let kept = lock.groups.get(group).is_some_and(|g| g.contains_key(name));
+                if !kept && !on_some_host(name) {
+                    printer.warn(format!(
+                        "`{name}` was locked at {} in group `{group}`; no host has it any more, so it is no longer locked",
+                        l.version
+                    ));
+                }
             }
         }
     }
