@@ -443,3 +443,38 @@ fn from_dpkg_query_with_real_dpkg_query_output() {
     );
     assert!(r.stderr.contains("dpkg-query -W -f"), "{}", r.stderr);
 }
+
+#[test]
+fn prune_drops_the_failure_records_of_hosts_that_left_the_inventory() {
+    let dir = all_three();
+    let root = dir.path();
+    let r = failing_gather(root, &["swarm-wrk4"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let record = root.join(".fleetpin/facts/swarm-wrk4.gather-failed");
+    assert!(record.is_file());
+    let inv = fs::read_to_string(root.join("inventory.ini")).unwrap();
+    write(
+        root,
+        "inventory.ini",
+        &inv.replace("swarm-wrk4 ansible_host=10.0.0.24\n", ""),
+    );
+    let r = fleetpin(
+        root,
+        &[
+            "gather",
+            "-i",
+            "inventory.ini",
+            "--prune",
+            "--from-dpkg-status",
+            "swarm-wrk1=status/swarm-wrk1",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("pruned the facts of 1 host no longer in the inventory: swarm-wrk4"),
+        "{}",
+        r.stderr
+    );
+    assert!(!record.exists());
+}

@@ -169,6 +169,16 @@ fn prune(inv: &Inventory, store: &FactsStore, printer: &Printer) -> ExitStatus {
             }
         }
     }
+    // Failed-gather records of hosts that left go too (they would be reported forever).
+    let (failures, _) = store.failures();
+    for f in failures.iter().filter(|f| inv.host(&f.host).is_none()) {
+        if let Err(e) = store.clear_failure(&f.host) {
+            printer.error(&anyhow::Error::new(e).context("cannot prune"));
+            status = ExitStatus::Error;
+        } else if !pruned.contains(&f.host) {
+            pruned.push(f.host.clone());
+        }
+    }
     if !pruned.is_empty() {
         printer.status(format!(
             "pruned the facts of {} host{} no longer in the inventory: {}",
