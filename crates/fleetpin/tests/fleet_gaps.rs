@@ -149,6 +149,33 @@ fn failed_gathers_stale_facts_and_hosts_without_facts_are_reported() {
         r.stderr
     );
     assert_eq!(fs::read(root.join("fleetpin.lock")).unwrap(), before);
+    // The same in JSON.
+    let r = fleetpin(root, &["lock", "--prefer", "majority", "--format", "json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let report = json(&r);
+    assert_eq!(report["outcome"], "not-written");
+    assert_eq!(report["hosts"], 3);
+    let lock_gaps: Vec<(&str, &str)> = report["host_gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["host"].as_str().unwrap(), g["problem"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        lock_gaps,
+        [
+            ("swarm-wrk2", "stale-facts"),
+            ("swarm-wrk4", "gather-failed")
+        ]
+    );
+    assert!(
+        report["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("swarm-wrk4: gather failed"),
+        "{}",
+        r.stdout
+    );
     let r = fleetpin(root, &["lock", "--prefer", "majority", "--skip-unreadable"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -262,6 +289,20 @@ fn listed_packages_no_host_has_are_named_by_lock() {
         "{}",
         r.stderr
     );
+    let lock = fs::read_to_string(root.join("fleetpin.lock")).unwrap();
+    fs::write(
+        root.join("fleetpin.lock"),
+        lock.replace("[packages]\n", "[packages]\ngone = \"1.0-1\"\n"),
+    )
+    .unwrap();
+    let r = fleetpin(root, &["lock", "--prefer", "majority", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = json(&r);
+    assert_eq!(
+        report["dropped"],
+        serde_json::json!([{ "group": "all", "package": "gone", "locked": "1.0-1" }])
+    );
+    assert_eq!(report["outcome"], "written");
 }
 
 #[test]
@@ -283,6 +324,22 @@ fn a_majority_tie_names_the_hosts_and_the_rules_to_add() {
         ),
         "{}",
         r.stderr
+    );
+    let r = fleetpin(root, &["lock", "--prefer", "majority", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report = json(&r);
+    assert_eq!(report["outcome"], "not-written");
+    let docker = report["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["package"] == "docker-ce")
+        .unwrap();
+    assert_eq!(docker["majority_tie"], true);
+    assert_eq!(docker["resolution"], serde_json::Value::Null);
+    assert_eq!(
+        docker["candidates"][0]["hosts"],
+        serde_json::json!(["swarm-wrk2"])
     );
     let r = fleetpin(
         root,

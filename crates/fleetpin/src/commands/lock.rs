@@ -11,6 +11,56 @@ use crate::ExitStatus;
 use crate::fleet_args::FleetArgs;
 use crate::printer::Printer;
 
+/// Output format of `fleetpin lock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Messages on stderr; `--check` lists what changed on stdout.
+    Text,
+    /// One JSON document on stdout, with a schema version.
+    Json,
+}
+
+/// The JSON report of `fleetpin lock --format json` (schema version 1). Every problem the
+/// text output shows as a warning or error is here too.
+#[derive(Debug, Default, serde::Serialize)]
+struct LockReport {
+    schema: Schema,
+    /// The lock file.
+    lock: String,
+    /// `write` or `check`.
+    mode: &'static str,
+    /// `written`, `unchanged`, `not-written` (write mode); `up-to-date`, `out-of-date`,
+    /// `missing`, `not-reproducible` (check mode).
+    outcome: &'static str,
+    /// Hosts the lock was made from.
+    hosts: usize,
+    /// Every conflict, resolved or not.
+    conflicts: Vec<serde_json::Value>,
+    /// Packages whose hold state differs between hosts of a group.
+    hold_splits: Vec<serde_json::Value>,
+    /// Hosts whose gather failed, without facts, with stale facts, or without groups.
+    host_gaps: Vec<fleetpin_fleet::load::HostGap>,
+    /// `--packages` entries no host has (not locked).
+    listed_on_no_host: Vec<String>,
+    /// Entries of the old lock dropped because no host has the package any more.
+    dropped: Vec<serde_json::Value>,
+    /// `--check`: what differs between the lock and the facts.
+    changes: Vec<String>,
+    /// Unreadable facts and hosts left out (each named with its file and line).
+    errors: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Schema {
+    version: u32,
+}
+
+impl Default for Schema {
+    fn default() -> Schema {
+        Schema { version: 1 }
+    }
+}
+
 /// Write `fleetpin.lock`: for each package, the version the fleet runs (per group where
 /// groups legitimately differ), from the facts in `--facts-dir`.
 ///
@@ -57,6 +107,12 @@ pub struct Args {
     #[arg(long)]
     check: bool,
 
+    /// Output format: `text` (messages on stderr, the out-of-date diff on stdout) or `json`
+    /// (one document on stdout: the outcome, conflicts, hold splits, hosts missing or stale,
+    /// packages no host has; see `LockReport`).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+
     /// Lock from the hosts whose facts can be read and leave out the others (such as hosts
     /// an Ansible tree records as unreachable), each still named in a warning. Without it,
     /// an unreadable facts file stops the lock from being written (exit status 2).
@@ -95,7 +151,10 @@ fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
 /// hosts without facts. Stale facts and hosts without groups are warnings. No host at all is
 /// an error. Problems are printed as errors, or as warnings when `skip_unreadable` (the
 /// caller then leaves them out knowingly).
-fn load_fleet(args: &Args, printer: &Printer) -> anyhow::Result<(Fleet, Vec<String>)> {
+fn load_fleet(
+    args: &Args,
+    printer: &Printer,
+) -> anyhow::Result<(Fleet, Vec<String>, Vec<fleetpin_fleet::load::HostGap>)> {
     let loaded = args.fleet.load(args.from_ansible.as_deref())?;
     let mut fleet = loaded.fleet;
     if let Some(selected) = &loaded.selected {
@@ -131,7 +190,7 @@ fn load_fleet(args: &Args, printer: &Printer) -> anyhow::Result<(Fleet, Vec<Stri
                 .display()
         );
     }
-    Ok((fleet, problems))
+    Ok((fleet, problems, loaded.gaps))
 }
 
 fn describe_hold(s: &HoldSplit) -> String {
@@ -232,6 +291,43 @@ fn majority_tie(c: &Conflict, rules: &[Prefer]) -> Option<String> {
 }
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut report = LockReport {
+        lock: args.lock.display().to_string(),
+        mode: if args.check { "check" } else { "write" },
+        ..LockReport::default()
+    };
+    let status = run_report(&args, printer, &mut report)?;
+    if args.format == Format::Json {
+        use std::io::Write;
+        let mut out = printer.stdout();
+        serde_json::to_writer_pretty(&mut out, &report).context("cannot write JSON")?;
+        writeln!(out)?;
+    }
+    Ok(status)
+}
+
+fn conflict_json(c: &Conflict, rules: &[Prefer]) -> serde_json::Value {
+    serde_json::json!({
+        "group": c.group,
+        "package": c.package,
+        "candidates": c.candidates.iter().map(|x| serde_json::json!({
+            "version": x.version,
+            "count": x.count,
+            "hosts": x.hosts,
+        })).collect::<Vec<_>>(),
+        "resolution": c.resolution.as_ref().map(|(v, rule)| serde_json::json!({
+            "version": v,
+            "rule": rule,
+        })),
+        "majority_tie": c.resolution.is_none() && majority_tie(c, rules).is_some(),
+    })
+}
+
+fn run_report(
+    args: &Args,
+    printer: &Printer,
+    report: &mut LockReport,
+) -> anyhow::Result<ExitStatus> {
     let existing = if args.check || args.lock.exists() {
         match Lock::read(&args.lock) {
             Ok(l) => Some(l),
@@ -245,7 +341,10 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         None
     };
-    let (fleet, mut errors) = load_fleet(&args, printer)?;
+    let (fleet, mut errors, gaps) = load_fleet(args, printer)?;
+    report.hosts = fleet.hosts.len();
+    report.errors = errors.clone();
+    report.host_gaps = gaps;
     if args.skip_unreadable {
         errors.clear();
     }
@@ -314,6 +413,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             .map(String::as_str)
             .filter(|p| !on_some_host(p))
             .collect();
+        report.listed_on_no_host = nowhere.iter().map(|p| p.to_string()).collect();
         if !nowhere.is_empty() {
             printer.warn(format!(
                 "{} listed package{} installed on no host, so not locked: {}",
@@ -331,6 +431,11 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             for (name, l) in pkgs {
                 let kept = lock.groups.get(group).is_some_and(|g| g.contains_key(name));
                 if !kept && !on_some_host(name) {
+                    report.dropped.push(serde_json::json!({
+                        "group": group,
+                        "package": name,
+                        "locked": l.version,
+                    }));
                     printer.warn(format!(
                         "`{name}` was locked at {} in group `{group}`; no host has it any more, so it is no longer locked",
                         l.version
@@ -340,14 +445,31 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
     }
     let unresolved = conflicts.iter().filter(|c| c.resolution.is_none()).count();
+    report.conflicts = conflicts
+        .iter()
+        .map(|c| conflict_json(c, &opts.prefer))
+        .collect();
     for c in &conflicts {
         if c.resolution.is_none() || printer.verbose || !args.check {
             printer.warn(describe(c, &opts.prefer));
         }
     }
+    let splits = lock.hold_splits(&fleet);
+    report.hold_splits = splits
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "group": s.group,
+                "package": s.package,
+                "held": s.held,
+                "not_held": s.not_held,
+                "locked_hold": s.locked_hold,
+            })
+        })
+        .collect();
     if !args.check || printer.verbose {
-        for split in lock.hold_splits(&fleet) {
-            printer.warn(describe_hold(&split));
+        for split in &splits {
+            printer.warn(describe_hold(split));
         }
     }
 
@@ -386,6 +508,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 "{} does not exist; run `fleetpin lock`",
                 args.lock.display()
             ));
+            report.outcome = "missing";
             return Ok(failure_or_error());
         };
         if unresolved > 0 {
@@ -394,6 +517,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 if unresolved == 1 { "" } else { "s" },
                 args.lock.display()
             ));
+            report.outcome = "not-reproducible";
             return Ok(failure_or_error());
         }
         let diff = old.diff(&lock);
@@ -403,18 +527,23 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 args.lock.display(),
                 fleet.hosts.len()
             ));
+            report.outcome = "up-to-date";
             return Ok(if errors.is_empty() {
                 ExitStatus::Success
             } else {
                 ExitStatus::Error
             });
         }
-        let mut out = printer.stdout();
-        use std::io::Write;
-        writeln!(out, "{} is out of date:", args.lock.display())?;
-        for line in diff {
-            writeln!(out, "  {line}")?;
+        report.outcome = "out-of-date";
+        if args.format == Format::Text {
+            let mut out = printer.stdout();
+            use std::io::Write;
+            writeln!(out, "{} is out of date:", args.lock.display())?;
+            for line in &diff {
+                writeln!(out, "  {line}")?;
+            }
         }
+        report.changes = diff;
         return Ok(failure_or_error());
     }
 
@@ -424,6 +553,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             incomplete(),
             args.lock.display()
         ));
+        report.outcome = "not-written";
         return Ok(ExitStatus::Error);
     }
 
@@ -433,6 +563,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             if unresolved == 1 { "" } else { "s" },
             args.lock.display()
         ));
+        report.outcome = "not-written";
         return Ok(ExitStatus::Failure);
     }
     let changed = existing.as_ref().is_none_or(|old| old != &lock);
@@ -448,5 +579,6 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         plural(lock.groups.len(), "group"),
         plural(n, "locked version")
     ));
+    report.outcome = if changed { "written" } else { "unchanged" };
     Ok(ExitStatus::Success)
 }
