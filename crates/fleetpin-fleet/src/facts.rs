@@ -36,6 +36,16 @@
 //!   Ansible package_facts).
 //! - Optional facts (`os`, `kernel`, `apparmor_enabled`, `docker_version`, `native_arch`) are
 //!   absent when unknown.
+//! - Every `version` must be valid for `package_manager` (dpkg or rpm rules); a file with one
+//!   that is not (`5.2 15`) is an input error naming its line, never a version that sorts
+//!   "behind".
+//!
+//! # Failed gathers (`.fleetpin/facts/<host>.gather-failed`)
+//!
+//! When gathering a host fails, `fleetpin gather` records it beside the facts
+//! ([`GatherFailure`]: host, groups, time, kind, message) and keeps any earlier facts file.
+//! `lock` and `drift` then report the host as not compared (no facts) or as compared on stale
+//! facts; the next successful gather removes the record.
 
 use std::path::{Path, PathBuf};
 
