@@ -315,11 +315,25 @@ pub(crate) fn parse_tree_view<'a>(
 
 /// Parses one `--tree` file for `host` into owned facts.
 pub fn parse_tree_file(host: &str, bytes: &[u8], path: &Path) -> Result<HostFacts, Error> {
+    parse_tree_file_with(
+        host,
+        bytes,
+        path,
+        &mut crate::facts::VersionCheck::default(),
+    )
+}
+
+/// [`parse_tree_file`] with a version check shared across files (one per rayon job).
+fn parse_tree_file_with(
+    host: &str,
+    bytes: &[u8],
+    path: &Path,
+    check: &mut crate::facts::VersionCheck,
+) -> Result<HostFacts, Error> {
     let (manager, entries) = parse_entries(host, bytes, path)?;
     let mut out = HostFacts::new(host, FactsSource::Ansible, manager);
     // Straight from the entries to owned packages: no intermediate borrowed list.
     let mut packages = Vec::with_capacity(entries.len());
-    let mut check = crate::facts::VersionCheck::default();
     for mut e in entries {
         let version = entry_version(&mut e, manager, path)?;
         if let Err(m) = check.check(manager, &version) {
@@ -514,11 +528,14 @@ pub fn read_tree(dir: &Path) -> Result<(Vec<HostFacts>, Vec<Error>), Error> {
     // and an munmap (14% of the read in a profile, bench/fleet).
     let results: Vec<Result<HostFacts, Error>> = files
         .par_iter()
-        .map_init(Vec::new, |buf: &mut Vec<u8>, p| {
-            let host = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            read_into(p, buf)?;
-            parse_tree_file(host, buf, p)
-        })
+        .map_init(
+            || (Vec::new(), crate::facts::VersionCheck::default()),
+            |(buf, check), p| {
+                let host = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                read_into(p, buf)?;
+                parse_tree_file_with(host, buf, p, check)
+            },
+        )
         .collect();
     let mut facts = Vec::new();
     let mut errors = Vec::new();
