@@ -535,3 +535,17 @@ fn prune_drops_the_failure_records_of_hosts_that_left_the_inventory() {
     );
     assert!(!record.exists());
 }
+
+#[test]
+fn lock_refuses_a_limit_rather_than_lock_part_of_the_fleet() {
+    let dir = all_three();
+    let root = dir.path();
+    let before = fs::read(root.join("fleetpin.lock")).unwrap();
+    let r = fleetpin(
+        root,
+        &["lock", "--prefer", "majority", "--limit", "workers"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("takes no --limit"), "{}", r.stderr);
+    assert_eq!(fs::read(root.join("fleetpin.lock")).unwrap(), before);
+}

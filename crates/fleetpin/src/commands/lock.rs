@@ -156,10 +156,7 @@ fn load_fleet(
     printer: &Printer,
 ) -> anyhow::Result<(Fleet, Vec<String>, Vec<fleetpin_fleet::load::HostGap>)> {
     let loaded = args.fleet.load(args.from_ansible.as_deref())?;
-    let mut fleet = loaded.fleet;
-    if let Some(selected) = &loaded.selected {
-        fleet.hosts.retain(|h| selected.contains(&h.name));
-    }
+    let fleet = loaded.fleet;
     let mut problems: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
     for e in &problems {
         if args.skip_unreadable {
@@ -341,6 +338,11 @@ fn run_report(
     } else {
         None
     };
+    if args.fleet.limit.is_some() {
+        bail!(
+            "`fleetpin lock` takes no --limit: a lock made from part of the fleet would drop the other hosts from every majority\n\nhint: lock groups separately with `--group-by GROUP`, or compare a subset with `fleetpin drift --limit`"
+        );
+    }
     let (fleet, mut errors, gaps) = load_fleet(args, printer)?;
     report.hosts = fleet.hosts.len();
     report.errors = errors.clone();
