@@ -291,6 +291,15 @@ fn entry_version<'a>(
     Ok(version)
 }
 
+/// A package whose version its package manager rejects, at its line of the tree file.
+fn bad_version(bytes: &[u8], path: &Path, e: &Entry<'_>, message: String) -> Error {
+    Error::Parse {
+        path: path.to_path_buf(),
+        line: crate::facts::json_line_of(bytes, &e.name, &e.version),
+        message: format!("package `{}`: {message}", e.name),
+    }
+}
+
 /// Parses one `--tree` file without copying strings out of `bytes` (rpm versions aside).
 pub(crate) fn parse_tree_view<'a>(
     host: &str,
@@ -306,12 +315,31 @@ pub(crate) fn parse_tree_view<'a>(
 
 /// Parses one `--tree` file for `host` into owned facts.
 pub fn parse_tree_file(host: &str, bytes: &[u8], path: &Path) -> Result<HostFacts, Error> {
+    parse_tree_file_with(
+        host,
+        bytes,
+        path,
+        &mut crate::facts::VersionCheck::default(),
+    )
+}
+
+/// [`parse_tree_file`] with a version check shared across files (one per rayon job).
+fn parse_tree_file_with(
+    host: &str,
+    bytes: &[u8],
+    path: &Path,
+    check: &mut crate::facts::VersionCheck,
+) -> Result<HostFacts, Error> {
     let (manager, entries) = parse_entries(host, bytes, path)?;
     let mut out = HostFacts::new(host, FactsSource::Ansible, manager);
     // Straight from the entries to owned packages: no intermediate borrowed list.
     let mut packages = Vec::with_capacity(entries.len());
     for mut e in entries {
         let version = entry_version(&mut e, manager, path)?;
+        if let Err(m) = check.check(manager, &version) {
+            e.version = version;
+            return Err(bad_version(bytes, path, &e, m));
+        }
         packages.push(Package {
             name: e.name.into_owned(),
             version: version.into_owned(),
@@ -403,14 +431,14 @@ pub fn import_tree(
     store: &crate::facts::FactsStore,
     admit: &(dyn Fn(&str) -> Admit + Sync),
 ) -> Result<Imported, Error> {
-    use crate::facts::{BatchWriter, PackageRef};
+    use crate::facts::{BatchWriter, PackageRef, VersionCheck};
     let files = tree_files(dir)?;
     let writer = BatchWriter::new();
     let results: Vec<Result<Option<String>, Error>> = files
         .par_iter()
         .map_init(
-            || (Vec::new(), Vec::new()),
-            |(buf, out): &mut (Vec<u8>, Vec<u8>), path| {
+            || (Vec::new(), Vec::new(), VersionCheck::default()),
+            |(buf, out, check): &mut (Vec<u8>, Vec<u8>, VersionCheck), path| {
                 let Some(host) = path.file_name().and_then(|n| n.to_str()) else {
                     return Err(Error::Parse {
                         path: path.clone(),
@@ -423,6 +451,11 @@ pub fn import_tree(
                 };
                 read_into(path, buf)?;
                 let view = parse_tree_view(host, buf, path)?;
+                for e in &view.packages {
+                    check
+                        .check(view.manager, &e.version)
+                        .map_err(|m| bad_version(buf, path, e, m))?;
+                }
                 let mut rows: Vec<PackageRef<'_>> = view
                     .packages
                     .iter()
@@ -477,6 +510,11 @@ pub fn import_tree(
     }
     imported.hosts.sort();
     imported.written.sort();
+    for host in &imported.written {
+        if let Err(e) = store.clear_failure(host) {
+            imported.errors.push(e);
+        }
+    }
     Ok(imported)
 }
 
@@ -490,11 +528,14 @@ pub fn read_tree(dir: &Path) -> Result<(Vec<HostFacts>, Vec<Error>), Error> {
     // and an munmap (14% of the read in a profile, bench/fleet).
     let results: Vec<Result<HostFacts, Error>> = files
         .par_iter()
-        .map_init(Vec::new, |buf: &mut Vec<u8>, p| {
-            let host = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            read_into(p, buf)?;
-            parse_tree_file(host, buf, p)
-        })
+        .map_init(
+            || (Vec::new(), crate::facts::VersionCheck::default()),
+            |(buf, check), p| {
+                let host = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                read_into(p, buf)?;
+                parse_tree_file_with(host, buf, p, check)
+            },
+        )
         .collect();
     let mut facts = Vec::new();
     let mut errors = Vec::new();

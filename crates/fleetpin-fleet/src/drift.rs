@@ -12,9 +12,25 @@
 //!       "locked": "5:23.0.1-1~debian.10~buster", "actual": "5:23.0.2-1~debian.10~buster",
 //!       "direction": "ahead", "group_majority": "5:23.0.1-1~debian.10~buster" }
 //!   ],
+//!   "host_gaps": [
+//!     { "problem": "gather-failed", "host": "node5", "kind": "unreachable",
+//!       "message": "ssh: connect to host node5 port 22: Connection refused", "failed_at": 1764430000 },
+//!     { "problem": "stale-facts", "host": "node6", "kind": "timeout", "message": "...",
+//!       "failed_at": 1764430000, "gathered_at": 1764000000 },
+//!     { "problem": "no-facts", "host": "node7" }
+//!   ],
+//!   "locked_on_no_host": [
+//!     { "group": "os:debian-11", "package": "docker-ce", "locked": "5:20.10.23~3-0~debian-bullseye",
+//!       "group_hosts": 0 }
+//!   ],
 //!   "errors": [ { "message": ".fleetpin/facts/x.json:1: not a valid facts document: ..." } ]
 //! }
 //! ```
+//!
+//! The summary also counts `hosts_not_compared` (gather failed without facts, or no facts),
+//! `hosts_stale` (compared on the facts of an earlier gather) and `locked_on_no_host`.
+//! `host_gaps` also lists hosts of an Ansible tree that the inventory does not list
+//! (`not-in-inventory`: compared without groups).
 //!
 //! `direction` is `behind`/`ahead` (actual older/newer than locked, by dpkg ordering on
 //! dpkg hosts and rpm ordering on rpm hosts), `missing` (locked, not installed), `extra`
@@ -32,6 +48,7 @@ use serde::Serialize;
 
 use crate::PackageManager;
 use crate::fleet::{Fleet, FleetHost};
+use crate::load::HostGap;
 use crate::lock::{Lock, Scope, lock_group_of};
 
 /// The JSON schema version of [`DriftReport`].
@@ -108,6 +125,26 @@ pub struct Summary {
     pub differences: usize,
     /// Differences per direction.
     pub by_direction: BTreeMap<&'static str, usize>,
+    /// Hosts not compared: their gather failed or they have no facts (see `host_gaps`).
+    pub hosts_not_compared: usize,
+    /// Hosts compared on stale facts (their last gather failed).
+    pub hosts_stale: usize,
+    /// Locked packages that no host of their group has (see `locked_on_no_host`).
+    pub locked_on_no_host: usize,
+}
+
+/// A locked package that no host of its lock group has (or a lock group with no host at
+/// all): nothing in the fleet confirms or contradicts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockedOnNoHost {
+    /// The lock group.
+    pub group: String,
+    /// The package key.
+    pub package: String,
+    /// The locked version.
+    pub locked: String,
+    /// How many hosts of the fleet are in the group (0: the group has no host).
+    pub group_hosts: usize,
 }
 
 /// An input problem carried in the report (a facts file that could not be read).
@@ -126,6 +163,11 @@ pub struct DriftReport {
     pub summary: Summary,
     /// Every difference, ordered (see the module docs).
     pub differences: Vec<Difference>,
+    /// Hosts missing from the comparison or compared on stale facts, and hosts without
+    /// groups (see [`DriftReport::set_host_gaps`]).
+    pub host_gaps: Vec<HostGap>,
+    /// Locked packages no host of their lock group has, by group and package.
+    pub locked_on_no_host: Vec<LockedOnNoHost>,
     /// Input problems (filled by the caller).
     pub errors: Vec<ReportError>,
 }
@@ -134,6 +176,26 @@ impl DriftReport {
     /// Whether any host differs.
     pub fn has_drift(&self) -> bool {
         !self.differences.is_empty()
+    }
+
+    /// Whether the report covers every host on current facts and every locked package
+    /// is on some host: no failed gather, no host without facts, no stale facts, nothing
+    /// locked that no host has.
+    pub fn is_complete(&self) -> bool {
+        self.summary.hosts_not_compared == 0
+            && self.summary.hosts_stale == 0
+            && self.locked_on_no_host.is_empty()
+    }
+
+    /// Records the hosts [`crate::load::load`] could not compare (or compared on stale
+    /// facts), and counts them in the summary.
+    pub fn set_host_gaps(&mut self, gaps: Vec<HostGap>) {
+        self.summary.hosts_not_compared = gaps.iter().filter(|g| g.is_missing()).count();
+        self.summary.hosts_stale = gaps
+            .iter()
+            .filter(|g| matches!(g, HostGap::StaleFacts { .. }))
+            .count();
+        self.host_gaps = gaps;
     }
 }
 
@@ -321,10 +383,14 @@ pub fn compute_selected(
         }
     }
     let mut majority: HashMap<(&str, u32), Option<u32>> = HashMap::new();
+    let mut nowhere: HashSet<(&str, u32)> = HashSet::new();
     for (g, pkgs) in &needed {
         let (size, manager) = members[g];
         for (p, versions) in pkgs.iter().zip(&counts[g]) {
             let present: usize = versions.iter().map(|(_, n)| n).sum();
+            if present == 0 {
+                nowhere.insert((*g, *p));
+            }
             let best = versions
                 .iter()
                 .max_by(|a, b| a.1.cmp(&b.1).then_with(|| fleet.compare(manager, a.0, b.0)))
@@ -378,12 +444,43 @@ pub fn compute_selected(
         .collect();
     summary.differences = differences.len();
     summary.hosts_with_drift = drifted.len();
+
+    // Locked packages no host of the group has: in a group without hosts every entry; else
+    // those no host of the whole group has (counted over every host above, so a limited
+    // report says the same as the full one).
+    let mut locked_on_no_host = Vec::new();
+    for g in &groups {
+        let Some(pkgs) = lock.groups.get(*g) else {
+            continue;
+        };
+        let size = members.get(g).map_or(0, |m| m.0);
+        for (name, l) in pkgs {
+            let pkg = fleet.packages.get(name);
+            let none = size == 0
+                || match pkg {
+                    None => true,
+                    Some(p) => nowhere.contains(&(*g, p)),
+                };
+            if none {
+                locked_on_no_host.push(LockedOnNoHost {
+                    group: g.to_string(),
+                    package: name.clone(),
+                    locked: l.version.clone(),
+                    group_hosts: size,
+                });
+            }
+        }
+    }
+    locked_on_no_host.sort_by(|a, b| (&a.group, &a.package).cmp(&(&b.group, &b.package)));
+    summary.locked_on_no_host = locked_on_no_host.len();
     DriftReport {
         schema: Schema {
             version: DRIFT_SCHEMA_VERSION,
         },
         summary,
         differences,
+        host_gaps: Vec::new(),
+        locked_on_no_host,
         errors: Vec::new(),
     }
 }

@@ -36,6 +36,16 @@
 //!   Ansible package_facts).
 //! - Optional facts (`os`, `kernel`, `apparmor_enabled`, `docker_version`, `native_arch`) are
 //!   absent when unknown.
+//! - Every `version` must be valid for `package_manager` (dpkg or rpm rules); a file with one
+//!   that is not (`5.2 15`) is an input error naming its line, never a version that sorts
+//!   "behind".
+//!
+//! # Failed gathers (`.fleetpin/facts/<host>.gather-failed`)
+//!
+//! When gathering a host fails, `fleetpin gather` records it beside the facts
+//! ([`GatherFailure`]: host, groups, time, kind, message) and keeps any earlier facts file.
+//! `lock` and `drift` then report the host as not compared (no facts) or as compared on stale
+//! facts; the next successful gather removes the record.
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +76,20 @@ impl PackageManager {
         }
     }
 
+    /// Checks that `version` is one this package manager accepts, as the SSH and dpkg
+    /// imports do: dpkg refuses `5.2 15` (embedded space), `1:`, `1.0-`; rpm refuses
+    /// whitespace, bad epochs and empty parts. The error says why.
+    pub fn check_version(self, version: &str) -> Result<(), String> {
+        match self {
+            PackageManager::Dpkg => fleetpin_debian::Version::parse(version)
+                .map(drop)
+                .map_err(|e| format!("invalid dpkg version: {e}")),
+            PackageManager::Rpm => fleetpin_debian::rpm::RpmVersion::parse(version)
+                .map(drop)
+                .map_err(|e| format!("invalid rpm version: {e}")),
+        }
+    }
+
     /// Compares two version strings with this manager's ordering.
     pub fn compare(self, a: &str, b: &str) -> std::cmp::Ordering {
         match self {
@@ -81,6 +105,41 @@ impl PackageManager {
             }
         }
     }
+}
+
+/// Checks versions against a package manager's rules, remembering the ones already accepted
+/// (a fleet repeats the same few thousand version strings millions of times).
+#[derive(Debug, Default)]
+pub(crate) struct VersionCheck {
+    ok: [rustc_hash::FxHashSet<Box<str>>; 2],
+}
+
+impl VersionCheck {
+    /// [`PackageManager::check_version`], cached.
+    pub(crate) fn check(&mut self, manager: PackageManager, version: &str) -> Result<(), String> {
+        let set = &mut self.ok[manager as usize];
+        if set.contains(version) {
+            return Ok(());
+        }
+        manager.check_version(version)?;
+        set.insert(version.into());
+        Ok(())
+    }
+}
+
+/// The 1-based line of a package's entry in a JSON document (facts file or Ansible tree),
+/// for error messages: the first `"version"` string after the package's name, else the name,
+/// else 0. Only called on the error path.
+pub(crate) fn json_line_of(bytes: &[u8], name: &str, version: &str) -> usize {
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let finder = |needle: &str, from: usize| {
+        memchr::memmem::find(&bytes[from.min(bytes.len())..], needle.as_bytes()).map(|i| i + from)
+    };
+    let at = match finder(&quoted(name), 0) {
+        Some(n) => finder(&quoted(version), n).or(Some(n)),
+        None => finder(&quoted(version), 0),
+    };
+    at.map_or(0, |i| memchr::memchr_iter(b'\n', &bytes[..i]).count() + 1)
 }
 
 /// Where a host's facts came from.
@@ -346,14 +405,26 @@ impl HostFacts {
         out.extend_from_slice(if empty { b"]\n}\n" } else { b"\n  ]\n}\n" });
     }
 
-    /// Parses a facts document; `path` names it in errors.
+    /// Parses a facts document; `path` names it in errors. Every package version must be
+    /// valid for the host's package manager (`5.2 15` is an input error naming the line).
     pub fn from_json(bytes: &[u8], path: &Path) -> Result<HostFacts, Error> {
         check_format_version(bytes, path)?;
-        serde_json::from_slice(bytes).map_err(|e| Error::Json {
+        let facts: HostFacts = serde_json::from_slice(bytes).map_err(|e| Error::Json {
             path: path.to_path_buf(),
             line: e.line(),
             message: e.to_string(),
-        })
+        })?;
+        let mut check = VersionCheck::default();
+        for p in &facts.packages {
+            if let Err(message) = check.check(facts.package_manager, &p.version) {
+                return Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    line: json_line_of(bytes, &p.name, &p.version),
+                    message: format!("package `{}`: {message}", p.name),
+                });
+            }
+        }
+        Ok(facts)
     }
 }
 
@@ -519,6 +590,24 @@ fn sync_staged(staged: &[(tempfile::TempPath, PathBuf)]) -> std::io::Result<()> 
     Ok(())
 }
 
+/// A failed gather of one host, as `fleetpin gather` records it in the facts directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatherFailure {
+    /// Inventory host name.
+    pub host: String,
+    /// Inventory groups of the host (direct and inherited, without `all`), sorted: `--limit`
+    /// still finds a host that has no facts.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Unix time of the failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<u64>,
+    /// What failed (`unreachable`, `timeout`, `bad facts`...).
+    pub kind: String,
+    /// The error.
+    pub message: String,
+}
+
 /// A directory of facts files, one per host (default `.fleetpin/facts/`).
 #[derive(Debug, Clone)]
 pub struct FactsStore {
@@ -554,13 +643,70 @@ impl FactsStore {
         self.dir.join(name)
     }
 
-    /// Writes one host's facts atomically (see [`HostFacts::to_json`]).
+    /// Writes one host's facts atomically (see [`HostFacts::to_json`]) and forgets an
+    /// earlier failed gather of the host.
     pub fn write(&self, facts: &HostFacts) -> Result<PathBuf, Error> {
         let mut facts = facts.clone();
         facts.normalize();
         let path = self.path_for(&facts.host);
         write_atomic(&path, facts.to_json().as_bytes())?;
+        self.clear_failure(&facts.host)?;
         Ok(path)
+    }
+
+    /// The file recording a host's last failed gather (`<host>.gather-failed`, beside its
+    /// facts file; not a `*.json` facts file).
+    pub fn failure_path_for(&self, host: &str) -> PathBuf {
+        self.path_for(host).with_extension("gather-failed")
+    }
+
+    /// Records that gathering `host` failed, so `lock` and `drift` report the host (and its
+    /// facts, if an earlier gather left some, as stale) instead of silently using old facts
+    /// or leaving the host out. Replaced by the next failure, removed by the next success.
+    pub fn record_failure(&self, failure: &GatherFailure) -> Result<(), Error> {
+        let mut json = serde_json::to_vec_pretty(failure).unwrap_or_default();
+        json.push(b'\n');
+        write_atomic(&self.failure_path_for(&failure.host), &json)
+    }
+
+    /// Forgets a host's failed gather (after a successful one).
+    pub fn clear_failure(&self, host: &str) -> Result<(), Error> {
+        let path = self.failure_path_for(host);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Io { path, error: e }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every recorded failed gather, sorted by host; a record that cannot be read is an
+    /// error in the second list. A missing directory has none.
+    pub fn failures(&self) -> (Vec<GatherFailure>, Vec<Error>) {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for path in rd.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.extension().is_none_or(|e| e != "gather-failed") {
+                continue;
+            }
+            let read = std::fs::read(&path).map_err(|error| Error::Io {
+                path: path.clone(),
+                error,
+            });
+            match read.and_then(|b| {
+                serde_json::from_slice::<GatherFailure>(&b).map_err(|e| Error::Json {
+                    path: path.clone(),
+                    line: e.line(),
+                    message: e.to_string(),
+                })
+            }) {
+                Ok(f) => out.push(f),
+                Err(e) => errors.push(e),
+            }
+        }
+        out.sort_by(|a, b| a.host.cmp(&b.host));
+        (out, errors)
     }
 
     /// The `*.json` files of the store, sorted.

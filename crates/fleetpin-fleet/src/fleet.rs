@@ -17,7 +17,9 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::Error;
-use crate::facts::{FactsStore, HostFacts, OsRelease, PackageManager, check_format_version};
+use crate::facts::{
+    FactsStore, HostFacts, OsRelease, PackageManager, check_format_version, json_line_of,
+};
 
 /// Maps strings to dense `u32` ids.
 #[derive(Debug, Default, Clone)]
@@ -229,27 +231,45 @@ fn key_of<'k>(
 /// strings no host had before take the write lock, and after the first few hosts of a fleet
 /// there are almost none. (One mutex held while each host was interned serialised the
 /// readers: ~15% of the Ansible tree read, bench/fleet.)
+///
+/// Versions read from files are checked once per distinct string and package manager (the
+/// third element holds, per version id, one "valid" bit per manager), so validating costs
+/// nothing per installation once a fleet's few thousand versions have been seen.
 #[derive(Default)]
-struct SharedInterners(RwLock<(Interner, Interner)>);
+struct SharedInterners(RwLock<(Interner, Interner, Vec<u8>)>);
+
+/// A package whose version its host's package manager rejects: (index in the host's
+/// package list, message).
+type BadVersion = (usize, String);
 
 impl SharedInterners {
     fn into_inner(self) -> (Interner, Interner) {
-        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+        let (p, v, _) = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        (p, v)
     }
 
-    fn add(&self, header: Header<'_>, pkgs: &[impl PkgRef]) -> FleetHost {
+    /// Interns one host. With `check`, a version its package manager rejects is an error.
+    fn add(
+        &self,
+        header: Header<'_>,
+        pkgs: &[impl PkgRef],
+        check: bool,
+    ) -> Result<FleetHost, BadVersion> {
         let native = native_arch(header.native.as_deref(), pkgs);
+        let bit = 1u8 << (header.manager as u8);
         let mut key = String::new();
         let mut installed: Vec<Installed> = Vec::with_capacity(pkgs.len());
         let mut misses = Vec::new();
         {
             let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
-            let (packages, versions) = &*guard;
+            let (packages, versions, valid) = &*guard;
             for (i, p) in pkgs.iter().enumerate() {
                 let (name, arch, v, held) = p.parts();
                 let k = key_of(name, arch, native, &mut key);
                 let (pkg, version) = match (packages.get(k), versions.get(v)) {
-                    (Some(pkg), Some(version)) => (pkg, version),
+                    (Some(pkg), Some(version)) if !check || valid[version as usize] & bit != 0 => {
+                        (pkg, version)
+                    }
                     _ => {
                         misses.push(i);
                         (u32::MAX, u32::MAX)
@@ -260,11 +280,22 @@ impl SharedInterners {
         }
         if !misses.is_empty() {
             let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
-            let (packages, versions) = &mut *guard;
+            let (packages, versions, valid) = &mut *guard;
             for i in misses {
                 let (name, arch, v, _) = pkgs[i].parts();
                 installed[i].pkg = packages.intern(key_of(name, arch, native, &mut key));
-                installed[i].version = versions.intern(v);
+                let id = versions.intern(v);
+                installed[i].version = id;
+                if valid.len() < versions.len() {
+                    valid.resize(versions.len(), 0);
+                }
+                if check && valid[id as usize] & bit == 0 {
+                    header
+                        .manager
+                        .check_version(v)
+                        .map_err(|m| (i, format!("package `{name}`: {m}")))?;
+                    valid[id as usize] |= bit;
+                }
             }
         }
         installed.sort_by_key(|i| i.pkg);
@@ -289,18 +320,19 @@ impl SharedInterners {
                 true
             });
         }
-        FleetHost {
+        Ok(FleetHost {
             name: header.name,
             groups: header.groups,
             os: header.os,
             manager,
             installed,
-        }
+        })
     }
 }
 
 impl Fleet {
-    /// Builds a fleet from owned facts (duplicates must already be removed).
+    /// Builds a fleet from owned facts (duplicates must already be removed). Versions are
+    /// not checked again: [`HostFacts::from_json`] and the importers check them.
     pub fn from_facts(facts: &[HostFacts]) -> Fleet {
         let interners = SharedInterners::default();
         let mut hosts: Vec<FleetHost> = facts
@@ -313,7 +345,10 @@ impl Fleet {
                     manager: f.package_manager,
                     native: f.native_arch.as_deref().map(Cow::Borrowed),
                 };
-                interners.add(header, &f.packages)
+                match interners.add(header, &f.packages, false) {
+                    Ok(h) => h,
+                    Err(_) => unreachable!("versions are not checked"),
+                }
             })
             .collect();
         hosts.sort_by(|a, b| a.name.cmp(&b.name));
@@ -342,7 +377,14 @@ impl Fleet {
             .map_init(Vec::new, |buf, path| {
                 crate::ansible::read_into(path, buf)?;
                 let (header, pkgs) = parse_view(buf, path)?;
-                Ok(interners.add(header, &pkgs))
+                interners.add(header, &pkgs, true).map_err(|(i, message)| {
+                    let (name, _, version, _) = pkgs[i].parts();
+                    Error::Parse {
+                        path: path.clone(),
+                        line: json_line_of(buf, name, version),
+                        message,
+                    }
+                })
             })
             .collect();
         let (packages, versions) = interners.into_inner();
@@ -407,7 +449,16 @@ impl Fleet {
                     manager: view.manager,
                     native: None,
                 };
-                Ok(interners.add(header, &view.packages))
+                interners
+                    .add(header, &view.packages, true)
+                    .map_err(|(i, message)| {
+                        let e = &view.packages[i];
+                        Error::Parse {
+                            path: path.clone(),
+                            line: json_line_of(buf, &e.name, &e.version),
+                            message,
+                        }
+                    })
             })
             .collect();
         let (packages, versions) = interners.into_inner();

@@ -3,21 +3,27 @@
 //! - [`facts`]: the per-host facts model ([`HostFacts`]) and its atomic JSON store.
 //! - [`gather`]: collecting facts over the system OpenSSH client with bounded parallelism.
 //! - [`ansible`]: reading `ansible -m package_facts --tree DIR` output.
-//! - [`dpkg`]: dpkg status files, `dpkg-query -W` and `rpm -qa` output.
+//! - [`import`]: package lists from dpkg status files (read by fleetpin-debian),
+//!   `dpkg-query -W` and `rpm -qa` output.
 //! - [`fleet`]: an interned, compact view of many hosts' facts for lock and drift.
+//! - [`load`]: the fleet `lock` and `drift` work on (facts or Ansible tree, inventory,
+//!   `--limit`) and every host missing from it.
 //! - [`lock`]: the `fleetpin.lock` format and its generation with an explicit conflict policy.
 //! - [`drift`]: comparing hosts with the lock.
 
 pub mod ansible;
 mod ansible_scan;
-pub mod dpkg;
 pub mod drift;
 pub mod facts;
 pub mod fleet;
 pub mod gather;
+pub mod import;
+pub mod load;
 pub mod lock;
 
-pub use facts::{FactsSource, FactsStore, HostFacts, OsRelease, Package, PackageManager};
+pub use facts::{
+    FactsSource, FactsStore, GatherFailure, HostFacts, OsRelease, Package, PackageManager,
+};
 
 use std::path::PathBuf;
 
@@ -87,6 +93,15 @@ pub enum Error {
         /// `unreachable` or `failed`.
         state: &'static str,
         /// Ansible's message.
+        message: String,
+    },
+    /// The inventory or a host pattern is invalid.
+    #[error(transparent)]
+    Inventory(#[from] fleetpin_inventory::Error),
+    /// `--limit` selects no host.
+    #[error("{message}")]
+    Limit {
+        /// What is wrong.
         message: String,
     },
     /// `fleetpin.lock` is malformed.

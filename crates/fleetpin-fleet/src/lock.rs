@@ -540,6 +540,17 @@ impl Lock {
                 ));
             }
         };
+        // The line of a package's entry: the first line that starts with its key.
+        let line_of_entry = |k: &str| {
+            let bare = key(k);
+            text.lines()
+                .position(|l| {
+                    l.trim_start()
+                        .strip_prefix(bare.as_str())
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                })
+                .map_or(0, |i| i + 1)
+        };
         let convert = |m: BTreeMap<String, Entry>| -> Result<BTreeMap<String, Locked>, Error> {
             m.into_iter()
                 .map(|(k, e)| {
@@ -551,7 +562,21 @@ impl Lock {
                         Entry::Table { version, hold } => Locked { version, hold },
                     };
                     if l.version.trim().is_empty() {
-                        return Err(err(0, format!("package `{k}` has an empty version")));
+                        return Err(err(
+                            line_of_entry(&k),
+                            format!("package `{k}` has an empty version"),
+                        ));
+                    }
+                    // The lock does not say which package manager a group's hosts use:
+                    // a version either accepts is kept, one neither accepts (`5.2 15`) is
+                    // an input error, not "behind".
+                    let dpkg = crate::PackageManager::Dpkg.check_version(&l.version);
+                    if let Err(why) = dpkg
+                        && crate::PackageManager::Rpm
+                            .check_version(&l.version)
+                            .is_err()
+                    {
+                        return Err(err(line_of_entry(&k), format!("package `{k}`: {why}")));
                     }
                     Ok((k, l))
                 })

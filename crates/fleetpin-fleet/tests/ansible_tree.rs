@@ -5,8 +5,8 @@ use std::process::Command;
 
 use fleetpin_fleet::FactsStore;
 use fleetpin_fleet::ansible::{Admit, import_tree, read_tree};
-use fleetpin_fleet::dpkg::parse_query;
 use fleetpin_fleet::facts::PackageManager;
+use fleetpin_fleet::import::parse_query;
 
 /// Runs the real Ansible (PyPI ansible-core; the apt backend needs Debian's python3-apt) on
 /// this machine and compares what fleetpin reads from its tree with dpkg-query's own answer.

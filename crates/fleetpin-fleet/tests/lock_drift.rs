@@ -423,3 +423,44 @@ fn multiarch_packages_are_keyed_by_arch() {
     keys.sort();
     assert_eq!(keys, ["libc6", "libc6:i386", "tzdata"]);
 }
+
+/// Issue 8: locked packages no host has are reported, the same with and without a limit.
+#[test]
+fn locked_packages_on_no_host_are_reported_with_or_without_a_limit() {
+    use fleetpin_fleet::lock::Locked;
+    let (_d, fleet) = loaded(&scenario());
+    let (mut lock, _) = Lock::generate(&fleet, &opts(&["majority"]));
+    let locked = |v: &str| Locked {
+        version: v.into(),
+        hold: false,
+    };
+    lock.groups
+        .get_mut("all")
+        .unwrap()
+        .insert("nosuch".into(), locked("1.0"));
+    lock.group_by.push("db".into());
+    lock.groups
+        .entry("db".into())
+        .or_default()
+        .insert("postgresql".into(), locked("15.5"));
+    let full = drift::compute(&fleet, &lock);
+    let found: Vec<(&str, &str, usize)> = full
+        .locked_on_no_host
+        .iter()
+        .map(|l| (l.group.as_str(), l.package.as_str(), l.group_hosts))
+        .collect();
+    let all_hosts = fleet
+        .hosts
+        .iter()
+        .filter(|h| fleetpin_fleet::lock::lock_group_of(h, &lock.group_by) == "all")
+        .count();
+    assert_eq!(
+        found,
+        [("all", "nosuch", all_hosts), ("db", "postgresql", 0)]
+    );
+    assert!(!full.is_complete());
+    let first = fleet.hosts[0].name.clone();
+    let limited = drift::compute_selected(&fleet, &lock, &|h| h.name == first);
+    assert_eq!(limited.locked_on_no_host, full.locked_on_no_host);
+    assert_eq!(limited.summary.locked_on_no_host, 2);
+}

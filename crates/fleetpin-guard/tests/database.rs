@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fleetpin_fleet::dpkg::parse_status;
+use fleetpin_fleet::import::parse_status;
 use fleetpin_guard::{Change, Database, Ecosystem, HostState, Op, Verdict};
 
 fn repo() -> PathBuf {

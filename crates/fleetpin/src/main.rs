@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod fleet_args;
 mod printer;
 
 use printer::{ColorChoice, Printer};

@@ -307,7 +307,7 @@ fn unreadable_facts_exit_2_and_the_rest_is_reported() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("1 facts file could not be read (listed above): fix or remove it, gather that host again, or pass --skip-unreadable to lock without it; fleetpin.lock was not written"),
+            .contains("1 host without readable facts (listed above): fix or remove the file, gather that host again, or pass --skip-unreadable to lock without it; fleetpin.lock was not written"),
         "{}",
         r.stderr
     );
@@ -592,11 +592,16 @@ fn gather_from_an_ansible_tree_with_inventory_limit_and_a_duplicate() {
         r.stderr
     );
     let facts_dir = root.join(".fleetpin/facts");
-    let names: Vec<String> = fs::read_dir(&facts_dir)
+    let mut names: Vec<String> = fs::read_dir(&facts_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["swarm-wrk1.json"], "only the selected, unique host");
+    names.sort();
+    assert_eq!(
+        names,
+        ["swarm-wrk1.json", "swarm-wrk2.gather-failed"],
+        "only the selected, unique host has facts; the duplicate is recorded as failed"
+    );
     let wrk1: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(facts_dir.join("swarm-wrk1.json")).unwrap())
             .unwrap();
@@ -666,10 +671,31 @@ fn drift_limit_reports_only_the_selected_hosts_against_the_whole_group() {
     let r = fleetpin(root, &["drift", "-i", "inventory.ini", "--limit", "db*"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("matches no host"), "{}", r.stderr);
-    // --limit needs the inventory that defines the pattern's groups.
-    let r = fleetpin(root, &["drift", "--limit", "workers"]);
+    // Without an inventory, --limit works from the groups recorded in the facts (issue 8):
+    // the same report as with the inventory.
+    let with_inventory = fleetpin(
+        root,
+        &[
+            "drift",
+            "-i",
+            "inventory.ini",
+            "--limit",
+            "workers",
+            "--format",
+            "json",
+        ],
+    );
+    let r = fleetpin(root, &["drift", "--limit", "workers", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, with_inventory.stdout);
+    let r = fleetpin(root, &["drift", "--limit", "db*"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("--inventory"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--limit matches no host of the facts: `db*`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 
 use crate::Error;
-use crate::dpkg::{parse_query, parse_rpm_qa};
 use crate::facts::{FactsSource, HostFacts, OsRelease, PackageManager};
+use crate::import::{parse_query, parse_rpm_qa};
 
 /// The remote script, sent on stdin to `/bin/sh -s`.
 pub const REMOTE_SCRIPT: &str = r#"LC_ALL=C

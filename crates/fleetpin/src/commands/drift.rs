@@ -1,14 +1,15 @@
 //! `fleetpin drift`: compare each host's facts with `fleetpin.lock` and with its group.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use fleetpin_fleet::drift::{self, Difference, Direction, ReportError};
 use fleetpin_fleet::lock::Lock;
 
 use crate::ExitStatus;
+use crate::fleet_args::FleetArgs;
 use crate::printer::Printer;
 
 /// Output format of `fleetpin drift`.
@@ -23,12 +24,14 @@ pub enum Format {
 /// Show which host differs from `fleetpin.lock`, by how much and in which direction.
 ///
 /// Directions: behind / ahead (by dpkg ordering, rpm ordering on rpm hosts), missing, extra,
-/// held / not-held. Exit status: 0 no drift, 1 drift, 2 errors (unreadable facts or lock).
+/// held / not-held. Hosts that cannot be compared (gather failed, no facts), hosts compared on
+/// stale facts and locked packages no host has are reported too, in text and JSON.
+/// Exit status: 0 no drift and every host compared on current facts, 1 drift or such a gap,
+/// 2 errors (unreadable facts or lock).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Facts directory written by `fleetpin gather`.
-    #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
-    facts_dir: PathBuf,
+    #[command(flatten)]
+    fleet: FleetArgs,
 
     /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
     /// output instead of a facts directory (no `fleetpin gather` step; hosts get their
@@ -39,17 +42,6 @@ pub struct Args {
     /// The lock file.
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
     lock: PathBuf,
-
-    /// Ansible inventory (INI, YAML, or a directory of them) for `--limit`, and the groups
-    /// of the hosts of `--from-ansible`. Repeatable.
-    #[arg(short, long, value_name = "FILE")]
-    inventory: Vec<PathBuf>,
-
-    /// Report only hosts matching this Ansible pattern (`web*:&prod:!web3`, `~regex`,
-    /// `@file`), evaluated against `--inventory`. Group majorities still count the whole
-    /// fleet.
-    #[arg(short, long, value_name = "PATTERN", requires = "inventory")]
-    limit: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -100,41 +92,58 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let inventory = super::gather::load_inventory(&args.inventory)?;
-    let (fleet, errors) = super::lock::load_fleet(
-        &args.facts_dir,
-        args.from_ansible.as_deref(),
-        inventory.as_ref(),
-        false,
-        printer,
-    )?;
-    let mut report = match &args.limit {
-        None => drift::compute(&fleet, &lock),
-        Some(limit) => {
-            let Some(inv) = &inventory else {
-                bail!("--limit needs an --inventory");
-            };
-            let pattern = fleetpin_inventory::Pattern::parse_limit(limit, Path::new("."))?;
-            let chosen: BTreeSet<&str> = inv.select(&pattern).iter().map(|h| h.name()).collect();
-            if chosen.is_empty() {
-                bail!("--limit `{limit}` matches no host of the inventory");
-            }
-            let with_facts = fleet
-                .hosts
-                .iter()
-                .filter(|h| chosen.contains(h.name.as_str()))
-                .count();
-            if with_facts == 0 {
-                bail!("--limit `{limit}` matches no host with facts");
-            }
-            for name in &chosen {
-                if fleet.host(name).is_none() {
-                    printer.warn(format!("host `{name}` matches --limit but has no facts"));
-                }
-            }
-            drift::compute_selected(&fleet, &lock, &|h| chosen.contains(h.name.as_str()))
+    let loaded = args.fleet.load(args.from_ansible.as_deref())?;
+    let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+    for e in &errors {
+        printer.error(&anyhow::anyhow!("cannot read facts: {e}"));
+    }
+    for gap in &loaded.gaps {
+        printer.warn(gap.describe());
+    }
+    let fleet = &loaded.fleet;
+    let compared = fleet
+        .hosts
+        .iter()
+        .filter(|h| loaded.is_selected(&h.name))
+        .count();
+    if compared == 0 {
+        // No facts at all is a setup error, not "no drift".
+        match &loaded.selected {
+            Some(_) => bail!(
+                "--limit `{}` matches no host with facts",
+                args.fleet.limit.as_deref().unwrap_or_default()
+            ),
+            None => bail!(
+                "no host facts in {} (run `fleetpin gather` first)",
+                args.from_ansible
+                    .as_deref()
+                    .unwrap_or(&args.fleet.facts_dir)
+                    .display()
+            ),
         }
+    }
+    let mut report = match &loaded.selected {
+        None => drift::compute(fleet, &lock),
+        Some(chosen) => drift::compute_selected(fleet, &lock, &|h| chosen.contains(&h.name)),
     };
+    report.set_host_gaps(loaded.gaps.clone());
+    for l in &report.locked_on_no_host {
+        printer.warn(if l.group_hosts == 0 {
+            format!(
+                "`{}` {} is locked for group `{}`, which has no host in the facts",
+                l.package, l.locked, l.group
+            )
+        } else {
+            format!(
+                "`{}` {} is locked for group `{}`, but none of its {} host{} has it",
+                l.package,
+                l.locked,
+                l.group,
+                l.group_hosts,
+                if l.group_hosts == 1 { "" } else { "s" }
+            )
+        });
+    }
     report.errors = errors
         .iter()
         .map(|m| ReportError { message: m.clone() })
@@ -150,9 +159,10 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             if !report.has_drift() {
                 writeln!(
                     out,
-                    "no drift: {} hosts match {}",
+                    "no drift: {} hosts match {}{}",
                     s.hosts,
-                    args.lock.display()
+                    args.lock.display(),
+                    incomplete_note(&report)
                 )?;
             } else {
                 writeln!(
@@ -168,6 +178,10 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )?;
+                let note = incomplete_note(&report);
+                if !note.is_empty() {
+                    writeln!(out, "{}\n", note.trim_start_matches([';', ' ']))?;
+                }
                 if s.hosts_with_drift <= args.max_columns {
                     write_table(&mut out, printer, &report.differences)?;
                 } else {
@@ -179,11 +193,44 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if !report.errors.is_empty() {
         return Ok(ExitStatus::Error);
     }
-    Ok(if report.has_drift() {
+    Ok(if report.has_drift() || !report.is_complete() {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
     })
+}
+
+/// What the report does not cover, for the text summary line (empty when complete).
+fn incomplete_note(report: &drift::DriftReport) -> String {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if s.hosts_not_compared > 0 {
+        parts.push(format!(
+            "{} host{} not compared (gather failed or no facts)",
+            s.hosts_not_compared,
+            plural(s.hosts_not_compared)
+        ));
+    }
+    if s.hosts_stale > 0 {
+        parts.push(format!(
+            "{} host{} compared on stale facts",
+            s.hosts_stale,
+            plural(s.hosts_stale)
+        ));
+    }
+    if s.locked_on_no_host > 0 {
+        parts.push(format!(
+            "{} locked package{} on no host",
+            s.locked_on_no_host,
+            plural(s.locked_on_no_host)
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; but {} (see the warnings above)", parts.join(", "))
+    }
 }
 
 /// A table row: the locked version and, per drifted host, its differences.

@@ -9,9 +9,11 @@ use anyhow::{Context, bail};
 use fleetpin_fleet::ansible::Admit;
 use fleetpin_fleet::facts::{FactsSource, FactsStore, HostFacts, PackageManager};
 use fleetpin_fleet::gather::{self, HostResult, SshConfig, Target};
+use fleetpin_fleet::load;
 use fleetpin_inventory::{Inventory, Pattern};
 
 use crate::ExitStatus;
+use crate::fleet_args::FleetArgs;
 use crate::printer::Printer;
 
 /// Gather installed packages, OS release, kernel, AppArmor and Docker facts from hosts.
@@ -31,13 +33,8 @@ pub struct Args {
     #[arg(value_name = "HOST")]
     hosts: Vec<String>,
 
-    /// Ansible inventory (INI, YAML, or a directory of them). Repeatable.
-    #[arg(short, long, value_name = "FILE")]
-    inventory: Vec<PathBuf>,
-
-    /// Only hosts matching this Ansible pattern (`web*:&prod:!web3`, `~regex`, `@file`).
-    #[arg(short, long, value_name = "PATTERN")]
-    limit: Option<String>,
+    #[command(flatten)]
+    fleet: FleetArgs,
 
     /// Hosts gathered in parallel.
     #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -63,10 +60,6 @@ pub struct Args {
     #[arg(long, default_value = "ssh", value_name = "PATH")]
     ssh_program: PathBuf,
 
-    /// Where facts files are written.
-    #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
-    facts_dir: PathBuf,
-
     /// After gathering, delete the facts files of hosts that are no longer in the inventory,
     /// so `lock` and `drift` stop counting machines that left the fleet.
     #[arg(long, requires = "inventory")]
@@ -85,25 +78,9 @@ pub struct Args {
     from_dpkg_query: Vec<String>,
 }
 
-/// The inventory of `--inventory` files, or `None` when none are given.
-pub(crate) fn load_inventory(paths: &[PathBuf]) -> anyhow::Result<Option<Inventory>> {
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let inv = Inventory::load_all(paths).context("cannot load the inventory")?;
-    Ok(Some(inv))
-}
-
 fn groups_of(inv: Option<&Inventory>, host: &str) -> Vec<String> {
-    let Some(inv) = inv else { return Vec::new() };
-    let mut g: Vec<String> = inv
-        .host_groups(host)
-        .iter()
-        .map(|g| g.name().to_string())
-        .filter(|g| g != "all")
-        .collect();
-    g.sort();
-    g
+    inv.map(|inv| load::groups_of(inv, host))
+        .unwrap_or_default()
 }
 
 type Failures = Vec<(String, &'static str, String)>;
@@ -141,8 +118,8 @@ fn host_path(spec: &str, flag: &str) -> anyhow::Result<(String, PathBuf)> {
 }
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(&args.inventory)?;
-    let store = FactsStore::new(&args.facts_dir);
+    let inventory = args.fleet.inventory()?;
+    let store = args.fleet.store();
     let imports = args.from_ansible.is_some()
         || !args.from_dpkg_status.is_empty()
         || !args.from_dpkg_query.is_empty();
@@ -192,6 +169,16 @@ fn prune(inv: &Inventory, store: &FactsStore, printer: &Printer) -> ExitStatus {
             }
         }
     }
+    // Failed-gather records of hosts that left go too (they would be reported forever).
+    let (failures, _) = store.failures();
+    for f in failures.iter().filter(|f| inv.host(&f.host).is_none()) {
+        if let Err(e) = store.clear_failure(&f.host) {
+            printer.error(&anyhow::Error::new(e).context("cannot prune"));
+            status = ExitStatus::Error;
+        } else if !pruned.contains(&f.host) {
+            pruned.push(f.host.clone());
+        }
+    }
     if !pruned.is_empty() {
         printer.status(format!(
             "pruned the facts of {} host{} no longer in the inventory: {}",
@@ -222,7 +209,7 @@ fn gather_ssh(
                 printer.warn(format!("pattern `{t}` matches no host or group"));
             }
             let mut selected = inv.select(&pattern);
-            if let Some(limit) = &args.limit {
+            if let Some(limit) = &args.fleet.limit {
                 // `PATTERN --limit L`: the hosts of PATTERN that L also selects.
                 let limited = Pattern::parse_limit(limit, Path::new("."))?;
                 let allowed: std::collections::HashSet<&str> =
@@ -245,7 +232,7 @@ fn gather_ssh(
                 .collect()
         }
         None => {
-            if args.limit.is_some() {
+            if args.fleet.limit.is_some() {
                 bail!("--limit needs an --inventory");
             }
             let mut seen = std::collections::HashSet::new();
@@ -318,7 +305,7 @@ fn gather_ssh(
             Err(e) => failures.push((r.host.clone(), e.kind(), e.to_string())),
         }
     }
-    report(printer, written, results.len(), store, &failures)
+    report(printer, written, results.len(), store, inventory, &failures)
 }
 
 fn report(
@@ -326,6 +313,7 @@ fn report(
     written: usize,
     total: usize,
     store: &FactsStore,
+    inv: Option<&Inventory>,
     failures: &[(String, &'static str, String)],
 ) -> anyhow::Result<ExitStatus> {
     printer.status(format!(
@@ -334,6 +322,27 @@ fn report(
     ));
     if failures.is_empty() {
         return Ok(ExitStatus::Success);
+    }
+    // Recorded beside the facts, so `lock` and `drift` report the host (and any facts an
+    // earlier gather left as stale) instead of using old facts or leaving it out silently.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs());
+    for (host, kind, detail) in failures {
+        if host.is_empty() {
+            continue;
+        }
+        let record = fleetpin_fleet::GatherFailure {
+            host: host.clone(),
+            groups: groups_of(inv, host),
+            at: now,
+            kind: (*kind).to_string(),
+            message: detail.clone(),
+        };
+        if let Err(e) = store.record_failure(&record) {
+            printer.warn(format!("cannot record the failed gather of `{host}`: {e}"));
+        }
     }
     let w_host = failures.iter().map(|f| f.0.len()).max().unwrap_or(0);
     let w_kind = failures.iter().map(|f| f.1.len()).max().unwrap_or(0);
@@ -360,7 +369,7 @@ fn import(
             "HOST arguments cannot be combined with --from-ansible/--from-dpkg-status/--from-dpkg-query"
         );
     }
-    let limit: Option<std::collections::HashSet<String>> = match (&args.limit, inv) {
+    let limit: Option<std::collections::HashSet<String>> = match (&args.fleet.limit, inv) {
         (Some(l), Some(inv)) => {
             let p = Pattern::parse_limit(l, Path::new("."))?;
             Some(
@@ -395,9 +404,9 @@ fn import(
             })
             .and_then(|text| {
                 if is_status {
-                    fleetpin_fleet::dpkg::parse_status(&text, &path)
+                    fleetpin_fleet::import::parse_status(&text, &path)
                 } else {
-                    fleetpin_fleet::dpkg::parse_query(&text, &path)
+                    fleetpin_fleet::import::parse_query(&text, &path)
                 }
             });
         match parsed {
@@ -487,5 +496,5 @@ fn import(
             }
         }
     }
-    report(printer, written.len(), total, store, &failures)
+    report(printer, written.len(), total, store, inv, &failures)
 }

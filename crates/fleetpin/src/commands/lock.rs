@@ -4,12 +4,62 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use fleetpin_fleet::facts::FactsStore;
 use fleetpin_fleet::fleet::Fleet;
 use fleetpin_fleet::lock::{Conflict, HoldSplit, Lock, LockOptions, Prefer};
 
 use crate::ExitStatus;
+use crate::fleet_args::FleetArgs;
 use crate::printer::Printer;
+
+/// Output format of `fleetpin lock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Messages on stderr; `--check` lists what changed on stdout.
+    Text,
+    /// One JSON document on stdout, with a schema version.
+    Json,
+}
+
+/// The JSON report of `fleetpin lock --format json` (schema version 1). Every problem the
+/// text output shows as a warning or error is here too.
+#[derive(Debug, Default, serde::Serialize)]
+struct LockReport {
+    schema: Schema,
+    /// The lock file.
+    lock: String,
+    /// `write` or `check`.
+    mode: &'static str,
+    /// `written`, `unchanged`, `not-written` (write mode); `up-to-date`, `out-of-date`,
+    /// `missing`, `not-reproducible` (check mode).
+    outcome: &'static str,
+    /// Hosts the lock was made from.
+    hosts: usize,
+    /// Every conflict, resolved or not.
+    conflicts: Vec<serde_json::Value>,
+    /// Packages whose hold state differs between hosts of a group.
+    hold_splits: Vec<serde_json::Value>,
+    /// Hosts whose gather failed, without facts, with stale facts, or without groups.
+    host_gaps: Vec<fleetpin_fleet::load::HostGap>,
+    /// `--packages` entries no host has (not locked).
+    listed_on_no_host: Vec<String>,
+    /// Entries of the old lock dropped because no host has the package any more.
+    dropped: Vec<serde_json::Value>,
+    /// `--check`: what differs between the lock and the facts.
+    changes: Vec<String>,
+    /// Unreadable facts and hosts left out (each named with its file and line).
+    errors: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Schema {
+    version: u32,
+}
+
+impl Default for Schema {
+    fn default() -> Schema {
+        Schema { version: 1 }
+    }
+}
 
 /// Write `fleetpin.lock`: for each package, the version the fleet runs (per group where
 /// groups legitimately differ), from the facts in `--facts-dir`.
@@ -20,20 +70,14 @@ use crate::printer::Printer;
 /// from part of the fleet would silently drop that host from every majority.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Facts directory written by `fleetpin gather`.
-    #[arg(long, default_value = ".fleetpin/facts", value_name = "DIR")]
-    facts_dir: PathBuf,
+    #[command(flatten)]
+    fleet: FleetArgs,
 
     /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
     /// output instead of a facts directory (no `fleetpin gather` step; hosts get their
     /// groups from `--inventory`, else none).
     #[arg(long, value_name = "DIR", conflicts_with = "facts_dir")]
     from_ansible: Option<PathBuf>,
-
-    /// Ansible inventory (INI, YAML, or a directory of them) giving the groups of the hosts
-    /// of `--from-ansible` (for `--group-by`). Repeatable.
-    #[arg(short, long, value_name = "FILE", requires = "from_ansible")]
-    inventory: Vec<PathBuf>,
 
     /// The lock file.
     #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
@@ -62,6 +106,12 @@ pub struct Args {
     /// Do not write; exit 1 if the lock is missing or out of date with the facts.
     #[arg(long)]
     check: bool,
+
+    /// Output format: `text` (messages on stderr, the out-of-date diff on stdout) or `json`
+    /// (one document on stdout: the outcome, conflicts, hold splits, hosts missing or stale,
+    /// packages no host has; see `LockReport`).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 
     /// Lock from the hosts whose facts can be read and leave out the others (such as hosts
     /// an Ansible tree records as unreachable), each still named in a warning. Without it,
@@ -96,67 +146,48 @@ fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
     Ok(set)
 }
 
-/// Loads the fleet from a facts directory, or from an Ansible `package_facts --tree`
-/// directory when `from_ansible` is given; files that cannot be read are reported and skipped.
-/// Hosts of a tree take their groups from `inventory` (package_facts carries none). No host
-/// at all is an error. Unreadable files are printed as errors, or as warnings when
-/// `skip_unreadable` (the caller then leaves them out knowingly).
-pub(crate) fn load_fleet(
-    dir: &Path,
-    from_ansible: Option<&Path>,
-    inventory: Option<&fleetpin_inventory::Inventory>,
-    skip_unreadable: bool,
+/// Loads the fleet (facts directory or Ansible tree, `--limit`), prints every host it does
+/// not hold, and returns it with the problems that make it partial: unreadable files and
+/// hosts without facts. Stale facts and hosts without groups are warnings. No host at all is
+/// an error. Problems are printed as errors, or as warnings when `skip_unreadable` (the
+/// caller then leaves them out knowingly).
+fn load_fleet(
+    args: &Args,
     printer: &Printer,
-) -> anyhow::Result<(Fleet, Vec<String>)> {
-    let (mut fleet, errors) = match from_ansible {
-        Some(tree) => Fleet::load_ansible_tree(tree).with_context(|| {
-            format!(
-                "cannot read the Ansible package_facts tree {}",
-                tree.display()
-            )
-        })?,
-        None => Fleet::load(&FactsStore::new(dir)).with_context(|| {
-            format!(
-                "cannot read facts directory {} (run `fleetpin gather` first)",
-                dir.display()
-            )
-        })?,
-    };
-    if fleet.hosts.is_empty() {
-        // An empty facts directory is a setup error, not an empty lock or "no drift".
-        bail!(
-            "no host facts in {} (run `fleetpin gather` first)",
-            from_ansible.unwrap_or(dir).display()
-        );
-    }
-    if let (Some(inv), Some(_)) = (inventory, from_ansible) {
-        for host in &mut fleet.hosts {
-            if inv.host(&host.name).is_none() {
-                printer.warn(format!(
-                    "host `{}` is not in the inventory; it has no groups",
-                    host.name
-                ));
-                continue;
-            }
-            let mut groups: Vec<String> = inv
-                .host_groups(&host.name)
-                .iter()
-                .map(|g| g.name().to_string())
-                .filter(|g| g != "all")
-                .collect();
-            groups.sort();
-            host.groups = groups;
-        }
-    }
-    let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    for e in &errors {
-        if skip_unreadable {
+) -> anyhow::Result<(Fleet, Vec<String>, Vec<fleetpin_fleet::load::HostGap>)> {
+    let loaded = args.fleet.load(args.from_ansible.as_deref())?;
+    let fleet = loaded.fleet;
+    let mut problems: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+    for e in &problems {
+        if args.skip_unreadable {
             printer.warn(format!("leaving out unreadable facts: {e}"));
         } else {
             printer.error(&anyhow::anyhow!("cannot read facts: {e}"));
         }
     }
-    Ok((fleet, errors))
+    for gap in &loaded.gaps {
+        if gap.is_missing() {
+            if args.skip_unreadable {
+                printer.warn(format!("leaving out {}", gap.describe()));
+            } else {
+                printer.error(&anyhow::anyhow!("{}", gap.describe()));
+            }
+            problems.push(gap.describe());
+        } else {
+            printer.warn(gap.describe());
+        }
+    }
+    if fleet.hosts.is_empty() {
+        // An empty facts directory is a setup error, not an empty lock or "no drift".
+        bail!(
+            "no host facts in {} (run `fleetpin gather` first)",
+            args.from_ansible
+                .as_deref()
+                .unwrap_or(&args.fleet.facts_dir)
+                .display()
+        );
+    }
+    Ok((fleet, problems, loaded.gaps))
 }
 
 fn describe_hold(s: &HoldSplit) -> String {
@@ -181,7 +212,7 @@ fn describe_hold(s: &HoldSplit) -> String {
     )
 }
 
-fn describe(c: &Conflict) -> String {
+fn describe(c: &Conflict, rules: &[Prefer]) -> String {
     let mut s = format!("`{}` differs within group `{}`:", c.package, c.group);
     for cand in &c.candidates {
         let shown: Vec<&str> = cand.hosts.iter().take(5).map(String::as_str).collect();
@@ -205,12 +236,95 @@ fn describe(c: &Conflict) -> String {
             v.as_deref()
                 .map_or("not locked".to_string(), |v| format!("locked {v}"))
         )),
-        None => s.push_str("\n    -> unresolved"),
+        None => {
+            s.push_str("\n    -> unresolved");
+            if let Some(tie) = majority_tie(c, rules) {
+                s.push_str(&tie);
+            }
+        }
     }
     s
 }
 
+/// For a conflict `--prefer majority` could not settle because the most common choices are
+/// equally common: which hosts disagree and which rules would settle it.
+fn majority_tie(c: &Conflict, rules: &[Prefer]) -> Option<String> {
+    if !rules.contains(&Prefer::Majority) {
+        return None;
+    }
+    let top = c.candidates.first()?.count;
+    let tied: Vec<_> = c.candidates.iter().filter(|x| x.count == top).collect();
+    if tied.len() < 2 {
+        return None;
+    }
+    let shown = |v: &Option<String>| v.as_deref().unwrap_or("(not installed)").to_string();
+    let sides: Vec<String> = tied
+        .iter()
+        .map(|x| {
+            let hosts: Vec<&str> = x.hosts.iter().take(5).map(String::as_str).collect();
+            let more = x.count.saturating_sub(hosts.len());
+            let more = if more > 0 {
+                format!(", +{more} more")
+            } else {
+                String::new()
+            };
+            format!("{} ({}{more})", shown(&x.version), hosts.join(", "))
+        })
+        .collect();
+    let examples: Vec<String> = tied
+        .iter()
+        .filter_map(|x| {
+            x.hosts
+                .first()
+                .map(|h| format!("`--prefer {h}` for {}", shown(&x.version)))
+        })
+        .collect();
+    Some(format!(
+        ": `--prefer majority` is a tie, {top} host{} each for {}\n    hint: add a rule after `--prefer majority`: `--prefer lowest`, `--prefer highest`, or a host whose version wins ({})",
+        if top == 1 { "" } else { "s" },
+        sides.join(" vs "),
+        examples.join(", ")
+    ))
+}
+
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut report = LockReport {
+        lock: args.lock.display().to_string(),
+        mode: if args.check { "check" } else { "write" },
+        ..LockReport::default()
+    };
+    let status = run_report(&args, printer, &mut report)?;
+    if args.format == Format::Json {
+        use std::io::Write;
+        let mut out = printer.stdout();
+        serde_json::to_writer_pretty(&mut out, &report).context("cannot write JSON")?;
+        writeln!(out)?;
+    }
+    Ok(status)
+}
+
+fn conflict_json(c: &Conflict, rules: &[Prefer]) -> serde_json::Value {
+    serde_json::json!({
+        "group": c.group,
+        "package": c.package,
+        "candidates": c.candidates.iter().map(|x| serde_json::json!({
+            "version": x.version,
+            "count": x.count,
+            "hosts": x.hosts,
+        })).collect::<Vec<_>>(),
+        "resolution": c.resolution.as_ref().map(|(v, rule)| serde_json::json!({
+            "version": v,
+            "rule": rule,
+        })),
+        "majority_tie": c.resolution.is_none() && majority_tie(c, rules).is_some(),
+    })
+}
+
+fn run_report(
+    args: &Args,
+    printer: &Printer,
+    report: &mut LockReport,
+) -> anyhow::Result<ExitStatus> {
     let existing = if args.check || args.lock.exists() {
         match Lock::read(&args.lock) {
             Ok(l) => Some(l),
@@ -224,14 +338,15 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         None
     };
-    let inventory = super::gather::load_inventory(&args.inventory)?;
-    let (fleet, mut errors) = load_fleet(
-        &args.facts_dir,
-        args.from_ansible.as_deref(),
-        inventory.as_ref(),
-        args.skip_unreadable,
-        printer,
-    )?;
+    if args.fleet.limit.is_some() {
+        bail!(
+            "`fleetpin lock` takes no --limit: a lock made from part of the fleet would drop the other hosts from every majority\n\nhint: lock groups separately with `--group-by GROUP`, or compare a subset with `fleetpin drift --limit`"
+        );
+    }
+    let (fleet, mut errors, gaps) = load_fleet(args, printer)?;
+    report.hosts = fleet.hosts.len();
+    report.errors = errors.clone();
+    report.host_gaps = gaps;
     if args.skip_unreadable {
         errors.clear();
     }
@@ -285,15 +400,78 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         prefer,
     };
     let (lock, conflicts) = Lock::generate(&fleet, &opts);
-    let unresolved = conflicts.iter().filter(|c| c.resolution.is_none()).count();
-    for c in &conflicts {
-        if c.resolution.is_none() || printer.verbose || !args.check {
-            printer.warn(describe(c));
+    // Package keys some host has: a package no host has cannot be locked, and the user is
+    // told so, never left to find it missing.
+    let mut present = vec![false; fleet.packages.len()];
+    for h in &fleet.hosts {
+        for i in &h.installed {
+            present[i.pkg as usize] = true;
         }
     }
+    let on_some_host = |p: &str| fleet.packages.get(p).is_some_and(|id| present[id as usize]);
+    if let Some(list) = &opts.packages {
+        let nowhere: Vec<&str> = list
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !on_some_host(p))
+            .collect();
+        report.listed_on_no_host = nowhere.iter().map(|p| p.to_string()).collect();
+        if !nowhere.is_empty() {
+            printer.warn(format!(
+                "{} listed package{} installed on no host, so not locked: {}",
+                nowhere.len(),
+                if nowhere.len() == 1 { " is" } else { "s are" },
+                nowhere.join(", ")
+            ));
+        }
+    }
+    if !args.check
+        && let Some(old) = &existing
+    {
+        // Entries of the old lock that the new one drops because no host has the package.
+        for (group, pkgs) in &old.groups {
+            for (name, l) in pkgs {
+                let kept = lock.groups.get(group).is_some_and(|g| g.contains_key(name));
+                if !kept && !on_some_host(name) {
+                    report.dropped.push(serde_json::json!({
+                        "group": group,
+                        "package": name,
+                        "locked": l.version,
+                    }));
+                    printer.warn(format!(
+                        "`{name}` was locked at {} in group `{group}`; no host has it any more, so it is no longer locked",
+                        l.version
+                    ));
+                }
+            }
+        }
+    }
+    let unresolved = conflicts.iter().filter(|c| c.resolution.is_none()).count();
+    report.conflicts = conflicts
+        .iter()
+        .map(|c| conflict_json(c, &opts.prefer))
+        .collect();
+    for c in &conflicts {
+        if c.resolution.is_none() || printer.verbose || !args.check {
+            printer.warn(describe(c, &opts.prefer));
+        }
+    }
+    let splits = lock.hold_splits(&fleet);
+    report.hold_splits = splits
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "group": s.group,
+                "package": s.package,
+                "held": s.held,
+                "not_held": s.not_held,
+                "locked_hold": s.locked_hold,
+            })
+        })
+        .collect();
     if !args.check || printer.verbose {
-        for split in lock.hold_splits(&fleet) {
-            printer.warn(describe_hold(&split));
+        for split in &splits {
+            printer.warn(describe_hold(split));
         }
     }
 
@@ -307,7 +485,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             ("s", "them", "those hosts")
         };
         format!(
-            "{} facts file{s} could not be read (listed above): fix or remove {it}, gather {hosts} again, or pass --skip-unreadable to lock without {it}",
+            "{} host{s} without readable facts (listed above): fix or remove the file{s}, gather {hosts} again, or pass --skip-unreadable to lock without {it}",
             errors.len(),
         )
     };
@@ -332,6 +510,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 "{} does not exist; run `fleetpin lock`",
                 args.lock.display()
             ));
+            report.outcome = "missing";
             return Ok(failure_or_error());
         };
         if unresolved > 0 {
@@ -340,6 +519,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 if unresolved == 1 { "" } else { "s" },
                 args.lock.display()
             ));
+            report.outcome = "not-reproducible";
             return Ok(failure_or_error());
         }
         let diff = old.diff(&lock);
@@ -349,18 +529,23 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 args.lock.display(),
                 fleet.hosts.len()
             ));
+            report.outcome = "up-to-date";
             return Ok(if errors.is_empty() {
                 ExitStatus::Success
             } else {
                 ExitStatus::Error
             });
         }
-        let mut out = printer.stdout();
-        use std::io::Write;
-        writeln!(out, "{} is out of date:", args.lock.display())?;
-        for line in diff {
-            writeln!(out, "  {line}")?;
+        report.outcome = "out-of-date";
+        if args.format == Format::Text {
+            let mut out = printer.stdout();
+            use std::io::Write;
+            writeln!(out, "{} is out of date:", args.lock.display())?;
+            for line in &diff {
+                writeln!(out, "  {line}")?;
+            }
         }
+        report.changes = diff;
         return Ok(failure_or_error());
     }
 
@@ -370,6 +555,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             incomplete(),
             args.lock.display()
         ));
+        report.outcome = "not-written";
         return Ok(ExitStatus::Error);
     }
 
@@ -379,6 +565,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             if unresolved == 1 { "" } else { "s" },
             args.lock.display()
         ));
+        report.outcome = "not-written";
         return Ok(ExitStatus::Failure);
     }
     let changed = existing.as_ref().is_none_or(|old| old != &lock);
@@ -394,5 +581,6 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         plural(lock.groups.len(), "group"),
         plural(n, "locked version")
     ));
+    report.outcome = if changed { "written" } else { "unchanged" };
     Ok(ExitStatus::Success)
 }
