@@ -482,6 +482,19 @@ mod tests {
         assert!(c.is_floating_tag("LATEST"));
     }
 
+    /// Issue 8: the CLI used 9 floating tags and the Dockerfile crate 19, so `nginx:rolling`
+    /// passed `fleetpin lint`. There is one list now, and user config sits on top of it.
+    #[test]
+    fn issue_8_one_floating_tag_list() {
+        let c = Config::default();
+        assert_eq!(c.floating_tags, fleetpin_spec::DEFAULT_FLOATING_TAGS);
+        assert!(c.is_floating_tag("rolling") && c.is_floating_tag("canary"));
+        let c = parse("[lint]\nextend-floating-tags = [\"Prod\"]\n").unwrap();
+        assert!(c.is_floating_tag("prod") && c.is_floating_tag("rolling"));
+        let c = parse("[lint]\nfloating-tags = [\"prod\"]\n").unwrap();
+        assert!(c.is_floating_tag("prod") && !c.is_floating_tag("rolling"));
+    }
+
     #[test]
     fn full_config() {
         let c = parse(

@@ -10,6 +10,9 @@
 //!   distribution `reference` package, Docker Hub normalisation (`nginx` is
 //!   `docker.io/library/nginx`), and [`ImageRef::status`], which judges the tag with
 //!   [`classify_tag`] against the one list of moving words, [`DEFAULT_FLOATING_TAGS`].
+//! - Package specs ([`package::classify`]): `apt-get install foo=1.2*`, `pip install x>=1`,
+//!   `name: foo=1.2.3` in an Ansible package module, per [`package::Manager`].
+//! - Download URLs ([`url::is_latest_url`]): `.../releases/latest/download/x`.
 //! - Version-control refs ([`classify_vcs_ref`]): git `version:`, `pip git+...@ref`, Galaxy `scm`
 //!   entries.
 
@@ -48,8 +51,10 @@
 #![warn(missing_docs)]
 
 pub mod image;
+pub mod package;
 pub mod strength;
 pub mod tag;
+pub mod url;
 pub mod vcs;
 
 pub use image::{ImageRef, ImageRefError, TagStatus, template_ranges};

@@ -77,22 +77,37 @@ pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
             .with_help(format!("pin a version tag and its digest: `{name}:<version>@sha256:<digest>`")),
         TagStatus::Floating { implicit: false } => {
             let tag = reference.tag.clone().unwrap_or_default();
+            let mut parts = tag.split(['-', '_']);
+            let moving_word = checker.config.is_floating_tag(&tag)
+                || parts.next().is_some_and(|w| checker.config.is_floating_tag(w))
+                || parts.next_back().is_some_and(|w| checker.config.is_floating_tag(w));
+            let why = if moving_word {
+                format!("uses the floating tag `{tag}`: it moves with every release")
+            } else if tag.bytes().any(|b| b.is_ascii_digit()) {
+                format!("uses the tag `{tag}`, whose number is a distro's or variant's, not the image's version: it moves to every new upstream release")
+            } else {
+                format!("uses the tag `{tag}`, which names no version: it moves to every new upstream release")
+            };
             checker
                 .diagnostic(
                     &ImageFloatingTag::RULE,
                     map(&reference.tag_range),
-                    format!("{} image `{text}` uses the floating tag `{tag}`: it moves with every release", site.context),
+                    format!("{} image `{text}` {why}", site.context),
                 )
                 .with_help(format!("pin a version tag and its digest: `{name}:<version>@sha256:<digest>`"))
         }
         TagStatus::Range { precision } if checker.enabled(&ImageVersionRange::RULE) && checker.required_pin() >= RequiredPin::Exact => {
             let tag = reference.tag.clone().unwrap_or_default();
-            let line = if precision == 1 { "major" } else { "minor" };
+            let why = if precision == 1 {
+                "gives only a major version: it moves to every new minor and patch release"
+            } else {
+                "gives only major.minor: it moves to every new patch release"
+            };
             checker
                 .diagnostic(
                     &ImageVersionRange::RULE,
                     map(&reference.tag_range),
-                    format!("{} image `{text}` uses the tag `{tag}`, which follows every new {line} release of its line", site.context),
+                    format!("{} image `{text}` uses the tag `{tag}`, which {why}", site.context),
                 )
                 .with_help(format!("pin the full version and its digest: `{name}:<major.minor.patch>@sha256:<digest>`"))
         }
@@ -545,4 +560,13 @@ mod tests {
     rule_fixture!(img001_env_file, "image/IMG001-env", ["IMG001"]);
     rule_fixture!(img002, "image/IMG002", ["IMG"], ["IMG002"]);
     rule_fixture!(img002_off_by_default, "image/IMG002", []);
+    // Issue 9: tags without a version component float (`postgres:alpine`, `rust:buster`).
+    rule_fixture!(img001_no_version, "image/IMG001-no-version", ["IMG001"]);
+    rule_fixture!(img003, "image/IMG003", ["IMG"], ["IMG003"]);
+    rule_fixture!(img003_off_by_default, "image/IMG003", ["IMG"]);
+    rule_fixture!(
+        img003_silent_with_required_pin_range,
+        "image/IMG003-required-range",
+        []
+    );
 }
