@@ -13,6 +13,8 @@
 //! - Package specs ([`package::classify`]): `apt-get install foo=1.2*`, `pip install x>=1`,
 //!   `name: foo=1.2.3` in an Ansible package module, per [`package::Manager`].
 //! - Download URLs ([`url::is_latest_url`]): `.../releases/latest/download/x`.
+//! - Galaxy requirement versions and GitHub Action refs ([`revision::ref_strength`]): a full
+//!   commit, a version tag, a range (`>=1.0`, `1.x`, `*`), a moving branch (`main`).
 //! - Version-control refs ([`classify_vcs_ref`]): git `version:`, `pip git+...@ref`, Galaxy `scm`
 //!   entries.
 
@@ -52,6 +54,7 @@
 
 pub mod image;
 pub mod package;
+pub mod revision;
 pub mod strength;
 pub mod tag;
 pub mod url;
