@@ -55,45 +55,46 @@ pub fn classify_tag_with(tag: &str, is_floating_word: impl Fn(&str) -> bool) -> 
     if tag.is_empty() || is_floating_word(tag) {
         return TagClass::Floating;
     }
-    let parts: Vec<&str> = tag.split(['-', '_']).filter(|p| !p.is_empty()).collect();
-    if parts.last().is_some_and(|p| is_floating_word(p)) {
+    // No allocation: this runs for every image reference fleetpin lints.
+    let split = || tag.split(['-', '_']).filter(|p| !p.is_empty());
+    if split().next_back().is_some_and(&is_floating_word) {
         return TagClass::Floating;
     }
-    let mut exact = false;
-    let mut version: Option<(usize, usize)> = None; // (part index, precision)
-    for (i, part) in parts.iter().enumerate() {
+    let mut parts = split();
+    let mut commit = false;
+    let mut version = None;
+    for part in parts.by_ref() {
         let p = strip_v(part);
         if p.starts_with(|c: char| c.is_ascii_digit()) {
-            version = Some((i, precision(p)));
+            version = Some(p);
             break;
         }
-        if is_commit(part) {
-            exact = true;
-        }
+        commit |= is_commit(part);
     }
-    if exact {
+    if commit {
         return TagClass::Exact;
     }
-    let Some((at, mut n)) = version else {
+    let Some(head) = version else {
         return TagClass::Floating;
     };
-    let head = strip_v(parts[at]);
+    let mut n = precision(head);
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     // A date or build number: `20240211`, `202401151230`.
     if all_digits(head) && head.len() >= 6 {
         return TagClass::Exact;
     }
-    let rest = &parts[at + 1..];
+    let mut rest = parts;
+    let next = rest.next();
     // A date split by dashes: `2024-01-15`.
     if all_digits(head)
         && head.len() == 4
-        && rest.len() >= 2
-        && rest[..2].iter().all(|p| p.len() == 2 && all_digits(p))
+        && next.is_some_and(|p| p.len() == 2 && all_digits(p))
+        && rest.next().is_some_and(|p| p.len() == 2 && all_digits(p))
     {
         return TagClass::Exact;
     }
     // A build or revision of that version: `8u392-b08`, `1.2-r1`, `17.0-b35`.
-    if rest.first().is_some_and(|p| is_build_marker(p)) {
+    if next.is_some_and(is_build_marker) {
         n += 1;
     }
     if n >= 3 {
@@ -136,15 +137,17 @@ fn precision(p: &str) -> usize {
 
 /// `b08`, `r1`, `p2`, `build5`, `rev3`, `rc1`, `beta2`, `u392`.
 fn is_build_marker(p: &str) -> bool {
-    let lower = p.to_ascii_lowercase();
-    let digits = lower.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-    let word = &lower[..lower.len() - digits.len()];
+    let at = p
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(p.len());
+    let (word, digits) = p.split_at(at);
     !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
-        && matches!(
-            word,
-            "b" | "r" | "p" | "u" | "build" | "rev" | "rc" | "beta" | "alpha" | "patch"
-        )
+        && [
+            "b", "r", "p", "u", "build", "rev", "rc", "beta", "alpha", "patch",
+        ]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// A commit id: 7 to 64 hex digits with at least one digit and one letter (`abc1234`).

@@ -16,6 +16,10 @@ declare_rule! {
     /// | major or major.minor: `20`, `1.25-alpine`, `20.04`, `v2`, `2.x` | range: this rule |
     /// | major.minor.patch or more (`1.25.3`, `3.12.1-slim-bookworm`), an update or build (`8u392-b08-jdk`, `1.2-r1`), a date (`20240211`, `bookworm-20240211`), a commit (`sha-abc1234`) | exact: passes (`IMG002` asks for a digest) |
     ///
+    /// The verdict knows no project's numbering scheme: where a full release has only two
+    /// numbers (PostgreSQL `16.2`, Debian point releases `12.5`) the tag is reported too;
+    /// silence those with `lint.per-path-ignores` or an inline `# fleetpin: ignore[IMG003]` comment.
+    ///
     /// ## Why is this bad?
     /// A major or major.minor tag is re-pointed at every patch (or minor) release of its line:
     /// `mariadb:10` went from 10.5 to 10.11 with on-disk format upgrades, and two nodes that
