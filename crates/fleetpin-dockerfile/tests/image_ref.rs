@@ -228,18 +228,32 @@ fn floating_status() {
         TagStatus::Floating { implicit: false }
     );
     assert_eq!(status("nginx:1.25.3"), TagStatus::Tagged);
-    assert_eq!(status("nginx:latest-alpine"), TagStatus::Tagged);
+    // No version component: floats (issue 9).
+    assert_eq!(
+        status("nginx:latest-alpine"),
+        TagStatus::Floating { implicit: false }
+    );
+    assert_eq!(
+        status("nginx:rolling"),
+        TagStatus::Floating { implicit: false }
+    );
+    assert_eq!(status("nginx:1.25"), TagStatus::Range { precision: 2 });
     assert_eq!(status(&format!("nginx:latest@{SHA}")), TagStatus::Digest);
     assert_eq!(status(&format!("nginx@{SHA}")), TagStatus::Digest);
     assert_eq!(
         status("registry:5000/app"),
         TagStatus::Floating { implicit: true }
     );
-    assert_eq!(status("registry:5000/app:2.0"), TagStatus::Tagged);
-    // A custom list.
+    assert_eq!(
+        status("registry:5000/app:2.0"),
+        TagStatus::Range { precision: 2 }
+    );
+    // A custom list adds moving words; a tag without a version floats whatever it says.
     let r = ImageRef::parse("nginx:stable").unwrap();
+    assert!(r.is_floating(&["latest"]));
+    let r = ImageRef::parse("app:6.4-prod").unwrap();
     assert!(!r.is_floating(&["latest"]));
-    assert!(r.is_floating(&["latest", "stable"]));
+    assert!(r.is_floating(&["latest", "prod"]));
     assert_eq!(ImageRef::parse("nginx").unwrap().tag_or_default(), "latest");
     assert_eq!(
         ImageRef::parse("nginx").unwrap().pin_strength(f),
@@ -247,6 +261,10 @@ fn floating_status() {
     );
     assert_eq!(
         ImageRef::parse("nginx:1.25").unwrap().pin_strength(f),
+        PinStrength::Range
+    );
+    assert_eq!(
+        ImageRef::parse("nginx:1.25.3").unwrap().pin_strength(f),
         PinStrength::Exact
     );
 }
@@ -272,6 +290,12 @@ fn templates_are_unresolved() {
     );
     assert_eq!(status("{{ registry }}/app:1.2.3"), TagStatus::Tagged);
     assert_eq!(status("{{ registry }}/app"), TagStatus::Unresolved);
+    // A literal moving word at the end floats whatever the template holds.
+    assert_eq!(
+        status("zabbix/zabbix-server-pgsql:ubuntu-${ZABBIX_VERSION}-latest"),
+        TagStatus::Floating { implicit: false }
+    );
+    assert_eq!(status("app:${VERSION}-alpine"), TagStatus::Unresolved);
     assert_eq!(
         status(&format!("app:{{{{ tag }}}}@{SHA}")),
         TagStatus::Digest

@@ -10,7 +10,7 @@
 //! ignore = ["ANS009"]
 //! extend-select = ["IMG002"]           # opt-in rules
 //! floating-tags = ["latest", "stable", "edge", "lts", "mainline"]   # replaces the default list
-//! extend-floating-tags = ["rolling"]                               # adds to it
+//! extend-floating-tags = ["prod"]                                  # adds to it
 //! required-pin = "exact"               # "any" | "range" | "exact" | "digest"
 //! max-file-size = 10485760             # bytes
 //!
@@ -44,10 +44,8 @@ pub const CONFIG_FILE_NAME: &str = "fleetpin.toml";
 /// Default `max-file-size`: 10 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
-/// Default `floating-tags`.
-pub const DEFAULT_FLOATING_TAGS: &[&str] = &[
-    "latest", "stable", "edge", "lts", "mainline", "nightly", "dev", "main", "master",
-];
+/// Default `floating-tags`: the one list of moving words, owned by `fleetpin-spec`.
+pub use fleetpin_spec::DEFAULT_FLOATING_TAGS;
 
 /// The weakest pin that passes (`required-pin`). Ordered from weakest to strongest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -167,7 +165,8 @@ pub struct Config {
     /// `[lint.per-path-ignores]`: globs relative to [`Config::root`] and rule selectors.
     pub per_path_ignores: Vec<(String, Vec<String>)>,
     per_path_globs: GlobSet,
-    /// Tags treated as floating (lower-case).
+    /// Moving words (lower-case): a tag that is one, or ends in one, floats. A tag with no
+    /// version component floats whatever this list holds (`fleetpin_spec::classify_tag`).
     pub floating_tags: Vec<String>,
     /// The weakest pin that passes.
     pub required_pin: RequiredPin,
@@ -481,6 +480,19 @@ mod tests {
         assert!(!rs.is_enabled("IMG002"));
         assert_eq!(c.required_pin, RequiredPin::Exact);
         assert!(c.is_floating_tag("LATEST"));
+    }
+
+    /// Issue 8: the CLI used 9 floating tags and the Dockerfile crate 19, so `nginx:rolling`
+    /// passed `fleetpin lint`. There is one list now, and user config sits on top of it.
+    #[test]
+    fn issue_8_one_floating_tag_list() {
+        let c = Config::default();
+        assert_eq!(c.floating_tags, fleetpin_spec::DEFAULT_FLOATING_TAGS);
+        assert!(c.is_floating_tag("rolling") && c.is_floating_tag("canary"));
+        let c = parse("[lint]\nextend-floating-tags = [\"Prod\"]\n").unwrap();
+        assert!(c.is_floating_tag("prod") && c.is_floating_tag("rolling"));
+        let c = parse("[lint]\nfloating-tags = [\"prod\"]\n").unwrap();
+        assert!(c.is_floating_tag("prod") && !c.is_floating_tag("rolling"));
     }
 
     #[test]

@@ -99,6 +99,7 @@ const RULES: &[Rule] = &[
     rules::galaxy::galaxy_requirement_unpinned::GalaxyRequirementUnpinned::RULE,
     rules::image::image_floating_tag::ImageFloatingTag::RULE,
     rules::image::image_without_digest::ImageWithoutDigest::RULE,
+    rules::image::image_version_range::ImageVersionRange::RULE,
     rules::shell::shell_unpinned_install::ShellUnpinnedInstall::RULE,
     rules::shell::pipe_to_shell::PipeToShell::RULE,
     rules::suppression::unused_suppression::UnusedSuppression::RULE,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use fleetpin_dockerfile::ImageRefError;
+use fleetpin_spec::ImageRefError;
 
 /// What a 404 from the registry was about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Normalised image references, on top of `fleetpin_dockerfile::ImageRef`'s parser.
+//! Normalised image references, on top of `fleetpin_spec::ImageRef`'s parser.
 //!
 //! Normalisation follows Docker (distribution `reference/normalize.go`): no registry means
 //! Docker Hub, whose credentials are filed under `docker.io` and whose API lives at
@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use fleetpin_dockerfile::ImageRef;
+use fleetpin_spec::ImageRef;
 
 use crate::Error;
 use crate::digest::Digest;
@@ -41,7 +41,7 @@ impl Reference {
         Reference::from_image_ref(&image)
     }
 
-    /// Normalise a reference already parsed by `fleetpin_dockerfile`.
+    /// Normalise a reference already parsed by `fleetpin_spec`.
     pub fn from_image_ref(image: &ImageRef) -> Result<Reference, Error> {
         if image.is_templated() {
             return Err(Error::Templated {

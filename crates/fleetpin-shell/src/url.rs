@@ -1,31 +1,14 @@
 //! URL checks shared by the shell analyser and the Ansible `get_url`/`unarchive`/`uri` rules.
 
-/// `true` when a download URL names a moving target: a path segment (or a file name stem)
-/// that is `latest`, such as `.../releases/latest/download/x.tar.gz`,
-/// `api.github.com/repos/o/r/releases/latest`, `https://wordpress.org/latest.tar.gz` or
-/// `.../app-latest-linux-amd64.zip`. The query string and fragment are ignored.
+/// `true` when a download URL names a moving target (`.../releases/latest/download/x`,
+/// `https://wordpress.org/latest.tar.gz`); the verdict is `fleetpin_spec::url::is_latest_url`.
 ///
 /// ```
 /// use fleetpin_shell::is_latest_url;
-/// assert!(is_latest_url("https://github.com/o/r/releases/latest/download/r.tar.gz"));
 /// assert!(is_latest_url("https://wordpress.org/latest.tar.gz"));
-/// assert!(!is_latest_url("https://github.com/o/r/releases/download/v1.2.3/r.tar.gz"));
-/// assert!(!is_latest_url("https://example.com/latestnews/v1.tar.gz"));
 /// ```
 pub fn is_latest_url(url: &str) -> bool {
-    let url = url.trim();
-    let no_query = url.split(['?', '#']).next().unwrap_or(url);
-    let path = match no_query.find("://") {
-        Some(p) => {
-            let rest = &no_query[p + 3..];
-            rest.find('/').map_or("", |s| &rest[s..])
-        }
-        None => no_query,
-    };
-    path.split('/').any(|seg| {
-        seg.split(['.', '-', '_'])
-            .any(|piece| piece.eq_ignore_ascii_case("latest"))
-    })
+    fleetpin_spec::url::is_latest_url(url)
 }
 
 /// The branch a URL downloads from, when it names a moving branch of a Git forge rather than

@@ -48,7 +48,7 @@ declare_rule! {
 
 use fleetpin_ansible::{Task, module::VcsModule};
 use fleetpin_diag::Severity;
-use fleetpin_shell::PinStrength;
+use fleetpin_spec::PinStrength;
 
 use super::unresolved_template;
 use super::values::resolve_arg;
@@ -98,7 +98,7 @@ pub(crate) fn check(
             );
             continue;
         };
-        let (severity, message) = match fleetpin_shell::classify_vcs_ref(r) {
+        let (severity, message) = match fleetpin_spec::classify_vcs_ref(r) {
             PinStrength::Digest => continue,
             PinStrength::Exact if checker.required_pin() < RequiredPin::Digest => continue,
             PinStrength::Exact => (

@@ -57,7 +57,8 @@ use fleetpin_yaml::{Document, Node};
 use crate::checker::Checker;
 use crate::config::RequiredPin;
 use crate::kind::FileKind;
-use crate::rules::common::{RefStrength, is_templated, ref_strength};
+use crate::rules::common::is_templated;
+use fleetpin_spec::revision::{RefStrength, ref_strength};
 
 /// Checks Galaxy `requirements.yml`, a collection's `galaxy.yml` and a role's
 /// `meta/main.yml` dependencies.

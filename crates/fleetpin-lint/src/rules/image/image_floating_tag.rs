@@ -11,9 +11,21 @@ declare_rule! {
     /// modules
     /// (`docker_image`, `docker_container`, `docker_swarm_service`, ...), workflow
     /// `container:`/`services:` images, and `docker`/`podman` `run`, `create`, `pull` and
-    /// `service create|update` command lines in `shell`/`command` tasks and `RUN`. Variants of a floating tag float too
-    /// (`nginx:mainline-alpine`, `node:lts-slim`). An image with a digest (`@sha256:...`)
-    /// passes. An image whose tag comes from a variable without a value is a warning.
+    /// `service create|update` command lines in `shell`/`command` tasks and `RUN`. A tag with
+    /// no version component floats too: `postgres:alpine`, `nextcloud:apache`, `rust:buster`
+    /// (a distro codename alone tracks the newest upstream on that distro), `node:lts-slim`,
+    /// `python:alpine3.19` (the number is Alpine's, not Python's). A tag ending in a moving
+    /// word floats whatever its number (`ubuntu-6.4-latest`). An image with a digest
+    /// (`@sha256:...`) passes. An image whose tag comes from a variable without a value is a
+    /// warning.
+    ///
+    /// How a tag is judged (the one table in `fleetpin-spec`, shared with `IMG003`):
+    ///
+    /// | Tag | Verdict |
+    /// |---|---|
+    /// | no tag, `latest`, `stable`, `lts`, ...; no version at all (`alpine`, `bookworm`, `lts-slim`); only a distro's number (`alpine3.19`); ending in a moving word (`ubuntu-6.4-latest`) | floating: this rule |
+    /// | major or major.minor: `20`, `1.25-alpine`, `20.04`, `v2`, `2.x` | range: `IMG003` (opt-in) |
+    /// | major.minor.patch or more (`1.25.3`, `3.12.1-slim-bookworm`), an update or build (`8u392-b08-jdk`, `1.2-r1`), a date (`20240211`, `bookworm-20240211`), a commit (`sha-abc1234`) | exact: passes (`IMG002` asks for a digest) |
     ///
     /// ## Why is this bad?
     /// A floating tag is re-pointed at every release: each pull, build or node that joins the
@@ -28,7 +40,7 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```dockerfile
-    /// FROM debian:12.5
+    /// FROM debian:bookworm-20240211
     /// FROM nginx:1.25.4@sha256:...
     /// ```
     ///
@@ -36,8 +48,12 @@ declare_rule! {
     /// No automatic fix: resolving a tag needs a registry.
     ///
     /// ## Options
-    /// - `lint.floating-tags`: the tags treated as floating (default `latest`, `stable`,
-    ///   `edge`, `lts`, `mainline`, `nightly`, `dev`, `main`, `master`).
+    /// - `lint.floating-tags`: the moving words; a tag that is one or ends with one floats
+    ///   even with a number (default `latest`, `stable`, `edge`, `lts`, `mainline`,
+    ///   `current`, `nightly`, `master`, `main`, `develop`, `dev`, `rolling`, `testing`,
+    ///   `unstable`, `beta`, `alpha`, `rc`, `next`, `canary`). Setting it replaces the list;
+    ///   `lint.extend-floating-tags` adds to it. A tag with no version floats whatever the
+    ///   list says.
     ///
     /// ## References
     /// - hadolint DL3006, DL3007 (honoured by `# hadolint ignore=DL3006,DL3007`)

@@ -1,6 +1,7 @@
 //! image rules.
 
 pub mod image_floating_tag;
+pub mod image_version_range;
 pub mod image_without_digest;
 
 use std::ops::Range;
@@ -17,6 +18,7 @@ use crate::kind::FileKind;
 use crate::rules::ansible::unresolved_template;
 use crate::rules::ansible::values::{Val, resolve_arg};
 use image_floating_tag::ImageFloatingTag;
+use image_version_range::ImageVersionRange;
 use image_without_digest::ImageWithoutDigest;
 
 /// One image reference to judge.
@@ -35,10 +37,9 @@ pub(crate) struct ImageSite<'s> {
     pub context: String,
 }
 
-/// Judges one image reference (IMG001, IMG002; unresolved parts are IMG001 warnings).
+/// Judges one image reference (IMG001, IMG002, IMG003; unresolved parts are IMG001 warnings).
+/// The verdict is `fleetpin_spec`'s, with the configured moving words.
 pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
-    let floating = checker.config.floating_tags.clone();
-    let tags: Vec<&str> = floating.iter().map(String::as_str).collect();
     let text = site.text.trim();
     if text.is_empty() {
         return;
@@ -60,15 +61,7 @@ pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
         }
     };
     let name = reference.name();
-    let mut status = reference.status(&tags);
-    if matches!(status, TagStatus::Tagged | TagStatus::Unresolved)
-        && !reference.digest_templated
-        && reference.digest.is_none()
-        && let Some(tag) = &reference.tag
-        && is_floating_variant(checker, tag)
-    {
-        status = TagStatus::Floating { implicit: false };
-    }
+    let status = reference.status_with(|w| checker.config.is_floating_tag(w));
     let mut d = match status {
         TagStatus::Digest => return,
         TagStatus::Unresolved => {
@@ -84,15 +77,41 @@ pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
             .with_help(format!("pin a version tag and its digest: `{name}:<version>@sha256:<digest>`")),
         TagStatus::Floating { implicit: false } => {
             let tag = reference.tag.clone().unwrap_or_default();
+            let mut parts = tag.split(['-', '_']);
+            let moving_word = checker.config.is_floating_tag(&tag)
+                || parts.next().is_some_and(|w| checker.config.is_floating_tag(w))
+                || parts.next_back().is_some_and(|w| checker.config.is_floating_tag(w));
+            let why = if moving_word {
+                format!("uses the floating tag `{tag}`: it moves with every release")
+            } else if tag.bytes().any(|b| b.is_ascii_digit()) {
+                format!("uses the tag `{tag}`, whose number is a distro's or variant's, not the image's version: it moves to every new upstream release")
+            } else {
+                format!("uses the tag `{tag}`, which names no version: it moves to every new upstream release")
+            };
             checker
                 .diagnostic(
                     &ImageFloatingTag::RULE,
                     map(&reference.tag_range),
-                    format!("{} image `{text}` uses the floating tag `{tag}`: it moves with every release", site.context),
+                    format!("{} image `{text}` {why}", site.context),
                 )
                 .with_help(format!("pin a version tag and its digest: `{name}:<version>@sha256:<digest>`"))
         }
-        TagStatus::Tagged => {
+        TagStatus::Range { precision } if checker.enabled(&ImageVersionRange::RULE) && checker.required_pin() >= RequiredPin::Exact => {
+            let tag = reference.tag.clone().unwrap_or_default();
+            let why = if precision == 1 {
+                "gives only a major version: it moves to every new minor and patch release"
+            } else {
+                "gives only major.minor: it moves to every new patch release"
+            };
+            checker
+                .diagnostic(
+                    &ImageVersionRange::RULE,
+                    map(&reference.tag_range),
+                    format!("{} image `{text}` uses the tag `{tag}`, which {why}", site.context),
+                )
+                .with_help(format!("pin the full version and its digest: `{name}:<major.minor.patch>@sha256:<digest>`"))
+        }
+        TagStatus::Tagged | TagStatus::Range { .. } => {
             if !checker.enabled(&ImageWithoutDigest::RULE) && checker.required_pin() < RequiredPin::Digest {
                 return;
             }
@@ -109,22 +128,6 @@ pub(crate) fn check_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
         d = d.with_secondary(span.clone(), msg.clone());
     }
     checker.report(d);
-}
-
-/// Variants of a floating tag float too: `mainline-alpine`, `lts-slim` (a floating head and
-/// no version part), `ubuntu-6.4-latest`, `ubuntu-${VERSION}-latest` (a floating last part).
-/// `stable-20240211-slim` is a dated snapshot and does not.
-fn is_floating_variant(checker: &Checker<'_>, tag: &str) -> bool {
-    let parts: Vec<&str> = tag.split(['-', '_']).collect();
-    if parts.len() < 2 {
-        return false;
-    }
-    let last = parts[parts.len() - 1];
-    let head = parts[0];
-    let has_version = parts
-        .iter()
-        .any(|p| p.starts_with(|c: char| c.is_ascii_digit()) || p.contains('$'));
-    checker.config.is_floating_tag(last) || (checker.config.is_floating_tag(head) && !has_version)
 }
 
 fn unresolved_image(checker: &mut Checker<'_>, site: &ImageSite<'_>) {
@@ -557,4 +560,13 @@ mod tests {
     rule_fixture!(img001_env_file, "image/IMG001-env", ["IMG001"]);
     rule_fixture!(img002, "image/IMG002", ["IMG"], ["IMG002"]);
     rule_fixture!(img002_off_by_default, "image/IMG002", []);
+    // Issue 9: tags without a version component float (`postgres:alpine`, `rust:buster`).
+    rule_fixture!(img001_no_version, "image/IMG001-no-version", ["IMG001"]);
+    rule_fixture!(img003, "image/IMG003", ["IMG"], ["IMG003"]);
+    rule_fixture!(img003_off_by_default, "image/IMG003", ["IMG"]);
+    rule_fixture!(
+        img003_silent_with_required_pin_range,
+        "image/IMG003-required-range",
+        []
+    );
 }
