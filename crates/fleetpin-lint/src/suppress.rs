@@ -9,9 +9,18 @@
 //! And the comments of the peers, for the matching rules, so a repository that already
 //! silenced ansible-lint or hadolint is not flooded again:
 //!
-//! - ansible-lint: `# noqa: package-latest` (ANS001), `# noqa: latest[git]`, `latest[hg]`,
-//!   `latest`, `git-latest`, `hg-latest` (ANS006), plain `# noqa` (every rule); a fleetpin
-//!   code or name after `noqa:` works too.
+//! - ansible-lint: `# noqa: NAME` or `# noqa NAME` (ansible-lint reads both; several names
+//!   are separated by blanks or commas). Only the ansible-lint rules that have a fleetpin
+//!   counterpart suppress anything, and only that counterpart:
+//!
+//!   | ansible-lint rule                                   | fleetpin rule                 |
+//!   |-----------------------------------------------------|-------------------------------|
+//!   | `package-latest`                                    | ANS001 package-state-latest   |
+//!   | `latest`, `latest[git]`, `latest[hg]`, `git-latest`, `hg-latest` | ANS006 vcs-floating-ref |
+//!
+//!   Any other name (`no-handler`, `fqcn[action-core]`, `command-instead-of-module`, ...)
+//!   suppresses nothing. A fleetpin code or name after `noqa` works too. A bare `# noqa`,
+//!   with no name at all, keeps its old ansible-lint meaning: every rule on that task or line.
 //! - hadolint: `# hadolint ignore=DL3006,DL3007` (IMG001), `DL3008` apt, `DL3013` pip,
 //!   `DL3016` npm, `DL3018` apk, `DL3028` gem, `DL3033` yum, `DL3037` zypper, `DL3041` dnf
 //!   (SH001 for that package manager only). A hadolint comment on its own line applies to the
@@ -71,8 +80,10 @@ pub struct Unused {
 static FLEETPIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"#\s*fleetpin\s*:\s*(?:ignore|noqa)(?:\[([^\]]*)\])?").expect("valid regex")
 });
+/// `# noqa`, then an optional colon, then the names (ansible-lint splits what follows `# noqa`
+/// after stripping blanks and colons, so `# noqa no-handler` names `no-handler`).
 static NOQA: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"#\s*noqa(?:\s*:\s*([\w\[\]\-, ]+))?").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"#\s*noqa\b\s*:?([\w\[\]\-, ]*)").expect("valid regex"));
 static HADOLINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"#\s*hadolint\s+ignore\s*=\s*([A-Za-z0-9, ]+)").expect("valid regex")
 });
@@ -176,11 +187,11 @@ impl Suppressions {
                     }
                 }
             } else if let Some(c) = NOQA.captures(comment) {
-                match c.get(1) {
-                    None => scopes.push(Scope::All),
-                    Some(list) => {
-                        scopes.extend(list.as_str().split([',', ' ']).filter_map(our_scope))
-                    }
+                let list = c.get(1).map_or("", |m| m.as_str());
+                if list.trim().is_empty() {
+                    scopes.push(Scope::All);
+                } else {
+                    scopes.extend(list.split([',', ' ', '\t']).filter_map(our_scope));
                 }
             }
             if scopes.is_empty() {
@@ -290,6 +301,26 @@ mod tests {
         assert!(s.is_suppressed("ANS006", None, 2));
         assert!(s.is_suppressed("ANS002", None, 3));
         assert!(!s.is_suppressed("ANS001", None, 4));
+    }
+
+    #[test]
+    fn noqa_without_colon_names_rules() {
+        // ansible-lint reads `# noqa NAME` like `# noqa: NAME`: an unrelated name suppresses
+        // nothing (issue 9), a mapped one only its fleetpin rule, a bare `# noqa` everything.
+        let s = Suppressions::parse(
+            "state: latest # noqa no-handler\nstate: latest # noqa package-latest\nversion: main # noqa fqcn[action-core] latest[git]\nstate: latest  # noqa  \nstate: latest # noqa: no-changed-when, package-latest\n",
+            false,
+        );
+        for code in ["ANS001", "ANS002", "ANS006", "SH001"] {
+            assert!(!s.is_suppressed(code, None, 1), "{code}");
+        }
+        assert!(s.is_suppressed("ANS001", None, 2));
+        assert!(!s.is_suppressed("ANS002", None, 2));
+        assert!(s.is_suppressed("ANS006", None, 3));
+        assert!(!s.is_suppressed("ANS001", None, 3));
+        assert!(s.is_suppressed("ANS002", None, 4));
+        assert!(s.is_suppressed("ANS001", None, 5));
+        assert!(!s.is_suppressed("ANS002", None, 5));
     }
 
     #[test]
