@@ -60,3 +60,43 @@ fn noqa_names_without_colon_suppress_only_mapped_rules() {
     );
     assert!(!s.iter().any(|l| l.starts_with("ANS006")), "{s:#?}");
 }
+
+#[test]
+fn compose_names_holding_ansible_are_ansible() {
+    let root = fixture("kind");
+    let report = run(vec![root.clone()]);
+    let s = summary(&report, &root);
+    insta::assert_snapshot!(s.join("\n"));
+    let kind = |rel: &str| {
+        report
+            .files
+            .iter()
+            .find(|f| f.path == root.join(rel))
+            .and_then(|f| f.kind)
+    };
+    use fleetpin_lint::FileKind;
+    assert_eq!(
+        kind("roles/app/tasks/docker-compose.yml"),
+        Some(FileKind::Tasks)
+    );
+    assert_eq!(kind("compose-setup.yml"), Some(FileKind::Playbook));
+    assert_eq!(
+        kind("roles/app/files/docker-compose.yml"),
+        Some(FileKind::Compose)
+    );
+    assert!(
+        s.iter()
+            .any(|l| l.starts_with("ANS001 roles/app/tasks/docker-compose.yml:6 ")),
+        "{s:#?}"
+    );
+    assert!(
+        s.iter()
+            .any(|l| l.starts_with("ANS002 compose-setup.yml:8 ")),
+        "{s:#?}"
+    );
+    assert!(
+        s.iter()
+            .any(|l| l.starts_with("IMG001 roles/app/files/docker-compose.yml:5 ")),
+        "{s:#?}"
+    );
+}
