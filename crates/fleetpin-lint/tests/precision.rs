@@ -24,9 +24,20 @@ fn summary(report: &LintReport, root: &Path) -> Vec<String> {
         .diagnostics
         .iter()
         .map(|d| {
+            // Paths below the current directory (the crate, under `cargo test`) are shown
+            // relative to it.
+            let rel_root = root
+                .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                .unwrap_or(root);
             let path = d
                 .file_path()
-                .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+                .map(|p| {
+                    p.strip_prefix(root)
+                        .or_else(|_| p.strip_prefix(rel_root))
+                        .unwrap_or(p)
+                        .display()
+                        .to_string()
+                })
                 .unwrap_or_default();
             let line = d.location().map_or(0, |l| l.0);
             format!("{} {path}:{line} {}", d.code, d.message)
@@ -71,7 +82,7 @@ fn compose_names_holding_ansible_are_ansible() {
         report
             .files
             .iter()
-            .find(|f| f.path == root.join(rel))
+            .find(|f| root.join(rel).ends_with(&f.path))
             .and_then(|f| f.kind)
     };
     use fleetpin_lint::FileKind;
@@ -97,6 +108,62 @@ fn compose_names_holding_ansible_are_ansible() {
     assert!(
         s.iter()
             .any(|l| l.starts_with("IMG001 roles/app/files/docker-compose.yml:5 ")),
+        "{s:#?}"
+    );
+}
+
+#[test]
+fn messages_name_packages_and_managers_as_written_once_per_problem() {
+    let root = fixture("messages");
+    let report = run(vec![root.clone()]);
+    let s = summary(&report, &root);
+    insta::assert_snapshot!(s.join("\n"));
+    let f = "roles/buildhost/tasks/main.yml";
+    // `g++` and `gcc-c++` whole; `yum` named as written (dnf runs it on new distributions).
+    assert!(
+        s.iter().any(|l| l.starts_with(&format!("ANS001 {f}:7 "))
+            && l.contains("`gcc-c++`")
+            && l.contains("yum offers")),
+        "{s:#?}"
+    );
+    assert!(
+        s.iter()
+            .any(|l| l.starts_with(&format!("ANS001 {f}:12 ")) && l.contains("`g++`")),
+        "{s:#?}"
+    );
+    assert!(
+        s.iter()
+            .any(|l| l.starts_with(&format!("SH001 {f}:44 ")) && l.contains("whatever yum offers")),
+        "{s:#?}"
+    );
+    // Five names, one finding labelling each of them.
+    let five: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "ANS002" && d.location().map(|l| l.0) == Some(17))
+        .collect();
+    assert_eq!(five.len(), 1, "{s:#?}");
+    assert_eq!(five[0].secondary.len(), 4, "{:#?}", five[0]);
+    assert!(
+        five[0]
+            .message
+            .starts_with("`git`, `curl`, `jq`, `g++` and `libstdc++6` are installed"),
+        "{}",
+        five[0].message
+    );
+    // A suppression anywhere in the task covers the task's one finding.
+    assert!(!s.iter().any(|l| l.contains("`make`")), "{s:#?}");
+    // A `releases/latest` URL: ANS007 (which asks for the checksum too), not ANS007 + ANS008.
+    assert!(
+        s.iter().any(|l| l.starts_with(&format!("ANS007 {f}:33 "))),
+        "{s:#?}"
+    );
+    assert!(
+        !s.iter().any(|l| l.starts_with(&format!("ANS008 {f}:33 "))),
+        "{s:#?}"
+    );
+    assert!(
+        s.iter().any(|l| l.starts_with(&format!("ANS008 {f}:39 "))),
         "{s:#?}"
     );
 }
