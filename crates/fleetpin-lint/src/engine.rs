@@ -606,6 +606,14 @@ fn check_file(
         NameClass::Yaml(h) => h,
         NameClass::Skip => None,
     };
+    if kind_hint == Some(FileKind::Dockerfile)
+        && display.components().any(|c| c.as_os_str() == "templates")
+        && (file.text().contains("{{") || file.text().contains("{%"))
+    {
+        // A role's `templates/Dockerfile` with Jinja in it is a Dockerfile only once
+        // rendered (`FROM {{ base_image }}`): not linted, as YAML templates are not.
+        return (linted, Vec::new(), Vec::new());
+    }
     if kind_hint == Some(FileKind::Dockerfile) || kind_hint == Some(FileKind::InventoryIni) {
         let kind = kind_hint.unwrap_or(FileKind::Dockerfile);
         let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);

@@ -105,6 +105,8 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         ".bak",
         ".swp",
         ".rej",
+        // REUSE licence sidecars (`Containerfile.license`).
+        ".license",
     ];
     if NOT.iter().any(|s| name.ends_with(s)) {
         return false;
@@ -379,6 +381,7 @@ mod tests {
         assert_eq!(by_path("templates/Dockerfile.j2"), Skip);
         assert_eq!(by_path("fuzz/dockerfile.rs"), Skip);
         assert_eq!(by_path("Dockerfile.md"), Skip);
+        assert_eq!(by_path("policy/Containerfile.license"), Skip);
         assert_eq!(by_path(".github/workflows/ci.yml"), Known(Workflow));
         assert_eq!(by_path("a/action.yaml"), Known(Action));
         assert_eq!(by_path("docker-compose.prod.yml"), Yaml(Some(Compose)));

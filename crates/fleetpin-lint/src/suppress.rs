@@ -15,7 +15,7 @@
 //!
 //!   | ansible-lint rule                                   | fleetpin rule                 |
 //!   |-----------------------------------------------------|-------------------------------|
-//!   | `package-latest`                                    | ANS001 package-state-latest   |
+//!   | `package-latest`                                    | ANS001 package-state-latest, ANS003 blanket-upgrade (`name: "*"` + `state: latest`) |
 //!   | `latest`, `latest[git]`, `latest[hg]`, `git-latest`, `hg-latest` | ANS006 vcs-floating-ref |
 //!
 //!   Any other name (`no-handler`, `fqcn[action-core]`, `command-instead-of-module`, ...)
@@ -105,6 +105,9 @@ pub const HADOLINT_CODES: &[(&str, &str, Option<&str>)] = &[
 /// ansible-lint rule names fleetpin honours in `# noqa:`.
 pub const ANSIBLE_LINT_NAMES: &[(&str, &str)] = &[
     ("package-latest", "ANS001"),
+    // ansible-lint's package-latest fires on `name: "*"` + `state: latest` too, which fleetpin
+    // reports as a blanket upgrade.
+    ("package-latest", "ANS003"),
     ("latest", "ANS006"),
     ("latest[git]", "ANS006"),
     ("latest[hg]", "ANS006"),
@@ -112,21 +115,29 @@ pub const ANSIBLE_LINT_NAMES: &[(&str, &str)] = &[
     ("hg-latest", "ANS006"),
 ];
 
-fn our_scope(token: &str) -> Option<Scope> {
+fn our_scopes(token: &str) -> Vec<Scope> {
     let token = token.trim();
     if token.is_empty() {
-        return None;
+        return Vec::new();
     }
-    if let Some((_, code)) = ANSIBLE_LINT_NAMES.iter().find(|(n, _)| *n == token) {
-        return Some(Scope::Rule {
+    let mapped: Vec<Scope> = ANSIBLE_LINT_NAMES
+        .iter()
+        .filter(|(n, _)| *n == token)
+        .map(|(_, code)| Scope::Rule {
             code,
             subject: None,
-        });
+        })
+        .collect();
+    if !mapped.is_empty() {
+        return mapped;
     }
-    registry::find(token).map(|m| Scope::Rule {
-        code: m.code,
-        subject: None,
-    })
+    registry::find(token)
+        .map(|m| Scope::Rule {
+            code: m.code,
+            subject: None,
+        })
+        .into_iter()
+        .collect()
 }
 
 /// Whether a line holds only a comment (after indentation).
@@ -173,7 +184,7 @@ impl Suppressions {
             if let Some(c) = FLEETPIN.captures(comment) {
                 match c.get(1) {
                     None => scopes.push(Scope::All),
-                    Some(list) => scopes.extend(list.as_str().split(',').filter_map(our_scope)),
+                    Some(list) => scopes.extend(list.as_str().split(',').flat_map(our_scopes)),
                 }
             } else if let Some(c) = HADOLINT.captures(comment) {
                 for code in c[1].split(',').map(str::trim) {
@@ -191,7 +202,7 @@ impl Suppressions {
                 if list.trim().is_empty() {
                     scopes.push(Scope::All);
                 } else {
-                    scopes.extend(list.split([',', ' ', '\t']).filter_map(our_scope));
+                    scopes.extend(list.split([',', ' ', '\t']).flat_map(our_scopes));
                 }
             }
             if scopes.is_empty() {
@@ -321,6 +332,8 @@ mod tests {
         assert!(s.is_suppressed("ANS002", None, 4));
         assert!(s.is_suppressed("ANS001", None, 5));
         assert!(!s.is_suppressed("ANS002", None, 5));
+        // kubespray: `name: '*'` + `state: latest` under `# noqa package-latest`.
+        assert!(s.is_suppressed("ANS003", None, 2));
     }
 
     #[test]

@@ -167,3 +167,26 @@ fn messages_name_packages_and_managers_as_written_once_per_problem() {
         "{s:#?}"
     );
 }
+
+#[test]
+fn corpus_false_alarm_classes() {
+    let root = fixture("corpus");
+    let report = run(vec![root.clone()]);
+    let s = summary(&report, &root);
+    insta::assert_snapshot!(s.join("\n"));
+    // A Jinja Dockerfile template and a licence sidecar are not Dockerfiles.
+    assert!(
+        !s.iter()
+            .any(|l| l.contains("templates/Dockerfile") || l.contains(".license")),
+        "{s:#?}"
+    );
+    // Removing a stack pulls nothing; deploying one does.
+    let swm: Vec<_> = s.iter().filter(|l| l.starts_with("SWM001")).collect();
+    assert_eq!(swm.len(), 1, "{s:#?}");
+    assert!(swm[0].contains("main.yml:3 "), "{s:#?}");
+    // One pipx requirement, one finding, named whole.
+    let range: Vec<_> = s.iter().filter(|l| l.starts_with("ANS004")).collect();
+    assert_eq!(range.len(), 1, "{s:#?}");
+    // `# noqa package-latest` covers the blanket upgrade ansible-lint reports as package-latest.
+    assert!(!s.iter().any(|l| l.starts_with("ANS003")), "{s:#?}");
+}

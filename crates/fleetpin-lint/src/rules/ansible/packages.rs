@@ -117,7 +117,11 @@ pub(crate) fn check(
         return;
     };
     let mut names = resolve_list(checker, task, &names_arg.value);
-    if matches!(pm.manager, fleetpin_ansible::PackageManager::Pip) {
+    // pipx takes pip requirement specifiers too (`tox>=3.22.0,<3.27.0` is one name).
+    if matches!(
+        pm.manager,
+        fleetpin_ansible::PackageManager::Pip | fleetpin_ansible::PackageManager::Pipx
+    ) {
         names = rejoin_pip_specifiers(names);
     }
     let version = pm
