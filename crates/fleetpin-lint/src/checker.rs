@@ -225,6 +225,7 @@ impl<'a> Checker<'a> {
     /// The findings, with unused suppressions (`SUP001`) when that rule runs.
     pub fn into_diagnostics(mut self) -> Vec<Diagnostic> {
         use crate::rules::suppression::unused_suppression::UnusedSuppression;
+        drop_subsumed(&mut self.diagnostics);
         use crate::suppress::Scope;
         let rule = UnusedSuppression::RULE;
         if self.enabled(&rule) {
@@ -253,5 +254,26 @@ impl<'a> Checker<'a> {
             }
         }
         self.diagnostics
+    }
+}
+
+/// Pairs `(a, b)`: a finding of `a` at exactly the place of a finding of `b` says nothing `b`
+/// does not, so only `b` is reported (one finding per problem, issue 9). A download from a
+/// `releases/latest` URL (ANS007) already asks for a versioned URL *and* its checksum, so
+/// "no checksum" (ANS008) on the same URL is dropped.
+const SUBSUMED: &[(&str, &str)] = &[("ANS008", "ANS007")];
+
+fn drop_subsumed(diagnostics: &mut Vec<Diagnostic>) {
+    let place = |d: &Diagnostic| d.primary.as_ref().map(|l| l.span.clone());
+    for (a, b) in SUBSUMED {
+        let covered: Vec<_> = diagnostics
+            .iter()
+            .filter(|d| d.code == *b)
+            .filter_map(place)
+            .collect();
+        if covered.is_empty() {
+            continue;
+        }
+        diagnostics.retain(|d| d.code != *a || place(d).is_none_or(|p| !covered.contains(&p)));
     }
 }

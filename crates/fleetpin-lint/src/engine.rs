@@ -19,7 +19,10 @@ use crate::rules::input::{
 /// What to lint and how.
 #[derive(Debug, Clone)]
 pub struct LintOptions {
-    /// Files and directories to lint (default: `.`).
+    /// Files and directories to lint (default: `.`). Walked without following symbolic links
+    /// (as ripgrep): each file is reported once, under its real path; a link to a file whose
+    /// target is outside the tree is linted under the link. Paths below the current directory
+    /// are shown relative to it, however they were given.
     pub paths: Vec<PathBuf>,
     /// `--config FILE`: use this file instead of discovering `fleetpin.toml`.
     pub config_file: Option<PathBuf>,
@@ -85,9 +88,21 @@ impl LintReport {
     }
 }
 
-/// `path` without leading `./` components, as paths are shown in messages.
+/// The current directory, read when a lint run starts (paths below it are shown relative to
+/// it).
+static CWD: std::sync::RwLock<Option<PathBuf>> = std::sync::RwLock::new(None);
+
+/// `path` as shown in messages: relative to the current directory when it lies below it (so
+/// `fleetpin lint .` and `fleetpin lint "$PWD"` report the same paths), without leading `./`.
 pub(crate) fn display_path(path: &Path) -> PathBuf {
     let mut p = path;
+    let cwd = CWD.read().unwrap_or_else(|e| e.into_inner());
+    if p.is_absolute()
+        && let Some(rest) = cwd.as_deref().and_then(|cwd| p.strip_prefix(cwd).ok())
+        && !rest.as_os_str().is_empty()
+    {
+        p = rest;
+    }
     while let Ok(rest) = p.strip_prefix(".") {
         if rest.as_os_str().is_empty() {
             break;
@@ -167,6 +182,8 @@ struct Candidate {
     class: NameClass,
     config: usize,
     project: usize,
+    /// Reached through a symbolic link to a file (kept only if its target is not linted too).
+    link: bool,
 }
 
 /// Configurations in use and their rule sets.
@@ -218,6 +235,9 @@ fn load_configs(options: &LintOptions, errors: &mut Vec<Diagnostic>) -> (Configs
                 }
             }
         };
+        // Walk from the absolute path (`..` kept, no symlink resolved), so that project and
+        // configuration discovery see the same ancestors however the path was written.
+        let path = std::path::absolute(&path).unwrap_or(path);
         roots.push(Root {
             path,
             config: idx,
@@ -246,7 +266,7 @@ fn walk(
 ) {
     if root.path.is_file() {
         // An explicitly named file is linted whatever its name; unknown names are read as YAML.
-        let class = match kind::classify_path(&root.path) {
+        let class = match kind::classify_path(&display_path(&root.path)) {
             NameClass::Skip => NameClass::Yaml(None),
             c => c,
         };
@@ -255,13 +275,17 @@ fn walk(
             class,
             config: root.config,
             project: root.project,
+            link: false,
         });
         return;
     }
     let mut builder = ignore::WalkBuilder::new(&root.path);
     builder
         .hidden(false)
-        .follow_links(true)
+        // Symbolic links are not followed, as ripgrep: a folder linked into the tree (debops
+        // links `roles/` to the collection's roles) would report every file twice. A link to a
+        // file is linted under the link's path only when its target is not linted anyway.
+        .follow_links(false)
         .git_ignore(options.respect_gitignore)
         .git_global(options.respect_gitignore)
         .git_exclude(options.respect_gitignore)
@@ -283,14 +307,21 @@ fn walk(
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => {
-                    if entry.file_type().is_some_and(|t| t.is_file()) {
-                        let class = kind::classify_path(entry.path());
+                    let Some(t) = entry.file_type() else {
+                        return ignore::WalkState::Continue;
+                    };
+                    // A link counts when it leads to a file; dangling links and links to
+                    // folders are skipped, as ripgrep does.
+                    let link = t.is_symlink();
+                    if t.is_file() || (link && entry.path().is_file()) {
+                        let class = kind::classify_path(&display_path(entry.path()));
                         if class != NameClass::Skip {
                             let candidate = Candidate {
                                 path: entry.into_path(),
                                 class,
                                 config: root.config,
                                 project: root.project,
+                                link,
                             };
                             lock(found).0.push(candidate);
                         }
@@ -306,6 +337,43 @@ fn walk(
     errors.extend(walk_errors);
 }
 
+/// Drops files reached through a symbolic link whose target is linted as well (under its own
+/// path) or was already reached through another link: each file is reported once. Only links
+/// are resolved; every other candidate's real path is its root's real path plus the rest, since
+/// no linked folder is walked.
+fn drop_linked_duplicates(roots: &[Root], candidates: &mut Vec<Candidate>) {
+    if !candidates.iter().any(|c| c.link) {
+        return;
+    }
+    let real_roots: Vec<(PathBuf, PathBuf)> = roots
+        .iter()
+        .filter_map(|r| Some((r.path.clone(), std::fs::canonicalize(&r.path).ok()?)))
+        .collect();
+    let real_of = |p: &Path| -> Option<PathBuf> {
+        let (root, real) = real_roots
+            .iter()
+            .filter(|(root, _)| p.starts_with(root))
+            .max_by_key(|(root, _)| root.as_os_str().len())?;
+        let rest = p.strip_prefix(root).ok()?;
+        Some(if rest.as_os_str().is_empty() {
+            real.clone()
+        } else {
+            real.join(rest)
+        })
+    };
+    let mut seen: std::collections::HashSet<PathBuf> = candidates
+        .iter()
+        .filter(|c| !c.link)
+        .filter_map(|c| real_of(&c.path))
+        .collect();
+    candidates.retain(|c| {
+        !c.link
+            || std::fs::canonicalize(&c.path)
+                .map(|real| seen.insert(real))
+                .unwrap_or(false)
+    });
+}
+
 /// A poisoned lock only means another walker thread panicked; its data is still sound.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -313,6 +381,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Lints every file under `options.paths`.
 pub fn lint(options: &LintOptions) -> LintReport {
+    *CWD.write().unwrap_or_else(|e| e.into_inner()) = std::env::current_dir().ok();
     let mut errors = Vec::new();
     let (configs, mut roots) = load_configs(options, &mut errors);
     // One Ansible project per repository (shared by every root inside it), built lazily.
@@ -333,6 +402,7 @@ pub fn lint(options: &LintOptions) -> LintReport {
     }
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
     candidates.dedup_by(|a, b| a.path == b.path);
+    drop_linked_duplicates(&roots, &mut candidates);
     // A file belongs to the nearest project with an `ansible.cfg` at or below its root's
     // project (so `fleetpin lint .` over several Ansible repositories resolves each in its own).
     let mut by_dir: HashMap<PathBuf, usize> = HashMap::new();
@@ -552,7 +622,9 @@ fn read_text(path: &Path, display: &Path, max_size: u64) -> Result<String, Box<D
 /// in a `templates/` directory (Ansible roles, Helm charts) or uses Jinja statements or Go
 /// template markers, which plain Ansible YAML never needs.
 fn is_template_source(path: &Path, text: &str) -> bool {
-    path.components().any(|c| c.as_os_str() == "templates")
+    display_path(path)
+        .components()
+        .any(|c| c.as_os_str() == "templates")
         || text.contains("{%")
         || text.contains("{{-")
         || text.contains("-}}")
@@ -589,6 +661,14 @@ fn check_file(
         NameClass::Yaml(h) => h,
         NameClass::Skip => None,
     };
+    if kind_hint == Some(FileKind::Dockerfile)
+        && display.components().any(|c| c.as_os_str() == "templates")
+        && (file.text().contains("{{") || file.text().contains("{%"))
+    {
+        // A role's `templates/Dockerfile` with Jinja in it is a Dockerfile only once
+        // rendered (`FROM {{ base_image }}`): not linted, as YAML templates are not.
+        return (linted, Vec::new(), Vec::new());
+    }
     if kind_hint == Some(FileKind::Dockerfile) || kind_hint == Some(FileKind::InventoryIni) {
         let kind = kind_hint.unwrap_or(FileKind::Dockerfile);
         let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);

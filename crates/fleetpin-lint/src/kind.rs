@@ -105,6 +105,8 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         ".bak",
         ".swp",
         ".rej",
+        // REUSE licence sidecars (`Containerfile.license`).
+        ".license",
     ];
     if NOT.iter().any(|s| name.ends_with(s)) {
         return false;
@@ -188,12 +190,6 @@ pub fn classify_path(path: &Path) -> NameClass {
     if s == "requirements" || s.ends_with("-requirements") || s.ends_with("_requirements") {
         return NameClass::Yaml(Some(FileKind::GalaxyRequirements));
     }
-    if s.starts_with("compose") || s.starts_with("docker-compose") {
-        return NameClass::Known(FileKind::Compose);
-    }
-    if in_dir("group_vars") || in_dir("host_vars") {
-        return NameClass::Known(FileKind::Vars);
-    }
     // Role layout: roles/<role>/<dir>/..., or a role at the root (<dir>/main.yml).
     let role_dir = dirs
         .iter()
@@ -204,6 +200,18 @@ pub fn classify_path(path: &Path) -> NameClass {
             )
         })
         .map(|i| dirs[i].as_str());
+    if s.starts_with("compose") || s.starts_with("docker-compose") {
+        // The name only suggests Compose: a role's `tasks/docker-compose.yml` or a
+        // `compose-setup.yml` playbook is Ansible, and the content tells (issue 9).
+        return NameClass::Yaml(Some(match role_dir {
+            Some("tasks") => FileKind::Tasks,
+            Some("handlers") => FileKind::Handlers,
+            _ => FileKind::Compose,
+        }));
+    }
+    if in_dir("group_vars") || in_dir("host_vars") {
+        return NameClass::Known(FileKind::Vars);
+    }
     match role_dir {
         Some("tasks") => return NameClass::Known(FileKind::Tasks),
         Some("handlers") => return NameClass::Known(FileKind::Handlers),
@@ -311,6 +319,13 @@ pub fn classify_yaml(hint: Option<FileKind>, root: Option<&Node>) -> FileKind {
             return FileKind::GalaxyRequirements;
         }
         Some(FileKind::InventoryYaml) if root.is_map() => return FileKind::InventoryYaml,
+        // A list in a role's `tasks/` or `handlers/` is Ansible even with a Compose name.
+        Some(k @ (FileKind::Tasks | FileKind::Handlers)) if root.as_seq().is_some() => return k,
+        // A Compose-named mapping with `services` is Compose even when no service has an
+        // image yet (an override file that only adds environment or ports).
+        Some(FileKind::Compose) if root.get("services").is_some_and(Node::is_map) => {
+            return FileKind::Compose;
+        }
         _ => {}
     }
     if root.is_map() {
@@ -366,10 +381,20 @@ mod tests {
         assert_eq!(by_path("templates/Dockerfile.j2"), Skip);
         assert_eq!(by_path("fuzz/dockerfile.rs"), Skip);
         assert_eq!(by_path("Dockerfile.md"), Skip);
+        assert_eq!(by_path("policy/Containerfile.license"), Skip);
         assert_eq!(by_path(".github/workflows/ci.yml"), Known(Workflow));
         assert_eq!(by_path("a/action.yaml"), Known(Action));
-        assert_eq!(by_path("docker-compose.prod.yml"), Known(Compose));
-        assert_eq!(by_path("compose.yaml"), Known(Compose));
+        assert_eq!(by_path("docker-compose.prod.yml"), Yaml(Some(Compose)));
+        assert_eq!(by_path("compose.yaml"), Yaml(Some(Compose)));
+        assert_eq!(
+            by_path("roles/app/tasks/docker-compose.yml"),
+            Yaml(Some(Tasks))
+        );
+        assert_eq!(
+            by_path("roles/app/files/docker-compose.yml"),
+            Yaml(Some(Compose))
+        );
+        assert_eq!(by_path("compose-setup.yml"), Yaml(Some(Compose)));
         assert_eq!(by_path("deploy/docker-stack.yml"), Yaml(Some(Compose)));
         assert_eq!(by_path("roles/docker/tasks/main.yml"), Known(Tasks));
         assert_eq!(by_path("roles/docker/handlers/main.yml"), Known(Handlers));
@@ -407,6 +432,25 @@ mod tests {
             OtherYaml
         );
         assert_eq!(by_content(Some(Compose), "- hosts: all\n"), Playbook);
+        assert_eq!(
+            by_content(
+                Some(Compose),
+                "- name: Start the stack\n  community.docker.docker_compose_v2:\n    project_src: /srv/app\n"
+            ),
+            Tasks
+        );
+        assert_eq!(
+            by_content(Some(Compose), "services:\n  web:\n    ports: [\"80:80\"]\n"),
+            Compose
+        );
+        assert_eq!(
+            by_content(Some(Tasks), "- apt: name=docker-compose\n"),
+            Tasks
+        );
+        assert_eq!(
+            by_content(Some(Tasks), "services:\n  web:\n    image: nginx\n"),
+            Compose
+        );
         assert_eq!(by_content(None, "on: push\njobs: {}\n"), Workflow);
         assert_eq!(by_content(None, "- a\n- b\n"), OtherYaml);
         assert_eq!(

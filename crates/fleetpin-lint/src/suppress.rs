@@ -9,9 +9,18 @@
 //! And the comments of the peers, for the matching rules, so a repository that already
 //! silenced ansible-lint or hadolint is not flooded again:
 //!
-//! - ansible-lint: `# noqa: package-latest` (ANS001), `# noqa: latest[git]`, `latest[hg]`,
-//!   `latest`, `git-latest`, `hg-latest` (ANS006), plain `# noqa` (every rule); a fleetpin
-//!   code or name after `noqa:` works too.
+//! - ansible-lint: `# noqa: NAME` or `# noqa NAME` (ansible-lint reads both; several names
+//!   are separated by blanks or commas). Only the ansible-lint rules that have a fleetpin
+//!   counterpart suppress anything, and only that counterpart:
+//!
+//!   | ansible-lint rule                                   | fleetpin rule                 |
+//!   |-----------------------------------------------------|-------------------------------|
+//!   | `package-latest`                                    | ANS001 package-state-latest, ANS003 blanket-upgrade (`name: "*"` + `state: latest`) |
+//!   | `latest`, `latest[git]`, `latest[hg]`, `git-latest`, `hg-latest` | ANS006 vcs-floating-ref |
+//!
+//!   Any other name (`no-handler`, `fqcn[action-core]`, `command-instead-of-module`, ...)
+//!   suppresses nothing. A fleetpin code or name after `noqa` works too. A bare `# noqa`,
+//!   with no name at all, keeps its old ansible-lint meaning: every rule on that task or line.
 //! - hadolint: `# hadolint ignore=DL3006,DL3007` (IMG001), `DL3008` apt, `DL3013` pip,
 //!   `DL3016` npm, `DL3018` apk, `DL3028` gem, `DL3033` yum, `DL3037` zypper, `DL3041` dnf
 //!   (SH001 for that package manager only). A hadolint comment on its own line applies to the
@@ -71,8 +80,10 @@ pub struct Unused {
 static FLEETPIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"#\s*fleetpin\s*:\s*(?:ignore|noqa)(?:\[([^\]]*)\])?").expect("valid regex")
 });
+/// `# noqa`, then an optional colon, then the names (ansible-lint splits what follows `# noqa`
+/// after stripping blanks and colons, so `# noqa no-handler` names `no-handler`).
 static NOQA: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"#\s*noqa(?:\s*:\s*([\w\[\]\-, ]+))?").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"#\s*noqa\b\s*:?([\w\[\]\-, ]*)").expect("valid regex"));
 static HADOLINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"#\s*hadolint\s+ignore\s*=\s*([A-Za-z0-9, ]+)").expect("valid regex")
 });
@@ -94,6 +105,9 @@ pub const HADOLINT_CODES: &[(&str, &str, Option<&str>)] = &[
 /// ansible-lint rule names fleetpin honours in `# noqa:`.
 pub const ANSIBLE_LINT_NAMES: &[(&str, &str)] = &[
     ("package-latest", "ANS001"),
+    // ansible-lint's package-latest fires on `name: "*"` + `state: latest` too, which fleetpin
+    // reports as a blanket upgrade.
+    ("package-latest", "ANS003"),
     ("latest", "ANS006"),
     ("latest[git]", "ANS006"),
     ("latest[hg]", "ANS006"),
@@ -101,21 +115,29 @@ pub const ANSIBLE_LINT_NAMES: &[(&str, &str)] = &[
     ("hg-latest", "ANS006"),
 ];
 
-fn our_scope(token: &str) -> Option<Scope> {
+fn our_scopes(token: &str) -> Vec<Scope> {
     let token = token.trim();
     if token.is_empty() {
-        return None;
+        return Vec::new();
     }
-    if let Some((_, code)) = ANSIBLE_LINT_NAMES.iter().find(|(n, _)| *n == token) {
-        return Some(Scope::Rule {
+    let mapped: Vec<Scope> = ANSIBLE_LINT_NAMES
+        .iter()
+        .filter(|(n, _)| *n == token)
+        .map(|(_, code)| Scope::Rule {
             code,
             subject: None,
-        });
+        })
+        .collect();
+    if !mapped.is_empty() {
+        return mapped;
     }
-    registry::find(token).map(|m| Scope::Rule {
-        code: m.code,
-        subject: None,
-    })
+    registry::find(token)
+        .map(|m| Scope::Rule {
+            code: m.code,
+            subject: None,
+        })
+        .into_iter()
+        .collect()
 }
 
 /// Whether a line holds only a comment (after indentation).
@@ -162,7 +184,7 @@ impl Suppressions {
             if let Some(c) = FLEETPIN.captures(comment) {
                 match c.get(1) {
                     None => scopes.push(Scope::All),
-                    Some(list) => scopes.extend(list.as_str().split(',').filter_map(our_scope)),
+                    Some(list) => scopes.extend(list.as_str().split(',').flat_map(our_scopes)),
                 }
             } else if let Some(c) = HADOLINT.captures(comment) {
                 for code in c[1].split(',').map(str::trim) {
@@ -176,11 +198,11 @@ impl Suppressions {
                     }
                 }
             } else if let Some(c) = NOQA.captures(comment) {
-                match c.get(1) {
-                    None => scopes.push(Scope::All),
-                    Some(list) => {
-                        scopes.extend(list.as_str().split([',', ' ']).filter_map(our_scope))
-                    }
+                let list = c.get(1).map_or("", |m| m.as_str());
+                if list.trim().is_empty() {
+                    scopes.push(Scope::All);
+                } else {
+                    scopes.extend(list.split([',', ' ', '\t']).flat_map(our_scopes));
                 }
             }
             if scopes.is_empty() {
@@ -290,6 +312,28 @@ mod tests {
         assert!(s.is_suppressed("ANS006", None, 2));
         assert!(s.is_suppressed("ANS002", None, 3));
         assert!(!s.is_suppressed("ANS001", None, 4));
+    }
+
+    #[test]
+    fn noqa_without_colon_names_rules() {
+        // ansible-lint reads `# noqa NAME` like `# noqa: NAME`: an unrelated name suppresses
+        // nothing (issue 9), a mapped one only its fleetpin rule, a bare `# noqa` everything.
+        let s = Suppressions::parse(
+            "state: latest # noqa no-handler\nstate: latest # noqa package-latest\nversion: main # noqa fqcn[action-core] latest[git]\nstate: latest  # noqa  \nstate: latest # noqa: no-changed-when, package-latest\n",
+            false,
+        );
+        for code in ["ANS001", "ANS002", "ANS006", "SH001"] {
+            assert!(!s.is_suppressed(code, None, 1), "{code}");
+        }
+        assert!(s.is_suppressed("ANS001", None, 2));
+        assert!(!s.is_suppressed("ANS002", None, 2));
+        assert!(s.is_suppressed("ANS006", None, 3));
+        assert!(!s.is_suppressed("ANS001", None, 3));
+        assert!(s.is_suppressed("ANS002", None, 4));
+        assert!(s.is_suppressed("ANS001", None, 5));
+        assert!(!s.is_suppressed("ANS002", None, 5));
+        // kubespray: `name: '*'` + `state: latest` under `# noqa package-latest`.
+        assert!(s.is_suppressed("ANS003", None, 2));
     }
 
     #[test]

@@ -34,8 +34,9 @@ pub(crate) fn lint_fixture(rel: &str, select: &[&str], extend: &[&str]) -> Strin
     };
     render(&mut out, &report.diagnostics, Format::Full, &render_options).expect("render");
     let text = String::from_utf8(out).expect("utf-8");
+    // Paths below the current directory (the crate, under `cargo test`) are shown relative.
     let prefix = format!("{}/", root.display());
-    let mut text = text.replace(&prefix, "");
+    let mut text = text.replace(&prefix, "").replace("resources/fixtures/", "");
     text.push_str(&format!(
         "\n-- {} findings, {} input errors in {} files\n",
         report.findings(),

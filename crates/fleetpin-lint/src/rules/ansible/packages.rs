@@ -117,7 +117,11 @@ pub(crate) fn check(
         return;
     };
     let mut names = resolve_list(checker, task, &names_arg.value);
-    if matches!(pm.manager, fleetpin_ansible::PackageManager::Pip) {
+    // pipx takes pip requirement specifiers too (`tox>=3.22.0,<3.27.0` is one name).
+    if matches!(
+        pm.manager,
+        fleetpin_ansible::PackageManager::Pip | fleetpin_ansible::PackageManager::Pipx
+    ) {
         names = rejoin_pip_specifiers(names);
     }
     let version = pm
@@ -192,16 +196,20 @@ pub(crate) fn check(
                 manager,
             );
         } else if present {
+            let mut unversioned = Vec::new();
             for name in &names {
-                check_present(
+                if let Some(bare) = check_present(
                     checker,
                     pm,
                     shell_manager,
                     name,
                     version.as_deref(),
                     manager,
-                );
+                ) {
+                    unversioned.push((bare, name));
+                }
             }
+            report_unversioned(checker, pm, &unversioned, manager);
         }
     }
     let _ = task;
@@ -312,6 +320,77 @@ fn check_latest(
     checker.report(with_origins(d, state));
 }
 
+/// Names shown in a grouped message before "and N more" (every one keeps its label).
+const LISTED_NAMES: usize = 6;
+
+/// ANS002 for the names of one task that carry no version: one finding whose frame labels
+/// every name (a task installing five packages is one problem, not five copies of the
+/// frame). A suppression comment anywhere in the task covers it, as before.
+fn report_unversioned(
+    checker: &mut Checker<'_>,
+    pm: &PackageModule,
+    names: &[(String, &Val)],
+    manager_name: &str,
+) {
+    let rule = &PackagePresentWithoutVersion::RULE;
+    let Some(((first, first_val), rest)) = names.split_first().map(|(f, r)| ((&f.0, f.1), r))
+    else {
+        return;
+    };
+    let mut d = if rest.is_empty() {
+        checker.diagnostic(
+            rule,
+            first_val.range.clone(),
+            format!("`{first}` is installed without a version: a new host gets whatever {manager_name} offers that day"),
+        )
+    } else {
+        let mut listed: Vec<String> = names
+            .iter()
+            .take(LISTED_NAMES)
+            .map(|(b, _)| format!("`{b}`"))
+            .collect();
+        if names.len() > LISTED_NAMES {
+            listed.push(format!("{} more", names.len() - LISTED_NAMES));
+        }
+        let listed = match listed.split_last() {
+            Some((last, head)) => format!("{} and {last}", head.join(", ")),
+            None => String::new(),
+        };
+        // One label per place in this file; names that all come from one variable share
+        // the template's place, and their origins label them where they are set.
+        let mut places: Vec<std::ops::Range<usize>> = Vec::new();
+        for (_, v) in names {
+            if !places.contains(&v.range) {
+                places.push(v.range.clone());
+            }
+        }
+        let label = if places.len() > 1 { "no version" } else { "" };
+        let mut d = Diagnostic::new(
+            rule.code,
+            rule.name,
+            rule.default_severity,
+            format!("{listed} are installed without a version: a new host gets whatever {manager_name} offers that day"),
+        )
+        .with_primary(checker.span(first_val.range.clone()), label);
+        for range in places.into_iter().skip(1) {
+            d = d.with_secondary(checker.span(range), label);
+        }
+        d
+    };
+    d = d.with_help(format!(
+        "pin {} (`{}`); {LOCK_HINT}",
+        if rest.is_empty() { "it" } else { "them" },
+        pin_example(pm, first)
+    ));
+    for (_, v) in names {
+        d = with_origins(d, v);
+    }
+    checker.report(d);
+}
+
+/// Checks one package name of a task that installs without `latest`. Returns the bare name
+/// when it carries no version at all (ANS002, reported per task by [`report_unversioned`]);
+/// everything else is reported here.
 fn check_present(
     checker: &mut Checker<'_>,
     pm: &PackageModule,
@@ -319,19 +398,19 @@ fn check_present(
     name: &Val,
     version: Option<&[Val]>,
     manager_name: &str,
-) {
+) -> Option<String> {
     let Some(spec) = name.text.as_deref() else {
         unresolved_template::report(checker, name, "the package name", "it may carry no version");
-        return;
+        return None;
     };
     // `*` is handled as a blanket upgrade; `@group` / `@module:stream` are dnf/yum groups and
     // module streams, which have no package version to pin.
     if spec == "*" || spec.starts_with('@') {
-        return;
+        return None;
     }
     let (strength, source, ver) = strength_of(manager, spec, version);
     if source == PackageSource::Local {
-        return;
+        return None;
     }
     let bare = fleetpin_shell::parse_spec(manager, spec).name;
     let pin = checker.required_pin();
@@ -358,13 +437,7 @@ fn check_present(
                 )
                 .with_help("hold refreshes (`snap refresh --hold`) or pin a revision")
             } else {
-                checker
-                    .diagnostic(
-                        &PackagePresentWithoutVersion::RULE,
-                        name.range.clone(),
-                        format!("`{bare}` is installed without a version: a new host gets whatever {manager_name} offers that day"),
-                    )
-                    .with_help(format!("pin it (`{}`); {LOCK_HINT}", pin_example(pm, &bare)))
+                return Some(bare);
             }
         }
         PinStrength::Unresolved => {
@@ -384,7 +457,7 @@ fn check_present(
                 &format!("the version of `{bare}`"),
                 "it may not be pinned",
             );
-            return;
+            return None;
         }
         PinStrength::Range | PinStrength::Glob if pin > RequiredPin::Range => {
             let kind = if strength == PinStrength::Glob {
@@ -403,7 +476,8 @@ fn check_present(
                 )
                 .with_help(format!("pin one exact version (`{}`)", pin_example(pm, &bare)))
         }
-        _ => return,
+        _ => return None,
     };
     checker.report(with_origins(d, name));
+    None
 }

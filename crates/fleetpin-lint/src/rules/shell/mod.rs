@@ -135,11 +135,16 @@ pub(crate) fn report_analysis(
         }
         for up in &analysis.upgrades {
             let program = up.program.text.as_str();
+            // The manager as written (`yum update` names yum, though dnf runs it).
+            let manager = match subject(program) {
+                "other" => up.manager.as_str(),
+                s => s,
+            };
             let d = checker
                 .diagnostic(
                     &rule,
                     map(up.range.clone()),
-                    format!("`{program} {}` upgrades every installed package to whatever {} offers that day", up.subcommand.text, up.manager.as_str()),
+                    format!("`{program} {}` upgrades every installed package to whatever {manager} offers that day", up.subcommand.text),
                 )
                 .with_help("install named packages at pinned versions instead of upgrading everything");
             checker.report_about(d, Some(subject(program)));

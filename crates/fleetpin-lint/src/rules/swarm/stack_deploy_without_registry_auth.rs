@@ -61,6 +61,14 @@ pub(crate) fn check_module(
     if !checker.enabled(&rule) {
         return;
     }
+    // Removing a stack pulls nothing (issue 9: `state: absent` was reported).
+    if task
+        .arg("state")
+        .and_then(|a| a.value.as_str())
+        .is_some_and(|s| s.trim() == "absent")
+    {
+        return;
+    }
     let (range, what) = match task.arg(auth) {
         Some(a) => match a.value.as_bool() {
             Some(true) => return,
