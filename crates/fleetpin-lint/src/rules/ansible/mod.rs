@@ -328,6 +328,11 @@ mod tests {
     rule_fixture!(ans003, "ansible/ANS003", ["ANS003"]);
     rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);
     rule_fixture!(ans005, "ansible/ANS005", ["ANS005"]);
+    rule_fixture!(
+        ans005_downloads,
+        "ansible/ANS005-downloads",
+        ["ANS005", "ANS007"]
+    );
     rule_fixture!(ans006, "ansible/ANS006", ["ANS006"]);
     rule_fixture!(ans007, "ansible/ANS007", ["ANS007"]);
     rule_fixture!(ans008, "ansible/ANS008", ["ANS008"]);
