@@ -261,6 +261,16 @@ pub fn expression_ranges(s: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// The expression inside `s` when `s` is exactly one `{{ ... }}` (surrounding blanks
+/// allowed), trimmed: `{{ item }}` → `item`. `None` for text around or between expressions.
+pub fn single_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    match expression_ranges(t).as_slice() {
+        [r] if r.start == 0 && r.end == t.len() => Some(t[2..t.len() - 2].trim()),
+        _ => None,
+    }
+}
+
 fn find_open(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     (0..b.len().saturating_sub(1)).find(|&i| b[i] == b'{' && matches!(b[i + 1], b'{' | b'%' | b'#'))
@@ -1173,6 +1183,9 @@ mod tests {
         assert_eq!(texts, ["{{ pkg }}", "{{ ver }}"]);
         assert_eq!(find_template_open("a{% if x %}"), Some(1));
         assert_eq!(find_template_open("a{# c #}"), None);
+        assert_eq!(single_expression(" {{ item }} "), Some("item"));
+        assert_eq!(single_expression("{{ a }}{{ b }}"), None);
+        assert_eq!(single_expression("x{{ a }}"), None);
     }
 
     #[test]

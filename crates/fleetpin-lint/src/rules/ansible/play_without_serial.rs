@@ -74,7 +74,7 @@ pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
                 .unwrap_or_else(|| pm.default_state.to_owned());
             let installs = pm.latest_states.contains(&state.as_str())
                 || pm.present_states.contains(&state.as_str())
-                || state.contains("{{");
+                || fleetpin_ansible::jinja::has_template(&state);
             let upgrades = pm.upgrade_args.iter().any(|u| {
                 let arg = match u {
                     fleetpin_ansible::module::UpgradeArg::Mode { arg, .. } => arg,
@@ -164,8 +164,7 @@ fn is_one_host(hosts: Option<&Node>) -> bool {
             None => inner.parse::<i64>().is_ok(),
         }
     };
-    if let Some(expr) = h.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
-        let expr = expr.trim();
+    if let Some(expr) = fleetpin_ansible::jinja::single_expression(h) {
         if !expr.starts_with("groups") {
             return false;
         }
@@ -180,7 +179,7 @@ fn is_one_host(hosts: Option<&Node>) -> bool {
             .and_then(|r| r.rsplit_once('['))
             .is_some_and(|(_, i)| index(i));
     }
-    if h.contains([',', '&', '!']) || h.contains("{{") {
+    if h.contains([',', '&', '!']) || fleetpin_ansible::jinja::has_template(h) {
         return false;
     }
     h.strip_suffix(']')
@@ -195,7 +194,7 @@ fn serial_is_all(serial: &Node) -> Option<bool> {
         None => serial,
     };
     let s = first.as_str()?.trim();
-    if s.contains("{{") {
+    if fleetpin_ansible::jinja::has_template(s) {
         return None;
     }
     Some(s == "100%" || s == "0" || s.eq_ignore_ascii_case("all"))
