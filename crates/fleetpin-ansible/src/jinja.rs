@@ -261,6 +261,16 @@ pub fn expression_ranges(s: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// The expression inside `s` when `s` is exactly one `{{ ... }}` (surrounding blanks
+/// allowed), trimmed: `{{ item }}` → `item`. `None` for text around or between expressions.
+pub fn single_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    match expression_ranges(t).as_slice() {
+        [r] if r.start == 0 && r.end == t.len() => Some(t[2..t.len() - 2].trim()),
+        _ => None,
+    }
+}
+
 fn find_open(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     (0..b.len().saturating_sub(1)).find(|&i| b[i] == b'{' && matches!(b[i + 1], b'{' | b'%' | b'#'))
@@ -633,19 +643,143 @@ pub fn eval_template(s: &str, env: &dyn Env, depth: usize) -> Vec<Outcome> {
     {
         return eval(e, env, depth);
     }
+    eval_parts(&parts, env, depth)
+}
+
+/// Evaluate template parts in order, concatenated. `{% if %}...{% else %}...{% endif %}`
+/// blocks (not `elif`) choose their branch when the condition's value is known, and are
+/// either branch otherwise: `pkg{% if v %}=={{ v }}{% endif %}` is `pkg` or `pkg==<v>`.
+fn eval_parts(parts: &[Part], env: &dyn Env, depth: usize) -> Vec<Outcome> {
     let mut acc: Vec<Outcome> = vec![Ok((Value::Str(String::new()), Vec::new()))];
-    for part in &parts {
-        let outs = match part {
+    let mut i = 0;
+    while i < parts.len() {
+        let outs = match &parts[i] {
             Part::Text(t) => vec![Ok((Value::Str(t.clone()), Vec::new()))],
             Part::Expr(e, _) => eval(e, env, depth),
-            Part::Unsupported(text) => vec![Err(Failure::Unsupported(text.clone()))],
+            Part::Unsupported(text) => match (statement(text, "if"), if_block(parts, i)) {
+                (Some(cond), Some((then_end, else_start, end))) => {
+                    let outs = eval_if(
+                        cond,
+                        &parts[i + 1..then_end],
+                        &parts[else_start..end],
+                        env,
+                        depth,
+                    );
+                    i = end;
+                    outs
+                }
+                _ => vec![Err(Failure::Unsupported(text.clone()))],
+            },
         };
         acc = combine(&acc, &outs, |a, b| match b {
             Value::Omit => Value::Str(format!("{a}{}", Value::Omit)),
             _ => Value::Str(format!("{a}{b}")),
         });
+        i += 1;
     }
     acc
+}
+
+/// The rest of a `{% keyword ... %}` statement (whitespace control marks dropped).
+fn statement<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+    let body = text
+        .strip_prefix("{%")?
+        .strip_suffix("%}")?
+        .trim_start_matches(['-', '+'])
+        .trim_end_matches(['-', '+'])
+        .trim();
+    let rest = body.strip_prefix(keyword)?;
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then(|| rest.trim())
+}
+
+/// For the `{% if %}` at `parts[start]`: (end of the then-branch, start of the else-branch,
+/// index of the matching `{% endif %}`); the else-branch is empty without `{% else %}`.
+/// `None` for `elif`, or no `endif`.
+fn if_block(parts: &[Part], start: usize) -> Option<(usize, usize, usize)> {
+    let mut nesting = 0usize;
+    let mut else_at = None;
+    for (j, part) in parts.iter().enumerate().skip(start + 1) {
+        let Part::Unsupported(t) = part else { continue };
+        if statement(t, "if").is_some() {
+            nesting += 1;
+        } else if statement(t, "endif").is_some() {
+            if nesting == 0 {
+                return Some(match else_at {
+                    Some(e) => (e, e + 1, j),
+                    None => (j, j, j),
+                });
+            }
+            nesting -= 1;
+        } else if nesting == 0 && statement(t, "elif").is_some() {
+            return None;
+        } else if nesting == 0 && statement(t, "else").is_some() {
+            else_at = Some(j);
+        }
+    }
+    None
+}
+
+/// Python truthiness of a value as fleetpin models it; `None` when unknown. Scalars are
+/// strings here, so YAML 1.1 false words (`false`, `no`, `off`) and `0` count as false, as
+/// they would be loaded by Ansible.
+fn truthy(v: &Value) -> Option<bool> {
+    match v {
+        Value::Str(s) => Some(!matches!(
+            s.as_str(),
+            "" | "0" | "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF"
+        )),
+        Value::Null => Some(false),
+        Value::List(items) => Some(!items.is_empty()),
+        Value::Map(entries) => Some(!entries.is_empty()),
+        Value::Omit => None,
+    }
+}
+
+fn eval_if(
+    cond: &str,
+    then: &[Part],
+    otherwise: &[Part],
+    env: &dyn Env,
+    depth: usize,
+) -> Vec<Outcome> {
+    let conds = parse_expr(cond).map_or_else(
+        || vec![Err(Failure::Unsupported(cond.to_string()))],
+        |e| eval(&e, env, depth),
+    );
+    let mut out = Vec::new();
+    let mut both = false;
+    for c in conds {
+        match c {
+            Ok((v, origins)) => match truthy(&v) {
+                Some(t) => {
+                    let branch = if t { then } else { otherwise };
+                    for o in eval_parts(branch, env, depth) {
+                        let o = o.map(|(v, mut os)| {
+                            for origin in &origins {
+                                if !os.contains(origin) {
+                                    os.push(origin.clone());
+                                }
+                            }
+                            (v, os)
+                        });
+                        push_outcome(&mut out, o);
+                    }
+                }
+                None => both = true,
+            },
+            // Undefined, or a test fleetpin does not evaluate: either branch may run.
+            Err(_) => both = true,
+        }
+    }
+    if both {
+        for o in eval_parts(then, env, depth)
+            .into_iter()
+            .chain(eval_parts(otherwise, env, depth))
+        {
+            push_outcome(&mut out, o);
+        }
+    }
+    out
 }
 
 /// Cartesian combination of two outcome sets, failures merged, capped at [`MAX_OUTCOMES`].
@@ -1071,7 +1205,8 @@ mod tests {
     fn unsupported_constructs() {
         let env = Vars(vec![("x", "1")]);
         for s in [
-            "{% if x %}latest{% endif %}",
+            "{% for p in x %}{{ p }}{% endfor %}",
+            "{% if x %}a{% elif y %}b{% endif %}",
             "{{ 'latest' if x else 'present' }}",
             "{{ lookup('env', 'X') }}",
             "{{ x | regex_replace('a', 'b') }}",
@@ -1166,6 +1301,51 @@ mod tests {
     }
 
     #[test]
+    fn if_blocks_choose_or_fork() {
+        let env = Vars(vec![("v", "1.2.3"), ("empty", ""), ("off", "false")]);
+        // Known conditions pick their branch.
+        assert_eq!(
+            one("pkg{% if v %}=={{ v }}{% endif %}", &env),
+            Ok("pkg==1.2.3".into())
+        );
+        assert_eq!(
+            one("pkg{% if empty %}=={{ empty }}{% endif %}", &env),
+            Ok("pkg".into())
+        );
+        assert_eq!(
+            one("{% if off %}latest{% else %}present{% endif %}", &env),
+            Ok("present".into())
+        );
+        // Unknown conditions give both branches.
+        let outs = eval_template("pkg{%- if missing %}=={{ missing }}{% endif -%}", &env, 0);
+        assert!(
+            outs.iter()
+                .any(|o| matches!(o, Ok((Value::Str(s), _)) if s == "pkg")),
+            "{outs:?}"
+        );
+        assert!(
+            outs.iter()
+                .any(|o| matches!(o, Err(Failure::Missing(m)) if m == &["missing"])),
+            "{outs:?}"
+        );
+        let outs = eval_template("{% if x is defined %}a{% else %}b{% endif %}", &env, 0);
+        let values: Vec<String> = outs
+            .iter()
+            .filter_map(|o| o.as_ref().ok())
+            .map(|(v, _)| v.to_string())
+            .collect();
+        assert_eq!(values, ["a", "b"]);
+        // Nested blocks.
+        assert_eq!(
+            one(
+                "{% if v %}{% if empty %}x{% else %}y{% endif %}{% endif %}",
+                &env
+            ),
+            Ok("y".into())
+        );
+    }
+
+    #[test]
     fn expression_ranges_in_order() {
         let s = "apt-get install {{ pkg }}={{ ver }} {{ open";
         let ranges = expression_ranges(s);
@@ -1173,6 +1353,9 @@ mod tests {
         assert_eq!(texts, ["{{ pkg }}", "{{ ver }}"]);
         assert_eq!(find_template_open("a{% if x %}"), Some(1));
         assert_eq!(find_template_open("a{# c #}"), None);
+        assert_eq!(single_expression(" {{ item }} "), Some("item"));
+        assert_eq!(single_expression("{{ a }}{{ b }}"), None);
+        assert_eq!(single_expression("x{{ a }}"), None);
     }
 
     #[test]

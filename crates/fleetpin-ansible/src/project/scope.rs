@@ -576,16 +576,13 @@ fn first_found_terms(node: &Node) -> Vec<String> {
 
 /// Whether `text` is exactly `{{ var }}`.
 fn is_just_var(text: &str, var: &str) -> bool {
-    text.trim()
-        .strip_prefix("{{")
-        .and_then(|t| t.strip_suffix("}}"))
-        .is_some_and(|inner| inner.trim() == var)
+    jinja::single_expression(text) == Some(var)
 }
 
 /// The arguments after the plugin name of `{{ lookup('first_found', ...) }}` (or `query`,
 /// `q`), as source text split at top-level commas; keyword arguments left out.
 fn first_found_call(text: &str) -> Option<Vec<String>> {
-    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let inner = jinja::single_expression(text)?;
     let rest = ["lookup(", "query(", "q("]
         .iter()
         .find_map(|p| inner.strip_prefix(p))?

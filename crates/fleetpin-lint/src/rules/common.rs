@@ -4,7 +4,6 @@
 
 pub use fleetpin_spec::revision::{RefStrength, is_full_sha, ref_strength};
 
-/// Whether `s` contains a Jinja or shell template expression.
-pub fn is_templated(s: &str) -> bool {
-    s.contains("{{") || s.contains("{%")
-}
+/// Whether `s` contains a Jinja expression or statement (the scan lives in
+/// `fleetpin_ansible::jinja`, with the rest of the Jinja handling).
+pub use fleetpin_ansible::jinja::has_template as is_templated;

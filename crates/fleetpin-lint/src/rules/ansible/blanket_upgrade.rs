@@ -25,6 +25,16 @@ declare_rule! {
     /// Upgrade named packages to pinned versions, in batches (`serial:`), and keep blanket
     /// upgrades for a separate, deliberate maintenance play with a canary host first.
     ///
+    /// ## Opt-in maintenance plays
+    /// An upgrade inside a play with `serial:` and guarded by a variable that defaults to
+    /// false (`when: upgrade_packages`) is still reported, on purpose. Batches limit how many
+    /// hosts break at once, not what changes on them; and the guard is one `-e
+    /// upgrade_packages=true` away, from a person or a pipeline, when the versions it brings
+    /// are the ones nobody reviewed. If the play really is your deliberate maintenance
+    /// window, say so where it is decided: suppress the task with
+    /// `# fleetpin: ignore[ANS003]` and a reason, so the exception is visible in review
+    /// instead of inferred from a default.
+    ///
     /// ## Fix safety
     /// No automatic fix.
     pub struct BlanketUpgrade {

@@ -9,7 +9,9 @@ declare_rule! {
     /// `api.github.com/.../releases/latest`, `.../latest.tar.gz`, `app-latest-linux.zip`.
     /// The same downloads by `curl`/`wget` in `shell`/`command` tasks and Dockerfile `RUN`
     /// lines are reported too (a latest URL piped straight into a shell is
-    /// `pipe-to-shell` instead).
+    /// `pipe-to-shell` instead). A URL fleetpin cannot resolve is `unresolved-template`
+    /// unless nothing can float: a `checksum` is given and only host facts are unknown, or an
+    /// `unarchive` source is a path (`{{ tmp_dir }}/app.tar.gz`), not a URL.
     ///
     /// ## Why is this bad?
     /// The file behind the URL changes with every upstream release. A play that ran fine
@@ -50,6 +52,50 @@ use super::unresolved_template;
 use super::values::resolve_arg;
 use crate::checker::Checker;
 
+/// Whether an unresolved download source cannot name a moving release: a `checksum` pins the
+/// content and only host facts are unknown (`.../dists/{{ ansible_distribution_release }}/...`),
+/// or an `unarchive` source is a path (no `://`), on the controller or, with `remote_src`, on
+/// the host (`{{ tmp_dir }}/app.tar.gz`).
+fn cannot_float(
+    task: &Task<'_>,
+    module: &fleetpin_ansible::Module,
+    dl: &DownloadModule,
+    v: &super::values::Val,
+) -> bool {
+    let facts_only = !v.missing.is_empty()
+        && v.unsupported.is_none()
+        && v.missing.iter().all(|m| m.starts_with("ansible_"));
+    if facts_only && dl.checksum_arg.is_some_and(|c| task.arg(c).is_some()) {
+        return true;
+    }
+    if module.short != "unarchive" {
+        return false;
+    }
+    let Some(template) = v.template.as_deref() else {
+        return false;
+    };
+    if template.contains("://") {
+        return false;
+    }
+    let remote = task
+        .arg("remote_src")
+        .is_some_and(|a| a.value.as_bool() == Some(true));
+    if !remote {
+        // Without `remote_src` the source is a file on the controller, never a URL.
+        return true;
+    }
+    // The text around the expressions: a path when it has a `/` (the expressions themselves
+    // could hold a whole URL only when nothing but them is written).
+    let mut literal = String::new();
+    let mut pos = 0;
+    for r in fleetpin_ansible::jinja::expression_ranges(template) {
+        literal.push_str(&template[pos..r.start]);
+        pos = r.end;
+    }
+    literal.push_str(&template[pos..]);
+    literal.contains('/')
+}
+
 /// Checks a `get_url`/`unarchive`/`uri` task: latest URLs (ANS007), then checksums (ANS008).
 pub(crate) fn check(
     checker: &mut Checker<'_>,
@@ -68,7 +114,7 @@ pub(crate) fn check(
     let vals = resolve_arg(checker, task, &arg.value);
     for v in &vals {
         let Some(url) = v.text.as_deref() else {
-            if checker.enabled(&DownloadFromLatestUrl::RULE) {
+            if checker.enabled(&DownloadFromLatestUrl::RULE) && !cannot_float(task, module, dl, v) {
                 unresolved_template::report(
                     checker,
                     v,

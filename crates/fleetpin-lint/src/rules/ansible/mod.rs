@@ -155,21 +155,17 @@ const HIDDEN_SPACE: char = '\u{1}';
 /// `text` with the spaces inside each `{{ ... }}` replaced by [`HIDDEN_SPACE`].
 fn hide_template_spaces(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        let Some(close) = rest[open..].find("}}") else {
-            break;
-        };
-        let end = open + close + 2;
-        out.push_str(&rest[..open]);
+    let mut pos = 0;
+    for r in fleetpin_ansible::jinja::expression_ranges(text) {
+        out.push_str(&text[pos..r.start]);
         out.extend(
-            rest[open..end]
+            text[r.clone()]
                 .chars()
                 .map(|c| if c == ' ' { HIDDEN_SPACE } else { c }),
         );
-        rest = &rest[end..];
+        pos = r.end;
     }
-    out.push_str(rest);
+    out.push_str(&text[pos..]);
     out
 }
 
@@ -248,10 +244,11 @@ fn substitute_jinja(scope: Option<&fleetpin_ansible::Scope>, cmd: &str) -> (Stri
     let mut out = String::with_capacity(cmd.len());
     let mut pieces = Vec::new();
     let mut pos = 0;
-    while let Some(open) = cmd[pos..].find("{{").map(|i| pos + i) {
-        let Some(close) = cmd[open..].find("}}").map(|i| open + i + 2) else {
-            break;
-        };
+    for std::ops::Range {
+        start: open,
+        end: close,
+    } in fleetpin_ansible::jinja::expression_ranges(cmd)
+    {
         if open > pos {
             let start = out.len();
             out.push_str(&cmd[pos..open]);
@@ -328,6 +325,11 @@ mod tests {
     rule_fixture!(ans003, "ansible/ANS003", ["ANS003"]);
     rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);
     rule_fixture!(ans005, "ansible/ANS005", ["ANS005"]);
+    rule_fixture!(
+        ans005_downloads,
+        "ansible/ANS005-downloads",
+        ["ANS005", "ANS007"]
+    );
     rule_fixture!(ans006, "ansible/ANS006", ["ANS006"]);
     rule_fixture!(ans007, "ansible/ANS007", ["ANS007"]);
     rule_fixture!(ans008, "ansible/ANS008", ["ANS008"]);

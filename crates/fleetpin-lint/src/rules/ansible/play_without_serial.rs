@@ -7,7 +7,8 @@ declare_rule! {
     /// Finds plays that install or upgrade packages, or restart `docker`/`containerd`, on
     /// their hosts without `serial:` (or with `serial: 100%`, or `serial` equal to "all").
     /// Roles and included task files the play runs count as the play's own tasks. Plays on
-    /// `localhost` and Molecule scenarios (`molecule/`) are exempt.
+    /// `localhost`, plays on one host (`hosts: managers[0]`,
+    /// `hosts: "{{ groups['managers'][0] }}"`) and Molecule scenarios (`molecule/`) are exempt.
     ///
     /// ## Why is this bad?
     /// Without `serial`, Ansible runs each task on every host of the play at once. One bad
@@ -73,7 +74,7 @@ pub(crate) fn task_change(task: &Task<'_>) -> Option<String> {
                 .unwrap_or_else(|| pm.default_state.to_owned());
             let installs = pm.latest_states.contains(&state.as_str())
                 || pm.present_states.contains(&state.as_str())
-                || state.contains("{{");
+                || fleetpin_ansible::jinja::has_template(&state);
             let upgrades = pm.upgrade_args.iter().any(|u| {
                 let arg = match u {
                     fleetpin_ansible::module::UpgradeArg::Mode { arg, .. } => arg,
@@ -148,6 +149,44 @@ fn is_local_only(hosts: Option<&Node>) -> bool {
         .is_some_and(|h| matches!(h.trim(), "localhost" | "127.0.0.1" | "::1"))
 }
 
+/// Whether a play's `hosts:` names one host: a single pattern subscripted with one index
+/// (`managers[0]`, `swarm[-1]`, `db[2:2]`), or a template picking one member of a group
+/// (`{{ groups['managers'][0] }}`, `{{ groups.managers | first }}`). Batches of one host
+/// change nothing.
+fn is_one_host(hosts: Option<&Node>) -> bool {
+    let Some(h) = hosts.and_then(Node::as_str).map(str::trim) else {
+        return false;
+    };
+    let index = |inner: &str| -> bool {
+        let inner = inner.trim();
+        match inner.split_once(':') {
+            Some((a, b)) => a.trim() == b.trim() && a.trim().parse::<i64>().is_ok(),
+            None => inner.parse::<i64>().is_ok(),
+        }
+    };
+    if let Some(expr) = fleetpin_ansible::jinja::single_expression(h) {
+        if !expr.starts_with("groups") {
+            return false;
+        }
+        if let Some(rest) = expr
+            .strip_suffix("| first")
+            .or_else(|| expr.strip_suffix("|first"))
+        {
+            return !rest.contains('|');
+        }
+        return expr
+            .strip_suffix(']')
+            .and_then(|r| r.rsplit_once('['))
+            .is_some_and(|(_, i)| index(i));
+    }
+    if h.contains([',', '&', '!']) || fleetpin_ansible::jinja::has_template(h) {
+        return false;
+    }
+    h.strip_suffix(']')
+        .and_then(|r| r.split_once('['))
+        .is_some_and(|(group, i)| !group.is_empty() && index(i))
+}
+
 /// Whether `serial` lets every host run at once.
 fn serial_is_all(serial: &Node) -> Option<bool> {
     let first = match serial.as_seq() {
@@ -155,7 +194,7 @@ fn serial_is_all(serial: &Node) -> Option<bool> {
         None => serial,
     };
     let s = first.as_str()?.trim();
-    if s.contains("{{") {
+    if fleetpin_ansible::jinja::has_template(s) {
         return None;
     }
     Some(s == "100%" || s == "0" || s.eq_ignore_ascii_case("all"))
@@ -164,7 +203,7 @@ fn serial_is_all(serial: &Node) -> Option<bool> {
 /// Checks one play.
 pub(crate) fn check(checker: &mut Checker<'_>, play: &Play<'_>) {
     let rule = PlayWithoutSerial::RULE;
-    if !checker.enabled(&rule) || is_local_only(play.hosts) {
+    if !checker.enabled(&rule) || is_local_only(play.hosts) || is_one_host(play.hosts) {
         return;
     }
     // Molecule scenarios run against throwaway test instances, not a fleet.

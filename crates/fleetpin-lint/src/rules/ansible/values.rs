@@ -74,11 +74,8 @@ pub(crate) fn tight(checker: &Checker<'_>, range: Range<usize>, text: &str) -> R
 /// `{{ a.b }}`. Best effort, for messages.
 pub(crate) fn template_vars(s: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        let expr = after[..end].trim();
+    for r in fleetpin_ansible::jinja::expression_ranges(s) {
+        let expr = s[r.start + 2..r.end - 2].trim();
         let name: String = expr
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -86,7 +83,6 @@ pub(crate) fn template_vars(s: &str) -> Vec<String> {
         if !name.is_empty() && !out.contains(&name) {
             out.push(name);
         }
-        rest = &after[end + 2..];
     }
     out
 }
@@ -94,7 +90,7 @@ pub(crate) fn template_vars(s: &str) -> Vec<String> {
 /// If `s` is exactly `{{ VAR }}` or `{{ VAR.attr }}` / `{{ VAR['attr'] }}` for the loop
 /// variable, the attribute path (empty for the item itself).
 fn loop_ref<'s>(s: &'s str, loop_var: &str) -> Option<Vec<&'s str>> {
-    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let inner = fleetpin_ansible::jinja::single_expression(s)?;
     let rest = inner.strip_prefix(loop_var)?;
     let mut path = Vec::new();
     let mut rest = rest.trim();
