@@ -142,6 +142,9 @@ fn host_path(spec: &str, flag: &str) -> anyhow::Result<(String, PathBuf)> {
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let inventory = load_inventory(&args.inventory)?;
+    for w in inventory.iter().flat_map(Inventory::warnings) {
+        printer.warn(w);
+    }
     let store = FactsStore::new(&args.facts_dir);
     let imports = args.from_ansible.is_some()
         || !args.from_dpkg_status.is_empty()
