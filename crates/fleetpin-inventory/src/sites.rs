@@ -116,7 +116,7 @@ pub(crate) fn warn_duplicate_keys(text: &str, path: &Path, sink: &mut Sink) {
                             path,
                             line,
                             format!(
-                                "found a duplicate dict key ({value}) (first on line {first}); using last defined value only"
+                                "duplicate mapping key `{value}` (first on line {first}): the last value is used, as Ansible does"
                             ),
                         );
                     } else {

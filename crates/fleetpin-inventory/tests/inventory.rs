@@ -330,8 +330,8 @@ fn yaml_duplicate_keys_warn_and_last_wins() {
     assert_eq!(
         warnings,
         [
-            "hosts.yml:5: found a duplicate dict key (a) (first on line 4); using last defined value only",
-            "hosts.yml:6: found a duplicate dict key (h1) (first on line 3); using last defined value only",
+            "hosts.yml:5: duplicate mapping key `a` (first on line 4): the last value is used, as Ansible does",
+            "hosts.yml:6: duplicate mapping key `h1` (first on line 3): the last value is used, as Ansible does",
         ]
     );
 }

@@ -87,3 +87,36 @@ fn bad_ports_are_input_errors_naming_the_line() {
         assert!(r.stdout.contains("--> hosts:3:1"), "{value}: {}", r.stdout);
     }
 }
+
+#[test]
+fn gather_warns_about_duplicate_keys_and_uses_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hosts.yml",
+        "all:\n  hosts:\n    swarm-mgr1:\n      ansible_port: 2222\n      ansible_port: 22\n",
+    );
+    write(
+        dir.path(),
+        "status",
+        include_str!("fixtures/fleet/status/swarm-mgr1"),
+    );
+    let r = fleetpin(
+        dir.path(),
+        &[
+            "gather",
+            "-i",
+            "hosts.yml",
+            "--from-dpkg-status",
+            "swarm-mgr1=status",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "warning: hosts.yml:5: duplicate mapping key `ansible_port` (first on line 4)"
+        ),
+        "{}",
+        r.stderr
+    );
+}
