@@ -6,6 +6,8 @@
 //!   `Eq`/`Hash` consistent with that order; [`rpm::RpmVersion`] the same for rpm.
 //! - [`deb822`]: a zero-copy parser for dpkg `status`, apt `Packages`/`Sources`/`Release`
 //!   files; [`compress`] reads them plain or gz/xz/lz4/zst-compressed.
+//! - [`status::StatusFile`]: dpkg's status file read with dpkg's own strictness (the one
+//!   reader of installed packages, their versions, states and holds).
 //! - [`relation`]: dependency fields and their satisfaction by installed packages.
 //! - [`policy`]: apt preferences and the candidate version exactly as `apt-cache policy`.
 //! - [`aptsim`]: the plan printed by `apt-get -s`.
