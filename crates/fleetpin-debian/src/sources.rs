@@ -322,7 +322,7 @@ mod tests {
             "deb.nodesource.com_node%5f20.x_dists_nodistro_main_binary-amd64_Packages"
         );
         let l = parse_list(
-            "# c\ndeb [arch=amd64 signed-by=/k.gpg] http://u:p@deb.debian.org/debian bookworm main contrib # x\ndeb-src http://x/ ./\n",
+            "# c\ndeb [arch=amd64 signed-by=/k.gpg] http://u:p@deb.example.org/debian bookworm main contrib # x\ndeb-src http://x/ ./\n",
             Path::new("s.list"),
         )
         .unwrap();
@@ -333,12 +333,12 @@ mod tests {
         );
         assert_eq!(
             l[0].packages_file_name("contrib", "amd64"),
-            "deb.debian.org_debian_dists_bookworm_contrib_binary-amd64_Packages"
+            "deb.example.org_debian_dists_bookworm_contrib_binary-amd64_Packages"
         );
         assert_eq!(l[1].packages_file_name("", ""), "x_._Packages");
         assert_eq!(
-            uri_host("http://u:p@deb.debian.org:80/debian/"),
-            "deb.debian.org"
+            uri_host("http://u:p@deb.example.org:80/debian/"),
+            "deb.example.org"
         );
         assert!(parse_list("deb http://x bookworm\n", Path::new("s")).is_err());
     }

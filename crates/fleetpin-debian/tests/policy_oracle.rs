@@ -89,13 +89,27 @@ fn build_root(dir: &Path) {
         )
         .as_bytes(),
     );
-    write(
-        &dir.join("etc/apt/sources.list.d/debian.sources"),
-        b"Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\nComponents: main\n\nTypes: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\nComponents: main\nArchitectures: amd64\n",
-    );
+    // The machine's own sources (whose lists are linked above), plus a source without
+    // lists, so the root mirrors this machine without naming its mirrors here.
+    let mut sources = Vec::new();
+    for e in std::fs::read_dir("/etc/apt/sources.list.d")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if e.path().extension().is_some_and(|x| x == "sources") {
+            sources.extend(std::fs::read(e.path()).unwrap());
+            sources.extend(b"\n");
+        }
+    }
+    sources.extend(b"Types: deb\nURIs: https://deb.example.org/node_20.x\nSuites: nodistro\nComponents: main\nArchitectures: amd64\n");
+    write(&dir.join("etc/apt/sources.list.d/host.sources"), &sources);
+    if let Ok(list) = std::fs::read("/etc/apt/sources.list") {
+        write(&dir.join("etc/apt/sources.list"), &list);
+    }
     write(
         &dir.join("etc/apt/sources.list.d/extra.list"),
-        b"deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n\
+        b"deb https://packages.example.net/apt cloud-sdk-bookworm main\n\
 deb [arch=amd64] http://fleetpin.test/repo fp-backports main\n\
 deb http://fleetpin.test/repo fp-experimental main\n\
 deb http://fleetpin.test/repo fp-odd main\n\
@@ -108,8 +122,7 @@ deb http://mirror.fleetpin.test/repo fp-mirror main\n",
     );
 
     // Source data: bookworm main and the machine's status file.
-    let main_list =
-        lists.join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4");
+    let main_list = bookworm_main_list().expect("checked by ready()");
     let main = fleetpin_debian::compress::read_file(&main_list).unwrap();
     let main = String::from_utf8(main).unwrap();
     let host_status = std::fs::read_to_string("/var/lib/dpkg/status").unwrap_or_default();
@@ -364,9 +377,7 @@ fn ready() -> bool {
         common::python_has("apt_pkg"),
         "/usr/bin/python3 with apt_pkg (python3-apt)",
     ) && common::require(
-        common::lists_dir()
-            .join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4")
-            .is_file(),
+        bookworm_main_list().is_some(),
         "bookworm main apt lists in /var/lib/apt/lists",
     )
 }
@@ -459,4 +470,15 @@ fn apt_cache_policy_sample_agrees() {
         assert_eq!((&ours_inst, &ours_cand), (inst, cand), "{n}");
     }
     assert!(apt.len() >= 8, "apt-cache policy output: {text}");
+}
+
+/// This machine's index of bookworm `main` for amd64 (whatever mirror it names).
+fn bookworm_main_list() -> Option<PathBuf> {
+    common::packages_files(&common::lists_dir())
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with("_dists_bookworm_main_binary-amd64_Packages.lz4"))
+        })
 }

@@ -19,7 +19,7 @@ use super::{NEVER_PIN, Options, PinStanza, parse_preferences};
 pub struct IndexFile {
     /// Where it was read from.
     pub path: PathBuf,
-    /// How `apt-cache policy` names it (`http://deb.debian.org/debian bookworm/main amd64
+    /// How `apt-cache policy` names it (`http://deb.example.org/debian bookworm/main amd64
     /// Packages`, or `/var/lib/dpkg/status`).
     pub describe: String,
     /// Its Release file (None for the status file or when missing).

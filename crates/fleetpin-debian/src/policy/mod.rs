@@ -124,7 +124,7 @@ mod tests {
             path: name.into(),
             describe: name.into(),
             release: Some(release),
-            site: Some("deb.debian.org".into()),
+            site: Some("deb.example.org".into()),
             component: "main".into(),
             architecture: "amd64".into(),
             is_status: false,
