@@ -20,7 +20,12 @@
 //! assert_eq!(inv.connection("db1").unwrap().port, Some(2222));
 //! ```
 //!
-//! Errors name the file and line (`hosts:7: ...`), see [`Error`].
+//! Errors name the file and line (`hosts:7: ...`), see [`Error`]. YAML is read with
+//! `fleetpin-yaml` (alias budget and depth limit: a "billion laughs" file is an error, not an
+//! abort); duplicate keys are [`Warning`]s and the last value wins, as in Ansible. An
+//! `ansible_port` (or `ansible_ssh_port`) that is not a port number (`99999`, `-1`, `2222x`,
+//! `22 -oX=y`) is an error naming its line: Ansible loads it but cannot connect with it.
+//! [`Inventory::parse_with_sites`] also gives where each variable is written ([`VarSite`]).
 
 mod ini;
 mod model;

@@ -362,7 +362,8 @@ impl Inventory {
     }
 
     /// Parses inventory text (format from [`Format::detect`]) and also returns where each
-    /// variable is written, in file order, for tools that point at or edit values.
+    /// variable is written, in file order, for tools that point at or edit values. Warnings
+    /// are not collected ([`Inventory::warnings`] is empty): that saves a pass over the file.
     pub fn parse_with_sites(
         text: &str,
         path: impl AsRef<Path>,

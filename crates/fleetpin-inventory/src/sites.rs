@@ -46,18 +46,22 @@ impl std::fmt::Display for Warning {
 }
 
 /// What a parse collects besides the inventory: variable sites (only when asked for) and
-/// warnings.
+/// warnings (unless told not to).
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
     pub(crate) sites: Option<Vec<VarSite>>,
     pub(crate) warnings: Vec<Warning>,
+    /// Skip the duplicate-key scan (its warnings are not wanted).
+    pub(crate) no_warnings: bool,
 }
 
 impl Sink {
+    /// Variable sites, no warnings.
     pub(crate) fn recording() -> Self {
         Sink {
             sites: Some(Vec::new()),
             warnings: Vec::new(),
+            no_warnings: true,
         }
     }
 
@@ -93,6 +97,9 @@ enum Frame {
 /// only (aliases are not expanded), so it is cheap on any input; it stops quietly at a
 /// syntax error, which the tree parse reports.
 pub(crate) fn warn_duplicate_keys(text: &str, path: &Path, sink: &mut Sink) {
+    if sink.no_warnings {
+        return;
+    }
     let mut stack: Vec<Frame> = Vec::new();
     // Marks the end of a node in the current collection: a mapping alternates key/value.
     fn done(stack: &mut [Frame]) {
