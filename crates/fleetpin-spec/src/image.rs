@@ -413,6 +413,8 @@ impl ImageRef {
     /// `v1.25.3` → 3); `None` when the tag does not start with a version (`bookworm`,
     /// `latest`) or there is no tag. A tag with fewer than three components (`node:20`,
     /// `python:3.12`) follows every patch or minor release of its line, like a version range.
+    /// Only a leading version counts here; the verdict itself is [`status`](Self::status)
+    /// ([`classify_tag`](crate::classify_tag)), which also reads dates, builds and commits.
     pub fn version_precision(&self) -> Option<usize> {
         let tag = self.tag.as_deref()?;
         let t = tag.strip_prefix(['v', 'V']).unwrap_or(tag);
