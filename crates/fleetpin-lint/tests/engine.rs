@@ -92,7 +92,7 @@ fn symlink_loop_is_an_error_and_the_rest_is_linted() {
     );
     std::os::unix::fs::symlink(root.join("a"), root.join("a/loop")).unwrap();
     let report = run(root);
-    let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code.as_ref()).collect();
     assert!(codes.contains(&"E007"), "{codes:?}");
     assert!(codes.contains(&"IMG001"), "{codes:?}");
     let e = report
@@ -122,6 +122,7 @@ fn unreadable_file_is_an_error() {
     }
     let report = run(root);
     assert_eq!(report.diagnostics[0].code, "E001");
+    assert!(report.diagnostics[0].is_input_error());
     fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
 }
 

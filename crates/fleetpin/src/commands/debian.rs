@@ -7,6 +7,8 @@ use anyhow::Context;
 use fleetpin_debian::policy::{Cache, Options, PackagePolicy};
 use fleetpin_debian::{CompareOp, Version};
 
+use fleetpin_diag::render::json::SchemaMarker;
+
 use crate::ExitStatus;
 use crate::printer::Printer;
 
@@ -122,11 +124,6 @@ fn compare(args: &[String], printer: &Printer, out: &mut dyn Write) -> anyhow::R
 }
 
 #[derive(serde::Serialize)]
-struct Schema {
-    version: u32,
-}
-
-#[derive(serde::Serialize)]
 struct IndexJson<'a> {
     priority: i32,
     index: &'a str,
@@ -137,7 +134,7 @@ struct IndexJson<'a> {
 
 #[derive(serde::Serialize)]
 struct PolicyJson<'a> {
-    schema: Schema,
+    schema: SchemaMarker,
     root: String,
     native_architecture: &'a str,
     target_release: Option<&'a str>,
@@ -156,6 +153,11 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
     }
     let cache = Cache::load_root(&args.root, opts)
         .with_context(|| format!("cannot compute apt policy for root {}", args.root.display()))?;
+    printer.debug(format_args!(
+        "{} package indexes under {}",
+        cache.files.len(),
+        args.root.display()
+    ));
     for w in &cache.warnings {
         printer.warn(w);
     }
@@ -176,7 +178,8 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
     match args.format {
         Format::Json => {
             let doc = PolicyJson {
-                schema: Schema {
+                schema: SchemaMarker {
+                    name: "fleetpin-debian-policy",
                     version: POLICY_SCHEMA_VERSION,
                 },
                 root: args.root.display().to_string(),
