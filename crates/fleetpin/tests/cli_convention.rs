@@ -172,6 +172,12 @@ fn control_characters_from_files_never_reach_the_terminal() {
         &format!("roles/x{evil}/tasks/main.yml"),
         &format!("- apt:\n    name: nginx{evil}\n    state: latest\n"),
     );
+    // An input error whose path reaches stderr through the printer's warnings.
+    write(
+        dir.path(),
+        &format!("roles/x{evil}/tasks/broken.yml"),
+        "- hosts: all\n  tasks: [\n",
+    );
     for args in [
         &["lint"][..],
         &["lint", "--format", "concise"],
@@ -198,11 +204,21 @@ fn control_characters_from_files_never_reach_the_terminal() {
     // JSON keeps the exact text (escaped by JSON itself).
     let r = fleetpin(dir.path(), &["lint", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let messages: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(messages.iter().any(|m| m.contains(evil)), "{messages:?}");
     assert!(
-        v["diagnostics"][0]["message"]
-            .as_str()
+        v["diagnostics"]
+            .as_array()
             .unwrap()
-            .contains(evil)
+            .iter()
+            .any(|d| d["kind"] == "input-error"),
+        "{}",
+        r.stdout
     );
 }
 

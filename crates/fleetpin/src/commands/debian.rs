@@ -203,40 +203,47 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
             writeln!(out)?;
         }
         Format::Text => {
-            if args.packages.is_empty() {
-                writeln!(out, "Package files:")?;
-                for f in &cache.files {
-                    writeln!(out, " {:>3} {}", f.priority, f.describe)?;
-                    writeln!(out, "     release {}", f.release_line())?;
-                    if let Some(site) = f.site.as_deref().filter(|s| !s.is_empty()) {
-                        writeln!(out, "     origin {site}")?;
+            // Names and versions come from the index files: control characters are
+            // escaped before they reach the terminal.
+            let mut text = Vec::new();
+            {
+                let out: &mut dyn Write = &mut text;
+                if args.packages.is_empty() {
+                    writeln!(out, "Package files:")?;
+                    for f in &cache.files {
+                        writeln!(out, " {:>3} {}", f.priority, f.describe)?;
+                        writeln!(out, "     release {}", f.release_line())?;
+                        if let Some(site) = f.site.as_deref().filter(|s| !s.is_empty()) {
+                            writeln!(out, "     origin {site}")?;
+                        }
+                    }
+                }
+                for r in &reports {
+                    let none = "(none)".to_string();
+                    writeln!(out, "{}:", r.name)?;
+                    writeln!(
+                        out,
+                        "  Installed: {}",
+                        r.installed
+                            .as_ref()
+                            .map_or(none.clone(), Version::to_string)
+                    )?;
+                    writeln!(
+                        out,
+                        "  Candidate: {}",
+                        r.candidate.as_ref().map_or(none, Version::to_string)
+                    )?;
+                    writeln!(out, "  Version table:")?;
+                    for v in &r.versions {
+                        let mark = if v.installed { " ***" } else { "    " };
+                        writeln!(out, "{mark} {} {}", v.version, v.priority)?;
+                        for s in &v.sources {
+                            writeln!(out, "        {:>3} {}", s.priority, s.index)?;
+                        }
                     }
                 }
             }
-            for r in &reports {
-                let none = "(none)".to_string();
-                writeln!(out, "{}:", r.name)?;
-                writeln!(
-                    out,
-                    "  Installed: {}",
-                    r.installed
-                        .as_ref()
-                        .map_or(none.clone(), Version::to_string)
-                )?;
-                writeln!(
-                    out,
-                    "  Candidate: {}",
-                    r.candidate.as_ref().map_or(none, Version::to_string)
-                )?;
-                writeln!(out, "  Version table:")?;
-                for v in &r.versions {
-                    let mark = if v.installed { " ***" } else { "    " };
-                    writeln!(out, "{mark} {} {}", v.version, v.priority)?;
-                    for s in &v.sources {
-                        writeln!(out, "        {:>3} {}", s.priority, s.index)?;
-                    }
-                }
-            }
+            out.write_all(Printer::text(&String::from_utf8_lossy(&text)).as_bytes())?;
         }
     }
     Ok(if missing.is_empty() {

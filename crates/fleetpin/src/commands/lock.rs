@@ -359,7 +359,8 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         use std::io::Write;
         writeln!(out, "{} is out of date:", args.lock.display())?;
         for line in diff {
-            writeln!(out, "  {line}")?;
+            // Package names and versions came from hosts.
+            writeln!(out, "  {}", Printer::text(&line.to_string()))?;
         }
         return Ok(failure_or_error());
     }
