@@ -112,8 +112,15 @@ impl Printer {
 
     /// Locked stdout for data.
     pub fn stdout(&self) -> Stdout {
+        // Commands only paint when `self.color` is set, so without colours there is nothing
+        // to strip: the bytes pass through untouched instead of through anstream's stripping
+        // parser (megabytes of SARIF or JSON on a big tree).
+        let choice = match self.stdout_choice {
+            anstream::ColorChoice::Never => anstream::ColorChoice::AlwaysAnsi,
+            other => other,
+        };
         Stdout {
-            inner: AutoStream::new(io::stdout().lock(), self.stdout_choice),
+            inner: AutoStream::new(io::stdout().lock(), choice),
         }
     }
 
