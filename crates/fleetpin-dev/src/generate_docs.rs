@@ -194,6 +194,7 @@ mod tests {
             default_severity: Severity::Info,
             docs: "## What it does\nChecks for images without a digest.\n\n## Why is this bad?\nTags move.\n",
             opt_in: true,
+            kind: fleetpin_diag::Kind::Finding,
         },
         RuleMeta {
             code: "ANS001",
@@ -202,6 +203,7 @@ mod tests {
             default_severity: Severity::Error,
             docs: "## What it does\nChecks for `state: latest`.\n",
             opt_in: false,
+            kind: fleetpin_diag::Kind::Finding,
         },
     ];
 

@@ -7,6 +7,7 @@
 //!
 //! Library crates build diagnostics; only the binary renders them (see [`render`]).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,39 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub mod render;
+mod sanitize;
+
+pub use sanitize::escape_control;
+
+/// What a diagnostic is: a finding about the checked code or hosts, or an input that could
+/// not be checked at all. Renderers and exit codes go by this, never by the shape of the code.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Something the check found (a floating version, drift, a hazard, a diagnosed cause).
+    #[default]
+    Finding,
+    /// An input that could not be checked (unreadable or invalid file, invalid configuration).
+    /// The rest of the work carries on; a run with input errors exits with status 2.
+    InputError,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Finding => "finding",
+            Kind::InputError => "input-error",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -207,12 +241,17 @@ pub struct Fix {
 }
 
 /// One finding or error.
+///
+/// `code` and `name` are usually static (lint rules), but may be loaded at run time (hazard
+/// and cause databases), so that every producer renders through the same renderers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
-    /// Rule code, for example `ANS001`; `E` codes are reserved for input errors.
-    pub code: &'static str,
+    /// Rule code, for example `ANS001`.
+    pub code: Cow<'static, str>,
     /// Kebab-case rule name, for example `package-state-latest`.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
+    /// Finding or input error; see [`Kind`].
+    pub kind: Kind,
     pub severity: Severity,
     pub message: String,
     /// Where the finding is. `None` for errors that have no position (an unreadable file
@@ -229,15 +268,17 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A finding ([`Kind::Finding`]).
     pub fn new(
-        code: &'static str,
-        name: &'static str,
+        code: impl Into<Cow<'static, str>>,
+        name: impl Into<Cow<'static, str>>,
         severity: Severity,
         message: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            code,
-            name,
+            code: code.into(),
+            name: name.into(),
+            kind: Kind::Finding,
             severity,
             message: message.into(),
             primary: None,
@@ -247,6 +288,29 @@ impl Diagnostic {
             help: None,
             fix: None,
         }
+    }
+
+    /// An input error ([`Kind::InputError`], severity error): something that could not be
+    /// checked.
+    pub fn input_error(
+        code: impl Into<Cow<'static, str>>,
+        name: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            kind: Kind::InputError,
+            ..Diagnostic::new(code, name, Severity::Error, message)
+        }
+    }
+
+    /// Whether this is an input error rather than a finding.
+    pub fn is_input_error(&self) -> bool {
+        self.kind == Kind::InputError
+    }
+
+    pub fn with_kind(mut self, kind: Kind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub fn with_primary(mut self, span: Span, message: impl Into<String>) -> Self {
@@ -300,11 +364,11 @@ impl Diagnostic {
     }
 
     /// Stable ordering key: path, position, code.
-    pub fn sort_key(&self) -> (Option<PathBuf>, usize, &'static str) {
+    pub fn sort_key(&self) -> (Option<PathBuf>, usize, &str) {
         (
             self.file_path().map(Path::to_path_buf),
             self.primary.as_ref().map_or(0, |l| l.span.range.start),
-            self.code,
+            &self.code,
         )
     }
 }
@@ -321,4 +385,6 @@ pub struct RuleMeta {
     pub docs: &'static str,
     /// Off unless selected in config (for example the digest rule).
     pub opt_in: bool,
+    /// Whether the rule reports findings or input errors.
+    pub kind: Kind,
 }

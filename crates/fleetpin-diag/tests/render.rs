@@ -3,6 +3,7 @@
 mod common;
 
 use fleetpin_diag::render::{Format, RenderOptions, render};
+use fleetpin_diag::{Diagnostic, Severity, SourceFile, Span};
 
 fn rendered(format: Format, color: bool) -> String {
     let diagnostics = common::diagnostics();
@@ -12,6 +13,7 @@ fn rendered(format: Format, color: bool) -> String {
         tool_version: "0.0.0-test",
         root: Some(std::path::Path::new("/work/infra")),
         rule_docs_url: Some("https://example.invalid/fleetpin/docs/rules"),
+        ..RenderOptions::default()
     };
     let mut out = Vec::new();
     render(&mut out, &diagnostics, format, &options).unwrap();
@@ -105,7 +107,7 @@ fn empty_input_gives_complete_documents() {
 /// across CRLF line ends, and fixes whose edits do not fit the file.
 #[test]
 fn odd_spans_render_in_every_format() {
-    use fleetpin_diag::{Applicability, Diagnostic, Edit, Fix, Severity, SourceFile, Span};
+    use fleetpin_diag::{Applicability, Edit, Fix};
 
     let texts = [
         "",
@@ -156,9 +158,111 @@ fn odd_spans_render_in_every_format() {
                 Format::Json | Format::Sarif => {
                     serde_json::from_str::<serde_json::Value>(&text).unwrap();
                 }
-                Format::Concise | Format::Github => assert_eq!(text.lines().count(), 1),
+                Format::Concise => assert_eq!(text.lines().count(), 1),
+                // The summary annotation, then the diagnostic.
+                Format::Github => assert_eq!(text.lines().count(), 2),
                 Format::Full => assert!(text.starts_with("warning[ANS001]: m")),
             }
         }
     }
+}
+
+/// Text from files reaches no terminal raw: every text format escapes control characters
+/// (in messages, labels, paths and the source lines), JSON and SARIF keep the text exact.
+#[test]
+fn control_characters_are_escaped_in_text_formats() {
+    let evil = "\u{1b}]0;owned\u{7}\u{1b}[2J";
+    let file = SourceFile::new(
+        format!("roles/x{evil}/tasks.yml"),
+        format!("- apt:\n    name: nginx{evil}\n    state: latest\n"),
+    );
+    let text = file.text().to_owned();
+    let at = text.find("latest").unwrap();
+    let name = text.find("nginx").unwrap();
+    let d = Diagnostic::new(
+        "ANS001",
+        "package-state-latest",
+        Severity::Error,
+        format!("`nginx{evil}` is installed with `state: latest`"),
+    )
+    .with_primary(Span::new(file.clone(), at..at + 6), format!("here{evil}"))
+    .with_secondary(
+        Span::new(file.clone(), name..name + 5 + evil.len()),
+        "named",
+    )
+    .with_note(format!("note{evil}"))
+    .with_help(format!("help{evil}"));
+    let options = RenderOptions {
+        rules: common::RULES,
+        ..RenderOptions::default()
+    };
+    for format in Format::ALL {
+        let mut out = Vec::new();
+        render(&mut out, std::slice::from_ref(&d), format, &options).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{format}: {out}"
+        );
+        match format {
+            Format::Json | Format::Sarif => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert!(v.to_string().contains("\\u001b]0;owned"), "{format}: {out}");
+            }
+            _ => assert!(
+                out.contains("\\u{1b}]0;owned\\u{7}\\u{1b}[2J"),
+                "{format}: {out}"
+            ),
+        }
+        if format == Format::Full {
+            // The carets still point at `latest`, after the escaped line above it.
+            let caret_line = out.lines().find(|l| l.contains("^^^^^^")).unwrap();
+            let source_line = out.lines().find(|l| l.starts_with("3 |")).unwrap();
+            assert_eq!(caret_line.find('^'), source_line.find("latest"), "{out}");
+            assert!(out.contains("\\u{1b}[2J"), "{out}");
+        }
+    }
+}
+
+/// GitHub shows 10 annotations per severity and step: the summary annotation comes first,
+/// with the totals and, past the limit, a pointer to the SARIF report.
+#[test]
+fn github_summary_annotation_counts_and_points_to_sarif() {
+    let file = SourceFile::new("site.yml", "a: 1\n".repeat(30));
+    let mut diagnostics: Vec<Diagnostic> = (0..12)
+        .map(|i| {
+            Diagnostic::new("ANS001", "package-state-latest", Severity::Error, "latest")
+                .with_primary(Span::new(file.clone(), i * 5..i * 5 + 1), "")
+        })
+        .collect();
+    diagnostics.push(
+        Diagnostic::new("IMG001", "image-floating-tag", Severity::Warning, "tag")
+            .with_path("compose.yml"),
+    );
+    diagnostics
+        .push(Diagnostic::input_error("E001", "unreadable-file", "denied").with_path("x.yml"));
+    let options = RenderOptions {
+        sarif_hint: "`fleetpin lint --format sarif`",
+        ..RenderOptions::default()
+    };
+    let mut out = Vec::new();
+    render(&mut out, &diagnostics, Format::Github, &options).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let first = out.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "::notice title=fleetpin summary::fleetpin: 13 findings (12 errors, 1 warning, 0 info) \
+         in 2 files; 1 input could not be checked. GitHub shows at most 10 annotations of each \
+         severity per step; `fleetpin lint --format sarif` or the log has all of them."
+    );
+    assert_eq!(out.lines().count(), 1 + diagnostics.len());
+
+    // Under the limit: the totals, without the pointer.
+    let mut out = Vec::new();
+    render(&mut out, &diagnostics[..2], Format::Github, &options).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "::notice title=fleetpin summary::fleetpin: 2 findings (2 errors, 0 warnings, 0 info) in 1 file."
+    );
 }

@@ -29,6 +29,7 @@ fn full_options() -> RenderOptions<'static> {
         tool_version: "0.1.0",
         root: Some(Path::new("/work/infra")),
         rule_docs_url: Some("https://example.invalid/fleetpin/docs/rules"),
+        ..RenderOptions::default()
     }
 }
 

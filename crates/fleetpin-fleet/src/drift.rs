@@ -4,7 +4,7 @@
 //!
 //! ```json
 //! {
-//!   "schema": { "version": 1 },
+//!   "schema": { "name": "fleetpin-drift", "version": 1 },
 //!   "summary": { "hosts": 4, "hosts_with_drift": 1, "differences": 2,
 //!                "by_direction": { "ahead": 1, "missing": 1 } },
 //!   "differences": [
@@ -110,6 +110,8 @@ pub struct Difference {
 /// The schema marker of the JSON report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Schema {
+    /// `fleetpin-drift`: the document's name in the marker every fleetpin JSON document has.
+    pub name: &'static str,
     /// [`DRIFT_SCHEMA_VERSION`].
     pub version: u32,
 }
@@ -475,6 +477,7 @@ pub fn compute_selected(
     summary.locked_on_no_host = locked_on_no_host.len();
     DriftReport {
         schema: Schema {
+            name: "fleetpin-drift",
             version: DRIFT_SCHEMA_VERSION,
         },
         summary,

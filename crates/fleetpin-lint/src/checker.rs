@@ -123,6 +123,7 @@ impl<'a> Checker<'a> {
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic::new(rule.code, rule.name, rule.default_severity, message)
+            .with_kind(rule.kind)
             .with_primary(self.span(range), "")
     }
 
@@ -134,20 +135,20 @@ impl<'a> Checker<'a> {
     /// Reports a finding about `subject` (a package manager for `SH001`, matched by hadolint
     /// suppressions such as `DL3008` = apt).
     pub fn report_about(&mut self, mut diagnostic: Diagnostic, subject: Option<&str>) {
-        if !self.rules.is_enabled(diagnostic.code) {
+        if !self.rules.is_enabled(&diagnostic.code) {
             return;
         }
-        if self.config.ignores_at(&self.source_path, diagnostic.code) {
+        if self.config.ignores_at(&self.source_path, &diagnostic.code) {
             return;
         }
-        if !diagnostic.code.starts_with('E')
+        if !diagnostic.is_input_error()
             && let Some(label) = &diagnostic.primary
             && label.span.file == self.file
         {
             let first = label.span.start().0;
             let end = label.span.range.end.max(label.span.range.start + 1) - 1;
             let last = self.file.line_col(end).0;
-            let code = diagnostic.code;
+            let code: &str = &diagnostic.code;
             let in_task = self.task_lines.filter(|(a, b)| (*a..=*b).contains(&first));
             let task_suppressed = in_task.is_some_and(|(a, b)| {
                 (a..=b).any(|l| self.suppressions.is_suppressed(code, subject, l))
@@ -159,7 +160,7 @@ impl<'a> Checker<'a> {
                 return;
             }
         }
-        diagnostic.severity = self.rules.severity(diagnostic.code, diagnostic.severity);
+        diagnostic.severity = self.rules.severity(&diagnostic.code, diagnostic.severity);
         // The same finding twice (a command checked once per loop item, where the finding
         // is not about the item) is reported once.
         if self.diagnostics.iter().rev().any(|d| *d == diagnostic) {

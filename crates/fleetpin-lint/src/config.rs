@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use fleetpin_diag::{Diagnostic, RuleMeta, Severity, SourceFile, Span};
+use fleetpin_diag::{Diagnostic, Kind, RuleMeta, Severity, SourceFile, Span};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
@@ -96,10 +96,9 @@ impl ConfigError {
     pub fn to_diagnostic(&self) -> Diagnostic {
         let meta = InvalidConfig::RULE;
         match self {
-            ConfigError::Read { path, source } => Diagnostic::new(
+            ConfigError::Read { path, source } => Diagnostic::input_error(
                 meta.code,
                 meta.name,
-                Severity::Error,
                 format!("cannot read configuration: {source}"),
             )
             .with_path(path.clone()),
@@ -109,7 +108,7 @@ impl ConfigError {
                 source_text,
                 ..
             } => {
-                let d = Diagnostic::new(meta.code, meta.name, Severity::Error, message.clone());
+                let d = Diagnostic::input_error(meta.code, meta.name, message.clone());
                 match source_text {
                     Some((file, range)) => {
                         d.with_primary(Span::new(file.clone(), range.clone()), "")
@@ -334,7 +333,7 @@ impl Config {
             return false;
         };
         self.path_ignores(path).iter().any(|sel| {
-            if code.starts_with('E') {
+            if meta.kind == Kind::InputError {
                 sel.eq_ignore_ascii_case(meta.code) || sel.eq_ignore_ascii_case(meta.name)
             } else {
                 registry::matches_selector(sel, meta)
@@ -380,7 +379,7 @@ impl Config {
             .collect();
         let mut enabled = Vec::new();
         for meta in registry::all() {
-            let on = if meta.code.starts_with('E') {
+            let on = if meta.kind == Kind::InputError {
                 // Input errors are always reported unless ignored by their exact code or name
                 // (an escape hatch for a file fleetpin cannot parse but Ansible can).
                 !ignore

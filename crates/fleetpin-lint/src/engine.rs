@@ -66,11 +66,11 @@ pub struct LintReport {
 }
 
 impl LintReport {
-    /// Number of input errors (`E...` codes).
+    /// Number of input errors ([`fleetpin_diag::Kind::InputError`]).
     pub fn input_errors(&self) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| d.code.starts_with('E'))
+            .filter(|d| d.is_input_error())
             .count()
     }
 
@@ -83,7 +83,7 @@ impl LintReport {
     pub fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| !d.code.starts_with('E') && d.severity == severity)
+            .filter(|d| !d.is_input_error() && d.severity == severity)
             .count()
     }
 }
@@ -113,7 +113,7 @@ pub(crate) fn display_path(path: &Path) -> PathBuf {
 }
 
 fn input_error(rule: &Rule, path: &Path, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::new(rule.code, rule.name, Severity::Error, message).with_path(path)
+    Diagnostic::input_error(rule.code, rule.name, message).with_path(path)
 }
 
 /// The innermost path and message of a walk error.
@@ -606,10 +606,9 @@ fn read_text(path: &Path, display: &Path, max_size: u64) -> Result<String, Box<D
             let file = SourceFile::new(display, lossy);
             let bad = bytes[valid];
             Err(Box::new(
-                Diagnostic::new(
+                Diagnostic::input_error(
                     NonUtf8File::RULE.code,
                     NonUtf8File::RULE.name,
-                    Severity::Error,
                     format!("file is not valid UTF-8: invalid byte 0x{bad:02x} on line {line}; not linted"),
                 )
                 .with_primary(Span::new(file, valid..valid + '\u{fffd}'.len_utf8()), "invalid byte"),
@@ -650,7 +649,7 @@ fn check_file(
     let text = match read_text(path, &display, config.max_file_size) {
         Ok(t) => t,
         Err(d) => {
-            let keep = rules.is_enabled(d.code) && !config.ignores_at(path, d.code);
+            let keep = rules.is_enabled(&d.code) && !config.ignores_at(path, &d.code);
             return (linted, if keep { vec![*d] } else { Vec::new() }, Vec::new());
         }
     };
@@ -689,14 +688,13 @@ fn check_file(
                 .chars()
                 .next()
                 .map_or(start, |c| start + c.len_utf8());
-            let d = Diagnostic::new(
+            let d = Diagnostic::input_error(
                 InvalidYaml::RULE.code,
                 InvalidYaml::RULE.name,
-                Severity::Error,
                 format!("invalid YAML: {}", e.message),
             )
             .with_primary(Span::new(file.clone(), start..end), "");
-            let keep = rules.is_enabled(d.code) && !config.ignores_at(path, d.code);
+            let keep = rules.is_enabled(&d.code) && !config.ignores_at(path, &d.code);
             return (linted, if keep { vec![d] } else { Vec::new() }, Vec::new());
         }
     };

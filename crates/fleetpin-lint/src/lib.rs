@@ -8,7 +8,7 @@
 //! let report = fleetpin_lint::lint(&fleetpin_lint::LintOptions::default());
 //! for d in &report.diagnostics {
 //!     // code, severity, message, primary span, secondary labels ("set here"), help
-//!     let _ = (d.code, d.severity, &d.message);
+//!     let _ = (&d.code, d.kind, d.severity, &d.message);
 //! }
 //! // Exit status of `fleetpin lint`: 2 if an input error, else 1 if a finding, else 0.
 //! let _status = if report.input_errors() > 0 { 2 } else if report.findings() > 0 { 1 } else { 0 };

@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use fleetpin_diag::{RuleMeta, Severity};
+use fleetpin_diag::{Kind, RuleMeta, Severity};
 
 use crate::rules;
 
@@ -28,6 +28,8 @@ pub struct Rule {
     pub raw_docs: &'static str,
     /// Off unless selected (`extend-select`).
     pub opt_in: bool,
+    /// Finding or input error (`kind: InputError` in `declare_rule!`; findings by default).
+    pub kind: Kind,
 }
 
 /// Declares a rule: a unit struct carrying its doc comment and a `RULE` constant.
@@ -53,7 +55,8 @@ macro_rules! declare_rule {
             name: $name:literal,
             summary: $summary:literal,
             severity: $sev:ident,
-            opt_in: $opt:literal $(,)?
+            opt_in: $opt:literal
+            $(, kind: $kind:ident)? $(,)?
         }
     ) => {
         $(#[doc = $doc])+
@@ -69,6 +72,12 @@ macro_rules! declare_rule {
                 default_severity: ::fleetpin_diag::Severity::$sev,
                 raw_docs: concat!($($doc, "\n"),+),
                 opt_in: $opt,
+                kind: {
+                    #[allow(unused_variables)]
+                    let kind = ::fleetpin_diag::Kind::Finding;
+                    $(let kind = ::fleetpin_diag::Kind::$kind;)?
+                    kind
+                },
             };
         }
     };
@@ -121,6 +130,7 @@ static METAS: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
             default_severity: r.default_severity,
             docs: docs.as_str(),
             opt_in: r.opt_in,
+            kind: r.kind,
         })
         .collect();
     metas.sort_by_key(|m| m.code);
@@ -227,7 +237,7 @@ mod tests {
                 "{}: summary ends with '.'",
                 m.code
             );
-            if !m.code.starts_with('E') {
+            if m.kind == Kind::Finding {
                 assert!(m.docs.contains("\n## Example\n"), "{}", m.code);
                 assert!(m.docs.contains("\n## Use instead\n"), "{}", m.code);
             }

@@ -123,6 +123,7 @@ fn unreadable_file_is_an_error() {
     }
     let report = run(root);
     assert_eq!(report.diagnostics[0].code, "E001");
+    assert!(report.diagnostics[0].is_input_error());
     fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
 }
 

@@ -775,7 +775,13 @@ fn lock_only_the_packages_the_code_installs() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = fleetpin(
         root,
-        &["lint", "--list-packages", "repo", "-o", "packages.txt"],
+        &[
+            "lint",
+            "--list-packages",
+            "repo",
+            "--output-file",
+            "packages.txt",
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let list = fs::read_to_string(root.join("packages.txt")).unwrap();

@@ -3,30 +3,29 @@
 //! The `path:line:col:` prefix is what editors, `grep` and terminal emulators recognise as a
 //! location. A diagnostic without a position prints `path: CODE ...`, one without a file
 //! `-: CODE ...`. Line breaks inside a message are replaced by spaces so that each
-//! diagnostic stays on one line.
+//! diagnostic stays on one line; terminal control characters are escaped.
 
 use std::io::{self, Write};
 
-use super::{Region, display_path};
+use super::{Region, text_path};
 use crate::Diagnostic;
 
 pub(super) fn render(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
     for d in diagnostics {
-        let path = d
-            .file_path()
-            .map(display_path)
-            .unwrap_or_else(|| "-".into());
+        let path = d.file_path().map(text_path).unwrap_or_else(|| "-".into());
         let message = one_line(&d.message);
+        let message = crate::escape_control(&message);
+        let code = crate::escape_control(&d.code);
         match &d.primary {
             Some(label) => {
                 let r = Region::of(&label.span);
                 writeln!(
                     out,
                     "{path}:{}:{}: {} [{}] {message}",
-                    r.start_line, r.start_column, d.code, d.severity
+                    r.start_line, r.start_column, code, d.severity
                 )?;
             }
-            None => writeln!(out, "{path}: {} [{}] {message}", d.code, d.severity)?,
+            None => writeln!(out, "{path}: {code} [{}] {message}", d.severity)?,
         }
     }
     Ok(())

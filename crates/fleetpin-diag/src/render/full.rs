@@ -28,8 +28,9 @@ use annotate_snippets::{
     AnnotationKind, Group, Level, Origin, Patch, Renderer, Snippet, renderer::DecorStyle,
 };
 
-use super::{RenderOptions, display_path, display_range};
-use crate::{Applicability, Diagnostic, Label, Severity, SourceFile};
+use super::{RenderOptions, display_range, text_path};
+use crate::sanitize::{escape_control_source, is_escaped, push_escaped};
+use crate::{Applicability, Diagnostic, Label, Severity, SourceFile, escape_control};
 
 pub(super) fn render(
     out: &mut dyn Write,
@@ -58,9 +59,16 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-/// Lines `first..=last` of `file`: the text (with line terminators) and its byte offset.
+/// Lines `first..=last` of `file`: the text (with line terminators), terminal control
+/// characters escaped, and its byte offset in the file.
 struct Window<'a> {
-    text: &'a str,
+    /// The lines as read.
+    raw: &'a str,
+    /// The lines as shown: `raw` with control characters escaped.
+    text: Cow<'a, str>,
+    /// `(position in raw, bytes added before the next character)` of each escaped character,
+    /// in order; empty when nothing was escaped.
+    shifts: Vec<(usize, usize)>,
     offset: usize,
     first_line: usize,
 }
@@ -87,33 +95,58 @@ impl<'a> Window<'a> {
         } else {
             text.len()
         };
+        let raw = &text[start..end.max(start)];
+        let shown = escape_control_source(raw);
+        let mut shifts = Vec::new();
+        if matches!(shown, Cow::Owned(_)) {
+            let mut escaped = String::new();
+            for (i, c) in raw.char_indices() {
+                if is_escaped(c, true) {
+                    escaped.clear();
+                    push_escaped(&mut escaped, c);
+                    shifts.push((i, escaped.len() - c.len_utf8()));
+                }
+            }
+        }
         Some(Window {
-            text: &text[start..end.max(start)],
+            raw,
+            text: shown,
+            shifts,
             offset: start,
             first_line,
         })
     }
 
-    /// `range` relative to the window, clamped to it and to character boundaries.
+    /// A position in `raw` as a position in `text`.
+    fn shown(&self, pos: usize) -> usize {
+        pos + self
+            .shifts
+            .iter()
+            .take_while(|(at, _)| *at < pos)
+            .map(|(_, extra)| extra)
+            .sum::<usize>()
+    }
+
+    /// `range` relative to the window (as shown), clamped to it and to character boundaries.
     fn local(&self, range: &Range<usize>) -> Range<usize> {
-        let len = self.text.len();
+        let len = self.raw.len();
         let mut start = range.start.saturating_sub(self.offset).min(len);
         let mut end = range.end.saturating_sub(self.offset).clamp(start, len);
-        while !self.text.is_char_boundary(start) {
+        while !self.raw.is_char_boundary(start) {
             start -= 1;
         }
-        while !self.text.is_char_boundary(end) {
+        while !self.raw.is_char_boundary(end) {
             end += 1;
         }
-        start..end
+        self.shown(start)..self.shown(end)
     }
 
     fn contains(&self, range: &Range<usize>) -> bool {
         range.start >= self.offset
-            && range.end <= self.offset + self.text.len()
+            && range.end <= self.offset + self.raw.len()
             && range.start <= range.end
-            && self.text.is_char_boundary(range.start - self.offset)
-            && self.text.is_char_boundary(range.end - self.offset)
+            && self.raw.is_char_boundary(range.start - self.offset)
+            && self.raw.is_char_boundary(range.end - self.offset)
     }
 }
 
@@ -121,8 +154,8 @@ fn render_one(renderer: &Renderer, d: &Diagnostic) -> String {
     // rustc-style `severity[CODE]` keeps the severity readable without colour; the rule name
     // goes in the footer so a reader knows what to pass to `fleetpin rule`.
     let title = level(d.severity)
-        .primary_title(d.message.as_str())
-        .id(d.code);
+        .primary_title(escape_control(&d.message))
+        .id(escape_control(&d.code));
     let mut elements: Vec<annotate_snippets::Element<'_>> = Vec::new();
 
     // Group labels by file: the primary file first, then others in order of appearance.
@@ -139,16 +172,16 @@ fn render_one(renderer: &Renderer, d: &Diagnostic) -> String {
     if files.is_empty()
         && let Some(path) = d.file_path()
     {
-        elements.push(Origin::path(display_path(path)).into());
+        elements.push(Origin::path(text_path(path)).into());
     }
     for (file, labels) in &files {
         let Some(window) = Window::covering(file, labels.iter().map(|(l, _)| l.span.range.clone()))
         else {
             continue;
         };
-        let mut snippet = Snippet::source(window.text)
+        let mut snippet = Snippet::source(window.text.clone())
             .line_start(window.first_line)
-            .path(display_path(file.path()));
+            .path(text_path(file.path()));
         for (label, primary) in labels {
             let kind = if *primary {
                 AnnotationKind::Primary
@@ -157,25 +190,25 @@ fn render_one(renderer: &Renderer, d: &Diagnostic) -> String {
             };
             let mut annotation = kind.span(window.local(&display_range(&label.span)));
             if !label.message.is_empty() {
-                annotation = annotation.label(label.message.as_str());
+                annotation = annotation.label(escape_control(&label.message));
             }
             snippet = snippet.annotation(annotation);
         }
         elements.push(snippet.into());
     }
     for note in &d.notes {
-        elements.push(Level::NOTE.message(note.as_str()).into());
+        elements.push(Level::NOTE.message(escape_control(note)).into());
     }
     let fix_title = d.fix.as_ref().map(|f| f.title.as_str());
     if let Some(help) = &d.help
         && Some(help.as_str()) != fix_title
     {
-        elements.push(Level::HELP.message(help.as_str()).into());
+        elements.push(Level::HELP.message(escape_control(help)).into());
     }
     elements.push(
         Level::NOTE
             .no_name()
-            .message(format!("rule: {} ({})", d.name, d.code))
+            .message(escape_control(&format!("rule: {} ({})", d.name, d.code)).into_owned())
             .into(),
     );
     let mut groups = vec![title.elements(elements)];
@@ -185,7 +218,7 @@ fn render_one(renderer: &Renderer, d: &Diagnostic) -> String {
             Applicability::Unsafe => " (unsafe fix: applied only with --unsafe-fixes)",
             Applicability::DisplayOnly => " (suggestion: never applied automatically)",
         };
-        let fix_title: Cow<'_, str> = format!("{}{suffix}", fix.title).into();
+        let fix_title: Cow<'_, str> = format!("{}{suffix}", escape_control(&fix.title)).into();
         let group = Level::HELP.secondary_title(fix_title);
         if let Some(primary) = &d.primary {
             let file = &primary.span.file;
@@ -194,12 +227,14 @@ fn render_one(renderer: &Renderer, d: &Diagnostic) -> String {
                 && fix.edits.iter().all(|e| window.contains(&e.range))
                 && edits_disjoint(&fix.edits)
             {
-                let mut snippet = Snippet::source(window.text)
+                let mut snippet = Snippet::source(window.text.clone())
                     .line_start(window.first_line)
-                    .path(display_path(file.path()));
+                    .path(text_path(file.path()));
                 for edit in &fix.edits {
-                    snippet =
-                        snippet.patch(Patch::new(window.local(&edit.range), edit.content.as_str()));
+                    snippet = snippet.patch(Patch::new(
+                        window.local(&edit.range),
+                        escape_control(&edit.content),
+                    ));
                 }
                 groups.push(group.element(snippet));
             } else {

@@ -10,15 +10,73 @@
 //! `%0D` and `%0A`; property values also escape `:` and `,` (`%3A`, `%2C`). GitHub drops
 //! `col`/`endColumn` for annotations that span several lines, so they are only written for
 //! single-line spans. Secondary labels, notes and help follow the message on lines of their
-//! own (escaped newlines), since an annotation has a single location.
+//! own (escaped newlines), since an annotation has a single location. Terminal control
+//! characters in text from files are escaped (see [`crate::escape_control`]).
+//!
+//! GitHub shows at most 10 error and 10 warning annotations per step (and 10 notices), so
+//! when there are diagnostics a summary annotation comes first, with the totals and a pointer
+//! to the SARIF report, which has all of them:
+//!
+//! ```text
+//! ::notice title=fleetpin summary::fleetpin: 14 findings (12 errors, 2 warnings, 0 info) in 5 files. GitHub shows at most 10 annotations of each severity per step; `fleetpin lint --format sarif` (uploaded to code scanning) or the log has all of them.
+//! ```
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{Region, display_path};
-use crate::{Diagnostic, Severity};
+use super::{Region, RenderOptions, Summary, text_path};
+use crate::{Diagnostic, Severity, escape_control};
 
-pub(super) fn render(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
+/// Annotations GitHub shows per severity and step.
+pub const ANNOTATION_LIMIT: usize = 10;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The summary annotation's message.
+fn summary_message(diagnostics: &[Diagnostic], options: &RenderOptions<'_>) -> String {
+    let s = Summary::new(diagnostics);
+    let mut msg = format!(
+        "fleetpin: {} ({}, {}, {} info) in {}",
+        plural(s.findings, "finding", "findings"),
+        plural(s.errors.saturating_sub(s.input_errors), "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+        s.infos,
+        plural(s.files_with_findings, "file", "files"),
+    );
+    if s.input_errors > 0 {
+        msg.push_str(&format!(
+            "; {} could not be checked",
+            plural(s.input_errors, "input", "inputs")
+        ));
+    }
+    msg.push('.');
+    let over =
+        s.errors > ANNOTATION_LIMIT || s.warnings > ANNOTATION_LIMIT || s.infos > ANNOTATION_LIMIT;
+    if over {
+        msg.push_str(&format!(
+            " GitHub shows at most {ANNOTATION_LIMIT} annotations of each severity per step; \
+             {} or the log has all of them.",
+            options.sarif_hint
+        ));
+    }
+    msg
+}
+
+pub(super) fn render(
+    out: &mut dyn Write,
+    diagnostics: &[Diagnostic],
+    options: &RenderOptions<'_>,
+) -> io::Result<()> {
+    if !diagnostics.is_empty() {
+        writeln!(
+            out,
+            "::notice title={}::{}",
+            escape_property("fleetpin summary"),
+            escape_data(&summary_message(diagnostics, options))
+        )?;
+    }
     for d in diagnostics {
         let command = match d.severity {
             Severity::Error => "error",
@@ -27,7 +85,7 @@ pub(super) fn render(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Res
         };
         let mut props = String::new();
         if let Some(path) = d.file_path() {
-            let _ = write!(props, "file={},", escape_property(&display_path(path)));
+            let _ = write!(props, "file={},", escape_property(&text_path(path)));
         }
         if let Some(label) = &d.primary {
             let r = Region::of(&label.span);
@@ -43,7 +101,7 @@ pub(super) fn render(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Res
         let _ = write!(
             props,
             "title={}",
-            escape_property(&format!("{} {}", d.code, d.name))
+            escape_property(&escape_control(&format!("{} {}", d.code, d.name)))
         );
 
         let mut message = d.message.clone();
@@ -52,7 +110,7 @@ pub(super) fn render(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Res
             let _ = write!(
                 message,
                 "\n{}:{}:{}: {}",
-                display_path(label.span.file.path()),
+                text_path(label.span.file.path()),
                 r.start_line,
                 r.start_column,
                 label.message
@@ -64,7 +122,11 @@ pub(super) fn render(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Res
         if let Some(help) = &d.help {
             let _ = write!(message, "\nhelp: {help}");
         }
-        writeln!(out, "::{command} {props}::{}", escape_data(&message))?;
+        writeln!(
+            out,
+            "::{command} {props}::{}",
+            escape_data(&escape_control(&message))
+        )?;
     }
     Ok(())
 }

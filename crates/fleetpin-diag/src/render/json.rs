@@ -2,12 +2,13 @@
 //!
 //! ```json
 //! {
-//!   "schema": { "version": 1 },
+//!   "schema": { "name": "fleetpin-diagnostics", "version": 1 },
 //!   "tool": { "name": "fleetpin", "version": "0.1.0" },
 //!   "diagnostics": [
 //!     {
 //!       "code": "ANS001",
 //!       "name": "package-state-latest",
+//!       "kind": "finding",
 //!       "severity": "error",
 //!       "message": "`docker-ce` is installed with `state: latest`",
 //!       "path": "site.yml",
@@ -28,12 +29,14 @@
 //!     }
 //!   ],
 //!   "summary": { "total": 1, "errors": 1, "warnings": 0, "infos": 0, "fixable": 0,
-//!                "input_errors": 0, "by_code": { "ANS001": 1 } }
+//!                "input_errors": 0, "findings": 1, "files_with_findings": 1,
+//!                "by_code": { "ANS001": 1 } }
 //! }
 //! ```
 //!
-//! - `schema.version` changes only on an incompatible change (a field removed or its meaning
-//!   changed); new fields do not change it.
+//! - `schema` is the marker every fleetpin JSON document starts with (see [`SchemaMarker`]):
+//!   `name` says which document it is, `version` changes only on an incompatible change (a
+//!   field removed or its meaning changed); new fields do not change it.
 //! - Paths use forward slashes and are as given to fleetpin (relative to the current
 //!   directory when fleetpin was given relative paths).
 //! - Lines and columns are 1-based; columns count Unicode scalar values; `end_column` is
@@ -42,8 +45,9 @@
 //!   not UTF-8); `path` is `null` only for a diagnostic about no file at all.
 //! - `severity` is `error`, `warning` or `info`; `applicability` is `safe` (applied by
 //!   default), `unsafe` (needs `--unsafe-fixes`) or `display-only` (never applied).
-//! - Codes starting with `E` are input errors (unreadable or broken files), counted in
-//!   `summary.input_errors`.
+//! - `kind` is `finding` or `input-error` (a file or setting that could not be checked);
+//!   input errors are counted in `summary.input_errors`, findings in `summary.findings`, and
+//!   `summary.files_with_findings` counts the files with at least one finding.
 //! - `help` and `fix` are `null` when absent; `labels` and `notes` are empty lists.
 //! - Edit offsets are byte offsets into the file as read.
 
@@ -52,22 +56,30 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Region, RenderOptions, Summary, display_path};
-use crate::{Applicability, Diagnostic, Label, Severity, Span};
+use crate::{Applicability, Diagnostic, Kind, Label, Severity, Span};
 
 /// Version of the JSON format, `schema.version`.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Document<'a> {
-    schema: Schema,
-    tool: Tool<'a>,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-    summary: Summary,
+/// `schema.name` of the diagnostics document.
+pub const SCHEMA_NAME: &str = "fleetpin-diagnostics";
+
+/// The `"schema": {"name": ..., "version": N}` marker of every JSON document fleetpin prints
+/// (`lint`, `drift`, `debian policy`, listings). `name` is the kind of document
+/// (`fleetpin-diagnostics`, `fleetpin-drift`, ...), `version` its format version, raised
+/// only on incompatible changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SchemaMarker {
+    pub name: &'static str,
+    pub version: u32,
 }
 
 #[derive(Serialize)]
-struct Schema {
-    version: u32,
+struct Document<'a> {
+    schema: SchemaMarker,
+    tool: Tool<'a>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
 }
 
 #[derive(Serialize)]
@@ -78,8 +90,9 @@ struct Tool<'a> {
 
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
-    code: &'static str,
-    name: &'static str,
+    code: &'a str,
+    name: &'a str,
+    kind: Kind,
     severity: Severity,
     message: &'a str,
     path: Option<String>,
@@ -162,8 +175,9 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
             .collect(),
     });
     JsonDiagnostic {
-        code: d.code,
-        name: d.name,
+        code: &d.code,
+        name: &d.name,
+        kind: d.kind,
         severity: d.severity,
         message: &d.message,
         path: d.file_path().map(display_path),
@@ -184,7 +198,8 @@ pub(super) fn render(
     options: &RenderOptions<'_>,
 ) -> io::Result<()> {
     let doc = Document {
-        schema: Schema {
+        schema: SchemaMarker {
+            name: SCHEMA_NAME,
             version: SCHEMA_VERSION,
         },
         tool: Tool {

@@ -11,6 +11,7 @@
 //! Renderers never sort or filter: the caller passes diagnostics already sorted (see
 //! [`Diagnostic::sort_key`]) and already filtered by configuration.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write};
@@ -109,6 +110,9 @@ pub struct RenderOptions<'a> {
     /// Base URL of the rule pages (`docs/rules/` rendered on the web), without the trailing
     /// slash; SARIF `helpUri` is `{base}/{name}.md`. `None` leaves `helpUri` out.
     pub rule_docs_url: Option<&'a str>,
+    /// How to get every diagnostic, named by the `github` format's summary annotation when
+    /// GitHub's annotation limit is exceeded (for example "`fleetpin lint --format sarif`").
+    pub sarif_hint: &'a str,
 }
 
 impl Default for RenderOptions<'_> {
@@ -119,6 +123,7 @@ impl Default for RenderOptions<'_> {
             tool_version: env!("CARGO_PKG_VERSION"),
             root: None,
             rule_docs_url: None,
+            sarif_hint: "the SARIF report (`--format sarif`, uploaded to code scanning)",
         }
     }
 }
@@ -145,7 +150,7 @@ pub fn render(
         Format::Concise => concise::render(out, diagnostics),
         Format::Json => json::render(out, diagnostics, options),
         Format::Sarif => sarif::render(out, diagnostics, options),
-        Format::Github => github::render(out, diagnostics),
+        Format::Github => github::render(out, diagnostics, options),
     }
 }
 
@@ -163,16 +168,21 @@ pub struct Summary {
     pub infos: usize,
     /// Diagnostics with a fix that is applied by default ([`Applicability::Safe`]).
     pub fixable: usize,
-    /// Input errors (codes starting with `E`: unreadable, broken or too large files).
+    /// Input errors ([`crate::Kind::InputError`]: unreadable, broken or too large files).
     pub input_errors: usize,
+    /// Findings ([`crate::Kind::Finding`]): `total - input_errors`.
+    pub findings: usize,
+    /// Number of distinct files with at least one finding.
+    pub files_with_findings: usize,
     /// Number of diagnostics per code, sorted by code.
-    pub by_code: BTreeMap<&'static str, usize>,
+    pub by_code: BTreeMap<String, usize>,
 }
 
 impl Summary {
     /// Count `diagnostics`.
     pub fn new(diagnostics: &[Diagnostic]) -> Self {
         let mut s = Summary::default();
+        let mut files = std::collections::HashSet::new();
         for d in diagnostics {
             s.total += 1;
             match d.severity {
@@ -186,18 +196,33 @@ impl Summary {
             {
                 s.fixable += 1;
             }
-            if is_input_error(d.code) {
+            if d.is_input_error() {
                 s.input_errors += 1;
+            } else {
+                s.findings += 1;
+                if let Some(path) = d.file_path() {
+                    files.insert(path);
+                }
             }
-            *s.by_code.entry(d.code).or_default() += 1;
+            match s.by_code.get_mut(d.code.as_ref()) {
+                Some(n) => *n += 1,
+                None => {
+                    s.by_code.insert(d.code.to_string(), 1);
+                }
+            }
         }
+        s.files_with_findings = files.len();
         s
     }
 }
 
-/// `E001`, `E002`, ...: codes reserved for input errors.
-pub(crate) fn is_input_error(code: &str) -> bool {
-    code.len() > 1 && code.starts_with('E') && code[1..].bytes().all(|b| b.is_ascii_digit())
+/// A path for a text format: [`display_path`] with terminal control characters escaped.
+pub(crate) fn text_path(path: &Path) -> String {
+    let s = display_path(path);
+    match crate::escape_control(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(escaped) => escaped,
+    }
 }
 
 /// A path as every renderer prints it: forward slashes, no leading `./`.
@@ -266,7 +291,7 @@ impl Region {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SourceFile;
+    use crate::{Kind, SourceFile};
 
     #[test]
     fn format_round_trips_through_its_name() {
@@ -297,11 +322,22 @@ mod tests {
     }
 
     #[test]
-    fn input_error_codes() {
-        assert!(is_input_error("E001"));
-        assert!(!is_input_error("E"));
-        assert!(!is_input_error("ANS001"));
-        assert!(!is_input_error("Exx1"));
+    fn summary_counts_by_kind_and_files_with_findings() {
+        let a = SourceFile::new("a.yml", "x: 1\ny: 2\n");
+        let ds = vec![
+            Diagnostic::new("ANS001", "n", Severity::Error, "m")
+                .with_primary(Span::new(a.clone(), 0..1), ""),
+            Diagnostic::new("ANS002", "n", Severity::Warning, "m")
+                .with_primary(Span::new(a, 5..6), ""),
+            Diagnostic::input_error("E001", "unreadable-file", "m").with_path("b.yml"),
+            // A finding code that merely starts with `E` is still a finding.
+            Diagnostic::new("EXT1", "hazard", Severity::Info, "m").with_path("c.yml"),
+        ];
+        let s = Summary::new(&ds);
+        assert_eq!((s.total, s.findings, s.input_errors), (4, 3, 1));
+        assert_eq!(s.files_with_findings, 2);
+        assert_eq!(s.by_code.get("ANS001"), Some(&1));
+        assert_eq!(Kind::default(), Kind::Finding);
     }
 
     #[test]

@@ -24,8 +24,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Region, RenderOptions, display_path, is_input_error};
-use crate::{Diagnostic, RuleMeta, Severity, Span};
+use super::{Region, RenderOptions, display_path};
+use crate::{Diagnostic, Kind, RuleMeta, Severity, Span};
 
 /// `$schema` of the log: the OASIS SARIF 2.1.0 schema.
 pub const SCHEMA_URI: &str =
@@ -51,7 +51,7 @@ struct Run<'a> {
     tool: Tool<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<BTreeMap<&'static str, ArtifactLocation>>,
-    results: Vec<SarifResult>,
+    results: Vec<SarifResult<'a>>,
     column_kind: &'static str,
 }
 
@@ -111,8 +111,8 @@ struct RuleProperties {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult {
-    rule_id: &'static str,
+struct SarifResult<'a> {
+    rule_id: &'a str,
     rule_index: usize,
     level: &'static str,
     message: Text,
@@ -206,8 +206,12 @@ fn problem_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// Rule family tag from the code prefix (`ANS001` -> `ansible`).
-fn family_tag(code: &str) -> &'static str {
+/// Rule family tag: `input-error` for input errors, else from the code prefix (`ANS001` ->
+/// `ansible`).
+fn family_tag(kind: Kind, code: &str) -> &'static str {
+    if kind == Kind::InputError {
+        return "input-error";
+    }
     let prefix: String = code
         .chars()
         .take_while(|c| c.is_ascii_alphabetic())
@@ -219,7 +223,6 @@ fn family_tag(code: &str) -> &'static str {
         "GHA" => "github-actions",
         "GLX" => "ansible-galaxy",
         "SWM" => "docker-swarm",
-        "E" => "input-error",
         _ => "other",
     }
 }
@@ -271,7 +274,7 @@ fn descriptor(rule: &RuleMeta, options: &RenderOptions<'_>) -> ReportingDescript
             level: level(rule.default_severity),
         },
         properties: RuleProperties {
-            tags: vec!["fleetpin", family_tag(rule.code)],
+            tags: vec!["fleetpin", family_tag(rule.kind, rule.code)],
             precision: "high",
             problem_severity: problem_severity(rule.default_severity),
         },
@@ -279,14 +282,14 @@ fn descriptor(rule: &RuleMeta, options: &RenderOptions<'_>) -> ReportingDescript
 }
 
 fn synthetic_descriptor(d: &Diagnostic) -> ReportingDescriptor {
-    let summary = if is_input_error(d.code) {
+    let summary = if d.is_input_error() {
         format!("Input error: {}", d.name)
     } else {
-        d.name.to_owned()
+        d.name.to_string()
     };
     ReportingDescriptor {
-        id: d.code.to_owned(),
-        name: d.name.to_owned(),
+        id: d.code.to_string(),
+        name: d.name.to_string(),
         short_description: Text {
             text: summary.clone(),
         },
@@ -303,7 +306,7 @@ fn synthetic_descriptor(d: &Diagnostic) -> ReportingDescriptor {
             level: level(d.severity),
         },
         properties: RuleProperties {
-            tags: vec!["fleetpin", family_tag(d.code)],
+            tags: vec!["fleetpin", family_tag(d.kind, &d.code)],
             precision: "high",
             problem_severity: problem_severity(d.severity),
         },
@@ -408,13 +411,13 @@ pub(super) fn render(
         .collect();
     let mut synthetic: Vec<&Diagnostic> = Vec::new();
     for d in diagnostics {
-        if !index.contains_key(d.code) && !synthetic.iter().any(|s| s.code == d.code) {
+        if !index.contains_key(d.code.as_ref()) && !synthetic.iter().any(|s| s.code == d.code) {
             synthetic.push(d);
         }
     }
-    synthetic.sort_by_key(|d| d.code);
+    synthetic.sort_by_key(|d| &d.code);
     for d in synthetic {
-        index.insert(d.code, rules.len());
+        index.insert(&d.code, rules.len());
         rules.push(synthetic_descriptor(d));
     }
 
@@ -489,8 +492,8 @@ pub(super) fn render(
                 _ => Vec::new(),
             };
             SarifResult {
-                rule_id: d.code,
-                rule_index: index[d.code],
+                rule_id: &d.code,
+                rule_index: index[d.code.as_ref()],
                 level: level(d.severity),
                 message: Text {
                     text: message_text(d),

@@ -5,7 +5,9 @@
 
 #![allow(dead_code)]
 
-use fleetpin_diag::{Applicability, Diagnostic, Edit, Fix, RuleMeta, Severity, SourceFile, Span};
+use fleetpin_diag::{
+    Applicability, Diagnostic, Edit, Fix, Kind, RuleMeta, Severity, SourceFile, Span,
+};
 
 /// Byte range of the `n`th (0-based) occurrence of `needle` in `file`.
 pub fn find(file: &SourceFile, needle: &str, n: usize) -> std::ops::Range<usize> {
@@ -33,6 +35,7 @@ pub const RULES: &[RuleMeta] = &[
                ## Example\n```yaml\n- apt:\n    name: docker-ce\n    state: latest\n```\n\n\
                ## Use instead\n```yaml\n- apt:\n    name: docker-ce=5:20.10.23~3-0~debian-buster\n    state: present\n```\n",
         opt_in: false,
+        kind: Kind::Finding,
     },
     RuleMeta {
         code: "ANS009",
@@ -41,6 +44,7 @@ pub const RULES: &[RuleMeta] = &[
         default_severity: Severity::Warning,
         docs: "## What it does\nChecks for plays that install or upgrade packages without `serial:`.\n",
         opt_in: false,
+        kind: Kind::Finding,
     },
     RuleMeta {
         code: "IMG001",
@@ -49,6 +53,7 @@ pub const RULES: &[RuleMeta] = &[
         default_severity: Severity::Error,
         docs: "## What it does\nChecks for container images without a tag or with `latest`.\n",
         opt_in: false,
+        kind: Kind::Finding,
     },
     RuleMeta {
         code: "IMG002",
@@ -57,6 +62,7 @@ pub const RULES: &[RuleMeta] = &[
         default_severity: Severity::Info,
         docs: "## What it does\nChecks for images that have a tag but no `@sha256:` digest.\n",
         opt_in: true,
+        kind: Kind::Finding,
     },
 ];
 
@@ -105,10 +111,9 @@ pub fn diagnostics() -> Vec<Diagnostic> {
                 content: "1.27.3".into(),
             }],
         }),
-        Diagnostic::new(
+        Diagnostic::input_error(
             "E003",
             "not-utf8",
-            Severity::Error,
             "file is not valid UTF-8 (byte 0xff at offset 12)",
         )
         .with_path("roles/docker/files/daemon.bin"),
@@ -167,10 +172,9 @@ pub fn diagnostics() -> Vec<Diagnostic> {
             "tag without `@sha256:`",
         ),
         // A diagnostic about no file at all.
-        Diagnostic::new(
+        Diagnostic::input_error(
             "E008",
             "bad-config",
-            Severity::Error,
             "no fleetpin.toml found and `--config` names no file",
         ),
     ];

@@ -21,6 +21,7 @@ declare_rule! {
         summary: "A file could not be read",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 
@@ -41,6 +42,7 @@ declare_rule! {
         summary: "A file that should be text is not valid UTF-8",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 
@@ -60,6 +62,7 @@ declare_rule! {
         summary: "A file that should be text contains NUL bytes",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 
@@ -87,6 +90,7 @@ declare_rule! {
         summary: "A file is larger than `max-file-size`",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 
@@ -114,6 +118,7 @@ declare_rule! {
         summary: "A YAML file does not parse",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 
@@ -133,6 +138,7 @@ declare_rule! {
         summary: "A Dockerfile does not parse",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 
@@ -152,6 +158,7 @@ declare_rule! {
         summary: "A directory could not be walked (symlink loop, permissions, missing path)",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 
@@ -172,6 +179,7 @@ declare_rule! {
         summary: "`fleetpin.toml` is invalid",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
 

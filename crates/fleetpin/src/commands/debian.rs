@@ -7,6 +7,8 @@ use anyhow::Context;
 use fleetpin_debian::policy::{Cache, Options, PackagePolicy};
 use fleetpin_debian::{CompareOp, Version};
 
+use fleetpin_diag::render::json::SchemaMarker;
+
 use crate::ExitStatus;
 use crate::printer::Printer;
 
@@ -131,11 +133,6 @@ fn compare(args: &[String], printer: &Printer, out: &mut dyn Write) -> anyhow::R
 }
 
 #[derive(serde::Serialize)]
-struct Schema {
-    version: u32,
-}
-
-#[derive(serde::Serialize)]
 struct IndexJson<'a> {
     priority: i32,
     index: &'a str,
@@ -146,7 +143,7 @@ struct IndexJson<'a> {
 
 #[derive(serde::Serialize)]
 struct PolicyJson<'a> {
-    schema: Schema,
+    schema: SchemaMarker,
     root: String,
     native_architecture: &'a str,
     target_release: Option<&'a str>,
@@ -184,6 +181,11 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
     }
     let cache = Cache::load_root(&args.root, opts)
         .with_context(|| format!("cannot compute apt policy for root {}", args.root.display()))?;
+    printer.debug(format_args!(
+        "{} package indexes under {}",
+        cache.files.len(),
+        args.root.display()
+    ));
     for w in &cache.warnings {
         printer.warn(w);
     }
@@ -227,7 +229,8 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
     match args.format {
         Format::Json => {
             let doc = PolicyJson {
-                schema: Schema {
+                schema: SchemaMarker {
+                    name: "fleetpin-debian-policy",
                     version: POLICY_SCHEMA_VERSION,
                 },
                 root: args.root.display().to_string(),
@@ -250,48 +253,55 @@ fn policy(args: PolicyArgs, printer: &Printer, out: &mut dyn Write) -> anyhow::R
             writeln!(out)?;
         }
         Format::Text => {
-            if args.packages.is_empty() {
-                writeln!(out, "Package files:")?;
-                for f in cache.files_in_apt_order() {
-                    writeln!(out, " {:>3} {}", f.priority, f.describe)?;
-                    writeln!(out, "     release {}", f.release_line())?;
-                    if let Some(site) = f.site.as_deref().filter(|s| !s.is_empty()) {
-                        writeln!(out, "     origin {site}")?;
+            // Names and versions come from the index files: control characters are
+            // escaped before they reach the terminal.
+            let mut text = Vec::new();
+            {
+                let out: &mut dyn Write = &mut text;
+                if args.packages.is_empty() {
+                    writeln!(out, "Package files:")?;
+                    for f in cache.files_in_apt_order() {
+                        writeln!(out, " {:>3} {}", f.priority, f.describe)?;
+                        writeln!(out, "     release {}", f.release_line())?;
+                        if let Some(site) = f.site.as_deref().filter(|s| !s.is_empty()) {
+                            writeln!(out, "     origin {site}")?;
+                        }
+                    }
+                    writeln!(out, "Pinned packages:")?;
+                    for (name, version, prio) in cache.pinned() {
+                        writeln!(out, "     {name} -> {version} with priority {prio}")?;
                     }
                 }
-                writeln!(out, "Pinned packages:")?;
-                for (name, version, prio) in cache.pinned() {
-                    writeln!(out, "     {name} -> {version} with priority {prio}")?;
-                }
-            }
-            for r in &reports {
-                let none = "(none)".to_string();
-                if r.architecture == native || r.architecture == "all" {
-                    writeln!(out, "{}:", r.name)?;
-                } else {
-                    writeln!(out, "{}:{}:", r.name, r.architecture)?;
-                }
-                writeln!(
-                    out,
-                    "  Installed: {}",
-                    r.installed
-                        .as_ref()
-                        .map_or(none.clone(), Version::to_string)
-                )?;
-                writeln!(
-                    out,
-                    "  Candidate: {}",
-                    r.candidate.as_ref().map_or(none, Version::to_string)
-                )?;
-                writeln!(out, "  Version table:")?;
-                for v in &r.versions {
-                    let mark = if v.installed { " ***" } else { "    " };
-                    writeln!(out, "{mark} {} {}", v.version, v.priority)?;
-                    for s in &v.sources {
-                        writeln!(out, "        {:>3} {}", s.priority, s.index)?;
+                for r in &reports {
+                    let none = "(none)".to_string();
+                    if r.architecture == native || r.architecture == "all" {
+                        writeln!(out, "{}:", r.name)?;
+                    } else {
+                        writeln!(out, "{}:{}:", r.name, r.architecture)?;
+                    }
+                    writeln!(
+                        out,
+                        "  Installed: {}",
+                        r.installed
+                            .as_ref()
+                            .map_or(none.clone(), Version::to_string)
+                    )?;
+                    writeln!(
+                        out,
+                        "  Candidate: {}",
+                        r.candidate.as_ref().map_or(none, Version::to_string)
+                    )?;
+                    writeln!(out, "  Version table:")?;
+                    for v in &r.versions {
+                        let mark = if v.installed { " ***" } else { "    " };
+                        writeln!(out, "{mark} {} {}", v.version, v.priority)?;
+                        for s in &v.sources {
+                            writeln!(out, "        {:>3} {}", s.priority, s.index)?;
+                        }
                     }
                 }
             }
+            out.write_all(Printer::text(&String::from_utf8_lossy(&text)).as_bytes())?;
         }
     }
     Ok(if status_errors {

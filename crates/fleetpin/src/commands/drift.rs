@@ -101,6 +101,11 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         printer.warn(gap.describe());
     }
     let fleet = &loaded.fleet;
+    printer.debug(format_args!(
+        "facts of {} hosts, lock {}",
+        fleet.hosts.len(),
+        args.lock.display()
+    ));
     let compared = fleet
         .hosts
         .iter()
@@ -182,10 +187,12 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 if !note.is_empty() {
                     writeln!(out, "{}\n", note.trim_start_matches([';', ' ']))?;
                 }
+                // Host names, packages and versions came from hosts: escaped for the terminal.
+                let differences = text_safe(&report.differences);
                 if s.hosts_with_drift <= args.max_columns {
-                    write_table(&mut out, printer, &report.differences)?;
+                    write_table(&mut out, printer, &differences)?;
                 } else {
-                    write_lines(&mut out, printer, &report.differences)?;
+                    write_lines(&mut out, printer, &differences)?;
                 }
             }
         }
@@ -231,6 +238,23 @@ fn incomplete_note(report: &drift::DriftReport) -> String {
     } else {
         format!("; but {} (see the warnings above)", parts.join(", "))
     }
+}
+
+/// `diffs` with terminal control characters escaped in every text field.
+fn text_safe(diffs: &[Difference]) -> Vec<Difference> {
+    let t = |s: &String| Printer::text(s).into_owned();
+    diffs
+        .iter()
+        .map(|d| Difference {
+            host: t(&d.host),
+            group: t(&d.group),
+            package: t(&d.package),
+            locked: d.locked.as_ref().map(t),
+            actual: d.actual.as_ref().map(t),
+            group_majority: d.group_majority.as_ref().map(t),
+            ..d.clone()
+        })
+        .collect()
 }
 
 /// A table row: the locked version and, per drifted host, its differences.

@@ -1,7 +1,6 @@
 //! `fleetpin gather`: collect host facts over SSH, or import them from Ansible or dpkg output.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -261,20 +260,10 @@ fn gather_ssh(
         timeout: Duration::from_secs(args.timeout),
         forks: usize::from(args.forks),
     };
-    let bar = if printer.quiet || !std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let bar = indicatif::ProgressBar::new(targets.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} gathering [{bar:30}] {pos}/{len} hosts, {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    };
+    let bar = printer.progress(
+        targets.len() as u64,
+        "{spinner} gathering [{bar:30}] {pos}/{len} hosts, {msg}",
+    );
     let failed_count = std::sync::atomic::AtomicUsize::new(0);
     let results = gather::gather(&targets, &cfg, &|r: &HostResult| {
         if r.outcome.is_err() {

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use clap::ValueEnum;
 use fleetpin_diag::Severity;
 use fleetpin_diag::render::{Format, RenderOptions, render};
 use fleetpin_lint::config::RuleOverrides;
@@ -16,7 +17,8 @@ use crate::printer::Printer;
 /// Output format of the findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// Source frames with carets, help and notes (default).
+    /// Source frames with carets, help and notes (default; `text` is another name for it).
+    #[value(alias = "text")]
     Full,
     /// One line per finding: `path:line:col: CODE [severity] message`.
     Concise,
@@ -44,7 +46,12 @@ impl From<OutputFormat> for Format {
 /// versions.
 ///
 /// Exit status: 0 no findings, 1 findings, 2 an input error (unreadable or invalid file,
-/// invalid configuration) or a usage error.
+/// invalid configuration) or a usage error. `-` (stdin) is refused: a file's kind and its
+/// Ansible context (role defaults, inventory variables) come from its place in the tree, so
+/// save the text to a file in the tree and lint that.
+///
+/// `--statistics`, `--list-files` and `--list-packages` print text (`--format full` or
+/// `concise`) or JSON (`--format json`); `sarif` and `github` are refused there.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or directories to lint. Directories are walked honouring `.gitignore`.
@@ -74,7 +81,7 @@ pub struct Args {
     extend_select: Vec<String>,
 
     /// Write the findings to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     output_file: Option<PathBuf>,
 
     /// Print the number of findings per rule instead of the findings.
@@ -106,11 +113,7 @@ fn listing_status(report: &fleetpin_lint::LintReport, printer: &Printer) -> Exit
     if report.input_errors() == 0 {
         return ExitStatus::Success;
     }
-    for d in report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code.starts_with('E'))
-    {
+    for d in report.diagnostics.iter().filter(|d| d.is_input_error()) {
         let path = d.file_path().map(|p| p.display().to_string());
         printer.warn(format_args!(
             "{}: {} {}",
@@ -140,7 +143,9 @@ fn write_packages(
     for places in by_name.values_mut() {
         places.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     }
-    let place = |p: &fleetpin_lint::ManagedPackage| format!("{}:{}", p.path.display(), p.line);
+    let place = |p: &fleetpin_lint::ManagedPackage| {
+        Printer::text(&format!("{}:{}", p.path.display(), p.line)).into_owned()
+    };
     if json {
         let packages: Vec<serde_json::Value> = by_name
             .iter()
@@ -158,7 +163,7 @@ fn write_packages(
             })
             .collect();
         let doc = serde_json::json!({
-            "schema": {"version": 1},
+            "schema": schema("fleetpin-packages"),
             "packages": packages,
             "unresolved": unresolved,
         });
@@ -172,6 +177,7 @@ fn write_packages(
     )?;
     let width = by_name.keys().map(|n| n.len()).max().unwrap_or(0);
     for (name, places) in &by_name {
+        let name = Printer::text(name);
         let mut shown: Vec<String> = places.iter().take(3).map(|p| place(p)).collect();
         if places.len() > 3 {
             shown.push(format!("and {} more", places.len() - 3));
@@ -187,7 +193,7 @@ fn write_packages(
         writeln!(
             sink,
             "# unresolved, not listed: `{}` ({}) at {}",
-            p.spec,
+            Printer::text(&p.spec),
             p.manager,
             place(p)
         )?;
@@ -195,12 +201,39 @@ fn write_packages(
     Ok(())
 }
 
+/// The `schema` marker of a JSON document `name`, version 1 (see `docs/json.md`).
+fn schema(name: &'static str) -> fleetpin_diag::render::json::SchemaMarker {
+    fleetpin_diag::render::json::SchemaMarker { name, version: 1 }
+}
+
+/// The output of a listing or `--statistics`: text or JSON; SARIF and GitHub annotations
+/// carry findings only, so they are refused with the option that asked for the listing.
+fn listing_format(args: &Args) -> anyhow::Result<bool> {
+    let option = if args.list_files {
+        "--list-files"
+    } else if args.list_packages {
+        "--list-packages"
+    } else {
+        "--statistics"
+    };
+    match args.format {
+        OutputFormat::Full | OutputFormat::Concise => Ok(false),
+        OutputFormat::Json => Ok(true),
+        OutputFormat::Sarif | OutputFormat::Github => bail!(
+            "`{option}` prints text or JSON, not `--format {}`",
+            args.format
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_owned())
+        ),
+    }
+}
+
 fn check_selectors(flag: &str, list: &[String]) -> anyhow::Result<()> {
     for s in list {
         if !registry::is_valid_selector(s) {
             bail!(
                 "invalid value `{s}` for `--{flag}`: no rule has this code, prefix or name \
-                 (`fleetpin rule --all` lists them)"
+                 (`fleetpin rule` lists them)"
             );
         }
     }
@@ -209,6 +242,19 @@ fn check_selectors(flag: &str, list: &[String]) -> anyhow::Result<()> {
 
 /// Runs `fleetpin lint`.
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        bail!(
+            "`fleetpin lint -` is not supported: fleetpin does not lint stdin, since a file's \
+             kind and its Ansible context come from its place in the tree\n\n\
+             hint: save the text to a file in the tree and lint that file"
+        );
+    }
+    let listing = args.statistics || args.list_files || args.list_packages;
+    let listing_json = if listing {
+        listing_format(&args)?
+    } else {
+        false
+    };
     if let Some(select) = &args.select {
         check_selectors("select", select)?;
     }
@@ -229,7 +275,14 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         },
         respect_gitignore: !args.no_ignore,
     };
+    let started = std::time::Instant::now();
     let report = fleetpin_lint::lint(&options);
+    printer.debug(format_args!(
+        "linted {} files with {} rules in {:.0?}",
+        report.files.len(),
+        report.rules.len(),
+        started.elapsed()
+    ));
 
     let mut sink: Box<dyn Write> = match &args.output_file {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -240,38 +293,70 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     };
 
     if args.list_files {
-        for f in &report.files {
-            let kind = f.kind.map_or("unreadable", |k| k.as_str());
-            writeln!(sink, "{}\t{kind}", f.path.display())?;
+        if listing_json {
+            let files: Vec<serde_json::Value> = report
+                .files
+                .iter()
+                .map(|f| serde_json::json!({"path": f.path, "kind": f.kind.map(|k| k.as_str())}))
+                .collect();
+            let doc = serde_json::json!({"schema": schema("fleetpin-files"), "files": files});
+            serde_json::to_writer_pretty(&mut sink, &doc)?;
+            writeln!(sink)?;
+        } else {
+            for f in &report.files {
+                let kind = f.kind.map_or("unreadable", |k| k.as_str());
+                let path = f.path.display().to_string();
+                writeln!(sink, "{}\t{kind}", Printer::text(&path))?;
+            }
         }
         sink.flush()?;
         return Ok(listing_status(&report, printer));
     }
     if args.list_packages {
-        write_packages(
-            &mut sink,
-            &report.packages,
-            args.format == OutputFormat::Json,
-        )?;
+        write_packages(&mut sink, &report.packages, listing_json)?;
         sink.flush()?;
         return Ok(listing_status(&report, printer));
     }
 
+    // The status the run ends with, known before anything is written.
+    let findings = report.findings();
+    let input_errors = report.input_errors();
+    let status = if input_errors > 0 {
+        ExitStatus::Error
+    } else if findings > 0 && !args.exit_zero {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    };
+
     if args.statistics {
         let mut by_code: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
         for d in &report.diagnostics {
-            by_code.entry(d.code).or_insert((0, d.name)).0 += 1;
+            by_code.entry(&d.code).or_insert((0, &d.name)).0 += 1;
         }
-        let width = by_code
-            .values()
-            .map(|(n, _)| n.to_string().len())
-            .max()
-            .unwrap_or(1);
         // Most frequent first, then by code (as ruff's `--statistics`).
         let mut rows: Vec<_> = by_code.iter().collect();
         rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
-        for (code, (n, name)) in rows {
-            writeln!(sink, "{n:>width$}  {code:<6}  {name}")?;
+        if listing_json {
+            let rows: Vec<serde_json::Value> = rows
+                .iter()
+                .map(
+                    |(code, (n, name))| serde_json::json!({"code": code, "name": name, "count": n}),
+                )
+                .collect();
+            let doc =
+                serde_json::json!({"schema": schema("fleetpin-statistics"), "statistics": rows});
+            serde_json::to_writer_pretty(&mut sink, &doc)?;
+            writeln!(sink)?;
+        } else {
+            let width = by_code
+                .values()
+                .map(|(n, _)| n.to_string().len())
+                .max()
+                .unwrap_or(1);
+            for (code, (n, name)) in rows {
+                writeln!(sink, "{n:>width$}  {code:<6}  {name}")?;
+            }
         }
     } else {
         let cwd = std::env::current_dir().ok();
@@ -282,6 +367,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             tool_version: env!("CARGO_PKG_VERSION"),
             root: cwd.as_deref(),
             rule_docs_url: None,
+            sarif_hint: "`fleetpin lint --format sarif` (uploaded to code scanning)",
         };
         render(
             &mut sink,
@@ -293,7 +379,6 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     }
     sink.flush().context("cannot write the findings")?;
 
-    let findings = report.findings();
     let files = report.files.len();
     let plural = |n: usize, one: &str, many: &str| {
         if n == 1 {
@@ -302,7 +387,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             format!("{n} {many}")
         }
     };
-    if findings == 0 && files == 0 && report.input_errors() > 0 {
+    if findings == 0 && files == 0 && input_errors > 0 {
         // Nothing was linted (for example an invalid configuration): the errors say why.
     } else if findings == 0 {
         printer.status(format_args!(
@@ -310,6 +395,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             plural(files, "file", "files")
         ));
     } else {
+        let summary = fleetpin_diag::render::Summary::new(&report.diagnostics);
         let mut parts = vec![
             plural(report.count(Severity::Error), "error", "errors"),
             plural(report.count(Severity::Warning), "warning", "warnings"),
@@ -319,26 +405,22 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             parts.push(format!("{infos} info"));
         }
         printer.status(format_args!(
-            "Found {} ({}) in {}.",
+            "Found {} ({}) in {} (of {} linted).",
             plural(findings, "finding", "findings"),
             parts.join(", "),
-            plural(files, "file", "files")
+            plural(summary.files_with_findings, "file", "files"),
+            files
         ));
     }
-    let input_errors = report.input_errors();
     if input_errors > 0 {
         printer.status(format_args!(
-            "{} could not be linted (see the E-codes above).",
+            "{} could not be linted (see the input errors above).",
             plural(
                 input_errors,
                 "input error: a file or setting",
                 "input errors: files or settings"
             )
         ));
-        return Ok(ExitStatus::Error);
     }
-    if findings > 0 && !args.exit_zero {
-        return Ok(ExitStatus::Failure);
-    }
-    Ok(ExitStatus::Success)
+    Ok(status)
 }

@@ -50,14 +50,16 @@ struct LockReport {
     errors: Vec<String>,
 }
 
+/// The schema marker every fleetpin JSON document carries (see `docs/cli.md`).
 #[derive(Debug, serde::Serialize)]
-struct Schema {
-    version: u32,
-}
+struct Schema(fleetpin_diag::render::json::SchemaMarker);
 
 impl Default for Schema {
     fn default() -> Schema {
-        Schema { version: 1 }
+        Schema(fleetpin_diag::render::json::SchemaMarker {
+            name: "fleetpin-lock",
+            version: 1,
+        })
     }
 }
 
@@ -542,7 +544,8 @@ fn run_report(
             use std::io::Write;
             writeln!(out, "{} is out of date:", args.lock.display())?;
             for line in &diff {
-                writeln!(out, "  {line}")?;
+                // Package names and versions came from hosts.
+                writeln!(out, "  {}", Printer::text(&line.to_string()))?;
             }
         }
         report.changes = diff;

@@ -8,14 +8,15 @@ use fleetpin_lint::registry;
 use crate::ExitStatus;
 use crate::printer::Printer;
 
-/// Print the documentation of a lint rule (Markdown), or list all rules.
+/// Print the documentation of a lint rule (Markdown), or without a rule list every rule.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Rule code (`ANS001`) or name (`package-state-latest`).
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    /// Rule code (`ANS001`) or name (`package-state-latest`). Without it, every rule is
+    /// listed: code, name, default severity and summary.
+    #[arg(conflicts_with = "all")]
     rule: Option<String>,
 
-    /// List every rule: code, name, default severity and summary.
+    /// List every rule (the same as no argument).
     #[arg(long)]
     all: bool,
 }
@@ -23,7 +24,7 @@ pub struct Args {
 /// Runs `fleetpin rule`.
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let mut out = printer.stdout();
-    if args.all {
+    if args.all || args.rule.is_none() {
         for m in registry::all() {
             let opt = if m.opt_in { " (opt-in)" } else { "" };
             writeln!(
@@ -43,6 +44,6 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             write!(out, "{}", registry::markdown(meta))?;
             Ok(ExitStatus::Success)
         }
-        None => bail!("unknown rule `{wanted}`\n\nhint: `fleetpin rule --all` lists every rule"),
+        None => bail!("unknown rule `{wanted}`\n\nhint: `fleetpin rule` lists every rule"),
     }
 }
