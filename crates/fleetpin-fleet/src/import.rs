@@ -20,65 +20,38 @@ fn bad(path: &Path, line: usize, message: impl Into<String>) -> Error {
 /// stanza (no Status, a bad Status or Version, a package listed twice) is an error naming its
 /// line; the first one found is returned.
 pub fn parse_status(text: &str, path: &Path) -> Result<Vec<Package>, Error> {
-    use fleetpin_debian::status::Status;
-    let text = strip_bom(text);
-    let (records, errors) = fleetpin_debian::control::parse_packages(text);
-    let mut problems: Vec<(usize, String)> = errors
-        .into_iter()
-        .map(|e| (e.line, e.kind.to_string()))
-        .collect();
-    let mut out = Vec::with_capacity(records.len());
-    let mut seen: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
-    for rec in &records {
-        let Some(status) = rec.status else {
-            problems.push((
-                rec.line,
-                format!("package `{}` has no Status field", rec.name),
-            ));
-            continue;
-        };
-        let status = match Status::parse(status) {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push((rec.line, format!("package `{}`: {e}", rec.name)));
-                continue;
-            }
-        };
-        if let Some(first) = seen.insert((rec.name, rec.architecture), rec.line) {
-            problems.push((
-                rec.line,
-                format!(
-                    "package `{}` is listed twice (first at line {first})",
-                    rec.name
-                ),
-            ));
-            continue;
-        }
-        if !status.is_installed() {
-            continue;
-        }
-        if rec.version.is_empty() {
-            problems.push((
-                rec.line,
-                format!("installed package `{}` has no Version field", rec.name),
-            ));
-            continue;
-        }
-        if let Err(e) = rec.parse_version() {
-            problems.push((rec.line, format!("package `{}`: {e}", rec.name)));
-            continue;
-        }
-        out.push(Package {
-            name: rec.name.to_string(),
-            version: rec.version.to_string(),
-            arch: (!rec.architecture.is_empty()).then(|| rec.architecture.to_string()),
-            selection: Some(selection_name(status.selection).to_string()),
-        });
+    // fleetpin-debian's reader is the one dpkg status parser, with dpkg's strictness
+    // (cut stanzas, bad Status, duplicate packages, missing versions are errors).
+    let file = fleetpin_debian::status::StatusFile::parse(path, strip_bom(text));
+    if let Some(e) = file.errors.iter().min_by_key(|e| e.line().unwrap_or(0)) {
+        return Err(bad(path, e.line().unwrap_or(0), debian_message(e)));
     }
-    if let Some((line, message)) = problems.into_iter().min_by_key(|p| p.0) {
-        return Err(bad(path, line, message));
+    Ok(file
+        .installed()
+        .filter_map(|p| {
+            Some(Package {
+                name: p.name.clone(),
+                version: p.version.as_ref()?.to_string(),
+                arch: (!p.arch.is_empty()).then(|| p.arch.clone()),
+                selection: Some(selection_name(p.status.selection).to_string()),
+            })
+        })
+        .collect())
+}
+
+/// A fleetpin-debian error as a message without its `file:line: ` prefix (the facts error
+/// names them), with its cause.
+fn debian_message(e: &fleetpin_debian::Error) -> String {
+    let text = e.to_string();
+    let prefix = match e.line() {
+        Some(line) => format!("{}:{line}: ", e.path().display()),
+        None => format!("{}: ", e.path().display()),
+    };
+    let mut message = text.strip_prefix(&prefix).unwrap_or(&text).to_string();
+    if let Some(cause) = std::error::Error::source(e) {
+        message.push_str(&format!(": {cause}"));
     }
-    Ok(out)
+    message
 }
 
 /// dpkg's name of a selection (`install`, `hold`, ...), as facts files record it.
