@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run -p fleetpin-dev -- generate-docs          # write docs/rules/
 //! cargo run -p fleetpin-dev -- generate-docs --check  # CI: fail if docs/rules/ is stale
-//! cargo run -p fleetpin-dev -- lint-hazards           # every problem of every hazards/ entry
+//! cargo run -p fleetpin-dev -- lint-data              # hazards/, causes/ and their cross-references
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
 
@@ -14,6 +14,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod generate_docs;
+mod lint_data;
 
 /// Developer tools for the fleetpin repository.
 #[derive(Debug, Parser)]
@@ -28,12 +29,14 @@ enum Command {
     /// Write `docs/rules/<name>.md` for every lint rule and the `docs/rules/README.md` index,
     /// from the rules' doc comments.
     GenerateDocs(GenerateDocsArgs),
-    /// Check every entry of the hazards database (`hazards/<package>/<id>.md`) and list all
-    /// problems as `file:line: message`; exit 1 if there is any.
-    LintHazards {
-        /// The database directory (default: `hazards/` of this workspace).
-        #[arg(value_name = "DIR")]
-        dir: Option<PathBuf>,
+    /// Check both knowledge databases, the hazards (`hazards/<package>/<id>.md`) and the
+    /// root causes (`causes/<id>.toml`), and the hazard ids the causes reference; list every
+    /// problem as `file:line: message` and exit 1 if there is any.
+    LintData {
+        /// Repository root holding `hazards/` and `causes/` (default: the workspace this tool
+        /// was built from, whose directories must also be the built-in ones).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
 }
 
@@ -57,26 +60,22 @@ fn workspace_root() -> PathBuf {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::LintHazards { dir } => {
-            let dir = dir.unwrap_or_else(|| workspace_root().join("hazards"));
-            let (db, problems) = fleetpin_guard::Database::load_dir(&dir)?;
-            for entry in &problems {
-                for p in &entry.problems {
-                    eprintln!(
-                        "{}:{}: {}",
-                        dir.join(&entry.path).display(),
-                        p.line,
-                        p.message
-                    );
-                }
+        Command::LintData { root } => {
+            let check_builtin = root.is_none();
+            let root = root.unwrap_or_else(workspace_root);
+            let report = lint_data::lint(&root, check_builtin)?;
+            for p in &report.problems {
+                eprintln!("{p}");
             }
             println!(
-                "{}: {} entries valid, {} with problems",
-                dir.display(),
-                db.hazards().len(),
-                problems.len()
+                "{}: {} hazards, {} causes, {} hazard references; {} problems",
+                root.display(),
+                report.hazards,
+                report.causes,
+                report.references,
+                report.problems.len()
             );
-            Ok(if problems.is_empty() {
+            Ok(if report.problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
