@@ -4,6 +4,7 @@
 //! cargo run -p fleetpin-dev -- generate-docs          # write docs/rules/
 //! cargo run -p fleetpin-dev -- generate-docs --check  # CI: fail if docs/rules/ is stale
 //! cargo run -p fleetpin-dev -- lint-data              # hazards/, causes/ and their cross-references
+//! cargo run -p fleetpin-dev -- check-snapshots --references FILE  # CI, after the tests
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
 
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod check_snapshots;
 mod generate_docs;
 mod lint_data;
 
@@ -35,6 +37,17 @@ enum Command {
     LintData {
         /// Repository root holding `hazards/` and `causes/` (default: the workspace this tool
         /// was built from, whose directories must also be the built-in ones).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// After a test run with `INSTA_SNAPSHOT_REFERENCES_FILE=FILE`: fail if a `.snap` file
+    /// under `crates/` was not asserted by any test, or a `.snap.new` / `.pending-snap` is
+    /// left.
+    CheckSnapshots {
+        /// The file insta wrote the referenced snapshots to.
+        #[arg(long, value_name = "FILE")]
+        references: PathBuf,
+        /// Repository root (default: the workspace this tool was built from).
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
@@ -80,6 +93,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::CheckSnapshots { references, root } => {
+            let root = root.unwrap_or_else(workspace_root);
+            let report = check_snapshots::check(&root, &references)?;
+            for p in &report.unreferenced {
+                eprintln!(
+                    "{}: unreferenced snapshot (no test asserts it)",
+                    p.display()
+                );
+            }
+            for p in &report.pending {
+                eprintln!("{}: pending snapshot left behind", p.display());
+            }
+            if report.is_clean() {
+                println!("{} snapshots, all referenced", report.snapshots);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "\nhint: delete snapshots of removed or renamed tests; review pending ones \
+                     (`cargo insta review`) or delete them"
+                );
+                Ok(ExitCode::from(1))
+            }
         }
         Command::GenerateDocs(args) => {
             let root = args.root.unwrap_or_else(workspace_root);
