@@ -4,6 +4,7 @@
 //! cargo run -p fleetpin-dev -- generate-docs          # write docs/rules/
 //! cargo run -p fleetpin-dev -- generate-docs --check  # CI: fail if docs/rules/ is stale
 //! cargo run -p fleetpin-dev -- lint-data              # hazards/, causes/ and their cross-references
+//! cargo run -p fleetpin-dev -- lint-tests             # oracles and root decided by fleetpin-testkit only
 //! cargo run -p fleetpin-dev -- check-snapshots --references FILE  # CI, after the tests
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
@@ -17,6 +18,7 @@ use clap::{Parser, Subcommand};
 mod check_snapshots;
 mod generate_docs;
 mod lint_data;
+mod lint_tests;
 
 /// Developer tools for the fleetpin repository.
 #[derive(Debug, Parser)]
@@ -40,6 +42,10 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
+    /// Fail if a source file under `crates/` decides on its own whether an oracle is required
+    /// (reads `FLEETPIN_REQUIRE_ORACLES` or `CI`) or checks the uid: that is
+    /// `fleetpin-testkit`'s job, so no test can pass in CI without checking anything.
+    LintTests,
     /// After a test run with `INSTA_SNAPSHOT_REFERENCES_FILE=FILE`: fail if a `.snap` file
     /// under `crates/` was not asserted by any test, or a `.snap.new` / `.pending-snap` is
     /// left.
@@ -89,6 +95,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 report.problems.len()
             );
             Ok(if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::LintTests => {
+            let root = workspace_root();
+            let findings = lint_tests::lint(&root)?;
+            for f in &findings {
+                eprintln!("{}:{}: {}", f.path.display(), f.line, f.message);
+            }
+            println!("{} own decisions about oracles or root", findings.len());
+            Ok(if findings.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
