@@ -170,17 +170,11 @@ fn parse_flat_json(line: &str) -> BTreeMap<String, String> {
 }
 
 #[test]
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped oracle says why on the test's stderr"
-)]
 fn parse_kv_agrees_with_ansible() {
-    let Some(python) = find_python() else {
-        assert!(
-            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-            "no python with ansible-core (pip install ansible-core)"
-        );
-        eprintln!("skipped: no python that can import ansible");
+    let Some(python) = fleetpin_testkit::oracle(
+        find_python(),
+        "a python with ansible-core (pip install ansible-core)",
+    ) else {
         return;
     };
     let theirs = ansible_results(&python);

@@ -31,17 +31,10 @@ fn routing_file() -> Option<PathBuf> {
 }
 
 #[test]
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped oracle says why on the test's stderr"
-)]
 fn bare_names_route_like_ansible() {
-    let Some(file) = routing_file() else {
-        assert!(
-            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-            "ansible-core not found (pip install ansible-core)"
-        );
-        eprintln!("skipped: ansible-core not installed");
+    let Some(file) =
+        fleetpin_testkit::oracle(routing_file(), "ansible-core (pip install ansible-core)")
+    else {
         return;
     };
     let text = std::fs::read_to_string(&file).unwrap();

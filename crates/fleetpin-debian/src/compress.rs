@@ -235,11 +235,8 @@ mod tests {
             let out = child.wait_with_output().ok()?;
             out.status.success().then_some(out.stdout)
         };
-        let Some(mut data) = run(TEXT) else {
-            assert!(
-                std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-                "bzip2 is required (FLEETPIN_REQUIRE_ORACLES is set)"
-            );
+        let Some(mut data) = fleetpin_testkit::oracle(run(TEXT), "bzip2 (Debian package bzip2)")
+        else {
             return;
         };
         assert_eq!(Compression::detect(&data), Compression::Bzip2);

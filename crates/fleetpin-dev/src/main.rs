@@ -3,7 +3,9 @@
 //! ```text
 //! cargo run -p fleetpin-dev -- generate-docs          # write docs/rules/
 //! cargo run -p fleetpin-dev -- generate-docs --check  # CI: fail if docs/rules/ is stale
-//! cargo run -p fleetpin-dev -- lint-hazards           # every problem of every hazards/ entry
+//! cargo run -p fleetpin-dev -- lint-data              # hazards/, causes/ and their cross-references
+//! cargo run -p fleetpin-dev -- lint-tests             # oracles and root decided by fleetpin-testkit only
+//! cargo run -p fleetpin-dev -- check-snapshots --references FILE  # CI, after the tests
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
 
@@ -13,7 +15,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod check_snapshots;
 mod generate_docs;
+mod lint_data;
+mod lint_tests;
 
 /// Developer tools for the fleetpin repository.
 #[derive(Debug, Parser)]
@@ -28,12 +33,29 @@ enum Command {
     /// Write `docs/rules/<name>.md` for every lint rule and the `docs/rules/README.md` index,
     /// from the rules' doc comments.
     GenerateDocs(GenerateDocsArgs),
-    /// Check every entry of the hazards database (`hazards/<package>/<id>.md`) and list all
-    /// problems as `file:line: message`; exit 1 if there is any.
-    LintHazards {
-        /// The database directory (default: `hazards/` of this workspace).
-        #[arg(value_name = "DIR")]
-        dir: Option<PathBuf>,
+    /// Check both knowledge databases, the hazards (`hazards/<package>/<id>.md`) and the
+    /// root causes (`causes/<id>.toml`), and the hazard ids the causes reference; list every
+    /// problem as `file:line: message` and exit 1 if there is any.
+    LintData {
+        /// Repository root holding `hazards/` and `causes/` (default: the workspace this tool
+        /// was built from, whose directories must also be the built-in ones).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// Fail if a source file under `crates/` decides on its own whether an oracle is required
+    /// (reads `FLEETPIN_REQUIRE_ORACLES` or `CI`) or checks the uid: that is
+    /// `fleetpin-testkit`'s job, so no test can pass in CI without checking anything.
+    LintTests,
+    /// After a test run with `INSTA_SNAPSHOT_REFERENCES_FILE=FILE`: fail if a `.snap` file
+    /// under `crates/` was not asserted by any test, or a `.snap.new` / `.pending-snap` is
+    /// left.
+    CheckSnapshots {
+        /// The file insta wrote the referenced snapshots to.
+        #[arg(long, value_name = "FILE")]
+        references: PathBuf,
+        /// Repository root (default: the workspace this tool was built from).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
 }
 
@@ -57,30 +79,62 @@ fn workspace_root() -> PathBuf {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::LintHazards { dir } => {
-            let dir = dir.unwrap_or_else(|| workspace_root().join("hazards"));
-            let (db, problems) = fleetpin_guard::Database::load_dir(&dir)?;
-            for entry in &problems {
-                for p in &entry.problems {
-                    eprintln!(
-                        "{}:{}: {}",
-                        dir.join(&entry.path).display(),
-                        p.line,
-                        p.message
-                    );
-                }
+        Command::LintData { root } => {
+            let check_builtin = root.is_none();
+            let root = root.unwrap_or_else(workspace_root);
+            let report = lint_data::lint(&root, check_builtin)?;
+            for p in &report.problems {
+                eprintln!("{p}");
             }
             println!(
-                "{}: {} entries valid, {} with problems",
-                dir.display(),
-                db.hazards().len(),
-                problems.len()
+                "{}: {} hazards, {} causes, {} hazard references; {} problems",
+                root.display(),
+                report.hazards,
+                report.causes,
+                report.references,
+                report.problems.len()
             );
-            Ok(if problems.is_empty() {
+            Ok(if report.problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::LintTests => {
+            let root = workspace_root();
+            let findings = lint_tests::lint(&root)?;
+            for f in &findings {
+                eprintln!("{}:{}: {}", f.path.display(), f.line, f.message);
+            }
+            println!("{} own decisions about oracles or root", findings.len());
+            Ok(if findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::CheckSnapshots { references, root } => {
+            let root = root.unwrap_or_else(workspace_root);
+            let report = check_snapshots::check(&root, &references)?;
+            for p in &report.unreferenced {
+                eprintln!(
+                    "{}: unreferenced snapshot (no test asserts it)",
+                    p.display()
+                );
+            }
+            for p in &report.pending {
+                eprintln!("{}: pending snapshot left behind", p.display());
+            }
+            if report.is_clean() {
+                println!("{} snapshots, all referenced", report.snapshots);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "\nhint: delete snapshots of removed or renamed tests; review pending ones \
+                     (`cargo insta review`) or delete them"
+                );
+                Ok(ExitCode::from(1))
+            }
         }
         Command::GenerateDocs(args) => {
             let root = args.root.unwrap_or_else(workspace_root);

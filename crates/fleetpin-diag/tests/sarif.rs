@@ -224,16 +224,12 @@ fn multitool_results(tool: &Path, log: &Value) -> Vec<(String, String, String)> 
 }
 
 #[test]
-#[allow(clippy::print_stderr)] // says why it skipped
 fn microsoft_validator_with_github_rules_reports_no_error() {
-    let Some(tool) = multitool() else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "Sarif.Multitool not found: run .ci/setup (npm @microsoft/sarif-multitool-linux) \
-                 or set FLEETPIN_SARIF_MULTITOOL"
-            );
-        }
-        eprintln!("skipped: Sarif.Multitool not installed (run .ci/setup); CI is unset");
+    let Some(tool) = fleetpin_testkit::oracle(
+        multitool(),
+        "Sarif.Multitool (.ci/setup: npm @microsoft/sarif-multitool-linux, or set \
+         FLEETPIN_SARIF_MULTITOOL)",
+    ) else {
         return;
     };
     // The validator's own check: a log without locations must produce GitHub errors, or

@@ -17,7 +17,8 @@ pub trait HostView {
     fn kernel_apparmor(&self) -> Option<bool>;
 }
 
-/// A simple owned [`HostView`].
+/// A simple owned [`HostView`]: guard's own plain input. Callers holding richer host facts
+/// (`fleetpin gather`'s, say) convert them into this; guard depends on no facts crate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostState {
     /// Installed packages and their versions.
@@ -28,25 +29,6 @@ pub struct HostState {
     pub os_version_id: Option<String>,
     /// `/sys/module/apparmor/parameters/enabled`.
     pub kernel_apparmor: Option<bool>,
-}
-
-impl From<&fleetpin_fleet::facts::HostFacts> for HostState {
-    /// The facts `fleetpin gather` recorded: installed packages (several versions of one
-    /// package, as multi-arch or RPM hosts can have, keep the first), os-release and AppArmor.
-    fn from(f: &fleetpin_fleet::facts::HostFacts) -> HostState {
-        let mut packages = BTreeMap::new();
-        for p in &f.packages {
-            packages
-                .entry(p.name.clone())
-                .or_insert_with(|| p.version.clone());
-        }
-        HostState {
-            packages,
-            os_id: f.os.as_ref().map(|o| o.id.clone()),
-            os_version_id: f.os.as_ref().and_then(|o| o.version_id.clone()),
-            kernel_apparmor: f.apparmor_enabled,
-        }
-    }
 }
 
 impl HostView for HostState {

@@ -108,6 +108,10 @@ fn symlink_loop_is_not_followed_and_the_rest_is_linted() {
 #[test]
 fn unreadable_file_is_an_error() {
     use std::os::unix::fs::PermissionsExt;
+    // Root reads mode-000 files: then this test runs again as `nobody`, checked.
+    if fleetpin_testkit::rerun_unprivileged("unreadable_file_is_an_error") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(
@@ -117,10 +121,7 @@ fn unreadable_file_is_an_error() {
     );
     let p = root.join("compose.yaml");
     fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
-    if fs::read(&p).is_ok() {
-        // Running as root: permissions do not apply.
-        return;
-    }
+    assert!(fs::read(&p).is_err(), "mode 000 must keep this user out");
     let report = run(root);
     assert_eq!(report.diagnostics[0].code, "E001");
     assert!(report.diagnostics[0].is_input_error());

@@ -195,25 +195,18 @@ impl CauseDb {
     pub fn causes(&self) -> &[Cause] {
         &self.causes
     }
+}
 
-    /// Checks that every hazard id referenced (`FPH-YYYY-NNNN`) is an entry of the hazards
-    /// database (`fleetpin_guard::Database::builtin()`, or one loaded from `hazards/`).
-    pub fn check_hazard_references(&self, hazards: &fleetpin_guard::Database) -> Vec<CauseProblem> {
-        let mut problems = Vec::new();
-        for c in &self.causes {
-            for r in c.references.iter().filter(|r| r.starts_with("FPH-")) {
-                if hazards.get(r).is_none() {
-                    problems.push(CauseProblem {
-                        path: c.path.clone(),
-                        line: 1,
-                        column: 1,
-                        message: format!("reference `{r}`: no such hazard in the hazards database"),
-                    });
-                }
-            }
-        }
-        problems
-    }
+/// Whether `s` has the shape of a hazard id, `FPH-YYYY-NNNN`. Only the shape: whether the
+/// hazards database has the entry is checked by `fleetpin-dev lint-data`, which loads both
+/// databases (this crate does not depend on the hazards crate).
+pub fn looks_like_hazard_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 13
+        && s.starts_with("FPH-")
+        && b[8] == b'-'
+        && b[4..8].iter().all(u8::is_ascii_digit)
+        && b[9..].iter().all(u8::is_ascii_digit)
 }
 
 const KEYS: &[&str] = &[
@@ -386,7 +379,7 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
             .strings("references", v)
             .into_iter()
             .filter_map(|r| {
-                let ok = fleetpin_guard::is_hazard_id(r.get_ref())
+                let ok = looks_like_hazard_id(r.get_ref())
                     || r.get_ref().starts_with("https://")
                     || r.get_ref().starts_with("http://");
                 if !ok {
@@ -512,12 +505,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_causes_load_cleanly_and_reference_real_hazards() {
+    fn builtin_causes_load_cleanly() {
         let (db, problems) = CauseDb::builtin();
         assert_eq!(problems, []);
         assert_eq!(db.causes().len(), BUILTIN.len());
-        let (hazards, _) = fleetpin_guard::Database::builtin();
-        assert_eq!(db.check_hazard_references(&hazards), []);
         let (on_disk, problems) =
             CauseDb::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../causes")).unwrap();
         assert_eq!(problems, []);

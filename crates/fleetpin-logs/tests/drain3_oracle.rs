@@ -4,7 +4,6 @@
 //!
 //! Runs `$FLEETPIN_TOOLS/venv/bin/python` (default `~/.cache/fleetpin-tools`); skips with a note
 //! when drain3 is not importable there, fails with `FLEETPIN_REQUIRE_ORACLES=1`.
-#![allow(clippy::print_stderr)]
 
 mod common;
 
@@ -24,29 +23,22 @@ print(json.dumps([[c.get_template(), c.size] for c in sorted(d.clusters, key=lam
 "#;
 
 fn python() -> Option<PathBuf> {
-    let tools = std::env::var_os("FLEETPIN_TOOLS")
+    let py = std::env::var_os("FLEETPIN_TOOLS")
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/fleetpin-tools"))
-        })?;
-    let py = tools.join("venv/bin/python");
-    let ok = Command::new(&py)
-        .args(["-c", "import drain3"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(py);
-    }
-    assert!(
-        !common::require_oracles(),
-        "FLEETPIN_REQUIRE_ORACLES=1 but {} cannot import drain3 (pip install drain3==0.9.11)",
-        py.display()
-    );
-    eprintln!(
-        "note: skipping: {} cannot import drain3 (pip install drain3==0.9.11)",
-        py.display()
-    );
-    None
+        })
+        .map(|tools| tools.join("venv/bin/python"));
+    let found = py.filter(|py| {
+        Command::new(py)
+            .args(["-c", "import drain3"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    fleetpin_testkit::oracle(
+        found,
+        "$FLEETPIN_TOOLS/venv/bin/python with drain3 (pip install drain3==0.9.11)",
+    )
 }
 
 fn drain3_clusters(py: &PathBuf, lines: &[String]) -> Vec<(String, u64)> {

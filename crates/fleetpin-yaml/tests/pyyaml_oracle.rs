@@ -166,17 +166,11 @@ fn corpus(python: &str, tmp: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped oracle says why on the test's stderr"
-)]
 fn tree_agrees_with_pyyaml() {
-    let Some(python) = find_python() else {
-        assert!(
-            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-            "no python with PyYAML (pip install ansible-core)"
-        );
-        eprintln!("skipped: no python with PyYAML");
+    let Some(python) = fleetpin_testkit::oracle(
+        find_python(),
+        "a python with PyYAML (pip install ansible-core)",
+    ) else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

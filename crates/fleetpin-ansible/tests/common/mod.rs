@@ -14,21 +14,12 @@ pub fn find_ansible_playbook() -> Option<PathBuf> {
 }
 
 /// The oracle, or `None` with a note on stderr: a missing oracle fails the test instead when
-/// `FLEETPIN_REQUIRE_ORACLES` is set (CI sets it).
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped oracle says why on the test's stderr"
-)]
+/// oracles are required (`FLEETPIN_REQUIRE_ORACLES=1`, CI; the rule of `fleetpin_testkit`).
 pub fn ansible_or_skip() -> Option<PathBuf> {
-    let found = find_ansible_playbook();
-    if found.is_none() {
-        assert!(
-            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-            "ansible-playbook not found (pip install ansible-core)"
-        );
-        eprintln!("skipped: ansible-playbook not installed");
-    }
-    found
+    fleetpin_testkit::oracle(
+        find_ansible_playbook(),
+        "ansible-playbook (pip install ansible-core)",
+    )
 }
 
 /// Writes `text` to `root/rel`, creating directories.

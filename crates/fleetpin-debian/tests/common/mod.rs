@@ -1,6 +1,6 @@
 //! Helpers shared by the oracle tests: a seeded RNG, the apt lists of this machine, and
 //! running /usr/bin/python3 oracles over a temp file.
-#![allow(dead_code, clippy::print_stderr)]
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,21 +22,16 @@ impl Rng {
     }
 }
 
-/// Whether we run in CI, where a missing oracle is a failure, not a skip.
+/// Whether a missing oracle is a failure, not a skip (`FLEETPIN_REQUIRE_ORACLES=1` or CI).
 pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+    fleetpin_testkit::oracles_required()
 }
 
-/// Returns false (and says why) when the oracle is missing outside CI; panics in CI.
+/// Returns false (and says why) when the oracle is missing; panics when oracles are required
+/// (`fleetpin_testkit::require`, the one rule of every crate's tests).
+#[track_caller]
 pub fn require(ok: bool, what: &str) -> bool {
-    if ok {
-        return true;
-    }
-    if in_ci() {
-        panic!("{what} is required in CI (CI=true) but missing");
-    }
-    eprintln!("SKIPPED: {what} missing (install it; in CI this test fails)");
-    false
+    fleetpin_testkit::require(ok, what)
 }
 
 /// Whether /usr/bin/python3 can import `module`.

@@ -1,6 +1,6 @@
 //! The synthetic incident journal shared by the integration tests, and helpers to run the real
 //! journal tools.
-#![allow(dead_code, clippy::print_stderr)]
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -324,29 +324,18 @@ pub fn to_json(entries: &[Gen]) -> String {
     out
 }
 
-/// Whether missing oracle tools fail the test (CI) or skip it.
-pub fn require_oracles() -> bool {
-    std::env::var("FLEETPIN_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
-}
-
-/// The path of systemd-journal-remote, or `None` (after printing why) when it is missing and
-/// oracles are not required.
+/// The path of systemd-journal-remote, or `None` (after a note) when it is missing and
+/// oracles are not required (`fleetpin_testkit::oracle`).
 pub fn journal_remote() -> Option<PathBuf> {
-    for p in [
+    let found = [
         "/lib/systemd/systemd-journal-remote",
         "/usr/lib/systemd/systemd-journal-remote",
-    ] {
-        let p = PathBuf::from(p);
-        if p.exists() && Command::new("journalctl").arg("--version").output().is_ok() {
-            return Some(p);
-        }
-    }
-    assert!(
-        !require_oracles(),
-        "FLEETPIN_REQUIRE_ORACLES=1 but systemd-journal-remote/journalctl are missing (Debian package systemd-journal-remote)"
-    );
-    eprintln!(
-        "note: skipping: systemd-journal-remote or journalctl not installed (Debian package systemd-journal-remote)"
-    );
-    None
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists() && Command::new("journalctl").arg("--version").output().is_ok());
+    fleetpin_testkit::oracle(
+        found,
+        "systemd-journal-remote and journalctl (Debian package systemd-journal-remote)",
+    )
 }

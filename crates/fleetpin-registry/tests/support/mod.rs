@@ -18,40 +18,25 @@ use serde_json::json;
 use sha2::Digest as _;
 
 /// `true` when every tool is on PATH. Missing tools skip the test with a note, unless
-/// `FLEETPIN_REQUIRE_ORACLES=1` (CI), where they fail it.
+/// oracles are required (`FLEETPIN_REQUIRE_ORACLES=1`, CI): the rule of `fleetpin_testkit`.
 pub fn have_tools(tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools
         .iter()
         .copied()
-        .filter(|t| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {t}")])
-                .stdout(Stdio::null())
-                .status()
-                .map(|s| !s.success())
-                .unwrap_or(true)
-        })
+        .filter(|t| fleetpin_testkit::on_path(t).is_none())
         .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("FLEETPIN_REQUIRE_ORACLES").as_deref() == Ok("1") {
-        panic!("FLEETPIN_REQUIRE_ORACLES=1 but missing: {missing:?}");
-    }
-    skip_note(&format!(
-        "missing {missing:?} (apt-get install docker-registry skopeo apache2-utils openssl)"
-    ));
-    false
+    fleetpin_testkit::require(
+        missing.is_empty(),
+        &format!("{missing:?} (apt-get install docker-registry skopeo apache2-utils openssl)"),
+    )
 }
 
-/// Say why a test is skipped. Written to stderr directly: libtest captures `eprintln!`
-/// of passing tests, and a skip must be visible.
+/// Say why a test is skipped (past libtest's capture: a skip must be visible).
 pub fn skip_note(why: &str) {
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {}: {why}",
+    fleetpin_testkit::skip_note(&format!(
+        "{}: {why}",
         std::thread::current().name().unwrap_or("test")
-    );
+    ));
 }
 
 pub fn free_port() -> u16 {

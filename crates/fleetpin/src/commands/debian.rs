@@ -336,13 +336,7 @@ mod tests {
             .arg("--version")
             .output()
             .is_ok_and(|o| o.status.success());
-        if !ok
-            && (std::env::var("CI").is_ok_and(|v| v == "true")
-                || std::env::var("FLEETPIN_REQUIRE_ORACLES").as_deref() == Ok("1"))
-        {
-            panic!("{tool} is required in CI (CI=true or FLEETPIN_REQUIRE_ORACLES=1)");
-        }
-        ok
+        fleetpin_testkit::require(ok, tool)
     }
 
     fn compare_cli(args: &[&str]) -> (ExitStatus, String) {
