@@ -14,10 +14,6 @@ use fleetpin_inventory::Inventory;
 use serde_json::Value;
 
 /// The Ansible command `name` (`ansible-inventory`, `ansible`), or `None` with a note.
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped oracle says why on the test's stderr"
-)]
 fn ansible_tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK")
         .map(|p| PathBuf::from(p).with_file_name(name))
@@ -27,14 +23,7 @@ fn ansible_tool(name: &str) -> Option<PathBuf> {
                 .map(|d| d.join(name))
                 .find(|p| p.is_file())
         });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("FLEETPIN_REQUIRE_ORACLES").is_none(),
-            "{name} not found (pip install ansible-core)"
-        );
-        eprintln!("skipped: {name} not installed");
-    }
-    found
+    fleetpin_testkit::oracle(found, &format!("{name} (pip install ansible-core)"))
 }
 
 fn ansible_env(cmd: &mut Command, dir: &Path) {

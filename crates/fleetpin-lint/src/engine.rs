@@ -504,10 +504,9 @@ fn inventory_errors(
             }
             let (line, message) = (problem.line, problem.message);
             let file = SourceFile::new(display_path(&problem.path), problem.text);
-            let d = Diagnostic::new(
+            let d = Diagnostic::input_error(
                 InvalidInventory::RULE.code,
                 InvalidInventory::RULE.name,
-                Severity::Error,
                 format!("invalid inventory: {message}"),
             );
             out.push(if line >= 1 && line <= file.line_count() {

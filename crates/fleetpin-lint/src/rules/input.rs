@@ -204,5 +204,6 @@ declare_rule! {
         summary: "An Ansible inventory file does not load",
         severity: Error,
         opt_in: false,
+        kind: InputError,
     }
 }
