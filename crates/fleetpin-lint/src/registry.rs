@@ -30,6 +30,33 @@ pub struct Rule {
     pub opt_in: bool,
     /// Finding or input error (`kind: InputError` in `declare_rule!`; findings by default).
     pub kind: Kind,
+    /// Whether its findings carry a fix (`fix: Sometimes` in `declare_rule!`; `None` by
+    /// default). The fixture harness checks every finding against it.
+    pub fix: FixAvailability,
+}
+
+/// Whether a rule's findings carry a [`fleetpin_diag::Fix`] (ruff's `FixAvailability`): the
+/// rule declares it, the fixture harness holds every finding to it, and `fleetpin pin` /
+/// `lint --fix` will only ask rules that may fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixAvailability {
+    /// Never: the finding needs a decision (which version?) the rule cannot make.
+    None,
+    /// When the rule can work the fix out (for example from `fleetpin.lock`).
+    Sometimes,
+    /// Every finding has one.
+    Always,
+}
+
+impl FixAvailability {
+    /// Whether a finding with (`true`) or without (`false`) a fix agrees with the declaration.
+    pub fn allows(self, has_fix: bool) -> bool {
+        match self {
+            FixAvailability::None => !has_fix,
+            FixAvailability::Sometimes => true,
+            FixAvailability::Always => has_fix,
+        }
+    }
 }
 
 /// Declares a rule: a unit struct carrying its doc comment and a `RULE` constant.
@@ -56,7 +83,8 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             severity: $sev:ident,
             opt_in: $opt:literal
-            $(, kind: $kind:ident)? $(,)?
+            $(, kind: $kind:ident)?
+            $(, fix: $fix:ident)? $(,)?
         }
     ) => {
         $(#[doc = $doc])+
@@ -77,6 +105,12 @@ macro_rules! declare_rule {
                     let kind = ::fleetpin_diag::Kind::Finding;
                     $(let kind = ::fleetpin_diag::Kind::$kind;)?
                     kind
+                },
+                fix: {
+                    #[allow(unused_variables)]
+                    let fix = $crate::registry::FixAvailability::None;
+                    $(let fix = $crate::registry::FixAvailability::$fix;)?
+                    fix
                 },
             };
         }
@@ -154,6 +188,12 @@ pub fn all() -> &'static [RuleMeta] {
     &METAS
 }
 
+/// The declared rule of `code` (its registry entry, with what [`RuleMeta`] does not carry,
+/// such as [`FixAvailability`]).
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
 /// Looks a rule up by code (`ANS001`, case-insensitive) or name (`package-state-latest`).
 pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
     all().iter().find(|m| {
@@ -208,6 +248,20 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+
+    #[test]
+    fn fix_availability_is_declared_and_enforced() {
+        use FixAvailability::*;
+        assert!(None.allows(false) && !None.allows(true));
+        assert!(Sometimes.allows(false) && Sometimes.allows(true));
+        assert!(Always.allows(true) && !Always.allows(false));
+        // No rule writes fixes yet (`fleetpin pin` is the coming fixer): every rule says so,
+        // and the fixture harness holds each finding to it.
+        for r in RULES {
+            assert_eq!(r.fix, None, "{}", r.code);
+            assert!(rule(r.code).is_some_and(|found| found.code == r.code));
+        }
+    }
 
     #[test]
     fn codes_and_names_unique() {

@@ -27,6 +27,19 @@ pub(crate) fn lint_fixture(rel: &str, select: &[&str], extend: &[&str]) -> Strin
         respect_gitignore: true,
     };
     let report = lint(&options);
+    // Each finding agrees with the fix availability its rule declares.
+    for d in &report.diagnostics {
+        let rule = crate::registry::rule(&d.code)
+            .unwrap_or_else(|| panic!("{} is not in the registry", d.code));
+        assert!(
+            rule.fix.allows(d.fix.is_some()),
+            "{} declares fix availability {:?} but a finding {} a fix: {}",
+            d.code,
+            rule.fix,
+            if d.fix.is_some() { "has" } else { "lacks" },
+            d.message
+        );
+    }
     let mut out = Vec::new();
     let render_options = RenderOptions {
         rules: &report.rules,
