@@ -122,6 +122,17 @@ pub fn has_template(s: &str) -> bool {
     s.contains("{{") || s.contains("{%") || s.contains("{#")
 }
 
+/// Whether a whole file's text is a template source rather than the YAML it renders to:
+/// Jinja statements (`{% if %}`), whitespace control (`{{-`, `-}}`), or Go-template actions
+/// (`{{ .Values.x }}`, as in Helm charts). Plain `{{ var }}` values are ordinary Ansible YAML.
+pub fn is_template_source(text: &str) -> bool {
+    text.contains("{%")
+        || text.contains("{{-")
+        || text.contains("-}}")
+        || text.contains("{{ .")
+        || text.contains("{{.")
+}
+
 /// A piece of a template string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {

@@ -623,11 +623,7 @@ fn is_template_source(path: &Path, text: &str) -> bool {
     display_path(path)
         .components()
         .any(|c| c.as_os_str() == "templates")
-        || text.contains("{%")
-        || text.contains("{{-")
-        || text.contains("-}}")
-        || text.contains("{{ .")
-        || text.contains("{{.")
+        || fleetpin_ansible::jinja::is_template_source(text)
 }
 
 fn check_file(
@@ -661,7 +657,7 @@ fn check_file(
     };
     if kind_hint == Some(FileKind::Dockerfile)
         && display.components().any(|c| c.as_os_str() == "templates")
-        && (file.text().contains("{{") || file.text().contains("{%"))
+        && fleetpin_ansible::jinja::has_template(file.text())
     {
         // A role's `templates/Dockerfile` with Jinja in it is a Dockerfile only once
         // rendered (`FROM {{ base_image }}`): not linted, as YAML templates are not.
