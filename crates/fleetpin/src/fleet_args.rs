@@ -9,6 +9,8 @@ use fleetpin_fleet::FactsStore;
 use fleetpin_fleet::load::{self, Loaded, Request, Source};
 use fleetpin_inventory::{Inventory, Pattern};
 
+use crate::printer::Printer;
+
 /// Where the fleet's facts live and which hosts to work on.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FleetArgs {
@@ -31,12 +33,16 @@ pub struct FleetArgs {
 }
 
 impl FleetArgs {
-    /// The inventory of `--inventory`, or `None` when none is given.
-    pub fn inventory(&self) -> anyhow::Result<Option<Inventory>> {
+    /// The inventory of `--inventory`, or `None` when none is given. What Ansible only warns
+    /// about (a duplicate key: the last wins) is a warning here too.
+    pub fn inventory(&self, printer: &Printer) -> anyhow::Result<Option<Inventory>> {
         if self.inventory.is_empty() {
             return Ok(None);
         }
         let inv = Inventory::load_all(&self.inventory).context("cannot load the inventory")?;
+        for w in inv.warnings() {
+            printer.warn(w);
+        }
         Ok(Some(inv))
     }
 
@@ -57,8 +63,8 @@ impl FleetArgs {
     }
 
     /// Loads the fleet from the facts directory, or from `ansible_tree` when given.
-    pub fn load(&self, ansible_tree: Option<&Path>) -> anyhow::Result<Loaded> {
-        let inventory = self.inventory()?;
+    pub fn load(&self, ansible_tree: Option<&Path>, printer: &Printer) -> anyhow::Result<Loaded> {
+        let inventory = self.inventory(printer)?;
         let limit = self.limit()?;
         let store = self.store();
         let source = match ansible_tree {

@@ -92,7 +92,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let loaded = args.fleet.load(args.from_ansible.as_deref())?;
+    let loaded = args.fleet.load(args.from_ansible.as_deref(), printer)?;
     let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
     for e in &errors {
         printer.error(&anyhow::anyhow!("cannot read facts: {e}"));

@@ -117,10 +117,7 @@ fn host_path(spec: &str, flag: &str) -> anyhow::Result<(String, PathBuf)> {
 }
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let inventory = args.fleet.inventory()?;
-    for w in inventory.iter().flat_map(Inventory::warnings) {
-        printer.warn(w);
-    }
+    let inventory = args.fleet.inventory(printer)?;
     let store = args.fleet.store();
     let imports = args.from_ansible.is_some()
         || !args.from_dpkg_status.is_empty()

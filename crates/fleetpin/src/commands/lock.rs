@@ -157,7 +157,7 @@ fn load_fleet(
     args: &Args,
     printer: &Printer,
 ) -> anyhow::Result<(Fleet, Vec<String>, Vec<fleetpin_fleet::load::HostGap>)> {
-    let loaded = args.fleet.load(args.from_ansible.as_deref())?;
+    let loaded = args.fleet.load(args.from_ansible.as_deref(), printer)?;
     let fleet = loaded.fleet;
     let mut problems: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
     for e in &problems {
