@@ -2,8 +2,8 @@
 //! temporary admin directory: what fleetpin reads from the status file and from dpkg-query's
 //! output is what dpkg-query itself says is installed.
 
+use fleetpin_testkit::dpkg_query;
 use std::path::Path;
-use std::process::Command;
 
 use fleetpin_fleet::Package;
 use fleetpin_fleet::import::{DPKG_QUERY_FORMAT, parse_query, parse_status};
@@ -65,30 +65,8 @@ Description: half
 
 fn admindir(status: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["info", "updates"] {
-        std::fs::create_dir(dir.path().join(sub)).unwrap();
-    }
-    std::fs::write(dir.path().join("status"), status).unwrap();
-    std::fs::write(dir.path().join("available"), "").unwrap();
+    fleetpin_testkit::dpkg_admindir(dir.path(), status);
     dir
-}
-
-fn dpkg_query(admin: &Path, format: Option<&str>) -> String {
-    let mut cmd = Command::new("dpkg-query");
-    cmd.arg(format!("--admindir={}", admin.display())).arg("-W");
-    if let Some(f) = format {
-        // dpkg-query expands `\t` and `\n` in its format itself.
-        cmd.args(["-f", f]);
-    }
-    let out = cmd
-        .output()
-        .expect("run dpkg-query (Debian's dpkg package; .ci/setup installs it)");
-    assert!(
-        out.status.success(),
-        "dpkg-query failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 type Row = (String, String, Option<String>, Option<String>);

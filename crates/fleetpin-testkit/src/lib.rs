@@ -136,6 +136,40 @@ pub fn rerun_unprivileged(test: &str) -> bool {
     true
 }
 
+/// A dpkg admin directory at `dir` holding `status` (and the empty `available`, `info/` and
+/// `updates/` dpkg-query expects), for the real `dpkg-query --admindir` as oracle.
+pub fn dpkg_admindir(dir: &Path, status: &str) -> PathBuf {
+    for sub in ["info", "updates"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("create the dpkg admin directory");
+    }
+    std::fs::write(dir.join("status"), status).expect("write the dpkg status file");
+    std::fs::write(dir.join("available"), "").expect("write the dpkg available file");
+    dir.to_path_buf()
+}
+
+/// What the real `dpkg-query --admindir=ADMIN -W [-f FORMAT]` prints (dpkg-query expands `\t`
+/// and `\n` in the format itself).
+///
+/// # Panics
+///
+/// When dpkg-query cannot run or fails (it is installed by `.ci/setup`).
+pub fn dpkg_query(admin: &Path, format: Option<&str>) -> String {
+    let mut cmd = Command::new("dpkg-query");
+    cmd.arg(format!("--admindir={}", admin.display())).arg("-W");
+    if let Some(f) = format {
+        cmd.args(["-f", f]);
+    }
+    let out = cmd
+        .output()
+        .expect("run dpkg-query (Debian's dpkg package; .ci/setup installs it)");
+    assert!(
+        out.status.success(),
+        "dpkg-query failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("dpkg-query prints UTF-8 here")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

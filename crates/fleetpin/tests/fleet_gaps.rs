@@ -2,9 +2,9 @@
 //! every input are validated; `--from-dpkg-query` reads real `dpkg-query` output honestly;
 //! `drift --limit` works from the groups recorded in the facts.
 
+use fleetpin_testkit::dpkg_query;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 mod common;
 use common::{Run, fleetpin, write};
@@ -399,30 +399,7 @@ fn bad_versions_in_facts_and_lock_are_input_errors_with_file_and_line() {
 
 /// A temporary dpkg admin directory holding `status`.
 fn admindir(root: &Path, status: &str) -> std::path::PathBuf {
-    let admin = root.join("admin");
-    for sub in ["info", "updates"] {
-        fs::create_dir_all(admin.join(sub)).unwrap();
-    }
-    fs::write(admin.join("status"), status).unwrap();
-    fs::write(admin.join("available"), "").unwrap();
-    admin
-}
-
-fn dpkg_query(admin: &Path, format: Option<&str>) -> String {
-    let mut cmd = Command::new("dpkg-query");
-    cmd.arg(format!("--admindir={}", admin.display())).arg("-W");
-    if let Some(f) = format {
-        cmd.args(["-f", f]);
-    }
-    let out = cmd
-        .output()
-        .expect("run dpkg-query (Debian's dpkg package; .ci/setup installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    fleetpin_testkit::dpkg_admindir(&root.join("admin"), status)
 }
 
 #[test]
