@@ -30,6 +30,13 @@ pub struct Checker<'a> {
     pub task_lines: Option<(usize, usize)>,
     /// The configuration that applies to it.
     pub config: &'a Config,
+    /// Images (`name:tag`) built by `docker_image` `source: build` tasks met so far in this
+    /// file: running them later is not a floating pull.
+    pub(crate) built_images: Vec<String>,
+    /// Variables registered by `uri` tasks met so far in this file that ask a release API:
+    /// (variable, range of the URL, whether it asks for the `latest` release rather than a
+    /// pinned tag).
+    pub(crate) latest_lookups: Vec<(String, Range<usize>, bool)>,
     rules: &'a RuleSet,
     suppressions: Suppressions,
     path_ignores: Vec<&'a str>,
@@ -53,6 +60,8 @@ impl<'a> Checker<'a> {
             project: None,
             scope: None,
             task_lines: None,
+            built_images: Vec::new(),
+            latest_lookups: Vec::new(),
             source_path,
             file,
             kind,

@@ -3,6 +3,7 @@
 pub mod blanket_upgrade;
 pub mod download_from_latest_url;
 pub mod download_without_checksum;
+pub(crate) mod latest_release_lookup;
 pub mod package_present_without_version;
 pub mod package_state_latest;
 pub mod package_version_range;

@@ -160,7 +160,11 @@ pub(crate) fn check_docker_module(
     if !checker.enabled(&ImageFloatingTag::RULE) && !checker.enabled(&ImageWithoutDigest::RULE) {
         return;
     }
-    // `docker_image` with `source: build` names the image it builds.
+    // `docker_image` with `source: build` (and `docker_image_build`) names the image it builds.
+    if module.fqcn == "community.docker.docker_image_build" {
+        record_built_image(checker, task);
+        return;
+    }
     if task
         .arg("source")
         .and_then(|a| a.value.as_str().map(str::to_owned))
@@ -168,6 +172,7 @@ pub(crate) fn check_docker_module(
         == Some("build")
         || task.arg("build").is_some() && task.arg("source").is_none()
     {
+        record_built_image(checker, task);
         return;
     }
     if task
@@ -216,6 +221,15 @@ pub(crate) fn check_docker_module(
                 },
                 (true, _) => image.to_owned(),
             };
+            // An image this file built earlier (`docker_image` `source: build`) is local.
+            let implicit_latest = !has_own && full == image;
+            if checker
+                .built_images
+                .iter()
+                .any(|b| *b == full || implicit_latest && b.strip_suffix(":latest") == Some(image))
+            {
+                continue;
+            }
             let (range, verbatim) = match tag_vals.first() {
                 Some(t) if !has_own => (t.range.clone(), false),
                 _ => (v.range.clone(), full == image),
@@ -250,6 +264,35 @@ pub(crate) fn check_docker_module(
         for def in defs {
             if def.is_map() {
                 check_compose_services(checker, def, None);
+            }
+        }
+    }
+}
+
+/// Remembers the `name:tag` a `docker_image` `source: build` (or `docker_image_build`) task builds (tag `latest` when
+/// not given), so that running it later in the same file is not reported.
+fn record_built_image(checker: &mut Checker<'_>, task: &Task<'_>) {
+    let Some(name_arg) = task.arg("name") else {
+        return;
+    };
+    let tags: Vec<Option<String>> = match task.arg("tag") {
+        Some(t) => resolve_arg(checker, task, &t.value)
+            .into_iter()
+            .map(|v| v.text)
+            .collect(),
+        None => vec![Some("latest".to_owned())],
+    };
+    for v in resolve_arg(checker, task, &name_arg.value) {
+        let Some(name) = v.text else { continue };
+        let has_own = name.rsplit('/').next().is_some_and(|l| l.contains(':'));
+        for tag in &tags {
+            let full = match (has_own, tag) {
+                (true, _) => name.clone(),
+                (false, Some(t)) => format!("{name}:{t}"),
+                (false, None) => continue,
+            };
+            if !checker.built_images.contains(&full) {
+                checker.built_images.push(full);
             }
         }
     }
@@ -562,6 +605,9 @@ mod tests {
     rule_fixture!(img002_off_by_default, "image/IMG002", []);
     // Issue 9: tags without a version component float (`postgres:alpine`, `rust:buster`).
     rule_fixture!(img001_no_version, "image/IMG001-no-version", ["IMG001"]);
+    // Issue 9: an image built in the same file (`docker_image` `source: build`) and then run
+    // is local, not a floating pull.
+    rule_fixture!(img001_built_here, "image/IMG001-built", ["IMG001"]);
     rule_fixture!(img003, "image/IMG003", ["IMG"], ["IMG003"]);
     rule_fixture!(img003_off_by_default, "image/IMG003", ["IMG"]);
     rule_fixture!(
