@@ -10,7 +10,8 @@
 //! The download URL has no static value, but its version is whatever the release API said was
 //! latest when the play ran. The model is per file and in task order: a `uri` task met earlier
 //! in the same playbook or task file whose URL names a `latest` release and that has
-//! `register:` makes every later download reading that variable an ANS007. A lookup of a
+//! `register:` makes every later download reading that variable (or a `set_fact` fact set
+//! from it) an ANS007. A lookup of a
 //! pinned tag (`.../releases/tags/v1.2.3`) cannot move: a download built only from it is not
 //! reported as an unresolved template (ANS005).
 
@@ -64,6 +65,42 @@ pub(crate) fn record(
         .retain(|(name, _, _)| *name != register);
     if let Some((range, latest)) = lookup {
         checker.latest_lookups.push((register, range, latest));
+    }
+}
+
+/// Follows a lookup through `set_fact`: a fact set from it
+/// (`tool_version: "{{ rel.json.tag_name | regex_replace('^v', '') }}"`) carries it on.
+pub(crate) fn record_set_fact(checker: &mut Checker<'_>, task: &Task<'_>) {
+    if checker.latest_lookups.is_empty()
+        || task
+            .module
+            .as_ref()
+            .is_none_or(|m| m.fqcn != "ansible.builtin.set_fact")
+    {
+        return;
+    }
+    for arg in &task.args {
+        let Some(value) = arg.value.as_str() else {
+            continue;
+        };
+        let vars = template_vars(value);
+        let from = checker
+            .latest_lookups
+            .iter()
+            .find(|(n, _, l)| *l && vars.contains(n))
+            .or_else(|| {
+                checker
+                    .latest_lookups
+                    .iter()
+                    .find(|(n, _, _)| vars.contains(n))
+            })
+            .map(|(_, r, l)| (r.clone(), *l));
+        checker.latest_lookups.retain(|(n, _, _)| *n != arg.key);
+        if let Some((range, latest)) = from {
+            checker
+                .latest_lookups
+                .push((arg.key.clone(), range, latest));
+        }
     }
 }
 

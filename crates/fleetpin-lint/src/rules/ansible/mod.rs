@@ -82,6 +82,7 @@ pub(crate) fn check_task(checker: &mut Checker<'_>, task: &Task<'_>) {
 }
 
 fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
+    latest_release_lookup::record_set_fact(checker, task);
     let Some(module) = &task.module else { return };
     match module.kind() {
         ModuleKind::Package(pm) => packages::check(checker, task, module, pm),
