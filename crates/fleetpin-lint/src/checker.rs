@@ -33,6 +33,8 @@ pub struct Checker<'a> {
     /// Images (`name:tag`) built by `docker_image` `source: build` tasks met so far in this
     /// file: running them later is not a floating pull.
     pub(crate) built_images: Vec<String>,
+    /// Whether the other task files of this file's role were read for image builds.
+    pub(crate) role_builds_scanned: bool,
     /// Variables registered by `uri` tasks met so far in this file that ask a release API:
     /// (variable, range of the URL, whether it asks for the `latest` release rather than a
     /// pinned tag).
@@ -61,6 +63,7 @@ impl<'a> Checker<'a> {
             scope: None,
             task_lines: None,
             built_images: Vec::new(),
+            role_builds_scanned: false,
             latest_lookups: Vec::new(),
             source_path,
             file,

@@ -161,17 +161,7 @@ pub(crate) fn check_docker_module(
         return;
     }
     // `docker_image` with `source: build` (and `docker_image_build`) names the image it builds.
-    if module.fqcn == "community.docker.docker_image_build" {
-        record_built_image(checker, task);
-        return;
-    }
-    if task
-        .arg("source")
-        .and_then(|a| a.value.as_str().map(str::to_owned))
-        .as_deref()
-        == Some("build")
-        || task.arg("build").is_some() && task.arg("source").is_none()
-    {
+    if builds_image(task, module) {
         record_built_image(checker, task);
         return;
     }
@@ -223,12 +213,19 @@ pub(crate) fn check_docker_module(
             };
             // An image this file built earlier (`docker_image` `source: build`) is local.
             let implicit_latest = !has_own && full == image;
-            if checker
-                .built_images
-                .iter()
-                .any(|b| *b == full || implicit_latest && b.strip_suffix(":latest") == Some(image))
-            {
+            let built = |c: &Checker<'_>| {
+                c.built_images.iter().any(|b| {
+                    *b == full || implicit_latest && b.strip_suffix(":latest") == Some(image)
+                })
+            };
+            if built(checker) {
                 continue;
+            }
+            if !checker.role_builds_scanned {
+                scan_role_builds(checker);
+                if built(checker) {
+                    continue;
+                }
             }
             let (range, verbatim) = match tag_vals.first() {
                 Some(t) if !has_own => (t.range.clone(), false),
@@ -264,6 +261,92 @@ pub(crate) fn check_docker_module(
         for def in defs {
             if def.is_map() {
                 check_compose_services(checker, def, None);
+            }
+        }
+    }
+}
+
+/// Whether a docker module task builds an image: `docker_image` with `source: build` (or a
+/// `build:` and no `source:`, the old modules' way) and `docker_image_build`.
+fn builds_image(task: &Task<'_>, module: &Module) -> bool {
+    match module.fqcn.as_str() {
+        "community.docker.docker_image_build" => true,
+        "community.docker.docker_image" => match task.arg("source") {
+            Some(s) => s.value.as_str() == Some("build"),
+            None => task.arg("build").is_some(),
+        },
+        _ => false,
+    }
+}
+
+/// For a task file of a role (`roles/<role>/tasks/*.yml`), remembers the images the role's
+/// other task files build, with literal names and tags (a role's `main.yml` commonly includes
+/// `build.yml` and `run.yml`). Read once per file, only when a run site would be reported.
+fn scan_role_builds(checker: &mut Checker<'_>) {
+    checker.role_builds_scanned = true;
+    let path = checker.source_path.clone();
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    let in_role = dir.file_name().is_some_and(|n| n == "tasks")
+        && dir
+            .parent()
+            .and_then(std::path::Path::parent)
+            .and_then(std::path::Path::file_name)
+            .is_some_and(|n| n == "roles");
+    if !in_role {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            *p != path
+                && p.extension().is_some_and(|e| e == "yml" || e == "yaml")
+                && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= 1024 * 1024)
+        })
+        .collect();
+    files.sort();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        if !text.contains("docker_image") {
+            continue;
+        }
+        let Ok(docs) = fleetpin_yaml::parse(&text) else {
+            continue;
+        };
+        for doc in &docs {
+            let list = fleetpin_ansible::task_list(&doc.root, &text);
+            for task in &list.tasks {
+                let Some(module) = &task.module else { continue };
+                if !builds_image(task, module) {
+                    continue;
+                }
+                // Literal values only: templates resolve against the file being checked.
+                let literal = |k: &str| {
+                    task.arg(k)
+                        .and_then(|a| a.value.as_str().map(str::to_owned))
+                        .filter(|v| !v.contains("{{"))
+                };
+                let Some(name) = literal("name") else {
+                    continue;
+                };
+                let has_own = name.rsplit('/').next().is_some_and(|l| l.contains(':'));
+                let full = match (has_own, task.arg("tag")) {
+                    (true, _) => name,
+                    (false, None) => format!("{name}:latest"),
+                    (false, Some(_)) => match literal("tag") {
+                        Some(tag) => format!("{name}:{tag}"),
+                        None => continue,
+                    },
+                };
+                if !checker.built_images.contains(&full) {
+                    checker.built_images.push(full);
+                }
             }
         }
     }
