@@ -30,6 +30,15 @@ pub struct Checker<'a> {
     pub task_lines: Option<(usize, usize)>,
     /// The configuration that applies to it.
     pub config: &'a Config,
+    /// Images (`name:tag`) built by `docker_image` `source: build` tasks met so far in this
+    /// file: running them later is not a floating pull.
+    pub(crate) built_images: Vec<String>,
+    /// Whether the other task files of this file's role were read for image builds.
+    pub(crate) role_builds_scanned: bool,
+    /// Variables registered by `uri` tasks met so far in this file that ask a release API:
+    /// (variable, range of the URL, whether it asks for the `latest` release rather than a
+    /// pinned tag).
+    pub(crate) latest_lookups: Vec<(String, Range<usize>, bool)>,
     rules: &'a RuleSet,
     suppressions: Suppressions,
     path_ignores: Vec<&'a str>,
@@ -53,6 +62,9 @@ impl<'a> Checker<'a> {
             project: None,
             scope: None,
             task_lines: None,
+            built_images: Vec::new(),
+            role_builds_scanned: false,
+            latest_lookups: Vec::new(),
             source_path,
             file,
             kind,

@@ -48,6 +48,7 @@ declare_rule! {
 use fleetpin_ansible::{Task, module::DownloadModule};
 
 use super::download_without_checksum;
+use super::latest_release_lookup;
 use super::unresolved_template;
 use super::values::resolve_arg;
 use crate::checker::Checker;
@@ -103,6 +104,7 @@ pub(crate) fn check(
     module: &fleetpin_ansible::Module,
     dl: &DownloadModule,
 ) {
+    latest_release_lookup::record(checker, task, module, dl);
     if let Some(needs) = dl.needs_arg
         && task.arg(needs).is_none()
     {
@@ -114,6 +116,9 @@ pub(crate) fn check(
     let vals = resolve_arg(checker, task, &arg.value);
     for v in &vals {
         let Some(url) = v.text.as_deref() else {
+            if latest_release_lookup::report(checker, module, v) {
+                continue;
+            }
             if checker.enabled(&DownloadFromLatestUrl::RULE) && !cannot_float(task, module, dl, v) {
                 unresolved_template::report(
                     checker,

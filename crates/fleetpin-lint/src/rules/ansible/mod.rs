@@ -3,6 +3,7 @@
 pub mod blanket_upgrade;
 pub mod download_from_latest_url;
 pub mod download_without_checksum;
+pub(crate) mod latest_release_lookup;
 pub mod package_present_without_version;
 pub mod package_state_latest;
 pub mod package_version_range;
@@ -81,6 +82,7 @@ pub(crate) fn check_task(checker: &mut Checker<'_>, task: &Task<'_>) {
 }
 
 fn check_task_inner(checker: &mut Checker<'_>, task: &Task<'_>) {
+    latest_release_lookup::record_set_fact(checker, task);
     let Some(module) = &task.module else { return };
     match module.kind() {
         ModuleKind::Package(pm) => packages::check(checker, task, module, pm),

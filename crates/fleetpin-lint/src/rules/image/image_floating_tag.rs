@@ -19,6 +19,16 @@ declare_rule! {
     /// (`@sha256:...`) passes. An image whose tag comes from a variable without a value is a
     /// warning.
     ///
+    /// An image the same file builds is local, not pulled: a `docker_image` task with
+    /// `source: build` (or `docker_image_build`) is not reported, and neither is a later task
+    /// of the same playbook or task file that runs that `name:tag` (`docker_container`,
+    /// `docker_swarm_service`, ...; no tag matches a build tagged `latest`). In a role's task
+    /// file, builds with a literal name and tag in the role's other task files
+    /// (`roles/<role>/tasks/*.yml`) count too. Otherwise the model is per file and in task
+    /// order: a build in another playbook or role, or after the run, is not seen, and the run
+    /// is still reported. Another tag of the built name (`myapp:edge`), or a `source: pull`,
+    /// is reported as usual.
+    ///
     /// How a tag is judged (the one table in `fleetpin-spec`, shared with `IMG003`):
     ///
     /// | Tag | Verdict |

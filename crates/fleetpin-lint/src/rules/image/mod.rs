@@ -160,14 +160,9 @@ pub(crate) fn check_docker_module(
     if !checker.enabled(&ImageFloatingTag::RULE) && !checker.enabled(&ImageWithoutDigest::RULE) {
         return;
     }
-    // `docker_image` with `source: build` names the image it builds.
-    if task
-        .arg("source")
-        .and_then(|a| a.value.as_str().map(str::to_owned))
-        .as_deref()
-        == Some("build")
-        || task.arg("build").is_some() && task.arg("source").is_none()
-    {
+    // `docker_image` with `source: build` (and `docker_image_build`) names the image it builds.
+    if builds_image(task, module) {
+        record_built_image(checker, task);
         return;
     }
     if task
@@ -216,6 +211,22 @@ pub(crate) fn check_docker_module(
                 },
                 (true, _) => image.to_owned(),
             };
+            // An image this file built earlier (`docker_image` `source: build`) is local.
+            let implicit_latest = !has_own && full == image;
+            let built = |c: &Checker<'_>| {
+                c.built_images.iter().any(|b| {
+                    *b == full || implicit_latest && b.strip_suffix(":latest") == Some(image)
+                })
+            };
+            if built(checker) {
+                continue;
+            }
+            if !checker.role_builds_scanned {
+                scan_role_builds(checker);
+                if built(checker) {
+                    continue;
+                }
+            }
             let (range, verbatim) = match tag_vals.first() {
                 Some(t) if !has_own => (t.range.clone(), false),
                 _ => (v.range.clone(), full == image),
@@ -250,6 +261,121 @@ pub(crate) fn check_docker_module(
         for def in defs {
             if def.is_map() {
                 check_compose_services(checker, def, None);
+            }
+        }
+    }
+}
+
+/// Whether a docker module task builds an image: `docker_image` with `source: build` (or a
+/// `build:` and no `source:`, the old modules' way) and `docker_image_build`.
+fn builds_image(task: &Task<'_>, module: &Module) -> bool {
+    match module.fqcn.as_str() {
+        "community.docker.docker_image_build" => true,
+        "community.docker.docker_image" => match task.arg("source") {
+            Some(s) => s.value.as_str() == Some("build"),
+            None => task.arg("build").is_some(),
+        },
+        _ => false,
+    }
+}
+
+/// For a task file of a role (`roles/<role>/tasks/*.yml`), remembers the images the role's
+/// other task files build, with literal names and tags (a role's `main.yml` commonly includes
+/// `build.yml` and `run.yml`). Read once per file, only when a run site would be reported.
+fn scan_role_builds(checker: &mut Checker<'_>) {
+    checker.role_builds_scanned = true;
+    let path = checker.source_path.clone();
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    let in_role = dir.file_name().is_some_and(|n| n == "tasks")
+        && dir
+            .parent()
+            .and_then(std::path::Path::parent)
+            .and_then(std::path::Path::file_name)
+            .is_some_and(|n| n == "roles");
+    if !in_role {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            *p != path
+                && p.extension().is_some_and(|e| e == "yml" || e == "yaml")
+                && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= 1024 * 1024)
+        })
+        .collect();
+    files.sort();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        if !text.contains("docker_image") {
+            continue;
+        }
+        let Ok(docs) = fleetpin_yaml::parse(&text) else {
+            continue;
+        };
+        for doc in &docs {
+            let list = fleetpin_ansible::task_list(&doc.root, &text);
+            for task in &list.tasks {
+                let Some(module) = &task.module else { continue };
+                if !builds_image(task, module) {
+                    continue;
+                }
+                // Literal values only: templates resolve against the file being checked.
+                let literal = |k: &str| {
+                    task.arg(k)
+                        .and_then(|a| a.value.as_str().map(str::to_owned))
+                        .filter(|v| !v.contains("{{"))
+                };
+                let Some(name) = literal("name") else {
+                    continue;
+                };
+                let has_own = name.rsplit('/').next().is_some_and(|l| l.contains(':'));
+                let full = match (has_own, task.arg("tag")) {
+                    (true, _) => name,
+                    (false, None) => format!("{name}:latest"),
+                    (false, Some(_)) => match literal("tag") {
+                        Some(tag) => format!("{name}:{tag}"),
+                        None => continue,
+                    },
+                };
+                if !checker.built_images.contains(&full) {
+                    checker.built_images.push(full);
+                }
+            }
+        }
+    }
+}
+
+/// Remembers the `name:tag` a `docker_image` `source: build` (or `docker_image_build`) task builds (tag `latest` when
+/// not given), so that running it later in the same file is not reported.
+fn record_built_image(checker: &mut Checker<'_>, task: &Task<'_>) {
+    let Some(name_arg) = task.arg("name") else {
+        return;
+    };
+    let tags: Vec<Option<String>> = match task.arg("tag") {
+        Some(t) => resolve_arg(checker, task, &t.value)
+            .into_iter()
+            .map(|v| v.text)
+            .collect(),
+        None => vec![Some("latest".to_owned())],
+    };
+    for v in resolve_arg(checker, task, &name_arg.value) {
+        let Some(name) = v.text else { continue };
+        let has_own = name.rsplit('/').next().is_some_and(|l| l.contains(':'));
+        for tag in &tags {
+            let full = match (has_own, tag) {
+                (true, _) => name.clone(),
+                (false, Some(t)) => format!("{name}:{t}"),
+                (false, None) => continue,
+            };
+            if !checker.built_images.contains(&full) {
+                checker.built_images.push(full);
             }
         }
     }
@@ -562,6 +688,9 @@ mod tests {
     rule_fixture!(img002_off_by_default, "image/IMG002", []);
     // Issue 9: tags without a version component float (`postgres:alpine`, `rust:buster`).
     rule_fixture!(img001_no_version, "image/IMG001-no-version", ["IMG001"]);
+    // Issue 9: an image built in the same file (`docker_image` `source: build`) and then run
+    // is local, not a floating pull.
+    rule_fixture!(img001_built_here, "image/IMG001-built", ["IMG001"]);
     rule_fixture!(img003, "image/IMG003", ["IMG"], ["IMG003"]);
     rule_fixture!(img003_off_by_default, "image/IMG003", ["IMG"]);
     rule_fixture!(
