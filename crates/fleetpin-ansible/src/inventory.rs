@@ -15,7 +15,7 @@ pub use fleetpin_inventory::Target;
 
 /// The variables an inventory file sets, per group or host, in file order (a ranged host
 /// line `web[01:02] k=v` sets them for each host). A file that does not load (syntax error,
-/// invalid `ansible_port`, alias bomb...) sets none: see [`check_inventory`] for the error.
+/// invalid `ansible_port`, alias bomb...) sets none: the lint reports that file as `invalid-inventory` (E009), naming the line.
 pub fn inventory_vars(path: &Arc<Path>, text: &str) -> Vec<(Target, VarsSource)> {
     match Inventory::parse_with_sites(text, &**path) {
         Ok((_, sites)) => group_sites(path, sites),
