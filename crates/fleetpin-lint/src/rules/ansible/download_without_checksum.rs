@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Finds `get_url` tasks that download an executable (a `mode` with an execute bit, a
     /// destination in a `bin/` directory, or a URL naming a binary, script or package such as
-    /// `.sh`, `.deb`, `.rpm`, `.tar.gz`) without a `checksum`.
+    /// `.sh`, `.deb`, `.rpm`, `.tar.gz`) without a `checksum`. `get_url`'s old `sha256sum`
+    /// option (removed in Ansible 2.14) counts as a checksum.
     ///
     /// ## Why is this bad?
     /// Without a checksum the content can change under the same URL (re-tagged release,
@@ -87,6 +88,18 @@ fn mode_is_executable(mode: &str) -> bool {
     })
 }
 
+/// Whether the task gives a checksum: the module's `checksum`, or `get_url`'s old
+/// `sha256sum` option (Ansible before 2.14; newer Ansible rejects the task instead of
+/// downloading, so the content cannot float either way).
+pub(crate) fn has_checksum(
+    task: &Task<'_>,
+    module: &fleetpin_ansible::Module,
+    dl: &DownloadModule,
+) -> bool {
+    dl.checksum_arg.is_some_and(|c| task.arg(c).is_some())
+        || (module.short == "get_url" && task.arg("sha256sum").is_some())
+}
+
 /// Checks that an executable download has a checksum.
 pub(crate) fn check(
     checker: &mut Checker<'_>,
@@ -99,7 +112,7 @@ pub(crate) fn check(
     let Some(checksum_arg) = dl.checksum_arg else {
         return;
     };
-    if !checker.enabled(&rule) || task.arg(checksum_arg).is_some() {
+    if !checker.enabled(&rule) || has_checksum(task, module, dl) {
         return;
     }
     let dest = task

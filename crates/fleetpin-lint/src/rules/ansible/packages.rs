@@ -409,7 +409,8 @@ fn check_present(
         return None;
     }
     let (strength, source, ver) = strength_of(manager, spec, version);
-    if source == PackageSource::Local {
+    // A local file pins itself; a spec the manager rejects (pip `tox>>>>>3`) installs nothing.
+    if matches!(source, PackageSource::Local | PackageSource::Invalid) {
         return None;
     }
     let bare = fleetpin_shell::parse_spec(manager, spec).name;
