@@ -405,7 +405,8 @@ fn check_present(
     };
     // `*` is handled as a blanket upgrade; `@group` / `@module:stream` are dnf/yum groups and
     // module streams, which have no package version to pin.
-    if spec == "*" || spec.starts_with('@') {
+    // An empty or blank name installs nothing (the module rejects it).
+    if spec == "*" || spec.starts_with('@') || spec.trim().is_empty() {
         return None;
     }
     let (strength, source, ver) = strength_of(manager, spec, version);
