@@ -113,6 +113,10 @@ pub enum PackageSource {
     Url,
     /// A local file or directory (`./pkg.deb`, `.`, `dist/x.whl`).
     Local,
+    /// A specification the manager rejects, so nothing is installed: pip's
+    /// `tox>>>>>3.27.0` (what `packaging.requirements.Requirement` refuses). Its strength is
+    /// [`PinStrength::None`], but it neither floats nor pins: rules skip it.
+    Invalid,
 }
 
 /// A package specification split into name and version parts.
@@ -481,8 +485,52 @@ fn pip(spec: &str) -> ParsedSpec {
     if rest.is_empty() {
         return ParsedSpec::new(name, None, no_version(name));
     }
+    if !is_unresolved(rest) && !is_pep440_specifier_set(rest) {
+        return ParsedSpec::new(name, Some(rest), PinStrength::None)
+            .with_source(PackageSource::Invalid);
+    }
     let s = unresolved_or(rest, pep440_specifiers);
     ParsedSpec::new(name, Some(rest), s)
+}
+
+/// Whether `v` is a PEP 440 specifier set as pip's `packaging` parses it: comma-separated
+/// clauses, each one of `~=` `==` `!=` `<=` `>=` `<` `>` `===` and a version (`===` takes any
+/// string; `==`/`!=` allow a trailing `.*`). `>>>>>3.27.0`, `=1.2` and `~1` are rejected.
+fn is_pep440_specifier_set(v: &str) -> bool {
+    v.split(',').all(|clause| {
+        let c = clause.trim();
+        if let Some(x) = c.strip_prefix("===") {
+            return !x.trim().is_empty() && !x.trim().contains(char::is_whitespace);
+        }
+        let Some((op, ver)) = ["~=", "==", "!=", "<=", ">=", "<", ">"]
+            .iter()
+            .find_map(|op| c.strip_prefix(op).map(|rest| (*op, rest.trim())))
+        else {
+            return false;
+        };
+        let ver = match ver.strip_suffix(".*") {
+            Some(prefix) if matches!(op, "==" | "!=") => prefix,
+            Some(_) => return false,
+            None => ver,
+        };
+        is_pep440_version(ver)
+    })
+}
+
+/// A PEP 440 version, loosely: `[v][N!]N(.N)*` followed by pre/post/dev/local parts made of
+/// letters, digits, `.`, `-`, `_` and `+`.
+fn is_pep440_version(v: &str) -> bool {
+    let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
+    let v = match v.split_once('!') {
+        Some((epoch, rest)) if !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit()) => {
+            rest
+        }
+        Some(_) => return false,
+        None => v,
+    };
+    v.starts_with(|c: char| c.is_ascii_digit())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'))
 }
 
 fn pip_vcs(url: &str, name: &str) -> ParsedSpec {

@@ -3,7 +3,9 @@
 /// `true` when a download URL names a moving target: a path segment (or a file name stem)
 /// that is `latest`, such as `.../releases/latest/download/x.tar.gz`,
 /// `api.github.com/repos/o/r/releases/latest`, `https://wordpress.org/latest.tar.gz` or
-/// `.../app-latest-linux-amd64.zip`. The query string and fragment are ignored.
+/// `.../app-latest-linux-amd64.zip`. The query string and fragment are ignored. A path
+/// segment that also carries a build number (six or more digits, as in
+/// `commandlinetools-linux-11076708_latest.zip`) names one fixed file and does not count.
 ///
 /// ```
 /// use fleetpin_spec::url::is_latest_url;
@@ -11,6 +13,8 @@
 /// assert!(is_latest_url("https://wordpress.org/latest.tar.gz"));
 /// assert!(!is_latest_url("https://github.com/o/r/releases/download/v1.2.3/r.tar.gz"));
 /// assert!(!is_latest_url("https://example.com/latestnews/v1.tar.gz"));
+/// assert!(!is_latest_url("https://example.org/android/repository/commandlinetools-linux-11076708_latest.zip"));
+/// assert!(is_latest_url("https://example.org/o/r/releases/latest/download/tool-11076708.zip"));
 /// ```
 pub fn is_latest_url(url: &str) -> bool {
     let url = url.trim();
@@ -23,7 +27,17 @@ pub fn is_latest_url(url: &str) -> bool {
         None => no_query,
     };
     path.split('/').any(|seg| {
-        seg.split(['.', '-', '_'])
+        let mut pieces = seg.split(['.', '-', '_']);
+        pieces
+            .clone()
             .any(|piece| piece.eq_ignore_ascii_case("latest"))
+            && !pieces.any(is_build_number)
     })
+}
+
+/// A build number in a file name (`commandlinetools-linux-11076708_latest.zip`): six or more
+/// digits. Such a name is one fixed file; its `latest` is a label, not a moving target.
+/// Shorter numbers (`amd64`, `3`, `2024`) do not count.
+fn is_build_number(piece: &str) -> bool {
+    piece.len() >= 6 && piece.bytes().all(|b| b.is_ascii_digit())
 }

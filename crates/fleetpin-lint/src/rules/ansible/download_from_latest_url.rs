@@ -7,6 +7,8 @@ declare_rule! {
     /// Finds `get_url`, `unarchive` (remote `src`) and `uri` tasks that download from a URL
     /// that names a moving `latest` release: `.../releases/latest/download/...`,
     /// `api.github.com/.../releases/latest`, `.../latest.tar.gz`, `app-latest-linux.zip`.
+    /// A file name that also carries a build number (`tools-linux-11076708_latest.zip`, six
+    /// or more digits) is one fixed file and is not reported.
     /// The same downloads by `curl`/`wget` in `shell`/`command` tasks and Dockerfile `RUN`
     /// lines are reported too (a latest URL piped straight into a shell is
     /// `pipe-to-shell` instead). A URL fleetpin cannot resolve is `unresolved-template`
@@ -66,7 +68,7 @@ fn cannot_float(
     let facts_only = !v.missing.is_empty()
         && v.unsupported.is_none()
         && v.missing.iter().all(|m| m.starts_with("ansible_"));
-    if facts_only && dl.checksum_arg.is_some_and(|c| task.arg(c).is_some()) {
+    if facts_only && download_without_checksum::has_checksum(task, module, dl) {
         return true;
     }
     if module.short != "unarchive" {

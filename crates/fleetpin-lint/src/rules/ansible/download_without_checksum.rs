@@ -6,7 +6,9 @@ declare_rule! {
     /// ## What it does
     /// Finds `get_url` tasks that download an executable (a `mode` with an execute bit, a
     /// destination in a `bin/` directory, or a URL naming a binary, script or package such as
-    /// `.sh`, `.deb`, `.rpm`, `.tar.gz`) without a `checksum`.
+    /// `.sh`, `.deb`, `.rpm`, `.tar.gz`) without a `checksum`. `get_url`'s old `sha256sum`
+    /// option (removed in Ansible 2.14) counts as a checksum, and so does a loop that also
+    /// downloads the file's signature or checksum file (`x.tar.gz` and `x.tar.gz.sig`).
     ///
     /// ## Why is this bad?
     /// Without a checksum the content can change under the same URL (re-tagged release,
@@ -87,6 +89,42 @@ fn mode_is_executable(mode: &str) -> bool {
     })
 }
 
+/// Whether the task gives a checksum: the module's `checksum`, or `get_url`'s old
+/// `sha256sum` option (Ansible before 2.14; newer Ansible rejects the task instead of
+/// downloading, so the content cannot float either way).
+pub(crate) fn has_checksum(
+    task: &Task<'_>,
+    module: &fleetpin_ansible::Module,
+    dl: &DownloadModule,
+) -> bool {
+    dl.checksum_arg.is_some_and(|c| task.arg(c).is_some())
+        || (module.short == "get_url" && task.arg("sha256sum").is_some())
+}
+
+/// Signature and checksum files that a loop downloads next to the file they verify.
+const VERIFICATION_SUFFIXES: &[&str] = &[
+    ".sig",
+    ".asc",
+    ".sign",
+    ".sha256",
+    ".sha512",
+    ".sha256sum",
+    ".sha512sum",
+];
+
+/// Whether the same task (a `loop:` over files) also downloads `url`'s signature or checksum
+/// file (`x.tar.gz` with `x.tar.gz.sig`), which a later task verifies (`gpg --verify`).
+fn fetches_its_verification(v: &Val, urls: &[Val]) -> bool {
+    let Some(url) = v.text.as_deref() else {
+        return false;
+    };
+    urls.iter().filter_map(|o| o.text.as_deref()).any(|other| {
+        other
+            .strip_prefix(url)
+            .is_some_and(|suffix| VERIFICATION_SUFFIXES.contains(&suffix))
+    })
+}
+
 /// Checks that an executable download has a checksum.
 pub(crate) fn check(
     checker: &mut Checker<'_>,
@@ -99,7 +137,7 @@ pub(crate) fn check(
     let Some(checksum_arg) = dl.checksum_arg else {
         return;
     };
-    if !checker.enabled(&rule) || task.arg(checksum_arg).is_some() {
+    if !checker.enabled(&rule) || has_checksum(task, module, dl) {
         return;
     }
     let dest = task
@@ -112,6 +150,9 @@ pub(crate) fn check(
         .unwrap_or(false);
     let dest_bin = dest.contains("/bin/") || dest.ends_with("/bin") || dest.contains("/sbin/");
     for v in urls {
+        if fetches_its_verification(v, urls) {
+            continue;
+        }
         let Some(url) = v.text.as_deref() else {
             continue;
         };

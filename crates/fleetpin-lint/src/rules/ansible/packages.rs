@@ -400,16 +400,25 @@ fn check_present(
     manager_name: &str,
 ) -> Option<String> {
     let Some(spec) = name.text.as_deref() else {
-        unresolved_template::report(checker, name, "the package name", "it may carry no version");
+        if !is_package_file_path(name) {
+            unresolved_template::report(
+                checker,
+                name,
+                "the package name",
+                "it may carry no version",
+            );
+        }
         return None;
     };
     // `*` is handled as a blanket upgrade; `@group` / `@module:stream` are dnf/yum groups and
     // module streams, which have no package version to pin.
-    if spec == "*" || spec.starts_with('@') {
+    // An empty or blank name installs nothing (the module rejects it).
+    if spec == "*" || spec.starts_with('@') || spec.trim().is_empty() {
         return None;
     }
     let (strength, source, ver) = strength_of(manager, spec, version);
-    if source == PackageSource::Local {
+    // A local file pins itself; a spec the manager rejects (pip `tox>>>>>3`) installs nothing.
+    if matches!(source, PackageSource::Local | PackageSource::Invalid) {
         return None;
     }
     let bare = fleetpin_shell::parse_spec(manager, spec).name;
@@ -480,4 +489,34 @@ fn check_present(
     };
     checker.report(with_origins(d, name));
     None
+}
+
+/// An unresolved package name whose written text is a path to a package file
+/// (`{{ remote_tmp_dir | expanduser }}/build/noarch/empty-1-0.noarch.rpm`): the text around
+/// the expressions has a `/`, ends in a package file suffix and names no `latest`. Whatever the
+/// expressions hold, that is one fixed file (a local path, or a URL of a versioned file name).
+fn is_package_file_path(name: &Val) -> bool {
+    let Some(template) = name.template.as_deref() else {
+        return false;
+    };
+    let mut literal = String::new();
+    let mut pos = 0;
+    for r in fleetpin_ansible::jinja::expression_ranges(template) {
+        literal.push_str(&template[pos..r.start]);
+        pos = r.end;
+    }
+    literal.push_str(&template[pos..]);
+    let lower = literal.trim().to_ascii_lowercase();
+    lower.contains('/')
+        && [
+            ".rpm",
+            ".deb",
+            ".whl",
+            ".apk",
+            ".pkg.tar.zst",
+            ".pkg.tar.xz",
+        ]
+        .iter()
+        .any(|s| lower.ends_with(s))
+        && !fleetpin_shell::is_latest_url(&lower)
 }

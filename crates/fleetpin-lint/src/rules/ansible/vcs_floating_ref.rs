@@ -7,7 +7,8 @@ declare_rule! {
     /// Finds `git`, `hg` and `subversion` checkouts without a fixed revision: no `version`
     /// (the default branch), `version: HEAD`/`master`/`main` or another branch name.
     /// A tag is accepted (a warning with `required-pin = "digest"`); a full commit SHA is the
-    /// strongest pin.
+    /// strongest pin. A task with `clone: false` (subversion: `checkout: false`) and
+    /// `update: false` fetches nothing and is not reported.
     ///
     /// ## Why is this bad?
     /// A branch moves: every run may deploy different code, and two hosts provisioned a day
@@ -55,6 +56,16 @@ use super::values::resolve_arg;
 use crate::checker::Checker;
 use crate::config::RequiredPin;
 
+/// `clone: false` (subversion: `checkout: false`) with `update: false`: the task neither
+/// clones nor pulls, so no code arrives whatever the ref (a test that the repository exists).
+fn fetches_nothing(task: &Task<'_>) -> bool {
+    let is_false = |name: &str| {
+        task.arg(name)
+            .is_some_and(|a| a.value.as_bool() == Some(false))
+    };
+    (is_false("clone") || is_false("checkout")) && is_false("update")
+}
+
 /// Checks a `git`/`hg`/`subversion` task's ref.
 pub(crate) fn check(
     checker: &mut Checker<'_>,
@@ -63,7 +74,7 @@ pub(crate) fn check(
     vcs: &VcsModule,
 ) {
     let rule = VcsFloatingRef::RULE;
-    if !checker.enabled(&rule) {
+    if !checker.enabled(&rule) || fetches_nothing(task) {
         return;
     }
     let repo = task

@@ -44,7 +44,10 @@ pub(crate) fn report_analysis(
         // only; a Dockerfile's RUN installs into the image).
         if crate::managed::is_system_manager(install.manager) {
             for pkg in &install.packages {
-                if pkg.source == fleetpin_shell::PackageSource::Local {
+                if matches!(
+                    pkg.source,
+                    fleetpin_shell::PackageSource::Local | fleetpin_shell::PackageSource::Invalid
+                ) {
                     continue;
                 }
                 let spec = pkg.unresolved.is_empty().then_some(pkg.spec.as_str());
@@ -76,7 +79,10 @@ pub(crate) fn report_analysis(
                 s => s,
             };
             for pkg in &install.packages {
-                if pkg.source == fleetpin_shell::PackageSource::Local {
+                if matches!(
+                    pkg.source,
+                    fleetpin_shell::PackageSource::Local | fleetpin_shell::PackageSource::Invalid
+                ) {
                     continue;
                 }
                 let (severity, message) = match pkg.strength {
