@@ -14,6 +14,9 @@ declare_rule! {
     /// `pipe-to-shell` instead). A URL fleetpin cannot resolve is `unresolved-template`
     /// unless nothing can float: a `checksum` is given and only host facts are unknown, or an
     /// `unarchive` source is a path (`{{ tmp_dir }}/app.tar.gz`), not a URL.
+    /// A download whose URL is built from the registered result of a `uri` lookup of a
+    /// `latest` release (directly or through `set_fact`) is reported too, with a label at the
+    /// lookup; a lookup of a pinned tag (`releases/tags/v1.2.3`) is not.
     ///
     /// ## Why is this bad?
     /// The file behind the URL changes with every upstream release. A play that ran fine

@@ -27,7 +27,9 @@ declare_rule! {
     /// (`roles/<role>/tasks/*.yml`) count too. Otherwise the model is per file and in task
     /// order: a build in another playbook or role, or after the run, is not seen, and the run
     /// is still reported. Another tag of the built name (`myapp:edge`), or a `source: pull`,
-    /// is reported as usual.
+    /// is reported as usual. A `docker_image` with `source: local` (tagging or pushing an image
+    /// already on the host) or `source: load` (from an archive) asks no registry and is not
+    /// reported.
     ///
     /// How a tag is judged (the one table in `fleetpin-spec`, shared with `IMG003`):
     ///

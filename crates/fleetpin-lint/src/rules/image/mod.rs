@@ -165,6 +165,16 @@ pub(crate) fn check_docker_module(
         record_built_image(checker, task);
         return;
     }
+    // `source: local` (tag or push an image already on the host) and `source: load` (from a
+    // tar archive) ask no registry: nothing can float at this task.
+    if module.fqcn == "community.docker.docker_image"
+        && task
+            .arg("source")
+            .and_then(|a| a.value.as_str())
+            .is_some_and(|s| s == "local" || s == "load")
+    {
+        return;
+    }
     if task
         .arg("state")
         .and_then(|a| a.value.as_str().map(str::to_owned))
