@@ -378,6 +378,29 @@ fn includes_resolve_and_are_cycle_safe() {
 }
 
 #[test]
+fn ansible_test_integration_targets_are_roles() {
+    // `ansible-test integration` runs each target as a role, so its `vars/main.yml` applies
+    // even without `meta/` or `defaults/` (collections' test targets often have neither).
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("tests/integration/targets/keycloak_client");
+    std::fs::create_dir_all(target.join("tasks")).unwrap();
+    std::fs::create_dir_all(target.join("vars")).unwrap();
+    std::fs::write(target.join("tasks/main.yml"), "- debug: msg=x\n").unwrap();
+    std::fs::write(target.join("vars/main.yml"), "keycloak_version: 24.0.5\n").unwrap();
+    let p = Project::new(dir.path());
+    assert_eq!(
+        p.role_of(&target.join("tasks/main.yml")),
+        Some(target.clone())
+    );
+    // The same layout elsewhere (no role markers, not a test target) is not a role.
+    let other = dir.path().join("playbooks/thing");
+    std::fs::create_dir_all(other.join("tasks")).unwrap();
+    std::fs::create_dir_all(other.join("vars")).unwrap();
+    std::fs::write(other.join("tasks/main.yml"), "- debug: msg=x\n").unwrap();
+    assert_eq!(p.role_of(&other.join("tasks/main.yml")), None);
+}
+
+#[test]
 fn include_cycles_terminate() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.yml"), "- include_tasks: b.yml\n").unwrap();

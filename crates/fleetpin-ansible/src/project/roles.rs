@@ -46,7 +46,13 @@ impl Project {
             ) && let Some(role) = d.parent()
                 && role_file(role, "tasks", "main").is_some()
                 && (role_file(role, "meta", "main").is_some()
-                    || role_file(role, "defaults", "main").is_some())
+                    || role_file(role, "defaults", "main").is_some()
+                    // An ansible-test integration target (`tests/integration/targets/NAME`)
+                    // is run as a role: its `vars/` and `defaults/` apply.
+                    || role.parent().is_some_and(|t| {
+                        t.file_name().is_some_and(|n| n == "targets")
+                            && t.parent().and_then(Path::file_name).is_some_and(|n| n == "integration")
+                    }))
             {
                 return Some(role.to_path_buf());
             }
