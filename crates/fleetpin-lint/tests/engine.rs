@@ -6,33 +6,14 @@ use std::path::Path;
 use fleetpin_lint::config::RuleOverrides;
 use fleetpin_lint::{FileKind, LintOptions, LintReport, lint};
 
-fn write(root: &Path, rel: &str, content: &[u8]) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, content).unwrap();
-}
+mod common;
+use common::{summary, write};
 
 fn run(root: &Path) -> LintReport {
     lint(&LintOptions {
         paths: vec![root.to_path_buf()],
         ..LintOptions::default()
     })
-}
-
-/// `code file:line message` per diagnostic, paths relative to `root`.
-fn summary(report: &LintReport, root: &Path) -> Vec<String> {
-    report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let path = d
-                .file_path()
-                .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
-                .unwrap_or_default();
-            let line = d.location().map_or(0, |l| l.0);
-            format!("{} {path}:{line} {}", d.code, d.message)
-        })
-        .collect()
 }
 
 const INCIDENT: &str = "- hosts: all\n  serial: 1\n  tasks:\n    - apt:\n        name: [docker-ce, docker-ce-cli, containerd.io]\n        state: latest\n";

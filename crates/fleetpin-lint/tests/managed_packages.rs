@@ -1,16 +1,10 @@
 //! `LintReport::packages` (`fleetpin lint --list-packages`): the system packages the code
 //! installs on hosts, resolved like the rules resolve them.
 
-use std::fs;
-use std::path::Path;
-
 use fleetpin_lint::{LintOptions, lint};
 
-fn write(root: &Path, rel: &str, content: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, content).unwrap();
-}
+mod common;
+use common::write;
 
 #[test]
 fn host_packages_from_modules_loops_variables_and_shell_tasks() {

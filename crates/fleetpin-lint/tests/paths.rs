@@ -4,35 +4,20 @@
 //!
 //! One test in its own binary: it changes the process's current directory.
 
-use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use fleetpin_lint::{LintOptions, lint};
 
-fn write(root: &Path, rel: &str, content: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, content).unwrap();
-}
+mod common;
+use common::{summary, write};
 
 fn findings(path: &str) -> Vec<String> {
     let report = lint(&LintOptions {
         paths: vec![PathBuf::from(path)],
         ..LintOptions::default()
     });
-    report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let path = d
-                .file_path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            let line = d.location().map_or(0, |l| l.0);
-            format!("{} {path}:{line} {}", d.code, d.message)
-        })
-        .collect()
+    summary(&report, Path::new(""))
 }
 
 const TASKS: &str = "---\n- name: Install the web server\n  ansible.builtin.apt:\n    name: nginx\n    state: latest\n";

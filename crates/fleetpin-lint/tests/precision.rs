@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use fleetpin_lint::{LintOptions, LintReport, lint};
 
+mod common;
+use common::summary;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/precision")
@@ -16,33 +19,6 @@ fn run(paths: Vec<PathBuf>) -> LintReport {
         paths,
         ..LintOptions::default()
     })
-}
-
-/// `CODE file:line message` per diagnostic, paths relative to `root`.
-fn summary(report: &LintReport, root: &Path) -> Vec<String> {
-    report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            // Paths below the current directory (the crate, under `cargo test`) are shown
-            // relative to it.
-            let rel_root = root
-                .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-                .unwrap_or(root);
-            let path = d
-                .file_path()
-                .map(|p| {
-                    p.strip_prefix(root)
-                        .or_else(|_| p.strip_prefix(rel_root))
-                        .unwrap_or(p)
-                        .display()
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let line = d.location().map_or(0, |l| l.0);
-            format!("{} {path}:{line} {}", d.code, d.message)
-        })
-        .collect()
 }
 
 #[test]
