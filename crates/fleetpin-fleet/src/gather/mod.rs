@@ -8,18 +8,17 @@
 //! instead of prompting, `ConnectTimeout` bounds the connection and a per-host deadline
 //! kills ssh if the whole exchange takes too long.
 
+mod exec;
 pub mod script;
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fleetpin_inventory::Connection;
 
 use crate::facts::HostFacts;
+pub use exec::{RemoteOutput, for_each_host, run_remote};
 pub use script::{OutputError, REMOTE_SCRIPT, parse_output};
 
 /// How to run ssh.
@@ -209,7 +208,7 @@ pub fn ssh_command(target: &Target, cfg: &SshConfig) -> Result<Command, HostErro
     Ok(cmd)
 }
 
-fn classify_ssh_failure(stderr: &str) -> HostError {
+pub(crate) fn classify_ssh_failure(stderr: &str) -> HostError {
     let last = stderr
         .lines()
         .map(str::trim)
@@ -268,87 +267,23 @@ pub fn gather_one(target: &Target, cfg: &SshConfig) -> HostResult {
 }
 
 fn run_one(target: &Target, cfg: &SshConfig) -> Result<HostFacts, HostError> {
-    let mut cmd = ssh_command(target, cfg)?;
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| HostError::Spawn(format!("cannot run {}: {e}", cfg.program.display())))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // The script is far smaller than a pipe buffer; a failed write shows up as an exit.
-        let _ = stdin.write_all(REMOTE_SCRIPT.as_bytes());
-    }
-    let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
-    for (is_out, pipe) in [
-        (
-            true,
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ),
-        (
-            false,
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ),
-    ] {
-        if let Some(mut pipe) = pipe {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                // Bounded: a runaway remote cannot exhaust memory.
-                let _ = pipe.by_ref().take(1 << 30).read_to_end(&mut buf);
-                let _ = tx.send((is_out, buf));
-            });
-        }
-    }
-    drop(tx);
-    let deadline = Instant::now() + cfg.timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(HostError::Timeout(cfg.timeout));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(HostError::Spawn(e.to_string())),
-        }
-    };
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    // A background process (a ControlMaster) may keep a pipe open: wait briefly, not forever.
-    let grace = Instant::now() + Duration::from_secs(2);
-    for _ in 0..2 {
-        let left = grace.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok((true, b)) => stdout = b,
-            Ok((false, b)) => stderr = b,
-            Err(_) => break,
-        }
-    }
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    match status.code() {
-        Some(0) => {}
-        Some(255) => return Err(classify_ssh_failure(&stderr)),
+    let out = run_remote(target, cfg, REMOTE_SCRIPT.as_bytes())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    match out.status {
+        Some(0) => parse_output(&target.name, &text).map_err(HostError::Output),
         code => {
-            let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
-            let stdout_s = String::from_utf8_lossy(&stdout);
             // Prefer the output's own diagnosis (cut off) when there is output at all.
-            if stdout_s.contains("@@fleetpin-facts")
-                && let Err(e) = parse_output(&target.name, &stdout_s)
+            if text.contains("@@fleetpin-facts")
+                && let Err(e) = parse_output(&target.name, &text)
             {
                 return Err(HostError::Output(e));
             }
-            return Err(HostError::CommandFailed {
+            Err(HostError::CommandFailed {
                 status: code,
-                stderr: tail.into_iter().rev().collect::<Vec<_>>().join("; "),
-            });
+                stderr: out.stderr_tail(5),
+            })
         }
     }
-    let text = String::from_utf8_lossy(&stdout);
-    parse_output(&target.name, &text).map_err(HostError::Output)
 }
 
 /// Gathers all targets with at most `cfg.forks` ssh processes at once. `progress` is called
@@ -358,35 +293,20 @@ pub fn gather(
     cfg: &SshConfig,
     progress: &(dyn Fn(&HostResult) + Sync),
 ) -> Vec<HostResult> {
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<HostResult>>> = Mutex::new(vec![None; targets.len()]);
-    let workers = cfg.forks.max(1).min(targets.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(target) = targets.get(i) else { break };
-                    let result = gather_one(target, cfg);
-                    progress(&result);
-                    if let Ok(mut slots) = slots.lock() {
-                        slots[i] = Some(result);
-                    }
-                }
-            });
-        }
-    });
-    slots
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .zip(targets)
-        .map(|(r, t)| {
-            r.unwrap_or_else(|| HostResult {
-                host: t.name.clone(),
-                outcome: Err(HostError::Spawn("worker thread panicked".into())),
-                elapsed: Duration::ZERO,
-            })
+    for_each_host(
+        targets,
+        cfg.forks,
+        |t| gather_one(t, cfg),
+        |_, r| progress(r),
+    )
+    .into_iter()
+    .zip(targets)
+    .map(|(r, t)| {
+        r.unwrap_or_else(|| HostResult {
+            host: t.name.clone(),
+            outcome: Err(HostError::Spawn("worker thread panicked".into())),
+            elapsed: Duration::ZERO,
         })
-        .collect()
+    })
+    .collect()
 }
