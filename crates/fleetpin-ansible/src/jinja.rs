@@ -167,6 +167,39 @@ pub enum Expr {
     /// `q('flattened', a, b)`, `query(...)` or `lookup('flattened', ...)`: the lookups fleetpin
     /// evaluates (the plugin name, then its arguments).
     Lookup(String, Vec<Expr>),
+    /// `a if cond else b`. Without `else` the value is undefined when the condition is false,
+    /// which Ansible (2.19) refuses to render: an evaluation failure here.
+    IfElse(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
+    /// `not x`.
+    Not(Box<Expr>),
+    /// `a and b and ...` (`true`) or `a or b or ...` (`false`).
+    Logic(bool, Vec<Expr>),
+    /// A comparison: `==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`.
+    Compare(Box<Expr>, CompareOp, Box<Expr>),
+    /// `x is [not] TEST`: the tests fleetpin evaluates (`defined`, `undefined`, `none`);
+    /// others fail as unsupported. The flag is `true` for `is not`.
+    Test(Box<Expr>, String, bool),
+}
+
+/// A comparison operator of [`Expr::Compare`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `in`
+    In,
+    /// `not in`
+    NotIn,
 }
 
 impl Expr {
@@ -182,7 +215,21 @@ impl Expr {
                     out.push(name.clone());
                 }
             }
-            Expr::Attr(e, _) | Expr::Index(e, _) => e.variables(out),
+            Expr::Attr(e, _) | Expr::Index(e, _) | Expr::Not(e) | Expr::Test(e, _, _) => {
+                e.variables(out)
+            }
+            Expr::IfElse(a, c, b) => {
+                a.variables(out);
+                c.variables(out);
+                if let Some(b) = b {
+                    b.variables(out);
+                }
+            }
+            Expr::Logic(_, items) => items.iter().for_each(|e| e.variables(out)),
+            Expr::Compare(a, _, b) => {
+                a.variables(out);
+                b.variables(out);
+            }
             Expr::Filter(e, _, args) => {
                 e.variables(out);
                 args.iter().for_each(|a| a.variables(out));
@@ -320,6 +367,8 @@ enum Tok {
     Str(String),
     Num(String),
     Punct(char),
+    /// A comparison operator (`==`, `!=`, `<`, `<=`, `>`, `>=`).
+    Op(&'static str),
 }
 
 fn tokenize(s: &str) -> Option<Vec<Tok>> {
@@ -364,6 +413,15 @@ fn tokenize(s: &str) -> Option<Vec<Tok>> {
                 }
             }
             out.push(Tok::Str(v));
+        } else if let Some(op) = ["==", "!=", "<=", ">="]
+            .into_iter()
+            .find(|op| chars[i..].starts_with(&op.chars().collect::<Vec<_>>()))
+        {
+            out.push(Tok::Op(op));
+            i += 2;
+        } else if c == '<' || c == '>' {
+            out.push(Tok::Op(if c == '<' { "<" } else { ">" }));
+            i += 1;
         } else if "|()[],.~+=".contains(c) {
             out.push(Tok::Punct(c));
             i += 1;
@@ -381,11 +439,12 @@ struct ExprParser {
 }
 
 /// Parse the body of a `{{ }}` block. `None` when it uses anything outside the subset
-/// (conditionals, tests, comparisons, arithmetic other than string `+`).
+/// (arithmetic other than `+`, function calls other than list lookups, tests other than
+/// `defined`/`undefined`/`none`).
 pub fn parse_expr(body: &str) -> Option<Expr> {
     let toks = tokenize(body)?;
     let mut p = ExprParser { toks, pos: 0 };
-    let e = p.concat(0)?;
+    let e = p.expr(0)?;
     (p.pos == p.toks.len()).then_some(e)
 }
 
@@ -406,6 +465,104 @@ impl ExprParser {
         } else {
             false
         }
+    }
+
+    fn eat_word(&mut self, word: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Ident(w)) if w == word) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A whole expression: `a if cond else b`, the loosest construct.
+    fn expr(&mut self, depth: usize) -> Option<Expr> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
+        let then = self.or(depth + 1)?;
+        if !self.eat_word("if") {
+            return Some(then);
+        }
+        let cond = self.or(depth + 1)?;
+        let otherwise = if self.eat_word("else") {
+            Some(Box::new(self.expr(depth + 1)?))
+        } else {
+            None
+        };
+        Some(Expr::IfElse(Box::new(then), Box::new(cond), otherwise))
+    }
+
+    fn or(&mut self, depth: usize) -> Option<Expr> {
+        let mut items = vec![self.and(depth)?];
+        while self.eat_word("or") {
+            items.push(self.and(depth)?);
+        }
+        Some(if items.len() == 1 {
+            items.pop()?
+        } else {
+            Expr::Logic(false, items)
+        })
+    }
+
+    fn and(&mut self, depth: usize) -> Option<Expr> {
+        let mut items = vec![self.not(depth)?];
+        while self.eat_word("and") {
+            items.push(self.not(depth)?);
+        }
+        Some(if items.len() == 1 {
+            items.pop()?
+        } else {
+            Expr::Logic(true, items)
+        })
+    }
+
+    fn not(&mut self, depth: usize) -> Option<Expr> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
+        if self.eat_word("not") {
+            return Some(Expr::Not(Box::new(self.not(depth + 1)?)));
+        }
+        self.compare(depth)
+    }
+
+    /// One comparison or test after a `~` chain (Jinja does not chain comparisons the way
+    /// Python does; a second operator is outside the subset).
+    fn compare(&mut self, depth: usize) -> Option<Expr> {
+        let left = self.concat(depth)?;
+        let op = match self.peek() {
+            Some(Tok::Op(o)) => match *o {
+                "==" => CompareOp::Eq,
+                "!=" => CompareOp::Ne,
+                "<" => CompareOp::Lt,
+                "<=" => CompareOp::Le,
+                ">" => CompareOp::Gt,
+                _ => CompareOp::Ge,
+            },
+            Some(Tok::Ident(w)) if w == "in" => CompareOp::In,
+            Some(Tok::Ident(w)) if w == "not" => {
+                if !matches!(self.toks.get(self.pos + 1), Some(Tok::Ident(n)) if n == "in") {
+                    return Some(left);
+                }
+                self.pos += 1;
+                CompareOp::NotIn
+            }
+            Some(Tok::Ident(w)) if w == "is" => {
+                self.pos += 1;
+                let negated = self.eat_word("not");
+                let Some(Tok::Ident(test)) = self.peek().cloned() else {
+                    return None;
+                };
+                self.pos += 1;
+                return Some(Expr::Test(Box::new(left), test, negated));
+            }
+            _ => return Some(left),
+        };
+        self.pos += 1;
+        let right = self.concat(depth)?;
+        Some(Expr::Compare(Box::new(left), op, Box::new(right)))
     }
 
     fn concat(&mut self, depth: usize) -> Option<Expr> {
@@ -450,9 +607,9 @@ impl ExprParser {
                 self.toks.get(self.pos + 1),
             ) {
                 self.pos += 2;
-                kwargs.push((name, self.concat(depth + 1)?));
+                kwargs.push((name, self.expr(depth + 1)?));
             } else {
-                args.push(self.concat(depth + 1)?);
+                args.push(self.expr(depth + 1)?);
             }
             if self.eat(')') {
                 return Some((args, kwargs));
@@ -479,7 +636,7 @@ impl ExprParser {
                     {
                         self.pos += 2;
                     }
-                    args.push(self.concat(depth + 1)?);
+                    args.push(self.expr(depth + 1)?);
                     if self.eat(')') {
                         break;
                     }
@@ -576,7 +733,7 @@ impl ExprParser {
             }
             Tok::Punct('(') => {
                 self.pos += 1;
-                let e = self.concat(depth + 1)?;
+                let e = self.expr(depth + 1)?;
                 self.eat(')').then_some(e)
             }
             Tok::Punct('[') => {
@@ -584,7 +741,7 @@ impl ExprParser {
                 let mut items = Vec::new();
                 if !self.eat(']') {
                     loop {
-                        items.push(self.concat(depth + 1)?);
+                        items.push(self.expr(depth + 1)?);
                         if self.eat(']') {
                             break;
                         }
@@ -595,7 +752,7 @@ impl ExprParser {
                 }
                 Some(Expr::List(items))
             }
-            Tok::Punct(_) => None,
+            Tok::Punct(_) | Tok::Op(_) => None,
         }
     }
 }
@@ -955,6 +1112,9 @@ pub fn eval(e: &Expr, env: &dyn Env, depth: usize) -> Vec<Outcome> {
             }
             acc
         }
+        Expr::Lookup(plugin, _) if plugin == "<undefined>" => vec![Err(Failure::Unsupported(
+            "an inline `if` without `else` whose condition is false (undefined)".into(),
+        ))],
         Expr::Lookup(_, args) => {
             // `flattened`: every argument's members, nested lists spliced in.
             let mut acc: Vec<Outcome> = vec![Ok((Value::List(Vec::new()), Vec::new()))];
@@ -969,7 +1129,153 @@ pub fn eval(e: &Expr, env: &dyn Env, depth: usize) -> Vec<Outcome> {
             acc
         }
         Expr::Filter(inner, name, args) => eval_filter(inner, name, args, env, depth),
+        Expr::IfElse(then, cond, otherwise) => {
+            let undefined = Expr::Lookup("<undefined>".into(), Vec::new());
+            let otherwise = otherwise.as_deref().unwrap_or(&undefined);
+            choose(eval(cond, env, depth), then, otherwise, env, depth)
+        }
+        Expr::Not(inner) => map_outcomes(eval(inner, env, depth), |v| {
+            truthy(v)
+                .map(|t| bool_value(!t))
+                .ok_or_else(|| Failure::Unsupported(format!("`not` of {v}")))
+        }),
+        Expr::Logic(all, items) => {
+            // Python's `and`/`or` short-circuit to one operand; as conditions only their
+            // truth matters, so the result is a boolean.
+            let mut acc: Vec<Outcome> = vec![Ok((bool_value(*all), Vec::new()))];
+            for item in items {
+                let outs = eval(item, env, depth);
+                acc = combine_with(&acc, &outs, |a, b| {
+                    match (a.as_str() == Some("True"), truthy(b)) {
+                        (x, Some(y)) => Ok(bool_value(if *all { x && y } else { x || y })),
+                        (_, None) => Err(Failure::Unsupported(format!("truth of {b}"))),
+                    }
+                });
+            }
+            acc
+        }
+        Expr::Compare(a, op, b) => {
+            combine_with(&eval(a, env, depth), &eval(b, env, depth), |x, y| {
+                compare(x, *op, y)
+            })
+        }
+        Expr::Test(inner, test, negated) => {
+            let outs = eval(inner, env, depth);
+            let mut out = Vec::new();
+            for o in outs {
+                let r = match (test.as_str(), o) {
+                    // Not found is not "undefined": extra vars or a fact fleetpin does not
+                    // model may define it, so the test stays undecided (both branches).
+                    ("defined" | "undefined", Ok((_, origins))) => {
+                        Ok((bool_value((test == "defined") != *negated), origins))
+                    }
+                    ("none", Ok((v, origins))) => {
+                        Ok((bool_value(matches!(v, Value::Null) != *negated), origins))
+                    }
+                    (_, Err(e)) => Err(e),
+                    (t, Ok(_)) => Err(Failure::Unsupported(format!("test `{t}`"))),
+                };
+                push_outcome(&mut out, r);
+            }
+            out
+        }
     }
+}
+
+fn bool_value(b: bool) -> Value {
+    Value::Str(if b { "True" } else { "False" }.to_string())
+}
+
+/// The branch a condition selects, for every possible value of the condition; both branches
+/// when it cannot be decided (undefined, unsupported, or a value of unknown truth). The
+/// condition's origins join the branch's.
+fn choose(
+    conds: Vec<Outcome>,
+    then: &Expr,
+    otherwise: &Expr,
+    env: &dyn Env,
+    depth: usize,
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    let mut both = false;
+    for c in conds {
+        match c {
+            Ok((v, origins)) => match truthy(&v) {
+                Some(t) => {
+                    for o in eval(if t { then } else { otherwise }, env, depth) {
+                        push_outcome(&mut out, with_origins(o, &origins));
+                    }
+                }
+                None => both = true,
+            },
+            Err(_) => both = true,
+        }
+    }
+    if both {
+        for o in eval(then, env, depth)
+            .into_iter()
+            .chain(eval(otherwise, env, depth))
+        {
+            push_outcome(&mut out, o);
+        }
+    }
+    out
+}
+
+fn with_origins(o: Outcome, extra: &[Origin]) -> Outcome {
+    o.map(|(v, mut os)| {
+        for origin in extra {
+            if !os.contains(origin) {
+                os.push(origin.clone());
+            }
+        }
+        (v, os)
+    })
+}
+
+/// A comparison as Jinja computes it for the values fleetpin models: numbers compare as
+/// numbers (YAML scalars are strings here, so `'2' == 2` is decided on the number), other
+/// scalars as strings; `in` tests list membership or a substring.
+fn compare(a: &Value, op: CompareOp, b: &Value) -> Result<Value, Failure> {
+    let num = |v: &Value| v.as_str().and_then(|s| s.trim().parse::<f64>().ok());
+    let ord = match (num(a), num(b)) {
+        (Some(x), Some(y)) => x.partial_cmp(&y),
+        _ => match (a, b) {
+            (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+            _ => None,
+        },
+    };
+    let member = |needle: &Value, hay: &Value| match hay {
+        Value::List(items) => Ok(items.iter().any(|i| match (num(i), num(needle)) {
+            (Some(x), Some(y)) => x == y,
+            _ => i == needle,
+        })),
+        Value::Str(h) => match needle {
+            Value::Str(n) => Ok(h.contains(n.as_str())),
+            _ => Err(Failure::Unsupported(format!("{needle} in {hay}"))),
+        },
+        Value::Map(entries) => Ok(entries
+            .iter()
+            .any(|(k, _)| Some(k.as_str()) == needle.as_str())),
+        _ => Err(Failure::Unsupported(format!("{needle} in {hay}"))),
+    };
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let r = match op {
+        CompareOp::Eq => ord.map_or(a == b, |o| o == Equal),
+        CompareOp::Ne => ord.map_or(a != b, |o| o != Equal),
+        CompareOp::In => member(a, b)?,
+        CompareOp::NotIn => !member(a, b)?,
+        _ => {
+            let o = ord.ok_or_else(|| Failure::Unsupported(format!("{a} compared with {b}")))?;
+            match op {
+                CompareOp::Lt => o == Less,
+                CompareOp::Le => o != Greater,
+                CompareOp::Gt => o == Greater,
+                _ => o != Less,
+            }
+        }
+    };
+    Ok(bool_value(r))
 }
 
 fn map_outcomes(outs: Vec<Outcome>, f: impl Fn(&Value) -> Result<Value, Failure>) -> Vec<Outcome> {
@@ -1085,6 +1391,47 @@ fn eval_filter(
                 _ => Err(Failure::Unsupported(format!("union of {a} and {b}"))),
             })
         }
+        // `cond | ternary(a, b[, none_value])`.
+        "ternary" => match args {
+            [a, b] => choose(eval(inner, env, depth), a, b, env, depth),
+            [a, b, none] => {
+                let mut out = Vec::new();
+                let mut rest = Vec::new();
+                for o in eval(inner, env, depth) {
+                    match o {
+                        Ok((Value::Null, origins)) => {
+                            for v in eval(none, env, depth) {
+                                push_outcome(&mut out, with_origins(v, &origins));
+                            }
+                        }
+                        other => rest.push(other),
+                    }
+                }
+                for o in choose(rest, a, b, env, depth) {
+                    push_outcome(&mut out, o);
+                }
+                out
+            }
+            _ => vec![Err(Failure::Unsupported(
+                "ternary without two values".into(),
+            ))],
+        },
+        "bool" => map_outcomes(eval(inner, env, depth), |v| {
+            let s = v.as_str().map(|s| s.trim().to_ascii_lowercase());
+            match s.as_deref() {
+                Some("true" | "yes" | "on" | "1" | "y") => Ok(bool_value(true)),
+                Some("false" | "no" | "off" | "0" | "n" | "") => Ok(bool_value(false)),
+                _ => Err(Failure::Unsupported(format!("`bool` of {v}"))),
+            }
+        }),
+        "int" => map_outcomes(eval(inner, env, depth), |v| {
+            // Jinja's `int`: int(), then int(float()), else the default 0.
+            let s = v
+                .as_str()
+                .ok_or_else(|| Failure::Unsupported(format!("`int` of {v}")))?;
+            let n = s.trim().parse::<f64>().map_or(0, |n| n.trunc() as i64);
+            Ok(Value::Str(n.to_string()))
+        }),
         _ if PASS_FILTERS.contains(&name) => eval(inner, env, depth),
         _ => vec![Err(Failure::Unsupported(format!("filter `{name}`")))],
     }
@@ -1218,7 +1565,6 @@ mod tests {
         for s in [
             "{% for p in x %}{{ p }}{% endfor %}",
             "{% if x %}a{% elif y %}b{% endif %}",
-            "{{ 'latest' if x else 'present' }}",
             "{{ lookup('env', 'X') }}",
             "{{ x | regex_replace('a', 'b') }}",
             "{{ x * 2 }}",
@@ -1239,6 +1585,63 @@ mod tests {
         assert_eq!(one("{{ ['a', 'b'] | join(',') }}", &env), Ok("a,b".into()));
         assert_eq!(one("{{ ['a', 'b'][1] }}", &env), Ok("b".into()));
         assert_eq!(one("{{ ['a', 'b'] | first }}", &env), Ok("a".into()));
+    }
+
+    #[test]
+    fn conditions_choose_their_branch() {
+        // Issue 9: `ternary` and inline `if` over known values were not evaluated (nginx's
+        // PCRE download URL was reported as unresolved).
+        let env = Vars(vec![
+            ("pcre_release", "2"),
+            ("pcre_version", "10.42"),
+            ("flag", "false"),
+            ("pkgs", "{{ ['a', 'b'] }}"),
+        ]);
+        assert_eq!(
+            one(
+                "{{ (pcre_release == 2) | ternary('pcre2-' ~ pcre_version, 'pcre-' ~ pcre_version) }}",
+                &env
+            ),
+            Ok("pcre2-10.42".into())
+        );
+        assert_eq!(
+            one("{{ 'latest' if flag | bool else 'present' }}", &env),
+            Ok("present".into())
+        );
+        assert_eq!(
+            one("{{ 'x' if 'b' in pkgs and not flag else 'y' }}", &env),
+            Ok("x".into())
+        );
+        assert_eq!(
+            one("{{ 'x' if pcre_version is defined else 'y' }}", &env),
+            Ok("x".into())
+        );
+        assert_eq!(
+            one("{{ 'x' if pcre_version | int >= 10 else 'y' }}", &env),
+            Ok("x".into())
+        );
+        assert_eq!(
+            one("{{ 'x' if 'c' not in pkgs else 'y' }}", &env),
+            Ok("x".into())
+        );
+        assert_eq!(
+            one(
+                "{{ none_var | ternary('a', 'b', 'n') }}",
+                &Vars(vec![("none_var", "{{ None }}")])
+            ),
+            Ok("n".into())
+        );
+        // An undecidable condition yields both branches, each a candidate value.
+        let outs = eval_template("{{ 'latest' if unknown else 'present' }}", &env, 0);
+        let values: Vec<_> = outs
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|(v, _)| v)
+            .collect();
+        assert_eq!(
+            values,
+            [Value::Str("latest".into()), Value::Str("present".into())]
+        );
     }
 
     fn list(items: &[&str]) -> Value {

@@ -29,6 +29,9 @@ declare_rule! {
     ///     with_registry_auth: true
     /// ```
     ///
+    /// A `docker_stack` call the module refuses (no `name`, or no `compose` with `state:
+    /// present`) is not reported: it deploys nothing.
+    ///
     /// ## Fix safety
     /// No automatic fix yet.
     ///
@@ -67,6 +70,23 @@ pub(crate) fn check_module(
         .and_then(|a| a.value.as_str())
         .is_some_and(|s| s.trim() == "absent")
     {
+        return;
+    }
+    // A call the module refuses deploys nothing: `name` is required, and `state: present`
+    // fails on an empty `compose` ("compose parameter must be a list containing at least one
+    // element", community.docker docker_stack.py). Test suites call it so on purpose.
+    let missing = |arg: &str| match task.arg(arg) {
+        None => true,
+        Some(a) => {
+            a.value.is_null()
+                || a.value
+                    .node()
+                    .and_then(|n| n.as_seq())
+                    .is_some_and(|s| s.is_empty())
+                || a.value.as_str().is_some_and(|s| s.trim().is_empty())
+        }
+    };
+    if missing("name") || dm.compose_arg.is_some_and(|c| missing(c)) {
         return;
     }
     let (range, what) = match task.arg(auth) {
