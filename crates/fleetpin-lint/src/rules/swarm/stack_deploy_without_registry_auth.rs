@@ -86,7 +86,7 @@ pub(crate) fn check_module(
                 || a.value.as_str().is_some_and(|s| s.trim().is_empty())
         }
     };
-    if missing("name") || dm.compose_arg.is_some_and(|c| missing(c)) {
+    if missing("name") || dm.compose_arg.is_some_and(missing) {
         return;
     }
     let (range, what) = match task.arg(auth) {
