@@ -60,8 +60,9 @@
 //! inventory-file group vars, inventory `group_vars/all`, playbook `group_vars/all`, inventory
 //! `group_vars/*`, playbook `group_vars/*`, inventory-file host vars, inventory and playbook
 //! `host_vars/*`, play `vars`, `vars_files`, role vars, block vars, task vars, `include_vars`,
-//! role parameters, include parameters, loop variables. Facts, `set_fact`, registered results
-//! and extra vars are invisible statically: a variable only they define is unresolved.
+//! `set_fact` (the role's own, as candidate values), role parameters, include parameters, loop
+//! variables. Facts, registered results and extra vars are invisible statically: a variable
+//! only they define is unresolved.
 
 #![warn(missing_docs)]
 

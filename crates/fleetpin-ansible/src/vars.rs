@@ -22,8 +22,9 @@ use crate::jinja::{self, Env, Failure, Outcome, Value};
 use crate::targets::Targets;
 
 /// Precedence levels, lowest first (Ansible's "Understanding variable precedence" list; the
-/// levels fleetpin cannot see statically — command-line values, facts, `set_fact`, registered
-/// vars, extra vars — are absent and make a variable unresolved instead).
+/// levels fleetpin cannot see statically — command-line values, facts, registered vars, extra
+/// vars — are absent and make a variable unresolved instead; a role's `set_fact` values are
+/// candidates, see [`Level::SetFact`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// `roles/X/defaults/main.yml` (and dependencies' defaults).
@@ -56,6 +57,9 @@ pub enum Level {
     TaskVars,
     /// Variables loaded by an earlier `include_vars` task of the same file.
     IncludeVars,
+    /// A `set_fact` task of the same role (any task file of it): a candidate value next to
+    /// the lower levels, since the task may not run (`when:`), never replacing them.
+    SetFact,
     /// Role parameters (`roles: [{role: x, param: v}]`, `include_role` `vars`).
     RoleParams,
     /// Parameters of an include (`include_tasks` with `vars:`).
@@ -80,6 +84,7 @@ impl Level {
             Level::BlockVars => "block vars",
             Level::TaskVars => "task vars",
             Level::IncludeVars => "include_vars",
+            Level::SetFact => "set_fact",
             Level::RoleParams => "role parameters",
             Level::IncludeParams => "include parameters",
             Level::Loop => "loop item",

@@ -52,7 +52,7 @@ const DECIDED: &[&str] = &[
     "{{ flag | ternary('a', 'b', 'none') }}",
     "{{ (docker_state == 'latest') | ternary('latest', 'present') }}",
     "{{ 'docker-ce' ~ ('=' ~ pcre_version if pcre_release == 2 else '') }}",
-    "{{ pkgs | union(extra) if not flag else [] }}",
+    "{{ pkgs + extra if not flag else [] }}",
     "{{ nested | flatten }}",
     "{{ 'a' if 'x' }}",
     "{{ pcre_version | int }}",

@@ -430,3 +430,32 @@ fn input_errors_can_be_ignored_only_by_exact_code() {
     );
     assert!(run(root).diagnostics.is_empty());
 }
+
+#[test]
+fn yaml_that_pyyaml_loads_is_never_e005() {
+    // Issue 9: role defaults in the shape real roles write (a single-quoted Jinja list with
+    // quoted items, continued on lines indented by a tab), which PyYAML — so Ansible — loads
+    // (checked in fleetpin-yaml's PyYAML oracle test).
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "roles/ruby/defaults/main.yml",
+        b"---\nruby__dev_packages: '{{ [\"ruby-dev\", \"build-essential\"]\n\t                if (ruby__dev_support | bool or\n\t                    ruby__gems)\n\t                else [] }}'\nruby__gems: []\n",
+    );
+    write(
+        root,
+        "roles/ruby/tasks/main.yml",
+        b"- name: \"Install\n\truby\"\n  ansible.builtin.apt:\n    name: ruby=1:3.1\n",
+    );
+    let s = summary(&run(root), root);
+    assert!(s.iter().all(|l| !l.starts_with("E005")), "{s:?}");
+    // A tab that indents a block mapping is an error for PyYAML too, and stays one.
+    write(root, "roles/ruby/vars/main.yml", b"key:\n\tvalue: 1\n");
+    let s = summary(&run(root), root);
+    assert!(
+        s.iter()
+            .any(|l| l.starts_with("E005 roles/ruby/vars/main.yml")),
+        "{s:?}"
+    );
+}

@@ -224,12 +224,7 @@ pub(crate) fn host_only(registry: &str) -> &str {
 /// `true` for `localhost` and loopback addresses (`127.0.0.0/8`, `::1`), which Docker treats as
 /// insecure registries by default.
 pub fn is_loopback(registry: &str) -> bool {
-    let h = host_only(registry);
-    if h.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    h.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
+    fleetpin_spec::url::is_loopback_host(host_only(registry))
 }
 
 #[cfg(test)]

@@ -41,3 +41,38 @@ pub fn is_latest_url(url: &str) -> bool {
 fn is_build_number(piece: &str) -> bool {
     piece.len() >= 6 && piece.bytes().all(|b| b.is_ascii_digit())
 }
+
+/// `true` for `localhost` and loopback addresses (`127.0.0.0/8`, `::1`, written with or
+/// without brackets); `host` has no port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `true` when a URL's host is the machine itself (see [`is_loopback_host`]): a download from
+/// a service on the host the task runs on (`http://localhost:8080/jnlpJars/jenkins-cli.jar`),
+/// not from upstream.
+///
+/// ```
+/// use fleetpin_spec::url::is_loopback_url;
+/// assert!(is_loopback_url("http://localhost:8080/jnlpJars/jenkins-cli.jar"));
+/// assert!(is_loopback_url("http://user:pw@127.0.0.1/x.sh"));
+/// assert!(is_loopback_url("https://[::1]:9000/tool"));
+/// assert!(!is_loopback_url("https://localhost.example.org/tool"));
+/// assert!(!is_loopback_url("/usr/local/tool"));
+/// ```
+pub fn is_loopback_url(url: &str) -> bool {
+    let Some((_, rest)) = url.trim().split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port.split_inclusive(']').next().unwrap_or(host_port)
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    is_loopback_host(host)
+}

@@ -516,8 +516,13 @@ fn quoted_scalar_around(text: &str, offset: usize) -> Option<usize> {
         let opens = before.is_empty()
             || before.ends_with(['\n', ':', '-', '[', '{', ','])
             || before.ends_with("? ");
-        if opens && let Some(close) = closing_quote(text, p, q == b'"') {
-            return (close >= at).then_some(p);
+        // A quoted string that closes before the line (`"ruby-dev"` inside a single-quoted
+        // Jinja list) is not the scalar around it: keep looking further back.
+        if opens
+            && let Some(close) = closing_quote(text, p, q == b'"')
+            && close >= at
+        {
+            return Some(p);
         }
     }
     None

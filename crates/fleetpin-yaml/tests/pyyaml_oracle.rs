@@ -35,6 +35,8 @@ const TRICKY: &[&str] = &[
     // item 6: such files were E005).
     "key: \"x\n\ty\"\nother: 'a\n\t\tb'\nnested:\n  deep: \"one\n\ttwo\n  \tthree\"\n",
     "- name: \"Install\n\tdocker\"\n  apt: name=docker-ce\n",
+    // Issue 9: quoted strings inside the quoted scalar (a Jinja list) before the tab line.
+    "ruby__dev_packages: '{{ [\"ruby-dev\", \"build-essential\"]\n\t                if (ruby__dev_support | bool or\n\t                    ruby__gems)\n\t                else [] }}'\nnext: \"a\"\n",
     // A tab indenting a block mapping is an error for PyYAML too.
     "key:\n\tvalue: 1\n",
     "",

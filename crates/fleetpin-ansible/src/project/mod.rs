@@ -109,6 +109,8 @@ pub struct Project {
     files: Mutex<FileSlots>,
     sources: Mutex<HashMap<PathBuf, Slot<Vec<Arc<VarsSource>>>>>,
     scopes: Mutex<HashMap<PathBuf, Slot<Scope>>>,
+    /// Per role: the `set_fact` and `include_vars` layers of its task files.
+    role_runtime_vars: Mutex<HashMap<PathBuf, Slot<Vec<Layer>>>>,
     /// `role_of` per directory and `find_role` per (name, directory): both stat files.
     role_of_cache: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     find_role_cache: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
@@ -134,6 +136,7 @@ impl Project {
             files: Mutex::new(HashMap::new()),
             sources: Mutex::new(HashMap::new()),
             scopes: Mutex::new(HashMap::new()),
+            role_runtime_vars: Mutex::new(HashMap::new()),
             role_of_cache: Mutex::new(HashMap::new()),
             find_role_cache: Mutex::new(HashMap::new()),
             roles_path: OnceLock::new(),

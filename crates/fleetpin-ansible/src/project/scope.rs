@@ -180,6 +180,7 @@ impl Project {
         let mut uses: Vec<(PlayUse, Level)> = Vec::new();
         if let Some(role) = &role {
             self.push_role(&mut scope, role, None, &mut HashSet::new());
+            self.push_role_runtime_vars(&mut scope, role);
             uses.extend(
                 index
                     .role_uses
@@ -358,6 +359,87 @@ impl Project {
                 });
             }
         }
+    }
+
+    /// What a role's task files set at run time, as conditional layers (each a candidate
+    /// value, never replacing the static ones: the task may not run, or run after the use):
+    /// its `set_fact` tasks, and the files its `include_vars` tasks load (visible to the rest
+    /// of the play, so to included task files too). A role that computes a value once
+    /// (`include_vars: "{{ ansible_os_family }}.yml"`, then `set_fact: repo_key_url: "{{
+    /// __repo_key_url }}"` in `tasks/main.yml`, used in an included `setup-Debian.yml`) is
+    /// resolved through them. Left out of `set_fact`: `cacheable`, free-form `key=value`
+    /// arguments, and values that read the variable they set (accumulators like `pkgs: "{{
+    /// pkgs + [x] }}"`, whose value depends on the order of the tasks). Computed once per role.
+    fn push_role_runtime_vars(&self, scope: &mut Scope, role: &Path) {
+        let slot = {
+            let mut cache = self
+                .role_runtime_vars
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            cache.entry(role.to_path_buf()).or_default().clone()
+        };
+        let layers = slot.get_or_init(|| self.role_runtime_layers(role));
+        for layer in layers {
+            scope.push(Layer {
+                conditional: true,
+                ..layer.clone()
+            });
+        }
+    }
+
+    fn role_runtime_layers(&self, role: &Path) -> Vec<Layer> {
+        let walker = ignore::WalkBuilder::new(role.join("tasks"))
+            .standard_filters(false)
+            .follow_links(false)
+            .max_depth(Some(8))
+            .build();
+        let mut files: Vec<PathBuf> = walker
+            .filter_map(Result::ok)
+            .map(ignore::DirEntry::into_path)
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+            .collect();
+        files.sort();
+        // include_vars names are resolved with the role's own defaults and vars.
+        let mut base = Scope::new();
+        self.push_role(&mut base, role, None, &mut HashSet::new());
+        let start = base.layers().len();
+        let mut out = Vec::new();
+        for file in files {
+            let Ok(loaded) = self.load(&file) else {
+                continue;
+            };
+            let Some(root) = loaded.root() else { continue };
+            let mut scope = base.clone();
+            let list = task::task_list(root, &loaded.text);
+            for t in &list.tasks {
+                self.apply_include_vars(&mut scope, &file, t);
+                if t.module
+                    .as_ref()
+                    .is_none_or(|m| m.fqcn != "ansible.builtin.set_fact")
+                {
+                    continue;
+                }
+                let pairs: Vec<(&str, &Node)> = t
+                    .args
+                    .iter()
+                    .filter(|a| a.origin != task::ArgOrigin::FreeForm && a.key != "cacheable")
+                    .filter_map(|a| Some((a.key.as_str(), a.value.node()?)))
+                    .filter(|(k, v)| !reads_itself(k, v))
+                    .collect();
+                if !pairs.is_empty() {
+                    scope.push(Layer {
+                        level: Level::SetFact,
+                        conditional: true,
+                        target: None,
+                        env: None,
+                        alt: None,
+                        source: Arc::new(VarsSource::from_pairs(loaded.path.clone(), pairs)),
+                    });
+                }
+            }
+            out.extend(scope.layers()[start..].iter().cloned());
+        }
+        out
     }
 
     /// group_vars/host_vars layers: those in `playbook_dirs` at playbook level for every
@@ -708,6 +790,30 @@ fn glob_match(pattern: &str, name: &str) -> bool {
         }
     }
     true
+}
+
+/// Whether a `set_fact` value reads the variable it sets (anywhere inside it).
+fn reads_itself(name: &str, value: &Node) -> bool {
+    match &value.kind {
+        fleetpin_yaml::NodeKind::Scalar(sc) => {
+            jinja::has_template(&sc.value)
+                && jinja::parse_template(&sc.value)
+                    .iter()
+                    .any(|part| match part {
+                        jinja::Part::Expr(e, _) => {
+                            let mut vars = Vec::new();
+                            e.variables(&mut vars);
+                            vars.iter().any(|v| v == name)
+                        }
+                        // A construct fleetpin does not parse: assume it may.
+                        jinja::Part::Unsupported(text) => text.contains(name),
+                        jinja::Part::Text(_) => false,
+                    })
+        }
+        fleetpin_yaml::NodeKind::Seq(items) => items.iter().any(|i| reads_itself(name, i)),
+        fleetpin_yaml::NodeKind::Map(entries) => entries.iter().any(|(_, v)| reads_itself(name, v)),
+        fleetpin_yaml::NodeKind::Null => false,
+    }
 }
 
 #[cfg(test)]

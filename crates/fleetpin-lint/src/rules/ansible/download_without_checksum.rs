@@ -8,7 +8,9 @@ declare_rule! {
     /// destination in a `bin/` directory, or a URL naming a binary, script or package such as
     /// `.sh`, `.deb`, `.rpm`, `.tar.gz`) without a `checksum`. `get_url`'s old `sha256sum`
     /// option (removed in Ansible 2.14) counts as a checksum, and so does a loop that also
-    /// downloads the file's signature or checksum file (`x.tar.gz` and `x.tar.gz.sig`).
+    /// downloads the file's signature or checksum file (`x.tar.gz` and `x.tar.gz.sig`). A
+    /// download from the host itself (`localhost`, `127.0.0.1`, `::1`: a service the play
+    /// configures) is not reported.
     ///
     /// ## Why is this bad?
     /// Without a checksum the content can change under the same URL (re-tagged release,
@@ -156,7 +158,9 @@ pub(crate) fn check(
         let Some(url) = v.text.as_deref() else {
             continue;
         };
-        if !fleetpin_shell::is_remote_url(url) {
+        // From the host itself (a service the play configures, like Jenkins serving its CLI
+        // jar on localhost): nothing upstream can change it.
+        if !fleetpin_shell::is_remote_url(url) || fleetpin_spec::url::is_loopback_url(url) {
             continue;
         }
         let path = url

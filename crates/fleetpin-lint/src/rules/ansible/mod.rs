@@ -328,6 +328,11 @@ mod tests {
     rule_fixture!(ans004, "ansible/ANS004", ["ANS004"]);
     rule_fixture!(ans005, "ansible/ANS005", ["ANS005"]);
     rule_fixture!(
+        ans005_set_fact,
+        "ansible/ANS005-set-fact",
+        ["ANS001", "ANS005", "ANS007"]
+    );
+    rule_fixture!(
         ans005_conditions,
         "ansible/ANS005-conditions",
         ["ANS001", "ANS005", "ANS007"]
