@@ -315,6 +315,22 @@ impl Hazard {
     }
 }
 
+/// os-release IDs of distributions built on dpkg.
+const DEB_DISTROS: &[&str] = &["debian", "ubuntu", "raspbian", "linuxmint", "pop", "kali"];
+/// os-release IDs of distributions built on rpm.
+const RPM_DISTROS: &[&str] = &[
+    "rhel",
+    "centos",
+    "fedora",
+    "rocky",
+    "almalinux",
+    "ol",
+    "amzn",
+    "sles",
+    "opensuse-leap",
+    "opensuse-tumbleweed",
+];
+
 /// The id of an entry not yet numbered.
 pub const DRAFT_ID: &str = "FPH-0000-0000";
 
@@ -521,7 +537,23 @@ pub fn parse_entry(
     let mut distros = Vec::new();
     for d in &h.distros {
         match Distro::parse(d.get_ref()) {
-            Ok(x) => distros.push(x),
+            Ok(x) => {
+                // A distribution whose packages the entry's ecosystem cannot order.
+                let other = match h.ecosystem {
+                    Ecosystem::Debian => RPM_DISTROS.contains(&x.id.as_str()).then_some("rpm"),
+                    Ecosystem::Rpm => DEB_DISTROS.contains(&x.id.as_str()).then_some("debian"),
+                };
+                if let Some(other) = other {
+                    problems.push(problem(
+                        line_of(d.span().start),
+                        format!(
+                            "distro `{x}` uses {other} packages, but the entry's ecosystem is {}",
+                            h.ecosystem
+                        ),
+                    ));
+                }
+                distros.push(x);
+            }
             Err(e) => problems.push(problem(line_of(d.span().start), e)),
         }
     }
@@ -613,6 +645,14 @@ pub fn parse_entry(
     }
     for c in &raw.when.installed {
         match Clause::parse(eco, c.get_ref()) {
+            Ok(clause) if clause.0.iter().any(|r| &r.package == package) => {
+                problems.push(problem(
+                    line_of(c.span().start),
+                    format!(
+                        "`{clause}` names the entry's own package: its versions go in [versions]"
+                    ),
+                ));
+            }
             Ok(clause) => when.installed.push(clause),
             Err(e) => problems.push(problem(line_of(c.span().start), e)),
         }
@@ -626,6 +666,11 @@ pub fn parse_entry(
             problems.push(problem(
                 line_of(p.span().start),
                 format!("`{name}` is not a package name"),
+            ));
+        } else if name == package {
+            problems.push(problem(
+                line_of(p.span().start),
+                format!("`{name}` is the entry's own package: it cannot avoid its own hazard"),
             ));
         } else if !seen.insert(name.clone()) {
             problems.push(problem(
