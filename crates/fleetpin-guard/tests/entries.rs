@@ -252,6 +252,21 @@ fn cases() -> Vec<Case> {
             spared_to: None,
         },
         Case {
+            id: "FPH-2025-0002",
+            package: "systemd",
+            from: "257.7-1",
+            to: "258.1-1",
+            hit: with(host("debian", "13", &[("systemd", "257.7-1")]), &|h| {
+                h.kernel_release = Some("4.19.0-27-amd64".into());
+            }),
+            because: &["kernel 4.19.0-27-amd64"],
+            spared: with(host("debian", "13", &[("systemd", "257.7-1")]), &|h| {
+                h.kernel_release = Some("6.12.38+deb13-amd64".into());
+            }),
+            reason: "kernel 6.12.38+deb13-amd64 is outside the affected kernels",
+            spared_to: None,
+        },
+        Case {
             id: "FPH-2023-0002",
             package: "python3-pip",
             from: "20.3.4-4+deb11u1",
@@ -391,7 +406,7 @@ fn every_entry_has_a_case() {
     let have: BTreeSet<&str> = cases().iter().map(|c| c.id).collect();
     let want: BTreeSet<&str> = db.hazards().iter().map(|h| h.id.as_str()).collect();
     assert_eq!(have, want, "add a case for each new entry");
-    assert!(want.len() >= 12, "{}", want.len());
+    assert!(want.len() >= 13, "{}", want.len());
 }
 
 #[test]

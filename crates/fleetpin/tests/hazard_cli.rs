@@ -81,7 +81,7 @@ fn check_the_example_fleet_before_the_deploy_finds_nothing() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(
         r.stdout,
-        "3 hosts checked against 12 hazards: none hits one\n"
+        "3 hosts checked against 13 hazards: none hits one\n"
     );
 }
 
