@@ -161,3 +161,34 @@ fn unreadable_facts_exit_2_and_the_other_hosts_are_checked() {
         r.stderr
     );
 }
+
+/// `--from-ansible`: package facts from the tree, kernel AppArmor and distribution from its
+/// `setup/` folder; a host without setup facts is still warned, naming what is unknown.
+#[test]
+fn check_an_ansible_tree_with_and_without_setup_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let packages = |docker: &str| {
+        format!(
+            r#"{{"ansible_facts": {{"packages": {{"docker-ce": [{{"arch": "amd64", "name": "docker-ce", "source": "apt", "version": "{docker}"}}]}}, "pkg_mgr": "apt"}}, "changed": false}}"#
+        )
+    };
+    let setup = |apparmor: &str| {
+        format!(
+            r#"{{"ansible_facts": {{"ansible_apparmor": {{"status": "{apparmor}"}}, "ansible_distribution": "Debian", "ansible_distribution_major_version": "10", "ansible_distribution_release": "buster", "ansible_distribution_version": "10.13", "ansible_kernel": "4.19.0-23-amd64"}}, "changed": false}}"#
+        )
+    };
+    let new = "5:23.0.1-1~debian.10~buster";
+    write(dir.path(), "tree/node-a", &packages(new));
+    write(dir.path(), "tree/setup/node-a", &setup("enabled"));
+    write(dir.path(), "tree/node-b", &packages(new));
+    write(dir.path(), "tree/setup/node-b", &setup("disabled"));
+    write(dir.path(), "tree/node-c", &packages(new));
+    write(
+        dir.path(),
+        "tree/node-d",
+        &packages("5:20.10.23~3-0~debian-buster"),
+    );
+    let r = fleetpin(dir.path(), &["hazard", "check", "--from-ansible", "tree"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!("hazard_check_ansible", snapshot_text(&r, dir.path()));
+}
