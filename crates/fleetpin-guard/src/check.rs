@@ -234,11 +234,13 @@ fn verdict<'h, H: HostView>(
         }
     }
     if !when.kernel.is_empty() {
-        match host.kernel_release() {
-            Some(release) => {
-                let in_range = kernel_version(release)
-                    .is_some_and(|v| when.kernel.iter().any(|r| r.contains(v)));
-                if !in_range {
+        // A release without a leading `X.Y` version cannot be placed: unknown, not spared.
+        match host
+            .kernel_release()
+            .and_then(|r| Some((r, kernel_version(r)?)))
+        {
+            Some((release, v)) => {
+                if !when.kernel.iter().any(|r| r.contains(v)) {
                     return avoided(format!("kernel {release} is outside the affected kernels"));
                 }
                 held.push(format!("kernel {release}"));

@@ -437,6 +437,25 @@ fn unknown_facts_warn_and_name_what_is_unknown() {
 }
 
 #[test]
+fn a_kernel_release_without_a_version_is_unknown_not_spared() {
+    let (db, _) = Database::builtin();
+    let mut h = host("debian", "13", &[("systemd", "258.1-1")]);
+    h.kernel_release = Some("custom-build".into());
+    let f: Vec<_> = db
+        .check_installed(&h)
+        .into_iter()
+        .filter(|f| f.hazard.id == "FPH-2025-0002")
+        .collect();
+    assert_eq!(
+        f[0].verdict,
+        Verdict::Breaks {
+            missing: vec![],
+            unknown: vec!["kernel release"]
+        }
+    );
+}
+
+#[test]
 fn a_change_in_the_same_run_counts_for_installed_conditions() {
     let (db, _) = Database::builtin();
     // kubelet 1.26 together with containerd.io 1.6: the node is fine after the run.
