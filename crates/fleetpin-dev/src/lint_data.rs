@@ -2,7 +2,10 @@
 //! between them, checked as CI checks an advisory database (every problem listed, never the
 //! first only).
 //!
-//! - `hazards/<package>/<id>.md`: every entry valid (`fleetpin_guard::Database::load_dir`).
+//! - `hazards/<package>/<id>.md`: every entry valid (`fleetpin_guard::Database::load_dir`),
+//!   host conditions included (`[when]`: cgroup, kernel ranges, iptables backend, installed
+//!   packages; a distribution the ecosystem cannot order; the entry's own package used as a
+//!   condition).
 //! - `causes/<id>.toml`: every cause valid (`fleetpin_logs::CauseDb::load_dir`).
 //! - Every hazard id a cause references (`references = ["FPH-…"]`) is an entry of `hazards/`.
 //! - Every file of `causes/` is built into fleetpin-logs (`CauseDb::builtin`) and every entry of
@@ -274,6 +277,56 @@ mod tests {
         assert_eq!(report.hazards, 2);
         assert_eq!(report.causes, 2);
         assert_eq!(report.references, 3);
+    }
+
+    /// The host conditions of hazard entries (`[when]`: cgroup, kernel, iptables backend,
+    /// installed packages) are linted like every other field: each problem at its line.
+    #[test]
+    fn bad_host_conditions_are_reported_at_their_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let good =
+            std::fs::read_to_string(repo().join("hazards/kubelet/FPH-2022-0002.md")).unwrap();
+        let bad = good
+            .replace(
+                "installed = [\"containerd.io < 1.6~ | containerd < 1.6~\"]",
+                "installed = [\"kubelet < 1.26\"]\ncgroup = 3\nkernel = [\">= 5.4-1\"]",
+            )
+            .replace("references = [", "distros = [\"rhel:9\"]\nreferences = [");
+        write(root, "hazards/kubelet/FPH-2022-0002.md", &bad);
+        std::fs::create_dir_all(root.join("causes")).unwrap();
+        let report = lint(root, false).unwrap();
+        let at = |needle: &str| 1 + bad[..bad.find(needle).unwrap()].matches('\n').count();
+        let text: Vec<String> = report
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.line, p.message))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                format!(
+                    "{}: distro `rhel:9` uses rpm packages, but the entry's ecosystem is debian",
+                    at("distros")
+                ),
+                format!(
+                    "{}: `kubelet < 1.26` names the entry's own package: its versions go in \
+                     [versions]",
+                    at("installed =")
+                ),
+                format!(
+                    "{}: cgroup `3` is not 1 (legacy or hybrid) or 2 (unified)",
+                    at("cgroup =")
+                ),
+                format!(
+                    "{}: kernel range `>= 5.4-1` compares kernel versions: write them `X.Y` or \
+                     `X.Y.Z`",
+                    at("kernel =")
+                ),
+            ],
+            "{text:#?}"
+        );
+        assert_eq!(report.hazards, 0);
     }
 
     #[test]

@@ -9,6 +9,23 @@
 //!
 //! Files are parsed in parallel, borrowing strings from the file buffer and skipping every
 //! field fleetpin does not need.
+//!
+//! Host facts beyond packages (kernel, AppArmor, distribution) come from a second tree in the
+//! `setup/` folder of the same directory, when there is one:
+//!
+//! ```sh
+//! ansible all -m ansible.builtin.package_facts --tree DIR
+//! ansible all -m ansible.builtin.setup --tree DIR/setup \
+//!   -a 'gather_subset=!all,!min,platform,apparmor,distribution'
+//! ```
+//!
+//! `ansible_kernel` gives the kernel release, `ansible_apparmor.status` the AppArmor state
+//! (`enabled` when the kernel exposes `/sys/kernel/security/apparmor`), and
+//! `ansible_distribution`, `ansible_distribution_version` / `_major_version` and
+//! `ansible_distribution_release` the os-release `ID`, `VERSION_ID` and codename. Ansible
+//! gathers neither the cgroup hierarchy nor the iptables backend: those facts stay unknown
+//! on this route (hazards that need them warn, naming the unknown fact). A host without a
+//! setup file simply has no such facts.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -361,6 +378,95 @@ fn parse_tree_file_with(
     Ok(out)
 }
 
+#[derive(Deserialize)]
+struct SetupFile {
+    #[serde(default)]
+    ansible_facts: Option<SetupFacts>,
+}
+
+#[derive(Deserialize)]
+struct SetupFacts {
+    #[serde(default)]
+    ansible_kernel: Option<String>,
+    #[serde(default)]
+    ansible_apparmor: Option<SetupAppArmor>,
+    #[serde(default)]
+    ansible_distribution: Option<String>,
+    #[serde(default)]
+    ansible_distribution_version: Option<String>,
+    #[serde(default)]
+    ansible_distribution_major_version: Option<String>,
+    #[serde(default)]
+    ansible_distribution_release: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SetupAppArmor {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// The os-release `ID` of an `ansible_distribution` name.
+fn os_release_id(distribution: &str) -> String {
+    match distribution {
+        "RedHat" => "rhel".into(),
+        "OracleLinux" => "ol".into(),
+        "Amazon" => "amzn".into(),
+        "openSUSE Leap" => "opensuse-leap".into(),
+        other => other.to_ascii_lowercase().replace(' ', "-"),
+    }
+}
+
+/// Adds the facts of `DIR/setup/<host>` (an `ansible -m setup --tree DIR/setup` file), if
+/// there is one, to `facts`: kernel, AppArmor state and distribution. A missing file, or the
+/// file of a host Ansible could not reach, adds nothing; a file that is not JSON is an error
+/// naming it and its line.
+pub fn apply_setup(tree: &Path, host: &str, facts: &mut HostFacts) -> Result<(), Error> {
+    let path = tree.join("setup").join(host);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(Error::Io { path, error }),
+    };
+    let file: SetupFile = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+        path: path.clone(),
+        line: e.line(),
+        message: e.to_string(),
+    })?;
+    let Some(f) = file.ansible_facts else {
+        return Ok(());
+    };
+    if let Some(k) = f.ansible_kernel.filter(|k| !k.is_empty()) {
+        facts.kernel = Some(k);
+    }
+    if let Some(status) = f.ansible_apparmor.and_then(|a| a.status) {
+        facts.apparmor_enabled = match status.as_str() {
+            "enabled" => Some(true),
+            "disabled" => Some(false),
+            _ => None,
+        };
+    }
+    if let Some(d) = f.ansible_distribution.filter(|d| !d.is_empty()) {
+        let id = os_release_id(&d);
+        // Debian's VERSION_ID is the major release (`12`); ansible_distribution_version is
+        // the point release (`12.11`). Elsewhere the two agree with os-release.
+        let version_id = if id == "debian" {
+            f.ansible_distribution_major_version
+        } else {
+            f.ansible_distribution_version
+        };
+        facts.os = Some(crate::facts::OsRelease {
+            id,
+            version_id: version_id.filter(|v| !v.is_empty() && v != "NA"),
+            version_codename: f
+                .ansible_distribution_release
+                .filter(|v| !v.is_empty() && v != "NA"),
+            pretty_name: None,
+        });
+    }
+    Ok(())
+}
+
 /// The files of a `--tree` directory (hidden files skipped), sorted.
 pub fn tree_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
@@ -478,6 +584,7 @@ pub fn import_tree(
                 groups.dedup();
                 let mut facts = HostFacts::new(host, FactsSource::Ansible, view.manager);
                 facts.groups = groups;
+                apply_setup(dir, host, &mut facts)?;
                 out.clear();
                 facts.write_json_with(out, rows.into_iter());
                 writer.stage(&store.path_for(host), out)?;
@@ -533,7 +640,9 @@ pub fn read_tree(dir: &Path) -> Result<(Vec<HostFacts>, Vec<Error>), Error> {
             |(buf, check), p| {
                 let host = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 read_into(p, buf)?;
-                parse_tree_file_with(host, buf, p, check)
+                let mut facts = parse_tree_file_with(host, buf, p, check)?;
+                apply_setup(dir, host, &mut facts)?;
+                Ok(facts)
             },
         )
         .collect();

@@ -16,6 +16,8 @@
 //!           "pretty_name": "Debian GNU/Linux 10 (buster)" },
 //!   "kernel": "4.19.0-23-amd64",
 //!   "apparmor_enabled": true,
+//!   "cgroup_version": 1,
+//!   "iptables_backend": "nft",
 //!   "docker_version": "23.0.1",
 //!   "package_manager": "dpkg",
 //!   "native_arch": "amd64",
@@ -34,8 +36,12 @@
 //!   (`epoch:upstream-revision` for dpkg, `epoch:version-release` for rpm). `selection` is
 //!   dpkg's want state (`install`, `hold`, `deinstall`, `purge`); absent when unknown (rpm,
 //!   Ansible package_facts).
-//! - Optional facts (`os`, `kernel`, `apparmor_enabled`, `docker_version`, `native_arch`) are
-//!   absent when unknown.
+//! - Optional facts (`os`, `kernel`, `apparmor_enabled`, `cgroup_version`, `iptables_backend`,
+//!   `docker_version`, `native_arch`) are absent when unknown. `cgroup_version` is `1` (legacy
+//!   or hybrid hierarchy) or `2` (unified), from the file system type of `/sys/fs/cgroup`;
+//!   `iptables_backend` is `nft` or `legacy`, from `iptables -V`. Both were added within
+//!   format version 1: files without them load as before (the facts are unknown), and older
+//!   fleetpin versions ignore them.
 //! - Every `version` must be valid for `package_manager` (dpkg or rpm rules); a file with one
 //!   that is not (`5.2 15`) is an input error naming its line, never a version that sorts
 //!   "behind".
@@ -302,6 +308,12 @@ pub struct HostFacts {
     /// Docker engine version, if Docker is installed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
+    /// The cgroup hierarchy: `1` (legacy or hybrid) or `2` (unified), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_version: Option<u8>,
+    /// The backend of the `iptables` command, `nft` or `legacy`, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iptables_backend: Option<String>,
     /// dpkg or rpm.
     pub package_manager: PackageManager,
     /// The host's native architecture (`dpkg --print-architecture`, `uname -m`), when known.
@@ -324,6 +336,8 @@ impl HostFacts {
             kernel: None,
             apparmor_enabled: None,
             docker_version: None,
+            cgroup_version: None,
+            iptables_backend: None,
             package_manager: manager,
             native_arch: None,
             packages: Vec::new(),
@@ -387,6 +401,12 @@ impl HostFacts {
         }
         if let Some(v) = &self.apparmor_enabled {
             field(out, "apparmor_enabled", &|o| j(o, v));
+        }
+        if let Some(v) = &self.cgroup_version {
+            field(out, "cgroup_version", &|o| j(o, v));
+        }
+        if let Some(v) = &self.iptables_backend {
+            field(out, "iptables_backend", &|o| j(o, v));
         }
         if let Some(v) = &self.docker_version {
             field(out, "docker_version", &|o| j(o, v));
@@ -849,6 +869,27 @@ mod tests {
             errors[0]
         );
         assert_eq!(listing(dir.path()), ["ok.json", "taken.json"]);
+    }
+
+    #[test]
+    fn host_facts_round_trip_and_old_files_still_load() {
+        let mut f = HostFacts::new("h", FactsSource::Ssh, PackageManager::Dpkg);
+        f.kernel = Some("4.19.0-23-amd64".into());
+        f.cgroup_version = Some(1);
+        f.iptables_backend = Some("nft".into());
+        let json = f.to_json();
+        assert!(json.contains("\"cgroup_version\": 1,\n"), "{json}");
+        assert!(json.contains("\"iptables_backend\": \"nft\",\n"), "{json}");
+        let back = HostFacts::from_json(json.as_bytes(), Path::new("h.json")).unwrap();
+        assert_eq!(back, f);
+        // A facts file written before these facts existed: they are unknown, nothing fails.
+        let old = r#"{"fleetpin_facts": 1, "host": "old", "groups": [], "source": "ssh",
+            "kernel": "4.19.0-23-amd64", "apparmor_enabled": true, "package_manager": "dpkg",
+            "packages": [{"name": "bash", "version": "5.0-4"}]}"#;
+        let old = HostFacts::from_json(old.as_bytes(), Path::new("old.json")).unwrap();
+        assert_eq!(old.cgroup_version, None);
+        assert_eq!(old.iptables_backend, None);
+        assert_eq!(old.apparmor_enabled, Some(true));
     }
 
     #[test]

@@ -194,3 +194,73 @@ fn import_tree_streams_what_read_tree_gives() {
     let db1 = std::fs::read_to_string(store.path_for("db1")).unwrap();
     assert!(db1.contains(r#""version":"2:8.2.2637-20.el9""#), "{db1}");
 }
+
+/// The system facts of the real `ansible -m setup --tree DIR/setup` beside the package facts:
+/// kernel, AppArmor state and distribution, checked against this machine's own answers.
+#[test]
+fn real_setup_tree_adds_kernel_apparmor_and_distribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let ansible = |module: &str, args: Option<&str>, out: &Path| {
+        let mut cmd = Command::new("ansible");
+        cmd.args(["localhost", "-c", "local", "-m", module, "--tree"])
+            .arg(out)
+            .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+            .env("ANSIBLE_LOCALHOST_WARNING", "False")
+            .env("ANSIBLE_INVENTORY_UNPARSED_WARNING", "False");
+        if let Some(a) = args {
+            cmd.args(["-a", a]);
+        }
+        let o = cmd
+            .output()
+            .expect("run ansible (pip install ansible-core)");
+        assert!(
+            o.status.success(),
+            "ansible failed: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    };
+    ansible("ansible.builtin.package_facts", None, &tree);
+    ansible(
+        "ansible.builtin.setup",
+        Some("gather_subset=!all,!min,platform,apparmor,distribution"),
+        &tree.join("setup"),
+    );
+    // A second host whose setup file is cut off: its error names the file; localhost is read.
+    std::fs::copy(tree.join("localhost"), tree.join("cut.example.com")).unwrap();
+    std::fs::write(tree.join("setup/cut.example.com"), "{\"ansible_facts\": {").unwrap();
+
+    let (facts, errors) = read_tree(&tree).unwrap();
+    assert_eq!(facts.len(), 1, "{errors:?}");
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].to_string().contains("setup/cut.example.com:1:"),
+        "{}",
+        errors[0]
+    );
+    let local = &facts[0];
+    let uname = Command::new("uname").arg("-r").output().unwrap();
+    assert_eq!(
+        local.kernel.as_deref(),
+        Some(std::str::from_utf8(&uname.stdout).unwrap().trim())
+    );
+    // Ansible's apparmor collector: enabled when securityfs exposes AppArmor.
+    assert_eq!(
+        local.apparmor_enabled,
+        Some(Path::new("/sys/kernel/security/apparmor").exists())
+    );
+    let os = fleetpin_fleet::OsRelease::parse(&std::fs::read_to_string("/etc/os-release").unwrap())
+        .unwrap();
+    let got = local.os.as_ref().expect("distribution facts");
+    assert_eq!(
+        (&got.id, &got.version_id, &got.version_codename),
+        (&os.id, &os.version_id, &os.version_codename)
+    );
+    // Ansible gives neither: unknown, not guessed.
+    assert_eq!(
+        (local.cgroup_version, local.iptables_backend.as_deref()),
+        (None, None)
+    );
+
+    assert_import_matches_read_tree(&tree, &|_: &str| Admit::Write(Vec::new()));
+}

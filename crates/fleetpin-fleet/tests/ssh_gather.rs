@@ -134,6 +134,29 @@ fn gathers_a_loopback_fleet_and_keeps_going_past_failures() {
         .ok()
         .map(|s| s.trim() == "Y");
     assert_eq!(n1.apparmor_enabled, apparmor);
+    // The cgroup hierarchy and the iptables backend, as this machine's own tools tell.
+    let fs = std::process::Command::new("stat")
+        .args(["-fc", "%T", "/sys/fs/cgroup"])
+        .output()
+        .unwrap();
+    let cgroup = match std::str::from_utf8(&fs.stdout).unwrap().trim() {
+        "cgroup2fs" => Some(2),
+        "tmpfs" => Some(1),
+        _ => None,
+    };
+    assert_eq!(n1.cgroup_version, cgroup);
+    let iptables = ["/usr/sbin/iptables", "/sbin/iptables"]
+        .iter()
+        .find_map(|p| std::process::Command::new(p).arg("-V").output().ok())
+        .map(|o| String::from_utf8(o.stdout).unwrap());
+    let backend = iptables.map(|v| {
+        if v.trim_end().ends_with("(nf_tables)") {
+            "nft"
+        } else {
+            "legacy"
+        }
+    });
+    assert_eq!(n1.iptables_backend.as_deref(), backend);
 
     let n3 = by("node3").outcome.as_ref().expect("node3 gathered");
     assert!(

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::db::Database;
-use crate::hazard::Hazard;
+use crate::hazard::{Hazard, IptablesBackend, kernel_version};
 
 /// What the checks need to know about a host. Unknown facts (`None`) never hide a hazard: a
 /// host whose OS or AppArmor state is unknown is warned as if the condition held.
@@ -15,6 +15,18 @@ pub trait HostView {
     fn os(&self) -> Option<(&str, Option<&str>)>;
     /// Whether the kernel has AppArmor enabled, if known.
     fn kernel_apparmor(&self) -> Option<bool>;
+    /// The cgroup hierarchy (`1`: legacy or hybrid, `2`: unified), if known.
+    fn cgroup_version(&self) -> Option<u8> {
+        None
+    }
+    /// The kernel release (`uname -r`), if known.
+    fn kernel_release(&self) -> Option<&str> {
+        None
+    }
+    /// The backend of the `iptables` command, if known.
+    fn iptables_backend(&self) -> Option<IptablesBackend> {
+        None
+    }
 }
 
 /// A simple owned [`HostView`]: guard's own plain input. Callers holding richer host facts
@@ -29,6 +41,12 @@ pub struct HostState {
     pub os_version_id: Option<String>,
     /// `/sys/module/apparmor/parameters/enabled`.
     pub kernel_apparmor: Option<bool>,
+    /// The cgroup hierarchy: `1` (legacy or hybrid) or `2` (unified).
+    pub cgroup_version: Option<u8>,
+    /// `uname -r`.
+    pub kernel_release: Option<String>,
+    /// The backend of the `iptables` command.
+    pub iptables_backend: Option<IptablesBackend>,
 }
 
 impl HostView for HostState {
@@ -42,6 +60,15 @@ impl HostView for HostState {
     }
     fn kernel_apparmor(&self) -> Option<bool> {
         self.kernel_apparmor
+    }
+    fn cgroup_version(&self) -> Option<u8> {
+        self.cgroup_version
+    }
+    fn kernel_release(&self) -> Option<&str> {
+        self.kernel_release.as_deref()
+    }
+    fn iptables_backend(&self) -> Option<IptablesBackend> {
+        self.iptables_backend
     }
 }
 
@@ -88,6 +115,9 @@ pub struct Finding<'db> {
     pub introduced: bool,
     /// Whether it bites.
     pub verdict: Verdict,
+    /// The host conditions of the entry that were checked and hold (`kernel AppArmor
+    /// enabled`, `cgroup v1`, `containerd.io 1.5.9-1 installed`): why it matched.
+    pub conditions: Vec<String>,
 }
 
 impl Finding<'_> {
@@ -134,12 +164,14 @@ impl Database {
                     continue;
                 }
                 let introduced = change.from.as_deref().is_none_or(|f| !hazard.affects(f));
+                let (verdict, conditions) = verdict(hazard, host, |p| after.installed(p));
                 out.push(Finding {
                     hazard,
                     version: to.to_string(),
                     from: change.from.clone(),
                     introduced,
-                    verdict: verdict(hazard, host, |p| after.installed(p).is_some()),
+                    verdict,
+                    conditions,
                 });
             }
         }
@@ -157,55 +189,104 @@ impl Database {
             if !hazard.covers_os(host.os()) || !hazard.affects(v) {
                 continue;
             }
+            let (verdict, conditions) = verdict(hazard, host, |p| host.installed(p));
             out.push(Finding {
                 hazard,
                 version: v.to_string(),
                 from: None,
                 introduced: false,
-                verdict: verdict(hazard, host, |p| host.installed(p).is_some()),
+                verdict,
+                conditions,
             });
         }
         out
     }
 }
 
-fn verdict<H: HostView>(
+/// Judges `hazard` on `host`, whose packages (after the changes, if any) `installed_after`
+/// gives: the verdict and the conditions that were checked and hold.
+fn verdict<'h, H: HostView>(
     hazard: &Hazard,
-    host: &H,
-    installed_after: impl Fn(&str) -> bool,
-) -> Verdict {
+    host: &'h H,
+    installed_after: impl Fn(&str) -> Option<&'h str>,
+) -> (Verdict, Vec<String>) {
     let mut unknown = Vec::new();
-    if let Some(want) = hazard.when.kernel_apparmor {
+    let mut held = Vec::new();
+    let when = &hazard.when;
+    let avoided = |reason: String| (Verdict::Avoided { reason }, Vec::new());
+    if let Some(want) = when.kernel_apparmor {
+        let state = |on: bool| if on { "enabled" } else { "disabled" };
         match host.kernel_apparmor() {
             Some(have) if have != want => {
-                return Verdict::Avoided {
-                    reason: format!(
-                        "the kernel has AppArmor {}",
-                        if have { "enabled" } else { "disabled" }
-                    ),
-                };
+                return avoided(format!("the kernel has AppArmor {}", state(have)));
             }
-            Some(_) => {}
+            Some(_) => held.push(format!("kernel AppArmor {}", state(want))),
             None => unknown.push("kernel AppArmor state"),
         }
     }
+    if let Some(want) = when.cgroup {
+        match host.cgroup_version() {
+            Some(have) if have != want => {
+                return avoided(format!("the host runs cgroup v{have}"));
+            }
+            Some(_) => held.push(format!("cgroup v{want}")),
+            None => unknown.push("cgroup version"),
+        }
+    }
+    if !when.kernel.is_empty() {
+        // A release without a leading `X.Y` version cannot be placed: unknown, not spared.
+        match host
+            .kernel_release()
+            .and_then(|r| Some((r, kernel_version(r)?)))
+        {
+            Some((release, v)) => {
+                if !when.kernel.iter().any(|r| r.contains(v)) {
+                    return avoided(format!("kernel {release} is outside the affected kernels"));
+                }
+                held.push(format!("kernel {release}"));
+            }
+            None => unknown.push("kernel release"),
+        }
+    }
+    if let Some(want) = when.iptables_backend {
+        match host.iptables_backend() {
+            Some(have) if have != want => {
+                return avoided(format!("iptables uses the {have} backend"));
+            }
+            Some(_) => held.push(format!("iptables {want} backend")),
+            None => unknown.push("iptables backend"),
+        }
+    }
+    for clause in &when.installed {
+        let hit = clause.0.iter().find_map(|req| {
+            let v = installed_after(&req.package);
+            req.holds(v)
+                .then(|| format!("{} {} installed", req.package, v.unwrap_or_default()))
+        });
+        match hit {
+            Some(h) => held.push(h),
+            None => return avoided(format!("no {clause} installed")),
+        }
+    }
     if hazard.requires_packages.is_empty() {
-        return Verdict::Breaks {
-            missing: Vec::new(),
-            unknown,
-        };
+        return (
+            Verdict::Breaks {
+                missing: Vec::new(),
+                unknown,
+            },
+            held,
+        );
     }
     let missing: Vec<String> = hazard
         .requires_packages
         .iter()
-        .filter(|p| !installed_after(p))
+        .filter(|p| installed_after(p).is_none())
         .cloned()
         .collect();
     if missing.is_empty() {
-        Verdict::Avoided {
-            reason: format!("{} installed", hazard.requires_packages.join(", ")),
-        }
+        avoided(format!("{} installed", hazard.requires_packages.join(", ")))
     } else {
-        Verdict::Breaks { missing, unknown }
+        held.extend(missing.iter().map(|m| format!("{m} not installed")));
+        (Verdict::Breaks { missing, unknown }, held)
     }
 }

@@ -100,6 +100,163 @@ impl fmt::Display for Distro {
 pub struct When {
     /// The kernel's AppArmor state (`/sys/module/apparmor/parameters/enabled`) must be this.
     pub kernel_apparmor: Option<bool>,
+    /// The cgroup hierarchy the host runs: `1` (legacy or hybrid) or `2` (unified), as
+    /// `stat -fc %T /sys/fs/cgroup` tells (`cgroup2fs` is 2).
+    pub cgroup: Option<u8>,
+    /// The kernel release (`uname -r`) must be in one of these ranges. Only the leading
+    /// `X.Y.Z` of the release is compared (`4.19.0-23-amd64` is `4.19.0`), in dpkg order.
+    pub kernel: Vec<VersionRange>,
+    /// The backend of the `iptables` command (`iptables -V`: `nf_tables` is `nft`, else
+    /// `legacy`) must be this.
+    pub iptables_backend: Option<IptablesBackend>,
+    /// Packages that must be installed: every clause must hold, a clause by any of its
+    /// alternatives (`containerd.io < 1.6~ | containerd < 1.6~`), each a package name and an
+    /// optional range in the entry's ecosystem ordering.
+    pub installed: Vec<Clause>,
+}
+
+impl When {
+    /// Whether the entry states no condition.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self == &When::default()
+    }
+}
+
+/// The backend the `iptables` command drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IptablesBackend {
+    /// `iptables-nft`: rules go to nf_tables (`iptables v1.8.2 (nf_tables)`).
+    Nft,
+    /// `iptables-legacy`: the x_tables kernel interface (`iptables v1.8.2 (legacy)`).
+    Legacy,
+}
+
+impl IptablesBackend {
+    /// `nft` or `legacy`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IptablesBackend::Nft => "nft",
+            IptablesBackend::Legacy => "legacy",
+        }
+    }
+
+    /// Reads `nft` / `legacy` (as facts store it) or the output of `iptables -V`
+    /// (`iptables v1.8.2 (nf_tables)`, `iptables v1.8.2 (legacy)`; before 1.8 there was only
+    /// the legacy backend and no suffix).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<IptablesBackend> {
+        let s = s.trim();
+        match s {
+            "nft" | "nf_tables" => return Some(IptablesBackend::Nft),
+            "legacy" => return Some(IptablesBackend::Legacy),
+            _ => {}
+        }
+        if !s.starts_with("iptables v") {
+            return None;
+        }
+        if s.ends_with("(nf_tables)") {
+            Some(IptablesBackend::Nft)
+        } else {
+            Some(IptablesBackend::Legacy)
+        }
+    }
+}
+
+impl fmt::Display for IptablesBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One alternative of an `installed` clause: a package, optionally in a version range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// The package.
+    pub package: String,
+    /// The versions that count (any, when `None`).
+    pub range: Option<VersionRange>,
+}
+
+impl Requirement {
+    /// Whether `version` (the installed version of the package, if any) satisfies this.
+    #[must_use]
+    pub fn holds(&self, version: Option<&str>) -> bool {
+        match (version, &self.range) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(v), Some(r)) => r.contains(v),
+        }
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.range {
+            Some(r) => write!(f, "{} {r}", self.package),
+            None => f.write_str(&self.package),
+        }
+    }
+}
+
+/// Alternatives, any of which satisfies the clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause(pub Vec<Requirement>);
+
+impl fmt::Display for Clause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Clause {
+    /// Parses `name [RANGE] | name [RANGE] ...` (`containerd.io < 1.6~ | containerd < 1.6~`).
+    ///
+    /// # Errors
+    /// A message naming the bad part.
+    pub fn parse(ecosystem: Ecosystem, text: &str) -> Result<Clause, String> {
+        let mut alts = Vec::new();
+        for alt in text.split('|') {
+            let alt = alt.trim();
+            let (name, rest) = match alt.find(|c: char| c.is_whitespace() || "<>=".contains(c)) {
+                Some(at) => (&alt[..at], alt[at..].trim()),
+                None => (alt, ""),
+            };
+            if !valid_package_name(name) {
+                return Err(format!(
+                    "`{alt}` does not start with a package name (write `name` or `name < VERSION`)"
+                ));
+            }
+            let range = if rest.is_empty() {
+                None
+            } else {
+                Some(VersionRange::parse(ecosystem, rest)?)
+            };
+            alts.push(Requirement {
+                package: name.to_string(),
+                range,
+            });
+        }
+        Ok(Clause(alts))
+    }
+}
+
+/// The `X.Y.Z` a kernel release starts with (`4.19.0-23-amd64` → `4.19.0`), if any.
+#[must_use]
+pub fn kernel_version(release: &str) -> Option<&str> {
+    let end = release
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(release.len());
+    let v = release[..end].trim_end_matches('.');
+    (!v.is_empty() && v.starts_with(|c: char| c.is_ascii_digit())).then_some(v)
 }
 
 /// A known-breaking upgrade.
@@ -157,6 +314,22 @@ impl Hazard {
         }
     }
 }
+
+/// os-release IDs of distributions built on dpkg.
+const DEB_DISTROS: &[&str] = &["debian", "ubuntu", "raspbian", "linuxmint", "pop", "kali"];
+/// os-release IDs of distributions built on rpm.
+const RPM_DISTROS: &[&str] = &[
+    "rhel",
+    "centos",
+    "fedora",
+    "rocky",
+    "almalinux",
+    "ol",
+    "amzn",
+    "sles",
+    "opensuse-leap",
+    "opensuse-tumbleweed",
+];
 
 /// The id of an entry not yet numbered.
 pub const DRAFT_ID: &str = "FPH-0000-0000";
@@ -218,6 +391,12 @@ struct RawVersions {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawWhen {
     kernel_apparmor: Option<bool>,
+    cgroup: Option<toml::Spanned<i64>>,
+    #[serde(default)]
+    kernel: Vec<toml::Spanned<String>>,
+    iptables_backend: Option<IptablesBackend>,
+    #[serde(default)]
+    installed: Vec<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -358,7 +537,23 @@ pub fn parse_entry(
     let mut distros = Vec::new();
     for d in &h.distros {
         match Distro::parse(d.get_ref()) {
-            Ok(x) => distros.push(x),
+            Ok(x) => {
+                // A distribution whose packages the entry's ecosystem cannot order.
+                let other = match h.ecosystem {
+                    Ecosystem::Debian => RPM_DISTROS.contains(&x.id.as_str()).then_some("rpm"),
+                    Ecosystem::Rpm => DEB_DISTROS.contains(&x.id.as_str()).then_some("debian"),
+                };
+                if let Some(other) = other {
+                    problems.push(problem(
+                        line_of(d.span().start),
+                        format!(
+                            "distro `{x}` uses {other} packages, but the entry's ecosystem is {}",
+                            h.ecosystem
+                        ),
+                    ));
+                }
+                distros.push(x);
+            }
             Err(e) => problems.push(problem(line_of(d.span().start), e)),
         }
     }
@@ -415,6 +610,54 @@ pub fn parse_entry(
         }
     }
 
+    let mut when = When {
+        kernel_apparmor: raw.when.kernel_apparmor,
+        iptables_backend: raw.when.iptables_backend,
+        ..When::default()
+    };
+    if let Some(c) = &raw.when.cgroup {
+        match *c.get_ref() {
+            v @ (1 | 2) => when.cgroup = u8::try_from(v).ok(),
+            v => problems.push(problem(
+                line_of(c.span().start),
+                format!("cgroup `{v}` is not 1 (legacy or hybrid) or 2 (unified)"),
+            )),
+        }
+    }
+    for k in &raw.when.kernel {
+        match VersionRange::parse(Ecosystem::Debian, k.get_ref()) {
+            Ok(r)
+                if r.comparators()
+                    .iter()
+                    .all(|c| kernel_version(&c.version) == Some(c.version.as_str())) =>
+            {
+                when.kernel.push(r);
+            }
+            Ok(_) => problems.push(problem(
+                line_of(k.span().start),
+                format!(
+                    "kernel range `{}` compares kernel versions: write them `X.Y` or `X.Y.Z`",
+                    k.get_ref()
+                ),
+            )),
+            Err(e) => problems.push(problem(line_of(k.span().start), e)),
+        }
+    }
+    for c in &raw.when.installed {
+        match Clause::parse(eco, c.get_ref()) {
+            Ok(clause) if clause.0.iter().any(|r| &r.package == package) => {
+                problems.push(problem(
+                    line_of(c.span().start),
+                    format!(
+                        "`{clause}` names the entry's own package: its versions go in [versions]"
+                    ),
+                ));
+            }
+            Ok(clause) => when.installed.push(clause),
+            Err(e) => problems.push(problem(line_of(c.span().start), e)),
+        }
+    }
+
     let mut requires_packages = Vec::new();
     let mut seen = BTreeSet::new();
     for p in &raw.requires.packages {
@@ -423,6 +666,11 @@ pub fn parse_entry(
             problems.push(problem(
                 line_of(p.span().start),
                 format!("`{name}` is not a package name"),
+            ));
+        } else if name == package {
+            problems.push(problem(
+                line_of(p.span().start),
+                format!("`{name}` is the entry's own package: it cannot avoid its own hazard"),
             ));
         } else if !seen.insert(name.clone()) {
             problems.push(problem(
@@ -488,9 +736,7 @@ pub fn parse_entry(
         references,
         affected,
         fixed,
-        when: When {
-            kernel_apparmor: raw.when.kernel_apparmor,
-        },
+        when,
         requires_packages,
         title,
         description,
@@ -592,6 +838,78 @@ It breaks.
         assert_eq!(parse_entry("# Title\n", None, None).unwrap_err()[0].line, 1);
         let p = parse_entry("```toml\n[hazard]\n", None, None).unwrap_err();
         assert!(p[0].message.contains("not closed"), "{p:?}");
+    }
+
+    #[test]
+    fn host_conditions_parse_and_bad_ones_name_their_line() {
+        let good = GOOD.replace(
+            "[versions]",
+            "[when]\ncgroup = 1\nkernel = [\">= 4.19, < 5.8\"]\niptables-backend = \"nft\"\n\
+             installed = [\"containerd.io < 1.6~ | containerd\", \"kubelet\"]\n\n[versions]",
+        );
+        let h = parse_entry(&good, None, None).unwrap();
+        assert_eq!(h.when.cgroup, Some(1));
+        assert_eq!(h.when.iptables_backend, Some(IptablesBackend::Nft));
+        assert!(h.when.kernel[0].contains("5.4"));
+        assert!(!h.when.kernel[0].contains("5.8"));
+        assert_eq!(h.when.installed.len(), 2);
+        assert_eq!(
+            h.when.installed[0].to_string(),
+            "containerd.io < 1.6~ | containerd"
+        );
+        assert!(h.when.installed[0].0[0].holds(Some("1.5.11-1")));
+        assert!(!h.when.installed[0].0[0].holds(Some("1.6.0-1")));
+        assert!(!h.when.installed[0].0[0].holds(None));
+
+        let bad = GOOD.replace(
+            "[versions]",
+            "[when]\ncgroup = 3\nkernel = [\"< 5.8-1\"]\ninstalled = [\"< 1.6\", \"xy z\"]\n\n[versions]",
+        );
+        let got: Vec<String> = parse_entry(&bad, None, None)
+            .unwrap_err()
+            .iter()
+            .map(|p| format!("{}: {}", p.line, p.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "11: cgroup `3` is not 1 (legacy or hybrid) or 2 (unified)",
+                "12: kernel range `< 5.8-1` compares kernel versions: write them `X.Y` or `X.Y.Z`",
+                "13: `< 1.6` does not start with a package name (write `name` or `name < VERSION`)",
+                "13: `z` has no operator (one of <, <=, =, >=, >): write `= z` for one version",
+            ],
+            "{got:#?}"
+        );
+        let bad = GOOD.replace(
+            "[versions]",
+            "[when]\niptables-backend = \"nftables\"\n[versions]",
+        );
+        let p = parse_entry(&bad, None, None).unwrap_err();
+        assert_eq!(p[0].line, 11, "{p:?}");
+    }
+
+    #[test]
+    fn iptables_backends_and_kernel_versions() {
+        assert_eq!(
+            IptablesBackend::parse("iptables v1.8.2 (nf_tables)"),
+            Some(IptablesBackend::Nft)
+        );
+        assert_eq!(
+            IptablesBackend::parse("iptables v1.8.9 (legacy)"),
+            Some(IptablesBackend::Legacy)
+        );
+        assert_eq!(
+            IptablesBackend::parse("iptables v1.6.0"),
+            Some(IptablesBackend::Legacy)
+        );
+        assert_eq!(IptablesBackend::parse("command not found"), None);
+        assert_eq!(kernel_version("4.19.0-23-amd64"), Some("4.19.0"));
+        assert_eq!(
+            kernel_version("5.14.0-362.8.1.el9_3.x86_64"),
+            Some("5.14.0")
+        );
+        assert_eq!(kernel_version("6.8.0+"), Some("6.8.0"));
+        assert_eq!(kernel_version("rolling"), None);
     }
 
     #[test]

@@ -34,5 +34,8 @@ mod range;
 
 pub use check::{Change, Finding, HostState, HostView, Verdict};
 pub use db::{Database, EntryProblems, Error};
-pub use hazard::{DRAFT_ID, Distro, Hazard, Kind, Problem, When, is_hazard_id, parse_entry};
+pub use hazard::{
+    Clause, DRAFT_ID, Distro, Hazard, IptablesBackend, Kind, Problem, Requirement, When,
+    is_hazard_id, kernel_version, parse_entry,
+};
 pub use range::{Comparator, Ecosystem, Op, VersionRange};

@@ -25,6 +25,11 @@ echo '@@machine'
 uname -m 2>/dev/null
 echo '@@apparmor'
 cat /sys/module/apparmor/parameters/enabled 2>/dev/null
+echo '@@cgroup'
+stat -fc %T /sys/fs/cgroup 2>/dev/null
+echo '@@iptables'
+# iptables lives in sbin, outside an unprivileged login PATH; -V needs no privileges.
+PATH="$PATH:/usr/sbin:/sbin" iptables -V 2>/dev/null
 echo '@@docker'
 # The engine's version: from the daemon if we may ask it, else from the dockerd binary
 # (never the client's version, which can differ).
@@ -126,6 +131,8 @@ pub fn parse_output(host: &str, out: &str) -> Result<HostFacts, OutputError> {
             }
             "dpkg-arch" => facts.native_arch = first(),
             "apparmor" => facts.apparmor_enabled = first().map(|v| v == "Y"),
+            "cgroup" => facts.cgroup_version = first().and_then(|t| cgroup_version(&t)),
+            "iptables" => facts.iptables_backend = first().and_then(|v| iptables_backend(&v)),
             "docker" => facts.docker_version = first().and_then(|v| docker_version(&v)),
             "dpkg" | "rpm" => {
                 let base = body.first().map_or(0, |(n, _)| *n);
@@ -181,6 +188,34 @@ pub fn parse_output(host: &str, out: &str) -> Result<HostFacts, OutputError> {
     Ok(facts)
 }
 
+/// The cgroup hierarchy from the file system type of `/sys/fs/cgroup` (`stat -fc %T`):
+/// `cgroup2fs` is the unified hierarchy (2); `tmpfs` holds the v1 controllers of the legacy
+/// or hybrid hierarchy (1).
+pub(crate) fn cgroup_version(fs_type: &str) -> Option<u8> {
+    match fs_type.trim() {
+        "cgroup2fs" => Some(2),
+        "tmpfs" => Some(1),
+        _ => None,
+    }
+}
+
+/// `nft` or `legacy` from `iptables -V` (`iptables v1.8.9 (nf_tables)`; before 1.8 there
+/// was only the legacy backend and no suffix).
+pub(crate) fn iptables_backend(version: &str) -> Option<String> {
+    let v = version.trim();
+    if !v.starts_with("iptables v") {
+        return None;
+    }
+    Some(
+        if v.ends_with("(nf_tables)") {
+            "nft"
+        } else {
+            "legacy"
+        }
+        .to_string(),
+    )
+}
+
 /// `23.0.1` from `23.0.1` (docker version --format) or `Docker version 23.0.1, build bc3805a`.
 fn docker_version(s: &str) -> Option<String> {
     let s = s.trim();
@@ -195,7 +230,7 @@ fn docker_version(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    const GOOD: &str = "Welcome to node1!\n@@fleetpin-facts 1\n@@os-release\nID=debian\nVERSION_ID=\"10\"\nVERSION_CODENAME=buster\n@@kernel\n4.19.0-23-amd64\n@@machine\nx86_64\n@@apparmor\nY\n@@docker\nDocker version 23.0.1, build a5ee5b1\n@@dpkg-arch\namd64\n@@dpkg\ndocker-ce\t5:23.0.1-1~debian.10~buster\tamd64\thi \nbash\t5.0-4\tamd64\tii \n@@end\n";
+    const GOOD: &str = "Welcome to node1!\n@@fleetpin-facts 1\n@@os-release\nID=debian\nVERSION_ID=\"10\"\nVERSION_CODENAME=buster\n@@kernel\n4.19.0-23-amd64\n@@machine\nx86_64\n@@apparmor\nY\n@@cgroup\ncgroup2fs\n@@iptables\niptables v1.8.2 (nf_tables)\n@@docker\nDocker version 23.0.1, build a5ee5b1\n@@dpkg-arch\namd64\n@@dpkg\ndocker-ce\t5:23.0.1-1~debian.10~buster\tamd64\thi \nbash\t5.0-4\tamd64\tii \n@@end\n";
 
     #[test]
     fn parses_good_output() {
@@ -204,9 +239,33 @@ mod tests {
         assert_eq!(f.kernel.as_deref(), Some("4.19.0-23-amd64"));
         assert_eq!(f.native_arch.as_deref(), Some("amd64"));
         assert_eq!(f.apparmor_enabled, Some(true));
+        assert_eq!(f.cgroup_version, Some(2));
+        assert_eq!(f.iptables_backend.as_deref(), Some("nft"));
         assert_eq!(f.docker_version.as_deref(), Some("23.0.1"));
         assert_eq!(f.packages.len(), 2);
         assert_eq!(f.packages[1].held(), Some(true));
+    }
+
+    #[test]
+    fn cgroup_and_iptables_facts() {
+        assert_eq!(cgroup_version("cgroup2fs"), Some(2));
+        assert_eq!(cgroup_version("tmpfs"), Some(1));
+        assert_eq!(cgroup_version("sysfs"), None);
+        assert_eq!(
+            iptables_backend("iptables v1.8.9 (legacy)").as_deref(),
+            Some("legacy")
+        );
+        assert_eq!(
+            iptables_backend("iptables v1.6.0").as_deref(),
+            Some("legacy")
+        );
+        assert_eq!(iptables_backend("sh: iptables: not found"), None);
+        // A host without iptables or cgroup file system: the facts are unknown, not errors.
+        let none = GOOD
+            .replace("cgroup2fs\n", "")
+            .replace("iptables v1.8.2 (nf_tables)\n", "");
+        let f = parse_output("n", &none).unwrap();
+        assert_eq!((f.cgroup_version, f.iptables_backend), (None, None));
     }
 
     #[test]
@@ -214,12 +273,12 @@ mod tests {
         let cut = &GOOD[..GOOD.find("bash").unwrap()];
         assert_eq!(
             parse_output("n", cut),
-            Err(OutputError::Truncated { lines: 18 })
+            Err(OutputError::Truncated { lines: 22 })
         );
         assert_eq!(parse_output("n", "hello\n"), Err(OutputError::NoHeader));
         let garbage = GOOD.replace("bash\t5.0-4\tamd64\tii ", "%%% random noise %%%");
         match parse_output("n", &garbage) {
-            Err(OutputError::Garbage { line: 19, message }) => {
+            Err(OutputError::Garbage { line: 23, message }) => {
                 assert!(message.contains("random noise"), "{message}")
             }
             other => panic!("{other:?}"),
