@@ -214,11 +214,9 @@ pub fn export(lock: &Lock, path: &Path, opts: &ExportOptions) -> Result<String, 
                  # Written by `{command}`.\n\
                  # Install as {APT_PREFERENCES_FILE}; check with `apt-cache policy PACKAGE`."
             );
-            // Architecture-qualified stanzas first: apt applies `Package: foo` to every
-            // architecture of `foo`, and the first specific stanza that matches decides.
-            let (qualified, plain): (Vec<_>, Vec<_>) =
-                pkgs.iter().partition(|(k, _)| k.contains(':'));
-            for (k, (l, _)) in qualified.into_iter().chain(plain) {
+            // By key: `Package: foo` pins the native architecture only, `foo:i386` the
+            // foreign one (apt 2.6; the oracle test checks both), so order does not matter.
+            for (k, (l, _)) in &pkgs {
                 let _ = write!(
                     s,
                     "\nPackage: {k}\nPin: version {}\nPin-Priority: {PIN_PRIORITY}\n",
@@ -345,7 +343,7 @@ fn yaml_quote(s: &str) -> String {
 }
 
 /// The task file: checks `fleetpin_versions`, then writes the preferences file from it with
-/// the same rules as [`apt_version_pin`] (arch-qualified names first).
+/// the same rules as [`apt_version_pin`].
 fn ansible_tasks(command: &str) -> String {
     format!(
         r#"---
@@ -370,15 +368,11 @@ fn ansible_tasks(command: &str) -> String {
     mode: "0644"
     content: |
       # Written by Ansible from `{var}` (fleetpin.lock); do not edit here.
-      {{% for pass in ['qualified', 'plain'] %}}
       {{% for package, version in {var} | dictsort %}}
-      {{% if (':' in package) == (pass == 'qualified') %}}
 
       Package: {{{{ package }}}}
       Pin: version {{{{ version if version is match('^[A-Za-z0-9.+~:-]+$') else '/^' ~ (version | regex_replace('([^A-Za-z0-9])', '\\\1')) ~ '$/' }}}}
       Pin-Priority: {prio}
-      {{% endif %}}
-      {{% endfor %}}
       {{% endfor %}}
 "#,
         var = ANSIBLE_VAR,
@@ -472,10 +466,7 @@ docker-ce = "5:24.0.7-1~debian.12~bookworm"
             },
         )
         .unwrap();
-        // The arch-qualified stanza comes first.
-        let i386 = all.find("Package: libc6:i386").unwrap();
-        let apparmor = all.find("Package: apparmor").unwrap();
-        assert!(i386 < apparmor, "{all}");
+        assert!(all.contains("\nPackage: libc6:i386\nPin: version 2.36-9+deb12u4\n"));
     }
 
     #[test]

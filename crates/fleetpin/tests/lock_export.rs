@@ -31,6 +31,7 @@ libfoo = "2.0-1"
 libbar = "1.1-1"
 tilde = "1.0~rc1-1"
 plus = "1.0+dfsg-1"
+glob = "1.0*x-1"
 
 [groups.workers.packages]
 "containerd.io" = "1.6.18-1"
@@ -70,6 +71,9 @@ const INDEX: &[(&str, &str, &[&str])] = &[
         "amd64",
         &["1.0+dfsg-1", "1.0+dfsg-1+b1", "1.0+dfsg-2"],
     ),
+    // A `*` in a version (dpkg only warns): written as a plain pin, apt would read it as a
+    // glob that also matches the newer `1.0.9x-1`.
+    ("glob", "amd64", &["1.0*x-1", "1.0.9x-1"]),
 ];
 
 /// Installed (status file): docker-ce ahead of the lock (the pin must bring it back),
@@ -262,7 +266,7 @@ fn dpkg_selections_hold_every_locked_package() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "");
-    assert_eq!(r.stderr.trim(), "wrote selections (9 packages)");
+    assert_eq!(r.stderr.trim(), "wrote selections (10 packages)");
     let selections = std::fs::read_to_string(dir.path().join("selections")).unwrap();
 
     // A throwaway admindir where every locked package is installed (foreign ones as
