@@ -637,6 +637,29 @@ docker-ce = "5:24.0.7-1~debian.12~bookworm"
     }
 
     #[test]
+    fn writes_are_atomic_and_keep_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sub/fleetpin.pref");
+        write(&out, "a\n").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), 0o644);
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write(&out, "b\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "b\n");
+        assert_eq!(mode(&out), 0o600);
+        let names: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["fleetpin.pref"]);
+        // A path below a file: a named error, nothing written.
+        let err = write(&out.join("x"), "c").unwrap_err();
+        assert!(err.to_string().contains("fleetpin.pref/x"), "{err}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "b\n");
+    }
+
+    #[test]
     fn vars_paths() {
         assert_eq!(
             ansible_vars_path("workers"),
