@@ -430,3 +430,59 @@ fn batched_lookups_overlap_and_only_misses_reach_the_registry() {
         .load(std::sync::atomic::Ordering::SeqCst);
     assert!(overlap >= 2, "lookups did not overlap: {overlap}");
 }
+
+/// `default_cache_dir` under each environment, in child processes (the variables are
+/// process-wide, so they are never set in this process).
+#[test]
+fn the_cache_lives_in_the_user_cache_directory() {
+    if let Some(want) = std::env::var_os("FLEETPIN_CACHE_PROBE") {
+        // Child: report what the rule says.
+        let got = fleetpin_registry::default_cache_dir();
+        assert_eq!(
+            got.as_deref().map(Path::as_os_str),
+            (!want.is_empty()).then_some(want.as_os_str())
+        );
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let case = |env: &[(&str, &str)], want: &str| {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args([
+            "the_cache_lives_in_the_user_cache_directory",
+            "--exact",
+            "--nocapture",
+        ])
+        .env_remove("FLEETPIN_CACHE_DIR")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("HOME")
+        .env("FLEETPIN_CACHE_PROBE", want);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{env:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    case(&[("HOME", "/home/u")], "/home/u/.cache/fleetpin");
+    case(
+        &[("HOME", "/home/u"), ("XDG_CACHE_HOME", "/var/cache/u")],
+        "/var/cache/u/fleetpin",
+    );
+    // A relative XDG_CACHE_HOME is ignored (XDG base directory spec).
+    case(
+        &[("HOME", "/home/u"), ("XDG_CACHE_HOME", "rel/cache")],
+        "/home/u/.cache/fleetpin",
+    );
+    case(
+        &[
+            ("HOME", "/home/u"),
+            ("XDG_CACHE_HOME", "/var/cache/u"),
+            ("FLEETPIN_CACHE_DIR", "/srv/fleetpin-cache"),
+        ],
+        "/srv/fleetpin-cache",
+    );
+}
