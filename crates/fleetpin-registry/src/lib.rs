@@ -48,7 +48,8 @@ mod resolver;
 mod source;
 
 pub use cache::{
-    CACHE_FILE, CacheEntry, CacheWarning, DEFAULT_TTL, DigestCache, PRUNE_AFTER, default_cache_dir,
+    CACHE_FILE, CacheEntry, CacheStats, CacheWarning, DEFAULT_TTL, DigestCache, PRUNE_AFTER,
+    default_cache_dir,
 };
 pub use challenge::{Challenge, parse_challenges};
 pub use credentials::{Credential, DOCKER_HUB_LEGACY_KEY, DockerConfig};

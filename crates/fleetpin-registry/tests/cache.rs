@@ -118,6 +118,10 @@ fn second_run_makes_no_request() {
         s.proxy.image("team/c:latest")
     );
     assert_eq!(s.proxy.requests().len(), before, "{:?}", s.proxy.requests());
+    assert_eq!(
+        second.stats(),
+        fleetpin_registry::CacheStats { hits: 4, asked: 0 }
+    );
     // One at a time through the trait too.
     let one = second.resolve(&images[0]).unwrap();
     assert_eq!(one.digest.to_string(), s.digests[0]);
@@ -425,6 +429,10 @@ fn batched_lookups_overlap_and_only_misses_reach_the_registry() {
             .all(|r| r.as_ref().unwrap().source == DigestOrigin::Cache)
     );
     assert_eq!(proxy.manifest_requests() - before, 4);
+    assert_eq!(
+        warm.stats(),
+        fleetpin_registry::CacheStats { hits: 4, asked: 8 }
+    );
     let overlap = proxy
         .max_in_flight
         .load(std::sync::atomic::Ordering::SeqCst);
