@@ -97,6 +97,8 @@ fn apt_root(dir: &Path, preferences: &str) -> PathBuf {
     let lists = dir.join("var/lib/apt/lists");
     std::fs::create_dir_all(&lists).unwrap();
     std::fs::create_dir_all(dir.join("var/cache/apt/archives/partial")).unwrap();
+    std::fs::create_dir_all(dir.join("var/lib/dpkg/updates")).unwrap();
+    std::fs::create_dir_all(dir.join("var/log/apt")).unwrap();
     std::fs::create_dir_all(dir.join("etc/apt/apt.conf.d")).unwrap();
     write(dir, "var/lib/dpkg/status", STATUS);
     write(
@@ -130,7 +132,7 @@ fn apt_root(dir: &Path, preferences: &str) -> PathBuf {
     std::fs::write(
         &conf,
         format!(
-            "Dir \"{root}/\";\nDir::State::status \"{root}/var/lib/dpkg/status\";\nDir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\nAPT::Architecture \"amd64\";\nAPT::Architectures {{ \"amd64\"; \"i386\"; }};\n",
+            "Dir \"{root}/\";\nDir::Log \"{root}/var/log/apt\";\nDebug::NoLocking \"true\";\nDir::State::status \"{root}/var/lib/dpkg/status\";\nDir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\nAPT::Architecture \"amd64\";\nAPT::Architectures {{ \"amd64\"; \"i386\"; }};\n",
             root = dir.display()
         ),
     )
@@ -213,6 +215,94 @@ fn assert_candidates_are_the_lock(preferences: &str, group: &str) {
         .filter(|(k, v)| unpinned.get(apt_name(k)) != Some(v))
         .count();
     assert_eq!(moved, want.len(), "unpinned candidates: {unpinned:?}");
+}
+
+/// `apt-get -s ARGS` over the root: the `Inst` lines, as (package, old, new).
+fn simulate(conf: &Path, args: &[&str]) -> Vec<(String, Option<String>, String)> {
+    let out = Command::new("apt-get")
+        .arg("-c")
+        .arg(conf)
+        .arg("-s")
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run apt-get");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "apt-get -s {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `Inst NAME [OLD] (NEW LABEL [ARCH])`
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Inst "))
+        .map(|rest| {
+            let name = rest.split(' ').next().unwrap().to_string();
+            let old = rest
+                .split_once(" [")
+                .filter(|(_, r)| !r.starts_with('('))
+                .and_then(|(_, r)| r.split_once(']'))
+                .map(|(o, _)| o.to_string());
+            let new = rest.split_once(" (").unwrap().1.split(' ').next().unwrap();
+            (name, old, new.to_string())
+        })
+        .collect()
+}
+
+/// What apt does with the pins in place: `apt-get upgrade` brings the package installed ahead
+/// of the lock back down and moves nothing else; `apt-get install NAME` (what Ansible's
+/// `state: latest` runs) installs the locked version of each package.
+#[test]
+fn apt_with_the_pins_neither_upgrades_nor_installs_past_the_lock() {
+    if !have("apt-get", "apt-get (apt-get install apt)") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "fleetpin.lock", LOCK);
+    let r = export(
+        dir.path(),
+        &["--format", "apt-preferences", "--group", "all"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = tempfile::tempdir().unwrap();
+    let conf = apt_root(root.path(), &r.stdout);
+    for cmd in ["upgrade", "dist-upgrade"] {
+        assert_eq!(
+            simulate(&conf, &[cmd]),
+            [(
+                "docker-ce".to_string(),
+                Some("5:24.0.7-1~debian.12~bookworm".to_string()),
+                "5:23.0.1-1~debian.12~bookworm".to_string()
+            )],
+            "apt-get {cmd}"
+        );
+    }
+    for (key, version) in locked("all") {
+        let name = apt_name(&key);
+        let inst = simulate(&conf, &["install", name]);
+        let plain = name.split(':').next().unwrap();
+        let got: Vec<&str> = inst
+            .iter()
+            .filter(|(n, _, _)| n == name || n == plain)
+            .map(|(_, _, new)| new.as_str())
+            .collect();
+        if key == "containerd.io" {
+            // Installed at the lock already: nothing to do.
+            assert!(got.is_empty(), "{inst:?}");
+        } else {
+            assert_eq!(got, [version.as_str()], "apt-get install {name}: {inst:?}");
+        }
+    }
+    // Without the pins, the same upgrade moves docker-ce up and containerd.io too.
+    let bare = tempfile::tempdir().unwrap();
+    let conf = apt_root(bare.path(), "");
+    let up = simulate(&conf, &["upgrade"]);
+    assert!(
+        up.iter()
+            .any(|(n, _, v)| n == "containerd.io" && v == "1.7.0-1"),
+        "{up:?}"
+    );
 }
 
 #[test]
