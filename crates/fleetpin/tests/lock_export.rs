@@ -419,6 +419,22 @@ fn dpkg_selections_hold_every_locked_package() {
     // The status file says so too (`hold ok installed`).
     let held = fleetpin_testkit::dpkg_query(&admin, Some("${db:Status-Abbrev}\n"));
     assert!(held.lines().all(|l| l.trim() == "hi"), "dpkg-query: {held}");
+
+    // And apt honours it: over an index with newer versions, `apt-get upgrade` moves the
+    // packages before the hold and keeps every one back after it.
+    if !have("apt-get", "apt-get (apt-get install apt)") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let conf = apt_root(root.path(), "");
+    write(root.path(), "var/lib/dpkg/status", &status);
+    assert!(!simulate(&conf, &["upgrade"]).is_empty());
+    std::fs::copy(
+        admin.join("status"),
+        root.path().join("var/lib/dpkg/status"),
+    )
+    .unwrap();
+    assert_eq!(simulate(&conf, &["upgrade"]), []);
 }
 
 #[test]
