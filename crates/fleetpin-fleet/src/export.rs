@@ -150,6 +150,13 @@ pub fn packages_for<'l>(
     Ok(out)
 }
 
+/// `s` with control characters (line breaks included) shown as `?`.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 fn command_line(opts: &ExportOptions) -> String {
     format!(
         "fleetpin lock export --format {}{}",
@@ -173,7 +180,7 @@ pub fn export(lock: &Lock, path: &Path, opts: &ExportOptions) -> Result<String, 
         if let Some(g) = &opts.group {
             packages_for(lock, Some(g), path)?;
         }
-        return Ok(ansible_tasks(&command_line(opts)));
+        return Ok(ansible_tasks(&one_line(&command_line(opts))));
     }
     let pkgs = packages_for(lock, opts.group.as_deref(), path)?;
     let scope = match &opts.group {
@@ -202,7 +209,10 @@ pub fn export(lock: &Lock, path: &Path, opts: &ExportOptions) -> Result<String, 
             return Err(bad(k, l, g, "the version contains white space".into()));
         }
     }
-    let origin = path.display();
+    // Header comments are one line each: a path or group name with a line break in it must
+    // not end the comment and become a stanza or a YAML key.
+    let origin = one_line(&path.display().to_string());
+    let (scope, command) = (one_line(&scope), one_line(&command));
     let mut s = String::new();
     match opts.format {
         ExportFormat::AptPreferences => {
@@ -657,6 +667,29 @@ docker-ce = "5:24.0.7-1~debian.12~bookworm"
         let err = write(&out.join("x"), "c").unwrap_err();
         assert!(err.to_string().contains("fleetpin.pref/x"), "{err}");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "b\n");
+    }
+
+    #[test]
+    fn header_comments_stay_one_line() {
+        let l = lock("version = 1\n[packages]\nfoo = \"1.0\"\n");
+        for format in [
+            ExportFormat::AptPreferences,
+            ExportFormat::DpkgSelections,
+            ExportFormat::AnsibleVars,
+        ] {
+            let out = export(
+                &l,
+                Path::new("evil\nPackage: *\nPin-Priority: -1\n.lock"),
+                &ExportOptions {
+                    format,
+                    group: None,
+                    native_arch: None,
+                },
+            )
+            .unwrap();
+            assert!(!out.contains("\nPackage: *"), "{out}");
+            assert!(!out.contains("\nPin-Priority: -1"), "{out}");
+        }
     }
 
     #[test]
