@@ -10,10 +10,12 @@
 //!   `--limit`) and every host missing from it.
 //! - [`lock`]: the `fleetpin.lock` format and its generation with an explicit conflict policy.
 //! - [`drift`]: comparing hosts with the lock.
+//! - [`export`]: the lock as apt preferences, dpkg selections and Ansible vars/tasks.
 
 pub mod ansible;
 mod ansible_scan;
 pub mod drift;
+pub mod export;
 pub mod facts;
 pub mod fleet;
 pub mod gather;
@@ -113,5 +115,51 @@ pub enum Error {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// `lock export --group G` names a group the lock does not have.
+    #[error(
+        "{}: no lock group `{group}` (the lock has: {})",
+        path.display(),
+        known.join(", ")
+    )]
+    UnknownGroup {
+        /// The lock file.
+        path: PathBuf,
+        /// The group asked for.
+        group: String,
+        /// The lock's groups.
+        known: Vec<String>,
+    },
+    /// An export covering several lock groups found a package they lock at different
+    /// versions: one file cannot hold both, and picking one would be silent.
+    #[error(
+        "{}: lock groups disagree on {} package{}, so one export cannot hold them: {}\n\nhint: export one group at a time with `--group GROUP`",
+        path.display(),
+        conflicts.len(),
+        if conflicts.len() == 1 { "" } else { "s" },
+        conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    ExportConflict {
+        /// The lock file.
+        path: PathBuf,
+        /// Every disagreement, by package.
+        conflicts: Vec<export::ExportConflict>,
+    },
+    /// A locked entry cannot be written in the asked format.
+    #[error(
+        "{}: cannot export `{package}` = `{version}` (group `{group}`): {reason}",
+        path.display()
+    )]
+    NotExportable {
+        /// The lock file.
+        path: PathBuf,
+        /// The lock group.
+        group: String,
+        /// The package key.
+        package: String,
+        /// The locked version.
+        version: String,
+        /// Why.
+        reason: String,
     },
 }

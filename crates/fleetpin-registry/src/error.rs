@@ -147,6 +147,15 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// Offline ([`DigestCache::offline`](crate::DigestCache::offline)): the digest cache has
+    /// no answer for the image, and the registry may not be asked.
+    #[error("{image}: not in the digest cache {} (offline; run once online to fill it)", cache.display())]
+    NotCached {
+        /// The fully qualified image.
+        image: String,
+        /// The cache file.
+        cache: PathBuf,
+    },
     /// The HTTP client could not be set up (TLS trust store unusable).
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),

@@ -31,16 +31,26 @@
 //!   `Retry-After`), a bounded number of times.
 //! - [`Resolver::resolve_many`] looks up a batch with bounded parallelism, once per distinct
 //!   reference.
+//!
+//! Callers code against the [`DigestSource`] trait, which the [`Resolver`] implements and
+//! the [`DigestCache`] wraps: answers kept on disk with an expiry under the user's cache
+//! directory, so a second run makes no request, and an offline mode that never asks.
 
 #![warn(missing_docs)]
 
+mod cache;
 mod challenge;
 mod credentials;
 mod digest;
 mod error;
 mod reference;
 mod resolver;
+mod source;
 
+pub use cache::{
+    CACHE_FILE, CacheEntry, CacheStats, CacheWarning, DEFAULT_TTL, DigestCache, PRUNE_AFTER,
+    default_cache_dir,
+};
 pub use challenge::{Challenge, parse_challenges};
 pub use credentials::{Credential, DOCKER_HUB_LEGACY_KEY, DockerConfig};
 pub use digest::{
@@ -49,4 +59,5 @@ pub use digest::{
 };
 pub use error::{Error, Missing};
 pub use reference::{DOCKER_HUB, DOCKER_HUB_API, Reference, is_loopback, normalize_registry};
-pub use resolver::{DigestSource, Resolved, Resolver, ResolverBuilder};
+pub use resolver::{DigestOrigin, Resolved, Resolver, ResolverBuilder};
+pub use source::DigestSource;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fleetpin_registry::{
-    DigestSource, DockerConfig, Error, MediaType, Missing, Reference, Resolver,
+    DigestOrigin, DockerConfig, Error, MediaType, Missing, Reference, Resolver,
 };
 use support::*;
 
@@ -30,7 +30,7 @@ fn single_arch_oci_manifest() {
     );
     assert_eq!(r.media_type, Some(MediaType::OciManifest));
     assert!(!r.is_index());
-    assert_eq!(r.source, DigestSource::Header);
+    assert_eq!(r.source, DigestOrigin::Header);
     assert_eq!(r.size, Some(oracle.raw.len() as u64));
     assert_eq!(
         r.pinned().to_string(),
@@ -64,7 +64,7 @@ fn docker_v2_schema2_manifest() {
         .resolve(&reg.image("app:docker"))
         .unwrap();
     assert_eq!(v.digest.to_string(), oracle.digest);
-    assert_eq!(v.source, DigestSource::Verified);
+    assert_eq!(v.source, DigestOrigin::Verified);
 }
 
 #[test]
@@ -196,12 +196,12 @@ fn pinned_references_need_no_lookup_but_can_be_verified() {
     let pinned = format!("{}@{}", reg.image("app:v1"), oracle.digest);
     // No registry involved: a resolver pointed nowhere still answers.
     let r = resolver().resolve(&pinned).unwrap();
-    assert_eq!(r.source, DigestSource::Reference);
+    assert_eq!(r.source, DigestOrigin::Reference);
     assert_eq!(r.digest.to_string(), oracle.digest);
     let v = resolver()
         .verify(&Reference::parse(&pinned).unwrap())
         .unwrap();
-    assert_eq!(v.source, DigestSource::Verified);
+    assert_eq!(v.source, DigestOrigin::Verified);
     assert_eq!(v.media_type, Some(MediaType::OciIndex));
     let strict = Resolver::builder()
         .docker_config(DockerConfig::empty())
@@ -211,7 +211,7 @@ fn pinned_references_need_no_lookup_but_can_be_verified() {
         .unwrap();
     assert_eq!(
         strict.resolve(&pinned).unwrap().source,
-        DigestSource::Verified
+        DigestOrigin::Verified
     );
 }
 
@@ -488,7 +488,7 @@ fn head_without_digest_falls_back_to_get_and_hashes_the_body() {
         .resolve(&format!("127.0.0.1:{}/app:v1", stub.port))
         .unwrap();
     assert_eq!(r.digest, fleetpin_registry::Digest::sha256(body));
-    assert_eq!(r.source, DigestSource::Computed);
+    assert_eq!(r.source, DigestOrigin::Computed);
     assert_eq!(r.media_type, Some(MediaType::OciIndex));
 }
 

@@ -31,7 +31,7 @@ const DEFAULT_TOKEN_LIFETIME: u64 = 60;
 /// Where a [`Resolved`] digest came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum DigestSource {
+pub enum DigestOrigin {
     /// The registry's `Docker-Content-Digest` header (HEAD request).
     Header,
     /// Computed from the manifest body: the registry sent no digest header.
@@ -40,6 +40,9 @@ pub enum DigestSource {
     Verified,
     /// The reference already carried a digest; the registry was not asked.
     Reference,
+    /// A [`DigestCache`](crate::DigestCache) entry younger than its expiry; the registry was
+    /// not asked.
+    Cache,
 }
 
 /// The outcome of resolving one reference.
@@ -50,12 +53,12 @@ pub struct Resolved {
     /// The manifest's digest. For a multi-platform tag this is the index's digest.
     pub digest: Digest,
     /// The manifest's media type; `None` when the registry was not asked
-    /// ([`DigestSource::Reference`]).
+    /// ([`DigestOrigin::Reference`]).
     pub media_type: Option<MediaType>,
     /// The manifest's size in bytes, when known.
     pub size: Option<u64>,
     /// How the digest was obtained.
-    pub source: DigestSource,
+    pub source: DigestOrigin,
 }
 
 impl Resolved {
@@ -153,7 +156,7 @@ impl Resolver {
     }
 
     /// Resolve a parsed reference. A reference with a digest is returned as is
-    /// ([`DigestSource::Reference`]) unless the resolver verifies pinned references.
+    /// ([`DigestOrigin::Reference`]) unless the resolver verifies pinned references.
     pub fn resolve_reference(&self, reference: &Reference) -> Result<Resolved, Error> {
         if let Some(d) = reference.digest() {
             if self.opts.verify_pinned {
@@ -164,7 +167,7 @@ impl Resolver {
                 digest: d.clone(),
                 media_type: None,
                 size: None,
-                source: DigestSource::Reference,
+                source: DigestOrigin::Reference,
             });
         }
         let ctx = Ctx {
@@ -200,7 +203,7 @@ impl Resolver {
                             digest,
                             media_type: Some(media),
                             size,
-                            source: DigestSource::Header,
+                            source: DigestOrigin::Header,
                         });
                     }
                     // No digest header or a generic content type: fetch the body.
@@ -297,9 +300,9 @@ impl Resolver {
             media_type: media,
             size: Some(reply.body.len() as u64),
             source: if claimed.is_some() {
-                DigestSource::Verified
+                DigestOrigin::Verified
             } else {
-                DigestSource::Computed
+                DigestOrigin::Computed
             },
         })
     }

@@ -856,3 +856,99 @@ impl TestCa {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A counting, latency-injecting HTTP proxy in front of a real registry: every request is
+// counted, held for `latency`, then forwarded (with `Connection: close`) and the upstream's
+// answer relayed byte for byte. It records how many requests were in flight at once, so a
+// test can show lookups overlap without timing anything.
+
+pub struct LatencyProxy {
+    pub port: u16,
+    /// Requests forwarded (`METHOD target`), in arrival order.
+    pub log: Arc<Mutex<Vec<String>>>,
+    /// The most requests in flight at the same moment.
+    pub max_in_flight: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl LatencyProxy {
+    /// Forward to `127.0.0.1:upstream`, holding each request for `latency`.
+    pub fn start(upstream: u16, latency: Duration) -> LatencyProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let (log, max_in_flight, stop) = (log.clone(), max_in_flight.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(mut stream) = stream else { continue };
+                    let (log, max_in_flight, in_flight) =
+                        (log.clone(), max_in_flight.clone(), in_flight.clone());
+                    std::thread::spawn(move || {
+                        let Some(req) = read_request(&mut stream) else {
+                            return;
+                        };
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        max_in_flight.fetch_max(now, Ordering::SeqCst);
+                        log.lock()
+                            .unwrap()
+                            .push(format!("{} {}", req.method, req.target));
+                        std::thread::sleep(latency);
+                        let mut up = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                        let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.target);
+                        for (k, v) in &req.headers {
+                            if !k.eq_ignore_ascii_case("connection") {
+                                head.push_str(&format!("{k}: {v}\r\n"));
+                            }
+                        }
+                        head.push_str("Connection: close\r\n\r\n");
+                        up.write_all(head.as_bytes()).unwrap();
+                        up.write_all(&req.body).unwrap();
+                        let mut answer = Vec::new();
+                        let _ = up.read_to_end(&mut answer);
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
+                        let _ = stream.write_all(&answer);
+                        let _ = stream.flush();
+                    });
+                }
+            });
+        }
+        LatencyProxy {
+            port,
+            log,
+            max_in_flight,
+            stop,
+        }
+    }
+
+    /// `127.0.0.1:PORT/name`
+    pub fn image(&self, name: &str) -> String {
+        format!("127.0.0.1:{}/{name}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Manifest requests only (HEAD/GET `/v2/.../manifests/...`).
+    pub fn manifest_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.contains("/manifests/"))
+            .count()
+    }
+}
+
+impl Drop for LatencyProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}

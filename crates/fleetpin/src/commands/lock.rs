@@ -71,7 +71,11 @@ impl Default for Schema {
 /// Nor is anything written when a host's facts cannot be read (exit status 2): a lock made
 /// from part of the fleet would silently drop that host from every majority.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    command: Option<LockCommand>,
+
     #[command(flatten)]
     fleet: FleetArgs,
 
@@ -120,6 +124,109 @@ pub struct Args {
     /// an unreadable facts file stops the lock from being written (exit status 2).
     #[arg(long)]
     skip_unreadable: bool,
+}
+
+/// Subcommands of `fleetpin lock`.
+#[derive(Debug, clap::Subcommand)]
+pub enum LockCommand {
+    /// Write the lock in a form apt, dpkg or Ansible acts on, to hold hosts at its versions.
+    Export(ExportArgs),
+}
+
+/// What `fleetpin lock export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// An `/etc/apt/preferences.d/` file pinning every package to its locked version
+    /// (`Pin-Priority: 1001`: apt neither upgrades it nor lets `state: latest` move it).
+    AptPreferences,
+    /// `dpkg --set-selections` input holding every locked package.
+    DpkgSelections,
+    /// An Ansible group_vars file: `fleetpin_versions`, package -> locked version, that
+    /// tasks read (`name: "docker-ce={{ fleetpin_versions['docker-ce'] }}"`).
+    AnsibleVars,
+    /// An Ansible task file that installs the apt preferences from `fleetpin_versions`.
+    AnsibleTasks,
+}
+
+impl From<ExportFormat> for fleetpin_fleet::export::ExportFormat {
+    fn from(f: ExportFormat) -> Self {
+        use fleetpin_fleet::export::ExportFormat as E;
+        match f {
+            ExportFormat::AptPreferences => E::AptPreferences,
+            ExportFormat::DpkgSelections => E::DpkgSelections,
+            ExportFormat::AnsibleVars => E::AnsibleVars,
+            ExportFormat::AnsibleTasks => E::AnsibleTasks,
+        }
+    }
+}
+
+/// Export `fleetpin.lock` for apt, dpkg or Ansible (see docs/lock-export.md).
+///
+/// Without `--group`, every lock group is exported into one file, which is refused (exit
+/// status 2, each disagreement named) when groups lock a package at different versions.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// What to write.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+
+    /// Export this lock group only (`all` for hosts in none of the lock's `group-by` groups).
+    #[arg(long, value_name = "GROUP")]
+    group: Option<String>,
+
+    /// The hosts' native architecture (`dpkg --print-architecture`), for `dpkg-selections` of
+    /// a lock that has a package for the native and a foreign architecture (`libc6` and
+    /// `libc6:i386`): dpkg needs `libc6:amd64` then.
+    #[arg(long, value_name = "ARCH")]
+    native_arch: Option<String>,
+
+    /// Write here (atomically) instead of to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// The lock file.
+    #[arg(long, default_value = "fleetpin.lock", value_name = "FILE")]
+    lock: PathBuf,
+}
+
+fn run_export(args: &ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    use fleetpin_fleet::export::{ExportOptions, export};
+    let lock = Lock::read(&args.lock)?;
+    let opts = ExportOptions {
+        format: args.format.into(),
+        group: args.group.clone(),
+        native_arch: args.native_arch.clone(),
+    };
+    let text = export(&lock, &args.lock, &opts)?;
+    let count = if opts.format == fleetpin_fleet::export::ExportFormat::AnsibleTasks {
+        None
+    } else {
+        Some(fleetpin_fleet::export::packages_for(&lock, opts.group.as_deref(), &args.lock)?.len())
+    };
+    match args.output.as_deref().filter(|o| *o != Path::new("-")) {
+        Some(out) => {
+            fleetpin_fleet::export::write(out, &text)?;
+            let what = count.map_or(String::new(), |n| {
+                format!(" ({n} package{})", if n == 1 { "" } else { "s" })
+            });
+            printer.status(format!("wrote {}{what}", out.display()));
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = printer.stdout();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    if args.format == ExportFormat::AnsibleVars
+        && let Some(g) = &args.group
+        && fleetpin_fleet::export::ansible_vars_path(g).is_none()
+    {
+        printer.warn(format!(
+            "`{g}` is not an Ansible group name: put the file in group_vars/ of a group the hosts form (for `os:` groups, one a `group_by` task creates; see docs/lock-export.md)"
+        ));
+    }
+    Ok(ExitStatus::Success)
 }
 
 fn read_package_list(path: &Path) -> anyhow::Result<BTreeSet<String>> {
@@ -290,6 +397,9 @@ fn majority_tie(c: &Conflict, rules: &[Prefer]) -> Option<String> {
 }
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    if let Some(LockCommand::Export(export)) = &args.command {
+        return run_export(export, printer);
+    }
     let mut report = LockReport {
         lock: args.lock.display().to_string(),
         mode: if args.check { "check" } else { "write" },
