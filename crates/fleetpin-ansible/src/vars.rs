@@ -254,6 +254,41 @@ pub struct Scope {
     targets: Arc<HashMap<World, Targets>>,
     /// Including plays declared even when they add no layer (each is a world of its own).
     alts: Vec<u32>,
+    /// Layers consulted only for a variable no layer of `layers` defines (see
+    /// [`Scope::push_fallback`]).
+    fallback: Vec<Layer>,
+    /// Lookups already evaluated in this scope.
+    memo: Memo,
+}
+
+/// The outcomes of each variable looked up in a [`Scope`], so a value reached through many
+/// paths (a fact set in several task files, read by templates that read each other) is
+/// evaluated once per scope, not once per path: without it, evaluation time grows with the
+/// number of paths, exponentially in the nesting depth (debops: minutes). Any change to the
+/// scope clears it; a clone starts empty.
+#[derive(Debug, Default)]
+struct Memo(std::sync::Mutex<HashMap<String, Vec<Outcome>>>);
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
+}
+
+impl Memo {
+    fn clear(&mut self) {
+        self.0.get_mut().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn get(&self, name: &str) -> Option<Vec<Outcome>> {
+        self.0.lock().ok()?.get(name).cloned()
+    }
+
+    fn put(&self, name: &str, outs: &[Outcome]) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(name.to_string(), outs.to_vec());
+        }
+    }
 }
 
 impl Scope {
@@ -272,13 +307,27 @@ impl Scope {
         // Keep precedence order, equal levels in push order: insert after the last layer of
         // the same or a lower level (what a stable sort after each push gave, without
         // re-sorting every layer per push).
+        self.memo.clear();
         let at = self.layers.partition_point(|l| l.level <= layer.level);
         self.layers.insert(at, layer);
+    }
+
+    /// Add a layer that is consulted only for variables no other layer defines: what a role
+    /// sets at run time (`set_fact`, `include_vars` of another task file). A variable the
+    /// static sources define keeps their values (as before), and one only run-time tasks set
+    /// is resolved through them instead of being unresolved. Keeping them out of the ordinary
+    /// precedence bounds the candidates: roles that `set_fact` over their own defaults (debops
+    /// does, widely) would multiply every lookup's alternatives.
+    pub fn push_fallback(&mut self, layer: Layer) {
+        self.memo.clear();
+        let at = self.fallback.partition_point(|l| l.level <= layer.level);
+        self.fallback.insert(at, layer);
     }
 
     /// Declare an including play (an alternative), so it is a world of its own even when it
     /// adds no layer.
     pub(crate) fn declare_alt(&mut self, alt: u32) {
+        self.memo.clear();
         if !self.alts.contains(&alt) {
             self.alts.push(alt);
         }
@@ -287,6 +336,7 @@ impl Scope {
     /// Record what the play `alt` (`None`: the scope's only play) targets in the inventories
     /// of layers with `env` (`None`: layers that apply with every inventory).
     pub(crate) fn set_targets(&mut self, env: Option<u32>, alt: Option<u32>, targets: Targets) {
+        self.memo.clear();
         Arc::make_mut(&mut self.targets).insert((env, alt), targets);
     }
 
@@ -573,11 +623,35 @@ impl Env for Scope {
         if let Some(b) = self.bindings.iter().rev().find(|b| b.name == name) {
             return vec![Ok((b.value.clone(), b.origins.clone()))];
         }
-        let defs: Vec<&Layer> = self
+        if let Some(outs) = self.memo.get(name) {
+            return outs;
+        }
+        let outs = self.lookup_layers(name, depth);
+        // A result cut by the nesting limit depends on where the lookup started: not kept.
+        let cut = outs
+            .iter()
+            .any(|o| matches!(o, Err(Failure::Unsupported(m)) if m.contains("nested more than")));
+        if !cut {
+            self.memo.put(name, &outs);
+        }
+        outs
+    }
+}
+
+impl Scope {
+    fn lookup_layers(&self, name: &str, depth: usize) -> Vec<Outcome> {
+        let mut defs: Vec<&Layer> = self
             .layers
             .iter()
             .filter(|l| l.source.vars.contains_key(name))
             .collect();
+        if defs.is_empty() {
+            defs = self
+                .fallback
+                .iter()
+                .filter(|l| l.source.vars.contains_key(name))
+                .collect();
+        }
         if defs.is_empty() {
             return Vec::new();
         }

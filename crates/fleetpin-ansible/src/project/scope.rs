@@ -361,8 +361,9 @@ impl Project {
         }
     }
 
-    /// What a role's task files set at run time, as conditional layers (each a candidate
-    /// value, never replacing the static ones: the task may not run, or run after the use):
+    /// What a role's task files set at run time, as fallback layers ([`Scope::push_fallback`]:
+    /// consulted for variables no static source defines; each a candidate, since the task may
+    /// not run):
     /// its `set_fact` tasks, and the files its `include_vars` tasks load (visible to the rest
     /// of the play, so to included task files too). A role that computes a value once
     /// (`include_vars: "{{ ansible_os_family }}.yml"`, then `set_fact: repo_key_url: "{{
@@ -380,7 +381,7 @@ impl Project {
         };
         let layers = slot.get_or_init(|| self.role_runtime_layers(role));
         for layer in layers {
-            scope.push(Layer {
+            scope.push_fallback(Layer {
                 conditional: true,
                 ..layer.clone()
             });
