@@ -39,6 +39,9 @@ pub struct Checker<'a> {
     /// (variable, range of the URL, whether it asks for the `latest` release rather than a
     /// pinned tag).
     pub(crate) latest_lookups: Vec<(String, Range<usize>, bool)>,
+    /// ANS005 findings already reported (range, what): a value unresolved for several
+    /// reasons (one missing variable per including play) is one finding.
+    pub(crate) unresolved_reported: Vec<(Range<usize>, String)>,
     rules: &'a RuleSet,
     suppressions: Suppressions,
     path_ignores: Vec<&'a str>,
@@ -65,6 +68,7 @@ impl<'a> Checker<'a> {
             built_images: Vec::new(),
             role_builds_scanned: false,
             latest_lookups: Vec::new(),
+            unresolved_reported: Vec::new(),
             source_path,
             file,
             kind,

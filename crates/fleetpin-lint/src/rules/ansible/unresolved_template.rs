@@ -47,6 +47,13 @@ use crate::checker::Checker;
 /// Reports a value fleetpin could not resolve. `what` names it ("the package state"), `risk`
 /// says what it could hide ("it may be `latest`").
 pub(crate) fn report(checker: &mut Checker<'_>, val: &Val, what: &str, risk: &str) {
+    // One finding per value: its other unresolved candidates (other including plays, other
+    // inventories) say the same thing.
+    let key = (val.range.clone(), what.to_string());
+    if checker.unresolved_reported.contains(&key) {
+        return;
+    }
+    checker.unresolved_reported.push(key);
     let template = val.template.as_deref().unwrap_or("?");
     let why = match val.missing.as_slice() {
         [] if val.unsupported.is_some() => format!(
