@@ -191,6 +191,10 @@ pub(crate) fn check_docker_module(
             .unwrap_or_default();
         for v in resolve_arg(checker, task, &arg.value) {
             let Some(image) = v.text.as_deref() else {
+                // `name@{{ digest }}`: whatever the digest is, it names one content.
+                if v.template.as_deref().is_some_and(digest_written_literally) {
+                    continue;
+                }
                 unresolved_template::report(
                     checker,
                     &v,
@@ -688,6 +692,22 @@ pub(crate) fn check_dockerfile(checker: &mut Checker<'_>) {
     }
 }
 
+/// Whether an image written with templates pins a digest outside them
+/// (`{{ base }}@{{ facts.RepoDigests[0] | regex_replace('.*@', '') }}`, `app@sha256:{{ d }}`):
+/// the `@` is literal text, so the reference is `name@digest` whatever the templates give.
+fn digest_written_literally(written: &str) -> bool {
+    let exprs = fleetpin_ansible::jinja::expression_ranges(written);
+    let mut literal = String::new();
+    let mut pos = 0;
+    for r in exprs {
+        literal.push_str(&written[pos..r.start]);
+        literal.push(' ');
+        pos = r.end;
+    }
+    literal.push_str(&written[pos..]);
+    literal.contains('@') && !written.contains("{%")
+}
+
 #[cfg(test)]
 mod tests {
     use crate::test::rule_fixture;
@@ -701,6 +721,7 @@ mod tests {
     // Issue 9: an image built in the same file (`docker_image` `source: build`) and then run
     // is local, not a floating pull.
     rule_fixture!(img001_built_here, "image/IMG001-built", ["IMG001"]);
+    rule_fixture!(img001_digest, "image/IMG001-digest", ["IMG001", "ANS005"]);
     rule_fixture!(img003, "image/IMG003", ["IMG"], ["IMG003"]);
     rule_fixture!(img003_off_by_default, "image/IMG003", ["IMG"]);
     rule_fixture!(
