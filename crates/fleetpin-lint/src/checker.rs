@@ -42,6 +42,9 @@ pub struct Checker<'a> {
     /// ANS005 findings already reported (range, what): a value unresolved for several
     /// reasons (one missing variable per including play) is one finding.
     pub(crate) unresolved_reported: Vec<(Range<usize>, String)>,
+    /// Other files labels point into (where a variable is set), built once per file: a
+    /// `SourceFile` copies the text and indexes its lines.
+    foreign_files: std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, SourceFile>>,
     rules: &'a RuleSet,
     suppressions: Suppressions,
     path_ignores: Vec<&'a str>,
@@ -69,6 +72,7 @@ impl<'a> Checker<'a> {
             role_builds_scanned: false,
             latest_lookups: Vec::new(),
             unresolved_reported: Vec::new(),
+            foreign_files: Default::default(),
             source_path,
             file,
             kind,
@@ -83,12 +87,19 @@ impl<'a> Checker<'a> {
 
     /// A span in another file (where a variable was set), for secondary labels.
     pub fn foreign_span(&self, path: &std::path::Path, range: Range<usize>) -> Option<Span> {
+        if let Some(file) = self.foreign_files.borrow().get(path) {
+            return Some(Span::new(file.clone(), range));
+        }
         let text = self.project?.file_text(path)?;
         let display = crate::engine::display_path(path);
         if display == self.file.path() {
             return Some(self.span(range));
         }
-        Some(Span::new(SourceFile::new(display, text.to_string()), range))
+        let file = SourceFile::new(display, text.to_string());
+        self.foreign_files
+            .borrow_mut()
+            .insert(path.to_path_buf(), file.clone());
+        Some(Span::new(file, range))
     }
 
     /// Whether `rule` runs on this file.

@@ -406,6 +406,15 @@ impl Project {
         let start = base.layers().len();
         let mut out = Vec::new();
         for file in files {
+            // Most task files set nothing: a text check spares parsing them a second time
+            // (the lint parses them itself).
+            let sets_vars = std::fs::read(&file).is_ok_and(|text| {
+                memchr::memmem::find(&text, b"set_fact").is_some()
+                    || memchr::memmem::find(&text, b"include_vars").is_some()
+            });
+            if !sets_vars {
+                continue;
+            }
             let Ok(loaded) = self.load(&file) else {
                 continue;
             };
