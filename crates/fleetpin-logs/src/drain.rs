@@ -34,6 +34,13 @@ pub struct DrainOptions {
     /// ([`Update::LimitReached`]), so templates already reported never disappear. `None`
     /// (drain3's default): no limit.
     pub max_clusters: Option<usize>,
+    /// Whether the similarity of a message to a template counts only the template's constant
+    /// positions (`equal / constants`), instead of drain3's `equal / length`, where every
+    /// wildcard of the template (and so every masked value) lowers the similarity: with it, a
+    /// template that gained wildcards, or messages with many masked values, stop attracting
+    /// the lines of their own event and split into near-duplicate clusters. Default off
+    /// (drain3's behaviour); [`crate::MinerOptions`] turns it on.
+    pub similarity_over_constants: bool,
 }
 
 impl Default for DrainOptions {
@@ -44,6 +51,7 @@ impl Default for DrainOptions {
             max_children: 100,
             parametrize_numeric_tokens: true,
             max_clusters: None,
+            similarity_over_constants: false,
         }
     }
 }
@@ -198,7 +206,22 @@ impl Drain {
                         same += 1;
                     }
                 }
-                (f64::from(same) / template.len() as f64, params)
+                let len = if self.options.similarity_over_constants {
+                    template.len() - params as usize
+                } else {
+                    template.len()
+                };
+                let sim = if len == 0 {
+                    // A template of wildcards only takes messages of wildcards only.
+                    if !self.options.similarity_over_constants || tokens.iter().all(|t| *t == WILD) {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                } else {
+                    f64::from(same) / len as f64
+                };
+                (sim, params)
             };
             if sim > max_sim || (sim == max_sim && params > max_params) {
                 max_sim = sim;
@@ -259,6 +282,14 @@ impl Drain {
             out.push_str(&self.names[*t as usize].0);
         }
         out
+    }
+
+    /// The tokens of the template of cluster `id` (`<*>` for wildcards).
+    pub fn template_tokens(&self, id: usize) -> impl Iterator<Item = &str> + '_ {
+        self.clusters[id]
+            .0
+            .iter()
+            .map(|t| &*self.names[*t as usize].0)
     }
 
     /// How many messages joined cluster `id`.

@@ -42,4 +42,4 @@ pub use causes::{Cause, CauseDb, CauseProblem};
 pub use diagnose::{Diagnosis, diagnose, diagnose_input};
 pub use entry::{Entry, PRIORITY_NAMES, format_timestamp, priority_name};
 pub use error::Error;
-pub use miner::{Miner, MinerOptions, Order, Template};
+pub use miner::{Miner, MinerOptions, Order, Template, TemplateId, TemplateIndex};

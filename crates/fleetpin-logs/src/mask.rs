@@ -39,11 +39,20 @@ pub fn mask(message: &str) -> String {
 /// Masks `message` into `out` (cleared first), reusing its allocation.
 pub fn mask_into(message: &str, out: &mut String) {
     out.clear();
+    let collapse = std::env::var_os("FP_NOCOLLAPSE").is_none();
     for (i, token) in message.split_ascii_whitespace().enumerate() {
+        let start = out.len();
         if i > 0 {
             out.push(' ');
         }
         mask_token(token, out);
+        // A run of values (`an14 an15 an16`, `Fri Jun 17 07:07:00 2005`) is one variable: a
+        // token that is only a wildcard after another one is dropped.
+        if collapse && i > 0 && &out[start..] == " <*>" && out[..start].ends_with(WILDCARD)
+            && (start == WILDCARD.len() || out.as_bytes()[start - WILDCARD.len() - 1] == b' ')
+        {
+            out.truncate(start);
+        }
     }
 }
 
@@ -93,11 +102,17 @@ fn mask_piece(piece: &str, out: &mut String) {
     }
     let suffix = &piece[core.len()..];
     if core.len() > 1 && core.contains('/') {
+        let start = out.len();
         for (i, segment) in core.split('/').enumerate() {
             if i > 0 {
                 out.push('/');
             }
             mask_simple(segment, out);
+        }
+        // A path with a variable segment is a variable as a whole (`/data/current/subdir5/blk_1`).
+        if std::env::var_os("FP_NOPATH").is_none() && out[start..].contains(WILDCARD) {
+            out.truncate(start);
+            out.push_str(WILDCARD);
         }
     } else {
         mask_simple(core, out);
@@ -110,12 +125,64 @@ fn mask_simple(p: &str, out: &mut String) {
     if p.is_empty() {
         return;
     }
-    // Fast path for words: without a digit or a colon only an interface name can be masked
-    // (a third of the masking time on the benchmark corpus went to classifying plain words).
-    if !p.bytes().any(|b| b.is_ascii_digit() || b == b':') {
-        push_named_id(p, out);
+    let b = p.as_bytes();
+    if !b.iter().any(u8::is_ascii_digit) {
+        // Words stay, but for runtime interface names with an all-letter hex tail
+        // (`vethabcdefa`) and addresses written without digits (`fe80::`, `::`).
+        if is_interface_name(b) || (b.contains(&b':') && is_ipv6(b)) {
+            out.push_str(WILDCARD);
+        } else {
+            out.push_str(p);
+        }
         return;
     }
+    if std::env::var_os("FP_OLDMASK").is_some() {
+        return old_mask_simple(p, out);
+    }
+    if is_name_with_digits(b) {
+        out.push_str(p);
+    } else if let Some(colon) = p.find(':')
+        && colon > 0
+        && std::env::var_os("FP_NOKEY").is_none()
+        && p[..colon].bytes().all(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'-')
+    {
+        // `lr:00004ed0`, `pid:812`: the name stays.
+        out.push_str(&p[..=colon]);
+        out.push_str(WILDCARD);
+    } else {
+        out.push_str(WILDCARD);
+    }
+}
+
+/// Names that hold digits but are not values: `sha256`, `IPv6`, `x86_64`, `utf8`.
+fn is_name_with_digits(p: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"ipv4", b"ipv6", b"sha1", b"sha224", b"sha256", b"sha384", b"sha512", b"md5", b"x86_64",
+        b"i386", b"i686", b"amd64", b"arm64", b"aarch64", b"utf8", b"utf16", b"base64", b"http2",
+        b"ext2", b"ext3", b"ext4", b"s3", b"ec2", b"k8s", b"oauth2", b"tls1", b"x509", b"x11",
+        b"p2p", b"3des", b"2fa",
+    ];
+    if std::env::var_os("FP_SHORT").is_some() {
+        let letters = p.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        if letters >= 2 && p.len() == letters + 1 {
+            return true;
+        }
+    }
+    NAMES.iter().any(|n| n.eq_ignore_ascii_case(p))
+}
+
+/// Runtime interface names: a known prefix and a hex tail of 5+ characters.
+fn is_interface_name(b: &[u8]) -> bool {
+    let tail = b.iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
+    tail >= 5
+        && matches!(
+            &b[..b.len() - tail],
+            b"veth" | b"vx-" | b"br-" | b"tap" | b"cali" | b"vxlan-"
+        )
+}
+
+/// The masking before the digit rule, kept for comparison.
+fn old_mask_simple(p: &str, out: &mut String) {
     if is_variable(p.as_bytes()) {
         out.push_str(WILDCARD);
         return;
@@ -134,31 +201,6 @@ fn mask_simple(p: &str, out: &mut String) {
         return;
     }
     push_named_id(p, out);
-}
-
-/// `veth1a2b3c4` → `veth<*>`: a name followed by a hex tail of 5+ characters with a digit.
-fn push_named_id(p: &str, out: &mut String) {
-    let b = p.as_bytes();
-    let tail = b.iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
-    let head = &b[..b.len() - tail];
-    // Interface names made by container runtimes keep their hex tail even without a digit
-    // (`vethabcdefa`); other names need one, so plain words (`feedface`) stay.
-    let interface = matches!(
-        head,
-        b"veth" | b"vx-" | b"br-" | b"tap" | b"cali" | b"vxlan-"
-    );
-    if tail >= 5
-        && !head.is_empty()
-        && head
-            .iter()
-            .all(|c| c.is_ascii_alphabetic() || *c == b'-' || *c == b'_')
-        && (interface || b[head.len()..].iter().any(u8::is_ascii_digit))
-    {
-        out.push_str(&p[..head.len()]);
-        out.push_str(WILDCARD);
-    } else {
-        out.push_str(p);
-    }
 }
 
 /// Whether a whole piece is a variable value.
@@ -294,5 +336,29 @@ mod tests {
         assert_eq!(mask("  spaced \t out  "), "spaced out");
         assert_eq!(mask(""), "");
         assert_eq!(mask("::: ... ==="), "::: ... ===");
+    }
+}
+/// `veth1a2b3c4` → `veth<*>`: a name followed by a hex tail of 5+ characters with a digit.
+fn push_named_id(p: &str, out: &mut String) {
+    let b = p.as_bytes();
+    let tail = b.iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
+    let head = &b[..b.len() - tail];
+    // Interface names made by container runtimes keep their hex tail even without a digit
+    // (`vethabcdefa`); other names need one, so plain words (`feedface`) stay.
+    let interface = matches!(
+        head,
+        b"veth" | b"vx-" | b"br-" | b"tap" | b"cali" | b"vxlan-"
+    );
+    if tail >= 5
+        && !head.is_empty()
+        && head
+            .iter()
+            .all(|c| c.is_ascii_alphabetic() || *c == b'-' || *c == b'_')
+        && (interface || b[head.len()..].iter().any(u8::is_ascii_digit))
+    {
+        out.push_str(&p[..head.len()]);
+        out.push_str(WILDCARD);
+    } else {
+        out.push_str(p);
     }
 }

@@ -36,6 +36,8 @@ impl Default for MinerOptions {
             // template ([`OVERFLOW_TEMPLATE`]).
             drain: DrainOptions {
                 max_clusters: Some(5000),
+                similarity_over_constants: std::env::var_os("FP_DRAINSIM").is_none(),
+                sim_th: std::env::var("FP_ST").ok().and_then(|v| v.parse().ok()).unwrap_or(0.4),
                 ..DrainOptions::default()
             },
             mask: true,
@@ -166,6 +168,13 @@ impl Miner {
 
     /// Adds one entry.
     pub fn add(&mut self, entry: &Entry) {
+        self.add_with_id(entry);
+    }
+
+    /// Adds one entry and returns the id of the template it joined; [`Miner::templates_indexed`]
+    /// maps ids to templates once every entry is in (a template can still change, or merge with
+    /// another, while entries arrive).
+    pub fn add_with_id(&mut self, entry: &Entry) -> TemplateId {
         let name = entry.group();
         let g = match self.index.get(name) {
             Some(&g) => g,
@@ -186,6 +195,14 @@ impl Miner {
             group.drain.add(&self.masked)
         } else {
             group.drain.add(&entry.message)
+        };
+        let tid = TemplateId {
+            group: g as u32,
+            cluster: if id == crate::drain::NO_CLUSTER {
+                u32::MAX
+            } else {
+                id as u32
+            },
         };
         let s = if id == crate::drain::NO_CLUSTER {
             group.overflow.get_or_insert_with(|| Stats {
@@ -240,6 +257,7 @@ impl Miner {
             }
         }
         self.seq += 1;
+        tid
     }
 
     /// The number of templates so far (overflow templates included).
@@ -257,37 +275,94 @@ impl Miner {
 
     /// All templates, in `order`.
     pub fn templates(&self, order: Order) -> Vec<Template> {
-        let mut out: Vec<Template> = self
-            .groups
-            .iter()
-            .flat_map(|g| {
-                let mined = g
-                    .stats
-                    .iter()
-                    .enumerate()
-                    .map(|(id, s)| (g.drain.template(id), s));
-                let overflow = g.overflow.iter().map(|s| (OVERFLOW_TEMPLATE.to_owned(), s));
-                mined.chain(overflow).map(|(text, s)| Template {
-                    group: g.name.clone(),
-                    text,
-                    count: s.count,
-                    first: s.first,
-                    last: s.last,
-                    first_seq: s.first_seq,
-                    hosts: s.hosts.iter().cloned().collect(),
-                    more_hosts: s.more_hosts.len() as u64,
-                    units: s.units.iter().cloned().collect(),
-                    severity: s.severity,
-                    examples: s.examples.clone(),
-                })
-            })
-            .collect();
+        self.templates_indexed(order).0
+    }
+
+    /// All templates, in `order`, and the index that maps the [`TemplateId`]s returned by
+    /// [`Miner::add_with_id`] to positions in that list.
+    pub fn templates_indexed(&self, order: Order) -> (Vec<Template>, TemplateIndex) {
+        let mut out: Vec<(TemplateId, Template)> = Vec::with_capacity(self.len());
+        for (gi, g) in self.groups.iter().enumerate() {
+            let mined = g.stats.iter().enumerate().map(|(id, s)| {
+                let tid = TemplateId {
+                    group: gi as u32,
+                    cluster: id as u32,
+                };
+                (tid, g.drain.template(id), s)
+            });
+            let overflow = g.overflow.iter().map(|s| {
+                let tid = TemplateId {
+                    group: gi as u32,
+                    cluster: u32::MAX,
+                };
+                (tid, OVERFLOW_TEMPLATE.to_owned(), s)
+            });
+            out.extend(mined.chain(overflow).map(|(tid, text, s)| {
+                (
+                    tid,
+                    Template {
+                        group: g.name.clone(),
+                        text,
+                        count: s.count,
+                        first: s.first,
+                        last: s.last,
+                        first_seq: s.first_seq,
+                        hosts: s.hosts.iter().cloned().collect(),
+                        more_hosts: s.more_hosts.len() as u64,
+                        units: s.units.iter().cloned().collect(),
+                        severity: s.severity,
+                        examples: s.examples.clone(),
+                    },
+                )
+            }));
+        }
         let first_key = |t: &Template| (t.first.unwrap_or(u64::MAX), t.first_seq);
         match order {
-            Order::FirstSeen => out.sort_by_key(first_key),
-            Order::Count => out.sort_by_key(|t| (std::cmp::Reverse(t.count), first_key(t))),
+            Order::FirstSeen => out.sort_by_key(|(_, t)| first_key(t)),
+            Order::Count => out.sort_by_key(|(_, t)| (std::cmp::Reverse(t.count), first_key(t))),
         }
-        out
+        let mut index = TemplateIndex {
+            groups: self
+                .groups
+                .iter()
+                .map(|g| (vec![0; g.stats.len()], 0))
+                .collect(),
+        };
+        for (pos, (tid, _)) in out.iter().enumerate() {
+            let (clusters, overflow) = &mut index.groups[tid.group as usize];
+            if tid.cluster == u32::MAX {
+                *overflow = pos;
+            } else {
+                clusters[tid.cluster as usize] = pos;
+            }
+        }
+        (out.into_iter().map(|(_, t)| t).collect(), index)
+    }
+}
+
+/// Which template an entry joined, as returned by [`Miner::add_with_id`]; resolve it with the
+/// [`TemplateIndex`] of [`Miner::templates_indexed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TemplateId {
+    group: u32,
+    cluster: u32,
+}
+
+/// Maps [`TemplateId`]s to positions in the list [`Miner::templates_indexed`] returned with it.
+#[derive(Debug, Clone)]
+pub struct TemplateIndex {
+    groups: Vec<(Vec<usize>, usize)>,
+}
+
+impl TemplateIndex {
+    /// The position of the template of `id`, if `id` came from the same miner.
+    pub fn get(&self, id: TemplateId) -> Option<usize> {
+        let (clusters, overflow) = self.groups.get(id.group as usize)?;
+        if id.cluster == u32::MAX {
+            Some(*overflow)
+        } else {
+            clusters.get(id.cluster as usize).copied()
+        }
     }
 }
 
