@@ -213,7 +213,8 @@ impl Drain {
                 };
                 let sim = if len == 0 {
                     // A template of wildcards only takes messages of wildcards only.
-                    if !self.options.similarity_over_constants || tokens.iter().all(|t| *t == WILD) {
+                    if !self.options.similarity_over_constants || tokens.iter().all(|t| *t == WILD)
+                    {
                         1.0
                     } else {
                         0.0

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Serialize, Serializer};
 
 use crate::drain::{Drain, DrainOptions};
+use crate::mask::WILDCARD;
 use crate::{Entry, mask};
 
 /// Mining options.
@@ -22,6 +23,14 @@ pub struct MinerOptions {
     pub example_chars: usize,
     /// Distinct hosts listed per template; more are only counted. Default 32.
     pub max_hosts: usize,
+    /// The post-merge: templates of a program that differ in one word only are one template
+    /// when that position holds at least this many distinct words (`user root`, `user
+    /// admin`, `user guest`). 0 turns the post-merge off. Default 3.
+    pub merge_values: usize,
+    /// ... and when those words are rare: at most this many lines per word on average (words
+    /// seen on many lines each are event types: `VM Started` / `VM Paused` / `VM Stopped`).
+    /// Default 4.
+    pub merge_lines_per_value: u64,
 }
 
 /// The template text of the lines of a program that found no template once its
@@ -36,14 +45,20 @@ impl Default for MinerOptions {
             // template ([`OVERFLOW_TEMPLATE`]).
             drain: DrainOptions {
                 max_clusters: Some(5000),
-                similarity_over_constants: std::env::var_os("FP_DRAINSIM").is_none(),
-                sim_th: std::env::var("FP_ST").ok().and_then(|v| v.parse().ok()).unwrap_or(0.4),
+                // Masking already turned the values into `<*>`: what differs between two
+                // masked messages is a word, and a different word is most often a different
+                // event (`cupsd startup` / `cupsd shutdown`). Words that are values are
+                // merged afterwards, by how many there are ([`MinerOptions::merge_values`]).
+                similarity_over_constants: true,
+                sim_th: 1.0,
                 ..DrainOptions::default()
             },
             mask: true,
             examples: 3,
             example_chars: 500,
             max_hosts: 32,
+            merge_values: 3,
+            merge_lines_per_value: 4,
         }
     }
 }
@@ -120,7 +135,7 @@ fn ser_priority<S: Serializer>(p: &Option<u8>, s: S) -> Result<S::Ok, S::Error> 
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Stats {
     count: u64,
     first: Option<u64>,
@@ -131,6 +146,148 @@ struct Stats {
     units: BTreeSet<String>,
     severity: Option<u8>,
     examples: Vec<Example>,
+}
+
+impl Stats {
+    /// Adds the facts of `other`, a cluster merged into this one.
+    fn absorb(&mut self, other: &Stats, options: &MinerOptions) {
+        self.count += other.count;
+        self.first = min_opt(self.first, other.first);
+        self.last = self.last.max(other.last);
+        self.first_seq = self.first_seq.min(other.first_seq);
+        for h in &other.hosts {
+            if self.hosts.len() < options.max_hosts {
+                self.hosts.insert(h.clone());
+            } else if !self.hosts.contains(h) && self.more_hosts.len() < 100_000 {
+                self.more_hosts.insert(hash(h));
+            }
+        }
+        self.more_hosts
+            .extend(other.more_hosts.iter().copied().take(100_000));
+        for u in &other.units {
+            if self.units.len() < 16 {
+                self.units.insert(u.clone());
+            }
+        }
+        self.severity = min_opt(self.severity, other.severity);
+        for e in &other.examples {
+            if self.examples.len() < options.examples
+                && !self.examples.iter().any(|x| x.message == e.message)
+            {
+                self.examples.push(e.clone());
+            }
+        }
+    }
+}
+
+fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The post-merge of a group's clusters: clusters of the same length that differ in one
+/// position only, when that position holds at least [`MinerOptions::merge_values`] distinct
+/// words across them, each on few lines ([`MinerOptions::merge_lines_per_value`]), are one
+/// event whose variable is a word (`user root` / `user admin` / `user guest`), which masking
+/// cannot recognise and the similarity threshold keeps apart. Fewer values, or values that
+/// each cover many lines, stay apart: `cupsd startup` / `cupsd shutdown`, `VM Started` /
+/// `VM Paused` / `VM Stopped` are events (Brain, Yu et al. 2023, splits on the same kind of
+/// token-position frequency).
+/// Returns the root of every cluster and the template text of merged roots. The cost is
+/// one pass per position over the group's templates (bounded by the template limit).
+fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<String>>) {
+    let n = drain.len();
+    let (min_values, per_value) = (options.merge_values, options.merge_lines_per_value);
+    if min_values == 0 {
+        return ((0..n as u32).collect(), vec![None; n]);
+    }
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            parent[x as usize] = parent[parent[x as usize] as usize];
+            x = parent[x as usize];
+        }
+        x
+    }
+    let tokens: Vec<Vec<&str>> = (0..n)
+        .map(|id| drain.template_tokens(id).collect())
+        .collect();
+    let mut by_len: HashMap<usize, Vec<u32>> = HashMap::new();
+    for (id, t) in tokens.iter().enumerate() {
+        if t.len() >= 2 {
+            by_len.entry(t.len()).or_default().push(id as u32);
+        }
+    }
+    let mut any = false;
+    for (len, ids) in &by_len {
+        if ids.len() < 2 {
+            continue;
+        }
+        for p in 0..*len {
+            let mut buckets: HashMap<Vec<&str>, Vec<u32>> = HashMap::new();
+            for &id in ids {
+                let t = &tokens[id as usize];
+                let key: Vec<&str> = t[..p].iter().chain(&t[p + 1..]).copied().collect();
+                // Keys of wildcards only say nothing about the event.
+                if key.iter().all(|k| *k == WILDCARD) {
+                    continue;
+                }
+                buckets.entry(key).or_default().push(id);
+            }
+            for members in buckets.values() {
+                if members.len() < 2 {
+                    continue;
+                }
+                let mut values: Vec<&str> =
+                    members.iter().map(|&m| tokens[m as usize][p]).collect();
+                values.sort_unstable();
+                values.dedup();
+                values.retain(|v| *v != WILDCARD);
+                let lines: u64 = members.iter().map(|&m| drain.size(m as usize)).sum();
+                if values.len() >= min_values && lines <= per_value * values.len() as u64 {
+                    let r = find(&mut parent, members[0]);
+                    for &m in &members[1..] {
+                        let rm = find(&mut parent, m);
+                        if rm != r {
+                            parent[rm as usize] = r;
+                            any = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut texts: Vec<Option<String>> = vec![None; n];
+    if !any {
+        return (parent, texts);
+    }
+    let roots: Vec<u32> = (0..n as u32).map(|x| find(&mut parent, x)).collect();
+    // Roots become the lowest id of their set (the first cluster, so the first line's id).
+    let mut lowest: HashMap<u32, u32> = HashMap::new();
+    for (id, r) in roots.iter().enumerate() {
+        lowest.entry(*r).or_insert(id as u32);
+    }
+    let roots: Vec<u32> = roots.iter().map(|r| lowest[r]).collect();
+    let mut merged: HashMap<u32, Vec<&str>> = HashMap::new();
+    for (id, r) in roots.iter().enumerate() {
+        if *r as usize == id {
+            continue;
+        }
+        let m = merged
+            .entry(*r)
+            .or_insert_with(|| tokens[*r as usize].clone());
+        for (a, b) in m.iter_mut().zip(&tokens[id]) {
+            if a != b {
+                *a = WILDCARD;
+            }
+        }
+    }
+    for (r, t) in merged {
+        texts[r as usize] = Some(t.join(" "));
+    }
+    (roots, texts)
 }
 
 struct Group {
@@ -282,13 +439,27 @@ impl Miner {
     /// [`Miner::add_with_id`] to positions in that list.
     pub fn templates_indexed(&self, order: Order) -> (Vec<Template>, TemplateIndex) {
         let mut out: Vec<(TemplateId, Template)> = Vec::with_capacity(self.len());
+        // Where each cluster went: the root cluster it was merged into.
+        let mut roots: Vec<Vec<u32>> = Vec::with_capacity(self.groups.len());
         for (gi, g) in self.groups.iter().enumerate() {
-            let mined = g.stats.iter().enumerate().map(|(id, s)| {
+            let (root, texts) = merge_plan(&g.drain, &self.options);
+            let mut merged: Vec<Option<Stats>> = Vec::new();
+            merged.resize_with(g.stats.len(), || None);
+            for (id, s) in g.stats.iter().enumerate() {
+                let r = root[id] as usize;
+                match &mut merged[r] {
+                    Some(m) => m.absorb(s, &self.options),
+                    slot @ None => *slot = Some(s.clone()),
+                }
+            }
+            let mined = merged.iter().enumerate().filter_map(|(id, s)| {
+                let s = s.as_ref()?;
                 let tid = TemplateId {
                     group: gi as u32,
                     cluster: id as u32,
                 };
-                (tid, g.drain.template(id), s)
+                let text = texts[id].clone().unwrap_or_else(|| g.drain.template(id));
+                Some((tid, text, s))
             });
             let overflow = g.overflow.iter().map(|s| {
                 let tid = TemplateId {
@@ -315,6 +486,7 @@ impl Miner {
                     },
                 )
             }));
+            roots.push(root);
         }
         let first_key = |t: &Template| (t.first.unwrap_or(u64::MAX), t.first_seq);
         match order {
@@ -334,6 +506,12 @@ impl Miner {
                 *overflow = pos;
             } else {
                 clusters[tid.cluster as usize] = pos;
+            }
+        }
+        for (g, root) in roots.iter().enumerate() {
+            let clusters = &mut index.groups[g].0;
+            for (id, r) in root.iter().enumerate() {
+                clusters[id] = clusters[*r as usize];
             }
         }
         (out.into_iter().map(|(_, t)| t).collect(), index)
@@ -454,7 +632,7 @@ mod tests {
         );
         assert_eq!((t[0].first, t[0].last), (Some(1), Some(5)));
         assert_eq!(t[0].hosts, ["n1", "n2"]);
-        assert_eq!(t[1].text, "veth<*>: Could not generate persistent MAC");
+        assert_eq!(t[1].text, "<*>: Could not generate persistent MAC");
         assert_eq!(
             (t[1].group.as_str(), t[1].count, t[1].examples.len()),
             ("systemd-udevd", 3, 3)

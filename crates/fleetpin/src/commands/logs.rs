@@ -167,10 +167,7 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
                         "{name}: {} record(s) could not be read (first at line {}: {})",
                         stats.bad,
                         stats.bad_samples.first().map_or(0, |b| b.line),
-                        stats
-                            .bad_samples
-                            .first()
-                            .map_or("", |b| b.reason.as_str())
+                        stats.bad_samples.first().map_or("", |b| b.reason.as_str())
                     ));
                 }
                 inputs.push((name, stats));
@@ -243,10 +240,7 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
     let span = span.map_or(String::new(), |(a, b)| {
         format!(", {} to {}", format_timestamp(a), format_timestamp(b))
     });
-    printer.status(format!(
-        "{entries} entries, {} templates{span}",
-        list.len()
-    ));
+    printer.status(format!("{entries} entries, {} templates{span}", list.len()));
     Ok(if unreadable > 0 && entries == 0 {
         ExitStatus::Error
     } else {
