@@ -2,6 +2,7 @@
 //! [`Entry::group`]), so lines of `dockerd` and `systemd-udevd` never merge, with the facts a
 //! reader of the story needs per template.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Serialize, Serializer};
@@ -229,9 +230,17 @@ fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<St
             let mut buckets: HashMap<Vec<&str>, Vec<u32>> = HashMap::new();
             for &id in ids {
                 let t = &tokens[id as usize];
-                let key: Vec<&str> = t[..p].iter().chain(&t[p + 1..]).copied().collect();
+                let v = t[p];
+                // The position, and the positions that repeat its value
+                // (`file /etc/x.d/time [file=/etc/x.d/time]`), are left out of the key.
+                let repeats =
+                    |q: &&str| *q == v || (v.len() >= 4 && v != WILDCARD && q.contains(v));
+                let key: Vec<&str> = t
+                    .iter()
+                    .map(|q| if repeats(q) { "\0" } else { *q })
+                    .collect();
                 // Keys of wildcards only say nothing about the event.
-                if key.iter().all(|k| *k == WILDCARD) {
+                if key.iter().all(|k| *k == WILDCARD || *k == "\0") {
                     continue;
                 }
                 buckets.entry(key).or_default().push(id);
@@ -240,21 +249,47 @@ fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<St
                 if members.len() < 2 {
                     continue;
                 }
-                let mut values: Vec<&str> =
-                    members.iter().map(|&m| tokens[m as usize][p]).collect();
-                values.sort_unstable();
-                values.dedup();
-                values.retain(|v| *v != WILDCARD);
-                let lines: u64 = members.iter().map(|&m| drain.size(m as usize)).sum();
-                if values.len() >= min_values && lines <= per_value * values.len() as u64 {
-                    let r = find(&mut parent, members[0]);
-                    for &m in &members[1..] {
+                let mut union = |set: &mut dyn Iterator<Item = u32>| {
+                    let Some(first) = set.next() else { return };
+                    let r = find(&mut parent, first);
+                    for m in set {
                         let rm = find(&mut parent, m);
                         if rm != r {
                             parent[rm as usize] = r;
                             any = true;
                         }
                     }
+                };
+                // A value with a masked part (`LOCAL(<*>),`) is an instance of a wildcard
+                // (`<*>,`) at the same position.
+                let value = |m: u32| tokens[m as usize][p];
+                let pure = |v: &str| {
+                    v.trim_matches(|c: char| {
+                        c.is_ascii_punctuation() && c != '<' && c != '>' && c != '*'
+                    }) == WILDCARD
+                };
+                // An empty value (`()` next to `(<*>)`) too.
+                if let Some(w) = members.iter().map(|&m| value(m)).find(|v| pure(v)) {
+                    let empty = w.replace(WILDCARD, "");
+                    union(
+                        &mut members
+                            .iter()
+                            .copied()
+                            .filter(|&m| value(m).contains(WILDCARD) || value(m) == empty),
+                    );
+                }
+                // Distinct words and their lines; the most frequent word is left out of the
+                // lines per word (`user=root` on most lines, other users on a few each).
+                let mut words: HashMap<&str, u64> = HashMap::new();
+                for &m in members {
+                    if !value(m).contains(WILDCARD) {
+                        *words.entry(value(m)).or_default() += drain.size(m as usize);
+                    }
+                }
+                let lines: u64 = words.values().sum::<u64>() - words.values().max().unwrap_or(&0);
+                let others = words.len().saturating_sub(1) as u64;
+                if words.len() >= min_values && lines <= per_value * others {
+                    union(&mut members.iter().copied());
                 }
             }
         }
@@ -270,17 +305,20 @@ fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<St
         lowest.entry(*r).or_insert(id as u32);
     }
     let roots: Vec<u32> = roots.iter().map(|r| lowest[r]).collect();
-    let mut merged: HashMap<u32, Vec<&str>> = HashMap::new();
+    let mut merged: HashMap<u32, Vec<Cow<'_, str>>> = HashMap::new();
     for (id, r) in roots.iter().enumerate() {
         if *r as usize == id {
             continue;
         }
-        let m = merged
-            .entry(*r)
-            .or_insert_with(|| tokens[*r as usize].clone());
+        let m = merged.entry(*r).or_insert_with(|| {
+            tokens[*r as usize]
+                .iter()
+                .map(|t| Cow::Borrowed(*t))
+                .collect()
+        });
         for (a, b) in m.iter_mut().zip(&tokens[id]) {
             if a != b {
-                *a = WILDCARD;
+                *a = generalize(a, b);
             }
         }
     }
@@ -288,6 +326,34 @@ fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<St
         texts[r as usize] = Some(t.join(" "));
     }
     (roots, texts)
+}
+
+/// The wildcard that covers two different tokens, keeping the punctuation they share around
+/// the value: `<*>,` and `LOCAL(<*>),` → `<*>,`; `(uid=<*>)` and `(alice)` → `(<*>)`.
+fn generalize<'a>(a: &str, b: &str) -> Cow<'a, str> {
+    let punct = |c: &u8, not: u8| c.is_ascii_punctuation() && *c != not;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let pre = a
+        .iter()
+        .zip(b)
+        .take_while(|(x, y)| x == y && punct(x, b'<'))
+        .count();
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y && punct(x, b'>'))
+        .count()
+        .min(a.len() - pre)
+        .min(b.len() - pre);
+    if pre == 0 && suf == 0 {
+        return Cow::Borrowed(WILDCARD);
+    }
+    let mut out = String::with_capacity(pre + WILDCARD.len() + suf);
+    out.push_str(std::str::from_utf8(&a[..pre]).unwrap_or_default());
+    out.push_str(WILDCARD);
+    out.push_str(std::str::from_utf8(&a[a.len() - suf..]).unwrap_or_default());
+    Cow::Owned(out)
 }
 
 struct Group {
