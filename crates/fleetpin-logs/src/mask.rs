@@ -76,6 +76,9 @@ fn is_month(t: &str) -> bool {
 }
 
 fn is_calendar_name(t: &str) -> bool {
+    if !t.as_bytes()[0].is_ascii_uppercase() {
+        return false;
+    }
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     is_month(t)
         || (t.len() >= 3
@@ -107,6 +110,20 @@ fn is_delimiter(b: u8) -> bool {
 
 fn mask_token(token: &str, out: &mut String) {
     let bytes = token.as_bytes();
+    // Fast path for plain words, most tokens of most logs: no digit, delimiter, `/` or `:`
+    // means nothing to mask but a runtime interface name (`vethabcdefa`, `br-…`, `tap…`,
+    // `cali…`). Measured: half the masking time went to classifying words piece by piece.
+    if !bytes
+        .iter()
+        .any(|&b| b.is_ascii_digit() || is_delimiter(b) || b == b'/' || b == b':')
+    {
+        if matches!(bytes[0], b'v' | b'b' | b't' | b'c') {
+            mask_piece(token, out);
+        } else {
+            out.push_str(token);
+        }
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if is_delimiter(b) {

@@ -398,6 +398,26 @@ impl Miner {
     /// maps ids to templates once every entry is in (a template can still change, or merge with
     /// another, while entries arrive).
     pub fn add_with_id(&mut self, entry: &Entry) -> TemplateId {
+        let mut masked = std::mem::take(&mut self.masked);
+        let id = if self.options.mask {
+            mask::mask_into(&entry.message, &mut masked);
+            self.add_masked(entry, &masked)
+        } else {
+            self.add_masked(entry, &entry.message)
+        };
+        self.masked = masked;
+        id
+    }
+
+    /// Whether [`Miner::add_masked`] expects messages masked with [`mask::mask_into`]
+    /// ([`MinerOptions::mask`]) or as they are.
+    pub fn masks(&self) -> bool {
+        self.options.mask
+    }
+
+    /// Adds one entry whose message was already masked (or not, per [`Miner::masks`]) into
+    /// `masked`, so that masking can run on another thread ([`crate::pipeline`]).
+    pub fn add_masked(&mut self, entry: &Entry, masked: &str) -> TemplateId {
         let name = entry.group();
         let g = match self.index.get(name) {
             Some(&g) => g,
@@ -413,12 +433,7 @@ impl Miner {
             }
         };
         let group = &mut self.groups[g];
-        let (id, _) = if self.options.mask {
-            mask::mask_into(&entry.message, &mut self.masked);
-            group.drain.add(&self.masked)
-        } else {
-            group.drain.add(&entry.message)
-        };
+        let (id, _) = group.drain.add(masked);
         let tid = TemplateId {
             group: g as u32,
             cluster: if id == crate::drain::NO_CLUSTER {

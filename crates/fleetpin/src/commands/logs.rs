@@ -2,12 +2,13 @@
 //! templates of any log.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use fleetpin_logs::read::{BadRecord, ReadOptions, ReadStats, Reader};
-use fleetpin_logs::{Entry, Miner, MinerOptions, Order, Template, TemplateId, format_timestamp};
+use fleetpin_logs::pipeline::{self, InputKind};
+use fleetpin_logs::read::{ReadOptions, ReadStats};
+use fleetpin_logs::{Miner, MinerOptions, Order, Template, TemplateId, format_timestamp};
 use serde::Serialize;
 
 use crate::ExitStatus;
@@ -123,8 +124,8 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
     let mut unreadable = 0usize;
     for (fi, path) in files.iter().enumerate() {
         let name = path.display().to_string();
-        let input: Box<dyn Read> = if name == "-" {
-            Box::new(std::io::stdin().lock())
+        let input: Box<dyn Read + Send> = if name == "-" {
+            Box::new(std::io::stdin())
         } else {
             match File::open(path) {
                 Ok(f) => Box::new(f),
@@ -135,9 +136,14 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
                 }
             }
         };
-        let input = BufReader::with_capacity(1 << 20, input);
-        let mut sink = |r: Result<(Entry, TemplateId), BadRecord>| {
-            if args.per_line {
+        let kind = if args.content_only {
+            InputKind::Content
+        } else {
+            InputKind::Journal(None)
+        };
+        let per_line_wanted = args.per_line;
+        let read = pipeline::mine(input, kind, &ReadOptions::default(), &mut miner, |r| {
+            if per_line_wanted {
                 per_line.push(match r {
                     Ok((e, id)) => LineRef {
                         file: fi as u32,
@@ -147,16 +153,11 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
                     Err(bad) => LineRef {
                         file: fi as u32,
                         line: bad.line,
-                        id: Err(bad.reason),
+                        id: Err(bad.reason.clone()),
                     },
                 });
             }
-        };
-        let read = if args.content_only {
-            mine_content(input, &mut miner, &mut sink)
-        } else {
-            mine_journal(input, &mut miner, &mut sink)
-        };
+        });
         match read.with_context(|| format!("reading {name}")) {
             Ok(stats) => {
                 for bad in &stats.bad_samples {
@@ -250,76 +251,4 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
 
 fn inputs_name(files: &[PathBuf], i: u32) -> String {
     files[i as usize].display().to_string()
-}
-
-type Sink<'a> = dyn FnMut(Result<(Entry, TemplateId), BadRecord>) + 'a;
-
-/// Mines a journal or syslog input (format detected).
-fn mine_journal(
-    input: impl BufRead,
-    miner: &mut Miner,
-    sink: &mut Sink<'_>,
-) -> std::io::Result<ReadStats> {
-    let mut reader = Reader::detect(input, ReadOptions::default())?;
-    while let Some(record) = reader.next_record()? {
-        match record {
-            Ok(entry) => {
-                let id = miner.add_with_id(&entry);
-                sink(Ok((entry, id)));
-            }
-            Err(bad) => sink(Err(bad)),
-        }
-    }
-    Ok(reader.into_stats())
-}
-
-/// Mines bare messages, one per line. Lines longer than [`ReadOptions::max_line`] are bad
-/// records; invalid UTF-8 is decoded lossily and counted.
-fn mine_content(
-    mut input: impl BufRead,
-    miner: &mut Miner,
-    sink: &mut Sink<'_>,
-) -> std::io::Result<ReadStats> {
-    let options = ReadOptions::default();
-    let mut stats = ReadStats::default();
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        stats.lines += 1;
-        let mut line = buf.as_slice();
-        line = line.strip_suffix(b"\n").unwrap_or(line);
-        line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.len() > options.max_line {
-            let bad = BadRecord {
-                line: stats.lines,
-                reason: format!(
-                    "line of {} bytes, longer than the {}-byte limit",
-                    line.len(),
-                    options.max_line
-                ),
-            };
-            stats.bad += 1;
-            if stats.bad_samples.len() < options.max_bad_samples {
-                stats.bad_samples.push(bad.clone());
-            }
-            sink(Err(bad));
-            continue;
-        }
-        let message = String::from_utf8_lossy(line);
-        let lossy = matches!(message, std::borrow::Cow::Owned(_));
-        stats.non_utf8 += u64::from(lossy);
-        let entry = Entry {
-            message: message.into_owned(),
-            message_lossy: lossy,
-            line: stats.lines,
-            ..Entry::default()
-        };
-        stats.entries += 1;
-        let id = miner.add_with_id(&entry);
-        sink(Ok((entry, id)));
-    }
-    Ok(stats)
 }
