@@ -50,7 +50,9 @@ pub enum SortBy {
 /// (`journalctl -o short-iso`/`short-precise`, syslog files), whose header (time, host,
 /// program) is not part of the message; lines of different programs never share a template.
 /// `--content-only` takes every line as a bare message instead (the shape log-parser
-/// benchmarks use). Exit status: 0 when something was read, 2 when no input could be read.
+/// benchmarks use). Unreadable files and records are reported on stderr (file and line) and
+/// the rest is mined. Exit status: 0 when entries were read (or the input is empty), 2 when
+/// nothing could be read.
 #[derive(Debug, clap::Args)]
 pub struct TemplatesArgs {
     /// Log files; `-` or none reads standard input.
@@ -85,6 +87,20 @@ pub fn run(cmd: Command, printer: &Printer) -> anyhow::Result<ExitStatus> {
 
 /// The JSON marker of `--format json` (see `docs/cli.md`, "JSON documents").
 const SCHEMA: &str = "fleetpin-log-templates";
+
+/// The `--format json` document (see `docs/logs.md`).
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: Schema,
+    inputs: Vec<JsonInput<'a>>,
+    templates: Vec<JsonTemplate<'a>>,
+}
+
+#[derive(Serialize)]
+struct Schema {
+    name: &'static str,
+    version: u32,
+}
 
 #[derive(Serialize)]
 struct JsonTemplate<'a> {
@@ -200,11 +216,24 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
             }
         }
         Format::Json => {
-            let doc = serde_json::json!({
-                "schema": { "name": SCHEMA, "version": 1 },
-                "inputs": inputs.iter().map(|(path, stats)| JsonInput { path: path.clone(), stats }).collect::<Vec<_>>(),
-                "templates": list.iter().enumerate().map(|(id, template)| JsonTemplate { id, template }).collect::<Vec<_>>(),
-            });
+            let doc = Document {
+                schema: Schema {
+                    name: SCHEMA,
+                    version: 1,
+                },
+                inputs: inputs
+                    .iter()
+                    .map(|(path, stats)| JsonInput {
+                        path: path.clone(),
+                        stats,
+                    })
+                    .collect(),
+                templates: list
+                    .iter()
+                    .enumerate()
+                    .map(|(id, template)| JsonTemplate { id, template })
+                    .collect(),
+            };
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
@@ -242,7 +271,8 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
         format!(", {} to {}", format_timestamp(a), format_timestamp(b))
     });
     printer.status(format!("{entries} entries, {} templates{span}", list.len()));
-    Ok(if unreadable > 0 && entries == 0 {
+    let bad: u64 = inputs.iter().map(|(_, s)| s.bad).sum();
+    Ok(if entries == 0 && (unreadable > 0 || bad > 0) {
         ExitStatus::Error
     } else {
         ExitStatus::Success
