@@ -194,13 +194,11 @@ fn parse_content(
 ) -> (Parsed, ReadStats) {
     let mut out = Parsed::new();
     let mut stats = ReadStats::default();
-    let mut line = start_line;
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if bytes.is_empty() {
         return (out, stats);
     }
-    for raw in body.split(|b| *b == b'\n') {
-        line += 1;
+    for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.len() > options.max_line {
             let bad = BadRecord {
