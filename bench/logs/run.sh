@@ -10,8 +10,10 @@ PY="${FLEETPIN_TOOLS:-$HOME/.cache/fleetpin-tools}/venv/bin/python"
 WORK="${TMPDIR:-/tmp}/fleetpin-logs-bench"
 mkdir -p "$WORK"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-cargo build -q --release -p fleetpin-logs --example mine
-cargo build -q --release -p fleetpin
+if [ -z "${NO_BUILD:-}" ]; then  # NO_BUILD=1: use the binaries already built
+  cargo build -q --release -p fleetpin-logs --example mine
+  cargo build -q --release -p fleetpin
+fi
 BIN="$CARGO_TARGET_DIR/release/examples/mine"
 CLI="$CARGO_TARGET_DIR/release/fleetpin"
 python3 bench/logs/gen_incident.py "$LINES" "$WORK/incident.txt" "$WORK/incident.json"
@@ -38,10 +40,20 @@ if [ "${MEMORY:-0}" = 1 ]; then
   : > "$big"
   for _ in $(seq 10); do cat "$WORK/incident.txt" >> "$big"; done
   head -c $((LINES * 150)) /dev/urandom > "$WORK/garbage.bin"
-  for f in "$big" "$WORK/garbage.bin"; do
+  # Well-formed lines whose messages are random words (no digits, so nothing is masked): every
+  # line a new template, until the per-program template cap takes the rest.
+  python3 - "$LINES" "$WORK/words.txt" <<'PY'
+import random, string, sys
+n, rnd = int(sys.argv[1]), random.Random(7)
+with open(sys.argv[2], "w") as f:
+    for i in range(n):
+        words = " ".join("".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(3, 12))) for _ in range(rnd.randint(2, 30)))
+        f.write("2023-02-20T10:00:00+0000 node%d prog%d: %s\n" % (i % 8, i % 3, words))
+PY
+  for f in "$big" "$WORK/garbage.bin" "$WORK/words.txt"; do
     /usr/bin/time -v "$BIN" "$f" --summary 2> "$WORK/time.txt"
     echo "  $(basename "$f"): $(grep -E 'Maximum resident' "$WORK/time.txt" | sed 's/^\s*//'), $(grep -E 'Elapsed' "$WORK/time.txt" | sed 's/^\s*//')"
   done
-  rm -f "$big" "$WORK/garbage.bin"
+  rm -f "$big" "$WORK/garbage.bin" "$WORK/words.txt"
 fi
 rm -f "$WORK/incident.txt" "$WORK/incident.json"
