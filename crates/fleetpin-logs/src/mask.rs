@@ -44,7 +44,12 @@ pub fn mask_into(message: &str, out: &mut String) {
             out.push(' ');
         }
         // `Fri Jun 17 07:07:00 2005`: day and month names in a date are part of the value.
-        if is_calendar_name(token)
+        // `5.2 KB,`: a size unit after a value is part of it (only the punctuation stays).
+        let unit_core = token.trim_end_matches([',', '.', ';', ':', ')']);
+        if i > 0 && is_unit(unit_core) && out[..start].ends_with(WILDCARD) {
+            out.truncate(start);
+            out.push_str(&token[unit_core.len()..]);
+        } else if is_calendar_name(token)
             && tokens
                 .peek()
                 .is_some_and(|next| next.as_bytes()[0].is_ascii_digit() || is_month(next))
@@ -64,6 +69,15 @@ pub fn mask_into(message: &str, out: &mut String) {
             out.truncate(start);
         }
     }
+}
+
+/// Units of size, which belong to the value before them (`5.2 KB`, `14.0 MB`); time units
+/// (`3 ms`, `30 seconds`) are read as words of the message, as log-parser labels do.
+fn is_unit(t: &str) -> bool {
+    matches!(
+        t,
+        "B" | "KB" | "MB" | "GB" | "TB" | "PB" | "kB" | "KiB" | "MiB" | "GiB" | "TiB"
+    )
 }
 
 fn is_month(t: &str) -> bool {
@@ -317,6 +331,10 @@ mod tests {
                 "failed to resolve data source name <*>",
             ),
             ("lr:00004ed0 cr:28244842", "lr:<*> cr:<*>"),
+            (
+                "stored (estimated size 5.2 KB, free 14.0 MB) in 3 ms",
+                "stored (estimated size <*>, free <*>) in <*> ms",
+            ),
             (
                 "Deleting block blk_-178 file /data/current/subdir5/blk_-178",
                 "Deleting block <*> file <*>",
