@@ -6,10 +6,11 @@
 //! entry by entry; what runs in parallel is everything before it, about two thirds of the
 //! work. Text and `journalctl -o json` inputs are cut into chunks at line starts (a text
 //! line starting with a blank continues the entry before it, so chunks never start there)
-//! and the chunks of a batch are parsed and masked by the rayon pool while the miner works.
+//! and the chunks of a batch are parsed and masked by the rayon pool while the miner works
+//! (a reader thread feeds a short queue of parsed batches).
 //! `journalctl -o export` records can hold binary fields with any bytes in them, so there
-//! one thread reads and masks while the other mines. Memory is two batches whatever the
-//! input size.
+//! one thread reads and masks while the other mines. Memory is a few batches (of 4 MiB of
+//! input each) whatever the input size.
 
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -34,6 +35,8 @@ pub type Mined<'a> = Result<(&'a Entry, TemplateId), &'a BadRecord>;
 const CHUNK: usize = 1 << 20;
 /// Chunks parsed per batch (while the miner takes the previous batch).
 const CHUNKS_PER_BATCH: usize = 4;
+/// Parsed batches queued between the reader and the miner.
+const QUEUE: usize = 4;
 /// Records per batch when an export input is read by one thread.
 const EXPORT_BATCH: usize = 16_384;
 
@@ -84,37 +87,39 @@ pub fn mine_chunked<R: Read + Send>(
         skip: false,
     };
     let mut stats = ReadStats::default();
-    let mut next = chunks.batch()?;
-    let mut parsed: Vec<(Parsed, ReadStats)> = Vec::new();
-    loop {
-        if parsed.is_empty() && next.is_empty() {
-            break;
-        }
-        let batch = std::mem::take(&mut next);
-        // Parse the next batch on the pool while this thread mines the parsed one.
-        let (read, ()) = rayon::join(
-            || -> io::Result<_> {
-                let read_next = chunks.batch();
+    // A reader thread cuts batches and has the rayon pool parse and mask them; this thread
+    // mines. The queue between them (a few batches) absorbs the stalls of either side on a
+    // busy machine, where lock-step batches lost more than the second core gave.
+    let lines = std::thread::scope(|scope| -> io::Result<u64> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Parsed, ReadStats)>>(QUEUE);
+        let reader = scope.spawn(move || -> io::Result<u64> {
+            loop {
+                let batch = chunks.batch()?;
+                if batch.is_empty() {
+                    return Ok(chunks.line);
+                }
                 let ready: Vec<(Parsed, ReadStats)> = batch
                     .into_par_iter()
                     .map(|(start_line, bytes)| {
                         parse_chunk(&bytes, start_line, format, options, masking)
                     })
                     .collect();
-                Ok((read_next?, ready))
-            },
-            || {
-                for (records, chunk_stats) in parsed.drain(..) {
-                    add_batch(&records, miner, &mut each);
-                    merge_stats(&mut stats, chunk_stats, options.max_bad_samples);
+                if tx.send(ready).is_err() {
+                    return Ok(chunks.line);
                 }
-            },
-        );
-        let (read, ready) = read?;
-        next = read;
-        parsed = ready;
-    }
-    stats.lines = chunks.line;
+            }
+        });
+        for ready in rx {
+            for (records, chunk_stats) in ready {
+                add_batch(&records, miner, &mut each);
+                merge_stats(&mut stats, chunk_stats, options.max_bad_samples);
+            }
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    stats.lines = lines;
     Ok(stats)
 }
 
