@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# fleetpin-logs vs drain3 on the same synthetic incident journal (short-iso text).
-# usage: bench/logs/run.sh [LINES]   (default 1000000); needs hyperfine and drain3 in
-# ${FLEETPIN_TOOLS:-~/.cache/fleetpin-tools}/venv.
+# fleetpin-logs vs drain3 on the same synthetic incident journal (short-iso text), same run.
+# usage: bench/logs/run.sh [LINES]   (default 1000000; RUNS=5); needs hyperfine and drain3 in
+# ${FLEETPIN_TOOLS:-~/.cache/fleetpin-tools}/venv. MEMORY=1 also reports the peak RSS of
+# fleetpin-logs on 10x LINES lines and on LINES lines of random bytes (/usr/bin/time -v).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LINES="${1:-1000000}"
@@ -9,15 +10,22 @@ PY="${FLEETPIN_TOOLS:-$HOME/.cache/fleetpin-tools}/venv/bin/python"
 WORK="${TMPDIR:-/tmp}/fleetpin-logs-bench"
 mkdir -p "$WORK"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-cargo build -q --release -p fleetpin-logs --example mine
+if [ -z "${NO_BUILD:-}" ]; then  # NO_BUILD=1: use the binaries already built
+  cargo build -q --release -p fleetpin-logs --example mine
+  cargo build -q --release -p fleetpin
+fi
 BIN="$CARGO_TARGET_DIR/release/examples/mine"
+CLI="$CARGO_TARGET_DIR/release/fleetpin"
 python3 bench/logs/gen_incident.py "$LINES" "$WORK/incident.txt" "$WORK/incident.json"
-echo "fleetpin-logs (text): $("$BIN" "$WORK/incident.txt" --summary)"
-echo "fleetpin-logs (json): $("$BIN" "$WORK/incident.json" --summary)"
-echo "drain3 (text):        $("$PY" bench/logs/drain3_mine.py "$WORK/incident.txt")"
+echo "fleetpin-logs (text):        $("$BIN" "$WORK/incident.txt" --summary)"
+echo "fleetpin-logs (sequential):  $("$BIN" "$WORK/incident.txt" --summary --sequential)"
+echo "fleetpin-logs (json):        $("$BIN" "$WORK/incident.json" --summary)"
+echo "drain3 (text):               $("$PY" bench/logs/drain3_mine.py "$WORK/incident.txt")"
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$WORK/results.json" \
   -n fleetpin-logs "$BIN $WORK/incident.txt --summary" \
+  -n "fleetpin-logs, one thread (--sequential)" "$BIN $WORK/incident.txt --summary --sequential" \
   -n "fleetpin-logs (journalctl -o json input)" "$BIN $WORK/incident.json --summary" \
+  -n "fleetpin logs templates" "$CLI --quiet logs templates $WORK/incident.txt" \
   -n drain3 "$PY bench/logs/drain3_mine.py $WORK/incident.txt"
 python3 - "$WORK/results.json" <<'PY'
 import json, statistics, sys
@@ -27,4 +35,25 @@ peer = med["drain3"]
 for name, m in med.items():
     print("%-45s median %8.3f s   drain3/this %6.2fx" % (name, m, peer / m))
 PY
+if [ "${MEMORY:-0}" = 1 ]; then
+  big="$WORK/incident-10x.txt"
+  : > "$big"
+  for _ in $(seq 10); do cat "$WORK/incident.txt" >> "$big"; done
+  head -c $((LINES * 150)) /dev/urandom > "$WORK/garbage.bin"
+  # Well-formed lines whose messages are random words (no digits, so nothing is masked): every
+  # line a new template, until the per-program template cap takes the rest.
+  python3 - "$LINES" "$WORK/words.txt" <<'PY'
+import random, string, sys
+n, rnd = int(sys.argv[1]), random.Random(7)
+with open(sys.argv[2], "w") as f:
+    for i in range(n):
+        words = " ".join("".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(3, 12))) for _ in range(rnd.randint(2, 30)))
+        f.write("2023-02-20T10:00:00+0000 node%d prog%d: %s\n" % (i % 8, i % 3, words))
+PY
+  for f in "$big" "$WORK/garbage.bin" "$WORK/words.txt"; do
+    /usr/bin/time -v "$BIN" "$f" --summary 2> "$WORK/time.txt"
+    echo "  $(basename "$f"): $(grep -E 'Maximum resident' "$WORK/time.txt" | sed 's/^\s*//'), $(grep -E 'Elapsed' "$WORK/time.txt" | sed 's/^\s*//')"
+  done
+  rm -f "$big" "$WORK/garbage.bin" "$WORK/words.txt"
+fi
 rm -f "$WORK/incident.txt" "$WORK/incident.json"

@@ -6,6 +6,7 @@
 //! - [`mask`]: masking of variable parts (numbers, ids, digests, addresses, interface names).
 //! - [`drain`]: the Drain prefix-tree clustering (compatible with the `drain3` reference).
 //! - [`miner`]: per-program template mining with counts, times, hosts and examples.
+//! - [`pipeline`]: mining a whole input with reading and masking in parallel.
 //! - [`causes`]: the root-cause knowledge base (`causes/<id>.toml`), its loader and linter.
 //! - [`diagnose()`]: templates + causes → a [`Diagnosis`]; [`diagnose_input`] does it all for
 //!   one input.
@@ -36,10 +37,11 @@ mod entry;
 mod error;
 pub mod mask;
 pub mod miner;
+pub mod pipeline;
 pub mod read;
 
 pub use causes::{Cause, CauseDb, CauseProblem};
 pub use diagnose::{Diagnosis, diagnose, diagnose_input};
 pub use entry::{Entry, PRIORITY_NAMES, format_timestamp, priority_name};
 pub use error::Error;
-pub use miner::{Miner, MinerOptions, Order, Template};
+pub use miner::{Miner, MinerOptions, Order, Template, TemplateId, TemplateIndex};

@@ -2,11 +2,13 @@
 //! [`Entry::group`]), so lines of `dockerd` and `systemd-udevd` never merge, with the facts a
 //! reader of the story needs per template.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Serialize, Serializer};
 
 use crate::drain::{Drain, DrainOptions};
+use crate::mask::WILDCARD;
 use crate::{Entry, mask};
 
 /// Mining options.
@@ -22,6 +24,14 @@ pub struct MinerOptions {
     pub example_chars: usize,
     /// Distinct hosts listed per template; more are only counted. Default 32.
     pub max_hosts: usize,
+    /// The post-merge: templates of a program that differ in one word only are one template
+    /// when that position holds at least this many distinct words (`user root`, `user
+    /// admin`, `user guest`). 0 turns the post-merge off. Default 3.
+    pub merge_values: usize,
+    /// ... and when those words are rare: at most this many lines per word on average (words
+    /// seen on many lines each are event types: `VM Started` / `VM Paused` / `VM Stopped`).
+    /// Default 4.
+    pub merge_lines_per_value: u64,
 }
 
 /// The template text of the lines of a program that found no template once its
@@ -36,12 +46,20 @@ impl Default for MinerOptions {
             // template ([`OVERFLOW_TEMPLATE`]).
             drain: DrainOptions {
                 max_clusters: Some(5000),
+                // Masking already turned the values into `<*>`: what differs between two
+                // masked messages is a word, and a different word is most often a different
+                // event (`cupsd startup` / `cupsd shutdown`). Words that are values are
+                // merged afterwards, by how many there are ([`MinerOptions::merge_values`]).
+                similarity_over_constants: true,
+                sim_th: 1.0,
                 ..DrainOptions::default()
             },
             mask: true,
             examples: 3,
             example_chars: 500,
             max_hosts: 32,
+            merge_values: 3,
+            merge_lines_per_value: 4,
         }
     }
 }
@@ -118,7 +136,7 @@ fn ser_priority<S: Serializer>(p: &Option<u8>, s: S) -> Result<S::Ok, S::Error> 
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Stats {
     count: u64,
     first: Option<u64>,
@@ -129,6 +147,213 @@ struct Stats {
     units: BTreeSet<String>,
     severity: Option<u8>,
     examples: Vec<Example>,
+}
+
+impl Stats {
+    /// Adds the facts of `other`, a cluster merged into this one.
+    fn absorb(&mut self, other: &Stats, options: &MinerOptions) {
+        self.count += other.count;
+        self.first = min_opt(self.first, other.first);
+        self.last = self.last.max(other.last);
+        self.first_seq = self.first_seq.min(other.first_seq);
+        for h in &other.hosts {
+            if self.hosts.len() < options.max_hosts {
+                self.hosts.insert(h.clone());
+            } else if !self.hosts.contains(h) && self.more_hosts.len() < 100_000 {
+                self.more_hosts.insert(hash(h));
+            }
+        }
+        self.more_hosts
+            .extend(other.more_hosts.iter().copied().take(100_000));
+        for u in &other.units {
+            if self.units.len() < 16 {
+                self.units.insert(u.clone());
+            }
+        }
+        self.severity = min_opt(self.severity, other.severity);
+        for e in &other.examples {
+            if self.examples.len() < options.examples
+                && !self.examples.iter().any(|x| x.message == e.message)
+            {
+                self.examples.push(e.clone());
+            }
+        }
+    }
+}
+
+fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The post-merge of a group's clusters: clusters of the same length that differ in one
+/// position only, when that position holds at least [`MinerOptions::merge_values`] distinct
+/// words across them, each on few lines ([`MinerOptions::merge_lines_per_value`]), are one
+/// event whose variable is a word (`user root` / `user admin` / `user guest`), which masking
+/// cannot recognise and the similarity threshold keeps apart. Fewer values, or values that
+/// each cover many lines, stay apart: `cupsd startup` / `cupsd shutdown`, `VM Started` /
+/// `VM Paused` / `VM Stopped` are events (Brain, Yu et al. 2023, splits on the same kind of
+/// token-position frequency).
+/// Returns the root of every cluster and the template text of merged roots. The cost is
+/// one pass per position over the group's templates (bounded by the template limit).
+fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<String>>) {
+    let n = drain.len();
+    let (min_values, per_value) = (options.merge_values, options.merge_lines_per_value);
+    if min_values == 0 {
+        return ((0..n as u32).collect(), vec![None; n]);
+    }
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            parent[x as usize] = parent[parent[x as usize] as usize];
+            x = parent[x as usize];
+        }
+        x
+    }
+    let tokens: Vec<Vec<&str>> = (0..n)
+        .map(|id| drain.template_tokens(id).collect())
+        .collect();
+    let mut by_len: HashMap<usize, Vec<u32>> = HashMap::new();
+    for (id, t) in tokens.iter().enumerate() {
+        if t.len() >= 2 {
+            by_len.entry(t.len()).or_default().push(id as u32);
+        }
+    }
+    let mut any = false;
+    for (len, ids) in &by_len {
+        if ids.len() < 2 {
+            continue;
+        }
+        for p in 0..*len {
+            let mut buckets: HashMap<Vec<&str>, Vec<u32>> = HashMap::new();
+            for &id in ids {
+                let t = &tokens[id as usize];
+                let v = t[p];
+                // The position, and the positions that repeat its value
+                // (`file /etc/x.d/time [file=/etc/x.d/time]`), are left out of the key.
+                let repeats =
+                    |q: &&str| *q == v || (v.len() >= 4 && v != WILDCARD && q.contains(v));
+                let key: Vec<&str> = t
+                    .iter()
+                    .map(|q| if repeats(q) { "\0" } else { *q })
+                    .collect();
+                // Keys of wildcards only say nothing about the event.
+                if key.iter().all(|k| *k == WILDCARD || *k == "\0") {
+                    continue;
+                }
+                buckets.entry(key).or_default().push(id);
+            }
+            for members in buckets.values() {
+                if members.len() < 2 {
+                    continue;
+                }
+                let mut union = |set: &mut dyn Iterator<Item = u32>| {
+                    let Some(first) = set.next() else { return };
+                    let r = find(&mut parent, first);
+                    for m in set {
+                        let rm = find(&mut parent, m);
+                        if rm != r {
+                            parent[rm as usize] = r;
+                            any = true;
+                        }
+                    }
+                };
+                // A value with a masked part (`LOCAL(<*>),`) is an instance of a wildcard
+                // (`<*>,`) at the same position.
+                let value = |m: u32| tokens[m as usize][p];
+                let pure = |v: &str| {
+                    v.trim_matches(|c: char| {
+                        c.is_ascii_punctuation() && c != '<' && c != '>' && c != '*'
+                    }) == WILDCARD
+                };
+                // An empty value (`()` next to `(<*>)`) too.
+                if let Some(w) = members.iter().map(|&m| value(m)).find(|v| pure(v)) {
+                    let empty = w.replace(WILDCARD, "");
+                    union(
+                        &mut members
+                            .iter()
+                            .copied()
+                            .filter(|&m| value(m).contains(WILDCARD) || value(m) == empty),
+                    );
+                }
+                // Distinct words and their lines; the most frequent word is left out of the
+                // lines per word (`user=root` on most lines, other users on a few each).
+                let mut words: HashMap<&str, u64> = HashMap::new();
+                for &m in members {
+                    if !value(m).contains(WILDCARD) {
+                        *words.entry(value(m)).or_default() += drain.size(m as usize);
+                    }
+                }
+                let lines: u64 = words.values().sum::<u64>() - words.values().max().unwrap_or(&0);
+                let others = words.len().saturating_sub(1) as u64;
+                if words.len() >= min_values && lines <= per_value * others {
+                    union(&mut members.iter().copied());
+                }
+            }
+        }
+    }
+    let mut texts: Vec<Option<String>> = vec![None; n];
+    if !any {
+        return (parent, texts);
+    }
+    let roots: Vec<u32> = (0..n as u32).map(|x| find(&mut parent, x)).collect();
+    // Roots become the lowest id of their set (the first cluster, so the first line's id).
+    let mut lowest: HashMap<u32, u32> = HashMap::new();
+    for (id, r) in roots.iter().enumerate() {
+        lowest.entry(*r).or_insert(id as u32);
+    }
+    let roots: Vec<u32> = roots.iter().map(|r| lowest[r]).collect();
+    let mut merged: HashMap<u32, Vec<Cow<'_, str>>> = HashMap::new();
+    for (id, r) in roots.iter().enumerate() {
+        if *r as usize == id {
+            continue;
+        }
+        let m = merged.entry(*r).or_insert_with(|| {
+            tokens[*r as usize]
+                .iter()
+                .map(|t| Cow::Borrowed(*t))
+                .collect()
+        });
+        for (a, b) in m.iter_mut().zip(&tokens[id]) {
+            if a != b {
+                *a = generalize(a, b);
+            }
+        }
+    }
+    for (r, t) in merged {
+        texts[r as usize] = Some(t.join(" "));
+    }
+    (roots, texts)
+}
+
+/// The wildcard that covers two different tokens, keeping the punctuation they share around
+/// the value: `<*>,` and `LOCAL(<*>),` → `<*>,`; `(uid=<*>)` and `(alice)` → `(<*>)`.
+fn generalize<'a>(a: &str, b: &str) -> Cow<'a, str> {
+    let punct = |c: &u8, not: u8| c.is_ascii_punctuation() && *c != not;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let pre = a
+        .iter()
+        .zip(b)
+        .take_while(|(x, y)| x == y && punct(x, b'<'))
+        .count();
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y && punct(x, b'>'))
+        .count()
+        .min(a.len() - pre)
+        .min(b.len() - pre);
+    if pre == 0 && suf == 0 {
+        return Cow::Borrowed(WILDCARD);
+    }
+    let mut out = String::with_capacity(pre + WILDCARD.len() + suf);
+    out.push_str(std::str::from_utf8(&a[..pre]).unwrap_or_default());
+    out.push_str(WILDCARD);
+    out.push_str(std::str::from_utf8(&a[a.len() - suf..]).unwrap_or_default());
+    Cow::Owned(out)
 }
 
 struct Group {
@@ -166,6 +391,33 @@ impl Miner {
 
     /// Adds one entry.
     pub fn add(&mut self, entry: &Entry) {
+        self.add_with_id(entry);
+    }
+
+    /// Adds one entry and returns the id of the template it joined; [`Miner::templates_indexed`]
+    /// maps ids to templates once every entry is in (a template can still change, or merge with
+    /// another, while entries arrive).
+    pub fn add_with_id(&mut self, entry: &Entry) -> TemplateId {
+        let mut masked = std::mem::take(&mut self.masked);
+        let id = if self.options.mask {
+            mask::mask_into(&entry.message, &mut masked);
+            self.add_masked(entry, &masked)
+        } else {
+            self.add_masked(entry, &entry.message)
+        };
+        self.masked = masked;
+        id
+    }
+
+    /// Whether [`Miner::add_masked`] expects messages masked with [`mask::mask_into`]
+    /// ([`MinerOptions::mask`]) or as they are.
+    pub fn masks(&self) -> bool {
+        self.options.mask
+    }
+
+    /// Adds one entry whose message was already masked (or not, per [`Miner::masks`]) into
+    /// `masked`, so that masking can run on another thread ([`crate::pipeline`]).
+    pub fn add_masked(&mut self, entry: &Entry, masked: &str) -> TemplateId {
         let name = entry.group();
         let g = match self.index.get(name) {
             Some(&g) => g,
@@ -181,11 +433,14 @@ impl Miner {
             }
         };
         let group = &mut self.groups[g];
-        let (id, _) = if self.options.mask {
-            mask::mask_into(&entry.message, &mut self.masked);
-            group.drain.add(&self.masked)
-        } else {
-            group.drain.add(&entry.message)
+        let (id, _) = group.drain.add(masked);
+        let tid = TemplateId {
+            group: g as u32,
+            cluster: if id == crate::drain::NO_CLUSTER {
+                u32::MAX
+            } else {
+                id as u32
+            },
         };
         let s = if id == crate::drain::NO_CLUSTER {
             group.overflow.get_or_insert_with(|| Stats {
@@ -240,6 +495,7 @@ impl Miner {
             }
         }
         self.seq += 1;
+        tid
     }
 
     /// The number of templates so far (overflow templates included).
@@ -257,37 +513,115 @@ impl Miner {
 
     /// All templates, in `order`.
     pub fn templates(&self, order: Order) -> Vec<Template> {
-        let mut out: Vec<Template> = self
-            .groups
-            .iter()
-            .flat_map(|g| {
-                let mined = g
-                    .stats
-                    .iter()
-                    .enumerate()
-                    .map(|(id, s)| (g.drain.template(id), s));
-                let overflow = g.overflow.iter().map(|s| (OVERFLOW_TEMPLATE.to_owned(), s));
-                mined.chain(overflow).map(|(text, s)| Template {
-                    group: g.name.clone(),
-                    text,
-                    count: s.count,
-                    first: s.first,
-                    last: s.last,
-                    first_seq: s.first_seq,
-                    hosts: s.hosts.iter().cloned().collect(),
-                    more_hosts: s.more_hosts.len() as u64,
-                    units: s.units.iter().cloned().collect(),
-                    severity: s.severity,
-                    examples: s.examples.clone(),
-                })
-            })
-            .collect();
+        self.templates_indexed(order).0
+    }
+
+    /// All templates, in `order`, and the index that maps the [`TemplateId`]s returned by
+    /// [`Miner::add_with_id`] to positions in that list.
+    pub fn templates_indexed(&self, order: Order) -> (Vec<Template>, TemplateIndex) {
+        let mut out: Vec<(TemplateId, Template)> = Vec::with_capacity(self.len());
+        // Where each cluster went: the root cluster it was merged into.
+        let mut roots: Vec<Vec<u32>> = Vec::with_capacity(self.groups.len());
+        for (gi, g) in self.groups.iter().enumerate() {
+            let (root, texts) = merge_plan(&g.drain, &self.options);
+            let mut merged: Vec<Option<Stats>> = Vec::new();
+            merged.resize_with(g.stats.len(), || None);
+            for (id, s) in g.stats.iter().enumerate() {
+                let r = root[id] as usize;
+                match &mut merged[r] {
+                    Some(m) => m.absorb(s, &self.options),
+                    slot @ None => *slot = Some(s.clone()),
+                }
+            }
+            let mined = merged.iter().enumerate().filter_map(|(id, s)| {
+                let s = s.as_ref()?;
+                let tid = TemplateId {
+                    group: gi as u32,
+                    cluster: id as u32,
+                };
+                let text = texts[id].clone().unwrap_or_else(|| g.drain.template(id));
+                Some((tid, text, s))
+            });
+            let overflow = g.overflow.iter().map(|s| {
+                let tid = TemplateId {
+                    group: gi as u32,
+                    cluster: u32::MAX,
+                };
+                (tid, OVERFLOW_TEMPLATE.to_owned(), s)
+            });
+            out.extend(mined.chain(overflow).map(|(tid, text, s)| {
+                (
+                    tid,
+                    Template {
+                        group: g.name.clone(),
+                        text,
+                        count: s.count,
+                        first: s.first,
+                        last: s.last,
+                        first_seq: s.first_seq,
+                        hosts: s.hosts.iter().cloned().collect(),
+                        more_hosts: s.more_hosts.len() as u64,
+                        units: s.units.iter().cloned().collect(),
+                        severity: s.severity,
+                        examples: s.examples.clone(),
+                    },
+                )
+            }));
+            roots.push(root);
+        }
         let first_key = |t: &Template| (t.first.unwrap_or(u64::MAX), t.first_seq);
         match order {
-            Order::FirstSeen => out.sort_by_key(first_key),
-            Order::Count => out.sort_by_key(|t| (std::cmp::Reverse(t.count), first_key(t))),
+            Order::FirstSeen => out.sort_by_key(|(_, t)| first_key(t)),
+            Order::Count => out.sort_by_key(|(_, t)| (std::cmp::Reverse(t.count), first_key(t))),
         }
-        out
+        let mut index = TemplateIndex {
+            groups: self
+                .groups
+                .iter()
+                .map(|g| (vec![0; g.stats.len()], 0))
+                .collect(),
+        };
+        for (pos, (tid, _)) in out.iter().enumerate() {
+            let (clusters, overflow) = &mut index.groups[tid.group as usize];
+            if tid.cluster == u32::MAX {
+                *overflow = pos;
+            } else {
+                clusters[tid.cluster as usize] = pos;
+            }
+        }
+        for (g, root) in roots.iter().enumerate() {
+            let clusters = &mut index.groups[g].0;
+            for (id, r) in root.iter().enumerate() {
+                clusters[id] = clusters[*r as usize];
+            }
+        }
+        (out.into_iter().map(|(_, t)| t).collect(), index)
+    }
+}
+
+/// Which template an entry joined, as returned by [`Miner::add_with_id`]; resolve it with the
+/// [`TemplateIndex`] of [`Miner::templates_indexed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TemplateId {
+    group: u32,
+    cluster: u32,
+}
+
+/// Maps [`TemplateId`]s to positions in the list [`Miner::templates_indexed`] returned with it.
+#[derive(Debug, Clone)]
+pub struct TemplateIndex {
+    groups: Vec<(Vec<usize>, usize)>,
+}
+
+impl TemplateIndex {
+    /// The position of the template of `id`, if `id` came from the same miner.
+    pub fn get(&self, id: TemplateId) -> Option<usize> {
+        let (clusters, overflow) = self.groups.get(id.group as usize)?;
+        if id.cluster == u32::MAX {
+            Some(*overflow)
+        } else {
+            clusters.get(id.cluster as usize).copied()
+        }
     }
 }
 
@@ -379,7 +713,7 @@ mod tests {
         );
         assert_eq!((t[0].first, t[0].last), (Some(1), Some(5)));
         assert_eq!(t[0].hosts, ["n1", "n2"]);
-        assert_eq!(t[1].text, "veth<*>: Could not generate persistent MAC");
+        assert_eq!(t[1].text, "<*>: Could not generate persistent MAC");
         assert_eq!(
             (t[1].group.as_str(), t[1].count, t[1].examples.len()),
             ("systemd-udevd", 3, 3)

@@ -51,6 +51,9 @@ enum Command {
     Drift(commands::drift::Args),
     /// List or show the known-breaking upgrades, or check hosts against them (`hazard check`).
     Hazard(commands::hazard::Args),
+    /// Log tools: `fleetpin logs templates` prints the event templates of any log.
+    #[command(subcommand)]
+    Logs(commands::logs::Command),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Lock(args) => commands::lock::run(args, &printer),
         Command::Drift(args) => commands::drift::run(args, &printer),
         Command::Hazard(args) => commands::hazard::run(args, &printer),
+        Command::Logs(cmd) => commands::logs::run(cmd, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).

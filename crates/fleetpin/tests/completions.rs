@@ -47,7 +47,7 @@ fn bash_completes_commands_and_options() {
     std::fs::write(&script, &out.stdout).unwrap();
 
     let commands = bash_complete(&script, &["fleetpin", "l"]);
-    assert_eq!(commands, ["lint", "lock"], "{commands:?}");
+    assert_eq!(commands, ["lint", "lock", "logs"], "{commands:?}");
     let options = bash_complete(&script, &["fleetpin", "lock", "--pre"]);
     assert_eq!(options, ["--prefer"], "{options:?}");
     let shells = bash_complete(&script, &["fleetpin", "completions", "z"]);
