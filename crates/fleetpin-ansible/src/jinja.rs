@@ -914,40 +914,9 @@ fn eval_if(
         || vec![Err(Failure::Unsupported(cond.to_string()))],
         |e| eval(&e, env, depth),
     );
-    let mut out = Vec::new();
-    let mut both = false;
-    for c in conds {
-        match c {
-            Ok((v, origins)) => match truthy(&v) {
-                Some(t) => {
-                    let branch = if t { then } else { otherwise };
-                    for o in eval_parts(branch, env, depth) {
-                        let o = o.map(|(v, mut os)| {
-                            for origin in &origins {
-                                if !os.contains(origin) {
-                                    os.push(origin.clone());
-                                }
-                            }
-                            (v, os)
-                        });
-                        push_outcome(&mut out, o);
-                    }
-                }
-                None => both = true,
-            },
-            // Undefined, or a test fleetpin does not evaluate: either branch may run.
-            Err(_) => both = true,
-        }
-    }
-    if both {
-        for o in eval_parts(then, env, depth)
-            .into_iter()
-            .chain(eval_parts(otherwise, env, depth))
-        {
-            push_outcome(&mut out, o);
-        }
-    }
-    out
+    choose_by(conds, |t| {
+        eval_parts(if t { then } else { otherwise }, env, depth)
+    })
 }
 
 /// Cartesian combination of two outcome sets, failures merged, capped at [`MAX_OUTCOMES`].
@@ -1186,9 +1155,7 @@ fn bool_value(b: bool) -> Value {
     Value::Str(if b { "True" } else { "False" }.to_string())
 }
 
-/// The branch a condition selects, for every possible value of the condition; both branches
-/// when it cannot be decided (undefined, unsupported, or a value of unknown truth). The
-/// condition's origins join the branch's.
+/// The branch of an expression a condition selects (see [`choose_by`]).
 fn choose(
     conds: Vec<Outcome>,
     then: &Expr,
@@ -1196,13 +1163,23 @@ fn choose(
     env: &dyn Env,
     depth: usize,
 ) -> Vec<Outcome> {
+    choose_by(conds, |t| {
+        eval(if t { then } else { otherwise }, env, depth)
+    })
+}
+
+/// The outcomes of `branch(truth)` for every possible truth of the condition (`{% if %}`,
+/// inline `if`, `ternary`); both branches when it cannot be decided (undefined, a test
+/// fleetpin does not evaluate, a value of unknown truth). The condition's origins join the
+/// branch's.
+fn choose_by(conds: Vec<Outcome>, branch: impl Fn(bool) -> Vec<Outcome>) -> Vec<Outcome> {
     let mut out = Vec::new();
     let mut both = false;
     for c in conds {
         match c {
             Ok((v, origins)) => match truthy(&v) {
                 Some(t) => {
-                    for o in eval(if t { then } else { otherwise }, env, depth) {
+                    for o in branch(t) {
                         push_outcome(&mut out, with_origins(o, &origins));
                     }
                 }
@@ -1212,10 +1189,7 @@ fn choose(
         }
     }
     if both {
-        for o in eval(then, env, depth)
-            .into_iter()
-            .chain(eval(otherwise, env, depth))
-        {
+        for o in branch(true).into_iter().chain(branch(false)) {
             push_outcome(&mut out, o);
         }
     }

@@ -93,19 +93,6 @@ fn vars(yaml: &str) -> Vars {
     Vars(entries)
 }
 
-fn find_python() -> Option<String> {
-    let p = std::env::var("FLEETPIN_ANSIBLE_PYTHON").unwrap_or_else(|_| "python3".into());
-    Command::new(&p)
-        .args([
-            "-c",
-            "from ansible.template import Templar, trust_as_template",
-        ])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-        .then_some(p)
-}
-
 /// Ansible's rendering of each `(expression, extra vars YAML)`, as canonical JSON (scalars as
 /// Python's `str`, so `2` and `"2"` and YAML's `false` compare as fleetpin models them).
 fn ansible(python: &str, cases: &[(&str, &str)]) -> Vec<String> {
@@ -173,7 +160,7 @@ fn canon(v: &Value) -> serde_json::Value {
 #[test]
 fn conditions_and_filters_agree_with_ansible() {
     let Some(python) = fleetpin_testkit::oracle(
-        find_python(),
+        fleetpin_testkit::python_with("from ansible.template import Templar, trust_as_template"),
         "a python with ansible-core 2.19 (pip install ansible-core)",
     ) else {
         return;

@@ -42,20 +42,6 @@ const CASES: &[&str] = &[
     "a=1\nb=2",
 ];
 
-fn find_python() -> Option<String> {
-    let candidates: Vec<String> = match std::env::var("FLEETPIN_ANSIBLE_PYTHON") {
-        Ok(p) => vec![p],
-        Err(_) => vec!["python3".to_string()],
-    };
-    candidates.into_iter().find(|p| {
-        Command::new(p)
-            .args(["-c", "import ansible.parsing.splitter"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
-}
-
 /// Ansible's results, one JSON line per case and mode, decoded by a tiny reader for a flat
 /// object of strings (written by Python with `ensure_ascii`).
 fn ansible_results(python: &str) -> Vec<BTreeMap<String, String>> {
@@ -172,7 +158,7 @@ fn parse_flat_json(line: &str) -> BTreeMap<String, String> {
 #[test]
 fn parse_kv_agrees_with_ansible() {
     let Some(python) = fleetpin_testkit::oracle(
-        find_python(),
+        fleetpin_testkit::python_with("import ansible.parsing.splitter"),
         "a python with ansible-core (pip install ansible-core)",
     ) else {
         return;

@@ -43,16 +43,6 @@ const TRICKY: &[&str] = &[
     "# only a comment\n",
 ];
 
-fn find_python() -> Option<String> {
-    let p = std::env::var("FLEETPIN_ANSIBLE_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    Command::new(&p)
-        .args(["-c", "import yaml"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-        .then_some(p)
-}
-
 const SCRIPT: &str = r#"
 import json, sys, yaml
 class L(yaml.SafeLoader):
@@ -170,7 +160,7 @@ fn corpus(python: &str, tmp: &Path) -> Vec<PathBuf> {
 #[test]
 fn tree_agrees_with_pyyaml() {
     let Some(python) = fleetpin_testkit::oracle(
-        find_python(),
+        fleetpin_testkit::python_with("import yaml"),
         "a python with PyYAML (pip install ansible-core)",
     ) else {
         return;
