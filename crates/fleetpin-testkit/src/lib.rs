@@ -170,6 +170,20 @@ pub fn dpkg_query(admin: &Path, format: Option<&str>) -> String {
     String::from_utf8(out.stdout).expect("dpkg-query prints UTF-8 here")
 }
 
+/// The Python that runs the Python oracles (ansible-core, PyYAML, packaging): the tools venv's
+/// interpreter from `FLEETPIN_ANSIBLE_PYTHON`, else `python3` from `PATH` — when it can run
+/// `import_check` (e.g. `"import yaml"`). Pass the result to [`oracle`].
+pub fn python_with(import_check: &str) -> Option<String> {
+    let python = std::env::var("FLEETPIN_ANSIBLE_PYTHON").unwrap_or_else(|_| "python3".into());
+    std::process::Command::new(&python)
+        .args(["-c", import_check])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+        .then_some(python)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,18 +289,4 @@ mod tests {
         std::fs::remove_file(&dir).unwrap();
         assert!(denied, "mode 000 must keep an unprivileged user out");
     }
-}
-
-/// The Python that runs the Python oracles (ansible-core, PyYAML, packaging): the tools venv's
-/// interpreter from `FLEETPIN_ANSIBLE_PYTHON`, else `python3` from `PATH` — when it can run
-/// `import_check` (e.g. `"import yaml"`). Pass the result to [`oracle`].
-pub fn python_with(import_check: &str) -> Option<String> {
-    let python = std::env::var("FLEETPIN_ANSIBLE_PYTHON").unwrap_or_else(|_| "python3".into());
-    std::process::Command::new(&python)
-        .args(["-c", import_check])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-        .then_some(python)
 }
