@@ -332,24 +332,10 @@ pub fn apt_version_pin(version: &str) -> String {
     re
 }
 
-/// A YAML double-quoted scalar.
+/// A YAML double-quoted scalar: the escapes of a TOML basic string (`\"`, `\\`, `\n`, `\t`,
+/// `\r`, `\uXXXX`) mean the same in YAML.
 fn yaml_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::lock::quote(s)
 }
 
 /// The task file: checks `fleetpin_versions`, then writes the preferences file from it with

@@ -707,8 +707,8 @@ fn resolve(
     None
 }
 
-/// TOML basic string.
-fn quote(s: &str) -> String {
+/// TOML basic string (also a valid YAML double-quoted scalar).
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
