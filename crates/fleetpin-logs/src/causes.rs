@@ -4,10 +4,24 @@
 //! Loading validates every file and collects *every* problem with its file, line and column,
 //! like a linter (rustsec's advisory linter): unknown or missing keys, wrong types, an id that
 //! does not match the file name, a regex that does not compile, a reference that is neither a
-//! hazard id nor a URL. A file with problems is left out; the others load.
+//! hazard id nor a URL, a version range that does not parse. A file with problems is left
+//! out; the others load.
+//!
+//! Matching order: specific causes first, then `generic = true` causes (wrappers such as runc's
+//! `OCI runtime create failed: …` whose suffix names the real cause), then noise; within each,
+//! file-name order. [`CauseDb::causes`] returns them in that order.
+//!
+//! Host conditions (`[when]`, [`When`]) let a diagnosis say whether a cause's explanation fits a
+//! host's facts: [`CauseDb::qualify`].
+
+mod when;
+
+pub use when::{
+    Check, HostState, HostView, Op, Qualification, Range, Verdict, When, compare_kernel,
+};
 
 use std::fmt;
-use std::ops::Range;
+use std::ops::Range as Span;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -76,12 +90,31 @@ pub struct Cause {
     pub matchers: Vec<Matcher>,
     /// The file it was loaded from.
     pub path: PathBuf,
+    /// The hazards entry (`hazards/…/FPH-YYYY-NNNN.md`) describing the same failure
+    /// (`hazard = "FPH-…"`).
+    pub hazard: Option<String>,
+    /// A wrapper whose detail names the real cause (`generic = true`): tried after every
+    /// specific cause, so it only takes lines no specific cause explains.
+    pub generic: bool,
+    /// Host conditions under which the explanation fits (`[when]`).
+    pub when: When,
 }
 
 impl Cause {
     /// Whether any of the cause's patterns matches the template.
     pub fn matches(&self, t: &Template) -> bool {
         self.matchers.iter().any(|m| m.matches(t))
+    }
+
+    /// The matching rank: specific causes (0), generic causes (1), noise (2).
+    fn rank(&self) -> u8 {
+        if self.noise {
+            2
+        } else if self.generic {
+            1
+        } else {
+            0
+        }
     }
 }
 
@@ -186,14 +219,54 @@ impl CauseDb {
                     message: format!("duplicate cause id `{}`", cause.id),
                 });
             } else if problems.len() == before {
-                self.causes.push(cause);
+                // Keep the matching order: by rank, then file name (stable).
+                let at = self
+                    .causes
+                    .iter()
+                    .position(|c| (c.rank(), &c.path) > (cause.rank(), &cause.path))
+                    .unwrap_or(self.causes.len());
+                self.causes.insert(at, cause);
             }
         }
     }
 
-    /// The causes, in load order.
+    /// The causes in matching order: specific causes, then generic ones, then noise; by file
+    /// name within each.
     pub fn causes(&self) -> &[Cause] {
         &self.causes
+    }
+
+    /// The cause with this id.
+    pub fn get(&self, id: &str) -> Option<&Cause> {
+        self.causes.iter().find(|c| c.id == id)
+    }
+
+    /// The first cause (in matching order) that matches the template: what `diagnose`
+    /// attributes it to.
+    pub fn first_match(&self, t: &Template) -> Option<&Cause> {
+        self.causes.iter().find(|c| c.matches(t))
+    }
+
+    /// The causes linked to a hazard (`hazard = "FPH-…"`): the hazards → causes direction of
+    /// the link, so a hazard entry need not list its causes itself.
+    pub fn for_hazard<'a>(&'a self, hazard: &'a str) -> impl Iterator<Item = &'a Cause> + 'a {
+        self.causes
+            .iter()
+            .filter(move |c| c.hazard.as_deref() == Some(hazard))
+    }
+
+    /// Checks a cause's host conditions against one host's facts: whether the known
+    /// explanation fits that host (`Docker 23.0.1 + no apparmor package + AppArmor in the
+    /// kernel on node-w2: FPH-2023-0001`), is contradicted by them, or cannot be told.
+    pub fn qualify(cause: &Cause, host: &dyn HostView) -> Qualification {
+        let checks = cause.when.check(host);
+        Qualification {
+            cause: cause.id.clone(),
+            host: host.host().to_owned(),
+            hazard: cause.hazard.clone(),
+            verdict: when::verdict(&checks),
+            checks,
+        }
     }
 }
 
@@ -213,10 +286,22 @@ const KEYS: &[&str] = &[
     "id",
     "title",
     "noise",
+    "generic",
+    "hazard",
     "explanation",
     "fix",
     "references",
+    "when",
     "match",
+];
+const WHEN_KEYS: &[&str] = &[
+    "docker",
+    "packages",
+    "absent",
+    "present",
+    "kernel-apparmor",
+    "cgroup",
+    "kernel",
 ];
 const MATCH_KEYS: &[&str] = &["groups", "units", "message", "template"];
 
@@ -227,7 +312,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
+    fn problem(&mut self, span: Span<usize>, message: impl Into<String>) {
         let before = &self.text[..span.start.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -333,15 +418,38 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
     let id = required(&mut cx, "id");
     let title = required(&mut cx, "title");
     let explanation = required(&mut cx, "explanation");
-    let noise = match get("noise") {
+    let flag = |cx: &mut Ctx<'_>, k: &str| match get(k) {
         None => false,
         Some(v) => match v.get_ref() {
             DeValue::Boolean(b) => *b,
             _ => {
-                cx.problem(v.span(), "`noise` must be true or false");
+                cx.problem(v.span(), format!("`{k}` must be true or false"));
                 false
             }
         },
+    };
+    let noise = flag(&mut cx, "noise");
+    let generic = flag(&mut cx, "generic");
+    if noise && generic {
+        if let Some(v) = get("generic") {
+            cx.problem(v.span(), "`generic` is for causes, not noise");
+        }
+    }
+    let hazard = get("hazard").and_then(|v| {
+        let h = cx.string("hazard", v)?;
+        if looks_like_hazard_id(&h) {
+            Some(h)
+        } else {
+            cx.problem(
+                v.span(),
+                format!("hazard `{h}` is not a hazard id (FPH-YYYY-NNNN)"),
+            );
+            None
+        }
+    });
+    let when = match get("when") {
+        None => When::default(),
+        Some(v) => parse_when(&mut cx, v),
     };
     let fix = match get("fix") {
         Some(v) => cx.string("fix", v),
@@ -425,7 +533,90 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
         references,
         matchers,
         path: path.to_owned(),
+        hazard,
+        generic,
+        when,
     })
+}
+
+fn parse_ranges(
+    cx: &mut Ctx<'_>,
+    key: &str,
+    v: &Spanned<DeValue<'_>>,
+    check: fn(&str) -> Result<(), String>,
+) -> Vec<Range> {
+    let items = match v.get_ref() {
+        DeValue::String(_) => vec![Spanned::new(v.span(), cx.string(key, v).unwrap_or_default())],
+        _ => cx.strings(key, v),
+    };
+    items
+        .into_iter()
+        .filter_map(|s| match Range::parse(s.get_ref(), check) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                cx.problem(s.span(), format!("`{key}`: {e}"));
+                None
+            }
+        })
+        .collect()
+}
+
+fn parse_when(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>) -> When {
+    let mut when = When::default();
+    let DeValue::Table(table) = v.get_ref() else {
+        cx.problem(v.span(), "`when` must be a table (`[when]`)");
+        return when;
+    };
+    for (key, v) in table.iter() {
+        match key.get_ref().as_ref() {
+            "docker" => when.docker = parse_ranges(cx, "docker", v, when::check_dpkg),
+            "kernel" => when.kernel = parse_ranges(cx, "kernel", v, when::check_kernel),
+            "absent" => {
+                when.absent = cx
+                    .strings("absent", v)
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect()
+            }
+            "present" => {
+                when.present = cx
+                    .strings("present", v)
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect()
+            }
+            "kernel-apparmor" => match v.get_ref() {
+                DeValue::Boolean(b) => when.kernel_apparmor = Some(*b),
+                _ => cx.problem(v.span(), "`kernel-apparmor` must be true or false"),
+            },
+            "cgroup" => match v.get_ref() {
+                DeValue::Integer(i) if matches!(i.as_str(), "1" | "2") => {
+                    when.cgroup = i.as_str().parse().ok();
+                }
+                _ => cx.problem(v.span(), "`cgroup` must be 1 or 2"),
+            },
+            "packages" => match v.get_ref() {
+                DeValue::Table(pkgs) => {
+                    for (name, ranges) in pkgs.iter() {
+                        let rs = parse_ranges(cx, name.get_ref(), ranges, when::check_dpkg);
+                        when.packages.push((name.get_ref().to_string(), rs));
+                    }
+                }
+                _ => cx.problem(
+                    v.span(),
+                    "`packages` must be a table of package = [\"RANGE\", …]",
+                ),
+            },
+            other => cx.problem(
+                key.span(),
+                format!(
+                    "unknown key `{other}` in `[when]`; expected one of: {}",
+                    WHEN_KEYS.join(", ")
+                ),
+            ),
+        }
+    }
+    when
 }
 
 fn parse_matcher(cx: &mut Ctx<'_>, item: &Spanned<DeValue<'_>>) -> Option<Matcher> {
