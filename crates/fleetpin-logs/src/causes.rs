@@ -147,12 +147,124 @@ impl fmt::Display for CauseProblem {
 /// The causes shipped with fleetpin (the repository's `causes/` directory, built in).
 const BUILTIN: &[(&str, &str)] = &[
     (
+        "apparmor-profile-load-confined.toml",
+        include_str!("../../../causes/apparmor-profile-load-confined.toml"),
+    ),
+    (
+        "apparmor-profile-parse-error.toml",
+        include_str!("../../../causes/apparmor-profile-parse-error.toml"),
+    ),
+    (
+        "cgroup-namespaces-unsupported.toml",
+        include_str!("../../../causes/cgroup-namespaces-unsupported.toml"),
+    ),
+    (
+        "cgroup-systemd-hierarchy-missing.toml",
+        include_str!("../../../causes/cgroup-systemd-hierarchy-missing.toml"),
+    ),
+    (
+        "cgroup-v2-kernel-too-old.toml",
+        include_str!("../../../causes/cgroup-v2-kernel-too-old.toml"),
+    ),
+    (
+        "cgroup-v2-unsupported-runtime.toml",
+        include_str!("../../../causes/cgroup-v2-unsupported-runtime.toml"),
+    ),
+    (
+        "container-bind-mount-type-mismatch.toml",
+        include_str!("../../../causes/container-bind-mount-type-mismatch.toml"),
+    ),
+    (
+        "container-executable-not-found.toml",
+        include_str!("../../../causes/container-executable-not-found.toml"),
+    ),
+    (
+        "container-killed-oom.toml",
+        include_str!("../../../causes/container-killed-oom.toml"),
+    ),
+    (
+        "containerd-shim-disconnected-noise.toml",
+        include_str!("../../../causes/containerd-shim-disconnected-noise.toml"),
+    ),
+    (
+        "dns-fallback-to-public-servers.toml",
+        include_str!("../../../causes/dns-fallback-to-public-servers.toml"),
+    ),
+    (
+        "docker-disk-full.toml",
+        include_str!("../../../causes/docker-disk-full.toml"),
+    ),
+    (
         "docker23-apparmor-missing.toml",
         include_str!("../../../causes/docker23-apparmor-missing.toml"),
     ),
     (
+        "graphdriver-not-supported.toml",
+        include_str!("../../../causes/graphdriver-not-supported.toml"),
+    ),
+    (
+        "iptables-docker-chains-missing.toml",
+        include_str!("../../../causes/iptables-docker-chains-missing.toml"),
+    ),
+    (
+        "overlay-gossip-unreachable.toml",
+        include_str!("../../../causes/overlay-gossip-unreachable.toml"),
+    ),
+    (
+        "overlay-vxlan-stale-interface.toml",
+        include_str!("../../../causes/overlay-vxlan-stale-interface.toml"),
+    ),
+    (
+        "overlay-xfs-without-dtype.toml",
+        include_str!("../../../causes/overlay-xfs-without-dtype.toml"),
+    ),
+    (
+        "registry-plain-http.toml",
+        include_str!("../../../causes/registry-plain-http.toml"),
+    ),
+    (
+        "registry-pull-rate-limit.toml",
+        include_str!("../../../causes/registry-pull-rate-limit.toml"),
+    ),
+    (
+        "registry-tls-unknown-authority.toml",
+        include_str!("../../../causes/registry-tls-unknown-authority.toml"),
+    ),
+    (
+        "runc-create-failed.toml",
+        include_str!("../../../causes/runc-create-failed.toml"),
+    ),
+    (
+        "seccomp-clone3-eperm-old-docker.toml",
+        include_str!("../../../causes/seccomp-clone3-eperm-old-docker.toml"),
+    ),
+    (
+        "seccomp-clone3-libseccomp-too-old.toml",
+        include_str!("../../../causes/seccomp-clone3-libseccomp-too-old.toml"),
+    ),
+    (
+        "swarm-join-clock-skew.toml",
+        include_str!("../../../causes/swarm-join-clock-skew.toml"),
+    ),
+    (
         "swarm-missing-registry-auth.toml",
         include_str!("../../../causes/swarm-missing-registry-auth.toml"),
+    ),
+    (
+        "swarm-node-cert-expired.toml",
+        include_str!("../../../causes/swarm-node-cert-expired.toml"),
+    ),
+    (
+        "swarm-quorum-lost.toml",
+        include_str!("../../../causes/swarm-quorum-lost.toml"),
+    ),
+    (
+        "swarm-update-out-of-sequence.toml",
+        include_str!("../../../causes/swarm-update-out-of-sequence.toml"),
+    ),
+    (
+        "task-exits-nonzero.toml",
+        include_str!("../../../causes/task-exits-nonzero.toml"),
     ),
     (
         "veth-udev-bridge-noise.toml",

@@ -525,7 +525,11 @@ mod tests {
     #[test]
     fn upstream_of_docker_package_versions() {
         assert_eq!(upstream("5:23.0.1-1~debian.10~buster"), "23.0.1");
-        assert_eq!(upstream("5:20.10.23~3-0~debian-buster"), "20.10.23~3");
+        // dpkg splits the revision at the last `-`.
+        assert_eq!(
+            upstream("5:20.10.23~3-0~debian-buster"),
+            "20.10.23~3-0~debian"
+        );
         assert_eq!(upstream("20.10.24+dfsg1-1+b3"), "20.10.24+dfsg1");
         assert_eq!(upstream("23.0.1"), "23.0.1");
     }
