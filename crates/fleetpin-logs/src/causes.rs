@@ -24,7 +24,9 @@ use std::fmt;
 use std::ops::Range as Span;
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexSet};
 use serde::Serialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -207,6 +209,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../causes/iptables-docker-chains-missing.toml"),
     ),
     (
+        "network-address-pools-exhausted.toml",
+        include_str!("../../../causes/network-address-pools-exhausted.toml"),
+    ),
+    (
         "overlay-gossip-unreachable.toml",
         include_str!("../../../causes/overlay-gossip-unreachable.toml"),
     ),
@@ -276,6 +282,8 @@ const BUILTIN: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct CauseDb {
     causes: Vec<Cause>,
+    /// Every `message` pattern in one automaton, for [`CauseDb::classify`]; built on first use.
+    set: OnceLock<(RegexSet, Vec<(usize, usize)>)>,
 }
 
 impl CauseDb {
@@ -338,6 +346,7 @@ impl CauseDb {
                     .position(|c| (c.rank(), &c.path) > (cause.rank(), &cause.path))
                     .unwrap_or(self.causes.len());
                 self.causes.insert(at, cause);
+                self.set = OnceLock::new();
             }
         }
     }
@@ -357,6 +366,45 @@ impl CauseDb {
     /// attributes it to.
     pub fn first_match(&self, t: &Template) -> Option<&Cause> {
         self.causes.iter().find(|c| c.matches(t))
+    }
+
+    /// The cause (in matching order) whose `message` patterns match one journal entry, tested
+    /// on the raw message with the entry's program and unit: the per-line counterpart of
+    /// [`CauseDb::first_match`], one pass of a [`RegexSet`] per line whatever the number of
+    /// causes. `template = '…'` patterns need a mined template and are not used here.
+    ///
+    /// Use it to keep lines of different causes apart before they are mined: Drain merges
+    /// `fatal task error` lines of unrelated causes into one template when they differ in few
+    /// tokens, and a template is attributed to one cause only.
+    pub fn classify(&self, entry: &crate::Entry) -> Option<&Cause> {
+        let (set, owners) = self.set.get_or_init(|| {
+            let mut patterns = Vec::new();
+            let mut owners = Vec::new();
+            for (ci, c) in self.causes.iter().enumerate() {
+                for (mi, m) in c.matchers.iter().enumerate() {
+                    if m.on == MatchOn::Message {
+                        patterns.push(m.regex.as_str().to_owned());
+                        owners.push((ci, mi));
+                    }
+                }
+            }
+            // Every pattern compiled on its own when the file was loaded.
+            let set = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
+            (set, owners)
+        });
+        let group = entry.group();
+        set.matches(&entry.message)
+            .into_iter()
+            .map(|i| owners[i])
+            .filter(|&(ci, mi)| {
+                let m = &self.causes[ci].matchers[mi];
+                (m.groups.is_empty() || m.groups.iter().any(|g| g == group))
+                    && (m.units.is_empty()
+                        || entry.unit.as_ref().is_some_and(|u| m.units.contains(u)))
+            })
+            .map(|(ci, _)| ci)
+            .min()
+            .map(|ci| &self.causes[ci])
     }
 
     /// The causes linked to a hazard (`hazard = "FPH-…"`): the hazards → causes direction of
