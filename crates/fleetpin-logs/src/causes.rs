@@ -590,10 +590,11 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
     };
     let noise = flag(&mut cx, "noise");
     let generic = flag(&mut cx, "generic");
-    if noise && generic {
-        if let Some(v) = get("generic") {
-            cx.problem(v.span(), "`generic` is for causes, not noise");
-        }
+    if noise
+        && generic
+        && let Some(v) = get("generic")
+    {
+        cx.problem(v.span(), "`generic` is for causes, not noise");
     }
     let hazard = get("hazard").and_then(|v| {
         let h = cx.string("hazard", v)?;
@@ -706,7 +707,10 @@ fn parse_ranges(
     check: fn(&str) -> Result<(), String>,
 ) -> Vec<Range> {
     let items = match v.get_ref() {
-        DeValue::String(_) => vec![Spanned::new(v.span(), cx.string(key, v).unwrap_or_default())],
+        DeValue::String(_) => vec![Spanned::new(
+            v.span(),
+            cx.string(key, v).unwrap_or_default(),
+        )],
         _ => cx.strings(key, v),
     };
     items

@@ -98,7 +98,10 @@ fn unknown_facts_never_contradict() {
     partly.docker_version = Some("23.0.0".into());
     let q = qualify("docker23-apparmor-missing", &partly);
     assert_eq!(q.verdict, Verdict::Unknown);
-    assert!(q.summary().starts_with("Docker 23.0.0 on node-y: FPH-2023-0001 (not known: "));
+    assert!(
+        q.summary()
+            .starts_with("Docker 23.0.0 on node-y: FPH-2023-0001 (not known: ")
+    );
 }
 
 #[test]

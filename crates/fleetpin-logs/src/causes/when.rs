@@ -184,7 +184,10 @@ impl Range {
                 format!("`{part}` must start with an operator (<, <=, =, >=, >) in range `{text}`")
             })?;
             if rest.is_empty() || rest.contains(char::is_whitespace) {
-                return Err(format!("`{part}`: expected one version after `{}`", op.as_str()));
+                return Err(format!(
+                    "`{part}`: expected one version after `{}`",
+                    op.as_str()
+                ));
             }
             check(rest).map_err(|e| format!("version `{rest}` in range `{text}`: {e}"))?;
             comparators.push((op, rest.to_owned()));
@@ -341,11 +344,9 @@ impl Qualification {
             .unwrap_or_default();
         match self.verdict {
             Verdict::Unconditioned => format!("{} on {}", self.cause, self.host),
-            Verdict::Confirmed => format!(
-                "{} on {}{hazard}",
-                facts(Some(true)).join(" + "),
-                self.host
-            ),
+            Verdict::Confirmed => {
+                format!("{} on {}{hazard}", facts(Some(true)).join(" + "), self.host)
+            }
             Verdict::Unknown => {
                 let held = facts(Some(true));
                 let unknown: Vec<String> = self
@@ -415,10 +416,7 @@ impl When {
         for (name, rs) in &self.packages {
             let (holds, fact) = if host.packages_known() {
                 match host.installed(name) {
-                    Some(v) => (
-                        Some(in_any(rs, v, &pkg_cmp)),
-                        Some(format!("{name} {v}")),
-                    ),
+                    Some(v) => (Some(in_any(rs, v, &pkg_cmp)), Some(format!("{name} {v}"))),
                     None => (Some(false), Some(format!("{name} not installed"))),
                 }
             } else {
