@@ -8,10 +8,14 @@
 //! overlaps in [`ALLOWED_OVERLAPS`] and generic wrapper causes (`generic = true`), which are
 //! tried after every specific cause.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+mod common;
 
-use fleetpin_logs::read::{ReadOptions, Reader};
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use fleetpin_logs::read::{Format, ReadOptions, Reader};
 use fleetpin_logs::{
     Cause, CauseDb, Entry, Miner, MinerOptions, Order, Template, diagnose, diagnose_input,
 };
@@ -326,4 +330,100 @@ fn one_journal_of_all_fixtures_per_line_and_per_template() {
     // templates by cause shows up here (then make this an equality).
     let hidden: Vec<&str> = every.difference(&per_template).copied().collect();
     assert_eq!(hidden, ["task-exits-nonzero"]);
+}
+
+/// Entries in `journalctl -o export` form, as systemd-journal-remote reads them.
+fn to_export(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let mut field = |k: &str, v: &str| {
+            if v.contains('\n') {
+                out.extend_from_slice(k.as_bytes());
+                out.push(b'\n');
+                out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                out.extend_from_slice(v.as_bytes());
+                out.push(b'\n');
+            } else {
+                out.extend_from_slice(format!("{k}={v}\n").as_bytes());
+            }
+        };
+        field("__REALTIME_TIMESTAMP", &e.timestamp_us.unwrap().to_string());
+        field("__MONOTONIC_TIMESTAMP", &(1_000_000 + i * 1000).to_string());
+        field("_BOOT_ID", "0123456789abcdef0123456789abcdef");
+        field("_HOSTNAME", e.host.as_deref().unwrap());
+        field("SYSLOG_IDENTIFIER", e.identifier.as_deref().unwrap());
+        if let Some(pid) = e.pid {
+            field("_PID", &pid.to_string());
+        }
+        field("MESSAGE", &e.message);
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Every match line written to a real journal by systemd-journal-remote and read back as
+/// `journalctl -o export` and `-o json` prints it: the lines survive unchanged and every cause
+/// is still found, line by line.
+#[test]
+fn fixtures_through_a_real_journal() {
+    let Some(remote) = common::journal_remote() else {
+        return;
+    };
+    let db = db();
+    let mut all = Vec::new();
+    for cause in db.causes() {
+        all.extend(entries(&fixtures().join(&cause.id).join("match.log")));
+    }
+    all.sort_by_key(|e| e.timestamp_us);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("causes.journal");
+    let mut child = Command::new(&remote)
+        .arg(format!("--output={}", file.display()))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&to_export(&all))
+        .unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let every: BTreeSet<&str> = db.causes().iter().map(|c| c.id.as_str()).collect();
+    for (mode, format) in [("export", Format::Export), ("json", Format::Json)] {
+        let out = Command::new("journalctl")
+            .env("TZ", "UTC")
+            .args(["--no-pager", "--file"])
+            .arg(&file)
+            .args(["-o", mode])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut reader = Reader::new(out.stdout.as_slice(), format, ReadOptions::default());
+        let back: Vec<Entry> = reader.by_ref().map(|r| r.unwrap().unwrap()).collect();
+        assert_eq!(back.len(), all.len(), "{mode}");
+        for (a, b) in all.iter().zip(&back) {
+            assert_eq!(
+                (&a.message, &a.host, &a.identifier, a.timestamp_us),
+                (&b.message, &b.host, &b.identifier, b.timestamp_us),
+                "{mode}"
+            );
+        }
+        let found: BTreeSet<&str> = back
+            .iter()
+            .filter_map(|e| db.classify(e).map(|c| c.id.as_str()))
+            .collect();
+        assert_eq!(found, every, "{mode}");
+    }
 }
