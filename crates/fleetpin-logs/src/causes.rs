@@ -283,7 +283,9 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct CauseDb {
     causes: Vec<Cause>,
     /// Every `message` pattern in one automaton, for [`CauseDb::classify`]; built on first use.
-    set: OnceLock<(RegexSet, Vec<(usize, usize)>)>,
+    /// `None` inside when the set is too big for the regex size limit (then each pattern runs
+    /// on its own).
+    set: OnceLock<(Option<RegexSet>, Vec<(usize, usize)>)>,
 }
 
 impl CauseDb {
@@ -388,13 +390,21 @@ impl CauseDb {
                     }
                 }
             }
-            // Every pattern compiled on its own when the file was loaded.
-            let set = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
-            (set, owners)
+            // Every pattern compiled on its own when its file was loaded; together they can
+            // only exceed the size limit.
+            (RegexSet::new(&patterns).ok(), owners)
         });
         let group = entry.group();
-        set.matches(&entry.message)
-            .into_iter()
+        let hits: Vec<usize> = match set {
+            Some(set) => set.matches(&entry.message).into_iter().collect(),
+            None => (0..owners.len())
+                .filter(|&i| {
+                    let (ci, mi) = owners[i];
+                    self.causes[ci].matchers[mi].regex.is_match(&entry.message)
+                })
+                .collect(),
+        };
+        hits.into_iter()
             .map(|i| owners[i])
             .filter(|&(ci, mi)| {
                 let m = &self.causes[ci].matchers[mi];
