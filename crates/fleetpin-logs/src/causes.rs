@@ -283,9 +283,17 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct CauseDb {
     causes: Vec<Cause>,
     /// Every `message` pattern in one automaton, for [`CauseDb::classify`]; built on first use.
-    /// `None` inside when the set is too big for the regex size limit (then each pattern runs
-    /// on its own).
-    set: OnceLock<(Option<RegexSet>, Vec<(usize, usize)>)>,
+    set: OnceLock<MessageSet>,
+}
+
+/// Every `message` pattern of a [`CauseDb`] in one automaton.
+#[derive(Debug, Clone)]
+struct MessageSet {
+    /// `None` when the set is too big for the regex size limit (then each pattern runs on its
+    /// own).
+    set: Option<RegexSet>,
+    /// For each pattern of the set: the index of its cause and of its matcher.
+    owners: Vec<(usize, usize)>,
 }
 
 impl CauseDb {
@@ -379,7 +387,7 @@ impl CauseDb {
     /// `fatal task error` lines of unrelated causes into one template when they differ in few
     /// tokens, and a template is attributed to one cause only.
     pub fn classify(&self, entry: &crate::Entry) -> Option<&Cause> {
-        let (set, owners) = self.set.get_or_init(|| {
+        let MessageSet { set, owners } = self.set.get_or_init(|| {
             let mut patterns = Vec::new();
             let mut owners = Vec::new();
             for (ci, c) in self.causes.iter().enumerate() {
@@ -392,7 +400,10 @@ impl CauseDb {
             }
             // Every pattern compiled on its own when its file was loaded; together they can
             // only exceed the size limit.
-            (RegexSet::new(&patterns).ok(), owners)
+            MessageSet {
+                set: RegexSet::new(&patterns).ok(),
+                owners,
+            }
         });
         let group = entry.group();
         let hits: Vec<usize> = match set {
