@@ -2,7 +2,8 @@
 //!
 //! The input is every fixture line of `tests/causes/` (match and near-miss lines of all
 //! causes) plus the udev/bridge flood that dominates a real incident journal, repeated to
-//! 100,000 lines. `classify` runs one `RegexSet` over each line; `first_match` tests each
+//! 100,000 lines. `classify` runs one `RegexSet` per program over each line, `classify_naive`
+//! (the same answers) every pattern in turn, for a same-run ratio; `first_match` tests each
 //! cause's patterns in turn on a one-line template, as template-level attribution does.
 
 use std::hint::black_box;
@@ -54,6 +55,14 @@ fn bench(c: &mut Criterion) {
             entries
                 .iter()
                 .filter(|e| db.classify(black_box(e)).is_some())
+                .count()
+        })
+    });
+    g.bench_function("classify_naive_100k_lines", |b| {
+        b.iter(|| {
+            entries
+                .iter()
+                .filter(|e| db.classify_naive(black_box(e)).is_some())
                 .count()
         })
     });

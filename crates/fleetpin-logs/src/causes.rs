@@ -283,17 +283,63 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct CauseDb {
     causes: Vec<Cause>,
     /// Every `message` pattern in one automaton, for [`CauseDb::classify`]; built on first use.
-    set: OnceLock<MessageSet>,
+    set: OnceLock<MessageSets>,
 }
 
-/// Every `message` pattern of a [`CauseDb`] in one automaton.
+/// The `message` patterns of a [`CauseDb`] as one automaton per program: a line is only
+/// tested against the patterns its program can match.
 #[derive(Debug, Clone)]
-struct MessageSet {
-    /// `None` when the set is too big for the regex size limit (then each pattern runs on its
-    /// own).
-    set: Option<RegexSet>,
-    /// For each pattern of the set: the index of its cause and of its matcher.
-    owners: Vec<(usize, usize)>,
+struct MessageSets {
+    /// Per program named in some `groups`: its own patterns plus the program-less ones.
+    by_group: Vec<(String, GroupSet)>,
+    /// For every other program: the program-less patterns.
+    other: GroupSet,
+}
+
+/// A set (`None` if over the regex size limit: each pattern then runs on its own) and, for
+/// each of its patterns, the index of its cause and of its matcher.
+type GroupSet = (Option<RegexSet>, Vec<(usize, usize)>);
+
+impl MessageSets {
+    fn new(causes: &[Cause]) -> MessageSets {
+        let build = |group: Option<&str>| -> GroupSet {
+            let mut patterns = Vec::new();
+            let mut owners = Vec::new();
+            for (ci, c) in causes.iter().enumerate() {
+                for (mi, m) in c.matchers.iter().enumerate() {
+                    let applies = m.groups.is_empty()
+                        || group.is_some_and(|g| m.groups.iter().any(|x| x == g));
+                    if m.on == MatchOn::Message && applies {
+                        patterns.push(m.regex.as_str());
+                        owners.push((ci, mi));
+                    }
+                }
+            }
+            // Every pattern compiled on its own when its file was loaded; together they can
+            // only exceed the size limit. The lazy DFA of an overlapping search over dozens
+            // of patterns needs more than the default cache (measured: benches/causes.rs).
+            let set = regex::RegexSetBuilder::new(&patterns)
+                .dfa_size_limit(32 << 20)
+                .build()
+                .ok();
+            (set, owners)
+        };
+        let mut groups: Vec<&str> = causes
+            .iter()
+            .flat_map(|c| &c.matchers)
+            .flat_map(|m| &m.groups)
+            .map(String::as_str)
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        MessageSets {
+            by_group: groups
+                .into_iter()
+                .map(|g| (g.to_owned(), build(Some(g))))
+                .collect(),
+            other: build(None),
+        }
+    }
 }
 
 impl CauseDb {
@@ -387,45 +433,51 @@ impl CauseDb {
     /// `fatal task error` lines of unrelated causes into one template when they differ in few
     /// tokens, and a template is attributed to one cause only.
     pub fn classify(&self, entry: &crate::Entry) -> Option<&Cause> {
-        let MessageSet { set, owners } = self.set.get_or_init(|| {
-            let mut patterns = Vec::new();
-            let mut owners = Vec::new();
-            for (ci, c) in self.causes.iter().enumerate() {
-                for (mi, m) in c.matchers.iter().enumerate() {
-                    if m.on == MatchOn::Message {
-                        patterns.push(m.regex.as_str().to_owned());
-                        owners.push((ci, mi));
-                    }
-                }
-            }
-            // Every pattern compiled on its own when its file was loaded; together they can
-            // only exceed the size limit.
-            MessageSet {
-                set: RegexSet::new(&patterns).ok(),
-                owners,
-            }
-        });
+        let sets = self.set.get_or_init(|| MessageSets::new(&self.causes));
         let group = entry.group();
-        let hits: Vec<usize> = match set {
-            Some(set) => set.matches(&entry.message).into_iter().collect(),
+        let (set, owners) = sets
+            .by_group
+            .iter()
+            .find(|(g, _)| g == group)
+            .map_or(&sets.other, |(_, s)| s);
+        let hit = |i: usize| {
+            let (ci, mi) = owners[i];
+            let m = &self.causes[ci].matchers[mi];
+            (m.units.is_empty() || entry.unit.as_ref().is_some_and(|u| m.units.contains(u)))
+                .then_some(ci)
+        };
+        let best = match set {
+            // Most lines match nothing: one DFA pass says so before the overlapping search.
+            Some(set) if !set.is_match(&entry.message) => None,
+            Some(set) => set
+                .matches(&entry.message)
+                .into_iter()
+                .filter_map(hit)
+                .min(),
             None => (0..owners.len())
                 .filter(|&i| {
                     let (ci, mi) = owners[i];
                     self.causes[ci].matchers[mi].regex.is_match(&entry.message)
                 })
-                .collect(),
+                .filter_map(hit)
+                .min(),
         };
-        hits.into_iter()
-            .map(|i| owners[i])
-            .filter(|&(ci, mi)| {
-                let m = &self.causes[ci].matchers[mi];
-                (m.groups.is_empty() || m.groups.iter().any(|g| g == group))
+        best.map(|ci| &self.causes[ci])
+    }
+
+    /// [`CauseDb::classify`] the plain way, every pattern in turn (a baseline for benchmarks
+    /// and tests; same answers).
+    pub fn classify_naive(&self, entry: &crate::Entry) -> Option<&Cause> {
+        let group = entry.group();
+        self.causes.iter().find(|c| {
+            c.matchers.iter().any(|m| {
+                m.on == MatchOn::Message
+                    && (m.groups.is_empty() || m.groups.iter().any(|g| g == group))
                     && (m.units.is_empty()
                         || entry.unit.as_ref().is_some_and(|u| m.units.contains(u)))
+                    && m.regex.is_match(&entry.message)
             })
-            .map(|(ci, _)| ci)
-            .min()
-            .map(|ci| &self.causes[ci])
+        })
     }
 
     /// The causes linked to a hazard (`hazard = "FPH-…"`): the hazards → causes direction of

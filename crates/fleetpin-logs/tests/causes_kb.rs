@@ -281,6 +281,13 @@ fn classify_agrees_line_by_line() {
             let path = fixtures().join(&cause.id).join(file);
             for e in entries(&path) {
                 let got = db.classify(&e).map(|c| c.id.as_str());
+                assert_eq!(
+                    got,
+                    db.classify_naive(&e).map(|c| c.id.as_str()),
+                    "{}:{}",
+                    path.display(),
+                    e.line
+                );
                 let by_template = db.first_match(&template(&e)).map(|c| c.id.as_str());
                 let own = got == Some(cause.id.as_str());
                 if own != want_own || got != by_template {
