@@ -38,7 +38,7 @@ pub mod mask;
 pub mod miner;
 pub mod read;
 
-pub use causes::{Cause, CauseDb, CauseProblem};
+pub use causes::{Cause, CauseDb, CauseProblem, HostState, HostView, Qualification, Verdict};
 pub use diagnose::{Diagnosis, diagnose, diagnose_input};
 pub use entry::{Entry, PRIORITY_NAMES, format_timestamp, priority_name};
 pub use error::Error;
