@@ -209,11 +209,13 @@ fn all_three_formats_give_the_same_templates_and_causes() {
                 let found = d.causes.iter().chain(&d.noise).flat_map(|f| {
                     f.templates
                         .iter()
+                        .map(|e| &e.template)
                         .map(move |t| (f.id.clone(), t.group.clone(), t.text.clone(), t.count))
                 });
                 let rest = d
                     .remaining
                     .iter()
+                    .map(|e| &e.template)
                     .map(|t| ("-".to_owned(), t.group.clone(), t.text.clone(), t.count));
                 found.chain(rest).collect()
             })
