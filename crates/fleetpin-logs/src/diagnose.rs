@@ -214,10 +214,10 @@ impl Filter {
 
     /// Whether `e` passes.
     pub fn accepts(&self, e: &Entry) -> bool {
-        if let Some(t) = e.timestamp_us {
-            if self.since_us.is_some_and(|s| t < s) || self.until_us.is_some_and(|u| t > u) {
-                return false;
-            }
+        if let Some(t) = e.timestamp_us
+            && (self.since_us.is_some_and(|s| t < s) || self.until_us.is_some_and(|u| t > u))
+        {
+            return false;
         }
         if let (Some((hi, lo)), Some(p)) = (self.priority, e.priority)
             && !(hi..=lo).contains(&p)
@@ -513,10 +513,10 @@ impl Diagnoser {
                         report.filtered_out += 1;
                         continue;
                     }
-                    if let Some(h) = host {
-                        if entry.host.as_deref() != Some(h) {
-                            entry.host = Some(h.to_owned());
-                        }
+                    if let Some(h) = host
+                        && entry.host.as_deref() != Some(h)
+                    {
+                        entry.host = Some(h.to_owned());
                     }
                     self.add(&entry);
                 }
