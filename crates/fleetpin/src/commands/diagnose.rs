@@ -357,7 +357,13 @@ fn collect_inputs(args: &Args, printer: &Printer) -> anyhow::Result<Vec<Input>> 
                 for e in entries {
                     let e = e.with_context(|| format!("cannot read folder {arg}"))?;
                     let name = e.file_name().to_string_lossy().into_owned();
-                    if name.starts_with('.') {
+                    // Hidden files, and a README or script kept beside the journals.
+                    if name.starts_with('.')
+                        || [".md", ".py", ".sh", ".toml", ".yml", ".yaml", ".cfg", ".ini"]
+                            .iter()
+                            .any(|ext| name.ends_with(ext))
+                    {
+                        printer.debug(format!("{}: not a journal, skipped", e.path().display()));
                         continue;
                     }
                     // Follows links to files (a tree of links to fetched journals).
