@@ -1009,7 +1009,9 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn write_event(f: &mut fmt::Formatter<'_>, e: &Event) -> fmt::Result {
+/// One template: count, severity, program, text; its time span, hosts and an example (unless
+/// it is `shown`, the example already printed above it).
+fn write_event(f: &mut fmt::Formatter<'_>, e: &Event, shown: Option<&Example>) -> fmt::Result {
     let t = &e.template;
     writeln!(
         f,
@@ -1025,6 +1027,7 @@ fn write_event(f: &mut fmt::Formatter<'_>, e: &Event) -> fmt::Result {
     }
     if let Some(x) = t.examples.first()
         && x.message != t.text
+        && shown != Some(x)
     {
         writeln!(f, "             e.g. {}", one_line(&x.message, 200))?;
     }
@@ -1089,7 +1092,7 @@ impl fmt::Display for Diagnosis {
                 )?;
             }
             for t in &c.templates {
-                write_event(f, t)?;
+                write_event(f, t, c.example.as_ref())?;
             }
             if let Some(fix) = &c.fix {
                 writeln!(
@@ -1130,7 +1133,7 @@ impl fmt::Display for Diagnosis {
         if !self.remaining.is_empty() {
             writeln!(f, "\nother templates:")?;
             for t in &self.remaining {
-                write_event(f, t)?;
+                write_event(f, t, None)?;
             }
         }
         Ok(())

@@ -359,9 +359,11 @@ fn collect_inputs(args: &Args, printer: &Printer) -> anyhow::Result<Vec<Input>> 
                     let name = e.file_name().to_string_lossy().into_owned();
                     // Hidden files, and a README or script kept beside the journals.
                     if name.starts_with('.')
-                        || [".md", ".py", ".sh", ".toml", ".yml", ".yaml", ".cfg", ".ini"]
-                            .iter()
-                            .any(|ext| name.ends_with(ext))
+                        || [
+                            ".md", ".py", ".sh", ".toml", ".yml", ".yaml", ".cfg", ".ini",
+                        ]
+                        .iter()
+                        .any(|ext| name.ends_with(ext))
                     {
                         printer.debug(format!("{}: not a journal, skipped", e.path().display()));
                         continue;
@@ -565,8 +567,10 @@ fn ansible_stdout(text: &[u8]) -> Result<String, String> {
             r.rc.map_or("-".into(), |rc| rc.to_string())
         ));
     }
+    // Ansible also writes results without `failed` when the task never ran (an undefined
+    // variable in its arguments): no stdout, a `msg`.
     r.stdout
-        .ok_or_else(|| "the Ansible result has no stdout (not a command result)".into())
+        .ok_or_else(|| format!("the Ansible result has no command output: {why}"))
 }
 
 /// Quotes a word for `/bin/sh`.
