@@ -91,6 +91,18 @@ fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
     let export = read_all(&journalctl(&file, "export"), Format::Export);
     let text = read_all(&journalctl(&file, "short-iso-precise"), Format::Text);
     let short = read_all(&journalctl(&file, "short-iso"), Format::Text);
+    // `-o short-precise` (`Feb 20 10:01:02.137000`): the year comes from the reader's options.
+    let precise = {
+        let printed = journalctl(&file, "short-precise");
+        let options = ReadOptions {
+            syslog_year: Some(2023),
+            ..ReadOptions::default()
+        };
+        let mut reader = Reader::new(&printed[..], Format::Text, options);
+        let entries: Vec<Entry> = reader.by_ref().map(|r| r.unwrap().unwrap()).collect();
+        assert_eq!(reader.stats().bad, 0);
+        entries
+    };
     assert_eq!(json.len(), generated.len());
 
     for (i, g) in generated.iter().enumerate() {
@@ -137,6 +149,11 @@ fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
             ..as_text_sees(e)
         };
         assert_eq!(as_text_sees(&short[i]), whole, "short-iso entry {i}");
+        assert_eq!(
+            as_text_sees(&precise[i]),
+            as_text_sees(e),
+            "short-precise entry {i}"
+        );
     }
 }
 

@@ -294,6 +294,37 @@ mod tests {
     }
 
     #[test]
+    fn syslog_years_from_the_file_time_and_short_precise() {
+        // A file last written on 2 January 2024 holds 31 December's lines of 2023.
+        let jan2 = (days_from_civil(2024, 1, 2) * 86_400) as u64 * 1_000_000;
+        let input = "Dec 31 23:59:59.5 h k: old\nJan  2 00:00:01.123456 h k: new\n";
+        let options = ReadOptions {
+            syslog_reference_us: Some(jan2),
+            ..ReadOptions::default()
+        };
+        let out: Vec<_> = Reader::new(input.as_bytes(), Format::Text, options)
+            .map(|r| r.unwrap().unwrap().timestamp_us)
+            .collect();
+        assert_eq!(
+            out,
+            [
+                Some(jan2 - 500_000 - 86_400_000_000),
+                Some(jan2 + 1_123_456)
+            ]
+        );
+        assert!(
+            parse_line(
+                b"Jan  2 00:00:01. h k: x",
+                YearRule {
+                    fixed: Some(1),
+                    reference_us: None
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn lines_continuations_markers_and_garbage() {
         let input = "-- Journal begins at Mon 2023-02-20 10:00:00 UTC. --\n\
             2023-02-20T10:01:02+0000 node1 systemd-udevd[1234]: veth1: Could not generate persistent MAC: No data available\n\
