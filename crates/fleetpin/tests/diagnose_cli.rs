@@ -629,3 +629,40 @@ fn ssh_reads_every_host_and_names_the_broken_the_clean_and_the_unreadable() {
         r.stdout
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_the_status_of_the_work() {
+    use std::io::Read;
+    for format in ["text", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fleetpin"))
+            .args([
+                "diagnose",
+                "examples/swarm-cluster/journal",
+                "--order",
+                "count",
+                "--format",
+                format,
+            ])
+            .current_dir(repo())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 1];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(child.wait().unwrap().code(), Some(1), "{format}: {stderr}");
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("error:"),
+            "{stderr}"
+        );
+    }
+}
