@@ -66,7 +66,11 @@ class Node:
         if pid:
             e += [("_PID", str(pid)), ("_UID", "0"), ("_GID", "0"), ("_COMM", comm or ident)]
         if unit:
-            e += [("_SYSTEMD_UNIT", unit), ("_SYSTEMD_CGROUP", "/system.slice/" + unit)]
+            slice_ = "" if unit == "init.scope" else "system.slice/"
+            e += [("_SYSTEMD_UNIT", unit), ("_SYSTEMD_CGROUP", "/" + slice_ + unit)]
+        if ident == "systemd" and ("Docker" in msg or "docker" in msg):
+            # systemd's job messages name the unit they are about.
+            e += [("UNIT", "docker.service"), ("CODE_FILE", "src/core/job.c")]
         e.append(("MESSAGE", msg))
         self.entries.append(e)
 

@@ -192,7 +192,7 @@ pub struct Filter {
     /// Entries at or before this time.
     pub until_us: Option<u64>,
     /// Unit patterns (`docker.service`, `docker*`); an entry matches one by its
-    /// `_SYSTEMD_UNIT`, or, when it has none (text and Docker formats), by its program name
+    /// `_SYSTEMD_UNIT` or the unit it is about (`UNIT`, as `journalctl -u`), or, when it has none (text and Docker formats), by its program name
     /// against the pattern without its `.service` suffix.
     pub units: Vec<String>,
     /// Priorities kept, most severe first (`(0, 3)`: emerg to err). Entries without a
@@ -226,7 +226,10 @@ impl Filter {
         }
         if !self.units.is_empty() {
             let ok = match &e.unit {
-                Some(u) => self.units.iter().any(|p| glob(p, u)),
+                Some(u) => self
+                    .units
+                    .iter()
+                    .any(|p| glob(p, u) || e.about_unit.as_deref().is_some_and(|a| glob(p, a))),
                 None => self.units.iter().any(|p| {
                     let stem = p.strip_suffix(".service").unwrap_or(p);
                     glob(stem, e.group())
@@ -1199,6 +1202,11 @@ mod tests {
         assert!(f.accepts(&e));
         e.unit = Some("containerd.service".into());
         assert!(!f.accepts(&e));
+        // systemd's own line about the unit (`UNIT=docker.service`, written by init.scope).
+        e.unit = Some("init.scope".into());
+        e.about_unit = Some("docker.service".into());
+        assert!(f.accepts(&e));
+        e.about_unit = None;
         // No unit (text): the program name against the pattern without `.service`.
         e.unit = None;
         e.identifier = Some("dockerd".into());

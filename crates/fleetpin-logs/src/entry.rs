@@ -15,6 +15,11 @@ pub struct Entry {
     pub host: Option<String>,
     /// `_SYSTEMD_UNIT` (e.g. `docker.service`).
     pub unit: Option<String>,
+    /// The unit the entry is *about* when another process wrote it: `UNIT` (systemd's
+    /// "Started docker.service" lines), `OBJECT_SYSTEMD_UNIT` or `COREDUMP_UNIT`. `--unit`
+    /// matches it too, as `journalctl -u` does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about_unit: Option<String>,
     /// `SYSLOG_IDENTIFIER` (e.g. `dockerd`, `kernel`, `systemd-udevd`).
     pub identifier: Option<String>,
     /// `_COMM`: the process name.

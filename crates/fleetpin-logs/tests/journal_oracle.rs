@@ -73,6 +73,7 @@ fn read_all(bytes: &[u8], format: Format) -> Vec<Entry> {
 fn as_text_sees(e: &Entry) -> Entry {
     Entry {
         unit: None,
+        about_unit: None,
         priority: None,
         comm: None,
         line: 0,

@@ -143,6 +143,22 @@ fn filters_select_like_journalctl() {
         assert_eq!(t["severity"], "err", "{t}");
     }
     assert_eq!(d["noise"][0]["templates"].as_array().unwrap().len(), 1);
+    // `-u docker`, like journalctl, also keeps systemd's lines about docker.service.
+    let (_, d) = run(&["-u", "docker"]);
+    let texts: Vec<&str> = d["remaining"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"Started Docker Application Container Engine."),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("Accepted publickey")),
+        "{texts:?}"
+    );
     // --grep, smart case; nothing matches → exit 0 and no causes.
     let (code, d) = run(&["--grep", "NO SUCH THING"]);
     assert_eq!((code, causes(&d).len()), (0, 0));
