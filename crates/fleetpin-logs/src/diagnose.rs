@@ -1061,12 +1061,17 @@ impl fmt::Display for Diagnosis {
             if let Some(e) = &s.error {
                 writeln!(f, "{}: cannot read: {e}", s.name)?;
             }
-            if s.stats.bad > 0 {
-                write!(f, "{}: {} unreadable record(s):", s.name, s.stats.bad)?;
-                for b in s.stats.bad_samples.iter().take(5) {
-                    write!(f, " line {} ({});", b.line, b.reason)?;
-                }
-                writeln!(f)?;
+            // `file:line: reason`, as compilers print, at most 5 per source.
+            for b in s.stats.bad_samples.iter().take(5) {
+                writeln!(f, "{}:{}: unreadable: {}", s.name, b.line, b.reason)?;
+            }
+            let more = s.stats.bad.saturating_sub(5);
+            if more > 0 {
+                writeln!(
+                    f,
+                    "{}: {more} more unreadable record(s) (up to 100 in --format json)",
+                    s.name
+                )?;
             }
         }
         for c in &self.causes {

@@ -261,7 +261,7 @@ fn bad_inputs_are_named_and_the_rest_is_diagnosed() {
         r.stderr
     );
     assert!(
-        r.stdout.contains("binary.bin: 1 unreadable record(s)"),
+        r.stdout.contains("binary.bin:1: unreadable: a binary file"),
         "{}",
         r.stdout
     );

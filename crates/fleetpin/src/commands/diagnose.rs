@@ -91,8 +91,8 @@ pub struct Args {
     #[arg(value_name = "FILE|HOST")]
     inputs: Vec<String>,
 
-    /// Input format instead of detecting it.
-    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    /// Input format instead of detecting it (`--ssh` always reads `-o export`).
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto, conflicts_with = "ssh")]
     input_format: InputFormat,
 
     /// Only entries at or after this time (`2023-02-20 10:00`, `-2h`, `yesterday`,
