@@ -51,6 +51,8 @@ enum Command {
     Drift(commands::drift::Args),
     /// List or show the known-breaking upgrades, or check hosts against them (`hazard check`).
     Hazard(commands::hazard::Args),
+    /// Find the real error in journals of one host or the fleet: known causes first.
+    Diagnose(commands::diagnose::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -100,6 +102,7 @@ fn main() -> ExitCode {
         Command::Lock(args) => commands::lock::run(args, &printer),
         Command::Drift(args) => commands::drift::run(args, &printer),
         Command::Hazard(args) => commands::hazard::run(args, &printer),
+        Command::Diagnose(args) => commands::diagnose::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).

@@ -3,6 +3,7 @@
 //! [`ExitStatus`]: crate::ExitStatus
 
 pub mod debian;
+pub mod diagnose;
 pub mod drift;
 pub mod gather;
 pub mod hazard;
