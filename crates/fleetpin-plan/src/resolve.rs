@@ -256,7 +256,8 @@ impl<'u> HostSet<'u> {
                     let pi = self.u.lookup(&c.package);
                     let vi = pi.and_then(|pi| self.u.find_version(pi, v));
                     let held = self.inst.get(&c.package).is_some_and(|i| i.held);
-                    let arch = pi.map_or_else(|| native.clone(), |pi| self.u.package(pi).arch.clone());
+                    let arch =
+                        pi.map_or_else(|| native.clone(), |pi| self.u.package(pi).arch.clone());
                     self.inst.insert(
                         c.package.clone(),
                         Inst {
@@ -421,7 +422,12 @@ impl<'u> HostSet<'u> {
                 let marks = s.marks.clone();
                 let parent = s.parent.clone();
                 s.mark_install(key, *pi, *vi, false, 0);
-                if s.resolve().is_err() || !matches!(s.marks.get(key), Some(Mark::Install(..))) {
+                // `upgrade` keeps back "policy-broken" packages too: a new version whose new
+                // Recommends nothing can satisfy (apt's ResolveByKeep counts them).
+                if s.resolve().is_err()
+                    || !matches!(s.marks.get(key), Some(Mark::Install(..)))
+                    || s.policy_broken(&marks)
+                {
                     s.marks = marks;
                     s.parent = parent;
                 }
@@ -544,7 +550,8 @@ impl<'u> Solver<'_, 'u> {
             if Some(k.as_str()) == except || out.contains(&k) {
                 continue;
             }
-            let is_future = matches!(self.future(&k), Some(Future::Index(a, b)) if a == *pi && b == *vi);
+            let is_future =
+                matches!(self.future(&k), Some(Future::Index(a, b)) if a == *pi && b == *vi);
             let version_ok = match (&rel.constraint, pv) {
                 (None, _) => true,
                 (Some(_), Some(pv)) => rel.version_ok(pv),
@@ -590,7 +597,12 @@ impl<'u> Solver<'_, 'u> {
                 };
                 let meta = self.u().meta(pi, ci);
                 if !rel.version_ok(self.u().version(pi, ci))
-                    || !arch_ok(rel, &self.u().package(pi).arch, meta.multi_arch, self.native)
+                    || !arch_ok(
+                        rel,
+                        &self.u().package(pi).arch,
+                        meta.multi_arch,
+                        self.native,
+                    )
                 {
                     continue;
                 }
@@ -679,6 +691,27 @@ impl<'u> Solver<'_, 'u> {
             }
         }
         had
+    }
+
+    /// Whether a package marked since `before` has a `Recommends` that is unmet and would
+    /// have been installed (apt's "policy broken").
+    fn policy_broken(&self, before: &BTreeMap<String, Mark>) -> bool {
+        if !self.recommends {
+            return false;
+        }
+        self.marks.iter().any(|(k, m)| {
+            let Mark::Install(pi, vi) = *m else {
+                return false;
+            };
+            if before.get(k) == Some(m) {
+                return false;
+            }
+            let old = self.host.inst.get(k).and_then(|i| i.pi.zip(i.vi));
+            self.u().meta(pi, vi).deps().recommends.0.iter().any(|g| {
+                !self.sat(g)
+                    && !old.is_some_and(|(opi, ovi)| self.old_unsatisfied_recommends(opi, ovi, g))
+            })
+        })
     }
 
     fn future_keys(&self) -> Vec<String> {
@@ -816,7 +849,10 @@ impl<'u> Solver<'_, 'u> {
                     }
                 }
                 Problem::Conflict { key, target } => {
-                    let (km, tm) = (self.marks.contains_key(&key), self.marks.contains_key(&target));
+                    let (km, tm) = (
+                        self.marks.contains_key(&key),
+                        self.marks.contains_key(&target),
+                    );
                     let (victim, cause) = match (km, tm) {
                         (true, false) => (target, key),
                         (false, true) => (key, target),
