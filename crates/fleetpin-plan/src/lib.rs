@@ -5,7 +5,9 @@
 //! - [`resolve`]: `apt-get install` / `upgrade --with-new-pkgs` / `dist-upgrade` over one
 //!   host's installed set.
 
+pub mod plan;
 pub mod resolve;
+pub mod tasks;
 pub mod universe;
 
 use std::path::PathBuf;
