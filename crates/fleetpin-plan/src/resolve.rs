@@ -311,7 +311,7 @@ impl<'u> HostSet<'u> {
     fn install(&self, requests: &[Request], recommends: bool) -> Outcome {
         let u = self.u;
         let mut s = self.solver(recommends, true);
-        s.baseline = s.problems().into_iter().collect();
+        s.baseline = s.problems_with(true).into_iter().collect();
         let mut held = Vec::new();
         let mut wanted = Vec::new();
         for r in requests {
@@ -398,7 +398,7 @@ impl<'u> HostSet<'u> {
 
     fn upgrade(&self, dist: bool, recommends: bool) -> Outcome {
         let mut s = self.solver(recommends, dist);
-        s.baseline = s.problems().into_iter().collect();
+        s.baseline = s.problems_with(true).into_iter().collect();
         let mut kept = Vec::new();
         let cands = self.upgradable();
         for (key, pi, vi) in &cands {
@@ -725,14 +725,47 @@ impl<'u> Solver<'_, 'u> {
         keys.into_iter().map(str::to_string).collect()
     }
 
+    /// Names the marks change: the packages' own names and what their old and new versions
+    /// provide. A kept package can only break through a relation on one of them.
+    fn touched(&self) -> HashSet<&str> {
+        let mut t = HashSet::new();
+        for (k, m) in &self.marks {
+            t.insert(k.split(':').next().unwrap_or(k));
+            if let Mark::Install(pi, vi) = m {
+                t.extend(self.u().meta(*pi, *vi).provides.iter().map(|p| &**p));
+            }
+            if let Some(i) = self.host.inst.get(k)
+                && let (Some(pi), Some(vi)) = (i.pi, i.vi)
+            {
+                t.extend(self.u().meta(pi, vi).provides.iter().map(|p| &**p));
+            }
+        }
+        t
+    }
+
+    /// Unsatisfied dependencies and conflicts of the future set. With `full` false, kept
+    /// packages are checked only on relations the marks touch (the rest cannot have
+    /// changed); the baseline is computed in full.
     fn problems(&self) -> Vec<Problem> {
+        self.problems_with(false)
+    }
+
+    fn problems_with(&self, full: bool) -> Vec<Problem> {
         let mut out = Vec::new();
+        let touched = self.touched();
+        if !full && touched.is_empty() {
+            return out;
+        }
         for key in self.future_keys() {
             let Some(Future::Index(pi, vi)) = self.future(&key) else {
                 continue;
             };
+            let check_all = full || self.marks.contains_key(&key);
             let deps = self.u().meta(pi, vi).deps();
             for (gi, group) in deps.depends.0.iter().enumerate() {
+                if !check_all && !group.iter().any(|r| touched.contains(r.name.as_str())) {
+                    continue;
+                }
                 if !self.sat(group) {
                     out.push(Problem::Dep {
                         key: key.clone(),
@@ -741,6 +774,9 @@ impl<'u> Solver<'_, 'u> {
                 }
             }
             for rel in deps.breaks.0.iter().chain(&deps.conflicts.0).flatten() {
+                if !check_all && !touched.contains(rel.name.as_str()) {
+                    continue;
+                }
                 for target in self.matching(rel, Some(&key)) {
                     out.push(Problem::Conflict {
                         key: key.clone(),

@@ -46,6 +46,8 @@ pub struct VersionMeta {
     pub multi_arch: MultiArch,
     /// Where the stanza is (file, line), for error messages.
     pub origin: Option<(usize, usize)>,
+    /// The virtual names it provides.
+    pub provides: Vec<Box<str>>,
     parsed: OnceLock<Deps>,
 }
 
@@ -67,6 +69,7 @@ impl VersionMeta {
             raw,
             multi_arch: rec.multi_arch,
             origin: Some(origin),
+            provides: Vec::new(),
             parsed: OnceLock::new(),
         }
     }
@@ -299,7 +302,7 @@ impl Universe {
         let mut meta = Vec::with_capacity(cache.packages().len());
         for (i, p) in cache.packages().iter().enumerate() {
             let key = pkg_key(&p.name, &p.arch, &opts.native_arch);
-            let row = p
+            let row: Vec<VersionMeta> = p
                 .versions
                 .iter()
                 .map(|v| {
@@ -319,6 +322,7 @@ impl Universe {
                     .iter()
                     .position(|v| v.version.as_str() == ver)
             {
+                meta[pi][vi].provides.push(Box::from(name.as_str()));
                 providers.entry(name).or_default().push((pi, vi, pv));
             }
         }

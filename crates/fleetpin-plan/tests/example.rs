@@ -84,7 +84,11 @@ fn example_plan_names_the_incident() {
     assert!(m1.refused[0].reason.contains("docker-ce"));
     // w1 goes 20.10 → 23.0.1 (a major jump) and, without apparmor, hits FPH-2023-0001.
     let w1 = host("swarm-w1.example.internal");
-    let d = w1.packages.iter().find(|x| x.package == "docker-ce").unwrap();
+    let d = w1
+        .packages
+        .iter()
+        .find(|x| x.package == "docker-ce")
+        .unwrap();
     assert_eq!(d.status, Status::Upgrade);
     assert_eq!(d.to.as_deref(), Some("5:23.0.1-1~debian.10~buster"));
     assert_eq!(d.jump, Some(Jump::Major));
@@ -106,7 +110,10 @@ fn example_plan_names_the_incident() {
     assert!(m2.error.as_deref().unwrap().contains("no facts"));
     assert!(p.risky());
     assert_eq!(p.rollout[0].batches.len(), 1, "no serial: all at once");
-    assert_eq!(p.hazard_hosts()["FPH-2023-0001"], ["swarm-w1.example.internal"]);
+    assert_eq!(
+        p.hazard_hosts()["FPH-2023-0001"],
+        ["swarm-w1.example.internal"]
+    );
 }
 
 #[test]
@@ -130,7 +137,11 @@ fn install_recommends_false_is_named() {
     });
     assert_eq!(p.hosts.len(), 1, "--limit");
     let h = &p.hosts[0];
-    let d = h.packages.iter().find(|x| x.package == "docker-ce").unwrap();
+    let d = h
+        .packages
+        .iter()
+        .find(|x| x.package == "docker-ce")
+        .unwrap();
     assert_eq!(d.status, Status::New);
     assert!(
         h.unmet_recommends
@@ -139,7 +150,11 @@ fn install_recommends_false_is_named() {
         "{:#?}",
         h.unmet_recommends
     );
-    assert!(h.hazards.iter().any(|z| z.id == "FPH-2023-0001" && z.breaks));
+    assert!(
+        h.hazards
+            .iter()
+            .any(|z| z.id == "FPH-2023-0001" && z.breaks)
+    );
 }
 
 #[test]
