@@ -6,6 +6,9 @@
 //! host then gets a random older docker and random holds), HOSTS the hosts fleetpin plans,
 //! APT_HOSTS how many of them apt-get simulates (0: none). Prints medians as `key=value`.
 
+// A benchmark program: its output is the result.
+#![allow(clippy::print_stdout)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -40,13 +43,13 @@ fn status_packages(path: &Path) -> Vec<InstalledPackage> {
 fn host(base: &[InstalledPackage], i: usize) -> Vec<InstalledPackage> {
     let mut v = base.to_vec();
     let old = "5:20.10.23~3-0~debian-buster";
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         for n in ["docker-ce", "docker-ce-cli"] {
             v.push(InstalledPackage {
                 name: n.into(),
                 arch: "amd64".into(),
                 version: Version::parse(old).unwrap(),
-                held: i % 7 == 0,
+                held: i.is_multiple_of(7),
             });
         }
     }

@@ -223,7 +223,7 @@ impl Universe {
             for e in errs {
                 problems.push(Error::Debian(fleetpin_debian::control::in_file(path, e)));
             }
-            if text.trim().len() > 0 && !text.ends_with('\n') {
+            if !text.trim().is_empty() && !text.ends_with('\n') {
                 // A stanza cut mid-line: apt reads the prefix; say where it stops.
                 problems.push(Error::Input {
                     path: path.clone(),

@@ -59,6 +59,13 @@ fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The lock takes the majority version (docker 20.10): w1's 23.0.1 lands ahead of it.
+    let out = fleetpin(dir.path(), &["lock", "--prefer", "majority"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let index = root().join("crates/fleetpin-plan/tests/fixtures/docker-buster/Packages");
     (dir, ex, index)
 }
