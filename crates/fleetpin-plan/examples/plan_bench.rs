@@ -19,6 +19,16 @@ use fleetpin_plan::resolve::{HostSet, InstalledPackage, Op, Request};
 use fleetpin_plan::universe::Universe;
 use rayon::prelude::*;
 
+/// CPU seconds (user + system) this process used so far, from /proc/self/stat (Linux;
+/// clock ticks of 1/100 s).
+fn cpu_self() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(") ").map_or("", |(_, a)| a);
+    let f: Vec<&str> = after.split(' ').collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -91,6 +101,7 @@ fn main() {
         },
     ];
 
+    let c0 = cpu_self();
     let t0 = Instant::now();
     let u = Universe::load(
         std::slice::from_ref(&index),
@@ -115,8 +126,9 @@ fn main() {
         })
         .sum();
     let plan = t1.elapsed().as_secs_f64();
+    let cpu = cpu_self() - c0;
     println!(
-        "packages={} installed_per_host={} hosts={hosts} load_s={load:.3} plan_s={plan:.3} total_s={:.3} per_host_ms={:.3} changes={changes}",
+        "packages={} installed_per_host={} hosts={hosts} load_s={load:.3} plan_s={plan:.3} total_s={:.3} per_host_ms={:.3} cpu_s={cpu:.3} changes={changes}",
         u.len(),
         base.len(),
         load + plan,
@@ -176,11 +188,13 @@ fn main() {
         String::from_utf8_lossy(&st.stderr)
     );
     let mut per_host = Vec::new();
+    let mut per_host_cpu = Vec::new();
     for i in 0..apt_hosts {
         let root = dir.path().join(format!("h{i}"));
         std::fs::create_dir_all(root.join("cache/archives/partial")).unwrap();
         std::fs::write(root.join("status"), status_text(&host(&base, i))).unwrap();
         let t = Instant::now();
+        let mut cpu_apt = 0.0;
         for args in [
             vec![
                 "-s",
@@ -192,21 +206,34 @@ fn main() {
             ],
             vec!["-s", "-y", "dist-upgrade"],
         ] {
-            let o = Command::new("apt-get")
+            // GNU time reports apt's own CPU time: the machine may be shared.
+            let o = Command::new("/usr/bin/time")
+                .args(["-f", "FPTIME %U %S", "apt-get"])
                 .args(opts(&root))
                 .args(&args)
                 .env("LC_ALL", "C")
                 .output()
                 .unwrap();
             assert!(!o.stdout.is_empty());
+            let err = String::from_utf8_lossy(&o.stderr);
+            if let Some(l) = err.lines().find(|l| l.starts_with("FPTIME ")) {
+                cpu_apt += l[7..]
+                    .split(' ')
+                    .filter_map(|x| x.parse::<f64>().ok())
+                    .sum::<f64>();
+            }
         }
         per_host.push(t.elapsed().as_secs_f64());
+        per_host_cpu.push(cpu_apt);
     }
+    let apt_cpu = median(&mut per_host_cpu);
+    let ours_cpu = cpu / hosts as f64;
     let apt_median = median(&mut per_host);
     let ours = (load + plan) / hosts as f64;
     println!(
-        "apt_hosts={apt_hosts} apt_median_per_host_s={apt_median:.3} apt_200_hosts_s={:.1} fleetpin_per_host_s={ours:.5} ratio={:.0}",
+        "apt_hosts={apt_hosts} apt_median_per_host_s={apt_median:.3} apt_200_hosts_s={:.1} fleetpin_per_host_s={ours:.5} ratio_wall={:.0} apt_cpu_median_per_host_s={apt_cpu:.3} fleetpin_cpu_per_host_s={ours_cpu:.5} ratio_cpu={:.0}",
         apt_median * 200.0,
-        apt_median / ours
+        apt_median / ours,
+        apt_cpu / ours_cpu
     );
 }
