@@ -662,7 +662,15 @@ fn plan_host(
         .collect();
     for (label, out, rec_off) in &outcomes {
         for c in &out.changes {
-            let from = before.get(&c.package).cloned();
+            // The version before the run (not before this task: a package the first task
+            // installs is new even when the second upgrades it); a simulation of the whole
+            // run may know a package the facts lack.
+            let from = match inp.source {
+                CandidateSource::Simulated(_) => {
+                    before.get(&c.package).cloned().or_else(|| c.from.clone())
+                }
+                CandidateSource::Offline(_) => before.get(&c.package).cloned(),
+            };
             let e = pk.entry(c.package.clone()).or_insert_with(|| PackagePlan {
                 package: c.package.clone(),
                 from: from.clone(),

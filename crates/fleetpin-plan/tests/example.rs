@@ -197,3 +197,59 @@ fn bad_input_is_named_and_the_rest_still_loads() {
     assert_eq!(errs.len(), 1);
     assert!(errs[0].to_string().contains("swarm-w2"), "{}", errs[0]);
 }
+
+#[test]
+fn simulated_source_plans_from_apt_output() {
+    // What `LC_ALL=C apt-get -s -y install docker-ce ...` printed on a node (the live SSH and
+    // Ansible --check sources hand the engine this, parsed).
+    let stdout = "\
+Reading package lists...
+The following packages will be upgraded:
+  docker-ce docker-ce-cli
+Inst docker-ce-cli [5:20.10.23~3-0~debian-buster] (5:23.0.1-1~debian.10~buster Docker CE:10/buster [amd64])
+Inst docker-ce [5:20.10.23~3-0~debian-buster] (5:23.0.1-1~debian.10~buster Docker CE:10/buster [amd64])
+Remv lxc-docker [1.0]
+Conf docker-ce-cli (5:23.0.1-1~debian.10~buster Docker CE:10/buster [amd64])
+Recommended packages:
+  apparmor git | git-core
+";
+    let (sim, errs) = plan::SimulatedHost::from_apt_output(stdout, "");
+    assert!(errs.is_empty());
+    assert_eq!(sim.recommended, ["apparmor", "git", "| git-core"]);
+    let mut w1 = facts("swarm-w1.example.internal");
+    w1.packages.retain(|p| p.name != "apparmor");
+    // No inventory: the plays' `hosts:` are matched against the groups the facts record.
+    w1.groups = vec!["swarm".into(), "workers".into()];
+    let mut sims = std::collections::HashMap::new();
+    sims.insert("swarm-w1.example.internal".to_string(), sim);
+    let (plays, _) = fleetpin_plan::tasks::discover(&[example()]);
+    let (db, _) = fleetpin_guard::Database::builtin();
+    let p = plan::plan(&Inputs {
+        plays: &plays,
+        inventory: None,
+        limit: None,
+        facts: std::slice::from_ref(&w1),
+        lock: None,
+        db: &db,
+        source: CandidateSource::Simulated(&sims),
+        no_install_recommends: false,
+    });
+    let h = &p.hosts[0];
+    let d = h
+        .packages
+        .iter()
+        .find(|x| x.package == "docker-ce")
+        .unwrap();
+    assert_eq!(d.jump, Some(Jump::Major));
+    assert!(
+        h.packages
+            .iter()
+            .any(|x| x.package == "lxc-docker" && x.status == Status::Removed)
+    );
+    assert!(
+        h.hazards
+            .iter()
+            .any(|z| z.id == "FPH-2023-0001" && z.breaks)
+    );
+    assert!(h.risky());
+}
