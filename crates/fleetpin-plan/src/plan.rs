@@ -351,14 +351,18 @@ fn batches(hosts: &[String], serial: &[String]) -> Vec<Vec<String>> {
     }
     let size = |s: &str| -> usize {
         let s = s.trim();
-        let n = match s.strip_suffix('%') {
+        // Ansible's pct_to_int: a percentage rounds down but is at least one host; a
+        // count of 0 (or one fleetpin cannot read) means every host at once.
+        match s.strip_suffix('%') {
             Some(p) => {
                 let pct: f64 = p.trim().parse().unwrap_or(100.0);
-                ((hosts.len() as f64) * pct / 100.0) as usize
+                (((hosts.len() as f64) * pct / 100.0) as usize).max(1)
             }
-            None => s.parse().unwrap_or(hosts.len()),
-        };
-        if n == 0 { hosts.len() } else { n.max(1) }
+            None => match s.parse::<usize>() {
+                Ok(0) | Err(_) => hosts.len(),
+                Ok(n) => n,
+            },
+        }
     };
     let mut out = Vec::new();
     let mut i = 0;
@@ -797,4 +801,47 @@ fn plan_host(
         });
     }
     hp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    #[test]
+    fn jump_classes() {
+        let j = |a: &str, b: &str| jump(&v(a), &v(b));
+        assert_eq!(
+            j(
+                "5:20.10.23~3-0~debian-buster",
+                "5:23.0.1-1~debian.10~buster"
+            ),
+            Jump::Major
+        );
+        assert_eq!(j("1.6.16-1", "1.6.18-1"), Jump::Patch);
+        assert_eq!(j("1.6.16-1", "1.7.0-1"), Jump::Minor);
+        assert_eq!(j("2.28-10+deb10u1", "2.28-10+deb10u2"), Jump::Revision);
+        assert_eq!(j("2.5-1", "1:0.9-1"), Jump::Epoch);
+    }
+
+    #[test]
+    fn serial_batches_like_ansible() {
+        let hosts: Vec<String> = (1..=7).map(|i| format!("h{i}")).collect();
+        let sizes = |serial: &[&str]| -> Vec<usize> {
+            let s: Vec<String> = serial.iter().map(|x| x.to_string()).collect();
+            batches(&hosts, &s).iter().map(Vec::len).collect()
+        };
+        assert_eq!(sizes(&[]), [7], "no serial: all at once");
+        assert_eq!(sizes(&["2"]), [2, 2, 2, 1]);
+        assert_eq!(
+            sizes(&["1", "2", "50%"]),
+            [1, 2, 3, 1],
+            "the last size repeats"
+        );
+        assert_eq!(sizes(&["30%"]), [2, 2, 2, 1], "percentages round down");
+        assert_eq!(sizes(&["10%"]), [1, 1, 1, 1, 1, 1, 1], "at least one host");
+    }
 }
