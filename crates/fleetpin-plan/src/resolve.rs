@@ -378,14 +378,20 @@ impl<'u> HostSet<'u> {
         out
     }
 
-    fn upgradable(&self) -> Vec<(String, usize, usize)> {
+    /// Installed packages whose candidate is another version: higher only (`upgrade`), or
+    /// any, downgrades by a pin ≥ 1000 included (`dist-upgrade` marks every installed
+    /// package, `pkgDistUpgrade`).
+    fn upgradable(&self, downgrades: bool) -> Vec<(String, usize, usize)> {
         let mut v: Vec<(String, usize, usize)> = self
             .inst
             .iter()
             .filter_map(|(k, i)| {
-                let pi = i.pi?;
+                let pi = i.pi.or_else(|| self.u.lookup(k))?;
                 match self.u.candidate(pi, Some(&i.version)) {
-                    Candidate::Index(c) if *self.u.version(pi, c) > i.version => {
+                    Candidate::Index(c)
+                        if *self.u.version(pi, c) > i.version
+                            || (downgrades && *self.u.version(pi, c) != i.version) =>
+                    {
                         Some((k.clone(), pi, c))
                     }
                     _ => None,
@@ -400,7 +406,7 @@ impl<'u> HostSet<'u> {
         let mut s = self.solver(recommends, dist);
         s.baseline = s.problems_with(true).into_iter().collect();
         let mut kept = Vec::new();
-        let cands = self.upgradable();
+        let cands = self.upgradable(dist);
         for (key, pi, vi) in &cands {
             if self.inst[key].held {
                 kept.push((key.clone(), *pi, *vi, "hold"));

@@ -492,6 +492,12 @@ fn plans_equal_apt_get_simulations() {
         format!("deb [trusted=yes] file:{} ./\n", repo.display()),
     )
     .unwrap();
+    // Pins: a downgrade (≥ 1000), a preference below the default, a version never installed.
+    let prefs = "Package: l2\nPin: version 1.2*\nPin-Priority: 1001\n\n\
+Package: a5\nPin: version 1.0*\nPin-Priority: 600\n\n\
+Package: libseccomp2\nPin: version 2.5*\nPin-Priority: -1\n";
+    std::fs::write(base.join("shared/etc/preferences.d/pins"), prefs).unwrap();
+    let prefs_file = base.join("shared/etc/preferences.d/pins");
     let lists = base.join("shared/lists");
     std::fs::create_dir_all(lists.join("partial")).unwrap();
     let upd_root = base.join("host-update");
@@ -502,7 +508,7 @@ fn plans_equal_apt_get_simulations() {
 
     let universe = Universe::load(
         &[repo.join("Packages")],
-        &[],
+        &[prefs_file],
         Options {
             native_arch: "amd64".into(),
             foreign_archs: vec![],
