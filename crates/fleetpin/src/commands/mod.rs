@@ -9,4 +9,5 @@ pub mod gather;
 pub mod hazard;
 pub mod lint;
 pub mod lock;
+pub mod plan;
 pub mod rule;
