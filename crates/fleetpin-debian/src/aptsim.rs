@@ -116,6 +116,12 @@ pub enum AptSimError {
         /// The line, escaped and shortened.
         text: String,
     },
+    /// A line that is not UTF-8 (apt under `LC_ALL=C` prints ASCII).
+    #[error("line {line}: apt output is not UTF-8")]
+    Encoding {
+        /// 1-based line.
+        line: usize,
+    },
     /// A line longer than [`MAX_LINE`] bytes.
     #[error("line {line}: {len}-byte line in apt output (longer than any apt prints)")]
     TooLong {
@@ -553,6 +559,43 @@ pub fn parse_simulation(output: &str) -> (Simulation, Vec<AptSimError>) {
     (sim, errors)
 }
 
+/// [`parse_simulation`] over raw bytes (what a remote command printed): a line that is not
+/// UTF-8 is an [`AptSimError::Encoding`] error and reads as an empty line.
+pub fn parse_simulation_bytes(output: &[u8]) -> (Simulation, Vec<AptSimError>) {
+    match std::str::from_utf8(output) {
+        Ok(s) => parse_simulation(s),
+        Err(_) => {
+            let mut text = String::with_capacity(output.len());
+            let mut bad = Vec::new();
+            for (i, line) in output.split(|&b| b == b'\n').enumerate() {
+                match std::str::from_utf8(line) {
+                    Ok(l) => text.push_str(l),
+                    Err(_) => bad.push(AptSimError::Encoding { line: i + 1 }),
+                }
+                text.push('\n');
+            }
+            let (sim, mut errors) = parse_simulation(&text);
+            errors.extend(bad);
+            errors.sort_by_key(AptSimError::line);
+            (sim, errors)
+        }
+    }
+}
+
+impl AptSimError {
+    /// The 1-based line the error is about.
+    pub fn line(&self) -> usize {
+        match self {
+            AptSimError::Malformed { line, .. }
+            | AptSimError::Name { line, .. }
+            | AptSimError::Control { line, .. }
+            | AptSimError::Encoding { line }
+            | AptSimError::TooLong { line, .. }
+            | AptSimError::Version { line, .. } => *line,
+        }
+    }
+}
+
 fn read_entries(
     sim: &mut Simulation,
     section: Section,
@@ -869,16 +912,7 @@ E: Unable to correct problems, you have held broken packages.
              Inst kept (2.0 x [amd64])\n"
         );
         let (sim, errors) = parse_simulation(&out);
-        let lines: Vec<usize> = errors
-            .iter()
-            .map(|e| match e {
-                AptSimError::Malformed { line, .. }
-                | AptSimError::Name { line, .. }
-                | AptSimError::Control { line, .. }
-                | AptSimError::TooLong { line, .. }
-                | AptSimError::Version { line, .. } => *line,
-            })
-            .collect();
+        let lines: Vec<usize> = errors.iter().map(AptSimError::line).collect();
         assert_eq!(lines, [2, 3, 3, 4, 7, 8, 9, 10], "{errors:?}");
         assert!(matches!(errors[0], AptSimError::Control { .. }));
         // The escape is shown escaped, never raw.
@@ -892,5 +926,16 @@ E: Unable to correct problems, you have held broken packages.
         assert_eq!(sim.changes.len(), 1);
         assert_eq!(sim.changes[0].package, "kept");
         assert_eq!(sim.summary, None);
+    }
+
+    #[test]
+    fn non_utf8_lines_are_errors() {
+        let out = b"The following NEW packages will be installed:\n  a \xff\xfe b\n  c\nInst c (1.0 x [amd64])\n";
+        let (sim, errors) = parse_simulation_bytes(out);
+        assert_eq!(errors, [AptSimError::Encoding { line: 2 }]);
+        // The bad line reads as empty: it ends the list.
+        assert!(sim.new.is_empty());
+        assert_eq!(sim.changes.len(), 1);
+        assert_eq!(sim.changes[0].line, 4);
     }
 }

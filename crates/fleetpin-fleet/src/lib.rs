@@ -10,6 +10,8 @@
 //!   `--limit`) and every host missing from it.
 //! - [`lock`]: the `fleetpin.lock` format and its generation with an explicit conflict policy.
 //! - [`drift`]: comparing hosts with the lock.
+//! - [`simulate`]: what apt would do on each host, from `apt-get -s` over SSH or from an
+//!   Ansible `--check --diff` run's JSON.
 
 pub mod ansible;
 mod ansible_scan;
@@ -20,6 +22,7 @@ pub mod gather;
 pub mod import;
 pub mod load;
 pub mod lock;
+pub mod simulate;
 
 pub use facts::{
     FactsSource, FactsStore, GatherFailure, HostFacts, OsRelease, Package, PackageManager,

@@ -1,0 +1,391 @@
+//! The plan Ansible itself computed: the JSON of
+//! `ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook --check --diff site.yml`.
+//!
+//! In check mode the apt module runs `apt-get --simulate` (`-y`, with the task's options) and
+//! returns apt's whole output in `stdout`, and with `--diff` the package lists (from
+//! "Reading state information..." to the counts line) in `diff.prepared`. This reads, per
+//! host and per apt task (or loop item), that output with `fleetpin_debian::aptsim`: `stdout`
+//! when it is there (action lines and lists), else `diff.prepared` (lists only), else nothing
+//! to do (the module found every package as asked and ran no apt-get). Hosts that failed a
+//! task, were unreachable, or skipped an apt task are named.
+//!
+//! Shape of the callback's document (ansible.posix `json`): `{"plays": [{"play": {"name"},
+//! "tasks": [{"task": {"name", "path"}, "hosts": {HOST: RESULT}}]}], "stats": {HOST: {...}}}`;
+//! a loop's RESULT holds one result per item in `results`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fleetpin_debian::aptsim;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{OutputIssue, Simulation};
+
+/// Where a task's plan was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanSource {
+    /// The module's `stdout`: apt's whole output, action lines included.
+    Stdout,
+    /// Only `diff.prepared`: the lists, without `Inst`/`Remv` lines (versions unknown).
+    DiffPrepared,
+    /// The module ran no apt-get (nothing to change).
+    Nothing,
+}
+
+/// A task (and loop item) on a host.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TaskRef {
+    /// The play's name (its `hosts:` pattern when it has none).
+    pub play: String,
+    /// The task's name.
+    pub task: String,
+    /// `file:line` of the task, when the callback recorded it.
+    pub path: Option<String>,
+    /// The loop item's label, for a task with a loop.
+    pub item: Option<String>,
+}
+
+impl std::fmt::Display for TaskRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "play `{}`, task `{}`", self.play, self.task)?;
+        if let Some(i) = &self.item {
+            write!(f, ", item `{i}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// apt's plan for one apt task on one host.
+#[derive(Debug, Clone)]
+pub struct TaskPlan {
+    /// Which task.
+    pub task: TaskRef,
+    /// The action as written (`apt`, `ansible.builtin.apt`, `package`...).
+    pub action: String,
+    /// Whether Ansible reported the task as changing the host.
+    pub changed: bool,
+    /// Whether the task failed (apt refused: a held package, an unknown package...); the
+    /// simulation then holds apt's `E:` lines.
+    pub failed: bool,
+    /// Where the plan was read from.
+    pub source: PlanSource,
+    /// apt's plan.
+    pub simulation: Simulation,
+    /// Lines that did not parse, with host, task and line.
+    pub issues: Vec<OutputIssue>,
+}
+
+/// A task that failed, or the host being unreachable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFailure {
+    /// Which task.
+    pub task: TaskRef,
+    /// The action.
+    pub action: String,
+    /// Ansible's `msg`, control characters escaped.
+    pub message: String,
+}
+
+/// The recap line of a host (`stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct HostStats {
+    /// Tasks ok.
+    pub ok: u64,
+    /// Tasks changed.
+    pub changed: u64,
+    /// Tasks failed (not ignored).
+    pub failures: u64,
+    /// Tasks that found the host unreachable.
+    pub unreachable: u64,
+    /// Tasks skipped.
+    pub skipped: u64,
+    /// Failures rescued.
+    pub rescued: u64,
+    /// Failures ignored (`ignore_errors`).
+    pub ignored: u64,
+}
+
+/// Everything read for one host.
+#[derive(Debug, Clone, Default)]
+pub struct AnsibleHost {
+    /// Inventory host name.
+    pub name: String,
+    /// apt tasks (and loop items) with their plan, in run order.
+    pub tasks: Vec<TaskPlan>,
+    /// apt tasks (or items) skipped on this host (`when:` false...).
+    pub skipped: Vec<TaskRef>,
+    /// Tasks of any module that failed on this host (ignored ones included).
+    pub failed: Vec<TaskFailure>,
+    /// The task that found the host unreachable (no later task ran there).
+    pub unreachable: Option<TaskFailure>,
+    /// The recap, when the document has one.
+    pub stats: Option<HostStats>,
+}
+
+impl AnsibleHost {
+    /// Whether Ansible stopped on this host (unreachable, or a failure not ignored): its plan
+    /// is incomplete.
+    pub fn incomplete(&self) -> bool {
+        self.unreachable.is_some()
+            || self
+                .stats
+                .is_some_and(|s| s.failures > 0 || s.unreachable > 0)
+    }
+}
+
+/// A check-mode run, host by host (sorted by name).
+#[derive(Debug, Clone, Default)]
+pub struct CheckRun {
+    /// The hosts.
+    pub hosts: Vec<AnsibleHost>,
+}
+
+/// Why a document cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AnsibleJsonError {
+    /// The file could not be read.
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        error: std::io::Error,
+    },
+    /// Not JSON, or not the shape of the json callback's document.
+    #[error("{}:{line}:{column}: not an ansible json callback document: {message}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Doc {
+    plays: Vec<PlayEntry>,
+    #[serde(default)]
+    stats: BTreeMap<String, HostStats>,
+}
+
+#[derive(Deserialize)]
+struct PlayEntry {
+    play: Named,
+    #[serde(default)]
+    tasks: Vec<TaskEntry>,
+}
+
+#[derive(Deserialize)]
+struct TaskEntry {
+    task: Named,
+    #[serde(default)]
+    hosts: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+/// Reads a json callback document from a file.
+pub fn read(path: &Path) -> Result<CheckRun, AnsibleJsonError> {
+    let text = std::fs::read(path).map_err(|error| AnsibleJsonError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    parse(&text, path)
+}
+
+/// Control characters escaped, at most 500 characters: safe to show.
+fn clean(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 500 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Parses a json callback document; `path` names it in errors. Text before the document
+/// (warnings when stderr was captured too) is skipped up to the first line starting with `{`.
+pub fn parse(text: &[u8], path: &Path) -> Result<CheckRun, AnsibleJsonError> {
+    let mut skipped_lines = 0;
+    let mut start = 0;
+    while start < text.len() && text[start] != b'{' {
+        match memchr::memchr(b'\n', &text[start..]) {
+            Some(nl) => {
+                start += nl + 1;
+                skipped_lines += 1;
+            }
+            None => start = text.len(),
+        }
+    }
+    let doc: Doc = serde_json::from_slice(&text[start..]).map_err(|e| AnsibleJsonError::Json {
+        path: path.to_path_buf(),
+        line: e.line() + skipped_lines,
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let file = path.display().to_string();
+    let mut hosts: BTreeMap<String, AnsibleHost> = BTreeMap::new();
+    for play in &doc.plays {
+        for task in &play.tasks {
+            for (host, result) in &task.hosts {
+                let entry = hosts.entry(host.clone()).or_insert_with(|| AnsibleHost {
+                    name: host.clone(),
+                    ..AnsibleHost::default()
+                });
+                let tref = TaskRef {
+                    play: clean(&play.play.name),
+                    task: clean(&task.task.name),
+                    path: task.task.path.as_deref().map(clean),
+                    item: None,
+                };
+                read_result(entry, &tref, result, &file);
+            }
+        }
+    }
+    for (host, stats) in doc.stats {
+        hosts
+            .entry(host.clone())
+            .or_insert_with(|| AnsibleHost {
+                name: host,
+                ..AnsibleHost::default()
+            })
+            .stats = Some(stats);
+    }
+    Ok(CheckRun {
+        hosts: hosts.into_values().collect(),
+    })
+}
+
+fn is_apt(action: &str) -> bool {
+    let short = action
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| action.strip_prefix("ansible.legacy."))
+        .unwrap_or(action);
+    matches!(short, "apt" | "package")
+}
+
+fn flag(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &str) {
+    let action = result
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let message = || {
+        clean(
+            result
+                .get("msg")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )
+    };
+    if flag(result, "unreachable") {
+        host.unreachable = Some(TaskFailure {
+            task: task.clone(),
+            action: clean(&action),
+            message: message(),
+        });
+        return;
+    }
+    if let Some(items) = result.get("results").and_then(Value::as_array) {
+        for item in items {
+            let label = item
+                .get("_ansible_item_label")
+                .or_else(|| item.get("item"))
+                .map(|v| match v {
+                    Value::String(s) => clean(s),
+                    other => clean(&other.to_string()),
+                });
+            let t = TaskRef {
+                item: label,
+                ..task.clone()
+            };
+            let mut item = item.clone();
+            if item.get("action").is_none()
+                && let Some(o) = item.as_object_mut()
+            {
+                o.insert("action".into(), Value::String(action.clone()));
+            }
+            read_result(host, &t, &item, file);
+        }
+        return;
+    }
+    let failed = flag(result, "failed");
+    if failed {
+        host.failed.push(TaskFailure {
+            task: task.clone(),
+            action: clean(&action),
+            message: message(),
+        });
+    }
+    if !is_apt(&action) {
+        return;
+    }
+    if flag(result, "skipped") {
+        host.skipped.push(task.clone());
+        return;
+    }
+    let stdout = result
+        .get("stdout")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let prepared = match result.get("diff") {
+        Some(Value::Array(diffs)) => diffs
+            .iter()
+            .filter_map(|d| d.get("prepared").and_then(Value::as_str))
+            .next(),
+        Some(d) => d.get("prepared").and_then(Value::as_str),
+        None => None,
+    };
+    let (source, text) = match (stdout, prepared) {
+        (Some(s), _) => (PlanSource::Stdout, s),
+        (None, Some(p)) => (PlanSource::DiffPrepared, p),
+        (None, None) if failed => return,
+        (None, None) => (PlanSource::Nothing, ""),
+    };
+    let (simulation, errors) = aptsim::parse_simulation(text);
+    let what = match source {
+        PlanSource::DiffPrepared => "diff.prepared",
+        _ => "stdout",
+    };
+    let origin = format!("{file}: host `{}`, {task}, {what}", clean(&host.name));
+    host.tasks.push(TaskPlan {
+        task: task.clone(),
+        action: clean(&action),
+        changed: flag(result, "changed"),
+        failed,
+        source,
+        simulation,
+        issues: errors
+            .into_iter()
+            .map(|error| OutputIssue {
+                host: host.name.clone(),
+                origin: origin.clone(),
+                error,
+            })
+            .collect(),
+    });
+}
