@@ -67,7 +67,8 @@ pub struct TaskPlan {
     /// Whether Ansible reported the task as changing the host.
     pub changed: bool,
     /// Whether the task failed (apt refused: a held package, an unknown package...); the
-    /// simulation then holds apt's `E:` lines.
+    /// simulation then holds apt's `E:` lines (read from the result's `stderr`; their `line`
+    /// counts in stderr).
     pub failed: bool,
     /// Where the plan was read from.
     pub source: PlanSource,
@@ -366,12 +367,31 @@ fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &st
         (None, None) if failed => return,
         (None, None) => (PlanSource::Nothing, ""),
     };
-    let (simulation, errors) = aptsim::parse_simulation(text);
+    let (mut simulation, errors) = aptsim::parse_simulation(text);
     let what = match source {
         PlanSource::DiffPrepared => "diff.prepared",
         _ => "stdout",
     };
     let origin = format!("{file}: host `{}`, {task}, {what}", clean(&host.name));
+    let mut issues: Vec<OutputIssue> = errors
+        .into_iter()
+        .map(|error| OutputIssue {
+            host: host.name.clone(),
+            origin: origin.clone(),
+            error,
+        })
+        .collect();
+    // apt's `E:` / `W:` lines went to stderr, which the module returns apart.
+    if let Some(stderr) = result.get("stderr").and_then(Value::as_str) {
+        let (err_sim, errors) = aptsim::parse_simulation(stderr);
+        simulation.messages.extend(err_sim.messages);
+        let origin = format!("{file}: host `{}`, {task}, stderr", clean(&host.name));
+        issues.extend(errors.into_iter().map(|error| OutputIssue {
+            host: host.name.clone(),
+            origin: origin.clone(),
+            error,
+        }));
+    }
     host.tasks.push(TaskPlan {
         task: task.clone(),
         action: clean(&action),
@@ -379,13 +399,6 @@ fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &st
         failed,
         source,
         simulation,
-        issues: errors
-            .into_iter()
-            .map(|error| OutputIssue {
-                host: host.name.clone(),
-                origin: origin.clone(),
-                error,
-            })
-            .collect(),
+        issues,
     });
 }
