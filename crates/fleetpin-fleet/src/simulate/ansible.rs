@@ -277,12 +277,24 @@ pub fn parse(text: &[u8], path: &Path) -> Result<CheckRun, AnsibleJsonError> {
     })
 }
 
-fn is_apt(action: &str) -> bool {
-    let short = action
+/// `apt` for `apt`, `ansible.builtin.apt` and `ansible.legacy.apt`.
+fn short_name(action: &str) -> &str {
+    action
         .strip_prefix("ansible.builtin.")
         .or_else(|| action.strip_prefix("ansible.legacy."))
-        .unwrap_or(action);
-    matches!(short, "apt" | "package")
+        .unwrap_or(action)
+}
+
+/// An apt task: `apt` under any builtin spelling, or `package` carried out by the apt module
+/// (its result echoes the apt module's arguments; on dnf hosts it does not).
+fn is_apt(action: &str, result: &Value) -> bool {
+    match short_name(action) {
+        "apt" => true,
+        "package" => result
+            .pointer("/invocation/module_args/dpkg_options")
+            .is_some(),
+        _ => false,
+    }
 }
 
 fn flag(v: &Value, key: &str) -> bool {
@@ -342,11 +354,14 @@ fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &st
             message: message(),
         });
     }
-    if !is_apt(&action) {
+    if flag(result, "skipped") {
+        // A skipped result carries no module arguments: a skipped `package` task counts.
+        if matches!(short_name(&action), "apt" | "package") {
+            host.skipped.push(task.clone());
+        }
         return;
     }
-    if flag(result, "skipped") {
-        host.skipped.push(task.clone());
+    if !is_apt(&action, result) {
         return;
     }
     let stdout = result
@@ -401,4 +416,39 @@ fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &st
         simulation,
         issues,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_counts_when_apt_carried_it_out() {
+        // Shapes as the json callback writes them (trimmed): `package` delegated to apt
+        // echoes the apt module's arguments; on a dnf host it does not.
+        let doc = r#"{"plays": [{"play": {"name": "p"}, "tasks": [
+          {"task": {"name": "pkgs", "path": "/s.yml:3"}, "hosts": {
+            "deb1": {"action": "ansible.builtin.package", "changed": true,
+                     "invocation": {"module_args": {"dpkg_options": "force-confdef"}},
+                     "stdout": "Inst jq (1.6-2.1 Debian:12/stable [amd64])\n"},
+            "rh1": {"action": "ansible.builtin.package", "changed": true,
+                    "invocation": {"module_args": {"conf_file": null}},
+                    "results": ["Installed: jq-1.6-1.el9.x86_64"]},
+            "deb2": {"action": "package", "skipped": true},
+            "h\u001b[2Jx": {"action": "apt", "failed": true, "msg": "boom\u001b[31m"}
+          }}]}], "stats": {}}"#;
+        let run = parse(doc.as_bytes(), Path::new("run.json")).unwrap();
+        let by = |n: &str| run.hosts.iter().find(|h| h.name == n).unwrap();
+        assert_eq!(by("deb1").tasks.len(), 1);
+        assert_eq!(by("deb1").tasks[0].simulation.changes[0].package, "jq");
+        assert_eq!(by("deb1").tasks[0].task.path.as_deref(), Some("/s.yml:3"));
+        assert!(by("rh1").tasks.is_empty());
+        assert_eq!(by("deb2").skipped.len(), 1);
+        let hostile = by("h\u{1b}[2Jx");
+        assert_eq!(hostile.failed[0].message, "boom\\u{1b}[31m");
+        assert!(
+            hostile.tasks.is_empty(),
+            "a failure without output is no plan"
+        );
+    }
 }

@@ -235,7 +235,15 @@ fn simulate_one(
 ) -> Result<Vec<OperationResult>, LiveError> {
     let (script, commands) = script(operations, options, nonce)?;
     let out = run_remote(target, ssh, script.as_bytes()).map_err(LiveError::Ssh)?;
-    read_output(&target.name, operations, &commands, &out.stdout, nonce).map_err(|e| {
+    read_output(
+        &target.name,
+        &options.apt_get,
+        operations,
+        &commands,
+        &out.stdout,
+        nonce,
+    )
+    .map_err(|e| {
         // Output without any marker from a command that failed: say what the remote said.
         match (&e, out.status) {
             (LiveError::Output { line: 0, .. }, Some(s)) if s != 0 => {
@@ -252,6 +260,7 @@ fn simulate_one(
 /// Splits the remote output at the markers and parses each operation's part.
 pub fn read_output(
     host: &str,
+    apt_get: &str,
     operations: &[Operation],
     commands: &[String],
     stdout: &[u8],
@@ -280,7 +289,7 @@ pub fn read_output(
             message: format!("unexpected marker `{}`", rest.escape_debug()),
         };
         match words.as_slice() {
-            ["noapt"] => return Err(LiveError::NoAptGet(commands_apt(commands))),
+            ["noapt"] => return Err(LiveError::NoAptGet(apt_get.to_string())),
             ["begin", n] => {
                 let n: usize = n.parse().map_err(|_| bad())?;
                 if current.is_some() || n != results.len() || n >= operations.len() {
@@ -351,14 +360,6 @@ pub fn read_output(
     Ok(results)
 }
 
-fn commands_apt(commands: &[String]) -> String {
-    commands
-        .first()
-        .and_then(|c| c.split(' ').next())
-        .unwrap_or("apt-get")
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,12 +422,12 @@ mod tests {
         let ok = format!(
             "{m} begin 0\nInst a (1 x [amd64])\n{m} end 0 0\n{m} begin 1\nE: boom\n{m} end 1 100\n{m} done\n"
         );
-        let r = read_output("h", &ops(), &cmds, ok.as_bytes(), 1).unwrap();
+        let r = read_output("h", "apt-get", &ops(), &cmds, ok.as_bytes(), 1).unwrap();
         assert_eq!(r[0].simulation.changes.len(), 1);
         assert_eq!(r[1].status, Some(100));
         assert!(r[1].simulation.failed());
         let cut = format!("{m} begin 0\nInst a (1 x [amd64])\n");
-        let e = read_output("h", &ops(), &cmds, cut.as_bytes(), 1).unwrap_err();
+        let e = read_output("h", "apt-get", &ops(), &cmds, cut.as_bytes(), 1).unwrap_err();
         assert!(
             e.to_string()
                 .contains("cut off during `apt-get -s install`"),
@@ -436,11 +437,11 @@ mod tests {
         let spoof = format!(
             "{m} begin 0\n@@fleetpin-sim-0000000000000002 done\n{m} end 0 0\n{m} begin 1\n{m} end 1 0\n{m} done\n"
         );
-        assert!(read_output("h", &ops(), &cmds, spoof.as_bytes(), 1).is_ok());
-        let e = read_output("h", &ops(), &cmds, b"\x1b[2JWelcome\n", 1).unwrap_err();
+        assert!(read_output("h", "apt-get", &ops(), &cmds, spoof.as_bytes(), 1).is_ok());
+        let e = read_output("h", "apt-get", &ops(), &cmds, b"\x1b[2JWelcome\n", 1).unwrap_err();
         assert!(e.to_string().contains("\\u{1b}[2JWelcome"), "{e}");
         let twice = format!("{m} begin 0\n{m} begin 0\n");
-        let e = read_output("h", &ops(), &cmds, twice.as_bytes(), 1).unwrap_err();
+        let e = read_output("h", "apt-get", &ops(), &cmds, twice.as_bytes(), 1).unwrap_err();
         assert!(matches!(e, LiveError::Output { line: 2, .. }), "{e:?}");
     }
 }
