@@ -187,7 +187,97 @@ struct PlayEntry {
 struct TaskEntry {
     task: Named,
     #[serde(default)]
-    hosts: BTreeMap<String, Value>,
+    hosts: BTreeMap<String, HostResult>,
+}
+
+/// The fields of a module result this reads; the rest (`stdout_lines`, the module's
+/// arguments...) is skipped while parsing, not kept as a tree, so a large run costs little
+/// more memory than its apt output. Every field accepts any JSON type (a module may return
+/// `msg` as a list, or `results` as strings): an unexpected type reads as absent.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct HostResult {
+    #[serde(deserialize_with = "lenient_string")]
+    action: Option<String>,
+    #[serde(deserialize_with = "lenient_bool")]
+    changed: bool,
+    #[serde(deserialize_with = "lenient_bool")]
+    failed: bool,
+    #[serde(deserialize_with = "lenient_bool")]
+    skipped: bool,
+    #[serde(deserialize_with = "lenient_bool")]
+    unreachable: bool,
+    msg: Option<Value>,
+    #[serde(deserialize_with = "lenient_string")]
+    stdout: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    stderr: Option<String>,
+    #[serde(deserialize_with = "prepared")]
+    diff: Option<String>,
+    #[serde(deserialize_with = "lenient_results")]
+    results: Option<Vec<HostResult>>,
+    #[serde(rename = "_ansible_item_label")]
+    item_label: Option<Value>,
+    item: Option<Value>,
+    #[serde(deserialize_with = "apt_arguments")]
+    invocation: bool,
+}
+
+fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(matches!(Value::deserialize(d)?, Value::Bool(true)))
+}
+
+/// `diff.prepared`, from `diff` as an object or a list of them.
+fn prepared<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let take = |v: Value| match v {
+        Value::Object(mut o) => match o.remove("prepared") {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(match Value::deserialize(d)? {
+        Value::Array(a) => a.into_iter().find_map(take),
+        v => take(v),
+    })
+}
+
+fn lenient_results<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<HostResult>>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) if items.iter().all(Value::is_object) => Some(
+            items
+                .into_iter()
+                .map(|v| serde_json::from_value(v).unwrap_or_default())
+                .collect(),
+        ),
+        _ => None,
+    })
+}
+
+/// Whether `invocation.module_args` holds the apt module's `dpkg_options` (a `package` task
+/// carried out by apt).
+fn apt_arguments<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Invocation {
+        module_args: Option<ModuleArgs>,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct ModuleArgs {
+        dpkg_options: Option<serde::de::IgnoredAny>,
+    }
+    let inv: Result<Invocation, _> = Invocation::deserialize(d);
+    Ok(inv.is_ok_and(|i| i.module_args.is_some_and(|a| a.dpkg_options.is_some())))
 }
 
 #[derive(Deserialize)]
@@ -259,7 +349,7 @@ pub fn parse(text: &[u8], path: &Path) -> Result<CheckRun, AnsibleJsonError> {
                     path: task.task.path.as_deref().map(clean),
                     item: None,
                 };
-                read_result(entry, &tref, result, &file);
+                read_result(entry, &tref, result, "", &file);
             }
         }
     }
@@ -287,99 +377,71 @@ fn short_name(action: &str) -> &str {
 
 /// An apt task: `apt` under any builtin spelling, or `package` carried out by the apt module
 /// (its result echoes the apt module's arguments; on dnf hosts it does not).
-fn is_apt(action: &str, result: &Value) -> bool {
+fn is_apt(action: &str, result: &HostResult) -> bool {
     match short_name(action) {
         "apt" => true,
-        "package" => result
-            .pointer("/invocation/module_args/dpkg_options")
-            .is_some(),
+        "package" => result.invocation,
         _ => false,
     }
 }
 
-fn flag(v: &Value, key: &str) -> bool {
-    v.get(key).and_then(Value::as_bool).unwrap_or(false)
+fn label(v: &Value) -> String {
+    match v {
+        Value::String(s) => clean(s),
+        other => clean(&other.to_string()),
+    }
 }
 
-fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &str) {
-    let action = result
-        .get("action")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let message = || {
-        clean(
-            result
-                .get("msg")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        )
-    };
-    if flag(result, "unreachable") {
+/// Reads one result; `parent_action` is the task's action, for loop items that lack one.
+fn read_result(
+    host: &mut AnsibleHost,
+    task: &TaskRef,
+    result: &HostResult,
+    parent_action: &str,
+    file: &str,
+) {
+    let action = result.action.as_deref().unwrap_or(parent_action);
+    let message = || result.msg.as_ref().map(label).unwrap_or_default();
+    if result.unreachable {
         host.unreachable = Some(TaskFailure {
             task: task.clone(),
-            action: clean(&action),
+            action: clean(action),
             message: message(),
         });
         return;
     }
-    if let Some(items) = result.get("results").and_then(Value::as_array) {
+    if let Some(items) = &result.results {
         for item in items {
-            let label = item
-                .get("_ansible_item_label")
-                .or_else(|| item.get("item"))
-                .map(|v| match v {
-                    Value::String(s) => clean(s),
-                    other => clean(&other.to_string()),
-                });
             let t = TaskRef {
-                item: label,
+                item: item.item_label.as_ref().or(item.item.as_ref()).map(label),
                 ..task.clone()
             };
-            let mut item = item.clone();
-            if item.get("action").is_none()
-                && let Some(o) = item.as_object_mut()
-            {
-                o.insert("action".into(), Value::String(action.clone()));
-            }
-            read_result(host, &t, &item, file);
+            read_result(host, &t, item, action, file);
         }
         return;
     }
-    let failed = flag(result, "failed");
-    if failed {
+    if result.failed {
         host.failed.push(TaskFailure {
             task: task.clone(),
-            action: clean(&action),
+            action: clean(action),
             message: message(),
         });
     }
-    if flag(result, "skipped") {
+    if result.skipped {
         // A skipped result carries no module arguments: a skipped `package` task counts.
-        if matches!(short_name(&action), "apt" | "package") {
+        if matches!(short_name(action), "apt" | "package") {
             host.skipped.push(task.clone());
         }
         return;
     }
-    if !is_apt(&action, result) {
+    if !is_apt(action, result) {
         return;
     }
-    let stdout = result
-        .get("stdout")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
-    let prepared = match result.get("diff") {
-        Some(Value::Array(diffs)) => diffs
-            .iter()
-            .filter_map(|d| d.get("prepared").and_then(Value::as_str))
-            .next(),
-        Some(d) => d.get("prepared").and_then(Value::as_str),
-        None => None,
-    };
-    let (source, text) = match (stdout, prepared) {
+    let stdout = result.stdout.as_deref().filter(|s| !s.is_empty());
+    let (source, text) = match (stdout, result.diff.as_deref()) {
         (Some(s), _) => (PlanSource::Stdout, s),
         (None, Some(p)) => (PlanSource::DiffPrepared, p),
-        (None, None) if failed => return,
+        (None, None) if result.failed => return,
         (None, None) => (PlanSource::Nothing, ""),
     };
     let (mut simulation, errors) = aptsim::parse_simulation(text);
@@ -397,7 +459,7 @@ fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &st
         })
         .collect();
     // apt's `E:` / `W:` lines went to stderr, which the module returns apart.
-    if let Some(stderr) = result.get("stderr").and_then(Value::as_str) {
+    if let Some(stderr) = &result.stderr {
         let (err_sim, errors) = aptsim::parse_simulation(stderr);
         simulation.messages.extend(err_sim.messages);
         let origin = format!("{file}: host `{}`, {task}, stderr", clean(&host.name));
@@ -409,9 +471,9 @@ fn read_result(host: &mut AnsibleHost, task: &TaskRef, result: &Value, file: &st
     }
     host.tasks.push(TaskPlan {
         task: task.clone(),
-        action: clean(&action),
-        changed: flag(result, "changed"),
-        failed,
+        action: clean(action),
+        changed: result.changed,
+        failed: result.failed,
         source,
         simulation,
         issues,
@@ -435,6 +497,8 @@ mod tests {
                     "invocation": {"module_args": {"conf_file": null}},
                     "results": ["Installed: jq-1.6-1.el9.x86_64"]},
             "deb2": {"action": "package", "skipped": true},
+            "odd": {"action": "apt", "failed": "yes", "stdout": {"not": "text"},
+                    "msg": ["a", 1], "diff": [{"before": ""}, {"prepared": "Recommended packages:\n  apparmor\n"}]},
             "h\u001b[2Jx": {"action": "apt", "failed": true, "msg": "boom\u001b[31m"}
           }}]}], "stats": {}}"#;
         let run = parse(doc.as_bytes(), Path::new("run.json")).unwrap();
@@ -444,6 +508,11 @@ mod tests {
         assert_eq!(by("deb1").tasks[0].task.path.as_deref(), Some("/s.yml:3"));
         assert!(by("rh1").tasks.is_empty());
         assert_eq!(by("deb2").skipped.len(), 1);
+        // Unexpected types read as absent; `diff` as a list is searched for `prepared`.
+        let odd = by("odd");
+        assert!(odd.failed.is_empty());
+        assert_eq!(odd.tasks[0].source, PlanSource::DiffPrepared);
+        assert_eq!(odd.tasks[0].simulation.recommended.len(), 1);
         let hostile = by("h\u{1b}[2Jx");
         assert_eq!(hostile.failed[0].message, "boom\\u{1b}[31m");
         assert!(
