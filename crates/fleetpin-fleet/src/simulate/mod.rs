@@ -10,7 +10,8 @@
 //! Both return, per host, [`Simulation`]s parsed by `fleetpin_debian::aptsim`: the `Inst` /
 //! `Remv` lines and the lists apt prints (NEW, kept back, held, "Recommended packages", ...).
 //! Output that does not parse becomes an [`OutputIssue`] naming the host and the line; the
-//! rest of that host's output and the other hosts are still read.
+//! rest of that host's output and the other hosts are still read. Either source converts into
+//! [`HostPlan`], the per-host shape the plan engine consumes.
 
 pub mod ansible;
 pub mod live;
@@ -214,6 +215,123 @@ pub struct OutputIssue {
     pub error: AptSimError,
 }
 
+/// One simulation of apt on a host, whichever source it came from.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// What ran, for people: the `apt-get` command line (live), or ``play `p`, task `t` ``
+    /// (Ansible).
+    pub label: String,
+    /// apt's plan.
+    pub simulation: Simulation,
+    /// Only the lists are known, not the `Inst`/`Remv` lines (an Ansible result with
+    /// `diff.prepared` and no `stdout`): the versions are unknown.
+    pub lists_only: bool,
+}
+
+/// A host's plan as apt computed it, in the shape the plan engine consumes from either
+/// source: the simulations in run order, and why the plan is missing or partial.
+#[derive(Debug, Clone)]
+pub struct HostPlan {
+    /// Inventory host name.
+    pub host: String,
+    /// The simulations, in run order.
+    pub steps: Vec<Step>,
+    /// Why there is no plan, or only part of one (ssh failure, no apt-get, unreachable, a
+    /// failed task that stopped the host), for people.
+    pub problem: Option<String>,
+    /// Output lines that did not parse.
+    pub issues: Vec<OutputIssue>,
+}
+
+impl HostPlan {
+    /// Every planned change of every step, in order (a package may appear in several steps:
+    /// each was simulated against the host as it is now).
+    pub fn changes(&self) -> impl Iterator<Item = &fleetpin_debian::aptsim::PlannedChange> {
+        self.steps.iter().flat_map(|s| s.simulation.changes.iter())
+    }
+
+    /// Recommends apt will not install, over all steps, each once (alternatives kept
+    /// together), in first-seen order.
+    pub fn recommended(&self) -> Vec<&[PackageRef]> {
+        let mut seen = std::collections::HashSet::new();
+        self.steps
+            .iter()
+            .flat_map(|s| s.simulation.recommended.iter())
+            .filter(|g| seen.insert(g.as_slice()))
+            .map(Vec::as_slice)
+            .collect()
+    }
+}
+
+impl From<live::HostSimulation> for HostPlan {
+    fn from(h: live::HostSimulation) -> HostPlan {
+        match h.outcome {
+            Ok(results) => {
+                let mut issues = Vec::new();
+                let steps = results
+                    .into_iter()
+                    .map(|mut r| {
+                        issues.append(&mut r.issues);
+                        Step {
+                            label: r.command,
+                            simulation: r.simulation,
+                            lists_only: false,
+                        }
+                    })
+                    .collect();
+                HostPlan {
+                    host: h.host,
+                    steps,
+                    problem: None,
+                    issues,
+                }
+            }
+            Err(e) => HostPlan {
+                problem: Some(format!("{}: {e}", e.kind())),
+                host: h.host,
+                steps: Vec::new(),
+                issues: Vec::new(),
+            },
+        }
+    }
+}
+
+impl From<ansible::AnsibleHost> for HostPlan {
+    fn from(h: ansible::AnsibleHost) -> HostPlan {
+        let problem = if let Some(u) = &h.unreachable {
+            Some(format!("unreachable at {}: {}", u.task, u.message))
+        } else if h.incomplete() {
+            let why = h
+                .failed
+                .last()
+                .map(|f| format!(" at {}: {}", f.task, f.message))
+                .unwrap_or_default();
+            Some(format!("ansible stopped on the host{why}"))
+        } else {
+            None
+        };
+        let mut issues = Vec::new();
+        let steps = h
+            .tasks
+            .into_iter()
+            .map(|mut t| {
+                issues.append(&mut t.issues);
+                Step {
+                    label: t.task.to_string(),
+                    simulation: t.simulation,
+                    lists_only: t.source == ansible::PlanSource::DiffPrepared,
+                }
+            })
+            .collect();
+        HostPlan {
+            host: h.name,
+            steps,
+            problem,
+            issues,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +397,65 @@ mod tests {
             },
         };
         assert!(op.apt_args().is_err());
+    }
+
+    #[test]
+    fn both_sources_become_host_plans() {
+        let ops = vec![
+            Operation::Install {
+                packages: vec!["docker-ce".into()],
+                no_upgrade: false,
+                only_upgrade: false,
+                options: AptOptions::default(),
+            },
+            Operation::Upgrade {
+                mode: UpgradeMode::Dist,
+                options: AptOptions::default(),
+            },
+        ];
+        let cmds = vec![
+            "apt-get -s -y install -- docker-ce".to_string(),
+            "apt-get -s -y dist-upgrade".into(),
+        ];
+        let m = "@@fleetpin-sim-0000000000000007";
+        let out = format!(
+            "{m} begin 0\nRecommended packages:\n  apparmor\nInst docker-ce [1] (2 x [amd64])\n{m} end 0 0\n\
+             {m} begin 1\nRecommended packages:\n  apparmor\nInst docker-ce [1] (2 x [amd64])\nInst runc [1] (2 x [amd64])\n{m} end 1 0\n{m} done\n"
+        );
+        let results = live::read_output("n1", "apt-get", &ops, &cmds, out.as_bytes(), 7).unwrap();
+        let plan = HostPlan::from(live::HostSimulation {
+            host: "n1".into(),
+            outcome: Ok(results),
+            elapsed: std::time::Duration::ZERO,
+        });
+        assert_eq!(plan.steps.len(), 2);
+        assert_eq!(plan.steps[1].label, "apt-get -s -y dist-upgrade");
+        assert_eq!(plan.changes().count(), 3);
+        assert_eq!(plan.recommended().len(), 1, "the same Recommends once");
+        assert!(plan.problem.is_none());
+        let down = HostPlan::from(live::HostSimulation {
+            host: "n2".into(),
+            outcome: Err(live::LiveError::NoAptGet("apt-get".into())),
+            elapsed: std::time::Duration::ZERO,
+        });
+        assert_eq!(
+            down.problem.as_deref(),
+            Some("no apt-get: `apt-get` is not on the remote PATH (not an apt-based host?)")
+        );
+
+        let doc = r#"{"plays": [{"play": {"name": "site"}, "tasks": [
+          {"task": {"name": "docker"}, "hosts": {
+            "a": {"action": "apt", "changed": true, "diff": {"prepared": "Recommended packages:\n  apparmor\n"}},
+            "b": {"action": "apt", "unreachable": true, "msg": "refused"}}}]}],
+          "stats": {"a": {"ok": 1}, "b": {"unreachable": 1}}}"#;
+        let run = ansible::parse(doc.as_bytes(), std::path::Path::new("run.json")).unwrap();
+        let plans: Vec<HostPlan> = run.hosts.into_iter().map(HostPlan::from).collect();
+        assert!(plans[0].steps[0].lists_only);
+        assert_eq!(plans[0].steps[0].label, "play `site`, task `docker`");
+        assert!(plans[0].problem.is_none());
+        assert_eq!(
+            plans[1].problem.as_deref(),
+            Some("unreachable at play `site`, task `docker`: refused")
+        );
     }
 }
