@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use fleetpin_debian::aptsim::{self, PlannedChange};
+use fleetpin_debian::aptsim::{self, PlannedChange, Simulation};
 use fleetpin_debian::version::Version;
 use fleetpin_fleet::HostFacts;
 use fleetpin_fleet::lock::{DEFAULT_GROUP, Lock};
+use fleetpin_fleet::simulate;
 use fleetpin_guard::{Database, HostState, Verdict};
 use fleetpin_inventory::{Inventory, Pattern};
 use rayon::prelude::*;
@@ -16,52 +17,91 @@ use crate::resolve::{HostSet, InstalledPackage, Op, Outcome, Request};
 use crate::tasks::{PlaySpec, TaskKind};
 use crate::universe::Universe;
 
-/// A host's plan as another tool computed it: `apt-get -s` over SSH, or the `stdout` of
-/// Ansible's apt module in `--check --diff` mode, parsed with [`aptsim::parse`].
+/// One apt simulation of a host as another tool computed it (one `apt-get -s` command, or one
+/// apt task of an Ansible `--check --diff` run).
 #[derive(Debug, Clone, Default)]
-pub struct SimulatedHost {
+pub struct SimulatedStep {
+    /// What ran, for people (the command line, or the play and task).
+    pub label: String,
     /// The `Inst`/`Remv` lines.
     pub changes: Vec<PlannedChange>,
-    /// apt's "Recommended packages:" list.
+    /// apt's "Recommended packages:" list; alternatives after the first as `| name`.
     pub recommended: Vec<String>,
-    /// apt's error when it refused (e.g. held packages).
+    /// apt's error when it refused (held packages, unknown package, unmet dependencies).
     pub refused: Option<String>,
 }
 
+/// A host's plan as apt computed it: `apt-get -s` over SSH or the apt module's output in an
+/// Ansible `--check --diff` run. Built from [`simulate::HostPlan`], the one shape both sources
+/// parse into (`From<&HostPlan>`): no second parser here.
+#[derive(Debug, Clone, Default)]
+pub struct SimulatedHost {
+    /// The simulations, in run order.
+    pub steps: Vec<SimulatedStep>,
+    /// Why the plan is missing or partial (ssh failure, unreachable, Ansible stopped).
+    pub problem: Option<String>,
+}
+
+impl SimulatedStep {
+    /// The one conversion of a parsed apt simulation.
+    pub fn new(label: String, sim: &Simulation) -> SimulatedStep {
+        let name = |r: &aptsim::PackageRef| match &r.architecture {
+            Some(a) => format!("{}:{a}", r.name),
+            None => r.name.clone(),
+        };
+        let mut recommended = Vec::new();
+        for group in &sim.recommended {
+            for (i, r) in group.iter().enumerate() {
+                recommended.push(if i == 0 {
+                    name(r)
+                } else {
+                    format!("| {}", name(r))
+                });
+            }
+        }
+        let refused = sim
+            .messages
+            .iter()
+            .find(|m| m.level == aptsim::MessageLevel::Error)
+            .map(|m| m.text.clone());
+        SimulatedStep {
+            label,
+            changes: sim.changes.clone(),
+            recommended,
+            refused,
+        }
+    }
+}
+
+impl From<&simulate::HostPlan> for SimulatedHost {
+    fn from(h: &simulate::HostPlan) -> SimulatedHost {
+        SimulatedHost {
+            steps: h
+                .steps
+                .iter()
+                .map(|s| SimulatedStep::new(s.label.clone(), &s.simulation))
+                .collect(),
+            problem: h.problem.clone(),
+        }
+    }
+}
+
 impl SimulatedHost {
-    /// Parses `LC_ALL=C apt-get -s ...` output (stdout and stderr).
+    /// Parses `LC_ALL=C apt-get -s ...` output (stdout, then stderr) as one step.
     pub fn from_apt_output(
         stdout: &str,
         stderr: &str,
     ) -> (SimulatedHost, Vec<aptsim::AptSimError>) {
-        let (changes, errors) = aptsim::parse(stdout);
-        let mut recommended = Vec::new();
-        let mut inside = false;
-        for line in stdout.lines() {
-            if line == "Recommended packages:" {
-                inside = true;
-            } else if inside && let Some(rest) = line.strip_prefix("  ") {
-                let mut toks = rest.split(' ');
-                while let Some(t) = toks.next() {
-                    if t == "|" {
-                        recommended.push(format!("| {}", toks.next().unwrap_or("")));
-                    } else if !t.is_empty() {
-                        recommended.push(t.to_string());
-                    }
-                }
-            } else {
-                inside = false;
-            }
-        }
-        let refused = stderr
-            .lines()
-            .find(|l| l.starts_with("E: "))
-            .map(|l| l[3..].to_string());
+        let text = if stderr.is_empty() {
+            stdout.to_string()
+        } else {
+            format!("{stdout}\n{stderr}")
+        };
+        let (sim, errors) = aptsim::parse_simulation(&text);
         (
             SimulatedHost {
-                changes,
-                recommended,
-                refused,
+                steps: vec![SimulatedStep::new("apt-get -s".into(), &sim)],
+                problem: None,
             },
             errors,
         )
@@ -376,20 +416,39 @@ fn batches(hosts: &[String], serial: &[String]) -> Vec<Vec<String>> {
     out
 }
 
-// `..default()` keeps this compiling while fleetpin-guard grows host conditions (another
-// change adds fields to HostState); they stay unknown, which guard counts as holding.
-#[allow(clippy::needless_update)]
-fn host_state(f: &HostFacts) -> HostState {
+/// The host view fleetpin-guard matches hazards against, from gathered facts: the one
+/// conversion `fleetpin plan`, `fleetpin hazard check` and `fleetpin audit` share (kernel,
+/// AppArmor, cgroup and iptables facts included). With `relevant`, only those packages are
+/// kept (`hazard check` keeps the ones some entry names, to stay small on large fleets). When
+/// a package is installed in several versions (rpm kernels), the highest counts.
+pub fn host_state(f: &HostFacts, relevant: Option<&std::collections::BTreeSet<&str>>) -> HostState {
+    let mut packages: BTreeMap<String, String> = BTreeMap::new();
+    for p in f
+        .packages
+        .iter()
+        .filter(|p| relevant.is_none_or(|r| r.contains(p.name.as_str())))
+    {
+        match packages.get_mut(&p.name) {
+            Some(v) if f.package_manager.compare(&p.version, v).is_gt() => {
+                v.clone_from(&p.version);
+            }
+            Some(_) => {}
+            None => {
+                packages.insert(p.name.clone(), p.version.clone());
+            }
+        }
+    }
     HostState {
-        packages: f
-            .packages
-            .iter()
-            .map(|p| (p.name.clone(), p.version.clone()))
-            .collect(),
+        packages,
         os_id: f.os.as_ref().map(|o| o.id.clone()),
         os_version_id: f.os.as_ref().and_then(|o| o.version_id.clone()),
         kernel_apparmor: f.apparmor_enabled,
-        ..HostState::default()
+        cgroup_version: f.cgroup_version,
+        kernel_release: f.kernel.clone(),
+        iptables_backend: f
+            .iptables_backend
+            .as_deref()
+            .and_then(fleetpin_guard::IptablesBackend::parse),
     }
 }
 
@@ -622,34 +681,54 @@ fn plan_host(
                 return hp;
             }
             Some(sim) => {
-                if let Some(r) = &sim.refused {
-                    hp.refused.push(Refused {
-                        task: "apt-get -s".into(),
-                        reason: r.clone(),
-                    });
+                if let Some(p) = &sim.problem {
+                    hp.error = Some(format!("host `{name}`: {p}"));
                 }
-                let mut o = Outcome::default();
-                for c in &sim.changes {
-                    match c.action {
-                        aptsim::Action::Install => o.changes.push(crate::resolve::Change {
+                for step in &sim.steps {
+                    if let Some(r) = &step.refused {
+                        hp.refused.push(Refused {
+                            task: step.label.clone(),
+                            reason: r.clone(),
+                        });
+                    }
+                    let mut o = Outcome::default();
+                    for c in &step.changes {
+                        let to = match c.action {
+                            aptsim::Action::Install => {
+                                c.new_version.as_ref().map(ToString::to_string)
+                            }
+                            aptsim::Action::Remove | aptsim::Action::Purge => None,
+                            aptsim::Action::Configure => continue,
+                        };
+                        o.changes.push(crate::resolve::Change {
                             package: c.package.clone(),
                             from: c.old_version.as_ref().map(ToString::to_string),
-                            to: c.new_version.as_ref().map(ToString::to_string),
+                            to,
                             auto: true,
-                        }),
-                        aptsim::Action::Remove | aptsim::Action::Purge => {
-                            o.changes.push(crate::resolve::Change {
-                                package: c.package.clone(),
-                                from: c.old_version.as_ref().map(ToString::to_string),
-                                to: None,
-                                auto: true,
-                            })
-                        }
-                        aptsim::Action::Configure => {}
+                        });
                     }
+                    // apt does not say which package recommends what: one entry per group
+                    // of alternatives, without the recommending package.
+                    for tok in &step.recommended {
+                        match (tok.strip_prefix("| "), o.unmet_recommends.last_mut()) {
+                            (Some(alt), Some(last)) => {
+                                last.recommends.push_str(" | ");
+                                last.recommends.push_str(alt);
+                            }
+                            _ => o.unmet_recommends.push(crate::resolve::UnmetRecommends {
+                                package: String::new(),
+                                recommends: tok.clone(),
+                            }),
+                        }
+                    }
+                    o.recommended = step.recommended.clone();
+                    let rec_off = inp.no_install_recommends
+                        || plays
+                            .iter()
+                            .flat_map(|&pi| inp.plays[pi].tasks.iter())
+                            .any(|t| t.install_recommends == Some(false));
+                    outcomes.push((step.label.clone(), o, rec_off));
                 }
-                o.recommended = sim.recommended.clone();
-                outcomes.push(("apt-get -s".into(), o, false));
             }
         },
     }
@@ -759,7 +838,7 @@ fn plan_host(
     }
     hp.packages = pk.into_values().collect();
     // Hazards, judged on the host as it would be after every change.
-    let state = host_state(facts);
+    let state = host_state(facts, None);
     let changes: Vec<fleetpin_guard::Change> = hp
         .packages
         .iter()

@@ -215,7 +215,7 @@ Recommended packages:
 ";
     let (sim, errs) = plan::SimulatedHost::from_apt_output(stdout, "");
     assert!(errs.is_empty());
-    assert_eq!(sim.recommended, ["apparmor", "git", "| git-core"]);
+    assert_eq!(sim.steps[0].recommended, ["apparmor", "git", "| git-core"]);
     let mut w1 = facts("swarm-w1.example.internal");
     w1.packages.retain(|p| p.name != "apparmor");
     // No inventory: the plays' `hosts:` are matched against the groups the facts record.

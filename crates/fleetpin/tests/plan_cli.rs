@@ -187,3 +187,57 @@ fn unreadable_index_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/Packages"));
 }
+
+/// The incident, reproduced from the example's shipped facts (six Debian 10 nodes, `apparmor`
+/// absent on swarm-w1 and swarm-w2, docker-ce held on swarm-m1) and its docker buster index:
+/// the role's `state: latest` task takes docker-ce 20.10 to 23.0.1 on every node it may
+/// change, all six at once (no `serial:`), FPH-2023-0001 on the two nodes without apparmor.
+#[test]
+fn the_example_reproduces_the_incident() {
+    let ex = "examples/swarm-cluster";
+    let out = fleetpin(
+        &root(),
+        &[
+            "plan",
+            ex,
+            "--facts",
+            &format!("{ex}/fleet/facts"),
+            "--index",
+            &format!("{ex}/index/docker-buster-stable"),
+            "-i",
+            &format!("{ex}/inventory/hosts.ini"),
+        ],
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for node in ["m2", "m3", "w1", "w2", "w3"] {
+        let host = format!("swarm-{node}.example.internal\n");
+        let section = &stdout[stdout.find(&host).unwrap()..];
+        let section = &section[..section.find("\n\n").unwrap()];
+        assert!(
+            section.contains("-> 5:23.0.1-1~debian.10~buster [major]")
+                && section.contains("~ docker-ce 5:20.10.2"),
+            "{section}"
+        );
+        assert_eq!(
+            section.contains("HAZARD FPH-2023-0001"),
+            node == "w1" || node == "w2",
+            "{section}"
+        );
+    }
+    assert!(
+        stdout.contains("all 6 hosts at once (no serial)"),
+        "{stdout}"
+    );
+    insta::assert_snapshot!(stdout);
+}

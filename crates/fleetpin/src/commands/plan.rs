@@ -1,6 +1,7 @@
 //! `fleetpin plan`: what the next run of the playbooks would change on every host, resolved
 //! as apt resolves it, with the known-breaking upgrades named (the engine is fleetpin-plan).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -9,7 +10,7 @@ use fleetpin_debian::policy::Options;
 use fleetpin_fleet::FactsStore;
 use fleetpin_fleet::lock::Lock;
 use fleetpin_inventory::{Inventory, Pattern};
-use fleetpin_plan::plan::{self, CandidateSource, HostPlan, Inputs, Plan, Status};
+use fleetpin_plan::plan::{self, CandidateSource, HostPlan, Inputs, Plan, SimulatedHost, Status};
 use fleetpin_plan::universe::Universe;
 
 use crate::ExitStatus;
@@ -47,8 +48,19 @@ pub struct Args {
     paths: Vec<PathBuf>,
 
     /// A `Packages` index (plain, .gz, .xz, .lz4, .zst) or an apt lists folder. Repeatable.
-    #[arg(long, value_name = "FILE|DIR", required = true)]
+    #[arg(
+        long,
+        value_name = "FILE|DIR",
+        required_unless_present = "from_ansible_check",
+        conflicts_with = "from_ansible_check"
+    )]
     index: Vec<PathBuf>,
+
+    /// Read the plan apt computed on each host from the JSON of
+    /// `ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook --check --diff` instead of
+    /// resolving `--index` (docs/plan-sources.md).
+    #[arg(long, value_name = "FILE")]
+    from_ansible_check: Option<PathBuf>,
 
     /// apt preferences file or folder (apt_preferences(5)). Repeatable.
     #[arg(long, value_name = "FILE|DIR")]
@@ -125,6 +137,12 @@ fn summary(p: &Plan, errors: usize) -> Summary {
     }
 }
 
+/// The candidate source, owned.
+enum Source {
+    Offline(Universe),
+    Simulated(HashMap<String, SimulatedHost>),
+}
+
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let mut errors: Vec<String> = Vec::new();
     let inventory = if args.inventory.is_empty() {
@@ -172,17 +190,30 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             .max_by_key(|(_, n)| *n)
             .map_or_else(|| "amd64".to_string(), |(a, _)| a)
     });
-    let universe = Universe::load(
-        &args.index,
-        &args.preferences,
-        Options {
-            native_arch: arch,
-            foreign_archs: Vec::new(),
-            target_release: args.target_release.clone(),
-        },
-    )
-    .context("cannot load the candidate indexes")?;
-    errors.extend(universe.problems.iter().map(ToString::to_string));
+    let source = if let Some(path) = &args.from_ansible_check {
+        let run = fleetpin_fleet::simulate::ansible::read(path)
+            .with_context(|| format!("cannot read the Ansible check run {}", path.display()))?;
+        let mut sims = HashMap::new();
+        for h in run.hosts {
+            let hp = fleetpin_fleet::simulate::HostPlan::from(h);
+            errors.extend(hp.issues.iter().map(ToString::to_string));
+            sims.insert(hp.host.clone(), SimulatedHost::from(&hp));
+        }
+        Source::Simulated(sims)
+    } else {
+        let universe = Universe::load(
+            &args.index,
+            &args.preferences,
+            Options {
+                native_arch: arch,
+                foreign_archs: Vec::new(),
+                target_release: args.target_release.clone(),
+            },
+        )
+        .context("cannot load the candidate indexes")?;
+        errors.extend(universe.problems.iter().map(ToString::to_string));
+        Source::Offline(universe)
+    };
     let (plays, play_errors) = fleetpin_plan::tasks::discover(&args.paths);
     errors.extend(play_errors.iter().map(ToString::to_string));
     if plays.is_empty() {
@@ -199,7 +230,10 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         facts: &facts,
         lock: lock.as_ref(),
         db: &db,
-        source: CandidateSource::Offline(&universe),
+        source: match &source {
+            Source::Offline(u) => CandidateSource::Offline(u),
+            Source::Simulated(m) => CandidateSource::Simulated(m),
+        },
         no_install_recommends: args.no_install_recommends,
     });
     for h in &p.hosts {
@@ -300,11 +334,15 @@ fn write_text(out: &mut impl Write, printer: &Printer, p: &Plan) -> anyhow::Resu
             writeln!(out, "{}", t(&line))?;
         }
         for r in &h.unmet_recommends {
+            let who = if r.package.is_empty() {
+                "apt: a new version".to_string()
+            } else {
+                t(&r.package).into_owned()
+            };
             writeln!(
                 out,
-                "  {} {} recommends {}, which will not be installed{}",
+                "  {} {who} recommends {}, which will not be installed{}",
                 paint(printer, "36", "?"),
-                t(&r.package),
                 t(&r.recommends),
                 if r.because_install_recommends_false {
                     " (install_recommends: false)"
