@@ -459,11 +459,18 @@ fn lock_group<'l>(lock: &'l Lock, groups: &[String]) -> &'l str {
         .map_or(DEFAULT_GROUP, String::as_str)
 }
 
-/// Computes the plan.
-pub fn plan(inp: &Inputs<'_>) -> Plan {
-    // Hosts in inventory order (else facts order), after --limit.
-    let facts: HashMap<&str, &HostFacts> = inp.facts.iter().map(|f| (f.host.as_str(), f)).collect();
-    let mut names: Vec<(String, Vec<String>)> = match inp.inventory {
+/// A host the plays reach: its name, its groups, and the indexes of the plays that run on it.
+pub type Target = (String, Vec<String>, Vec<usize>);
+
+/// The hosts the plays run on, in inventory order (else facts order), after `--limit`: what
+/// [`plan`] plans, and what the live source (`fleetpin plan --ssh`) asks apt about.
+pub fn targets(
+    plays: &[PlaySpec],
+    inventory: Option<&Inventory>,
+    limit: Option<&Pattern>,
+    facts: &[HostFacts],
+) -> Vec<Target> {
+    let mut names: Vec<(String, Vec<String>)> = match inventory {
         Some(inv) => inv
             .hosts()
             .iter()
@@ -474,17 +481,16 @@ pub fn plan(inp: &Inputs<'_>) -> Plan {
                 )
             })
             .collect(),
-        None => inp
-            .facts
+        None => facts
             .iter()
             .map(|f| (f.host.clone(), f.groups.clone()))
             .collect(),
     };
-    if let (Some(limit), Some(inv)) = (inp.limit, inp.inventory) {
+    if let (Some(limit), Some(inv)) = (limit, inventory) {
         let sel: std::collections::HashSet<&str> =
             limit.select(inv).iter().map(|h| h.name()).collect();
         names.retain(|(n, _)| sel.contains(n.as_str()));
-    } else if let Some(limit) = inp.limit {
+    } else if let Some(limit) = limit {
         let inv = Inventory::from_host_names(names.iter().map(|(n, _)| n.as_str()));
         let sel: std::collections::HashSet<String> = limit
             .select(&inv)
@@ -493,20 +499,25 @@ pub fn plan(inp: &Inputs<'_>) -> Plan {
             .collect();
         names.retain(|(n, _)| sel.contains(n));
     }
-    let targeted: Vec<(String, Vec<String>, Vec<usize>)> = names
+    names
         .into_iter()
         .map(|(n, g)| {
-            let plays = inp
-                .plays
+            let which = plays
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| selects(&p.hosts, &n, &g, inp.inventory))
+                .filter(|(_, p)| selects(&p.hosts, &n, &g, inventory))
                 .map(|(i, _)| i)
                 .collect();
-            (n, g, plays)
+            (n, g, which)
         })
-        .filter(|(_, _, p): &(String, Vec<String>, Vec<usize>)| !p.is_empty())
-        .collect();
+        .filter(|(_, _, p): &Target| !p.is_empty())
+        .collect()
+}
+
+/// Computes the plan.
+pub fn plan(inp: &Inputs<'_>) -> Plan {
+    let facts: HashMap<&str, &HostFacts> = inp.facts.iter().map(|f| (f.host.as_str(), f)).collect();
+    let targeted = targets(inp.plays, inp.inventory, inp.limit, inp.facts);
     let hosts: Vec<HostPlan> = targeted
         .par_iter()
         .map(|(name, groups, plays)| {

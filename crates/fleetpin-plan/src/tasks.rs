@@ -313,3 +313,54 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PlaySpec>, Vec<Error>) {
     }
     (plays, errors)
 }
+
+/// The apt operations the package tasks of these plays run on a host, in order, for the live
+/// source (`apt-get -s` over SSH, `fleetpin_fleet::simulate::live`): `state: latest` is
+/// `install`, `present` is `install --no-upgrade` (a `name=VER` spec is installed at that
+/// version, so without it), `upgrade:` is `upgrade --with-new-pkgs` or `dist-upgrade`.
+/// Names fleetpin could not resolve statically are left out (they are in `unresolved`).
+pub fn operations(
+    plays: &[PlaySpec],
+    which: &[usize],
+    no_install_recommends: bool,
+) -> Vec<fleetpin_fleet::simulate::Operation> {
+    use fleetpin_fleet::simulate::{AptOptions, Operation, UpgradeMode};
+    let mut ops = Vec::new();
+    for t in which.iter().flat_map(|&i| plays[i].tasks.iter()) {
+        let options = AptOptions {
+            install_recommends: if no_install_recommends {
+                Some(false)
+            } else {
+                t.install_recommends
+            },
+            ..AptOptions::default()
+        };
+        match t.kind {
+            TaskKind::UpgradeSafe | TaskKind::UpgradeDist => ops.push(Operation::Upgrade {
+                mode: if t.kind == TaskKind::UpgradeDist {
+                    UpgradeMode::Dist
+                } else {
+                    UpgradeMode::WithNewPkgs
+                },
+                options,
+            }),
+            TaskKind::Latest | TaskKind::Present => {
+                let (pinned, plain): (Vec<String>, Vec<String>) =
+                    t.packages.iter().cloned().partition(|p| p.contains('='));
+                let latest = t.kind == TaskKind::Latest;
+                let plain_first = [(plain, !latest), (pinned, false)];
+                for (packages, no_upgrade) in plain_first {
+                    if !packages.is_empty() {
+                        ops.push(Operation::Install {
+                            packages,
+                            no_upgrade,
+                            only_upgrade: false,
+                            options: options.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    ops
+}

@@ -51,16 +51,45 @@ pub struct Args {
     #[arg(
         long,
         value_name = "FILE|DIR",
-        required_unless_present = "from_ansible_check",
-        conflicts_with = "from_ansible_check"
+        required_unless_present_any = ["from_ansible_check", "ssh"],
+        conflicts_with_all = ["from_ansible_check", "ssh"]
     )]
     index: Vec<PathBuf>,
 
     /// Read the plan apt computed on each host from the JSON of
     /// `ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook --check --diff` instead of
     /// resolving `--index` (docs/plan-sources.md).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "ssh")]
     from_ansible_check: Option<PathBuf>,
+
+    /// Ask apt on each host: run `LC_ALL=C apt-get -s` (read-only, no root, no lock) for the
+    /// host's planned tasks over SSH, with `gather`'s machinery (needs `--inventory`).
+    #[arg(long, requires = "inventory")]
+    ssh: bool,
+
+    /// With --ssh: hosts queried at once.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    forks: u16,
+
+    /// With --ssh: seconds allowed per host, connection included.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    timeout: u64,
+
+    /// With --ssh: ssh ConnectTimeout in seconds.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    connect_timeout: u64,
+
+    /// With --ssh: an ssh_config file (`ssh -F`).
+    #[arg(long, value_name = "FILE")]
+    ssh_config: Option<PathBuf>,
+
+    /// With --ssh: an extra `ssh -o KEY=VALUE`; repeatable.
+    #[arg(long = "ssh-option", value_name = "KEY=VALUE")]
+    ssh_options: Vec<String>,
+
+    /// With --ssh: the ssh client.
+    #[arg(long, default_value = "ssh", value_name = "PATH")]
+    ssh_program: PathBuf,
 
     /// apt preferences file or folder (apt_preferences(5)). Repeatable.
     #[arg(long, value_name = "FILE|DIR")]
@@ -190,7 +219,23 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
             .max_by_key(|(_, n)| *n)
             .map_or_else(|| "amd64".to_string(), |(a, _)| a)
     });
-    let source = if let Some(path) = &args.from_ansible_check {
+    let (plays, play_errors) = fleetpin_plan::tasks::discover(&args.paths);
+    errors.extend(play_errors.iter().map(ToString::to_string));
+    if plays.is_empty() {
+        printer.warn("no play with apt/package tasks found");
+    }
+    let source = if args.ssh {
+        let inv = inventory.as_ref().context("--ssh needs an --inventory")?;
+        Source::Simulated(live_plans(
+            &args,
+            printer,
+            inv,
+            &plays,
+            limit.as_ref(),
+            &facts,
+            &mut errors,
+        ))
+    } else if let Some(path) = &args.from_ansible_check {
         let run = fleetpin_fleet::simulate::ansible::read(path)
             .with_context(|| format!("cannot read the Ansible check run {}", path.display()))?;
         let mut sims = HashMap::new();
@@ -214,11 +259,6 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         errors.extend(universe.problems.iter().map(ToString::to_string));
         Source::Offline(universe)
     };
-    let (plays, play_errors) = fleetpin_plan::tasks::discover(&args.paths);
-    errors.extend(play_errors.iter().map(ToString::to_string));
-    if plays.is_empty() {
-        printer.warn("no play with apt/package tasks found");
-    }
     let (db, db_problems) = fleetpin_guard::Database::builtin();
     for p in &db_problems {
         printer.debug(format_args!("hazards database: {p:?}"));
@@ -268,6 +308,58 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// `apt-get -s` over SSH on every host the plays reach, each host's tasks in run order.
+fn live_plans(
+    args: &Args,
+    printer: &Printer,
+    inv: &Inventory,
+    plays: &[fleetpin_plan::tasks::PlaySpec],
+    limit: Option<&Pattern>,
+    facts: &[fleetpin_fleet::HostFacts],
+    errors: &mut Vec<String>,
+) -> HashMap<String, SimulatedHost> {
+    use fleetpin_fleet::simulate::{self, live};
+    let hosts: Vec<live::HostOperations> = plan::targets(plays, Some(inv), limit, facts)
+        .into_iter()
+        .filter_map(|(name, groups, which)| {
+            let connection = inv.connection(&name)?;
+            Some(live::HostOperations {
+                target: fleetpin_fleet::gather::Target {
+                    name,
+                    groups,
+                    connection,
+                },
+                operations: fleetpin_plan::tasks::operations(
+                    plays,
+                    &which,
+                    args.no_install_recommends,
+                ),
+            })
+        })
+        .collect();
+    let cfg = fleetpin_fleet::gather::SshConfig {
+        program: args.ssh_program.clone(),
+        config_file: args.ssh_config.clone(),
+        options: args.ssh_options.clone(),
+        connect_timeout: std::time::Duration::from_secs(args.connect_timeout),
+        timeout: std::time::Duration::from_secs(args.timeout),
+        forks: usize::from(args.forks),
+    };
+    let bar = printer.progress(
+        hosts.len() as u64,
+        "{spinner} apt-get -s [{bar:30}] {pos}/{len} hosts",
+    );
+    let results = live::simulate(&hosts, &cfg, &live::LiveOptions::default(), &|_| bar.inc(1));
+    bar.finish_and_clear();
+    let mut out = HashMap::new();
+    for r in results {
+        let hp = simulate::HostPlan::from(r);
+        errors.extend(hp.issues.iter().map(ToString::to_string));
+        out.insert(hp.host.clone(), SimulatedHost::from(&hp));
+    }
+    out
 }
 
 fn paint(printer: &Printer, code: &str, text: &str) -> String {
