@@ -168,7 +168,7 @@ fn summary(p: &Plan, errors: usize) -> Summary {
 
 /// The candidate source, owned.
 enum Source {
-    Offline(Universe),
+    Offline(Box<Universe>),
     Simulated(HashMap<String, SimulatedHost>),
 }
 
@@ -257,7 +257,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         )
         .context("cannot load the candidate indexes")?;
         errors.extend(universe.problems.iter().map(ToString::to_string));
-        Source::Offline(universe)
+        Source::Offline(Box::new(universe))
     };
     let (db, db_problems) = fleetpin_guard::Database::builtin();
     for p in &db_problems {
