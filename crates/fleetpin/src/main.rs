@@ -55,6 +55,8 @@ enum Command {
     Diagnose(commands::diagnose::Args),
     /// What the next run of the playbooks would change on every host, and whether it is known to break.
     Plan(commands::plan::Args),
+    /// Lint, drift and plan of a project in one report, with one exit code.
+    Audit(commands::audit::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
         Command::Hazard(args) => commands::hazard::run(args, &printer),
         Command::Diagnose(args) => commands::diagnose::run(args, &printer),
         Command::Plan(args) => commands::plan::run(args, &printer),
+        Command::Audit(args) => commands::audit::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).

@@ -2,6 +2,7 @@
 //!
 //! [`ExitStatus`]: crate::ExitStatus
 
+pub mod audit;
 pub mod debian;
 pub mod diagnose;
 pub mod drift;
