@@ -212,22 +212,28 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         ),
         Some(facts) => {
             let lock = match &inp.lock {
-                Some(l) => Some(l.clone()),
+                Some(l) => Ok(l.clone()),
                 None => {
                     let l = scratch.path().join("majority.lock");
                     let mut a: Vec<String> = vec!["lock".into(), "--facts-dir".into(), s(facts)];
                     a.extend(fleet.iter().cloned());
                     a.extend(["--prefer".into(), "majority".into(), "--lock".into(), s(&l)]);
-                    let made = run_part("lock", &a, false)?;
-                    (made.code == 0).then_some(l)
+                    let made = run_part("drift", &a, false)?;
+                    if made.code == 0 {
+                        Ok(l)
+                    } else {
+                        // The facts could not be read: that is drift's input error.
+                        Err(Part {
+                            code: 2,
+                            stdout: String::new(),
+                            ..made
+                        })
+                    }
                 }
             };
             match lock {
-                None => Part::skipped(
-                    "drift",
-                    "no fleetpin.lock, and no majority lock could be made from the facts".into(),
-                ),
-                Some(lock) => {
+                Err(failed) => failed,
+                Ok(lock) => {
                     let mut a: Vec<String> = vec!["drift".into(), "--facts-dir".into(), s(facts)];
                     a.extend(fleet.iter().cloned());
                     // drift has no GitHub format: its JSON becomes annotations below.
