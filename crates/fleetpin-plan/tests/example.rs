@@ -253,3 +253,45 @@ Recommended packages:
     );
     assert!(h.risky());
 }
+
+#[test]
+fn the_example_tasks_become_the_apt_operations_ansible_runs() {
+    use fleetpin_fleet::simulate::{AptOptions, Operation, UpgradeMode};
+    let (plays, errors) = fleetpin_plan::tasks::discover(&[example()]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let docker = plays
+        .iter()
+        .position(|p| p.name == "Docker engine on every node")
+        .unwrap();
+    let install =
+        |packages: &[&str], no_upgrade: bool, recommends: Option<bool>| Operation::Install {
+            packages: packages.iter().map(|s| s.to_string()).collect(),
+            no_upgrade,
+            only_upgrade: false,
+            options: AptOptions {
+                install_recommends: recommends,
+                ..AptOptions::default()
+            },
+        };
+    let docker_pkgs = ["docker-ce", "docker-ce-cli", "containerd.io"];
+    let want = vec![
+        install(&["ca-certificates", "gnupg"], true, None),
+        install(&docker_pkgs, false, None),
+        install(&docker_pkgs, false, None),
+        Operation::Upgrade {
+            mode: UpgradeMode::Dist,
+            options: AptOptions::default(),
+        },
+    ];
+    assert_eq!(
+        fleetpin_plan::tasks::operations(&plays, &[docker], false),
+        want
+    );
+    // --no-install-recommends applies to every operation.
+    let ops = fleetpin_plan::tasks::operations(&plays, &[docker], true);
+    assert!(ops.iter().all(|o| match o {
+        Operation::Install { options, .. } | Operation::Upgrade { options, .. } =>
+            options.install_recommends == Some(false),
+        Operation::Remove { .. } => false,
+    }));
+}
