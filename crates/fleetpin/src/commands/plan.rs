@@ -357,7 +357,13 @@ fn live_plans(
     for r in results {
         let hp = simulate::HostPlan::from(r);
         errors.extend(hp.issues.iter().map(ToString::to_string));
-        out.insert(hp.host.clone(), SimulatedHost::from(&hp));
+        let mut sim = SimulatedHost::from(&hp);
+        // Each operation was simulated against the host as it is; in the real run Ansible
+        // stops the host at the first task apt refuses, so nothing after it happens.
+        if let Some(i) = sim.steps.iter().position(|s| s.refused.is_some()) {
+            sim.steps.truncate(i + 1);
+        }
+        out.insert(hp.host.clone(), sim);
     }
     out
 }
