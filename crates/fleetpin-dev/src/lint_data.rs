@@ -7,7 +7,9 @@
 //!   packages; a distribution the ecosystem cannot order; the entry's own package used as a
 //!   condition).
 //! - `causes/<id>.toml`: every cause valid (`fleetpin_logs::CauseDb::load_dir`).
-//! - Every hazard id a cause references (`references = ["FPH-…"]`) is an entry of `hazards/`.
+//! - Every hazard id a cause links (`hazard = "FPH-…"`) or references (`references =
+//!   ["FPH-…"]`) is an entry of `hazards/`, and not a draft. The link is kept on the cause's
+//!   side only; the hazard → causes direction is computed (`CauseDb::for_hazard`).
 //! - Every file of `causes/` is built into fleetpin-logs (`CauseDb::builtin`) and every entry of
 //!   `hazards/` into fleetpin-guard (`Database::builtin`), so the binary carries what the
 //!   directories hold.
@@ -103,11 +105,13 @@ pub fn lint(root: &Path, check_builtin: bool) -> Result<Report> {
 
     // Cross-references: cause -> hazard.
     for cause in causes.causes() {
-        let wanted: Vec<&String> = cause
-            .references
+        let mut wanted: Vec<&String> = cause
+            .hazard
             .iter()
-            .filter(|r| r.starts_with("FPH-"))
+            .chain(cause.references.iter().filter(|r| r.starts_with("FPH-")))
             .collect();
+        wanted.sort();
+        wanted.dedup();
         if wanted.is_empty() {
             continue;
         }
@@ -233,6 +237,7 @@ mod tests {
             "causes/dangling.toml",
             &cause
                 .replace("docker23-apparmor-missing", "dangling")
+                .replace("hazard = \"FPH-2023-0001\"", "hazard = \"FPH-2032-0001\"")
                 .replace("\"FPH-2023-0001\"", "\"FPH-2031-0007\", \"FPH-0000-0000\""),
         );
         write(root, "causes/bad.toml", "id = \"bad\"\n");
@@ -251,8 +256,21 @@ mod tests {
                 .replace(&root.display().to_string(), "<root>")
             })
             .collect();
-        let line = line_of(&cause, "FPH-2023-0001");
-        assert!(line > 1, "the fixture cause references a hazard");
+        let hazard_line = line_of(&cause, "FPH-2023-0001");
+        assert!(
+            cause
+                .lines()
+                .nth(hazard_line - 1)
+                .unwrap()
+                .starts_with("hazard = ")
+        );
+        let line = hazard_line
+            + cause
+                .lines()
+                .skip(hazard_line)
+                .position(|l| l.contains("\"FPH-2023-0001\""))
+                .unwrap()
+            + 1;
         assert_eq!(
             text,
             [
@@ -262,6 +280,10 @@ mod tests {
                 "causes/bad.toml:1:1: missing key `fix` (required unless `noise = true`)"
                     .to_string(),
                 "causes/bad.toml:1:1: missing key `title`".to_string(),
+                format!(
+                    "causes/dangling.toml:{hazard_line}: reference `FPH-2032-0001`: no such \
+                     hazard in <root>/hazards"
+                ),
                 format!(
                     "causes/dangling.toml:{line}: reference `FPH-0000-0000` is a draft id: give \
                      the hazard its id, then reference it"
@@ -276,7 +298,9 @@ mod tests {
         );
         assert_eq!(report.hazards, 2);
         assert_eq!(report.causes, 2);
-        assert_eq!(report.references, 3);
+        // docker23-apparmor-missing: its link (also among its references, counted once);
+        // dangling: its link and two references.
+        assert_eq!(report.references, 4);
     }
 
     /// The host conditions of hazard entries (`[when]`: cgroup, kernel, iptables backend,

@@ -11,6 +11,8 @@
 //! - [`lock`]: the `fleetpin.lock` format and its generation with an explicit conflict policy.
 //! - [`drift`]: comparing hosts with the lock.
 //! - [`export`]: the lock as apt preferences, dpkg selections and Ansible vars/tasks.
+//! - [`simulate`]: what apt would do on each host, from `apt-get -s` over SSH or from an
+//!   Ansible `--check --diff` run's JSON.
 
 pub mod ansible;
 mod ansible_scan;
@@ -22,6 +24,7 @@ pub mod gather;
 pub mod import;
 pub mod load;
 pub mod lock;
+pub mod simulate;
 
 pub use facts::{
     FactsSource, FactsStore, GatherFailure, HostFacts, OsRelease, Package, PackageManager,

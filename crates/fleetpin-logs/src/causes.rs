@@ -4,13 +4,29 @@
 //! Loading validates every file and collects *every* problem with its file, line and column,
 //! like a linter (rustsec's advisory linter): unknown or missing keys, wrong types, an id that
 //! does not match the file name, a regex that does not compile, a reference that is neither a
-//! hazard id nor a URL. A file with problems is left out; the others load.
+//! hazard id nor a URL, a version range that does not parse. A file with problems is left
+//! out; the others load.
+//!
+//! Matching order: specific causes first, then `generic = true` causes (wrappers such as runc's
+//! `OCI runtime create failed: …` whose suffix names the real cause), then noise; within each,
+//! file-name order. [`CauseDb::causes`] returns them in that order.
+//!
+//! Host conditions (`[when]`, [`When`]) let a diagnosis say whether a cause's explanation fits a
+//! host's facts: [`CauseDb::qualify`].
+
+mod when;
+
+pub use when::{
+    Check, HostState, HostView, Op, Qualification, Range, Verdict, When, compare_kernel,
+};
 
 use std::fmt;
-use std::ops::Range;
+use std::ops::Range as Span;
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexSet};
 use serde::Serialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -76,12 +92,31 @@ pub struct Cause {
     pub matchers: Vec<Matcher>,
     /// The file it was loaded from.
     pub path: PathBuf,
+    /// The hazards entry (`hazards/…/FPH-YYYY-NNNN.md`) describing the same failure
+    /// (`hazard = "FPH-…"`).
+    pub hazard: Option<String>,
+    /// A wrapper whose detail names the real cause (`generic = true`): tried after every
+    /// specific cause, so it only takes lines no specific cause explains.
+    pub generic: bool,
+    /// Host conditions under which the explanation fits (`[when]`).
+    pub when: When,
 }
 
 impl Cause {
     /// Whether any of the cause's patterns matches the template.
     pub fn matches(&self, t: &Template) -> bool {
         self.matchers.iter().any(|m| m.matches(t))
+    }
+
+    /// The matching rank: specific causes (0), generic causes (1), noise (2).
+    fn rank(&self) -> u8 {
+        if self.noise {
+            2
+        } else if self.generic {
+            1
+        } else {
+            0
+        }
     }
 }
 
@@ -114,12 +149,128 @@ impl fmt::Display for CauseProblem {
 /// The causes shipped with fleetpin (the repository's `causes/` directory, built in).
 const BUILTIN: &[(&str, &str)] = &[
     (
+        "apparmor-profile-load-confined.toml",
+        include_str!("../../../causes/apparmor-profile-load-confined.toml"),
+    ),
+    (
+        "apparmor-profile-parse-error.toml",
+        include_str!("../../../causes/apparmor-profile-parse-error.toml"),
+    ),
+    (
+        "cgroup-namespaces-unsupported.toml",
+        include_str!("../../../causes/cgroup-namespaces-unsupported.toml"),
+    ),
+    (
+        "cgroup-systemd-hierarchy-missing.toml",
+        include_str!("../../../causes/cgroup-systemd-hierarchy-missing.toml"),
+    ),
+    (
+        "cgroup-v2-kernel-too-old.toml",
+        include_str!("../../../causes/cgroup-v2-kernel-too-old.toml"),
+    ),
+    (
+        "cgroup-v2-unsupported-runtime.toml",
+        include_str!("../../../causes/cgroup-v2-unsupported-runtime.toml"),
+    ),
+    (
+        "container-bind-mount-type-mismatch.toml",
+        include_str!("../../../causes/container-bind-mount-type-mismatch.toml"),
+    ),
+    (
+        "container-executable-not-found.toml",
+        include_str!("../../../causes/container-executable-not-found.toml"),
+    ),
+    (
+        "container-killed-oom.toml",
+        include_str!("../../../causes/container-killed-oom.toml"),
+    ),
+    (
+        "containerd-shim-disconnected-noise.toml",
+        include_str!("../../../causes/containerd-shim-disconnected-noise.toml"),
+    ),
+    (
+        "dns-fallback-to-public-servers.toml",
+        include_str!("../../../causes/dns-fallback-to-public-servers.toml"),
+    ),
+    (
+        "docker-disk-full.toml",
+        include_str!("../../../causes/docker-disk-full.toml"),
+    ),
+    (
         "docker23-apparmor-missing.toml",
         include_str!("../../../causes/docker23-apparmor-missing.toml"),
     ),
     (
+        "graphdriver-not-supported.toml",
+        include_str!("../../../causes/graphdriver-not-supported.toml"),
+    ),
+    (
+        "iptables-docker-chains-missing.toml",
+        include_str!("../../../causes/iptables-docker-chains-missing.toml"),
+    ),
+    (
+        "network-address-pools-exhausted.toml",
+        include_str!("../../../causes/network-address-pools-exhausted.toml"),
+    ),
+    (
+        "overlay-gossip-unreachable.toml",
+        include_str!("../../../causes/overlay-gossip-unreachable.toml"),
+    ),
+    (
+        "overlay-vxlan-stale-interface.toml",
+        include_str!("../../../causes/overlay-vxlan-stale-interface.toml"),
+    ),
+    (
+        "overlay-xfs-without-dtype.toml",
+        include_str!("../../../causes/overlay-xfs-without-dtype.toml"),
+    ),
+    (
+        "registry-plain-http.toml",
+        include_str!("../../../causes/registry-plain-http.toml"),
+    ),
+    (
+        "registry-pull-rate-limit.toml",
+        include_str!("../../../causes/registry-pull-rate-limit.toml"),
+    ),
+    (
+        "registry-tls-unknown-authority.toml",
+        include_str!("../../../causes/registry-tls-unknown-authority.toml"),
+    ),
+    (
+        "runc-create-failed.toml",
+        include_str!("../../../causes/runc-create-failed.toml"),
+    ),
+    (
+        "seccomp-clone3-eperm-old-docker.toml",
+        include_str!("../../../causes/seccomp-clone3-eperm-old-docker.toml"),
+    ),
+    (
+        "seccomp-clone3-libseccomp-too-old.toml",
+        include_str!("../../../causes/seccomp-clone3-libseccomp-too-old.toml"),
+    ),
+    (
+        "swarm-join-clock-skew.toml",
+        include_str!("../../../causes/swarm-join-clock-skew.toml"),
+    ),
+    (
         "swarm-missing-registry-auth.toml",
         include_str!("../../../causes/swarm-missing-registry-auth.toml"),
+    ),
+    (
+        "swarm-node-cert-expired.toml",
+        include_str!("../../../causes/swarm-node-cert-expired.toml"),
+    ),
+    (
+        "swarm-quorum-lost.toml",
+        include_str!("../../../causes/swarm-quorum-lost.toml"),
+    ),
+    (
+        "swarm-update-out-of-sequence.toml",
+        include_str!("../../../causes/swarm-update-out-of-sequence.toml"),
+    ),
+    (
+        "task-exits-nonzero.toml",
+        include_str!("../../../causes/task-exits-nonzero.toml"),
     ),
     (
         "veth-udev-bridge-noise.toml",
@@ -131,6 +282,64 @@ const BUILTIN: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct CauseDb {
     causes: Vec<Cause>,
+    /// Every `message` pattern in one automaton, for [`CauseDb::classify`]; built on first use.
+    set: OnceLock<MessageSets>,
+}
+
+/// The `message` patterns of a [`CauseDb`] as one automaton per program: a line is only
+/// tested against the patterns its program can match.
+#[derive(Debug, Clone)]
+struct MessageSets {
+    /// Per program named in some `groups`: its own patterns plus the program-less ones.
+    by_group: Vec<(String, GroupSet)>,
+    /// For every other program: the program-less patterns.
+    other: GroupSet,
+}
+
+/// A set (`None` if over the regex size limit: each pattern then runs on its own) and, for
+/// each of its patterns, the index of its cause and of its matcher.
+type GroupSet = (Option<RegexSet>, Vec<(usize, usize)>);
+
+impl MessageSets {
+    fn new(causes: &[Cause]) -> MessageSets {
+        let build = |group: Option<&str>| -> GroupSet {
+            let mut patterns = Vec::new();
+            let mut owners = Vec::new();
+            for (ci, c) in causes.iter().enumerate() {
+                for (mi, m) in c.matchers.iter().enumerate() {
+                    let applies = m.groups.is_empty()
+                        || group.is_some_and(|g| m.groups.iter().any(|x| x == g));
+                    if m.on == MatchOn::Message && applies {
+                        patterns.push(m.regex.as_str());
+                        owners.push((ci, mi));
+                    }
+                }
+            }
+            // Every pattern compiled on its own when its file was loaded; together they can
+            // only exceed the size limit. The lazy DFA of an overlapping search over dozens
+            // of patterns needs more than the default cache (measured: benches/causes.rs).
+            let set = regex::RegexSetBuilder::new(&patterns)
+                .dfa_size_limit(32 << 20)
+                .build()
+                .ok();
+            (set, owners)
+        };
+        let mut groups: Vec<&str> = causes
+            .iter()
+            .flat_map(|c| &c.matchers)
+            .flat_map(|m| &m.groups)
+            .map(String::as_str)
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        MessageSets {
+            by_group: groups
+                .into_iter()
+                .map(|g| (g.to_owned(), build(Some(g))))
+                .collect(),
+            other: build(None),
+        }
+    }
 }
 
 impl CauseDb {
@@ -186,14 +395,111 @@ impl CauseDb {
                     message: format!("duplicate cause id `{}`", cause.id),
                 });
             } else if problems.len() == before {
-                self.causes.push(cause);
+                // Keep the matching order: by rank, then file name (stable).
+                let at = self
+                    .causes
+                    .iter()
+                    .position(|c| (c.rank(), &c.path) > (cause.rank(), &cause.path))
+                    .unwrap_or(self.causes.len());
+                self.causes.insert(at, cause);
+                self.set = OnceLock::new();
             }
         }
     }
 
-    /// The causes, in load order.
+    /// The causes in matching order: specific causes, then generic ones, then noise; by file
+    /// name within each.
     pub fn causes(&self) -> &[Cause] {
         &self.causes
+    }
+
+    /// The cause with this id.
+    pub fn get(&self, id: &str) -> Option<&Cause> {
+        self.causes.iter().find(|c| c.id == id)
+    }
+
+    /// The first cause (in matching order) that matches the template: what `diagnose`
+    /// attributes it to.
+    pub fn first_match(&self, t: &Template) -> Option<&Cause> {
+        self.causes.iter().find(|c| c.matches(t))
+    }
+
+    /// The cause (in matching order) whose `message` patterns match one journal entry, tested
+    /// on the raw message with the entry's program and unit: the per-line counterpart of
+    /// [`CauseDb::first_match`], one pass of a [`RegexSet`] per line whatever the number of
+    /// causes. `template = '…'` patterns need a mined template and are not used here.
+    ///
+    /// Use it to keep lines of different causes apart before they are mined: Drain merges
+    /// `fatal task error` lines of unrelated causes into one template when they differ in few
+    /// tokens, and a template is attributed to one cause only.
+    pub fn classify(&self, entry: &crate::Entry) -> Option<&Cause> {
+        let sets = self.set.get_or_init(|| MessageSets::new(&self.causes));
+        let group = entry.group();
+        let (set, owners) = sets
+            .by_group
+            .iter()
+            .find(|(g, _)| g == group)
+            .map_or(&sets.other, |(_, s)| s);
+        let hit = |i: usize| {
+            let (ci, mi) = owners[i];
+            let m = &self.causes[ci].matchers[mi];
+            (m.units.is_empty() || entry.unit.as_ref().is_some_and(|u| m.units.contains(u)))
+                .then_some(ci)
+        };
+        let best = match set {
+            // Most lines match nothing: one DFA pass says so before the overlapping search.
+            Some(set) if !set.is_match(&entry.message) => None,
+            Some(set) => set
+                .matches(&entry.message)
+                .into_iter()
+                .filter_map(hit)
+                .min(),
+            None => (0..owners.len())
+                .filter(|&i| {
+                    let (ci, mi) = owners[i];
+                    self.causes[ci].matchers[mi].regex.is_match(&entry.message)
+                })
+                .filter_map(hit)
+                .min(),
+        };
+        best.map(|ci| &self.causes[ci])
+    }
+
+    /// [`CauseDb::classify`] the plain way, every pattern in turn (a baseline for benchmarks
+    /// and tests; same answers).
+    pub fn classify_naive(&self, entry: &crate::Entry) -> Option<&Cause> {
+        let group = entry.group();
+        self.causes.iter().find(|c| {
+            c.matchers.iter().any(|m| {
+                m.on == MatchOn::Message
+                    && (m.groups.is_empty() || m.groups.iter().any(|g| g == group))
+                    && (m.units.is_empty()
+                        || entry.unit.as_ref().is_some_and(|u| m.units.contains(u)))
+                    && m.regex.is_match(&entry.message)
+            })
+        })
+    }
+
+    /// The causes linked to a hazard (`hazard = "FPH-…"`): the hazards → causes direction of
+    /// the link, so a hazard entry need not list its causes itself.
+    pub fn for_hazard<'a>(&'a self, hazard: &'a str) -> impl Iterator<Item = &'a Cause> + 'a {
+        self.causes
+            .iter()
+            .filter(move |c| c.hazard.as_deref() == Some(hazard))
+    }
+
+    /// Checks a cause's host conditions against one host's facts: whether the known
+    /// explanation fits that host (`Docker 23.0.1 + no apparmor package + AppArmor in the
+    /// kernel on node-w2: FPH-2023-0001`), is contradicted by them, or cannot be told.
+    pub fn qualify(cause: &Cause, host: &dyn HostView) -> Qualification {
+        let checks = cause.when.check(host);
+        Qualification {
+            cause: cause.id.clone(),
+            host: host.host().to_owned(),
+            hazard: cause.hazard.clone(),
+            verdict: when::verdict(&checks),
+            checks,
+        }
     }
 }
 
@@ -213,10 +519,22 @@ const KEYS: &[&str] = &[
     "id",
     "title",
     "noise",
+    "generic",
+    "hazard",
     "explanation",
     "fix",
     "references",
+    "when",
     "match",
+];
+const WHEN_KEYS: &[&str] = &[
+    "docker",
+    "packages",
+    "absent",
+    "present",
+    "kernel-apparmor",
+    "cgroup",
+    "kernel",
 ];
 const MATCH_KEYS: &[&str] = &["groups", "units", "message", "template"];
 
@@ -227,7 +545,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
+    fn problem(&mut self, span: Span<usize>, message: impl Into<String>) {
         let before = &self.text[..span.start.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -333,15 +651,39 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
     let id = required(&mut cx, "id");
     let title = required(&mut cx, "title");
     let explanation = required(&mut cx, "explanation");
-    let noise = match get("noise") {
+    let flag = |cx: &mut Ctx<'_>, k: &str| match get(k) {
         None => false,
         Some(v) => match v.get_ref() {
             DeValue::Boolean(b) => *b,
             _ => {
-                cx.problem(v.span(), "`noise` must be true or false");
+                cx.problem(v.span(), format!("`{k}` must be true or false"));
                 false
             }
         },
+    };
+    let noise = flag(&mut cx, "noise");
+    let generic = flag(&mut cx, "generic");
+    if noise
+        && generic
+        && let Some(v) = get("generic")
+    {
+        cx.problem(v.span(), "`generic` is for causes, not noise");
+    }
+    let hazard = get("hazard").and_then(|v| {
+        let h = cx.string("hazard", v)?;
+        if looks_like_hazard_id(&h) {
+            Some(h)
+        } else {
+            cx.problem(
+                v.span(),
+                format!("hazard `{h}` is not a hazard id (FPH-YYYY-NNNN)"),
+            );
+            None
+        }
+    });
+    let when = match get("when") {
+        None => When::default(),
+        Some(v) => parse_when(&mut cx, v),
     };
     let fix = match get("fix") {
         Some(v) => cx.string("fix", v),
@@ -425,7 +767,93 @@ fn parse_cause(path: &Path, text: &str, problems: &mut Vec<CauseProblem>) -> Opt
         references,
         matchers,
         path: path.to_owned(),
+        hazard,
+        generic,
+        when,
     })
+}
+
+fn parse_ranges(
+    cx: &mut Ctx<'_>,
+    key: &str,
+    v: &Spanned<DeValue<'_>>,
+    check: fn(&str) -> Result<(), String>,
+) -> Vec<Range> {
+    let items = match v.get_ref() {
+        DeValue::String(_) => vec![Spanned::new(
+            v.span(),
+            cx.string(key, v).unwrap_or_default(),
+        )],
+        _ => cx.strings(key, v),
+    };
+    items
+        .into_iter()
+        .filter_map(|s| match Range::parse(s.get_ref(), check) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                cx.problem(s.span(), format!("`{key}`: {e}"));
+                None
+            }
+        })
+        .collect()
+}
+
+fn parse_when(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>) -> When {
+    let mut when = When::default();
+    let DeValue::Table(table) = v.get_ref() else {
+        cx.problem(v.span(), "`when` must be a table (`[when]`)");
+        return when;
+    };
+    for (key, v) in table.iter() {
+        match key.get_ref().as_ref() {
+            "docker" => when.docker = parse_ranges(cx, "docker", v, when::check_dpkg),
+            "kernel" => when.kernel = parse_ranges(cx, "kernel", v, when::check_kernel),
+            "absent" => {
+                when.absent = cx
+                    .strings("absent", v)
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect()
+            }
+            "present" => {
+                when.present = cx
+                    .strings("present", v)
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect()
+            }
+            "kernel-apparmor" => match v.get_ref() {
+                DeValue::Boolean(b) => when.kernel_apparmor = Some(*b),
+                _ => cx.problem(v.span(), "`kernel-apparmor` must be true or false"),
+            },
+            "cgroup" => match v.get_ref() {
+                DeValue::Integer(i) if matches!(i.as_str(), "1" | "2") => {
+                    when.cgroup = i.as_str().parse().ok();
+                }
+                _ => cx.problem(v.span(), "`cgroup` must be 1 or 2"),
+            },
+            "packages" => match v.get_ref() {
+                DeValue::Table(pkgs) => {
+                    for (name, ranges) in pkgs.iter() {
+                        let rs = parse_ranges(cx, name.get_ref(), ranges, when::check_dpkg);
+                        when.packages.push((name.get_ref().to_string(), rs));
+                    }
+                }
+                _ => cx.problem(
+                    v.span(),
+                    "`packages` must be a table of package = [\"RANGE\", …]",
+                ),
+            },
+            other => cx.problem(
+                key.span(),
+                format!(
+                    "unknown key `{other}` in `[when]`; expected one of: {}",
+                    WHEN_KEYS.join(", ")
+                ),
+            ),
+        }
+    }
+    when
 }
 
 fn parse_matcher(cx: &mut Ctx<'_>, item: &Spanned<DeValue<'_>>) -> Option<Matcher> {

@@ -15,6 +15,11 @@ pub struct Entry {
     pub host: Option<String>,
     /// `_SYSTEMD_UNIT` (e.g. `docker.service`).
     pub unit: Option<String>,
+    /// The unit the entry is *about* when another process wrote it: `UNIT` (systemd's
+    /// "Started docker.service" lines), `OBJECT_SYSTEMD_UNIT` or `COREDUMP_UNIT`. `--unit`
+    /// matches it too, as `journalctl -u` does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about_unit: Option<String>,
     /// `SYSLOG_IDENTIFIER` (e.g. `dockerd`, `kernel`, `systemd-udevd`).
     pub identifier: Option<String>,
     /// `_COMM`: the process name.
@@ -69,7 +74,7 @@ pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// The date of a day count since 1970-01-01 (`civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;

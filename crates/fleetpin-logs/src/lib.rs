@@ -8,8 +8,9 @@
 //! - [`miner`]: per-program template mining with counts, times, hosts and examples.
 //! - [`pipeline`]: mining a whole input with reading and masking in parallel.
 //! - [`causes`]: the root-cause knowledge base (`causes/<id>.toml`), its loader and linter.
-//! - [`diagnose()`]: templates + causes → a [`Diagnosis`]; [`diagnose_input`] does it all for
-//!   one input.
+//! - [`Diagnoser`]: any number of inputs (files, SSH outputs, Ansible trees), filtered like
+//!   journalctl ([`Filter`]), mined per host and merged into one [`Diagnosis`] with counts per
+//!   host; [`diagnose_input`] does it all for one input.
 //!
 //! ```
 //! use fleetpin_logs::{CauseDb, MinerOptions, Order, diagnose_input, read::ReadOptions};
@@ -40,8 +41,11 @@ pub mod miner;
 pub mod pipeline;
 pub mod read;
 
-pub use causes::{Cause, CauseDb, CauseProblem};
-pub use diagnose::{Diagnosis, diagnose, diagnose_input};
+pub use causes::{Cause, CauseDb, CauseProblem, HostState, HostView, Qualification, Verdict};
+pub use diagnose::{
+    Diagnoser, Diagnosis, Event, Filter, Finding, HostReport, HostStatus, SourceReport, diagnose,
+    diagnose_input, parse_time,
+};
 pub use entry::{Entry, PRIORITY_NAMES, format_timestamp, priority_name};
 pub use error::Error;
 pub use miner::{Miner, MinerOptions, Order, Template, TemplateId, TemplateIndex};

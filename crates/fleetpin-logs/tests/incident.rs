@@ -3,9 +3,25 @@
 mod common;
 
 use fleetpin_logs::read::{Format, ReadOptions, Reader};
-use fleetpin_logs::{CauseDb, Miner, MinerOptions, Order, diagnose};
+use fleetpin_logs::{CauseDb, Diagnoser, Filter, Miner, MinerOptions, Order, diagnose};
 
 fn diagnose_json(json: &str, order: Order) -> fleetpin_logs::Diagnosis {
+    let mut d = Diagnoser::new(MinerOptions::default());
+    d.read(
+        "incident.json",
+        None,
+        json.as_bytes(),
+        Some(Format::Json),
+        ReadOptions::default(),
+        &Filter::default(),
+    );
+    let (db, problems) = CauseDb::builtin();
+    assert_eq!(problems, []);
+    d.finish(order, &db)
+}
+
+/// The library's own mining of one stream, for comparison.
+fn mined_as_one(json: &str) -> Vec<(String, String, u64)> {
     let mut reader = Reader::new(json.as_bytes(), Format::Json, ReadOptions::default());
     let mut miner = Miner::new(MinerOptions::default());
     for record in reader.by_ref() {
@@ -13,9 +29,52 @@ fn diagnose_json(json: &str, order: Order) -> fleetpin_logs::Diagnosis {
             miner.add(&entry);
         }
     }
-    let (db, problems) = CauseDb::builtin();
-    assert_eq!(problems, []);
-    diagnose(miner.templates(order), &db, reader.into_stats())
+    let (db, _) = CauseDb::builtin();
+    let d = diagnose(miner.templates(Order::Count), &db, reader.into_stats());
+    let mut v: Vec<_> = d
+        .causes
+        .iter()
+        .chain(&d.noise)
+        .flat_map(|f| &f.templates)
+        .chain(&d.remaining)
+        .map(|e| {
+            (
+                e.template.group.clone(),
+                e.template.text.clone(),
+                e.template.count,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn per_host_mining_merges_into_the_same_templates_as_one_stream() {
+    let json = common::to_json(&common::incident(40));
+    let d = diagnose_json(&json, Order::Count);
+    let mut merged: Vec<_> = d
+        .causes
+        .iter()
+        .chain(&d.noise)
+        .flat_map(|f| &f.templates)
+        .chain(&d.remaining)
+        .map(|e| {
+            // Per-host counts add up to the template's count.
+            assert_eq!(
+                e.host_counts.values().sum::<u64>(),
+                e.template.count,
+                "{e:?}"
+            );
+            (
+                e.template.group.clone(),
+                e.template.text.clone(),
+                e.template.count,
+            )
+        })
+        .collect();
+    merged.sort();
+    assert_eq!(merged, mined_as_one(&json));
 }
 
 #[test]
@@ -66,10 +125,14 @@ fn bad_input_is_counted_by_line_and_the_rest_is_read() {
         "{:?}",
         d.input.bad_samples[2]
     );
-    assert!(d.remaining.iter().any(|t| t.text == "after all that"));
     assert!(
         d.remaining
             .iter()
-            .any(|t| t.examples[0].message == "ab\u{fffd}c")
+            .any(|t| t.template.text == "after all that")
+    );
+    assert!(
+        d.remaining
+            .iter()
+            .any(|t| t.template.examples[0].message == "ab\u{fffd}c")
     );
 }

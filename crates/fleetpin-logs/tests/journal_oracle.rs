@@ -73,6 +73,7 @@ fn read_all(bytes: &[u8], format: Format) -> Vec<Entry> {
 fn as_text_sees(e: &Entry) -> Entry {
     Entry {
         unit: None,
+        about_unit: None,
         priority: None,
         comm: None,
         line: 0,
@@ -91,6 +92,18 @@ fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
     let export = read_all(&journalctl(&file, "export"), Format::Export);
     let text = read_all(&journalctl(&file, "short-iso-precise"), Format::Text);
     let short = read_all(&journalctl(&file, "short-iso"), Format::Text);
+    // `-o short-precise` (`Feb 20 10:01:02.137000`): the year comes from the reader's options.
+    let precise = {
+        let printed = journalctl(&file, "short-precise");
+        let options = ReadOptions {
+            syslog_year: Some(2023),
+            ..ReadOptions::default()
+        };
+        let mut reader = Reader::new(&printed[..], Format::Text, options);
+        let entries: Vec<Entry> = reader.by_ref().map(|r| r.unwrap().unwrap()).collect();
+        assert_eq!(reader.stats().bad, 0);
+        entries
+    };
     assert_eq!(json.len(), generated.len());
 
     for (i, g) in generated.iter().enumerate() {
@@ -137,6 +150,11 @@ fn json_export_and_text_read_the_same_entries_from_a_real_journal() {
             ..as_text_sees(e)
         };
         assert_eq!(as_text_sees(&short[i]), whole, "short-iso entry {i}");
+        assert_eq!(
+            as_text_sees(&precise[i]),
+            as_text_sees(e),
+            "short-precise entry {i}"
+        );
     }
 }
 
@@ -209,11 +227,13 @@ fn all_three_formats_give_the_same_templates_and_causes() {
                 let found = d.causes.iter().chain(&d.noise).flat_map(|f| {
                     f.templates
                         .iter()
+                        .map(|e| &e.template)
                         .map(move |t| (f.id.clone(), t.group.clone(), t.text.clone(), t.count))
                 });
                 let rest = d
                     .remaining
                     .iter()
+                    .map(|e| &e.template)
                     .map(|t| ("-".to_owned(), t.group.clone(), t.text.clone(), t.count));
                 found.chain(rest).collect()
             })

@@ -54,6 +54,12 @@ enum Command {
     /// Log tools: `fleetpin logs templates` prints the event templates of any log.
     #[command(subcommand)]
     Logs(commands::logs::Command),
+    /// Find the real error in journals of one host or the fleet: known causes first.
+    Diagnose(commands::diagnose::Args),
+    /// What the next run of the playbooks would change on every host, and whether it is known to break.
+    Plan(commands::plan::Args),
+    /// Lint, drift and plan of a project in one report, with one exit code.
+    Audit(commands::audit::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -104,6 +110,9 @@ fn main() -> ExitCode {
         Command::Drift(args) => commands::drift::run(args, &printer),
         Command::Hazard(args) => commands::hazard::run(args, &printer),
         Command::Logs(cmd) => commands::logs::run(cmd, &printer),
+        Command::Diagnose(args) => commands::diagnose::run(args, &printer),
+        Command::Plan(args) => commands::plan::run(args, &printer),
+        Command::Audit(args) => commands::audit::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).

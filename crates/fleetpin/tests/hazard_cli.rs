@@ -81,7 +81,7 @@ fn check_the_example_fleet_before_the_deploy_finds_nothing() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(
         r.stdout,
-        "3 hosts checked against 13 hazards: none hits one\n"
+        "6 hosts checked against 13 hazards: none hits one\n"
     );
 }
 
@@ -97,7 +97,7 @@ fn check_after_the_deploy_names_the_broken_nodes() {
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["schema"]["name"], "fleetpin-hazard-check");
     assert_eq!(doc["schema"]["version"], 1);
-    assert_eq!(doc["summary"]["hosts"], 3);
+    assert_eq!(doc["summary"]["hosts"], 6);
     assert_eq!(doc["summary"]["hosts_hit"], 2);
     assert_eq!(doc["summary"]["by_hazard"]["FPH-2023-0001"], 2);
     let w1 = doc["hosts"]
@@ -147,7 +147,7 @@ fn unreadable_facts_exit_2_and_the_other_hosts_are_checked() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("broken.json:2"), "{}", r.stderr);
     assert!(
-        r.stdout.contains("2 of 3 hosts hit a hazard"),
+        r.stdout.contains("2 of 6 hosts hit a hazard"),
         "{}",
         r.stdout
     );

@@ -1,1 +1,2 @@
+pub mod aptroot;
 pub mod sshd;

@@ -106,6 +106,12 @@ impl Lab {
 
     /// Starts one server; `name` names its files.
     pub fn start(&self, name: &str, behaviour: Behaviour) -> Sshd {
+        self.start_with_env(name, behaviour, &[])
+    }
+
+    /// [`Lab::start`] with more variables in the sessions' environment (`SetEnv`), e.g.
+    /// `APT_CONFIG` pointing at a throwaway apt root (values must not contain whitespace).
+    pub fn start_with_env(&self, name: &str, behaviour: Behaviour, env: &[(&str, &str)]) -> Sshd {
         let d = self.dir.path();
         let port = free_port();
         let admin = d.join(format!("{name}-admin"));
@@ -123,10 +129,17 @@ impl Lab {
             }
             Behaviour::RefuseKey | Behaviour::Rpm(_) => String::new(),
         };
-        let path_env = match &behaviour {
+        let mut path_env = match &behaviour {
             Behaviour::Rpm(bin) => format!(" PATH={}", bin.display()),
             _ => String::new(),
         };
+        for (k, v) in env {
+            assert!(
+                !v.contains(char::is_whitespace),
+                "SetEnv value with whitespace: {v}"
+            );
+            path_env.push_str(&format!(" {k}={v}"));
+        }
         std::fs::write(admin.join("status"), status).expect("status");
         let cfg = d.join(format!("{name}-sshd_config"));
         std::fs::write(

@@ -141,6 +141,11 @@ impl ExportReader {
                 b"__REALTIME_TIMESTAMP" => entry.timestamp_us = parse_num(&text()),
                 b"_HOSTNAME" => entry.host = Some(text()),
                 b"_SYSTEMD_UNIT" => entry.unit = Some(text()),
+                b"UNIT" | b"OBJECT_SYSTEMD_UNIT" | b"COREDUMP_UNIT"
+                    if entry.about_unit.is_none() =>
+                {
+                    entry.about_unit = Some(text())
+                }
                 b"SYSLOG_IDENTIFIER" if entry.identifier.is_none() => {
                     entry.identifier = Some(text())
                 }

@@ -62,6 +62,7 @@ impl JsonReader {
                 timestamp_us: raw.realtime.and_then(|f| parse_num(&f.text())),
                 host: raw.hostname.map(Field::text),
                 unit: raw.unit.map(Field::text),
+                about_unit: raw.about_unit.map(Field::text),
                 identifier: raw.identifier.map(Field::text),
                 comm: raw.comm.map(Field::text),
                 pid: raw.pid.and_then(|f| parse_num(&f.text())),
@@ -180,6 +181,7 @@ struct RawEntry {
     realtime: Option<Field>,
     hostname: Option<Field>,
     unit: Option<Field>,
+    about_unit: Option<Field>,
     identifier: Option<Field>,
     comm: Option<Field>,
     pid: Option<Field>,
@@ -202,6 +204,11 @@ impl<'de> de::Deserialize<'de> for RawEntry {
                         "__REALTIME_TIMESTAMP" => &mut e.realtime,
                         "_HOSTNAME" => &mut e.hostname,
                         "_SYSTEMD_UNIT" => &mut e.unit,
+                        "UNIT" | "OBJECT_SYSTEMD_UNIT" | "COREDUMP_UNIT"
+                            if e.about_unit.is_none() =>
+                        {
+                            &mut e.about_unit
+                        }
                         "SYSLOG_IDENTIFIER" => &mut e.identifier,
                         "_COMM" => &mut e.comm,
                         "_PID" => &mut e.pid,

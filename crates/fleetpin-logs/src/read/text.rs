@@ -11,10 +11,33 @@ use std::io::{self, BufRead};
 use super::lines::{BoundedLines, Line};
 use super::{BadRecord, Record, decode};
 use crate::Entry;
-use crate::entry::days_from_civil;
+use crate::entry::{civil_from_days, days_from_civil};
+
+/// How a year-less syslog timestamp (`Feb 20 10:01:02`) gets its year.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct YearRule {
+    pub(crate) fixed: Option<i32>,
+    pub(crate) reference_us: Option<u64>,
+}
+
+impl YearRule {
+    /// The timestamp for `at(year)`: the fixed year, else the latest year that puts it no later
+    /// than a day after the reference (a file written on 2 January holds December's lines of
+    /// the year before), else none.
+    fn resolve(self, at: impl Fn(i32) -> u64) -> Option<u64> {
+        if let Some(y) = self.fixed {
+            return Some(at(y));
+        }
+        let r = self.reference_us?;
+        let (y, _, _) = civil_from_days((r / 86_400_000_000) as i64);
+        let y = i32::try_from(y).ok()?;
+        let t = at(y);
+        Some(if t > r + 86_400_000_000 { at(y - 1) } else { t })
+    }
+}
 
 pub(crate) struct TextReader {
-    syslog_year: Option<i32>,
+    syslog_year: YearRule,
     buf: Vec<u8>,
     /// An entry whose continuation lines may still follow, with its message column.
     pending: Option<(Entry, usize)>,
@@ -23,7 +46,7 @@ pub(crate) struct TextReader {
 }
 
 impl TextReader {
-    pub(crate) fn new(syslog_year: Option<i32>) -> Self {
+    pub(crate) fn new(syslog_year: YearRule) -> Self {
         Self {
             syslog_year,
             buf: Vec::new(),
@@ -98,7 +121,7 @@ impl TextReader {
 }
 
 /// Parses one line into an entry and the byte column where its message starts.
-fn parse_line(line: &[u8], syslog_year: Option<i32>) -> Result<(Entry, usize), String> {
+fn parse_line(line: &[u8], syslog_year: YearRule) -> Result<(Entry, usize), String> {
     let (timestamp_us, rest_at) = if line.first().is_some_and(u8::is_ascii_digit) {
         let end = memchr::memchr(b' ', line).ok_or("no space after the timestamp")?;
         let ts = std::str::from_utf8(&line[..end]).map_err(|_| "timestamp is not UTF-8")?;
@@ -107,7 +130,8 @@ fn parse_line(line: &[u8], syslog_year: Option<i32>) -> Result<(Entry, usize), S
             end + 1,
         )
     } else {
-        // `Feb 20 10:01:02` (day padded with a space for 1-9).
+        // `Feb 20 10:01:02` (day padded with a space for 1-9), or `-o short-precise`'s
+        // `Feb 20 10:01:02.123456`.
         let head = line
             .get(..15)
             .ok_or("line does not start with a timestamp")?;
@@ -118,10 +142,22 @@ fn parse_line(line: &[u8], syslog_year: Option<i32>) -> Result<(Entry, usize), S
                 &head[..head.len().min(15)]
             )
         })?;
-        if line.get(15) != Some(&b' ') {
+        let mut end = 15;
+        let mut micros = 0u64;
+        if line.get(15) == Some(&b'.') {
+            let digits = line[16..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 {
+                return Err("no digits after the seconds' `.`".into());
+            }
+            let frac = &line[16..16 + digits.min(6)];
+            micros = frac.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
+                * 10u64.pow(6 - digits.min(6) as u32);
+            end = 16 + digits;
+        }
+        if line.get(end) != Some(&b' ') {
             return Err("no space after the timestamp".into());
         }
-        (syslog_year.map(us), 16)
+        (syslog_year.resolve(us).map(|t| t + micros), end + 1)
     };
     let rest = &line[rest_at..];
     let host_end = memchr::memchr(b' ', rest).ok_or("no host and message after the timestamp")?;
@@ -168,7 +204,7 @@ fn num(s: &str) -> Option<u32> {
 }
 
 /// `2023-02-20T10:01:02[.123456][+0000|+00:00|Z]` → microseconds since the epoch (UTC).
-fn parse_iso(s: &str) -> Option<u64> {
+pub(crate) fn parse_iso(s: &str) -> Option<u64> {
     let (date, time) = s.split_once('T').or_else(|| s.split_once(' '))?;
     let mut d = date.splitn(3, '-');
     let (y, mo, da) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
@@ -255,6 +291,37 @@ mod tests {
         );
         assert_eq!(parse_iso("2023-13-20T10:01:02Z"), None);
         assert_eq!(parse_iso("garbage"), None);
+    }
+
+    #[test]
+    fn syslog_years_from_the_file_time_and_short_precise() {
+        // A file last written on 2 January 2024 holds 31 December's lines of 2023.
+        let jan2 = (days_from_civil(2024, 1, 2) * 86_400) as u64 * 1_000_000;
+        let input = "Dec 31 23:59:59.5 h k: old\nJan  2 00:00:01.123456 h k: new\n";
+        let options = ReadOptions {
+            syslog_reference_us: Some(jan2),
+            ..ReadOptions::default()
+        };
+        let out: Vec<_> = Reader::new(input.as_bytes(), Format::Text, options)
+            .map(|r| r.unwrap().unwrap().timestamp_us)
+            .collect();
+        assert_eq!(
+            out,
+            [
+                Some(jan2 - 500_000 - 86_400_000_000),
+                Some(jan2 + 1_123_456)
+            ]
+        );
+        assert!(
+            parse_line(
+                b"Jan  2 00:00:01. h k: x",
+                YearRule {
+                    fixed: Some(1),
+                    reference_us: None
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use anyhow::bail;
 use fleetpin_fleet::HostFacts;
 use fleetpin_fleet::facts::FactsStore;
 use fleetpin_fleet::load::Loaded;
-use fleetpin_guard::{Database, Finding, Hazard, HostState, IptablesBackend, Verdict};
+use fleetpin_guard::{Database, Finding, Hazard, HostState, Verdict};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -197,40 +197,6 @@ fn relevant_packages(db: &Database) -> BTreeSet<&str> {
     names
 }
 
-/// The plain host view guard takes, from gathered facts, keeping only the `relevant`
-/// packages. When a package is installed in several versions (rpm kernels), the highest
-/// counts.
-fn host_state(f: &HostFacts, relevant: &BTreeSet<&str>) -> HostState {
-    let mut packages: BTreeMap<String, String> = BTreeMap::new();
-    for p in f
-        .packages
-        .iter()
-        .filter(|p| relevant.contains(p.name.as_str()))
-    {
-        match packages.get_mut(&p.name) {
-            Some(v) if f.package_manager.compare(&p.version, v).is_gt() => {
-                v.clone_from(&p.version);
-            }
-            Some(_) => {}
-            None => {
-                packages.insert(p.name.clone(), p.version.clone());
-            }
-        }
-    }
-    HostState {
-        packages,
-        os_id: f.os.as_ref().map(|o| o.id.clone()),
-        os_version_id: f.os.as_ref().and_then(|o| o.version_id.clone()),
-        kernel_apparmor: f.apparmor_enabled,
-        cgroup_version: f.cgroup_version,
-        kernel_release: f.kernel.clone(),
-        iptables_backend: f
-            .iptables_backend
-            .as_deref()
-            .and_then(IptablesBackend::parse),
-    }
-}
-
 #[derive(Serialize)]
 struct JsonFinding<'a> {
     id: &'a str,
@@ -305,7 +271,10 @@ fn host_states(args: &CheckArgs, loaded: &Loaded, db: &Database) -> Vec<(String,
                     let mut facts =
                         fleetpin_fleet::ansible::parse_tree_file(host, &bytes, path).ok()?;
                     fleetpin_fleet::ansible::apply_setup(tree, host, &mut facts).ok()?;
-                    Some((facts.host.clone(), host_state(&facts, &relevant)))
+                    Some((
+                        facts.host.clone(),
+                        fleetpin_plan::plan::host_state(&facts, Some(&relevant)),
+                    ))
                 })
                 .collect()
         }
@@ -317,9 +286,12 @@ fn host_states(args: &CheckArgs, loaded: &Loaded, db: &Database) -> Vec<(String,
                 .filter_map(|path| {
                     let bytes = std::fs::read(path).ok()?;
                     let facts = HostFacts::from_json(&bytes, path).ok()?;
-                    loaded
-                        .is_selected(&facts.host)
-                        .then(|| (facts.host.clone(), host_state(&facts, &relevant)))
+                    loaded.is_selected(&facts.host).then(|| {
+                        (
+                            facts.host.clone(),
+                            fleetpin_plan::plan::host_state(&facts, Some(&relevant)),
+                        )
+                    })
                 })
                 .collect()
         }

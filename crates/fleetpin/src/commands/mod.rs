@@ -2,11 +2,14 @@
 //!
 //! [`ExitStatus`]: crate::ExitStatus
 
+pub mod audit;
 pub mod debian;
+pub mod diagnose;
 pub mod drift;
 pub mod gather;
 pub mod hazard;
 pub mod lint;
 pub mod lock;
 pub mod logs;
+pub mod plan;
 pub mod rule;
