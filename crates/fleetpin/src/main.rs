@@ -49,6 +49,8 @@ enum Command {
     Lock(commands::lock::Args),
     /// Compare each host's facts with fleetpin.lock and with its group.
     Drift(commands::drift::Args),
+    /// Pin floating versions: locked package versions, image digests, action commit SHAs.
+    Pin(commands::pin::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
         Command::Gather(args) => commands::gather::run(args, &printer),
         Command::Lock(args) => commands::lock::run(args, &printer),
         Command::Drift(args) => commands::drift::run(args, &printer),
+        Command::Pin(args) => commands::pin::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).
