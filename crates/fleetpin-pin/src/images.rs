@@ -39,6 +39,28 @@ fn has_tag(text: &str) -> bool {
         .is_some_and(|last| last.contains(':'))
 }
 
+/// The whole reference around `range` (findings point at the tag of `name:tag`): the
+/// token that contains it, bounded by blanks, quotes, `=` and flow-collection punctuation.
+fn whole_reference(text: &str, range: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let stop_left = |c: char| c.is_whitespace() || "\"'=,[{".contains(c);
+    let stop_right = |c: char| c.is_whitespace() || "\"',]}#".contains(c);
+    let mut start = range.start.min(text.len());
+    while let Some(c) = text[..start].chars().next_back() {
+        if stop_left(c) {
+            break;
+        }
+        start -= c.len_utf8();
+    }
+    let mut end = range.end.max(start).min(text.len());
+    while let Some(c) = text[end..].chars().next() {
+        if stop_right(c) {
+            break;
+        }
+        end += c.len_utf8();
+    }
+    start..end
+}
+
 /// Candidate edits for the image findings in `diags`.
 pub(crate) fn candidates(
     diags: &[&Diagnostic],
@@ -50,7 +72,8 @@ pub(crate) fn candidates(
     let mut sites = Vec::new();
     for d in diags {
         let Some(primary) = &d.primary else { continue };
-        let span = &primary.span;
+        let whole = whole_reference(primary.span.file.text(), &primary.span.range);
+        let span = &fleetpin_diag::Span::new(primary.span.file.clone(), whole);
         let text = span.file.text().get(span.range.clone()).unwrap_or("");
         // A reference built from variables: pin where a literal reference is set (an `ARG`
         // default, a `${VAR:-default}`), when the finding points there.
@@ -66,8 +89,19 @@ pub(crate) fn candidates(
                     .text()
                     .get(label.span.range.clone())
                     .unwrap_or("");
+                // `ARG NAME=value`, `${VAR:-value}`: the value part.
+                let (off, t) = if let Some(i) = t.find(":-") {
+                    (i + 2, t[i + 2..].trim_end_matches('}'))
+                } else if let Some(i) = t.find('=') {
+                    (i + 1, &t[i + 1..])
+                } else {
+                    (0, t)
+                };
                 if pinnable(t) && t.contains([':', '/']) {
-                    sites.push((label.span.clone(), t.to_owned(), d.code.to_string()));
+                    let start = label.span.range.start + off;
+                    let at =
+                        fleetpin_diag::Span::new(label.span.file.clone(), start..start + t.len());
+                    sites.push((at, t.to_owned(), d.code.to_string()));
                     found = true;
                 }
             }
