@@ -80,6 +80,10 @@ pub(crate) fn places(
                 }
                 continue;
             }
+            // Another variable of the expression (`a + b`) holds this value.
+            if origins.len() > 1 {
+                continue;
+            }
             let (line, _) = span.start();
             return Err(format!(
                 "`{text}` comes from a variable set at {}:{line} as `{}`, not as the literal value",
@@ -92,6 +96,11 @@ pub(crate) fn places(
         if !out.contains(&place) {
             out.push(place);
         }
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "`{text}` is built by an expression over variables; none of them holds it literally"
+        ));
     }
     Ok(out)
 }

@@ -231,6 +231,16 @@ fn name_edits(
         });
         return false;
     }
+    if spec.contains("{{") || spec.contains("{%") {
+        errors.push(PinError::NotLiteral {
+            path,
+            line,
+            why: format!(
+                "the package name `{spec}` is a template; pin where its variables are set"
+            ),
+        });
+        return false;
+    }
     let shell = fleetpin_shell::Manager::from_ansible_module(&site.module)
         .unwrap_or(fleetpin_shell::Manager::Generic);
     let bare = fleetpin_shell::parse_spec(shell, spec).name;
