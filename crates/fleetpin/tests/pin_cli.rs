@@ -148,3 +148,19 @@ fn lint_fix_applies_the_same_fixes_then_reports_what_is_left() {
     let site = std::fs::read_to_string(dir.path().join("site.yml")).unwrap();
     assert!(site.contains("state: present"));
 }
+
+#[test]
+fn lint_fix_notes_why_a_finding_was_left() {
+    let dir = repo(
+        "- hosts: all\n  serial: 1\n  tasks:\n    - apt: {name: [docker-ce, gnupg], state: present}\n",
+    );
+    let r = fleetpin(dir.path(), &["lint", "--fix", "--offline"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("ANS002"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("= note: not fixed: `gnupg` is not in `fleetpin.lock`"),
+        "{}",
+        r.stdout
+    );
+}

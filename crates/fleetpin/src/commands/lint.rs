@@ -284,6 +284,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         respect_gitignore: !args.no_ignore,
     };
     let mut fix_errors = false;
+    let mut unfixed: Vec<(PathBuf, usize, String)> = Vec::new();
     if args.fix {
         if let Some(lock) = &args.fix_options.lock
             && !lock.is_file()
@@ -293,9 +294,12 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         let mode = super::pin::Mode::Write;
         let applied = super::pin::apply(options.clone(), &args.fix_options, mode, printer)?;
         fix_errors = super::pin::report(&applied, mode, printer);
+        unfixed = super::pin::unfixed_notes(&applied);
     }
     let started = std::time::Instant::now();
-    let report = fleetpin_lint::lint(&options);
+    let mut report = fleetpin_lint::lint(&options);
+    // A finding the fix had to leave says why, where it is shown.
+    super::pin::attach_notes(&mut report.diagnostics, &unfixed);
     printer.debug(format_args!(
         "linted {} files with {} rules in {:.0?}",
         report.files.len(),

@@ -225,6 +225,55 @@ pub fn report(applied: &Applied, mode: Mode, printer: &Printer) -> bool {
     errors
 }
 
+/// (path, line, note) for each value the fix had to leave, from its named error.
+pub fn unfixed_notes(applied: &Applied) -> Vec<(PathBuf, usize, String)> {
+    use fleetpin_pin::PinError as E;
+    applied
+        .errors()
+        .filter_map(|e| match e {
+            E::LockMissingPackage { path, line, .. }
+            | E::LockGroupsDiffer { path, line, .. }
+            | E::NoLock { path, line, .. }
+            | E::Unsupported { path, line, .. }
+            | E::NotLiteral { path, line, .. }
+            | E::Registry { path, line, .. }
+            | E::Git { path, line, .. } => {
+                let text = e.to_string();
+                let note = text
+                    .strip_prefix(&format!("{}:{line}: ", path.display()))
+                    .unwrap_or(&text);
+                Some((path.clone(), *line, format!("not fixed: {note}")))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds each note to the findings whose primary or secondary label is at its line.
+pub fn attach_notes(
+    diagnostics: &mut [fleetpin_diag::Diagnostic],
+    notes: &[(PathBuf, usize, String)],
+) {
+    for d in diagnostics.iter_mut() {
+        let mut add = Vec::new();
+        let labels = d.primary.iter().chain(&d.secondary);
+        for label in labels {
+            let path = label.span.file.path();
+            let line = label.span.start().0;
+            for (p, l, note) in notes {
+                if p == path && *l == line && !add.contains(note) {
+                    add.push(note.clone());
+                }
+            }
+        }
+        for note in add {
+            if !d.notes.contains(&note) {
+                d.notes.push(note);
+            }
+        }
+    }
+}
+
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("`fleetpin pin -` is not supported: pin files in their tree");
