@@ -6,6 +6,8 @@
 //! - Images get `@sha256:…` from an [`images::ImageDigests`] source (the registry).
 //! - GitHub Actions get the commit SHA of their ref ([`actions::GitLsRemote`]), with the ref
 //!   kept as a comment.
+//! - `apt-get install foo` in shell tasks and `RUN` gets the locked version, as an unsafe fix
+//!   only (the lock records the hosts, not the images).
 //!
 //! Safety, as ruff does it: each edit is [`Applicability::Safe`] or `Unsafe` (applied only
 //! with `unsafe_fixes`); the edited file is parsed again and refused when anything but the
@@ -25,6 +27,7 @@ pub mod actions;
 mod error;
 pub mod images;
 pub mod packages;
+mod shell;
 pub mod verify;
 pub mod write;
 
@@ -161,6 +164,15 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
         .collect();
     packages::candidates(&sites, options.lock, &mut candidates, &mut errors);
 
+    // Installs in shell tasks and `RUN`: unsafe, so only looked at when asked for.
+    if options.unsafe_fixes {
+        let diags: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "SH001")
+            .collect();
+        shell::candidates(&diags, options.lock, &mut candidates, &mut errors);
+    }
     if let Some(source) = options.images {
         let diags: Vec<_> = report
             .diagnostics

@@ -83,7 +83,7 @@ fn group_of_place(span: &Span, lock: &Lock) -> Option<String> {
 }
 
 /// The locked version for `name` (or `name:arch`) at `place`.
-fn locked_version(
+pub(crate) fn locked_version(
     lock: &Lock,
     keys: &[String],
     place: &Span,

@@ -179,3 +179,22 @@ fn actions_to_commit_sha() {
         false,
     );
 }
+
+#[test]
+fn shell_and_run_installs_only_with_unsafe_fixes() {
+    let files: &[(&str, &str)] = &[
+        (
+            "Dockerfile",
+            "FROM debian:bookworm@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31\nRUN apt-get update \\\n && apt-get install -y --no-install-recommends ca-certificates gnupg \\\n && pip install requests\n",
+        ),
+        (
+            "site.yml",
+            "- hosts: all\n  serial: 1\n  tasks:\n    - ansible.builtin.shell: apt-get install -y nginx not-in-the-lock\n",
+        ),
+    ];
+    // Without --unsafe-fixes: nothing is touched, nothing is listed.
+    let dir = tree(files);
+    let safe = plan(dir.path(), false);
+    assert_eq!(safe.edit_count(), 0, "{}", render(&safe, dir.path()));
+    scenario("shell_and_run_installs_only_with_unsafe_fixes", files, true);
+}
