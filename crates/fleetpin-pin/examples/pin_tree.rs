@@ -48,6 +48,7 @@ fn main() {
         unsafe_fixes: false,
         images: Some(&WarmCache),
         actions: Some(&KnownRefs),
+        galaxy: None,
     };
     let start = Instant::now();
     let plan = fleetpin_pin::plan(&options);

@@ -6,6 +6,7 @@
 //! - Images get `@sha256:…` from an [`images::ImageDigests`] source (the registry).
 //! - GitHub Actions get the commit SHA of their ref ([`actions::GitLsRemote`]), with the ref
 //!   kept as a comment.
+//! - Galaxy collections get the version installed here ([`galaxy::InstalledCollections`]).
 //! - `apt-get install foo` in shell tasks and `RUN` gets the locked version, as an unsafe fix
 //!   only (the lock records the hosts, not the images).
 //!
@@ -25,6 +26,7 @@ use fleetpin_lint::{FileKind, LintOptions, LintReport};
 
 pub mod actions;
 mod error;
+pub mod galaxy;
 pub mod images;
 pub mod packages;
 mod shell;
@@ -56,6 +58,8 @@ pub struct PinOptions<'a> {
     pub images: Option<&'a dyn images::ImageDigests>,
     /// Where action SHAs come from; `None` leaves actions alone.
     pub actions: Option<&'a dyn actions::ActionRefs>,
+    /// Where Galaxy collection versions come from; `None` leaves requirements alone.
+    pub galaxy: Option<&'a dyn galaxy::GalaxyVersions>,
 }
 
 /// One edit of a file, with the rule it fixes.
@@ -180,6 +184,14 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
             .filter(|d| images::IMAGE_CODES.contains(&&*d.code))
             .collect();
         images::candidates(&diags, source, &mut candidates, &mut errors);
+    }
+    if let Some(source) = options.galaxy {
+        let diags: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "GLX001")
+            .collect();
+        galaxy::candidates(&diags, source, &mut candidates, &mut errors);
     }
     if let Some(source) = options.actions {
         let diags: Vec<_> = report

@@ -14,6 +14,9 @@ pub enum Syntax {
     Dockerfile,
 }
 
+/// The key an edit may add to a mapping (a Galaxy requirement's `version`).
+const INSERTED_KEY: &str = "version";
+
 fn touches(span: &Range<usize>, edits: &[Range<usize>]) -> bool {
     edits
         .iter()
@@ -82,10 +85,26 @@ fn same_node(src: &str, a: &Node, b: &Node, edits: &[Range<usize>]) -> Result<()
             Ok(())
         }
         (NodeKind::Map(x), NodeKind::Map(y)) => {
+            // The one key fleetpin adds: `version:` of a Galaxy requirement, at an edit.
+            let added = |k: &Node| k.as_str() == Some(INSERTED_KEY);
+            // Up to the end of the mapping's last line (after a trailing comment).
+            let end = src
+                .get(a.span.end..)
+                .and_then(|rest| rest.find('\n'))
+                .map_or(src.len(), |i| a.span.end + i);
+            let at_edit = edits
+                .iter()
+                .any(|e| e.start <= end && a.span.start <= e.end);
+            let y: Vec<&(Node, Node)> =
+                if y.len() == x.len() + 1 && at_edit && !x.iter().any(|(k, _)| added(k)) {
+                    y.iter().filter(|(k, _)| !added(k)).collect()
+                } else {
+                    y.iter().collect()
+                };
             if x.len() != y.len() {
                 return Err(format!("{}: a mapping would change its keys", at()));
             }
-            for ((ka, va), (kb, vb)) in x.iter().zip(y) {
+            for ((ka, va), (kb, vb)) in x.iter().zip(y.iter().map(|e| (&e.0, &e.1))) {
                 if ka.as_str() != kb.as_str() {
                     return Err(format!(
                         "{}: key `{}` would become `{}`",

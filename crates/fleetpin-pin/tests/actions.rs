@@ -136,6 +136,7 @@ fn workflow_uses_are_pinned_to_the_commit_with_the_ref_as_comment() {
         unsafe_fixes: false,
         images: None,
         actions: Some(&source),
+        galaxy: None,
     };
     let plan = fleetpin_pin::plan(&options);
     assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);

@@ -52,6 +52,7 @@ fn example_is_pinned_with_only_version_edits() {
         unsafe_fixes: false,
         images: None,
         actions: None,
+        galaxy: None,
     };
     let before_report = fleetpin_lint::lint(&lint_options(&root));
     let plan = fleetpin_pin::plan(&options);

@@ -36,6 +36,7 @@ fn compose_and_dockerfile_get_the_registry_digest() {
         unsafe_fixes: false,
         images: Some(&resolver),
         actions: None,
+        galaxy: None,
     };
     let plan = fleetpin_pin::plan(&options);
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);
@@ -97,6 +98,7 @@ fn lying_registry_is_a_named_error_and_other_files_are_still_pinned() {
         unsafe_fixes: false,
         images: Some(&resolver),
         actions: None,
+        galaxy: None,
     };
     let plan = fleetpin_pin::plan(&options);
     let errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();

@@ -198,3 +198,21 @@ fn shell_and_run_installs_only_with_unsafe_fixes() {
     assert_eq!(safe.edit_count(), 0, "{}", render(&safe, dir.path()));
     scenario("shell_and_run_installs_only_with_unsafe_fixes", files, true);
 }
+
+#[test]
+fn galaxy_collections_block_flow_and_crlf() {
+    scenario(
+        "galaxy_collections_block_flow_and_crlf",
+        &[
+            (
+                "requirements.yml",
+                "---\ncollections:\n  - name: community.docker   # containers\n  - name: community.general\n    version: \">=7.0.0\"\n  - {name: ansible.posix, version: 1.5.4}\n  - name: not.installed\n",
+            ),
+            (
+                "collections/requirements.yml",
+                "collections:\r\n  - {name: community.docker}\r\n  - name: community.general\r\n",
+            ),
+        ],
+        false,
+    );
+}

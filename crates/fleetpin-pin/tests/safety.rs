@@ -193,6 +193,7 @@ docker-ce = "5:23.0.1-1~debian.10~buster"
         unsafe_fixes: false,
         images: None,
         actions: None,
+        galaxy: None,
     };
     let plan = fleetpin_pin::plan(&options);
     insta::assert_snapshot!(render(&plan, root));

@@ -116,12 +116,22 @@ pub fn plan(root: &Path, unsafe_fixes: bool) -> Plan {
     let lock = lock(LOCK);
     let images = images();
     let refs = refs();
+    let galaxy = fleetpin_pin::galaxy::InstalledCollections::new(
+        [
+            ("community.docker".to_owned(), "3.10.4".to_owned()),
+            ("community.general".to_owned(), "9.5.0".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+        None,
+    );
     let options = PinOptions {
         lint: lint_options(root),
         lock: Some(&lock),
         unsafe_fixes,
         images: Some(&images),
         actions: Some(&refs),
+        galaxy: Some(&galaxy),
     };
     fleetpin_pin::plan(&options)
 }

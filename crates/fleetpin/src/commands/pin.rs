@@ -47,6 +47,27 @@ pub struct FixArgs {
         default_value = "https://github.com"
     )]
     pub actions_base_url: String,
+
+    /// The version to pin a Galaxy collection to (`NAME=VERSION`, repeatable); others get
+    /// the version `ansible-galaxy collection list` reports installed.
+    #[arg(long, value_name = "NAME=VERSION", value_parser = parse_galaxy_version)]
+    pub galaxy_version: Vec<(String, String)>,
+
+    /// The `ansible-galaxy` asked for installed collections.
+    #[arg(
+        long,
+        value_name = "PROGRAM",
+        env = "FLEETPIN_ANSIBLE_GALAXY",
+        default_value = "ansible-galaxy"
+    )]
+    pub ansible_galaxy: String,
+}
+
+fn parse_galaxy_version(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((n, v)) if !n.is_empty() && !v.is_empty() => Ok((n.to_owned(), v.to_owned())),
+        _ => Err(format!("`{s}` is not NAME=VERSION")),
+    }
 }
 
 /// Pin what `fleetpin lint` finds floating: package names to the versions in
@@ -156,12 +177,17 @@ pub fn apply(
         (Some(&resolver), Some(&git))
     };
     let tree = fleetpin_pin::write::Tree::new(&lint.paths);
+    let galaxy = fleetpin_pin::galaxy::InstalledCollections::new(
+        fix.galaxy_version.iter().cloned().collect(),
+        Some(fix.ansible_galaxy.clone()),
+    );
     let options = PinOptions {
         lint,
         lock: lock.as_ref(),
         unsafe_fixes: fix.unsafe_fixes,
         images,
         actions,
+        galaxy: Some(&galaxy),
     };
     let started = std::time::Instant::now();
     let plan = fleetpin_pin::plan(&options);
