@@ -34,7 +34,8 @@ impl fleetpin_pin::actions::ActionRefs for KnownRefs {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(dir), Some(lock)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: pin_tree DIR LOCK [--write]");
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "usage: pin_tree DIR LOCK [--write]");
         std::process::exit(2);
     };
     let write = args.iter().any(|a| a == "--write");

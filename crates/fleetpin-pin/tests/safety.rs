@@ -99,6 +99,7 @@ fn symlink_to_a_file_outside_the_tree_is_not_rewritten() {
 }
 
 #[test]
+#[allow(clippy::single_range_in_vec_init)] // one edit range is what is meant
 fn verify_refuses_anything_but_the_edited_values() {
     let before = "a: 1 # one\nb: [x, y]\nc: latest\n";
     let c = before.find("latest").unwrap();
