@@ -51,6 +51,8 @@ enum Command {
     Drift(commands::drift::Args),
     /// List or show the known-breaking upgrades, or check hosts against them (`hazard check`).
     Hazard(commands::hazard::Args),
+    /// Pin floating versions: locked package versions, image digests, action commit SHAs.
+    Pin(commands::pin::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -100,6 +102,7 @@ fn main() -> ExitCode {
         Command::Lock(args) => commands::lock::run(args, &printer),
         Command::Drift(args) => commands::drift::run(args, &printer),
         Command::Hazard(args) => commands::hazard::run(args, &printer),
+        Command::Pin(args) => commands::pin::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).

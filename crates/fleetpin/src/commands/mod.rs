@@ -8,4 +8,5 @@ pub mod gather;
 pub mod hazard;
 pub mod lint;
 pub mod lock;
+pub mod pin;
 pub mod rule;
