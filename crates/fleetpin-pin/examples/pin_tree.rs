@@ -12,12 +12,21 @@ use sha2::Digest as _;
 /// Digests from memory: `sha256(reference)`, like a warm cache that holds every image.
 struct WarmCache;
 
-impl fleetpin_pin::images::ImageDigests for WarmCache {
-    fn digests(&self, references: &[String]) -> Vec<Result<String, String>> {
-        references
-            .iter()
-            .map(|r| Ok(format!("sha256:{:x}", sha2::Sha256::digest(r.as_bytes()))))
-            .collect()
+impl fleetpin_registry::DigestSource for WarmCache {
+    fn resolve_reference(
+        &self,
+        reference: &fleetpin_registry::Reference,
+    ) -> Result<fleetpin_registry::Resolved, fleetpin_registry::Error> {
+        let h = sha2::Sha256::digest(reference.to_string().as_bytes());
+        Ok(fleetpin_registry::Resolved {
+            reference: reference.clone(),
+            digest: format!("sha256:{h:x}")
+                .parse()
+                .map_err(|e| fleetpin_registry::Error::Client(format!("{e}")))?,
+            media_type: None,
+            size: None,
+            source: fleetpin_registry::DigestOrigin::Cache,
+        })
     }
 }
 

@@ -1,26 +1,13 @@
 //! Container images: `tag` → `tag@sha256:…`, the digest the registry serves for the tag
-//! today, looked up through an [`ImageDigests`] source (concurrent, batched).
+//! today, looked up through a [`DigestSource`] in one batch: the network
+//! [`Resolver`](fleetpin_registry::Resolver) (concurrent lookups), the on-disk
+//! [`DigestCache`](fleetpin_registry::DigestCache) wrapped around it (a second run makes no
+//! request; offline answers from the cache only), or a test double.
 
 use fleetpin_diag::{Applicability, Diagnostic};
+use fleetpin_registry::DigestSource;
 
 use crate::{Candidate, PinError};
-
-/// Where digests come from. [`fleetpin_registry::Resolver`] asks the registries
-/// (`resolve_many`: bounded parallelism, one lookup per distinct reference); a cache or an
-/// offline source implements the same trait.
-pub trait ImageDigests: Sync {
-    /// The digest (`sha256:…`) of each reference, in input order.
-    fn digests(&self, references: &[String]) -> Vec<Result<String, String>>;
-}
-
-impl ImageDigests for fleetpin_registry::Resolver {
-    fn digests(&self, references: &[String]) -> Vec<Result<String, String>> {
-        self.resolve_many(references)
-            .into_iter()
-            .map(|r| r.map(|r| r.digest.to_string()).map_err(|e| e.to_string()))
-            .collect()
-    }
-}
 
 /// The rules whose findings an image digest fixes.
 pub const IMAGE_CODES: &[&str] = &["IMG001", "IMG002", "IMG003"];
@@ -64,7 +51,7 @@ fn whole_reference(text: &str, range: &std::ops::Range<usize>) -> std::ops::Rang
 /// Candidate edits for the image findings in `diags`.
 pub(crate) fn candidates(
     diags: &[&Diagnostic],
-    source: &dyn ImageDigests,
+    source: &dyn DigestSource,
     out: &mut Vec<Candidate>,
     errors: &mut Vec<PinError>,
 ) {
@@ -117,7 +104,25 @@ pub(crate) fn candidates(
     let mut unique: Vec<String> = sites.iter().map(|(_, t, _)| t.clone()).collect();
     unique.sort();
     unique.dedup();
-    let digests = source.digests(&unique);
+    let refs: Vec<&str> = unique.iter().map(String::as_str).collect();
+    let digests: Vec<Result<String, String>> = source
+        .resolve_many(&refs)
+        .into_iter()
+        .zip(&refs)
+        .map(|(r, text)| {
+            r.map(|r| r.digest.to_string()).map_err(|e| {
+                // Registry errors start with the fully qualified image; ours names it already.
+                let message = e.to_string();
+                let image = fleetpin_registry::Reference::parse(text)
+                    .map(|r| format!("{r}: "))
+                    .unwrap_or_default();
+                match message.strip_prefix(&image) {
+                    Some(rest) if !image.is_empty() => rest.to_owned(),
+                    _ => message,
+                }
+            })
+        })
+        .collect();
     for (span, text, code) in sites {
         let i = unique.binary_search(&text).unwrap_or(0);
         match &digests[i] {

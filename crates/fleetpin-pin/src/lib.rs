@@ -3,7 +3,8 @@
 //! - Package tasks get the versions of `fleetpin.lock` in their module's syntax
 //!   ([`packages::pinned_spec`]), `state: latest` becomes `state: present`; a value from a
 //!   variable is edited where the variable is set, once.
-//! - Images get `@sha256:…` from an [`images::ImageDigests`] source (the registry).
+//! - Images get `@sha256:…` from an [`fleetpin_registry::DigestSource`] (the registry, through
+//!   the on-disk digest cache).
 //! - GitHub Actions get the commit SHA of their ref ([`actions::GitLsRemote`]), with the ref
 //!   kept as a comment.
 //! - Galaxy collections get the version installed here ([`galaxy::InstalledCollections`]).
@@ -55,7 +56,7 @@ pub struct PinOptions<'a> {
     /// Apply unsafe fixes too.
     pub unsafe_fixes: bool,
     /// Where image digests come from; `None` leaves images alone.
-    pub images: Option<&'a dyn images::ImageDigests>,
+    pub images: Option<&'a dyn fleetpin_registry::DigestSource>,
     /// Where action SHAs come from; `None` leaves actions alone.
     pub actions: Option<&'a dyn actions::ActionRefs>,
     /// Where Galaxy collection versions come from; `None` leaves requirements alone.

@@ -27,6 +27,8 @@ fn fleetpin(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
+        // Never the user's digest cache (nothing is written there offline).
+        .env("FLEETPIN_CACHE_DIR", dir.join(".no-cache"))
         .output()
         .unwrap();
     Run {
@@ -163,4 +165,152 @@ fn lint_fix_notes_why_a_finding_was_left() {
         "{}",
         r.stdout
     );
+}
+
+#[path = "../../fleetpin-registry/tests/support/mod.rs"]
+mod support;
+
+/// `fleetpin pin` with the digest cache in `cache` (not the user's).
+fn fleetpin_cached(dir: &Path, cache: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetpin"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("FLEETPIN_CACHE_DIR", cache)
+        .env("DOCKER_CONFIG", cache.join("no-docker-config"))
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("https_proxy")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A real `docker-registry` behind the counting proxy: the first `fleetpin pin` asks it
+/// once per image and fills the digest cache; a second run on a fresh copy of the tree asks
+/// nothing; `--offline` pins from the cache and names the image it has no digest for, while
+/// the other files are still pinned.
+#[test]
+fn digest_cache_second_run_asks_no_registry_and_offline_pins_from_it() {
+    if !support::have_tools(&["docker-registry", "skopeo"]) {
+        return;
+    }
+    let reg = support::Registry::start(support::Auth::None);
+    reg.push(&support::Layout::single("cli a"), "app:v1", false);
+    reg.push(&support::Layout::index("cli b"), "base:3", false);
+    let digest_a = reg.oracle("app:v1").digest;
+    let digest_b = reg.oracle("base:3").digest;
+    let proxy = support::LatencyProxy::start(reg.port, std::time::Duration::ZERO);
+    let (app, base) = (proxy.image("app:v1"), proxy.image("base:3"));
+    let cache = tempfile::tempdir().unwrap();
+    let fresh = || {
+        let dir = repo(SITE);
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            format!("services:\n  app:\n    image: {app}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            format!("FROM {base}\nRUN true\n"),
+        )
+        .unwrap();
+        dir
+    };
+
+    let first = fresh();
+    let r = fleetpin_cached(first.path(), cache.path(), &["pin"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let compose = std::fs::read_to_string(first.path().join("compose.yaml")).unwrap();
+    assert!(compose.contains(&format!("{app}@{digest_a}")), "{compose}");
+    let dockerfile = std::fs::read_to_string(first.path().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains(&format!("{base}@{digest_b}")),
+        "{dockerfile}"
+    );
+    assert_eq!(proxy.manifest_requests(), 2, "{:?}", proxy.requests());
+    let on_disk: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(cache.path().join(fleetpin_registry::CACHE_FILE)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(on_disk["entries"][&app]["digest"], digest_a.as_str());
+    assert_eq!(on_disk["entries"][&base]["digest"], digest_b.as_str());
+
+    // Online again, same images in a fresh tree: all from the cache.
+    let before = proxy.requests().len();
+    let second = fresh();
+    let r = fleetpin_cached(second.path(), cache.path(), &["pin"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(second.path().join("compose.yaml")).unwrap(),
+        compose
+    );
+    assert_eq!(proxy.requests().len(), before, "{:?}", proxy.requests());
+
+    // Offline: cached images are pinned; one never looked up is a named error (exit 2),
+    // and the other files are still written.
+    let offline = fresh();
+    let unknown = proxy.image("other:9");
+    std::fs::write(
+        offline.path().join("docker-stack.yml"),
+        format!("services:\n  other:\n    image: {unknown}\n"),
+    )
+    .unwrap();
+    let r = fleetpin_cached(offline.path(), cache.path(), &["pin", "--offline"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("docker-stack.yml:3") && r.stderr.contains("not in the digest cache"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(offline.path().join("compose.yaml")).unwrap(),
+        compose
+    );
+    assert!(
+        std::fs::read_to_string(offline.path().join("site.yml"))
+            .unwrap()
+            .contains("docker-ce=5:20.10.23~3-0~debian-buster")
+    );
+    assert_eq!(
+        std::fs::read_to_string(offline.path().join("docker-stack.yml")).unwrap(),
+        format!("services:\n  other:\n    image: {unknown}\n")
+    );
+    assert_eq!(proxy.requests().len(), before, "{:?}", proxy.requests());
+}
+
+/// A corrupt cache file is a warning naming it, never a failure: the registry is asked
+/// and the file rewritten.
+#[test]
+fn corrupt_digest_cache_is_a_named_warning() {
+    if !support::have_tools(&["docker-registry", "skopeo"]) {
+        return;
+    }
+    let reg = support::Registry::start(support::Auth::None);
+    reg.push(&support::Layout::single("cli c"), "app:v2", false);
+    let digest = reg.oracle("app:v2").digest;
+    let cache = tempfile::tempdir().unwrap();
+    let file = cache.path().join(fleetpin_registry::CACHE_FILE);
+    std::fs::write(&file, "{\n  \"version\": 1,\n  \"entries\": {oops\n").unwrap();
+    let dir = repo(SITE);
+    let image = reg.image("app:v2");
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        format!("services:\n  app:\n    image: {image}\n"),
+    )
+    .unwrap();
+    let r = fleetpin_cached(dir.path(), cache.path(), &["pin"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{}:3", file.display())) && r.stderr.contains("corrupt"),
+        "{}",
+        r.stderr
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(&digest), "{text}");
 }

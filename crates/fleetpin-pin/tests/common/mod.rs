@@ -51,16 +51,31 @@ pub fn lint_options(root: &Path) -> LintOptions {
 /// `tests/registry.rs`).
 pub struct Table(pub Vec<(&'static str, Result<&'static str, &'static str>)>);
 
-impl fleetpin_pin::images::ImageDigests for Table {
-    fn digests(&self, references: &[String]) -> Vec<Result<String, String>> {
-        references
-            .iter()
-            .map(|r| match self.0.iter().find(|(k, _)| k == r) {
-                Some((_, Ok(d))) => Ok((*d).to_owned()),
-                Some((_, Err(e))) => Err((*e).to_owned()),
-                None => Err(format!("manifest unknown: {r}")),
-            })
-            .collect()
+impl fleetpin_registry::DigestSource for Table {
+    fn resolve_reference(
+        &self,
+        reference: &fleetpin_registry::Reference,
+    ) -> Result<fleetpin_registry::Resolved, fleetpin_registry::Error> {
+        let wanted = reference.to_string();
+        let found = self.0.iter().find(|(k, _)| {
+            fleetpin_registry::Reference::parse(k).is_ok_and(|r| r.to_string() == wanted)
+        });
+        let refused = |detail: &str| fleetpin_registry::Error::BadResponse {
+            image: wanted.clone(),
+            registry: reference.registry().to_owned(),
+            detail: detail.to_owned(),
+        };
+        match found {
+            Some((_, Ok(d))) => Ok(fleetpin_registry::Resolved {
+                reference: reference.clone(),
+                digest: d.parse().expect("table digests are valid"),
+                media_type: None,
+                size: None,
+                source: fleetpin_registry::DigestOrigin::Header,
+            }),
+            Some((_, Err(e))) => Err(refused(e)),
+            None => Err(refused("manifest unknown")),
+        }
     }
 }
 

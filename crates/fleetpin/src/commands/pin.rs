@@ -34,7 +34,9 @@ pub struct FixArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
-    /// Ask no registry and no git server: images and actions are left as they are.
+    /// Ask no registry and no git server: image digests come from the digest cache only (an
+    /// image not in it is a named error; everything else is still pinned), actions are left
+    /// as they are.
     #[arg(long)]
     pub offline: bool,
 
@@ -163,18 +165,38 @@ pub fn apply(
             }
         }
     };
-    let resolver;
+    // Digests through the on-disk cache (`$FLEETPIN_CACHE_DIR`, else the user cache dir):
+    // a second run asks no registry; `--offline` answers from the cache only.
+    let resolver =
+        fleetpin_registry::Resolver::new().context("cannot set up the registry client")?;
+    let (cache, uncached) = match fleetpin_registry::default_cache_dir() {
+        Some(dir) => (
+            Some(fleetpin_registry::DigestCache::open(resolver, &dir).offline(fix.offline)),
+            None,
+        ),
+        None => {
+            printer.warn(format_args!(
+                "no cache directory (set XDG_CACHE_HOME, HOME or FLEETPIN_CACHE_DIR): {}",
+                if fix.offline {
+                    "images are left as they are"
+                } else {
+                    "image digests are not cached"
+                }
+            ));
+            (None, (!fix.offline).then_some(resolver))
+        }
+    };
+    let images: Option<&dyn fleetpin_registry::DigestSource> = match (&cache, &uncached) {
+        (Some(c), _) => Some(c),
+        (None, Some(r)) => Some(r),
+        (None, None) => None,
+    };
     let git;
-    let (images, actions): (
-        Option<&dyn fleetpin_pin::images::ImageDigests>,
-        Option<&dyn fleetpin_pin::actions::ActionRefs>,
-    ) = if fix.offline {
-        (None, None)
+    let actions: Option<&dyn fleetpin_pin::actions::ActionRefs> = if fix.offline {
+        None
     } else {
-        resolver =
-            fleetpin_registry::Resolver::new().context("cannot set up the registry client")?;
         git = fleetpin_pin::actions::GitLsRemote::new(fix.actions_base_url.clone());
-        (Some(&resolver), Some(&git))
+        Some(&git)
     };
     let tree = fleetpin_pin::write::Tree::new(&lint.paths);
     let galaxy = fleetpin_pin::galaxy::InstalledCollections::new(
@@ -197,6 +219,18 @@ pub fn apply(
         plan.files.len(),
         started.elapsed()
     ));
+    if let Some(cache) = &cache {
+        let stats = cache.stats();
+        printer.debug(format_args!(
+            "digest cache {}: {} from the cache, {} asked",
+            cache.path().display(),
+            stats.hits,
+            stats.asked
+        ));
+        for w in cache.take_warnings() {
+            printer.warn(format_args!("{w}"));
+        }
+    }
     let mut write_errors = Vec::new();
     let mut written = Vec::new();
     if mode == Mode::Write {
