@@ -261,7 +261,22 @@ fn digest_cache_second_run_asks_no_registry_and_offline_pins_from_it() {
         format!("services:\n  other:\n    image: {unknown}\n"),
     )
     .unwrap();
-    let r = fleetpin_cached(offline.path(), cache.path(), &["pin", "--offline"]);
+    // A broken Docker config does not matter offline: no credentials are needed.
+    let docker = tempfile::tempdir().unwrap();
+    std::fs::write(docker.path().join("config.json"), "{ not json").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetpin"))
+        .current_dir(offline.path())
+        .args(["pin", "--offline"])
+        .env("NO_COLOR", "1")
+        .env("FLEETPIN_CACHE_DIR", cache.path())
+        .env("DOCKER_CONFIG", docker.path())
+        .output()
+        .unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("docker-stack.yml:3") && r.stderr.contains("not in the digest cache"),

@@ -167,8 +167,16 @@ pub fn apply(
     };
     // Digests through the on-disk cache (`$FLEETPIN_CACHE_DIR`, else the user cache dir):
     // a second run asks no registry; `--offline` answers from the cache only.
-    let resolver =
-        fleetpin_registry::Resolver::new().context("cannot set up the registry client")?;
+    // Offline, the resolver is never asked: Docker's credentials are not even read (a broken
+    // `config.json` must not stop pinning packages from the cache).
+    let resolver = if fix.offline {
+        fleetpin_registry::Resolver::builder()
+            .docker_config(fleetpin_registry::DockerConfig::empty())
+            .build()
+    } else {
+        fleetpin_registry::Resolver::new()
+    }
+    .context("cannot set up the registry client")?;
     let (cache, uncached) = match fleetpin_registry::default_cache_dir() {
         Some(dir) => (
             Some(fleetpin_registry::DigestCache::open(resolver, &dir).offline(fix.offline)),
