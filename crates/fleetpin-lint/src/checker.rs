@@ -50,6 +50,7 @@ pub struct Checker<'a> {
     path_ignores: Vec<&'a str>,
     diagnostics: Vec<Diagnostic>,
     packages: Vec<crate::ManagedPackage>,
+    pin_sites: Vec<crate::PinSite>,
 }
 
 impl<'a> Checker<'a> {
@@ -82,6 +83,7 @@ impl<'a> Checker<'a> {
             path_ignores,
             diagnostics: Vec::new(),
             packages: Vec::new(),
+            pin_sites: Vec::new(),
         }
     }
 
@@ -244,10 +246,17 @@ impl<'a> Checker<'a> {
         });
     }
 
-    /// The findings (see [`Checker::into_diagnostics`]) and the recorded packages.
-    pub fn into_parts(mut self) -> (Vec<Diagnostic>, Vec<crate::ManagedPackage>) {
+    /// Records where `fleetpin pin` may write a version (see [`crate::pin_site`]).
+    pub fn record_pin_site(&mut self, site: crate::PinSite) {
+        self.pin_sites.push(site);
+    }
+
+    /// The findings (see [`Checker::into_diagnostics`]) and the recorded packages and pin
+    /// sites.
+    pub fn into_parts(mut self) -> (Vec<Diagnostic>, crate::engine::Recorded) {
         let packages = std::mem::take(&mut self.packages);
-        (self.into_diagnostics(), packages)
+        let sites = std::mem::take(&mut self.pin_sites);
+        (self.into_diagnostics(), (packages, sites))
     }
 
     /// The findings, with unused suppressions (`SUP001`) when that rule runs.

@@ -63,7 +63,13 @@ pub struct LintReport {
     pub rules: Vec<RuleMeta>,
     /// The system packages the code installs on hosts, sorted by name, path and line.
     pub packages: Vec<crate::ManagedPackage>,
+    /// Where the package rules found floating values, for `fleetpin pin` (see
+    /// [`crate::pin_site`]).
+    pub pin_sites: Vec<crate::PinSite>,
 }
+
+/// What a file's check records besides findings: installed packages and pin sites.
+pub type Recorded = (Vec<crate::ManagedPackage>, Vec<crate::PinSite>);
 
 impl LintReport {
     /// Number of input errors ([`fleetpin_diag::Kind::InputError`]).
@@ -430,7 +436,7 @@ pub fn lint(options: &LintOptions) -> LintReport {
         .for_each(|(p, _)| p.prepare());
     errors.extend(inventory_errors(&projects, &candidates, &configs));
 
-    let results: Vec<(LintedFile, Vec<Diagnostic>, Vec<crate::ManagedPackage>)> = candidates
+    let results: Vec<(LintedFile, Vec<Diagnostic>, Recorded)> = candidates
         .par_iter()
         .map(|c| {
             let (cfg, rules) = &configs.configs[c.config];
@@ -442,10 +448,11 @@ pub fn lint(options: &LintOptions) -> LintReport {
         diagnostics: errors,
         ..LintReport::default()
     };
-    for (file, diags, packages) in results {
+    for (file, diags, (packages, sites)) in results {
         report.files.push(file);
         report.diagnostics.extend(diags);
         report.packages.extend(packages);
+        report.pin_sites.extend(sites);
     }
     report.packages.sort();
     report
@@ -632,7 +639,7 @@ fn check_file(
     config: &Config,
     rules: &RuleSet,
     project: &fleetpin_ansible::Project,
-) -> (LintedFile, Vec<Diagnostic>, Vec<crate::ManagedPackage>) {
+) -> (LintedFile, Vec<Diagnostic>, Recorded) {
     let display = display_path(path);
     let mut linted = LintedFile {
         path: display.clone(),
@@ -645,7 +652,11 @@ fn check_file(
         Ok(t) => t,
         Err(d) => {
             let keep = rules.is_enabled(&d.code) && !config.ignores_at(path, &d.code);
-            return (linted, if keep { vec![*d] } else { Vec::new() }, Vec::new());
+            return (
+                linted,
+                if keep { vec![*d] } else { Vec::new() },
+                Recorded::default(),
+            );
         }
     };
     let file = SourceFile::new(display.clone(), text);
@@ -661,7 +672,7 @@ fn check_file(
     {
         // A role's `templates/Dockerfile` with Jinja in it is a Dockerfile only once
         // rendered (`FROM {{ base_image }}`): not linted, as YAML templates are not.
-        return (linted, Vec::new(), Vec::new());
+        return (linted, Vec::new(), Recorded::default());
     }
     if kind_hint == Some(FileKind::Dockerfile) || kind_hint == Some(FileKind::InventoryIni) {
         let kind = kind_hint.unwrap_or(FileKind::Dockerfile);
@@ -675,7 +686,7 @@ fn check_file(
         Err(_) if is_template_source(path, file.text()) => {
             // A Jinja or Go (Helm) template that is YAML only once rendered: not linted.
             linted.kind = Some(FileKind::OtherYaml);
-            return (linted, Vec::new(), Vec::new());
+            return (linted, Vec::new(), Recorded::default());
         }
         Err(e) => {
             let start = e.offset.min(file.text().len());
@@ -690,7 +701,11 @@ fn check_file(
             )
             .with_primary(Span::new(file.clone(), start..end), "");
             let keep = rules.is_enabled(&d.code) && !config.ignores_at(path, &d.code);
-            return (linted, if keep { vec![d] } else { Vec::new() }, Vec::new());
+            return (
+                linted,
+                if keep { vec![d] } else { Vec::new() },
+                Recorded::default(),
+            );
         }
     };
     let kind = match class {

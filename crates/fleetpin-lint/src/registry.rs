@@ -255,10 +255,19 @@ mod tests {
         assert!(None.allows(false) && !None.allows(true));
         assert!(Sometimes.allows(false) && Sometimes.allows(true));
         assert!(Always.allows(true) && !Always.allows(false));
-        // No rule writes fixes yet (`fleetpin pin` is the coming fixer): every rule says so,
-        // and the fixture harness holds each finding to it.
+        // The rules `fleetpin pin` fixes (when the lock, the registry or git know the
+        // version) say `Sometimes`; every other rule `None`. The fixture harness holds each
+        // finding to its declaration.
+        const PINNED: &[&str] = &[
+            "ANS001", "ANS002", "GHA001", "GLX001", "IMG001", "IMG002", "IMG003", "SH001",
+        ];
         for r in RULES {
-            assert_eq!(r.fix, None, "{}", r.code);
+            let want = if PINNED.contains(&r.code) {
+                Sometimes
+            } else {
+                None
+            };
+            assert_eq!(r.fix, want, "{}", r.code);
             assert!(rule(r.code).is_some_and(|found| found.code == r.code));
         }
     }

@@ -265,7 +265,10 @@ fn each_match_file_diagnoses_as_its_cause() {
             d.remaining.is_empty(),
             "{}: unexplained {:?}",
             path.display(),
-            d.remaining.iter().map(|t| &t.template.text).collect::<Vec<_>>()
+            d.remaining
+                .iter()
+                .map(|t| &t.template.text)
+                .collect::<Vec<_>>()
         );
     }
 }

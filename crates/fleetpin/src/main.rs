@@ -60,6 +60,8 @@ enum Command {
     Plan(commands::plan::Args),
     /// Lint, drift and plan of a project in one report, with one exit code.
     Audit(commands::audit::Args),
+    /// Pin floating versions: locked package versions, image digests, action commit SHAs.
+    Pin(commands::pin::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Diagnose(args) => commands::diagnose::run(args, &printer),
         Command::Plan(args) => commands::plan::run(args, &printer),
         Command::Audit(args) => commands::audit::run(args, &printer),
+        Command::Pin(args) => commands::pin::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).

@@ -250,6 +250,7 @@ fn short_flags_mean_one_thing_everywhere() {
         vec!["drift"],
         vec!["debian", "compare"],
         vec!["debian", "policy"],
+        vec!["pin"],
     ];
     for cmd in commands {
         let mut args = cmd.clone();

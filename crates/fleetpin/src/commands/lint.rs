@@ -106,6 +106,14 @@ pub struct Args {
     /// `--format json` prints them as JSON.
     #[arg(long, conflicts_with = "statistics")]
     list_packages: bool,
+
+    /// Fix what can be fixed first, with the engine of `fleetpin pin` (locked package
+    /// versions, image digests, action SHAs), then report what is left.
+    #[arg(long, conflicts_with_all = ["list_files", "list_packages", "statistics"])]
+    fix: bool,
+
+    #[command(flatten)]
+    fix_options: super::pin::FixArgs,
 }
 
 /// Warns about each input error; returns the exit status a listing ends with.
@@ -275,8 +283,23 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         },
         respect_gitignore: !args.no_ignore,
     };
+    let mut fix_errors = false;
+    let mut unfixed: Vec<(PathBuf, usize, String)> = Vec::new();
+    if args.fix {
+        if let Some(lock) = &args.fix_options.lock
+            && !lock.is_file()
+        {
+            bail!("lock file `{}` does not exist", lock.display());
+        }
+        let mode = super::pin::Mode::Write;
+        let applied = super::pin::apply(options.clone(), &args.fix_options, mode, printer)?;
+        fix_errors = super::pin::report(&applied, mode, printer);
+        unfixed = super::pin::unfixed_notes(&applied);
+    }
     let started = std::time::Instant::now();
-    let report = fleetpin_lint::lint(&options);
+    let mut report = fleetpin_lint::lint(&options);
+    // A finding the fix had to leave says why, where it is shown.
+    super::pin::attach_notes(&mut report.diagnostics, &unfixed);
     printer.debug(format_args!(
         "linted {} files with {} rules in {:.0?}",
         report.files.len(),
@@ -321,7 +344,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     // The status the run ends with, known before anything is written.
     let findings = report.findings();
     let input_errors = report.input_errors();
-    let status = if input_errors > 0 {
+    let status = if input_errors > 0 || fix_errors {
         ExitStatus::Error
     } else if findings > 0 && !args.exit_zero {
         ExitStatus::Failure

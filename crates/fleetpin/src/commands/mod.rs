@@ -11,5 +11,6 @@ pub mod hazard;
 pub mod lint;
 pub mod lock;
 pub mod logs;
+pub mod pin;
 pub mod plan;
 pub mod rule;

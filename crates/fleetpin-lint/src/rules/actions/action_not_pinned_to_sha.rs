@@ -26,7 +26,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: resolving a tag needs the network.
+    /// `fleetpin pin` (and `fleetpin lint --fix`) replaces the ref with the commit it points
+    /// to today, resolved with `git ls-remote` (annotated tags peeled), and keeps the ref as a
+    /// comment: `@<40-hex sha> # v4`. Safe: the same code runs until the tag moves. Not with
+    /// `--offline`.
     ///
     /// ## References
     /// - [GitHub: security hardening, using third-party actions](https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-third-party-actions)
@@ -36,6 +39,7 @@ declare_rule! {
         summary: "GitHub Action is not pinned to a full commit SHA",
         severity: Warning,
         opt_in: false,
+        fix: Sometimes,
     }
 }
 

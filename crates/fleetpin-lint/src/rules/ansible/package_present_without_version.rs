@@ -30,7 +30,12 @@ declare_rule! {
     /// `name@1.2.3`, for `gem` the `version:` argument.
     ///
     /// ## Fix safety
-    /// No automatic fix: fleetpin does not know which version you tested.
+    /// `fleetpin pin` (and `fleetpin lint --fix`) writes the version of `fleetpin.lock` into
+    /// each name in the module's syntax (`name=VER` for apt, `name-VER` for dnf/yum,
+    /// `name==VER` for pip, `name@VER` for npm), where the variable is set when the name
+    /// comes from one. Safe: it installs what the fleet runs; for the generic `package`
+    /// module it is unsafe (`--unsafe-fixes`). A package the lock does not list is left with
+    /// a note.
     ///
     /// ## Options
     /// - `lint.severity` can raise this to `error` for fleets that must be reproducible.
@@ -40,5 +45,6 @@ declare_rule! {
         summary: "Package module installs a package without a version",
         severity: Warning,
         opt_in: false,
+        fix: Sometimes,
     }
 }

@@ -48,8 +48,15 @@ declare_rule! {
     /// `fleetpin lock` records the versions your fleet runs today.
     ///
     /// ## Fix safety
-    /// No automatic fix: the right version is the one your fleet was tested with, which only
-    /// you (or `fleetpin.lock`) know.
+    /// `fleetpin pin` (and `fleetpin lint --fix`) writes the version of `fleetpin.lock` into
+    /// each name in the module's syntax (`name=VER` for apt, `name-VER` for dnf/yum,
+    /// `name==VER` for pip, `name@VER` for npm) and turns `state: latest` into
+    /// `state: present` once every name of the task is pinned; a name that comes from a
+    /// variable is pinned where the variable is set. This fix is safe: it installs what the
+    /// fleet runs. For the generic `package` module it is unsafe (`--unsafe-fixes`): `=` is
+    /// apt's syntax, which another package manager may not read. A package the lock does not
+    /// list, or that lock groups run at different versions in a value they share, is left
+    /// with a note saying why.
     ///
     /// ## References
     /// - [Ansible `apt` module](https://docs.ansible.com/ansible/latest/collections/ansible/builtin/apt_module.html)
@@ -60,5 +67,6 @@ declare_rule! {
         summary: "Package module installs with `state: latest`",
         severity: Error,
         opt_in: false,
+        fix: Sometimes,
     }
 }

@@ -29,6 +29,33 @@ pub(crate) fn pin_example(pm: &PackageModule, name: &str) -> String {
     }
 }
 
+/// Records where `fleetpin pin` may write the pinned value of `val` for the finding
+/// `(code, primary)` (see [`crate::pin_site`]).
+fn record_site(
+    checker: &mut Checker<'_>,
+    finding: (&'static str, fleetpin_diag::Span),
+    module: &Module,
+    pm: &PackageModule,
+    val: &Val,
+    what: impl FnOnce(String) -> crate::PinWhat,
+) {
+    let Some(text) = val.text.clone() else { return };
+    let (places, unfixable) =
+        match crate::pin_site::places(&checker.file, &text, &val.range, &val.origins) {
+            Ok(p) => (p, None),
+            Err(why) => (Vec::new(), Some(why)),
+        };
+    let site = crate::PinSite {
+        finding,
+        module: module.fqcn.clone(),
+        manager: pm.manager.as_str(),
+        what: what(text),
+        places,
+        unfixable,
+    };
+    checker.record_pin_site(site);
+}
+
 const LOCK_HINT: &str = "`fleetpin lock` records the versions your fleet runs";
 
 fn with_origins(mut d: Diagnostic, val: &Val) -> Diagnostic {
@@ -187,6 +214,7 @@ pub(crate) fn check(
             check_latest(
                 checker,
                 task,
+                module,
                 pm,
                 shell_manager,
                 &names,
@@ -209,7 +237,7 @@ pub(crate) fn check(
                     unversioned.push((bare, name));
                 }
             }
-            report_unversioned(checker, pm, &unversioned, manager);
+            report_unversioned(checker, module, pm, &unversioned, manager);
         }
     }
     let _ = task;
@@ -265,6 +293,7 @@ fn strength_of(
 fn check_latest(
     checker: &mut Checker<'_>,
     task: &Task<'_>,
+    module: &Module,
     pm: &PackageModule,
     manager: Manager,
     names: &[Val],
@@ -275,6 +304,7 @@ fn check_latest(
 ) {
     let _ = task;
     let mut floating = Vec::new();
+    let mut floating_vals = Vec::new();
     for n in names {
         match &n.text {
             Some(spec) => {
@@ -285,6 +315,7 @@ fn check_latest(
                 // `state: latest` with an exact pin installs that version (pip, npm).
                 if !strength.is_pinned() {
                     floating.push(format!("`{spec}`"));
+                    floating_vals.push(n);
                 }
             }
             None => floating.push(format!("`{}`", n.template.as_deref().unwrap_or("?"))),
@@ -318,6 +349,28 @@ fn check_latest(
             )
         ));
     checker.report(with_origins(d, state));
+    let finding = (
+        PackageStateLatest::RULE.code,
+        checker.span(state.range.clone()),
+    );
+    record_site(
+        checker,
+        finding.clone(),
+        module,
+        pm,
+        state,
+        crate::PinWhat::State,
+    );
+    for n in floating_vals {
+        record_site(
+            checker,
+            finding.clone(),
+            module,
+            pm,
+            n,
+            crate::PinWhat::Name,
+        );
+    }
 }
 
 /// Names shown in a grouped message before "and N more" (every one keeps its label).
@@ -328,6 +381,7 @@ const LISTED_NAMES: usize = 6;
 /// frame). A suppression comment anywhere in the task covers it, as before.
 fn report_unversioned(
     checker: &mut Checker<'_>,
+    module: &Module,
     pm: &PackageModule,
     names: &[(String, &Val)],
     manager_name: &str,
@@ -386,6 +440,17 @@ fn report_unversioned(
         d = with_origins(d, v);
     }
     checker.report(d);
+    let finding = (rule.code, checker.span(first_val.range.clone()));
+    for (_, v) in names {
+        record_site(
+            checker,
+            finding.clone(),
+            module,
+            pm,
+            v,
+            crate::PinWhat::Name,
+        );
+    }
 }
 
 /// Checks one package name of a task that installs without `latest`. Returns the bare name

@@ -35,7 +35,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix.
+    /// `fleetpin pin` (and `fleetpin lint --fix`) writes the version `ansible-galaxy collection
+    /// list` reports installed (or the one given with `--galaxy-version NAME=VER`), adding a
+    /// missing `version:` key in the entry's style. Safe: it is the version you run.
     ///
     /// ## Options
     /// - `lint.required-pin`: with `"range"`, ranges pass.
@@ -48,6 +50,7 @@ declare_rule! {
         summary: "Galaxy role or collection is not pinned to a version",
         severity: Error,
         opt_in: false,
+        fix: Sometimes,
     }
 }
 

@@ -57,7 +57,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: resolving a tag needs a registry.
+    /// `fleetpin pin` (and `fleetpin lint --fix`) appends the digest the registry serves for
+    /// the tag today (`tag@sha256:…`, through the digest cache; `--offline` uses the cache
+    /// only). Safe: the running image does not change until the tag moves, and then it no
+    /// longer does. An image without a tag gets `:latest@sha256:…` only as an unsafe fix
+    /// (`--unsafe-fixes`): nobody chose that version.
     ///
     /// ## Options
     /// - `lint.floating-tags`: the moving words; a tag that is one or ends with one floats
@@ -75,5 +79,6 @@ declare_rule! {
         summary: "Container image has no tag or a floating tag",
         severity: Error,
         opt_in: false,
+        fix: Sometimes,
     }
 }

@@ -41,7 +41,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: finding the full version needs a registry.
+    /// `fleetpin pin` (and `fleetpin lint --fix`) appends the digest the registry serves for
+    /// the tag today (`tag@sha256:…`): the range stays readable and the image stops moving.
+    /// Safe.
     ///
     /// ## Options
     /// - `lint.extend-select`: `["IMG003"]` enables the rule.
@@ -52,5 +54,6 @@ declare_rule! {
         summary: "Container image tag gives only a major or major.minor version",
         severity: Warning,
         opt_in: true,
+        fix: Sometimes,
     }
 }

@@ -28,7 +28,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: resolving a digest needs a registry.
+    /// `fleetpin pin` (and `fleetpin lint --fix`) appends the digest the registry serves for
+    /// the tag today (`tag@sha256:…`, through the digest cache; `--offline` uses the cache
+    /// only). Safe; an image without a tag gets `:latest@sha256:…` only as an unsafe fix
+    /// (`--unsafe-fixes`).
     ///
     /// ## Options
     /// - `lint.extend-select`, `lint.required-pin`
@@ -38,5 +41,6 @@ declare_rule! {
         summary: "Container image is pinned by tag but not by digest",
         severity: Warning,
         opt_in: true,
+        fix: Sometimes,
     }
 }

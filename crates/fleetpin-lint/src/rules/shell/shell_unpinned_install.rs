@@ -29,7 +29,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix.
+    /// `fleetpin pin --unsafe-fixes` writes `pkg=VER` from `fleetpin.lock` into the install
+    /// command. Unsafe only: the lock records what the hosts run, which may not be what an
+    /// image built from a `RUN` line should get.
     ///
     /// ## Options
     /// - `lint.required-pin`: with `"range"`, ranges pass.
@@ -44,5 +46,6 @@ declare_rule! {
         summary: "Shell command installs a package without an exact version",
         severity: Error,
         opt_in: false,
+        fix: Sometimes,
     }
 }

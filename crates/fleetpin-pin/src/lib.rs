@@ -1,0 +1,315 @@
+//! `fleetpin pin`: rewrite what `fleetpin lint` finds floating, as minimal byte-range edits.
+//!
+//! - Package tasks get the versions of `fleetpin.lock` in their module's syntax
+//!   ([`packages::pinned_spec`]), `state: latest` becomes `state: present`; a value from a
+//!   variable is edited where the variable is set, once.
+//! - Images get `@sha256:…` from an [`fleetpin_registry::DigestSource`] (the registry, through
+//!   the on-disk digest cache).
+//! - GitHub Actions get the commit SHA of their ref ([`actions::GitLsRemote`]), with the ref
+//!   kept as a comment.
+//! - Galaxy collections get the version installed here ([`galaxy::InstalledCollections`]).
+//! - `apt-get install foo` in shell tasks and `RUN` gets the locked version, as an unsafe fix
+//!   only (the lock records the hosts, not the images).
+//!
+//! Safety, as ruff does it: each edit is [`Applicability::Safe`] or `Unsafe` (applied only
+//! with `unsafe_fixes`); the edited file is parsed again and refused when anything but the
+//! pinned values changed ([`verify`]); writes are atomic (a temporary file in the same folder
+//! with the same permissions, fsync, rename) and refused when the file changed on disk since
+//! it was read. Every problem is a named [`PinError`]; the other files are still fixed.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use fleetpin_diag::{Applicability, SourceFile};
+use fleetpin_fleet::lock::Lock;
+use fleetpin_lint::{FileKind, LintOptions, LintReport};
+
+pub mod actions;
+mod error;
+pub mod galaxy;
+pub mod images;
+pub mod packages;
+mod shell;
+pub mod verify;
+pub mod write;
+
+pub use error::PinError;
+
+/// One edit a fix wants, before edits are grouped per file.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub file: SourceFile,
+    pub range: Range<usize>,
+    pub content: String,
+    pub applicability: Applicability,
+    pub code: &'static str,
+    pub title: String,
+}
+
+/// What `fleetpin pin` works with.
+pub struct PinOptions<'a> {
+    /// What to lint (paths, configuration).
+    pub lint: LintOptions,
+    /// The fleet's lock, for package versions.
+    pub lock: Option<&'a Lock>,
+    /// Apply unsafe fixes too.
+    pub unsafe_fixes: bool,
+    /// Where image digests come from; `None` leaves images alone.
+    pub images: Option<&'a dyn fleetpin_registry::DigestSource>,
+    /// Where action SHAs come from; `None` leaves actions alone.
+    pub actions: Option<&'a dyn actions::ActionRefs>,
+    /// Where Galaxy collection versions come from; `None` leaves requirements alone.
+    pub galaxy: Option<&'a dyn galaxy::GalaxyVersions>,
+}
+
+/// One edit of a file, with the rule it fixes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedEdit {
+    /// Byte range in the text the file had when it was read.
+    pub range: Range<usize>,
+    /// The new text.
+    pub content: String,
+    /// The rule whose finding it fixes.
+    pub code: &'static str,
+    /// What it does ("pin `docker-ce` to 5:20.10.23~3-0~debian-buster").
+    pub title: String,
+}
+
+/// The edits of one file.
+#[derive(Debug, Clone)]
+pub struct FilePlan {
+    /// The path as shown (relative to the current directory when below it).
+    pub path: PathBuf,
+    /// The text the edits apply to (as read, without a byte-order mark).
+    pub original: String,
+    /// Edits, sorted, non-overlapping.
+    pub edits: Vec<PlannedEdit>,
+    /// How to re-parse it.
+    pub syntax: verify::Syntax,
+}
+
+impl FilePlan {
+    /// The edited text.
+    pub fn edited(&self) -> String {
+        let mut out = String::with_capacity(self.original.len() + 64);
+        let mut pos = 0;
+        for e in &self.edits {
+            out.push_str(&self.original[pos..e.range.start]);
+            out.push_str(&e.content);
+            pos = e.range.end;
+        }
+        out.push_str(&self.original[pos..]);
+        out
+    }
+}
+
+/// What [`plan`] found: the edits per file, the errors, and what was left for
+/// `--unsafe-fixes`.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Files with edits, by path.
+    pub files: Vec<FilePlan>,
+    /// Values or files that could not be pinned.
+    pub errors: Vec<PinError>,
+    /// Unsafe edits not applied (without `unsafe_fixes`): (path, line, title).
+    pub skipped_unsafe: Vec<(PathBuf, usize, String)>,
+    /// The lint run the plan was made from.
+    pub report: LintReport,
+}
+
+impl Plan {
+    /// Number of edits.
+    pub fn edit_count(&self) -> usize {
+        self.files.iter().map(|f| f.edits.len()).sum()
+    }
+}
+
+/// Lints, then works out every edit. Writes nothing.
+pub fn plan(options: &PinOptions<'_>) -> Plan {
+    let mut lint = options.lint.clone();
+    // Every image without a digest is pinned, not only floating tags.
+    if options.images.is_some() {
+        lint.overrides.extend_select.push("IMG002".to_owned());
+    }
+    let report = fleetpin_lint::lint(&lint);
+    plan_from_report(report, options)
+}
+
+/// [`plan`] for an existing lint report.
+pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
+    let mut candidates = Vec::new();
+    let mut errors = Vec::new();
+
+    // Package sites of findings that were reported (a suppressed finding is not fixed).
+    let reported: std::collections::HashSet<(&Path, &str, usize, usize)> = report
+        .diagnostics
+        .iter()
+        .filter_map(|d| {
+            let p = d.primary.as_ref()?;
+            Some((
+                p.span.file.path(),
+                &*d.code,
+                p.span.range.start,
+                p.span.range.end,
+            ))
+        })
+        .collect();
+    let sites: Vec<&fleetpin_lint::PinSite> = report
+        .pin_sites
+        .iter()
+        .filter(|s| {
+            reported.contains(&(
+                s.finding.1.file.path(),
+                s.finding.0,
+                s.finding.1.range.start,
+                s.finding.1.range.end,
+            ))
+        })
+        .collect();
+    packages::candidates(&sites, options.lock, &mut candidates, &mut errors);
+
+    // Installs in shell tasks and `RUN`: unsafe, so only looked at when asked for.
+    if options.unsafe_fixes {
+        let diags: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "SH001")
+            .collect();
+        shell::candidates(&diags, options.lock, &mut candidates, &mut errors);
+    }
+    if let Some(source) = options.images {
+        let diags: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| images::IMAGE_CODES.contains(&&*d.code))
+            .collect();
+        images::candidates(&diags, source, &mut candidates, &mut errors);
+    }
+    if let Some(source) = options.galaxy {
+        let diags: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "GLX001")
+            .collect();
+        galaxy::candidates(&diags, source, &mut candidates, &mut errors);
+    }
+    if let Some(source) = options.actions {
+        let diags: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "GHA001")
+            .collect();
+        actions::candidates(&diags, source, &mut candidates, &mut errors);
+    }
+
+    let kinds: BTreeMap<&Path, Option<FileKind>> = report
+        .files
+        .iter()
+        .map(|f| (f.path.as_path(), f.kind))
+        .collect();
+    let mut skipped_unsafe = Vec::new();
+    let mut by_file: BTreeMap<PathBuf, (SourceFile, Vec<Candidate>)> = BTreeMap::new();
+    for c in candidates {
+        if c.applicability == Applicability::DisplayOnly {
+            continue;
+        }
+        if c.applicability == Applicability::Unsafe && !options.unsafe_fixes {
+            let line = c.file.line_col(c.range.start).0;
+            skipped_unsafe.push((c.file.path().to_path_buf(), line, c.title.clone()));
+            continue;
+        }
+        by_file
+            .entry(c.file.path().to_path_buf())
+            .or_insert_with(|| (c.file.clone(), Vec::new()))
+            .1
+            .push(c);
+    }
+    skipped_unsafe.sort();
+    skipped_unsafe.dedup();
+
+    let mut files = Vec::new();
+    for (path, (file, mut cands)) in by_file {
+        cands.sort_by(|a, b| {
+            (a.range.start, a.range.end, &a.content).cmp(&(b.range.start, b.range.end, &b.content))
+        });
+        cands.dedup_by(|b, a| a.range == b.range && a.content == b.content);
+        // Overlapping edits that disagree: neither is applied.
+        let mut edits: Vec<PlannedEdit> = Vec::new();
+        let mut bad: Vec<usize> = Vec::new();
+        for (i, c) in cands.iter().enumerate() {
+            if let Some(prev) = i.checked_sub(1).map(|j| &cands[j])
+                && (c.range.start < prev.range.end
+                    || (c.range == prev.range && c.content != prev.content))
+            {
+                errors.push(PinError::Conflict {
+                    path: path.clone(),
+                    line: file.line_col(c.range.start).0,
+                    first: prev.content.clone(),
+                    second: c.content.clone(),
+                });
+                bad.push(i - 1);
+                bad.push(i);
+            }
+        }
+        for (i, c) in cands.into_iter().enumerate() {
+            if !bad.contains(&i) {
+                edits.push(PlannedEdit {
+                    range: c.range,
+                    content: c.content,
+                    code: c.code,
+                    title: c.title,
+                });
+            }
+        }
+        // Idempotence: an edit that writes what is already there is no edit.
+        edits.retain(|e| file.text().get(e.range.clone()) != Some(e.content.as_str()));
+        if edits.is_empty() {
+            continue;
+        }
+        let syntax = match kinds.get(path.as_path()).copied().flatten() {
+            Some(FileKind::Dockerfile) => verify::Syntax::Dockerfile,
+            Some(_) => verify::Syntax::Yaml,
+            None if looks_like_dockerfile(&path) => verify::Syntax::Dockerfile,
+            None => verify::Syntax::Yaml,
+        };
+        let plan = FilePlan {
+            path: path.clone(),
+            original: file.text().to_owned(),
+            edits,
+            syntax,
+        };
+        let ranges: Vec<Range<usize>> = plan.edits.iter().map(|e| e.range.clone()).collect();
+        match verify::verify(syntax, &plan.original, &plan.edited(), &ranges) {
+            Ok(()) => files.push(plan),
+            Err(why) => errors.push(PinError::Verify { path, why }),
+        }
+    }
+    errors.sort_by_key(|e| e.to_string());
+    errors.dedup();
+    Plan {
+        files,
+        errors,
+        skipped_unsafe,
+        report,
+    }
+}
+
+fn looks_like_dockerfile(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.contains("dockerfile") || name.contains("containerfile")
+}
+
+/// A unified diff of a file plan (`--- a/PATH` / `+++ b/PATH`), 3 lines of context.
+pub fn unified_diff(plan: &FilePlan) -> String {
+    let new = plan.edited();
+    let path = plan.path.display().to_string();
+    similar::TextDiff::from_lines(plan.original.as_str(), new.as_str())
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}

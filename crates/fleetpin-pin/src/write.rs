@@ -1,0 +1,107 @@
+//! Atomic, careful writes: the file is read again and must still hold the text the edits
+//! were made for; the new text goes to a temporary file in the same folder with the same
+//! permissions, is synced, and is renamed over the original. A byte-order mark is kept.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::{FilePlan, PinError};
+
+/// Where fleetpin may write: the canonical forms of the paths given (a file's folder).
+#[derive(Debug, Clone, Default)]
+pub struct Tree {
+    roots: Vec<PathBuf>,
+}
+
+impl Tree {
+    /// The tree of the paths given on the command line.
+    pub fn new(paths: &[PathBuf]) -> Tree {
+        let roots = paths
+            .iter()
+            .filter_map(|p| {
+                let c = std::fs::canonicalize(p).ok()?;
+                Some(if c.is_dir() {
+                    c
+                } else {
+                    c.parent().map_or(c.clone(), Path::to_path_buf)
+                })
+            })
+            .collect();
+        Tree { roots }
+    }
+
+    fn contains(&self, path: &Path) -> bool {
+        self.roots.iter().any(|r| path.starts_with(r))
+    }
+}
+
+/// Writes the edited text of `plan`, atomically. `plan.path` is resolved against the
+/// current directory.
+pub fn write_plan(plan: &FilePlan, tree: &Tree) -> Result<(), PinError> {
+    let path = plan.path.clone();
+    let meta = std::fs::symlink_metadata(&path).map_err(|e| PinError::Unreadable {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let real = std::fs::canonicalize(&path).map_err(|e| PinError::Unreadable {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    if meta.file_type().is_symlink() && !tree.contains(&real) {
+        return Err(PinError::SymlinkOutside { path, target: real });
+    }
+    if !tree.contains(&real) {
+        return Err(PinError::OutsideTree { path });
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| PinError::Unreadable {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    if meta.permissions().readonly() {
+        return Err(PinError::ReadOnly { path });
+    }
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|e| PinError::Unreadable {
+            path: path.clone(),
+            message: e.to_string(),
+        })
+    };
+    let before = read(&real)?;
+    let bom: &[u8] = if before.starts_with(b"\xEF\xBB\xBF") {
+        b"\xEF\xBB\xBF"
+    } else {
+        b""
+    };
+    let (with_bom, body) = if before == plan.original.as_bytes() {
+        (false, &before[..])
+    } else if !bom.is_empty() && &before[3..] == plan.original.as_bytes() {
+        (true, &before[3..])
+    } else {
+        return Err(PinError::ChangedOnDisk { path });
+    };
+    let _ = body;
+    let new = plan.edited();
+    let dir = real.parent().unwrap_or(Path::new("."));
+    let unwritable = |e: std::io::Error| PinError::Unwritable {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".fleetpin-pin.")
+        .tempfile_in(dir)
+        .map_err(unwritable)?;
+    if with_bom {
+        tmp.write_all(bom).map_err(unwritable)?;
+    }
+    tmp.write_all(new.as_bytes()).map_err(unwritable)?;
+    tmp.as_file()
+        .set_permissions(meta.permissions())
+        .map_err(unwritable)?;
+    tmp.as_file().sync_all().map_err(unwritable)?;
+    // The last look before the rename: another writer since our read wins.
+    if read(&real)? != before {
+        return Err(PinError::ChangedOnDisk { path });
+    }
+    tmp.persist(&real).map_err(|e| unwritable(e.error))?;
+    Ok(())
+}
