@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod fleet_args;
 mod printer;
+mod version;
 
 use printer::{ColorChoice, Printer};
 
@@ -56,6 +57,9 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Write one man page per command into a directory (for packaging).
+    #[command(hide = true)]
+    GenerateMan(commands::man::Args),
 }
 
 /// Exit status of every command: 0 clean, 1 findings, 2 usage or internal error.
@@ -80,7 +84,13 @@ impl From<ExitStatus> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // `--version` also names the knowledge databases built in (`-V` stays one line).
+    let long_version: &'static str = Box::leak(version::long_version().into_boxed_str());
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .long_version(long_version)
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
@@ -97,6 +107,7 @@ fn main() -> ExitCode {
         Command::Gather(args) => commands::gather::run(args, &printer),
         Command::Lock(args) => commands::lock::run(args, &printer),
         Command::Drift(args) => commands::drift::run(args, &printer),
+        Command::GenerateMan(args) => commands::man::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).

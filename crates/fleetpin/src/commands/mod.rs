@@ -7,4 +7,5 @@ pub mod drift;
 pub mod gather;
 pub mod lint;
 pub mod lock;
+pub mod man;
 pub mod rule;
