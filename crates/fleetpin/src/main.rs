@@ -50,6 +50,8 @@ enum Command {
     Lock(commands::lock::Args),
     /// Compare each host's facts with fleetpin.lock and with its group.
     Drift(commands::drift::Args),
+    /// Set up a repository: a commented fleetpin.toml, the pre-commit hooks and a GitHub workflow.
+    Init(commands::init::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -107,6 +109,7 @@ fn main() -> ExitCode {
         Command::Gather(args) => commands::gather::run(args, &printer),
         Command::Lock(args) => commands::lock::run(args, &printer),
         Command::Drift(args) => commands::drift::run(args, &printer),
+        Command::Init(args) => commands::init::run(args, &printer),
         Command::GenerateMan(args) => commands::man::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -140,7 +140,10 @@ fn hooks_refuse_a_floating_task_and_pass_a_pinned_one() {
     let out = try_repo(&pre_commit, &repo, &home, "fleetpin-lint");
     let log = text(&out);
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert!(log.contains("fleetpin lint") && log.contains("Failed"), "{log}");
+    assert!(
+        log.contains("fleetpin lint") && log.contains("Failed"),
+        "{log}"
+    );
     assert!(log.contains("ANS001"), "the finding is shown:\n{log}");
     assert!(log.contains("site.yml:8"), "{log}");
 
@@ -178,7 +181,10 @@ fn hooks_refuse_a_floating_task_and_pass_a_pinned_one() {
     let out = commit(&pre_commit, &repo, &home, "site.yml");
     let log = text(&out);
     assert!(out.status.success(), "a pinned task is committed:\n{log}");
-    assert!(log.contains("fleetpin lint") && log.contains("Passed"), "{log}");
+    assert!(
+        log.contains("fleetpin lint") && log.contains("Passed"),
+        "{log}"
+    );
     assert!(
         log.contains("fleetpin lock --check") && log.contains("(no files to check)Skipped"),
         "{log}"

@@ -5,6 +5,7 @@
 pub mod debian;
 pub mod drift;
 pub mod gather;
+pub mod init;
 pub mod lint;
 pub mod lock;
 pub mod man;
