@@ -60,7 +60,10 @@ fn init_never_overwrites_and_dry_run_writes_nothing() {
     let printed = String::from_utf8(dry.stdout).unwrap();
     assert!(printed.contains("==> fleetpin.toml <==") && printed.contains("[lint]"));
     assert!(printed.contains("==> .github/workflows/fleetpin.yml <=="));
-    assert!(!tmp.path().join("fleetpin.toml").exists(), "dry run wrote nothing");
+    assert!(
+        !tmp.path().join("fleetpin.toml").exists(),
+        "dry run wrote nothing"
+    );
 
     let out = fleetpin(tmp.path(), &["init"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -80,7 +83,10 @@ fn init_never_overwrites_and_dry_run_writes_nothing() {
     let toml = std::fs::read(tmp.path().join("fleetpin.toml")).unwrap();
     let again = fleetpin(tmp.path(), &["init"]);
     assert!(again.status.success());
-    assert_eq!(std::fs::read(tmp.path().join("fleetpin.toml")).unwrap(), toml);
+    assert_eq!(
+        std::fs::read(tmp.path().join("fleetpin.toml")).unwrap(),
+        toml
+    );
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
