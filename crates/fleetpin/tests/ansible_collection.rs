@@ -68,6 +68,7 @@ fn playbook(ansible_playbook: &Path, dir: &Path, collections: &Path, play: &str)
         .args(["-i", "inventory.ini", "play.yml"])
         .env("ANSIBLE_COLLECTIONS_PATH", collections)
         .env("ANSIBLE_NOCOLOR", "1")
+        .env("FLEETPIN_BIN", env!("CARGO_BIN_EXE_fleetpin"))
         .env("ANSIBLE_LOCAL_TEMP", dir.join("ansible-tmp"))
         .env("ANSIBLE_REMOTE_TEMP", dir.join("ansible-tmp"))
         .env(
@@ -239,9 +240,10 @@ fn preflight_role_stops_the_play_before_any_host_is_touched() {
         &collections,
         "- name: Guarded\n  hosts: all\n  gather_facts: false\n  roles:\n    \
          - role: fleetpin.guard.preflight\n      vars:\n        \
-         fleetpin_preflight_playbooks: [\"{{ playbook_dir }}/plays\"]\n        \
-         fleetpin_preflight_index: [\"{{ playbook_dir }}/index\"]\n        \
-         fleetpin_preflight_max_changing: 0\n  tasks:\n    \
+         preflight_bin: \"{{ lookup('env', 'FLEETPIN_BIN') }}\"\n        \
+         preflight_playbooks: [\"{{ playbook_dir }}/plays\"]\n        \
+         preflight_index: [\"{{ playbook_dir }}/index\"]\n        \
+         preflight_max_changing: 0\n  tasks:\n    \
          - name: Touch the host\n      ansible.builtin.file:\n        \
          path: \"{{ playbook_dir }}/touched\"\n        state: touch\n        mode: \"0644\"\n",
     );
@@ -250,4 +252,23 @@ fn preflight_role_stops_the_play_before_any_host_is_touched() {
     assert!(log.contains("fleetpin plan refuses this run"), "{log}");
     assert!(log.contains("1 hosts would change at once"), "{log}");
     assert!(!tmp.path().join("touched").exists(), "no host was touched");
+}
+
+#[test]
+fn collection_is_ansible_lint_clean_at_the_production_profile() {
+    let Some(lint) = fleetpin_testkit::oracle(
+        venv_tool("ansible-lint"),
+        "ansible-lint (PyPI, in the tools venv: bash .ci/setup)",
+    ) else {
+        return;
+    };
+    let out = Command::new(lint)
+        .current_dir(workspace_root().join("ansible"))
+        .args(["--offline", "--nocolor", "--profile", "production"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("Passed: 0 failure(s), 0 warning(s)"), "{log}");
 }
