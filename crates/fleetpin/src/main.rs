@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod fleet_args;
 mod printer;
+mod version;
 
 use printer::{ColorChoice, Printer};
 
@@ -62,6 +63,8 @@ enum Command {
     Audit(commands::audit::Args),
     /// Pin floating versions: locked package versions, image digests, action commit SHAs.
     Pin(commands::pin::Args),
+    /// Set up a repository: a commented fleetpin.toml, the pre-commit hooks and a GitHub workflow.
+    Init(commands::init::Args),
     /// Print a shell completion script: `fleetpin completions bash > /etc/bash_completion.d/fleetpin`
     /// (zsh: into a directory of `$fpath` as `_fleetpin`; fish: `~/.config/fish/completions/fleetpin.fish`).
     Completions {
@@ -69,6 +72,9 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Write one man page per command into a directory (for packaging).
+    #[command(hide = true)]
+    GenerateMan(commands::man::Args),
 }
 
 /// Exit status of every command: 0 clean, 1 findings, 2 usage or internal error.
@@ -93,7 +99,13 @@ impl From<ExitStatus> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // `--version` also names the knowledge databases built in (`-V` stays one line).
+    let long_version: &'static str = Box::leak(version::long_version().into_boxed_str());
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .long_version(long_version)
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
@@ -116,6 +128,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args, &printer),
         Command::Audit(args) => commands::audit::run(args, &printer),
         Command::Pin(args) => commands::pin::run(args, &printer),
+        Command::Init(args) => commands::init::run(args, &printer),
+        Command::GenerateMan(args) => commands::man::run(args, &printer),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Rendered into memory first: clap_complete panics on a write error (a closed pipe).
