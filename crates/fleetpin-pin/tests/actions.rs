@@ -69,9 +69,11 @@ fn serve(base: &Path) -> (Daemon, String, String, String) {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new("git")
+    // `git-daemon` itself, not the `git daemon` wrapper: killing the wrapper would leave the
+    // daemon listening after the test (CI checks that no listener is left).
+    let exec_path = git(base, &["--exec-path"]);
+    let child = Command::new(Path::new(&exec_path).join("git-daemon"))
         .args([
-            "daemon",
             "--listen=127.0.0.1",
             &format!("--port={port}"),
             "--export-all",
