@@ -30,7 +30,7 @@ install)
       echo "::error title=fleetpin::cargo not found: add a Rust toolchain step before this action" >&2
       exit 2
     }
-    cargo install --locked --root "$FLEETPIN_DIR" --path "$GITHUB_ACTION_PATH/crates/fleetpin"
+    cargo install --locked --root "$FLEETPIN_DIR" --path "$GITHUB_ACTION_PATH"
   fi
   "$FLEETPIN_DIR/bin/fleetpin" --version
   echo "$FLEETPIN_DIR/bin" >>"$GITHUB_PATH"

@@ -56,7 +56,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Compares the snapshot files under `root/crates` with the files insta recorded in
+/// The folders that hold Rust sources: the binary's package at the root (`src/`, `tests/`) and
+/// the library crates (`crates/`). Missing ones are skipped.
+pub(crate) const SOURCE_DIRS: [&str; 3] = ["src", "tests", "crates"];
+
+/// Compares the snapshot files under the source folders ([`SOURCE_DIRS`]) with the files insta recorded in
 /// `references` (one path per line, as insta writes them).
 pub fn check(root: &Path, references: &Path) -> Result<Report> {
     let text = std::fs::read_to_string(references)
@@ -75,7 +79,12 @@ pub fn check(root: &Path, references: &Path) -> Result<Report> {
         );
     }
     let mut files = Vec::new();
-    walk(&root.join("crates"), &mut files)?;
+    for dir in SOURCE_DIRS {
+        let dir = root.join(dir);
+        if dir.is_dir() {
+            walk(&dir, &mut files)?;
+        }
+    }
     files.sort();
     let mut report = Report::default();
     for f in files {

@@ -1,7 +1,7 @@
 //! `fleetpin-dev lint-tests`: tests decide about missing oracles and root privileges in one
 //! place, `fleetpin-testkit`, so none can pass in CI without checking anything.
 //!
-//! Flags, in every `.rs` file under `crates/` (except `fleetpin-testkit` itself and this
+//! Flags, in every `.rs` file under `src/`, `tests/` and `crates/` (except `fleetpin-testkit` itself and this
 //! file): a read of `FLEETPIN_REQUIRE_ORACLES` or `CI` (use `fleetpin_testkit::require` /
 //! `oracle`), and a uid check (use `fleetpin_testkit::rerun_unprivileged`, which runs the test
 //! as `nobody` instead of returning early as root).
@@ -61,10 +61,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Scans `root/crates`.
+/// Scans the source folders (`src/`, `tests/`, `crates/`).
 pub fn lint(root: &Path) -> Result<Vec<Finding>> {
     let mut files = Vec::new();
-    walk(&root.join("crates"), &mut files)?;
+    for dir in crate::check_snapshots::SOURCE_DIRS {
+        let dir = root.join(dir);
+        if dir.is_dir() {
+            walk(&dir, &mut files)?;
+        }
+    }
     files.sort();
     let mut findings = Vec::new();
     for file in files {

@@ -42,12 +42,12 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
-    /// Fail if a source file under `crates/` decides on its own whether an oracle is required
+    /// Fail if a source file under `src/`, `tests/` or `crates/` decides on its own whether an oracle is required
     /// (reads `FLEETPIN_REQUIRE_ORACLES` or `CI`) or checks the uid: that is
     /// `fleetpin-testkit`'s job, so no test can pass in CI without checking anything.
     LintTests,
     /// After a test run with `INSTA_SNAPSHOT_REFERENCES_FILE=FILE`: fail if a `.snap` file
-    /// under `crates/` was not asserted by any test, or a `.snap.new` / `.pending-snap` is
+    /// under `src/`, `tests/` or `crates/` was not asserted by any test, or a `.snap.new` / `.pending-snap` is
     /// left.
     CheckSnapshots {
         /// The file insta wrote the referenced snapshots to.
