@@ -68,7 +68,7 @@ fn audit_of_the_example_shows_the_incident() {
         .collect();
     assert_eq!(w2, ["containerd.io", "docker-ce", "docker-ce-cli"]);
     let plan = &doc["plan"]["document"];
-    assert_eq!(plan["schema"], "fleetpin-plan");
+    assert_eq!(plan["schema"]["name"], "fleetpin-plan");
     assert_eq!(
         plan["summary"]["hazards"]["FPH-2023-0001"],
         serde_json::json!(["swarm-w1.example.internal", "swarm-w2.example.internal"])

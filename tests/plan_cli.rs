@@ -112,8 +112,9 @@ fn plan_text_json_github_and_exit_codes() {
     let out = fleetpin(dir.path(), &json_args);
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema"], "fleetpin-plan");
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["schema"]["name"], "fleetpin-plan");
+    assert_eq!(doc["schema"]["version"], 2);
+    assert!(doc.get("version").is_none(), "the version is in the marker");
     assert_eq!(
         doc["summary"]["hazards"]["FPH-2023-0001"][0],
         "swarm-w1.example.internal"

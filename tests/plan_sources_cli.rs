@@ -253,7 +253,8 @@ fn ssh_plans_with_apt_on_each_host() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema"], "fleetpin-plan");
+    assert_eq!(doc["schema"]["name"], "fleetpin-plan");
+    assert_eq!(doc["schema"]["version"], 2);
     check_incident(&doc, &node1, &node2);
 
     // A host that does not answer is an input error naming it; the others are still planned.

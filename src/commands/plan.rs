@@ -18,8 +18,10 @@ use crate::printer::Printer;
 
 /// The `schema` marker of the JSON document, and its version (see docs/plan.md).
 pub const SCHEMA: &str = "fleetpin-plan";
-/// Bumped on any incompatible change of the JSON document.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped on any incompatible change of the JSON document. Version 2: the marker is the
+/// `{"name", "version"}` object every other document carries (version 1 had `"schema": NAME`
+/// and a top-level `"version"`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Output format of `fleetpin plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -129,10 +131,16 @@ pub struct Args {
     format: Format,
 }
 
+/// The marker every JSON document of fleetpin starts with (docs/cli.md).
+#[derive(serde::Serialize)]
+struct Schema {
+    name: &'static str,
+    version: u32,
+}
+
 #[derive(serde::Serialize)]
 struct Document<'a> {
-    schema: &'static str,
-    version: u32,
+    schema: Schema,
     summary: Summary,
     hosts: &'a [HostPlan],
     rollout: &'a [plan::Rollout],
@@ -288,8 +296,10 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     match args.format {
         Format::Json => {
             let doc = Document {
-                schema: SCHEMA,
-                version: SCHEMA_VERSION,
+                schema: Schema {
+                    name: SCHEMA,
+                    version: SCHEMA_VERSION,
+                },
                 summary: summary(&p, errors.len()),
                 hosts: &p.hosts,
                 rollout: &p.rollout,
