@@ -236,24 +236,58 @@ fn rule_without_argument_lists_every_rule() {
     assert!(r.stderr.contains("`fleetpin rule` lists every rule"));
 }
 
+/// Every command and subcommand, found by reading the `Commands:` section of each `--help`
+/// (so a command added later is checked without being listed here).
+fn every_command(dir: &std::path::Path) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut queue: Vec<Vec<String>> = vec![Vec::new()];
+    while let Some(cmd) = queue.pop() {
+        let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        args.push("--help");
+        let r = fleetpin(dir, &args);
+        assert_eq!(r.code, 0, "{cmd:?}: {}", r.stderr);
+        let mut in_commands = false;
+        for line in r.stdout.lines() {
+            if line == "Commands:" {
+                in_commands = true;
+                continue;
+            }
+            if !in_commands {
+                continue;
+            }
+            // `  name  description`; the section ends at the first line that is not indented.
+            let Some(entry) = line.strip_prefix("  ") else {
+                break;
+            };
+            let name = entry.split_whitespace().next().unwrap_or_default();
+            if name.is_empty() || name == "help" || entry.starts_with(' ') {
+                continue;
+            }
+            let mut sub = cmd.clone();
+            sub.push(name.to_string());
+            queue.push(sub);
+        }
+        if !cmd.is_empty() {
+            out.push(cmd);
+        }
+    }
+    out.sort();
+    out
+}
+
 /// No short flag means two things across the commands (`-o` was `--output-file` in `lint`
 /// and `--ssh-option` in `gather`).
 #[test]
 fn short_flags_mean_one_thing_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     let mut seen: std::collections::BTreeMap<char, String> = Default::default();
-    let commands = [
-        vec!["lint"],
-        vec!["rule"],
-        vec!["gather"],
-        vec!["lock"],
-        vec!["drift"],
-        vec!["debian", "compare"],
-        vec!["debian", "policy"],
-        vec!["pin"],
-    ];
+    let commands = every_command(dir.path());
+    assert!(
+        commands.len() > 15 && commands.iter().any(|c| c == &["lock", "export"]),
+        "{commands:?}"
+    );
     for cmd in commands {
-        let mut args = cmd.clone();
+        let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
         args.push("--help");
         let r = fleetpin(dir.path(), &args);
         assert_eq!(r.code, 0, "{cmd:?}: {}", r.stderr);

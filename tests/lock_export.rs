@@ -350,7 +350,7 @@ fn dpkg_selections_hold_every_locked_package() {
             "all",
             "--native-arch",
             "amd64",
-            "-o",
+            "--output",
             "selections",
         ],
     );
@@ -441,7 +441,7 @@ fn dpkg_selections_hold_every_locked_package() {
 fn groups_that_disagree_are_a_named_error_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "fleetpin.lock", LOCK);
-    let r = export(dir.path(), &["--format", "apt-preferences", "-o", "prefs"]);
+    let r = export(dir.path(), &["--format", "apt-preferences", "--output", "prefs"]);
     assert!(!dir.path().join("prefs").exists());
     let r2 = export(
         dir.path(),
@@ -490,7 +490,7 @@ fn ansible_vars_and_tasks_install_the_same_pins() {
                 "ansible-vars",
                 "--group",
                 group,
-                "-o",
+                "--output",
                 &format!("repo/group_vars/{group}/fleetpin.yml"),
             ],
         );
@@ -501,7 +501,7 @@ fn ansible_vars_and_tasks_install_the_same_pins() {
         &[
             "--format",
             "ansible-tasks",
-            "-o",
+            "--output",
             "repo/fleetpin-apt-pins.yml",
         ],
     );

@@ -180,8 +180,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "ARCH")]
     native_arch: Option<String>,
 
-    /// Write here (atomically) instead of to stdout.
-    #[arg(short, long, value_name = "FILE")]
+    /// Write here (atomically) instead of to stdout. (No `-o`: that is `--ssh-option`.)
+    #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
 
     /// The lock file.
