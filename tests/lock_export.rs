@@ -441,7 +441,10 @@ fn dpkg_selections_hold_every_locked_package() {
 fn groups_that_disagree_are_a_named_error_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "fleetpin.lock", LOCK);
-    let r = export(dir.path(), &["--format", "apt-preferences", "--output", "prefs"]);
+    let r = export(
+        dir.path(),
+        &["--format", "apt-preferences", "--output", "prefs"],
+    );
     assert!(!dir.path().join("prefs").exists());
     let r2 = export(
         dir.path(),

@@ -232,6 +232,14 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if plays.is_empty() {
         printer.warn("no play with apt/package tasks found");
     }
+    for play in &plays {
+        for n in &play.not_followed {
+            printer.warn(format_args!(
+                "{}: not followed (a templated or missing target): its package tasks are not in the plan",
+                n
+            ));
+        }
+    }
     let source = if args.ssh {
         let inv = inventory.as_ref().context("--ssh needs an --inventory")?;
         Source::Simulated(live_plans(
@@ -335,17 +343,20 @@ fn live_plans(
         .into_iter()
         .filter_map(|(name, groups, which)| {
             let connection = inv.connection(&name)?;
+            let host_facts = facts.iter().find(|f| f.host == name);
+            let operations = fleetpin_plan::tasks::operations(
+                plays,
+                &which,
+                args.no_install_recommends,
+                (&name, &groups, host_facts),
+            );
             Some(live::HostOperations {
                 target: fleetpin_fleet::gather::Target {
                     name,
                     groups,
                     connection,
                 },
-                operations: fleetpin_plan::tasks::operations(
-                    plays,
-                    &which,
-                    args.no_install_recommends,
-                ),
+                operations,
             })
         })
         .collect();
@@ -392,6 +403,12 @@ fn t(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn write_text(out: &mut impl Write, printer: &Printer, p: &Plan) -> anyhow::Result<()> {
     for h in &p.hosts {
+        for k in &h.skipped {
+            printer.debug(format_args!(
+                "{}: skips {} (when: {})",
+                h.host, k.task, k.when
+            ));
+        }
         if h.packages.is_empty() && h.refused.is_empty() && h.error.is_none() {
             continue;
         }

@@ -814,6 +814,27 @@ pub fn eval_template(s: &str, env: &dyn Env, depth: usize) -> Vec<Outcome> {
     eval_parts(&parts, env, depth)
 }
 
+/// What an Ansible condition (a `when:` entry: a bare expression, or one `{{ expr }}`) is in
+/// `env`: `Some(b)` when every value it can have has truth `b`, `None` when it cannot be
+/// decided (an undefined variable, a test or filter fleetpin does not evaluate, values that
+/// disagree). Truth as [`eval`]'s inline `if` judges it (YAML false words are false).
+pub fn decide(condition: &str, env: &dyn Env) -> Option<bool> {
+    let text = single_expression(condition).unwrap_or(condition).trim();
+    if text.is_empty() {
+        return None;
+    }
+    let outcomes = eval(&parse_expr(text)?, env, 0);
+    let mut truth = None;
+    for o in outcomes {
+        let t = truthy(&o.ok()?.0)?;
+        if truth.is_some_and(|seen| seen != t) {
+            return None;
+        }
+        truth = Some(t);
+    }
+    truth
+}
+
 /// Evaluate template parts in order, concatenated. `{% if %}...{% else %}...{% endif %}`
 /// blocks (not `elif`) choose their branch when the condition's value is known, and are
 /// either branch otherwise: `pkg{% if v %}=={{ v }}{% endif %}` is `pkg` or `pkg==<v>`.
@@ -1759,6 +1780,30 @@ mod tests {
             .unwrap()
             .variables(&mut vars);
         assert_eq!(vars, ["a", "c", "d"]);
+    }
+
+    #[test]
+    fn conditions_are_decided_only_when_every_value_agrees() {
+        let env = Vars(vec![
+            ("os", "Debian"),
+            ("install", "false"),
+            ("flag", "yes"),
+            ("either", "a"),
+            ("either", "b"),
+        ]);
+        assert_eq!(decide("os == 'Debian'", &env), Some(true));
+        assert_eq!(decide("{{ os == 'RedHat' }}", &env), Some(false));
+        assert_eq!(decide("install", &env), Some(false));
+        assert_eq!(decide("install | bool", &env), Some(false));
+        assert_eq!(decide("flag and os != 'RedHat'", &env), Some(true));
+        assert_eq!(decide("not flag", &env), Some(false));
+        // Undefined (a fact, extra vars), values that disagree, unsupported tests: undecided.
+        assert_eq!(decide("ansible_os_family == 'Debian'", &env), None);
+        assert_eq!(decide("missing is defined", &env), None);
+        assert_eq!(decide("either == 'a'", &env), None);
+        assert_eq!(decide("os is match('Deb.*')", &env), None);
+        assert_eq!(decide("", &env), None);
+        assert_eq!(decide("((", &env), None);
     }
 
     #[test]

@@ -294,6 +294,9 @@ pub struct HostPlan {
     pub refused: Vec<Refused>,
     /// Hazards.
     pub hazards: Vec<HazardHit>,
+    /// Package tasks that do not run on this host: a `when:` condition is false with its facts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
     /// Why the host could not be planned (no facts, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -311,6 +314,15 @@ impl HostPlan {
             || !self.refused.is_empty()
             || self.packages.iter().any(|p| p.status == Status::Removed)
     }
+}
+
+/// A package task a host skips.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    /// `file:line name` of the task.
+    pub task: String,
+    /// The `when:` condition that is false on the host.
+    pub when: String,
 }
 
 /// One batch of a play's rollout.
@@ -572,6 +584,7 @@ fn empty_host(name: &str, plays: Vec<String>, error: Option<String>) -> HostPlan
         unmet_recommends: Vec::new(),
         refused: Vec::new(),
         hazards: Vec::new(),
+        skipped: Vec::new(),
         error,
     }
 }
@@ -629,9 +642,16 @@ fn plan_host(
             let mut set = HostSet::new(u, &installed);
             'plays: for &pi in plays {
                 for t in &inp.plays[pi].tasks {
+                    let label = format!("{}:{} {}", t.file.display(), t.line, t.name);
+                    if let Some(when) = t.skipped_by(name, groups, Some(facts)) {
+                        hp.skipped.push(Skipped {
+                            task: label,
+                            when: when.to_string(),
+                        });
+                        continue;
+                    }
                     let recommends =
                         !inp.no_install_recommends && t.install_recommends != Some(false);
-                    let label = format!("{}:{} {}", t.file.display(), t.line, t.name);
                     let op = match t.kind {
                         TaskKind::UpgradeSafe => Op::Upgrade {
                             dist: false,

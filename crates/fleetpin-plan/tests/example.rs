@@ -284,11 +284,11 @@ fn the_example_tasks_become_the_apt_operations_ansible_runs() {
         },
     ];
     assert_eq!(
-        fleetpin_plan::tasks::operations(&plays, &[docker], false),
+        fleetpin_plan::tasks::operations(&plays, &[docker], false, ("swarm-w1", &[], None)),
         want
     );
     // --no-install-recommends applies to every operation.
-    let ops = fleetpin_plan::tasks::operations(&plays, &[docker], true);
+    let ops = fleetpin_plan::tasks::operations(&plays, &[docker], true, ("swarm-w1", &[], None));
     assert!(ops.iter().all(|o| match o {
         Operation::Install { options, .. } | Operation::Upgrade { options, .. } =>
             options.install_recommends == Some(false),
