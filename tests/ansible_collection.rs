@@ -562,13 +562,16 @@ impl SshFleet {
     }
 }
 
+/// Kubernetes nodes with iptables 1.8.2 (FPH-2019-0001 bites in nft mode only).
 const WEB1: &[(&str, &str, &str)] = &[
-    ("demo-app", "1.0-1", "install"),
+    ("iptables", "1.8.2-4", "install"),
+    ("kubelet", "1.15.3-00", "install"),
     ("bash", "5.2.15-2+b2", "hold"),
     ("libfoo1", "1:2.0-3", "install"),
 ];
 const WEB2: &[(&str, &str, &str)] = &[
-    ("demo-app", "1.0-1", "install"),
+    ("iptables", "1.8.2-4", "install"),
+    ("kubelet", "1.15.3-00", "install"),
     ("curl", "7.88.1-10+deb12u5", "install"),
 ];
 
@@ -609,7 +612,7 @@ fn facts_action_over_ssh_records_each_hosts_own_packages_and_conditions() {
         let installed = installed_packages(
             &fleet.ssh(name, &format!("dpkg-query -W -f '{DPKG_QUERY_FORMAT}'")),
         );
-        assert_eq!(installed.len(), if name == "web1" { 3 } else { 2 });
+        assert_eq!(installed.len(), if name == "web1" { 4 } else { 3 });
         assert_eq!(recorded_packages(&facts), installed, "{name}");
         total += installed.len();
         // Host conditions: what the host's mounts and its iptables binary say.
@@ -622,6 +625,18 @@ fn facts_action_over_ssh_records_each_hosts_own_packages_and_conditions() {
     let web2 = read_facts(&fleet.dir.path().join(".fleetpin/facts/web2.json"));
     assert_eq!(web2["iptables_backend"], "legacy");
     assert_eq!(web1["iptables_backend"], "nft");
+    // The hazards' host conditions use them: iptables 1.8.2 with the kubelet breaks in nft
+    // mode only, so web1 is hit and web2 spared.
+    let check = fleet.fleetpin(&["hazard", "check", "--facts-dir", ".fleetpin/facts"]);
+    let log = text(&check);
+    assert_eq!(check.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("web1  iptables 1.8.2-4  FPH-2019-0001"),
+        "{log}"
+    );
+    assert!(log.contains("because: iptables nft backend"), "{log}");
+    assert!(log.contains("1 of 2 hosts hit a hazard"), "{log}");
+    assert!(!log.lines().any(|l| l.starts_with("web2")), "{log}");
 
     // `lock` reads both files (each host's group locked on its own, as their packages
     // differ); `drift` against the lock is clean...
@@ -646,7 +661,8 @@ fn facts_action_over_ssh_records_each_hosts_own_packages_and_conditions() {
     fleet.set_packages(
         "web2",
         &[
-            ("demo-app", "1.0-1", "install"),
+            ("iptables", "1.8.2-4", "install"),
+            ("kubelet", "1.15.3-00", "install"),
             ("curl", "7.88.1-10+deb12u8", "install"),
         ],
     );
