@@ -142,10 +142,7 @@ fn facts_action_writes_facts_that_fleetpin_reads_and_dpkg_confirms() {
     );
     assert!(out.status.success(), "{}", text(&out));
 
-    let facts: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(tmp.path().join("facts/node1.json")).unwrap(),
-    )
-    .unwrap();
+    let facts = read_facts(&tmp.path().join("facts/node1.json"));
     assert_eq!(facts["fleetpin_facts"], 1);
     assert_eq!(facts["source"], "ansible");
     assert_eq!(facts["package_manager"], "dpkg");
@@ -160,36 +157,11 @@ fn facts_action_writes_facts_that_fleetpin_reads_and_dpkg_confirms() {
 
     // dpkg's own view: every installed package with its full version.
     let dpkg = Command::new("dpkg-query")
-        .args([
-            "-W",
-            "-f",
-            "${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\n",
-        ])
+        .args(["-W", "-f", DPKG_QUERY_FORMAT])
         .output()
         .unwrap();
-    let mut installed: Vec<(String, String, String)> = String::from_utf8(dpkg.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with("ii"))
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[1].to_string(), f[2].to_string(), f[3].to_string())
-        })
-        .collect();
-    installed.sort();
-    let mut recorded: Vec<(String, String, String)> = facts["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["version"].as_str().unwrap().to_string(),
-                p["arch"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    recorded.sort();
+    let installed = installed_packages(&String::from_utf8(dpkg.stdout).unwrap());
+    let recorded = recorded_packages(&facts);
     assert!(!installed.is_empty());
     assert_eq!(
         recorded, installed,
