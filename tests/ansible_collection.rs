@@ -87,7 +87,9 @@ fn playbook_on(
         .env("ANSIBLE_HOME", dir.join("ansible-home"))
         .env("ANSIBLE_LOCAL_TEMP", dir.join("ansible-tmp"))
         .env("ANSIBLE_REMOTE_TEMP", dir.join("ansible-tmp"))
-        .env("ANSIBLE_SSH_CONTROL_PATH_DIR", dir.join("cp"))
+        // No ssh master connection outliving the run (Ansible's default keeps one for 60 s,
+        // with its sshd session, after the test's servers are gone).
+        .env("ANSIBLE_SSH_ARGS", "-o ControlMaster=no")
         .env(
             "PATH",
             format!(
