@@ -647,6 +647,40 @@ fn facts_action_over_ssh_records_each_hosts_own_packages_and_conditions() {
     assert_eq!(drift.status.code(), Some(1), "{log}");
     assert!(log.contains("web2") && log.contains("curl"), "{log}");
     assert!(log.contains("7.88.1-10+deb12u8"), "{log}");
+
+    // A host nobody answers for: Ansible reports it unreachable, the others' files are
+    // written again, and nothing (not even a temporary file) is left for it.
+    let before = read_facts(&fleet.dir.path().join(".fleetpin/facts/web1.json"));
+    let inventory = fleet.inventory().replacen(
+        "[web]\n",
+        &format!(
+            "[web]\ngone ansible_host=127.0.0.1 ansible_port={}\n",
+            sshd::free_port()
+        ),
+        1,
+    );
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let out = playbook_on(
+        &fleet.tools.playbook,
+        fleet.dir.path(),
+        &fleet.collections,
+        &inventory,
+        FACTS_PLAY,
+    );
+    let log = text(&out);
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("gone") && log.contains("UNREACHABLE"), "{log}");
+    let after = read_facts(&fleet.dir.path().join(".fleetpin/facts/web1.json"));
+    assert!(
+        after["gathered_at"].as_u64() > before["gathered_at"].as_u64(),
+        "{log}"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(fleet.dir.path().join(".fleetpin/facts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["web1.json", "web2.json"]);
 }
 
 /// The guarded play: preflight first (the plan of `plays/`), then a task that touches every
