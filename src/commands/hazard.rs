@@ -64,7 +64,8 @@ pub struct CheckArgs {
 
     /// Read hosts straight from `ansible all -m ansible.builtin.package_facts --tree DIR`
     /// output (with kernel, AppArmor and distribution facts from `DIR/setup/`, written by
-    /// `ansible all -m ansible.builtin.setup --tree DIR/setup`).
+    /// `ansible all -m ansible.builtin.setup --tree DIR/setup`, and the cgroup hierarchy
+    /// from `DIR/mounts/`, by `ansible.builtin.mount_facts`).
     #[arg(long, value_name = "DIR", conflicts_with = "facts_dir")]
     from_ansible: Option<PathBuf>,
 

@@ -15,6 +15,41 @@ RPM_MANAGERS = ("dnf", "dnf5", "yum", "zypper", "rpm")
 # uname -m -> dpkg architecture, for the dpkg hosts (rpm hosts keep uname's name).
 DPKG_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "armhf", "i686": "i386",
              "ppc64le": "ppc64el", "s390x": "s390x", "riscv64": "riscv64"}
+# The host conditions Ansible's modules do not gather, read by one POSIX shell command over the
+# task's connection (no Python needed for it), the same commands `fleetpin gather` runs: the
+# file system type of /sys/fs/cgroup and the iptables command's version line. A command that
+# is missing prints nothing and the fact stays unknown.
+CONDITIONS_MARKER = "@@fleetpin-iptables"
+CONDITIONS_COMMAND = (
+    "LC_ALL=C; export LC_ALL; stat -fc %T /sys/fs/cgroup 2>/dev/null; "
+    "echo " + CONDITIONS_MARKER + "; "
+    # iptables lives in sbin, outside an unprivileged login PATH; -V needs no privileges.
+    "PATH=\"$PATH:/usr/sbin:/sbin\" iptables -V 2>/dev/null; true"
+)
+
+
+def cgroup_version(fs_type):
+    """1 (legacy or hybrid hierarchy: a tmpfs holding the v1 controllers) or 2 (unified:
+    cgroup2fs) from the file system type of /sys/fs/cgroup; None when unknown."""
+    return {"cgroup2fs": 2, "tmpfs": 1}.get(fs_type.strip())
+
+
+def iptables_backend(version_line):
+    """nft or legacy from `iptables -V` (`iptables v1.8.9 (nf_tables)`; before 1.8 there was
+    only the legacy backend and no suffix); None when iptables did not answer."""
+    line = version_line.strip()
+    if not line.startswith("iptables v"):
+        return None
+    return "nft" if line.endswith("(nf_tables)") else "legacy"
+
+
+def host_conditions(stdout):
+    """(cgroup_version, iptables_backend) from the output of CONDITIONS_COMMAND."""
+    cgroup, _, iptables = stdout.partition(CONDITIONS_MARKER)
+    cgroup_lines = cgroup.strip().splitlines()
+    iptables_lines = iptables.strip().splitlines()
+    return (cgroup_version(cgroup_lines[-1]) if cgroup_lines else None,
+            iptables_backend(iptables_lines[0]) if iptables_lines else None)
 
 
 def _full_version(entry, manager):
@@ -42,7 +77,8 @@ class ActionModule(ActionBase):
 
         setup = self._execute_module(
             module_name="ansible.builtin.setup",
-            module_args={"gather_subset": ["!all", "!min", "distribution", "platform", "pkg_mgr"]},
+            module_args={"gather_subset": ["!all", "!min", "distribution", "platform", "pkg_mgr",
+                                           "apparmor"]},
             task_vars=task_vars,
         )
         if setup.get("failed"):
@@ -55,6 +91,11 @@ class ActionModule(ActionBase):
         )
         if pkgs.get("failed"):
             raise AnsibleActionFail("package_facts failed: %s" % pkgs.get("msg"))
+
+        conditions = self._low_level_execute_command(CONDITIONS_COMMAND, sudoable=False)
+        cgroup, iptables = (None, None)
+        if conditions.get("rc") == 0:
+            cgroup, iptables = host_conditions(conditions.get("stdout", ""))
 
         pkg_mgr = facts.get("ansible_pkg_mgr", "")
         manager = "rpm" if pkg_mgr in RPM_MANAGERS else "dpkg"
@@ -90,6 +131,13 @@ class ActionModule(ActionBase):
             document["os"] = os_release
         if facts.get("ansible_kernel"):
             document["kernel"] = facts["ansible_kernel"]
+        apparmor = facts.get("ansible_apparmor", {}).get("status")
+        if apparmor in ("enabled", "disabled"):
+            document["apparmor_enabled"] = apparmor == "enabled"
+        if cgroup is not None:
+            document["cgroup_version"] = cgroup
+        if iptables is not None:
+            document["iptables_backend"] = iptables
         machine = facts.get("ansible_architecture")
         if machine:
             document["native_arch"] = DPKG_ARCH.get(machine, machine) if manager == "dpkg" else machine

@@ -10,22 +10,33 @@
 //! Files are parsed in parallel, borrowing strings from the file buffer and skipping every
 //! field fleetpin does not need.
 //!
-//! Host facts beyond packages (kernel, AppArmor, distribution) come from a second tree in the
-//! `setup/` folder of the same directory, when there is one:
+//! Host facts beyond packages (kernel, AppArmor, distribution, cgroup hierarchy) come from
+//! two more trees in the same directory, when they are there: `setup/` (the `setup` module)
+//! and `mounts/` (the `mount_facts` module, ansible-core 2.18 or later):
 //!
 //! ```sh
 //! ansible all -m ansible.builtin.package_facts --tree DIR
 //! ansible all -m ansible.builtin.setup --tree DIR/setup \
 //!   -a 'gather_subset=!all,!min,platform,apparmor,distribution'
+//! ansible all -m ansible.builtin.mount_facts --tree DIR/mounts \
+//!   -a 'fstypes=cgroup2,cgroup,tmpfs include_aggregate_mounts=false'
 //! ```
 //!
 //! `ansible_kernel` gives the kernel release, `ansible_apparmor.status` the AppArmor state
 //! (`enabled` when the kernel exposes `/sys/kernel/security/apparmor`), and
 //! `ansible_distribution`, `ansible_distribution_version` / `_major_version` and
-//! `ansible_distribution_release` the os-release `ID`, `VERSION_ID` and codename. Ansible
-//! gathers neither the cgroup hierarchy nor the iptables backend: those facts stay unknown
-//! on this route (hazards that need them warn, naming the unknown fact). A host without a
-//! setup file simply has no such facts.
+//! `ansible_distribution_release` the os-release `ID`, `VERSION_ID` and codename.
+//!
+//! The cgroup hierarchy is the file system type of the mount at `/sys/fs/cgroup`: `cgroup2`
+//! is the unified hierarchy (2), `tmpfs` (holding the v1 controllers) or `cgroup` the legacy
+//! or hybrid one (1). It is read from `mount_points` (`mount_facts`) or from `ansible_mounts`
+//! (`setup` with the `mounts` subset), in either file. `setup`'s list leaves out every mount
+//! whose source is not a path (ansible-core 2.19, `module_utils/facts/hardware/linux.py`),
+//! and the kernel's cgroup mounts have `cgroup2`, `cgroup` or `tmpfs` as their source, so in
+//! practice only `mount_facts` has it. Ansible gathers no iptables backend: that fact stays
+//! unknown on this route (hazards that need it warn, naming the unknown fact); the
+//! `fleetpin.guard.facts` action and `fleetpin gather` record it. A host without these files
+//! simply has no such facts.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -387,6 +398,10 @@ struct SetupFile {
 #[derive(Deserialize)]
 struct SetupFacts {
     #[serde(default)]
+    ansible_mounts: Option<Vec<SetupMount>>,
+    #[serde(default)]
+    mount_points: Option<std::collections::BTreeMap<String, SetupMount>>,
+    #[serde(default)]
     ansible_kernel: Option<String>,
     #[serde(default)]
     ansible_apparmor: Option<SetupAppArmor>,
@@ -398,6 +413,34 @@ struct SetupFacts {
     ansible_distribution_major_version: Option<String>,
     #[serde(default)]
     ansible_distribution_release: Option<String>,
+}
+
+/// One mount of `ansible_mounts` (setup) or `mount_points` (mount_facts).
+#[derive(Deserialize)]
+struct SetupMount {
+    #[serde(default)]
+    mount: Option<String>,
+    #[serde(default)]
+    fstype: Option<String>,
+}
+
+impl SetupFacts {
+    /// The cgroup hierarchy from the type of the file system mounted at `/sys/fs/cgroup`
+    /// (the last such mount: the one on top), when the file lists it.
+    fn cgroup_version(&self) -> Option<u8> {
+        const CGROUP: &str = "/sys/fs/cgroup";
+        let listed = self
+            .ansible_mounts
+            .iter()
+            .flatten()
+            .rfind(|m| m.mount.as_deref() == Some(CGROUP));
+        let keyed = self.mount_points.as_ref().and_then(|m| m.get(CGROUP));
+        match listed.or(keyed)?.fstype.as_deref()? {
+            "cgroup2" => Some(2),
+            "tmpfs" | "cgroup" => Some(1),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -417,25 +460,44 @@ fn os_release_id(distribution: &str) -> String {
     }
 }
 
-/// Adds the facts of `DIR/setup/<host>` (an `ansible -m setup --tree DIR/setup` file), if
-/// there is one, to `facts`: kernel, AppArmor state and distribution. A missing file, or the
-/// file of a host Ansible could not reach, adds nothing; a file that is not JSON is an error
-/// naming it and its line.
+/// Adds the facts of `DIR/setup/<host>` and `DIR/mounts/<host>` (`ansible -m setup` and
+/// `ansible -m mount_facts` with `--tree`), if there are such files, to `facts`: kernel,
+/// AppArmor state, distribution and cgroup hierarchy. A missing file, or the file of a host
+/// Ansible could not reach, adds nothing; a file that is not JSON is an error naming it and
+/// its line.
 pub fn apply_setup(tree: &Path, host: &str, facts: &mut HostFacts) -> Result<(), Error> {
-    let path = tree.join("setup").join(host);
-    let bytes = match std::fs::read(&path) {
+    for folder in ["setup", "mounts"] {
+        if let Some(f) = read_setup_file(&tree.join(folder).join(host))? {
+            apply_setup_facts(f, facts);
+        }
+    }
+    Ok(())
+}
+
+/// The `ansible_facts` of one setup-like tree file; `None` when there is no file or no facts.
+fn read_setup_file(path: &Path) -> Result<Option<SetupFacts>, Error> {
+    let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(error) => return Err(Error::Io { path, error }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                error,
+            });
+        }
     };
     let file: SetupFile = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
-        path: path.clone(),
+        path: path.to_path_buf(),
         line: e.line(),
         message: e.to_string(),
     })?;
-    let Some(f) = file.ansible_facts else {
-        return Ok(());
-    };
+    Ok(file.ansible_facts)
+}
+
+fn apply_setup_facts(f: SetupFacts, facts: &mut HostFacts) {
+    if let Some(v) = f.cgroup_version() {
+        facts.cgroup_version = Some(v);
+    }
     if let Some(k) = f.ansible_kernel.filter(|k| !k.is_empty()) {
         facts.kernel = Some(k);
     }
@@ -464,7 +526,6 @@ pub fn apply_setup(tree: &Path, host: &str, facts: &mut HostFacts) -> Result<(),
             pretty_name: None,
         });
     }
-    Ok(())
 }
 
 /// The files of a `--tree` directory (hidden files skipped), sorted.

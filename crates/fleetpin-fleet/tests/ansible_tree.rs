@@ -195,36 +195,69 @@ fn import_tree_streams_what_read_tree_gives() {
     assert!(db1.contains(r#""version":"2:8.2.2637-20.el9""#), "{db1}");
 }
 
-/// The system facts of the real `ansible -m setup --tree DIR/setup` beside the package facts:
-/// kernel, AppArmor state and distribution, checked against this machine's own answers.
+/// Runs the real `ansible localhost -c local -m MODULE [-a ARGS] --tree OUT`, through
+/// `wrap` (a command and its leading arguments, such as `unshare -m sh -c ...`) when given.
+fn ansible_tree(module: &str, args: Option<&str>, out: &Path, wrap: Option<&[&str]>) {
+    let mut cmd = match wrap {
+        Some([program, rest @ ..]) => {
+            let mut c = Command::new(program);
+            c.args(rest).arg("ansible");
+            c
+        }
+        _ => Command::new("ansible"),
+    };
+    cmd.args(["localhost", "-c", "local", "-m", module, "--tree"])
+        .arg(out)
+        .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+        .env("ANSIBLE_LOCALHOST_WARNING", "False")
+        .env("ANSIBLE_INVENTORY_UNPARSED_WARNING", "False");
+    if let Some(a) = args {
+        cmd.args(["-a", a]);
+    }
+    let o = cmd
+        .output()
+        .expect("run ansible (pip install ansible-core)");
+    assert!(
+        o.status.success(),
+        "ansible failed: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The cgroup hierarchy of this machine from the kernel's own mount table (not from Ansible):
+/// the file system type mounted at `/sys/fs/cgroup` (the last such mount is the visible one).
+fn cgroup_oracle() -> Option<u8> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+    let fstype = mounts
+        .lines()
+        .map(|l| l.split(' ').collect::<Vec<_>>())
+        .filter(|f| f.len() > 2 && f[1] == "/sys/fs/cgroup")
+        .map(|f| f[2].to_string())
+        .next_back();
+    match fstype.as_deref() {
+        Some("cgroup2") => Some(2),
+        Some("tmpfs" | "cgroup") => Some(1),
+        _ => None,
+    }
+}
+
+const SETUP_SUBSET: &str = "gather_subset=!all,!min,platform,apparmor,distribution,mounts";
+const MOUNT_FACTS_ARGS: &str = "fstypes=cgroup2,cgroup,tmpfs include_aggregate_mounts=false";
+
+/// The system facts of the real `ansible -m setup --tree DIR/setup` and `ansible -m
+/// mount_facts --tree DIR/mounts` beside the package facts: kernel, AppArmor state,
+/// distribution and cgroup hierarchy, checked against this machine's own answers.
 #[test]
-fn real_setup_tree_adds_kernel_apparmor_and_distribution() {
+fn real_setup_tree_adds_kernel_apparmor_distribution_and_cgroup() {
     let dir = tempfile::tempdir().unwrap();
     let tree = dir.path().join("tree");
-    let ansible = |module: &str, args: Option<&str>, out: &Path| {
-        let mut cmd = Command::new("ansible");
-        cmd.args(["localhost", "-c", "local", "-m", module, "--tree"])
-            .arg(out)
-            .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
-            .env("ANSIBLE_LOCALHOST_WARNING", "False")
-            .env("ANSIBLE_INVENTORY_UNPARSED_WARNING", "False");
-        if let Some(a) = args {
-            cmd.args(["-a", a]);
-        }
-        let o = cmd
-            .output()
-            .expect("run ansible (pip install ansible-core)");
-        assert!(
-            o.status.success(),
-            "ansible failed: {}",
-            String::from_utf8_lossy(&o.stdout)
-        );
-    };
-    ansible("ansible.builtin.package_facts", None, &tree);
-    ansible(
+    ansible_tree("ansible.builtin.package_facts", None, &tree, None);
+    ansible_tree(
         "ansible.builtin.setup",
-        Some("gather_subset=!all,!min,platform,apparmor,distribution"),
+        Some(SETUP_SUBSET),
         &tree.join("setup"),
+        None,
     );
     // A second host whose setup file is cut off: its error names the file; localhost is read.
     std::fs::copy(tree.join("localhost"), tree.join("cut.example.com")).unwrap();
@@ -256,11 +289,90 @@ fn real_setup_tree_adds_kernel_apparmor_and_distribution() {
         (&got.id, &got.version_id, &got.version_codename),
         (&os.id, &os.version_id, &os.version_codename)
     );
-    // Ansible gives neither: unknown, not guessed.
+    // setup's `ansible_mounts` lists only mounts whose source is a path, which the kernel's
+    // cgroup mounts (source `cgroup2`, `cgroup` or `tmpfs`) are not: the hierarchy is known
+    // from this tree only when the real setup output lists /sys/fs/cgroup. No Ansible module
+    // gives the iptables backend: unknown, not guessed.
+    let setup: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tree.join("setup/localhost")).unwrap()).unwrap();
+    let listed = setup["ansible_facts"]["ansible_mounts"]
+        .as_array()
+        .expect("the mounts subset")
+        .iter()
+        .any(|m| m["mount"] == "/sys/fs/cgroup");
     assert_eq!(
         (local.cgroup_version, local.iptables_backend.as_deref()),
-        (None, None)
+        (if listed { cgroup_oracle() } else { None }, None)
     );
-
     assert_import_matches_read_tree(&tree, &|_: &str| Admit::Write(Vec::new()));
+
+    // `mount_facts` lists every mount: the hierarchy the kernel's mount table gives.
+    ansible_tree(
+        "ansible.builtin.mount_facts",
+        Some(MOUNT_FACTS_ARGS),
+        &tree.join("mounts"),
+        None,
+    );
+    let (facts, _) = read_tree(&tree).unwrap();
+    let want = cgroup_oracle();
+    assert!(want.is_some(), "/sys/fs/cgroup is mounted here");
+    assert_eq!(facts[0].cgroup_version, want);
+    assert_eq!(facts[0].iptables_backend, None);
+    assert_import_matches_read_tree(&tree, &|_: &str| Admit::Write(Vec::new()));
+}
+
+/// `ansible_mounts` of the real setup module, from a host whose /sys/fs/cgroup has a path as
+/// its source (setup lists only those): a private mount namespace (`unshare -m`) where a
+/// cgroup2 file system is mounted over /sys/fs/cgroup from `/dev/fleetpin-cgroup`, so the
+/// hierarchy Ansible reports differs from this machine's. The oracle is `stat -f` in the same
+/// namespace.
+#[test]
+fn real_setup_mounts_give_the_cgroup_hierarchy_when_listed() {
+    let probe = Command::new("unshare")
+        .args(["-m", "sh", "-c", "mount -t tmpfs /dev/fleetpin-probe /mnt"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !fleetpin_testkit::require(
+        probe,
+        "unshare -m and mount (util-linux; root with CAP_SYS_ADMIN)",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let oracle = dir.path().join("fstype");
+    ansible_tree("ansible.builtin.package_facts", None, &tree, None);
+    // cgroup2 where the kernel has it (a second mount of the unified hierarchy), else a tmpfs
+    // as a v1 hierarchy's root; `stat -fc %T` then says which one Ansible will see.
+    let script = format!(
+        "{{ mount -t cgroup2 /dev/fleetpin-cgroup /sys/fs/cgroup 2>/dev/null || \
+         mount -t tmpfs /dev/fleetpin-cgroup /sys/fs/cgroup; }} && \
+         stat -fc %T /sys/fs/cgroup > {} && exec \"$@\"",
+        oracle.display()
+    );
+    ansible_tree(
+        "ansible.builtin.setup",
+        Some(SETUP_SUBSET),
+        &tree.join("setup"),
+        Some(&["unshare", "-m", "sh", "-c", &script, "sh"]),
+    );
+    let want = match std::fs::read_to_string(&oracle).unwrap().trim() {
+        "cgroup2fs" => Some(2),
+        "tmpfs" => Some(1),
+        other => panic!("unexpected file system type {other}"),
+    };
+    // Ansible saw the namespace's mount (its source is a path), and fleetpin reads its type.
+    let setup: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tree.join("setup/localhost")).unwrap()).unwrap();
+    let listed: Vec<&serde_json::Value> = setup["ansible_facts"]["ansible_mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["mount"] == "/sys/fs/cgroup")
+        .collect();
+    assert_eq!(listed.len(), 1, "{setup:#}");
+    assert_eq!(listed[0]["device"], "/dev/fleetpin-cgroup");
+    let (facts, errors) = read_tree(&tree).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(facts[0].cgroup_version, want);
 }

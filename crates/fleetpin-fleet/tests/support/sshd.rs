@@ -104,6 +104,12 @@ impl Lab {
         }
     }
 
+    /// The dpkg database directory (`DPKG_ADMINDIR`) of the server named `name`: its
+    /// `status` file is that host's dpkg status.
+    pub fn admin_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}-admin"))
+    }
+
     /// Starts one server; `name` names its files.
     pub fn start(&self, name: &str, behaviour: Behaviour) -> Sshd {
         self.start_with_env(name, behaviour, &[])
@@ -114,7 +120,7 @@ impl Lab {
     pub fn start_with_env(&self, name: &str, behaviour: Behaviour, env: &[(&str, &str)]) -> Sshd {
         let d = self.dir.path();
         let port = free_port();
-        let admin = d.join(format!("{name}-admin"));
+        let admin = self.admin_dir(name);
         std::fs::create_dir_all(&admin).expect("admindir");
         let mut extra = String::new();
         let authorized = match &behaviour {
