@@ -59,6 +59,8 @@ fn main() {
         images: Some(&WarmCache),
         actions: Some(&KnownRefs),
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let start = Instant::now();
     let plan = fleetpin_pin::plan(&options);

@@ -26,8 +26,10 @@ use fleetpin_fleet::lock::Lock;
 use fleetpin_lint::{FileKind, LintOptions, LintReport};
 
 pub mod actions;
+mod downgrade;
 mod error;
 pub mod galaxy;
+mod groups;
 pub mod images;
 pub mod packages;
 mod shell;
@@ -48,6 +50,7 @@ pub(crate) struct Candidate {
 }
 
 /// What `fleetpin pin` works with.
+#[derive(Default)]
 pub struct PinOptions<'a> {
     /// What to lint (paths, configuration).
     pub lint: LintOptions,
@@ -61,6 +64,11 @@ pub struct PinOptions<'a> {
     pub actions: Option<&'a dyn actions::ActionRefs>,
     /// Where Galaxy collection versions come from; `None` leaves requirements alone.
     pub galaxy: Option<&'a dyn galaxy::GalaxyVersions>,
+    /// The lock's path, named in the group_vars files fleetpin creates.
+    pub lock_path: Option<&'a Path>,
+    /// Gathered facts: where a host runs a package above the lock, the task gets
+    /// `allow_downgrade: true` (unsafe). `None`: downgrades are not checked (a note says so).
+    pub facts: Option<&'a fleetpin_fleet::fleet::Fleet>,
 }
 
 /// One edit of a file, with the rule it fixes.
@@ -87,6 +95,9 @@ pub struct FilePlan {
     pub edits: Vec<PlannedEdit>,
     /// How to re-parse it.
     pub syntax: verify::Syntax,
+    /// The file does not exist yet and is created (a group's `group_vars/G/fleetpin.yml`);
+    /// it is never written over an existing file.
+    pub create: bool,
 }
 
 impl FilePlan {
@@ -114,6 +125,8 @@ pub struct Plan {
     pub errors: Vec<PinError>,
     /// Unsafe edits not applied (without `unsafe_fixes`): (path, line, title).
     pub skipped_unsafe: Vec<(PathBuf, usize, String)>,
+    /// What the user should know that is neither an edit nor an error.
+    pub notes: Vec<String>,
     /// The lint run the plan was made from.
     pub report: LintReport,
 }
@@ -167,7 +180,76 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
             ))
         })
         .collect();
-    packages::candidates(&sites, options.lock, &mut candidates, &mut errors);
+    let mut ctx = packages::Ctx {
+        facts: options.facts,
+        ..packages::Ctx::default()
+    };
+    packages::candidates(&sites, options.lock, &mut ctx, &mut candidates, &mut errors);
+    let mut notes = Vec::new();
+    if ctx.downgrades_unchecked {
+        notes.push(
+            "downgrades are not checked: without facts (`--facts DIR`, the `fleetpin gather` \
+             output) fleetpin cannot tell whether a host runs a package above the lock, where \
+             apt refuses the pinned version without `allow_downgrade`"
+                .to_owned(),
+        );
+    }
+    // Per-group values: each group's vars file, edited in place or created.
+    let mut vars_checks: BTreeMap<PathBuf, (BTreeMap<String, String>, bool, Vec<Range<usize>>)> =
+        BTreeMap::new();
+    let mut created = Vec::new();
+    if let Some(lock) = options.lock {
+        let lock_path = options.lock_path.unwrap_or(Path::new("fleetpin.lock"));
+        ctx.group_values.sort();
+        ctx.group_values.dedup();
+        for change in groups::vars_changes(&ctx.group_values, lock, lock_path, &mut errors) {
+            if change.create {
+                let plan = FilePlan {
+                    path: change.path.clone(),
+                    original: String::new(),
+                    edits: change
+                        .edits
+                        .iter()
+                        .map(|(range, content, title)| PlannedEdit {
+                            range: range.clone(),
+                            content: content.clone(),
+                            code: "ANS002",
+                            title: title.clone(),
+                        })
+                        .collect(),
+                    syntax: verify::Syntax::Yaml,
+                    create: true,
+                };
+                match groups::verify_vars("", &plan.edited(), &change.expect, true) {
+                    Ok(()) => created.push(plan),
+                    Err(why) => errors.push(PinError::Verify {
+                        path: change.path,
+                        why,
+                    }),
+                }
+                continue;
+            }
+            let file = SourceFile::new(&change.path, change.original.as_str());
+            for (range, content, title) in &change.edits {
+                candidates.push(Candidate {
+                    file: file.clone(),
+                    range: range.clone(),
+                    content: content.clone(),
+                    applicability: Applicability::Safe,
+                    code: "ANS002",
+                    title: title.clone(),
+                });
+            }
+            vars_checks.insert(
+                change.path.clone(),
+                (
+                    change.expect.clone(),
+                    change.whole_map,
+                    change.edits.iter().map(|(r, _, _)| r.clone()).collect(),
+                ),
+            );
+        }
+    }
 
     // Installs in shell tasks and `RUN`: unsafe, so only looked at when asked for.
     if options.unsafe_fixes {
@@ -278,21 +360,50 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
             original: file.text().to_owned(),
             edits,
             syntax,
+            create: false,
         };
-        let ranges: Vec<Range<usize>> = plan.edits.iter().map(|e| e.range.clone()).collect();
-        match verify::verify(syntax, &plan.original, &plan.edited(), &ranges) {
+        match verify_plan(&plan, vars_checks.get(&path)) {
             Ok(()) => files.push(plan),
             Err(why) => errors.push(PinError::Verify { path, why }),
         }
     }
+    files.extend(created);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     errors.sort_by_key(|e| e.to_string());
     errors.dedup();
     Plan {
         files,
         errors,
         skipped_unsafe,
+        notes,
         report,
     }
+}
+
+/// Re-parses a plan's result. A group's vars file is checked in two steps: the ordinary
+/// edits (only edited scalars change), then the `fleetpin_versions` edits (only that map
+/// changes, to exactly the locked versions).
+fn verify_plan(
+    plan: &FilePlan,
+    vars: Option<&(BTreeMap<String, String>, bool, Vec<Range<usize>>)>,
+) -> Result<(), String> {
+    let Some((expect, whole_map, vars_ranges)) = vars else {
+        let ranges: Vec<Range<usize>> = plan.edits.iter().map(|e| e.range.clone()).collect();
+        return verify::verify(plan.syntax, &plan.original, &plan.edited(), &ranges);
+    };
+    let first = FilePlan {
+        edits: plan
+            .edits
+            .iter()
+            .filter(|e| !vars_ranges.contains(&e.range))
+            .cloned()
+            .collect(),
+        ..plan.clone()
+    };
+    let ranges: Vec<Range<usize>> = first.edits.iter().map(|e| e.range.clone()).collect();
+    let middle = first.edited();
+    verify::verify(plan.syntax, &plan.original, &middle, &ranges)?;
+    groups::verify_vars(&middle, &plan.edited(), expect, *whole_map)
 }
 
 fn looks_like_dockerfile(path: &Path) -> bool {
@@ -303,13 +414,19 @@ fn looks_like_dockerfile(path: &Path) -> bool {
     name.contains("dockerfile") || name.contains("containerfile")
 }
 
-/// A unified diff of a file plan (`--- a/PATH` / `+++ b/PATH`), 3 lines of context.
+/// A unified diff of a file plan (`--- a/PATH` / `+++ b/PATH`; `--- /dev/null` for a file
+/// it creates), 3 lines of context.
 pub fn unified_diff(plan: &FilePlan) -> String {
     let new = plan.edited();
     let path = plan.path.display().to_string();
+    let old = if plan.create {
+        "/dev/null".to_owned()
+    } else {
+        format!("a/{path}")
+    };
     similar::TextDiff::from_lines(plan.original.as_str(), new.as_str())
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&old, &format!("b/{path}"))
         .to_string()
 }

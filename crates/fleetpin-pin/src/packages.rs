@@ -8,7 +8,35 @@ use fleetpin_diag::{Applicability, Span};
 use fleetpin_fleet::lock::Lock;
 use fleetpin_lint::{PinSite, PinWhat};
 
+use crate::groups::{GroupValue, Targeting};
 use crate::{Candidate, PinError};
+
+/// What the package fixes share: what plays target, the per-group values they need, and
+/// the facts that tell where a downgrade is needed.
+#[derive(Default)]
+pub(crate) struct Ctx<'a> {
+    /// Plays' targets, computed once.
+    pub targeting: Targeting,
+    /// Values group vars files must hold.
+    pub group_values: Vec<GroupValue>,
+    /// Gathered facts (`--facts`).
+    pub facts: Option<&'a fleetpin_fleet::fleet::Fleet>,
+    /// An apt/dnf/yum name was pinned without facts to check downgrades against.
+    pub downgrades_unchecked: bool,
+}
+
+/// The version text a place gets.
+enum Resolved {
+    /// One version for every host the value serves.
+    Literal(String),
+    /// `{{ fleetpin_versions['KEY'] }}`, and the values each group's file must hold.
+    Template {
+        expr: String,
+        wrap: bool,
+        values: Vec<GroupValue>,
+        versions: String,
+    },
+}
 
 /// How a module takes a pinned package: the text to write for `spec` at `version`, and
 /// whether that is safe.
@@ -136,6 +164,7 @@ pub(crate) fn locked_version(
 pub(crate) fn candidates(
     sites: &[&PinSite],
     lock: Option<&Lock>,
+    ctx: &mut Ctx<'_>,
     out: &mut Vec<Candidate>,
     errors: &mut Vec<PinError>,
 ) {
@@ -166,7 +195,7 @@ pub(crate) fn candidates(
             match &site.what {
                 PinWhat::State(v) => states.push((site, v)),
                 PinWhat::Name(spec) => {
-                    if !name_edits(site, spec, lock, out, errors, task_line) {
+                    if !name_edits(site, spec, lock, ctx, out, errors, task_line) {
                         all_named = false;
                     }
                 }
@@ -214,6 +243,7 @@ fn name_edits(
     site: &PinSite,
     spec: &str,
     lock: Option<&Lock>,
+    ctx: &mut Ctx<'_>,
     out: &mut Vec<Candidate>,
     errors: &mut Vec<PinError>,
     task_line: usize,
@@ -261,24 +291,70 @@ fn name_edits(
         return false;
     };
     let mut ok = true;
+    let task_file = site.finding.1.file.path();
+    let mut targets: Option<BTreeMap<String, String>> = None;
     for place in &site.places {
-        let version = match locked_version(lock, &keys, place, &bare) {
-            Ok(v) => v,
+        let resolved = match locked_version(lock, &keys, place, &bare) {
+            Ok(v) => Resolved::Literal(v),
+            // The value is written in the task: its play says which groups it serves.
+            Err(PinError::LockGroupsDiffer {
+                path,
+                line,
+                package,
+                versions,
+            }) if place.file.path() == task_file => {
+                match per_group(ctx, lock, &keys, place, &bare, &mut targets) {
+                    Ok(r) => r,
+                    Err(why) => {
+                        errors.push(PinError::GroupsUnknown {
+                            path,
+                            line,
+                            package,
+                            versions,
+                            why,
+                        });
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
             Err(e) => {
                 errors.push(e);
                 ok = false;
                 continue;
             }
         };
+        let (version, wrap, title) = match &resolved {
+            Resolved::Literal(v) => (
+                v.clone(),
+                false,
+                format!("pin `{bare}` to {v} (fleetpin.lock)"),
+            ),
+            Resolved::Template {
+                expr,
+                wrap,
+                versions,
+                ..
+            } => (
+                expr.clone(),
+                *wrap,
+                format!("pin `{bare}` per lock group ({versions}) through group_vars"),
+            ),
+        };
         match pinned_spec(site.manager, &site.module, spec, &version) {
-            Ok((text, applicability)) => out.push(Candidate {
-                file: place.file.clone(),
-                range: place.range.clone(),
-                content: text,
-                applicability,
-                code: site.finding.0,
-                title: format!("pin `{bare}` to {version} (fleetpin.lock)"),
-            }),
+            Ok((text, applicability)) => {
+                if let Resolved::Template { values, .. } = resolved {
+                    ctx.group_values.extend(values);
+                }
+                out.push(Candidate {
+                    file: place.file.clone(),
+                    range: place.range.clone(),
+                    content: if wrap { format!("\"{text}\"") } else { text },
+                    applicability,
+                    code: site.finding.0,
+                    title,
+                });
+            }
             Err(why) => {
                 errors.push(PinError::Unsupported {
                     path: place.file.path().to_path_buf(),
@@ -291,5 +367,147 @@ fn name_edits(
             }
         }
     }
+    if ok && crate::downgrade::supports(site.manager) {
+        downgrade_edit(site, lock, &keys, targets.as_ref(), ctx, out, errors);
+    }
     ok
+}
+
+/// The version a place in a task gets from the lock groups its play targets: one version
+/// when they agree, else a per-group template and the values each group's file must hold.
+fn per_group(
+    ctx: &mut Ctx<'_>,
+    lock: &Lock,
+    keys: &[String],
+    place: &Span,
+    package: &str,
+    targets: &mut Option<BTreeMap<String, String>>,
+) -> Result<Resolved, String> {
+    let pg = ctx.targeting.play_groups(
+        place.file.path(),
+        place.file.text(),
+        place.range.start,
+        lock,
+    )?;
+    *targets = Some(pg.hosts.clone());
+    let mut per: BTreeMap<&str, (&String, &str)> = BTreeMap::new();
+    for (host, group) in &pg.hosts {
+        let table = &lock.groups[group];
+        let Some(found) = keys
+            .iter()
+            .find_map(|k| table.get(k).map(|l| (k, l.version.as_str())))
+        else {
+            return Err(format!(
+                "`{package}` is not locked for group `{group}`, whose host `{host}` the play \
+                 targets"
+            ));
+        };
+        per.insert(group, found);
+    }
+    let mut versions: Vec<&str> = per.values().map(|(_, v)| *v).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    if let [one] = versions.as_slice() {
+        return Ok(Resolved::Literal((*one).to_owned()));
+    }
+    let mut names: Vec<&String> = per.values().map(|(k, _)| *k).collect();
+    names.dedup();
+    let [key] = names.as_slice() else {
+        return Err(format!(
+            "the groups lock it under different names ({})",
+            per.iter()
+                .map(|(g, (k, _))| format!("`{k}` in {g}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    let (expr, wrap) = crate::groups::version_expression(place.file.text(), &place.range, key)?;
+    let vars_dir = pg.dir.join("group_vars");
+    let values = per
+        .iter()
+        .map(|(g, (k, v))| GroupValue {
+            vars_dir: vars_dir.clone(),
+            group: (*g).to_owned(),
+            key: (*k).clone(),
+            version: (*v).to_owned(),
+        })
+        .collect();
+    Ok(Resolved::Template {
+        expr,
+        wrap,
+        values,
+        versions: per
+            .iter()
+            .map(|(g, (_, v))| format!("{g} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// `allow_downgrade: true` on the task (unsafe) when the facts show a host it runs on above
+/// the lock; without facts, remembers that downgrades were not checked.
+fn downgrade_edit(
+    site: &PinSite,
+    lock: &Lock,
+    keys: &[String],
+    targets: Option<&BTreeMap<String, String>>,
+    ctx: &mut Ctx<'_>,
+    out: &mut Vec<Candidate>,
+    errors: &mut Vec<PinError>,
+) {
+    let Some(facts) = ctx.facts else {
+        ctx.downgrades_unchecked = true;
+        return;
+    };
+    let task = &site.finding.1;
+    // The task's play, where it can be told; else every host of the facts.
+    let known;
+    let targets = match targets {
+        Some(t) => Some(t),
+        None => {
+            known = ctx
+                .targeting
+                .play_groups(task.file.path(), task.file.text(), task.range.start, lock)
+                .ok()
+                .map(|pg| pg.hosts);
+            known.as_ref()
+        }
+    };
+    let ahead = crate::downgrade::hosts_ahead(facts, lock, targets, keys);
+    if ahead.is_empty() {
+        return;
+    }
+    let (line, _) = task.start();
+    match crate::downgrade::edit(task.file.text(), &site.module, task.range.start) {
+        Ok(Some((range, content))) => {
+            let first = &ahead[0];
+            out.push(Candidate {
+                file: task.file.clone(),
+                range,
+                content,
+                applicability: Applicability::Unsafe,
+                code: site.finding.0,
+                title: format!(
+                    "add `allow_downgrade: true`: {} host{} run{} `{}` above the lock ({} has {} > {})",
+                    ahead.len(),
+                    if ahead.len() == 1 { "" } else { "s" },
+                    if ahead.len() == 1 { "s" } else { "" },
+                    keys[0],
+                    first.host,
+                    first.installed,
+                    first.locked
+                ),
+            });
+        }
+        Ok(None) => {}
+        Err(why) => errors.push(PinError::Unsupported {
+            path: task.file.path().to_path_buf(),
+            line,
+            package: keys[0].clone(),
+            module: site.module.clone(),
+            why: format!(
+                "hosts run it above the lock, but `allow_downgrade` cannot be added: {why}"
+            ),
+        }),
+    }
 }

@@ -53,6 +53,8 @@ fn example_is_pinned_with_only_version_edits() {
         images: None,
         actions: None,
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let before_report = fleetpin_lint::lint(&lint_options(&root));
     let plan = fleetpin_pin::plan(&options);

@@ -195,6 +195,8 @@ docker-ce = "5:23.0.1-1~debian.10~buster"
         images: None,
         actions: None,
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let plan = fleetpin_pin::plan(&options);
     insta::assert_snapshot!(render(&plan, root));

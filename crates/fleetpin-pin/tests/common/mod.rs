@@ -147,6 +147,8 @@ pub fn plan(root: &Path, unsafe_fixes: bool) -> Plan {
         images: Some(&images),
         actions: Some(&refs),
         galaxy: Some(&galaxy),
+        lock_path: None,
+        facts: None,
     };
     fleetpin_pin::plan(&options)
 }

@@ -1,0 +1,713 @@
+//! Per-group values: a task whose play targets lock groups that run different versions reads
+//! `{{ fleetpin_versions['NAME'] }}`, and each targeted group's vars file gets the package's
+//! line — the naming `fleetpin lock export --format ansible-vars` uses
+//! ([`fleetpin_fleet::export::ANSIBLE_VAR`], [`fleetpin_fleet::export::ansible_vars_path`]), so
+//! pin and export agree and a version bump is one line in one file.
+//!
+//! Which groups a play covers comes from its `hosts:` pattern evaluated against the project's
+//! inventories (fleetpin-inventory, as `fleetpin plan` and `gather` evaluate patterns); each
+//! targeted host is in the lock group `fleetpin lock` put it in (the first `group-by` group
+//! it belongs to, else `all`). Whatever fleetpin cannot tell is a named error, never a guess.
+//!
+//! Where the variable goes: `group_vars/` beside the playbook (Ansible reads it for every
+//! inventory, above the inventory's own `group_vars/`), found as Ansible's
+//! `DataLoader.find_vars_files` finds a group's vars: `G` (a directory: every file in it;
+//! or a file), else `G.yml`, `G.yaml`, `G.json` — the first that exists wins, so a new
+//! `G/` folder would hide an existing `G.yml`, and the line goes into `G.yml` instead.
+//! A map that does not exist yet is written whole (the lock group's table, as `lock export`
+//! writes it): with Ansible's `hash_behaviour = replace` a group's map replaces the one of
+//! `all`, and the `ansible-tasks` export writes apt pins from every key of it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use fleetpin_fleet::export::{ANSIBLE_VAR, ansible_vars_path};
+use fleetpin_fleet::lock::{DEFAULT_GROUP, Lock};
+use fleetpin_yaml::{Node, NodeKind, ScalarStyle};
+
+use crate::PinError;
+
+/// What a play targets, as lock groups.
+#[derive(Debug, Clone)]
+pub(crate) struct PlayGroups {
+    /// The playbook's directory (its `group_vars/` is where values go).
+    pub dir: PathBuf,
+    /// Targeted inventory host → its lock group.
+    pub hosts: BTreeMap<String, String>,
+}
+
+/// One value a group's vars file must hold.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct GroupValue {
+    /// `group_vars/` of the playbook.
+    pub vars_dir: PathBuf,
+    /// The lock group (an Ansible group name).
+    pub group: String,
+    /// The package key.
+    pub key: String,
+    /// The locked version.
+    pub version: String,
+}
+
+/// Inventories per project, and what each play targets, computed once.
+#[derive(Default)]
+pub(crate) struct Targeting {
+    inventories: HashMap<PathBuf, Result<Vec<(PathBuf, fleetpin_inventory::Inventory)>, String>>,
+    plays: HashMap<(PathBuf, usize), Result<PlayGroups, String>>,
+}
+
+impl Targeting {
+    fn inventories(
+        &mut self,
+        playbook_dir: &Path,
+    ) -> &Result<Vec<(PathBuf, fleetpin_inventory::Inventory)>, String> {
+        self.inventories
+            .entry(playbook_dir.to_path_buf())
+            .or_insert_with(|| {
+                let project = fleetpin_ansible::Project::discover(playbook_dir);
+                let files = project.inventory_files().to_vec();
+                if files.is_empty() {
+                    return Err(format!(
+                        "no inventory found for the project at `{}` (hosts, inventory.yml, \
+                         ansible.cfg's `inventory`), so the groups the play targets are unknown",
+                        project.root().display()
+                    ));
+                }
+                files
+                    .into_iter()
+                    .map(|f| {
+                        fleetpin_inventory::Inventory::load(&f)
+                            .map(|inv| (f.clone(), inv))
+                            .map_err(|e| {
+                                format!("the inventory `{}` cannot be read: {e}", f.display())
+                            })
+                    })
+                    .collect()
+            })
+    }
+
+    /// The lock groups the play around byte `offset` of the playbook `path` targets, or why
+    /// fleetpin cannot tell.
+    pub(crate) fn play_groups(
+        &mut self,
+        path: &Path,
+        text: &str,
+        offset: usize,
+        lock: &Lock,
+    ) -> Result<PlayGroups, String> {
+        let docs =
+            fleetpin_yaml::parse(text).map_err(|e| format!("the file does not parse: {e}"))?;
+        let Some(root) = docs.first().map(|d| &d.root) else {
+            return Err("the file is empty".to_owned());
+        };
+        let book = fleetpin_ansible::play::playbook(root, text);
+        // A play needs `hosts:`; a task file's entries (a role's, an included file's) have
+        // none.
+        let Some((index, play)) = book
+            .plays()
+            .enumerate()
+            .find(|(_, p)| p.span().contains(&offset))
+            .filter(|(_, p)| p.node.contains_key("hosts"))
+        else {
+            return Err(
+                "the task is not in a play (a role or an included task file): the plays that \
+                 run it are not resolved for per-group values"
+                    .to_owned(),
+            );
+        };
+        let key = (path.to_path_buf(), index);
+        if let Some(hit) = self.plays.get(&key) {
+            return hit.clone();
+        }
+        let result = self.evaluate(path, play.hosts, lock);
+        self.plays.insert(key, result.clone());
+        result
+    }
+
+    fn evaluate(
+        &mut self,
+        path: &Path,
+        hosts: Option<&Node>,
+        lock: &Lock,
+    ) -> Result<PlayGroups, String> {
+        let dir = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let written = hosts.and_then(Node::as_str).unwrap_or("?").to_owned();
+        let Some(pattern) = fleetpin_ansible::targets::play_hosts(hosts) else {
+            return Err(format!(
+                "the play's `hosts: {written}` is missing, templated or not a host pattern"
+            ));
+        };
+        let pattern_text = pattern.text.replace('\n', ", ");
+        let inventories = self.inventories(&dir).clone()?;
+        let mut out = BTreeMap::new();
+        for (file, inv) in &inventories {
+            let selection = pattern.pattern.evaluate(inv);
+            if let Some(term) = selection.unmatched.first() {
+                return Err(format!(
+                    "`{term}` of the play's `hosts: {pattern_text}` selects no host of `{}` \
+                     (a group filled at run time, or another inventory): the hosts it targets \
+                     are unknown",
+                    file.display()
+                ));
+            }
+            if let Some(local) = &selection.implicit_localhost {
+                return Err(format!(
+                    "the play targets the implicit `{local}`, which is in no lock group"
+                ));
+            }
+            if let Some(os) = lock.group_by.iter().find(|g| g.starts_with("os:")) {
+                return Err(format!(
+                    "the lock groups hosts by `{os}`, which the inventory does not say \
+                     (an OS release is a fact, not an Ansible group)"
+                ));
+            }
+            for host in selection.hosts {
+                let groups = fleetpin_fleet::load::groups_of(inv, host.name());
+                let in_lock: Vec<&String> = lock
+                    .group_by
+                    .iter()
+                    .filter(|g| groups.contains(g))
+                    .collect();
+                let group = match in_lock.as_slice() {
+                    [] => DEFAULT_GROUP.to_owned(),
+                    [one] => (*one).clone(),
+                    [first, second, ..] => {
+                        return Err(format!(
+                            "host `{}` is in two lock groups, `{first}` and `{second}`: the lock \
+                             uses the first, Ansible the group it ranks higher \
+                             (`ansible_group_priority`), so the value it reads is not certain",
+                            host.name()
+                        ));
+                    }
+                };
+                if !lock.groups.contains_key(&group) {
+                    return Err(format!(
+                        "host `{}` is in lock group `{group}`, which `fleetpin.lock` does not \
+                         lock (no host of it had facts when the lock was made)",
+                        host.name()
+                    ));
+                }
+                out.insert(host.name().to_owned(), group);
+            }
+        }
+        if out.is_empty() {
+            return Err(format!(
+                "the play's `hosts: {pattern_text}` selects no host of the inventory"
+            ));
+        }
+        Ok(PlayGroups { dir, hosts: out })
+    }
+}
+
+/// The text that makes `spec` read its version from the group's map: `"{{ fleetpin_versions['KEY'] }}"`
+/// in the quoting its place allows. `place` is the byte range of the name in `text`.
+pub(crate) fn version_expression(
+    text: &str,
+    place: &std::ops::Range<usize>,
+    key: &str,
+) -> Result<(String, bool), String> {
+    let docs = fleetpin_yaml::parse(text).map_err(|e| format!("the file does not parse: {e}"))?;
+    let mut stack: Vec<&Node> = docs.iter().map(|d| &d.root).collect();
+    let mut found = None;
+    while let Some(n) = stack.pop() {
+        if n.span.end < place.start || n.span.start > place.end {
+            continue;
+        }
+        match &n.kind {
+            NodeKind::Scalar(s)
+                if s.value_span.start <= place.start && place.end <= s.value_span.end =>
+            {
+                found = Some(s);
+            }
+            NodeKind::Seq(items) => stack.extend(items),
+            NodeKind::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    let Some(scalar) = found else {
+        return Err("the name is not inside a YAML scalar fleetpin can find".to_owned());
+    };
+    let quote = match scalar.style {
+        ScalarStyle::SingleQuoted => '"',
+        ScalarStyle::Plain | ScalarStyle::DoubleQuoted => '\'',
+        ScalarStyle::Literal | ScalarStyle::Folded => {
+            return Err("the name is in a block scalar; write it as a plain list item".to_owned());
+        }
+    };
+    if key.contains(['\'', '"', '\\']) {
+        return Err(format!("the package key `{key}` has a quote character"));
+    }
+    let expr = format!("{{{{ {ANSIBLE_VAR}[{quote}{key}{quote}] }}}}");
+    // A whole plain scalar becomes double-quoted: `{` would start a flow mapping in a flow
+    // collection, and `{{` at the start of a value must be quoted for Ansible.
+    let wrap = scalar.style == ScalarStyle::Plain && scalar.value_span == *place;
+    Ok((expr, wrap))
+}
+
+/// How the group's vars are reached from `vars_dir`, as Ansible's `find_vars_files` does.
+enum VarsTarget {
+    /// A file that sets the map: edit its entries.
+    Edit(PathBuf),
+    /// An existing YAML file without the map: append the map.
+    Append(PathBuf),
+    /// Nothing yet: create the file.
+    Create(PathBuf),
+}
+
+fn vars_files_in(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name.ends_with('~') {
+            continue;
+        }
+        let ext = Path::new(name).extension().and_then(|e| e.to_str());
+        if p.is_dir() && ext.is_none() {
+            vars_files_in(&p, out);
+        } else if p.is_file() && matches!(ext, None | Some("yml" | "yaml" | "json")) {
+            out.push(p);
+        }
+    }
+}
+
+fn sets_map(path: &Path) -> Result<bool, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("`{}` cannot be read: {e}", path.display()))?;
+    let docs = fleetpin_yaml::parse(&text)
+        .map_err(|e| format!("`{}` does not parse: {e}", path.display()))?;
+    Ok(docs.iter().any(|d| d.root.contains_key(ANSIBLE_VAR)))
+}
+
+fn vars_target(vars_dir: &Path, group: &str) -> Result<VarsTarget, String> {
+    let Some(rel) = ansible_vars_path(group) else {
+        return Err(format!(
+            "lock group `{group}` is not an Ansible group name, so no group_vars file reaches \
+             its hosts (see docs/lock-export.md: a `group_by` task)"
+        ));
+    };
+    let default = vars_dir.parent().unwrap_or(Path::new(".")).join(rel);
+    for ext in ["", ".yml", ".yaml", ".json"] {
+        let p = vars_dir.join(format!("{group}{ext}"));
+        if !p.exists() {
+            continue;
+        }
+        if p.is_dir() {
+            let mut files = Vec::new();
+            vars_files_in(&p, &mut files);
+            let mut setting = Vec::new();
+            for f in &files {
+                if sets_map(f)? {
+                    setting.push(f.clone());
+                }
+            }
+            return match setting.as_slice() {
+                [] if default.exists() => Ok(VarsTarget::Append(default)),
+                [] => Ok(VarsTarget::Create(default)),
+                [one] => Ok(VarsTarget::Edit(one.clone())),
+                [.., last] => Err(format!(
+                    "`{ANSIBLE_VAR}` is set in {} files under `{}`; Ansible keeps the last \
+                     (`{}`) whole: merge them first",
+                    setting.len(),
+                    p.display(),
+                    last.display()
+                )),
+            };
+        }
+        if ext == ".json" {
+            return Err(format!(
+                "the group's variables are in `{}`, which fleetpin does not edit (JSON)",
+                p.display()
+            ));
+        }
+        return if sets_map(&p)? {
+            Ok(VarsTarget::Edit(p))
+        } else {
+            Ok(VarsTarget::Append(p))
+        };
+    }
+    Ok(VarsTarget::Create(default))
+}
+
+/// An edit: byte range, new text, title.
+pub(crate) type Edit = (std::ops::Range<usize>, String, String);
+
+/// A change to one group's vars file.
+#[derive(Debug, Clone)]
+pub(crate) struct VarsChange {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text (empty for a new file).
+    pub original: String,
+    /// Whether the file is created.
+    pub create: bool,
+    /// Edits (byte ranges of `original`, new text, title).
+    pub edits: Vec<Edit>,
+    /// The entries the map must hold afterwards.
+    pub expect: BTreeMap<String, String>,
+    /// Whether the map is added whole (new file, or a file without it).
+    pub whole_map: bool,
+}
+
+/// The lock group's table as `lock export --format ansible-vars --group G` writes it.
+fn exported(lock: &Lock, lock_path: &Path, group: &str) -> Result<String, String> {
+    let opts = fleetpin_fleet::export::ExportOptions {
+        format: fleetpin_fleet::export::ExportFormat::AnsibleVars,
+        group: Some(group.to_owned()),
+        native_arch: None,
+    };
+    fleetpin_fleet::export::export(lock, lock_path, &opts).map_err(|e| e.to_string())
+}
+
+/// The changes each group's vars file needs for `values`.
+pub(crate) fn vars_changes(
+    values: &[GroupValue],
+    lock: &Lock,
+    lock_path: &Path,
+    errors: &mut Vec<PinError>,
+) -> Vec<VarsChange> {
+    let mut by_group: BTreeMap<(&Path, &str), BTreeMap<String, String>> = BTreeMap::new();
+    for v in values {
+        by_group
+            .entry((v.vars_dir.as_path(), v.group.as_str()))
+            .or_default()
+            .insert(v.key.clone(), v.version.clone());
+    }
+    let mut out = Vec::new();
+    for ((vars_dir, group), wanted) in by_group {
+        let fail = |path: PathBuf, why: String| PinError::GroupVars {
+            path,
+            group: group.to_owned(),
+            why,
+        };
+        let table: BTreeMap<String, String> = lock.groups[group]
+            .iter()
+            .map(|(k, l)| (k.clone(), l.version.clone()))
+            .collect();
+        let change = match vars_target(vars_dir, group) {
+            Err(why) => Err(fail(vars_dir.join(group), why)),
+            Ok(VarsTarget::Create(path)) => exported(lock, lock_path, group)
+                .map(|text| VarsChange {
+                    path: path.clone(),
+                    original: String::new(),
+                    create: true,
+                    edits: vec![(
+                        0..0,
+                        text,
+                        format!(
+                            "create with lock group `{group}` ({} packages, as `fleetpin lock \
+                             export --format ansible-vars --group {group}` writes it)",
+                            table.len()
+                        ),
+                    )],
+                    expect: table.clone(),
+                    whole_map: true,
+                })
+                .map_err(|why| fail(path, why)),
+            Ok(VarsTarget::Append(path)) => std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    append_map(&text, &table).map(|(range, add)| VarsChange {
+                        path: path.clone(),
+                        original: text,
+                        create: false,
+                        edits: vec![(
+                            range,
+                            add,
+                            format!(
+                                "add `{ANSIBLE_VAR}` with lock group `{group}` ({} packages)",
+                                table.len()
+                            ),
+                        )],
+                        expect: table.clone(),
+                        whole_map: true,
+                    })
+                })
+                .map_err(|why| fail(path, why)),
+            Ok(VarsTarget::Edit(path)) => std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    edit_map(&text, &wanted, group).map(|edits| VarsChange {
+                        path: path.clone(),
+                        original: text,
+                        create: false,
+                        edits,
+                        expect: wanted.clone(),
+                        whole_map: false,
+                    })
+                })
+                .map_err(|why| fail(path, why)),
+        };
+        match change {
+            Ok(c) => out.push(c),
+            Err(e) => errors.push(e),
+        }
+    }
+    out
+}
+
+fn line_ending(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+/// `fleetpin_versions:` and the table, appended to a YAML mapping file.
+fn append_map(
+    text: &str,
+    table: &BTreeMap<String, String>,
+) -> Result<(std::ops::Range<usize>, String), String> {
+    let docs = fleetpin_yaml::parse(text).map_err(|e| format!("does not parse: {e}"))?;
+    match docs.as_slice() {
+        [] => {}
+        [d] if matches!(d.root.kind, NodeKind::Null) => {}
+        [d] if d.root.is_map() && !text[d.root.span.clone()].trim_start().starts_with('{') => {}
+        [_] => return Err("its root is not a block mapping to add a key to".to_owned()),
+        _ => return Err("it holds several YAML documents".to_owned()),
+    }
+    if text.trim_end().ends_with("...") {
+        return Err("it ends with a document end marker (`...`)".to_owned());
+    }
+    let nl = line_ending(text);
+    let mut add = String::new();
+    if !text.is_empty() && !text.ends_with('\n') {
+        add.push_str(nl);
+    }
+    add.push_str(ANSIBLE_VAR);
+    add.push(':');
+    if table.is_empty() {
+        add.push_str(" {}");
+    }
+    add.push_str(nl);
+    for (k, v) in table {
+        add.push_str(&format!("  {}: {}{nl}", yaml_quote(k), yaml_quote(v)));
+    }
+    Ok((text.len()..text.len(), add))
+}
+
+fn yaml_quote(s: &str) -> String {
+    // A YAML double-quoted scalar; lock keys and versions hold no control characters
+    // (`lock export` refuses those), so quotes and backslashes are all there is to escape.
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Edits of the map `fleetpin_versions` in `text`: each wanted entry set to its version,
+/// missing ones added in the map's style.
+fn edit_map(
+    text: &str,
+    wanted: &BTreeMap<String, String>,
+    group: &str,
+) -> Result<Vec<Edit>, String> {
+    let docs = fleetpin_yaml::parse(text).map_err(|e| format!("does not parse: {e}"))?;
+    let Some(map) = docs.iter().rev().find_map(|d| d.root.get(ANSIBLE_VAR)) else {
+        return Err(format!("`{ANSIBLE_VAR}` is not a top-level key"));
+    };
+    let NodeKind::Map(entries) = &map.kind else {
+        return Err(format!("`{ANSIBLE_VAR}` is not a mapping"));
+    };
+    let mut edits = Vec::new();
+    let mut missing = Vec::new();
+    for (k, v) in wanted {
+        match entries
+            .iter()
+            .rev()
+            .find(|(key, _)| key.as_str() == Some(k))
+        {
+            Some((_, value)) => match &value.kind {
+                NodeKind::Scalar(s) if s.value == *v => {}
+                NodeKind::Scalar(s)
+                    if text.get(s.value_span.clone()) == Some(s.value.as_str())
+                        && !matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded)
+                        && !v.contains(['"', '\'', '\\'])
+                        && !v.contains(char::is_whitespace) =>
+                {
+                    edits.push((
+                        s.value_span.clone(),
+                        v.clone(),
+                        format!("`{k}` = {v} for group `{group}` ({ANSIBLE_VAR})"),
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "the entry `{k}` is not a scalar fleetpin can edit in place"
+                    ));
+                }
+            },
+            None => missing.push((k, v)),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(edits);
+    }
+    let title = format!(
+        "add {} for group `{group}` ({ANSIBLE_VAR})",
+        missing
+            .iter()
+            .map(|(k, v)| format!("`{k}` = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let missing: Vec<(String, String)> = missing
+        .into_iter()
+        .map(|(k, v)| (yaml_quote(k), yaml_quote(v)))
+        .collect();
+    let (range, add) = insert_entries(text, map, &missing)?;
+    edits.push((range, add, title));
+    Ok(edits)
+}
+
+/// The edit that adds `entries` (key and value as they are to be written) to the mapping
+/// `map` of `text`, in its style: after the last entry, at the first key's indentation, for
+/// a block mapping; before the `}` of a flow mapping.
+pub(crate) fn insert_entries(
+    text: &str,
+    map: &Node,
+    add: &[(String, String)],
+) -> Result<(std::ops::Range<usize>, String), String> {
+    let NodeKind::Map(entries) = &map.kind else {
+        return Err("not a mapping".to_owned());
+    };
+    let src = &text[map.span.clone()];
+    let nl = line_ending(text);
+    if src.trim_start().starts_with('{') {
+        let close = map.span.end - 1;
+        if text.as_bytes().get(close) != Some(&b'}') {
+            return Err("the flow mapping does not end where fleetpin expects".to_owned());
+        }
+        let mut out = String::new();
+        for (i, (k, v)) in add.iter().enumerate() {
+            if i > 0 || !entries.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("{k}: {v}"));
+        }
+        return Ok((close..close, out));
+    }
+    let Some((first_key, _)) = entries.first() else {
+        return Err("an empty block mapping".to_owned());
+    };
+    let line_start = text[..first_key.span.start]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let indent = &text[line_start..first_key.span.start];
+    if !indent.chars().all(|c| c == ' ' || c == '-') {
+        return Err("the mapping's keys are not indented with spaces only".to_owned());
+    }
+    // A mapping that is a list item (`- name: x`) continues at the key's column.
+    let indent = " ".repeat(indent.len());
+    let last_end = entries
+        .iter()
+        .map(|(_, v)| v.span.end)
+        .max()
+        .unwrap_or(first_key.span.end);
+    // Back over line breaks a block value's span may end after.
+    let mut last_end = last_end;
+    while last_end > 0 && matches!(text.as_bytes()[last_end - 1], b'\n' | b'\r' | b' ') {
+        last_end -= 1;
+    }
+    let end = text[last_end..]
+        .find('\n')
+        .map_or(text.len(), |i| last_end + i);
+    let at = if end > 0 && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    let mut out = String::new();
+    for (k, v) in add {
+        out.push_str(&format!("{nl}{indent}{k}: {v}"));
+    }
+    Ok((at..at, out))
+}
+
+/// Checks a group's vars file after the change: one document (or none before), everything
+/// outside `fleetpin_versions` unchanged, and the map holding `expect` (the whole map when it
+/// is new; otherwise the old entries plus the wanted ones).
+pub fn verify_vars(
+    before: &str,
+    after: &str,
+    expect: &BTreeMap<String, String>,
+    whole_map: bool,
+) -> Result<(), String> {
+    let a =
+        fleetpin_yaml::parse(before).map_err(|e| format!("the original does not parse: {e}"))?;
+    let b = fleetpin_yaml::parse(after).map_err(|e| format!("the result would not parse: {e}"))?;
+    let strip =
+        |docs: &[fleetpin_yaml::Document]| -> (Vec<String>, Option<BTreeMap<String, String>>) {
+            let mut rest = Vec::new();
+            let mut map = None;
+            for d in docs {
+                match &d.root.kind {
+                    NodeKind::Map(entries) => {
+                        for (k, v) in entries {
+                            if k.as_str() == Some(ANSIBLE_VAR) {
+                                map = Some(flat(v));
+                            } else {
+                                rest.push(format!("{:?}={}", k.as_str(), shape(v)));
+                            }
+                        }
+                    }
+                    NodeKind::Null => {}
+                    _ => rest.push(shape(&d.root)),
+                }
+            }
+            (rest, map)
+        };
+    let (rest_a, map_a) = strip(&a);
+    let (rest_b, map_b) = strip(&b);
+    if rest_a != rest_b {
+        return Err("something besides `fleetpin_versions` would change".to_owned());
+    }
+    let Some(map_b) = map_b else {
+        return Err(format!("`{ANSIBLE_VAR}` would not be set"));
+    };
+    let mut wanted = match (whole_map, map_a) {
+        (true, None) => BTreeMap::new(),
+        (false, Some(old)) => old,
+        _ => {
+            return Err(format!(
+                "`{ANSIBLE_VAR}` was not where fleetpin expected it"
+            ));
+        }
+    };
+    wanted.extend(expect.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if map_b != wanted {
+        return Err(format!(
+            "`{ANSIBLE_VAR}` would not hold exactly the locked versions"
+        ));
+    }
+    Ok(())
+}
+
+fn flat(n: &Node) -> BTreeMap<String, String> {
+    match &n.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.as_str().unwrap_or("").to_owned(), shape(v)))
+            .collect(),
+        _ => BTreeMap::from([(String::new(), shape(n))]),
+    }
+}
+
+/// A comparable rendering of a node's value.
+fn shape(n: &Node) -> String {
+    match &n.kind {
+        NodeKind::Null => "~".to_owned(),
+        NodeKind::Scalar(s) => s.value.clone(),
+        NodeKind::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(shape).collect::<Vec<_>>().join(", ")
+        ),
+        NodeKind::Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", shape(k), shape(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

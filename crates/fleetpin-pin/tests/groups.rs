@@ -1,0 +1,317 @@
+//! Per-group values: a task whose play targets lock groups that run different versions reads
+//! `{{ fleetpin_versions['NAME'] }}`, and each group's vars file holds its version (created as
+//! `lock export --format ansible-vars` writes it, or edited in place). Checked with the real
+//! `ansible-playbook`: the result passes `--syntax-check`, and for a host of each group the
+//! task's value resolves to that group's version. And `allow_downgrade`, only as an unsafe
+//! fix where the facts show a host above the lock.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use fleetpin_pin::{PinOptions, Plan};
+
+const LOCK: &str = r#"version = 1
+group-by = ["workers"]
+scope = "listed"
+prefer = ["majority"]
+
+[packages]
+"containerd.io" = "1.6.18-1"
+docker-ce = "5:20.10.23~3-0~debian-buster"
+
+[groups.workers.packages]
+"containerd.io" = "1.6.18-1"
+docker-ce = "5:23.0.1-1~debian.10~buster"
+"#;
+
+const HOSTS: &str =
+    "[managers]\nm1 ansible_connection=local\n\n[workers]\nw1 ansible_connection=local\n";
+
+const SITE: &str = "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Install Docker
+      ansible.builtin.apt:
+        name:
+          - docker-ce  # the engine
+          - containerd.io
+        state: latest
+    - apt: {name: docker-ce, state: present}
+    - apt: name=docker-ce state=present
+- hosts: managers
+  tasks:
+    - apt: {name: docker-ce, state: present}
+";
+
+fn plan_with(
+    root: &Path,
+    lock: &fleetpin_fleet::lock::Lock,
+    facts: Option<&fleetpin_fleet::fleet::Fleet>,
+    unsafe_fixes: bool,
+) -> Plan {
+    let options = PinOptions {
+        lint: lint_options(root),
+        lock: Some(lock),
+        unsafe_fixes,
+        facts,
+        ..PinOptions::default()
+    };
+    fleetpin_pin::plan(&options)
+}
+
+/// `ansible-playbook`: `$FLEETPIN_ANSIBLE_PLAYBOOK`, else the first on `PATH`.
+fn ansible_playbook() -> Option<PathBuf> {
+    let found = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK")
+        .map(PathBuf::from)
+        .or_else(|| fleetpin_testkit::on_path("ansible-playbook"));
+    fleetpin_testkit::oracle(found, "ansible-playbook (pip install ansible-core)")
+}
+
+fn run_playbook(program: &Path, dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .current_dir(dir)
+        .args(["-i", "hosts"])
+        .args(args)
+        .arg("-e")
+        .arg("ansible_python_interpreter={{ ansible_playbook_python }}")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_HOST_KEY_CHECKING", "0")
+        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+        .output()
+        .expect("run ansible-playbook");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "ansible-playbook {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The package names of the tasks of the first play, as tasks that show them for each host:
+/// a name as the YAML loader reads it goes into a `debug` message; free-form arguments
+/// (`name=… state=…`) go through Ansible's own `key=value` parser, as `set_fact` arguments.
+fn show_tasks(text: &str) -> String {
+    let docs = fleetpin_yaml::parse(text).unwrap();
+    let play = &docs[0].root.as_seq().unwrap()[0];
+    let show = |value: &str| {
+        format!(
+            "    - ansible.builtin.debug:\n        msg: {}\n",
+            serde_json::to_string(&format!("NAME[{{{{ inventory_hostname }}}}] {value}")).unwrap()
+        )
+    };
+    let mut out = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+    for task in play.get("tasks").unwrap().as_seq().unwrap() {
+        let args = task
+            .get("ansible.builtin.apt")
+            .or_else(|| task.get("apt"))
+            .unwrap();
+        match args.get("name") {
+            Some(n) => match n.as_seq() {
+                Some(items) => {
+                    for i in items {
+                        out.push_str(&show(i.as_str().unwrap()));
+                    }
+                }
+                None => out.push_str(&show(n.as_str().unwrap())),
+            },
+            None => {
+                out.push_str(&format!(
+                    "    - ansible.builtin.set_fact: {}\n",
+                    serde_json::to_string(args.as_str().unwrap()).unwrap()
+                ));
+                out.push_str(&show("{{ name }}"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn per_group_values_go_to_group_vars_and_resolve_per_host() {
+    let lock = lock(LOCK);
+    let dir = tree(&[("hosts", HOSTS), ("site.yml", SITE)]);
+    let root = dir.path();
+    let plan = plan_with(root, &lock, None, false);
+    insta::assert_snapshot!(render(&plan, root));
+    write_all(&plan, root);
+    // The created files are what `lock export --format ansible-vars --group G` writes.
+    for group in ["all", "workers"] {
+        let expected = fleetpin_fleet::export::export(
+            &lock,
+            Path::new("fleetpin.lock"),
+            &fleetpin_fleet::export::ExportOptions {
+                format: fleetpin_fleet::export::ExportFormat::AnsibleVars,
+                group: Some(group.to_owned()),
+                native_arch: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            read(root, &format!("group_vars/{group}/fleetpin.yml")),
+            expected
+        );
+    }
+    // A second run changes nothing.
+    let again = plan_with(root, &lock, None, false);
+    assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+
+    let Some(playbook) = ansible_playbook() else {
+        return;
+    };
+    run_playbook(&playbook, root, &["--syntax-check", "site.yml"]);
+    // Each rewritten name, as the task hands it to apt, for a host of each group.
+    std::fs::write(root.join("show.yml"), show_tasks(&read(root, "site.yml"))).unwrap();
+    let out = run_playbook(&playbook, root, &["show.yml"]);
+    for (host, docker) in [
+        ("m1", "5:20.10.23~3-0~debian-buster"),
+        ("w1", "5:23.0.1-1~debian.10~buster"),
+    ] {
+        let seen: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(&format!("\"msg\": \"NAME[{host}] ")))
+            .map(|l| l.trim_end_matches('"'))
+            .collect();
+        let want_docker = format!("docker-ce={docker}");
+        assert_eq!(
+            seen,
+            [
+                want_docker.as_str(),
+                "containerd.io=1.6.18-1",
+                want_docker.as_str(),
+                want_docker.as_str()
+            ],
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn existing_group_vars_files_get_the_line_in_place() {
+    let lock = lock(LOCK);
+    let dir = tree(&[
+        ("hosts", HOSTS),
+        ("site.yml", SITE),
+        // A file, not a folder: a new `group_vars/workers/` would hide it from Ansible.
+        (
+            "group_vars/workers.yml",
+            "---\ndocker_user: deploy # who runs it\n",
+        ),
+        // The map exists, without `docker-ce`.
+        (
+            "group_vars/all/fleetpin.yml",
+            "fleetpin_versions:\n  \"containerd.io\": \"1.6.18-1\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let plan = plan_with(root, &lock, None, false);
+    insta::assert_snapshot!(render(&plan, root));
+    write_all(&plan, root);
+    assert!(!root.join("group_vars/workers").exists());
+    let again = plan_with(root, &lock, None, false);
+    assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    let Some(playbook) = ansible_playbook() else {
+        return;
+    };
+    run_playbook(&playbook, root, &["--syntax-check", "site.yml"]);
+    std::fs::write(
+        root.join("show.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug:\n        msg: \"V[{{ inventory_hostname }}] {{ fleetpin_versions['docker-ce'] }} {{ docker_user | default('-') }}\"\n",
+    )
+    .unwrap();
+    let out = run_playbook(&playbook, root, &["show.yml"]);
+    assert!(
+        out.contains("V[m1] 5:20.10.23~3-0~debian-buster -")
+            && out.contains("V[w1] 5:23.0.1-1~debian.10~buster deploy"),
+        "{out}"
+    );
+}
+
+#[test]
+fn what_fleetpin_cannot_tell_is_a_named_error() {
+    let lock = lock(LOCK);
+    let dir = tree(&[
+        ("hosts", HOSTS),
+        (
+            "site.yml",
+            // A templated pattern, a group the inventory does not have, a role's task.
+            "- hosts: \"{{ target }}\"\n  tasks:\n    - apt: {name: docker-ce, state: present}\n\
+             - hosts: dbservers\n  tasks:\n    - apt: {name: docker-ce, state: present}\n\
+             - hosts: all\n  roles: [docker]\n",
+        ),
+        (
+            "roles/docker/tasks/main.yml",
+            "- apt: {name: docker-ce, state: present}\n",
+        ),
+    ]);
+    let root = dir.path();
+    let plan = plan_with(root, &lock, None, false);
+    insta::assert_snapshot!(render(&plan, root));
+    assert_eq!(plan.edit_count(), 0);
+}
+
+/// Facts of two hosts in `fleetpin gather`'s format: w1 runs docker-ce above the lock.
+fn facts(dir: &Path) -> fleetpin_fleet::fleet::Fleet {
+    let store = fleetpin_fleet::FactsStore::new(dir.join("facts"));
+    for (host, group, docker) in [
+        ("m1", "managers", "5:20.10.23~3-0~debian-buster"),
+        ("w1", "workers", "5:24.0.7-1~debian.10~buster"),
+    ] {
+        let mut facts = fleetpin_fleet::HostFacts::new(
+            host,
+            fleetpin_fleet::FactsSource::Ssh,
+            fleetpin_fleet::PackageManager::Dpkg,
+        );
+        facts.groups = vec![group.to_owned()];
+        for (name, version) in [("containerd.io", "1.6.18-1"), ("docker-ce", docker)] {
+            facts.packages.push(fleetpin_fleet::Package {
+                name: name.to_owned(),
+                version: version.to_owned(),
+                arch: None,
+                selection: Some("install".to_owned()),
+            });
+        }
+        store.write(&facts).unwrap();
+    }
+    fleetpin_fleet::fleet::Fleet::load(&store).unwrap().0
+}
+
+#[test]
+fn allow_downgrade_only_as_an_unsafe_fix_where_a_host_is_above_the_lock() {
+    let lock = lock(LOCK);
+    let dir = tree(&[
+        ("hosts", HOSTS),
+        (
+            "site.yml",
+            "- hosts: workers\n  tasks:\n    - apt: {name: docker-ce, state: present}\n    - apt:\n        name: containerd.io\n        state: present\n\
+             - hosts: managers\n  tasks:\n    - apt: name=docker-ce state=present\n",
+        ),
+    ]);
+    let root = dir.path();
+    let fleet = facts(root);
+    // Without facts: a note says downgrades were not checked.
+    let unchecked = plan_with(root, &lock, None, true);
+    assert_eq!(unchecked.notes.len(), 1, "{:?}", unchecked.notes);
+    // With facts, safe fixes only: the downgrade is named, not applied.
+    let safe = plan_with(root, &lock, Some(&fleet), false);
+    assert!(safe.notes.is_empty());
+    // With unsafe fixes: only the task whose hosts run a newer docker-ce gets it.
+    let unsafe_plan = plan_with(root, &lock, Some(&fleet), true);
+    insta::assert_snapshot!(format!(
+        "{}---- unsafe fixes ----\n{}",
+        render(&safe, root),
+        render(&unsafe_plan, root)
+    ));
+    write_all(&unsafe_plan, root);
+    let again = plan_with(root, &lock, Some(&fleet), true);
+    assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
+    if let Some(playbook) = ansible_playbook() {
+        run_playbook(&playbook, root, &["--syntax-check", "site.yml"]);
+    }
+}
