@@ -33,53 +33,91 @@ pub(crate) fn hosts_ahead(
     targets: Option<&BTreeMap<String, String>>,
     keys: &[String],
 ) -> Vec<Ahead> {
-    let mut out = Vec::new();
-    for host in &facts.hosts {
+    ahead_where(facts, |host| {
         let group = match targets {
-            Some(t) => match t.get(&host.name) {
-                Some(g) => g.as_str(),
-                None => continue,
-            },
+            Some(t) => t.get(&host.name)?.as_str(),
             None => lock_group_of(host, &lock.group_by),
         };
-        let Some(table) = lock.groups.get(group) else {
-            continue;
-        };
-        let Some((key, locked)) = keys
-            .iter()
-            .find_map(|k| table.get(k).map(|l| (k, l.version.as_str())))
-        else {
+        let table = lock.groups.get(group)?;
+        keys.iter()
+            .find_map(|k| table.get(k).map(|l| (k.clone(), l.version.clone())))
+    })
+}
+
+/// The hosts (of `targets`, or all) whose installed package `key` is above what `wanted`
+/// gives them (`None`: not compared).
+fn ahead_where(
+    facts: &Fleet,
+    wanted: impl Fn(&fleetpin_fleet::fleet::FleetHost) -> Option<(String, String)>,
+) -> Vec<Ahead> {
+    let mut out = Vec::new();
+    for host in &facts.hosts {
+        let Some((key, locked)) = wanted(host) else {
             continue;
         };
         let Some(installed) = facts
             .packages
-            .get(key)
+            .get(&key)
             .and_then(|id| host.get(id))
             .map(|i| facts.versions.resolve(i.version))
         else {
             continue;
         };
-        if host.manager.compare(installed, locked).is_gt() {
+        if host.manager.compare(installed, &locked).is_gt() {
             out.push(Ahead {
                 host: host.name.clone(),
                 installed: installed.to_owned(),
-                locked: locked.to_owned(),
+                locked,
             });
         }
     }
     out
 }
 
-/// The edit adding `allow_downgrade: true` to the arguments of the module `module` of the task
-/// whose finding is at byte `at` of `text`; `Ok(None)` when the task already sets it.
+/// The unsafe fix for a task at byte `at` of `file` whose hosts `ahead` run `package` above
+/// the version it installs; `Ok(None)` when the task already allows downgrades.
+pub(crate) fn candidate(
+    file: &fleetpin_diag::SourceFile,
+    at: usize,
+    code: &'static str,
+    package: &str,
+    ahead: &[Ahead],
+) -> Result<Option<crate::Candidate>, String> {
+    let Some(first) = ahead.first() else {
+        return Ok(None);
+    };
+    let Some((range, content)) = edit(file.text(), at)? else {
+        return Ok(None);
+    };
+    let n = ahead.len();
+    Ok(Some(crate::Candidate {
+        file: file.clone(),
+        range,
+        content,
+        applicability: fleetpin_diag::Applicability::Unsafe,
+        code,
+        title: format!(
+            "add `allow_downgrade: true`: {n} host{} run{} `{package}` above the pinned version \
+             ({} has {} > {})",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            first.host,
+            first.installed,
+            first.locked
+        ),
+    }))
+}
+
+/// The edit adding `allow_downgrade: true` to the arguments of the apt/dnf/yum module of the
+/// task around byte `at` of `text`; `Ok(None)` when the task already sets it.
 pub(crate) fn edit(
     text: &str,
-    module: &str,
     at: usize,
 ) -> Result<Option<(std::ops::Range<usize>, String)>, String> {
     let docs = fleetpin_yaml::parse(text).map_err(|e| format!("the file does not parse: {e}"))?;
     let mut stack: Vec<&Node> = docs.iter().map(|d| &d.root).collect();
     let mut args: Option<&Node> = None;
+    let mut module = String::new();
     while let Some(n) = stack.pop() {
         if !(n.span.start <= at && at <= n.span.end) {
             continue;
@@ -88,12 +126,10 @@ pub(crate) fn edit(
             NodeKind::Seq(items) => stack.extend(items),
             NodeKind::Map(entries) => {
                 for (k, v) in entries {
-                    let short = |m: &str| m.rsplit('.').next().unwrap_or(m).to_owned();
-                    if k.as_str().is_some_and(|k| short(k) == short(module))
-                        && v.span.start <= at
-                        && at <= v.span.end
-                    {
+                    let short = k.as_str().map(|k| k.rsplit('.').next().unwrap_or(k));
+                    if short.is_some_and(supports) && v.span.start <= at && at <= v.span.end {
                         args = Some(v);
+                        module = k.as_str().unwrap_or_default().to_owned();
                     }
                     stack.push(v);
                 }
@@ -134,4 +170,101 @@ pub(crate) fn edit(
             "the `{module}` arguments are neither a mapping nor a one-line `key=value` string"
         )),
     }
+}
+
+/// A task already pinned (by an earlier run, or by hand): the version each host gets, from
+/// the written `name=VER` (apt) or `{{ fleetpin_versions['KEY'] }}` (each host's lock group),
+/// checked against the facts like the tasks pinned now. Returns (file, byte offset of the
+/// name, package, hosts ahead).
+pub(crate) fn already_pinned(
+    packages: &[fleetpin_lint::ManagedPackage],
+    facts: &Fleet,
+    lock: &Lock,
+    targeting: &mut crate::groups::Targeting,
+) -> Vec<(fleetpin_diag::SourceFile, usize, String, Vec<Ahead>)> {
+    let mut texts: BTreeMap<&std::path::Path, Option<String>> = BTreeMap::new();
+    let mut by_place: BTreeMap<(&std::path::Path, usize, &str), Vec<&str>> = BTreeMap::new();
+    for p in packages {
+        let Some(name) = p.name.as_deref() else {
+            continue;
+        };
+        if !matches!(p.manager, "apt" | "dnf") {
+            continue;
+        }
+        by_place
+            .entry((p.path.as_path(), p.line, name))
+            .or_default()
+            .push(p.spec.as_str());
+    }
+    let mut out = Vec::new();
+    for ((path, line, name), specs) in by_place {
+        let text = texts
+            .entry(path)
+            .or_insert_with(|| std::fs::read_to_string(path).ok());
+        let Some(text) = text.as_deref() else {
+            continue;
+        };
+        let Some(line_start) = line_offset(text, line) else {
+            continue;
+        };
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        let Some(col) = line_text.find(name) else {
+            continue;
+        };
+        let at = line_start + col;
+        let per_group = line_text.contains(crate::groups::VERSION_VAR_SUBSCRIPT);
+        let literal: Option<String> = if per_group {
+            None
+        } else {
+            let mut versions: Vec<&str> = specs
+                .iter()
+                .filter_map(|s| s.strip_prefix(name)?.strip_prefix('='))
+                .collect();
+            versions.dedup();
+            match versions.as_slice() {
+                [one] if !one.contains(['*', '?', '[']) => Some((*one).to_owned()),
+                _ => continue,
+            }
+        };
+        let targets = targeting
+            .play_groups(path, text, at, lock)
+            .ok()
+            .map(|pg| pg.hosts);
+        let keys = [name.to_owned()];
+        let ahead: Vec<Ahead> = match &literal {
+            None => hosts_ahead(facts, lock, targets.as_ref(), &keys),
+            Some(v) => hosts_ahead_of(facts, targets.as_ref(), name, v),
+        };
+        if !ahead.is_empty() {
+            out.push((
+                fleetpin_diag::SourceFile::new(path, text),
+                at,
+                name.to_owned(),
+                ahead,
+            ));
+        }
+    }
+    out
+}
+
+fn line_offset(text: &str, line: usize) -> Option<usize> {
+    if line == 1 {
+        return Some(0);
+    }
+    text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
+}
+
+/// [`hosts_ahead`] for one version written in the task, whatever the host's group.
+fn hosts_ahead_of(
+    facts: &Fleet,
+    targets: Option<&BTreeMap<String, String>>,
+    name: &str,
+    version: &str,
+) -> Vec<Ahead> {
+    ahead_where(facts, |host| {
+        if targets.is_some_and(|t| !t.contains_key(&host.name)) {
+            return None;
+        }
+        Some((name.to_owned(), version.to_owned()))
+    })
 }

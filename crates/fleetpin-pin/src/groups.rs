@@ -27,6 +27,9 @@ use fleetpin_yaml::{Node, NodeKind, ScalarStyle};
 
 use crate::PinError;
 
+/// How a task reads a per-group version (`{{ fleetpin_versions['docker-ce'] }}`).
+pub(crate) const VERSION_VAR_SUBSCRIPT: &str = "fleetpin_versions[";
+
 /// What a play targets, as lock groups.
 #[derive(Debug, Clone)]
 pub(crate) struct PlayGroups {
@@ -400,9 +403,9 @@ pub(crate) fn vars_changes(
                         0..0,
                         text,
                         format!(
-                            "create with lock group `{group}` ({} packages, as `fleetpin lock \
-                             export --format ansible-vars --group {group}` writes it)",
-                            table.len()
+                            "create with lock group `{group}` ({}, as `fleetpin lock export \
+                             --format ansible-vars --group {group}` writes it)",
+                            packages(table.len())
                         ),
                     )],
                     expect: table.clone(),
@@ -420,8 +423,8 @@ pub(crate) fn vars_changes(
                             range,
                             add,
                             format!(
-                                "add `{ANSIBLE_VAR}` with lock group `{group}` ({} packages)",
-                                table.len()
+                                "add `{ANSIBLE_VAR}` with lock group `{group}` ({})",
+                                packages(table.len())
                             ),
                         )],
                         expect: table.clone(),
@@ -449,6 +452,10 @@ pub(crate) fn vars_changes(
         }
     }
     out
+}
+
+fn packages(n: usize) -> String {
+    format!("{n} package{}", if n == 1 { "" } else { "s" })
 }
 
 fn line_ending(text: &str) -> &'static str {

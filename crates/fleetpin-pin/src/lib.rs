@@ -185,6 +185,28 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
         ..packages::Ctx::default()
     };
     packages::candidates(&sites, options.lock, &mut ctx, &mut candidates, &mut errors);
+    // Tasks pinned before (by an earlier run or by hand) whose hosts run the package above
+    // the version they install.
+    if let (Some(facts), Some(lock)) = (options.facts, options.lock) {
+        for (file, at, package, ahead) in
+            downgrade::already_pinned(&report.packages, facts, lock, &mut ctx.targeting)
+        {
+            match downgrade::candidate(&file, at, "ANS002", &package, &ahead) {
+                Ok(Some(c)) => candidates.push(c),
+                Ok(None) => {}
+                Err(why) => errors.push(PinError::Unsupported {
+                    path: file.path().to_path_buf(),
+                    line: file.line_col(at).0,
+                    package,
+                    module: "apt/dnf/yum".to_owned(),
+                    why: format!(
+                        "hosts run it above the pinned version, but `allow_downgrade` cannot be \
+                         added: {why}"
+                    ),
+                }),
+            }
+        }
+    }
     let mut notes = Vec::new();
     if ctx.downgrades_unchecked {
         notes.push(

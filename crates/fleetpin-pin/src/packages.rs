@@ -474,35 +474,18 @@ fn downgrade_edit(
         }
     };
     let ahead = crate::downgrade::hosts_ahead(facts, lock, targets, keys);
-    if ahead.is_empty() {
-        return;
-    }
-    let (line, _) = task.start();
-    match crate::downgrade::edit(task.file.text(), &site.module, task.range.start) {
-        Ok(Some((range, content))) => {
-            let first = &ahead[0];
-            out.push(Candidate {
-                file: task.file.clone(),
-                range,
-                content,
-                applicability: Applicability::Unsafe,
-                code: site.finding.0,
-                title: format!(
-                    "add `allow_downgrade: true`: {} host{} run{} `{}` above the lock ({} has {} > {})",
-                    ahead.len(),
-                    if ahead.len() == 1 { "" } else { "s" },
-                    if ahead.len() == 1 { "s" } else { "" },
-                    keys[0],
-                    first.host,
-                    first.installed,
-                    first.locked
-                ),
-            });
-        }
+    match crate::downgrade::candidate(
+        &task.file,
+        task.range.start,
+        site.finding.0,
+        &keys[0],
+        &ahead,
+    ) {
+        Ok(Some(c)) => out.push(c),
         Ok(None) => {}
         Err(why) => errors.push(PinError::Unsupported {
             path: task.file.path().to_path_buf(),
-            line,
+            line: task.start().0,
             package: keys[0].clone(),
             module: site.module.clone(),
             why: format!(

@@ -290,6 +290,7 @@ fn allow_downgrade_only_as_an_unsafe_fix_where_a_host_is_above_the_lock() {
         (
             "site.yml",
             "- hosts: workers\n  tasks:\n    - apt: {name: docker-ce, state: present}\n    - apt:\n        name: containerd.io\n        state: present\n\
+             \x20   - name: Pinned by hand, below what w1 runs\n      ansible.builtin.apt:\n        name: containerd.io=1.6.10-1\n        state: present\n\
              - hosts: managers\n  tasks:\n    - apt: name=docker-ce state=present\n",
         ),
     ]);
@@ -298,13 +299,15 @@ fn allow_downgrade_only_as_an_unsafe_fix_where_a_host_is_above_the_lock() {
     // Without facts: a note says downgrades were not checked.
     let unchecked = plan_with(root, &lock, None, true);
     assert_eq!(unchecked.notes.len(), 1, "{:?}", unchecked.notes);
-    // With facts, safe fixes only: the downgrade is named, not applied.
+    // With facts, safe fixes only: the downgrades are named, not applied.
     let safe = plan_with(root, &lock, Some(&fleet), false);
     assert!(safe.notes.is_empty());
-    // With unsafe fixes: only the task whose hosts run a newer docker-ce gets it.
+    write_all(&safe, root);
+    // A later run with unsafe fixes adds them to the tasks pinned before: only where a host
+    // of the task's play runs the package above the version it installs.
     let unsafe_plan = plan_with(root, &lock, Some(&fleet), true);
     insta::assert_snapshot!(format!(
-        "{}---- unsafe fixes ----\n{}",
+        "{}---- then with unsafe fixes ----\n{}",
         render(&safe, root),
         render(&unsafe_plan, root)
     ));
