@@ -226,10 +226,10 @@ pub(crate) fn already_pinned(
                 _ => continue,
             }
         };
-        let targets = targeting
-            .play_groups(path, text, at, lock)
+        let targets: Option<BTreeMap<String, String>> = targeting
+            .place_groups(path, text, at, lock)
             .ok()
-            .map(|pg| pg.hosts);
+            .map(|plays| plays.into_iter().flat_map(|pg| pg.hosts).collect());
         let keys = [name.to_owned()];
         let ahead: Vec<Ahead> = match &literal {
             None => hosts_ahead(facts, lock, targets.as_ref(), &keys),

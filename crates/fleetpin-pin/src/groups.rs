@@ -55,6 +55,8 @@ pub(crate) struct GroupValue {
 /// Inventories per project, and what each play targets, computed once.
 #[derive(Default)]
 pub(crate) struct Targeting {
+    /// The playbooks of the lint run (where plays that use a role are looked for).
+    pub playbooks: Vec<PathBuf>,
     inventories: HashMap<PathBuf, Result<Vec<(PathBuf, fleetpin_inventory::Inventory)>, String>>,
     plays: HashMap<(PathBuf, usize), Result<PlayGroups, String>>,
 }
@@ -89,42 +91,118 @@ impl Targeting {
             })
     }
 
-    /// The lock groups the play around byte `offset` of the playbook `path` targets, or why
-    /// fleetpin cannot tell.
-    pub(crate) fn play_groups(
+    /// The plays that run the text at byte `offset` of `path`, as lock groups, or why
+    /// fleetpin cannot tell: the play around it in a playbook; for a role's task, defaults or
+    /// vars file, every play of `playbooks` that lists the role in `roles:`.
+    pub(crate) fn place_groups(
         &mut self,
         path: &Path,
         text: &str,
         offset: usize,
         lock: &Lock,
-    ) -> Result<PlayGroups, String> {
+    ) -> Result<Vec<PlayGroups>, String> {
+        if let Some(role) = role_of(path) {
+            return self.role_groups(&role, lock);
+        }
         let docs =
             fleetpin_yaml::parse(text).map_err(|e| format!("the file does not parse: {e}"))?;
         let Some(root) = docs.first().map(|d| &d.root) else {
             return Err("the file is empty".to_owned());
         };
         let book = fleetpin_ansible::play::playbook(root, text);
-        // A play needs `hosts:`; a task file's entries (a role's, an included file's) have
-        // none.
-        let Some((index, play)) = book
+        // A play needs `hosts:`; a task file's entries (an included file's) have none.
+        let Some((index, _)) = book
             .plays()
             .enumerate()
             .find(|(_, p)| p.span().contains(&offset))
             .filter(|(_, p)| p.node.contains_key("hosts"))
         else {
             return Err(
-                "the task is not in a play (a role or an included task file): the plays that \
-                 run it are not resolved for per-group values"
+                "the value is neither in a play nor in a role (an included task file or a vars \
+                 file): the plays that use it are not resolved for per-group values"
                     .to_owned(),
             );
         };
+        self.play(path, text, index, lock).map(|pg| vec![pg])
+    }
+
+    /// Play `index` of the playbook `path` (text `text`), evaluated once.
+    fn play(
+        &mut self,
+        path: &Path,
+        text: &str,
+        index: usize,
+        lock: &Lock,
+    ) -> Result<PlayGroups, String> {
         let key = (path.to_path_buf(), index);
         if let Some(hit) = self.plays.get(&key) {
             return hit.clone();
         }
-        let result = self.evaluate(path, play.hosts, lock);
+        let docs =
+            fleetpin_yaml::parse(text).map_err(|e| format!("the file does not parse: {e}"))?;
+        let root = docs.first().map(|d| &d.root);
+        let hosts = root.and_then(|root| {
+            fleetpin_ansible::play::playbook(root, text)
+                .plays()
+                .nth(index)
+                .map(|p| p.hosts)
+        });
+        let result = match hosts {
+            Some(hosts) => self.evaluate(path, hosts, lock),
+            None => Err(format!(
+                "play {} of `{}` is gone",
+                index + 1,
+                path.display()
+            )),
+        };
         self.plays.insert(key, result.clone());
         result
+    }
+
+    /// Every play of the linted playbooks that lists the role (by its directory name) in
+    /// `roles:`. A role reached only through `include_role`/`import_role` or another role's
+    /// dependencies is not followed: a named error says so.
+    fn role_groups(&mut self, role: &str, lock: &Lock) -> Result<Vec<PlayGroups>, String> {
+        let mut out = Vec::new();
+        let playbooks = self.playbooks.clone();
+        for book_path in &playbooks {
+            let Ok(text) = std::fs::read_to_string(book_path) else {
+                continue;
+            };
+            let Ok(docs) = fleetpin_yaml::parse(&text) else {
+                continue;
+            };
+            let Some(root) = docs.first().map(|d| &d.root) else {
+                continue;
+            };
+            let uses: Vec<usize> = fleetpin_ansible::play::playbook(root, &text)
+                .plays()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.roles.iter().any(|r| {
+                        Path::new(r.name.trim())
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            == Some(role)
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect();
+            for index in uses {
+                let pg = self
+                    .play(book_path, &text, index, lock)
+                    .map_err(|why| format!("in `{}`: {why}", book_path.display()))?;
+                out.push(pg);
+            }
+        }
+        if out.is_empty() {
+            return Err(format!(
+                "no play of the linted playbooks lists role `{role}` in `roles:` \
+                 (`include_role`, `import_role` and role dependencies are not followed for \
+                 per-group values)"
+            ));
+        }
+        Ok(out)
     }
 
     fn evaluate(
@@ -247,6 +325,19 @@ pub(crate) fn version_expression(
     // collection, and `{{` at the start of a value must be quoted for Ansible.
     let wrap = scalar.style == ScalarStyle::Plain && scalar.value_span == *place;
     Ok((expr, wrap))
+}
+
+/// The role a file belongs to: `roles/<R>/{tasks,defaults,vars,handlers}/…` → `R`.
+pub(crate) fn role_of(path: &Path) -> Option<String> {
+    let comps: Vec<&str> = path
+        .components()
+        .filter_map(|c| c.as_os_str().to_str())
+        .collect();
+    let i = comps.iter().rposition(|c| *c == "roles")?;
+    let role = comps.get(i + 1)?;
+    let sub = comps.get(i + 2)?;
+    (i + 3 < comps.len() && matches!(*sub, "tasks" | "defaults" | "vars" | "handlers"))
+        .then(|| (*role).to_owned())
 }
 
 /// How the group's vars are reached from `vars_dir`, as Ansible's `find_vars_files` does.

@@ -184,6 +184,12 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
         facts: options.facts,
         ..packages::Ctx::default()
     };
+    ctx.targeting.playbooks = report
+        .files
+        .iter()
+        .filter(|f| f.kind == Some(FileKind::Playbook))
+        .map(|f| f.path.clone())
+        .collect();
     packages::candidates(&sites, options.lock, &mut ctx, &mut candidates, &mut errors);
     // Tasks pinned before (by an earlier run or by hand) whose hosts run the package above
     // the version they install.

@@ -296,13 +296,14 @@ fn name_edits(
     for place in &site.places {
         let resolved = match locked_version(lock, &keys, place, &bare) {
             Ok(v) => Resolved::Literal(v),
-            // The value is written in the task: its play says which groups it serves.
+            // The value is written in the task or its role: the plays that run it say which
+            // groups it serves.
             Err(PinError::LockGroupsDiffer {
                 path,
                 line,
                 package,
                 versions,
-            }) if place.file.path() == task_file => {
+            }) if place.file.path() == task_file || in_same_role(place.file.path(), task_file) => {
                 match per_group(ctx, lock, &keys, place, &bare, &mut targets) {
                     Ok(r) => r,
                     Err(why) => {
@@ -383,17 +384,21 @@ fn per_group(
     package: &str,
     targets: &mut Option<BTreeMap<String, String>>,
 ) -> Result<Resolved, String> {
-    let pg = ctx.targeting.play_groups(
+    let plays = ctx.targeting.place_groups(
         place.file.path(),
         place.file.text(),
         place.range.start,
         lock,
     )?;
-    *targets = Some(pg.hosts.clone());
+    let merged: BTreeMap<String, String> = plays
+        .iter()
+        .flat_map(|pg| pg.hosts.iter().map(|(h, g)| (h.clone(), g.clone())))
+        .collect();
+    *targets = Some(merged.clone());
     let mut per: BTreeMap<&str, (&String, &str)> = BTreeMap::new();
-    for (host, group) in &pg.hosts {
+    for (host, group) in &merged {
         let table = &lock.groups[group];
-        let Some(found) = keys
+        let Some((key, version)) = keys
             .iter()
             .find_map(|k| table.get(k).map(|l| (k, l.version.as_str())))
         else {
@@ -402,7 +407,11 @@ fn per_group(
                  targets"
             ));
         };
-        per.insert(group, found);
+        let group = lock
+            .groups
+            .get_key_value(group)
+            .map_or("", |(g, _)| g.as_str());
+        per.insert(group, (key, version));
     }
     let mut versions: Vec<&str> = per.values().map(|(_, v)| *v).collect();
     versions.sort_unstable();
@@ -422,16 +431,20 @@ fn per_group(
         ));
     };
     let (expr, wrap) = crate::groups::version_expression(place.file.text(), &place.range, key)?;
-    let vars_dir = pg.dir.join("group_vars");
-    let values = per
-        .iter()
-        .map(|(g, (k, v))| GroupValue {
-            vars_dir: vars_dir.clone(),
-            group: (*g).to_owned(),
-            key: (*k).clone(),
-            version: (*v).to_owned(),
-        })
-        .collect();
+    // Each play's groups, in the group_vars beside its playbook.
+    let mut values = Vec::new();
+    for pg in &plays {
+        let vars_dir = pg.dir.join("group_vars");
+        for group in pg.hosts.values() {
+            let (k, v) = per[group.as_str()];
+            values.push(GroupValue {
+                vars_dir: vars_dir.clone(),
+                group: group.clone(),
+                key: k.clone(),
+                version: v.to_owned(),
+            });
+        }
+    }
     Ok(Resolved::Template {
         expr,
         wrap,
@@ -467,9 +480,9 @@ fn downgrade_edit(
         None => {
             known = ctx
                 .targeting
-                .play_groups(task.file.path(), task.file.text(), task.range.start, lock)
+                .place_groups(task.file.path(), task.file.text(), task.range.start, lock)
                 .ok()
-                .map(|pg| pg.hosts);
+                .map(|plays| plays.into_iter().flat_map(|pg| pg.hosts).collect());
             known.as_ref()
         }
     };
@@ -493,4 +506,9 @@ fn downgrade_edit(
             ),
         }),
     }
+}
+
+/// Whether `place` is in the role `task` belongs to (a role default or var the task reads).
+fn in_same_role(place: &std::path::Path, task: &std::path::Path) -> bool {
+    crate::groups::role_of(place).is_some_and(|r| Some(r) == crate::groups::role_of(task))
 }

@@ -240,10 +240,11 @@ fn what_fleetpin_cannot_tell_is_a_named_error() {
         ("hosts", HOSTS),
         (
             "site.yml",
-            // A templated pattern, a group the inventory does not have, a role's task.
+            // A templated pattern, a group the inventory does not have, a role that only
+            // `include_role` reaches.
             "- hosts: \"{{ target }}\"\n  tasks:\n    - apt: {name: docker-ce, state: present}\n\
              - hosts: dbservers\n  tasks:\n    - apt: {name: docker-ce, state: present}\n\
-             - hosts: all\n  roles: [docker]\n",
+             - hosts: all\n  tasks:\n    - ansible.builtin.include_role: {name: docker}\n",
         ),
         (
             "roles/docker/tasks/main.yml",
@@ -316,5 +317,100 @@ fn allow_downgrade_only_as_an_unsafe_fix_where_a_host_is_above_the_lock() {
     assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
     if let Some(playbook) = ansible_playbook() {
         run_playbook(&playbook, root, &["--syntax-check", "site.yml"]);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The example Swarm locked per group: the workers run Docker 23.0.1 (the incident's
+/// version, tested there), the managers 20.10.
+const EXAMPLE_LOCK: &str = r#"version = 1
+group-by = ["workers"]
+scope = "listed"
+prefer = ["majority"]
+
+[packages]
+ca-certificates = "20200601~deb10u2"
+"containerd.io" = "1.6.18-1"
+docker-ce = "5:20.10.23~3-0~debian-buster"
+docker-ce-cli = "5:20.10.23~3-0~debian-buster"
+gnupg = "2.2.12-1+deb10u2"
+
+[groups.workers.packages]
+ca-certificates = "20200601~deb10u2"
+"containerd.io" = "1.6.18-1"
+docker-ce = "5:23.0.1-1~debian.10~buster"
+docker-ce-cli = "5:23.0.1-1~debian.10~buster"
+gnupg = "2.2.12-1+deb10u2"
+"#;
+
+#[test]
+fn a_role_gets_per_group_values_for_the_plays_that_list_it() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/swarm-cluster");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("swarm-cluster");
+    copy_dir(&example, &root);
+    let lock = lock(EXAMPLE_LOCK);
+    let plan = plan_with(&root, &lock, None, false);
+    insta::assert_snapshot!(render(&plan, &root));
+    write_all(&plan, &root);
+    let again = plan_with(&root, &lock, None, false);
+    assert_eq!(again.edit_count(), 0, "{}", render(&again, &root));
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+
+    let Some(playbook) = ansible_playbook() else {
+        return;
+    };
+    // The role as site.yml runs it (site.yml's other play needs community.docker, not
+    // installed offline), then what a manager and a worker get for the role's names.
+    std::fs::write(
+        root.join("docker.yml"),
+        "- hosts: swarm\n  roles: [docker]\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(&playbook)
+            .current_dir(&root)
+            .args(["-i", "inventory/hosts.ini", "-c", "local"])
+            .args(args)
+            .arg("-e")
+            .arg("ansible_python_interpreter={{ ansible_playbook_python }}")
+            .env("ANSIBLE_NOCOLOR", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    run(&["--syntax-check", "docker.yml"]);
+    std::fs::write(
+        root.join("show.yml"),
+        "- hosts: swarm-m1.example.internal,swarm-w1.example.internal\n  gather_facts: false\n  vars_files: [roles/docker/defaults/main.yml]\n  tasks:\n    - ansible.builtin.debug:\n        msg: \"P[{{ inventory_hostname }}] {{ docker_packages | join(' ') }}\"\n",
+    )
+    .unwrap();
+    let out = run(&["show.yml"]);
+    let m = "5:20.10.23~3-0~debian-buster";
+    let w = "5:23.0.1-1~debian.10~buster";
+    for (host, v) in [
+        ("swarm-m1.example.internal", m),
+        ("swarm-w1.example.internal", w),
+    ] {
+        let want = format!("P[{host}] docker-ce={v} docker-ce-cli={v} containerd.io=1.6.18-1");
+        assert!(out.contains(&want), "{want}\n{out}");
     }
 }
