@@ -267,16 +267,11 @@ pub fn apply(
             printer.warn(format_args!("{w}"));
         }
     }
-    let mut write_errors = Vec::new();
-    let mut written = Vec::new();
-    if mode == Mode::Write {
-        for f in &plan.files {
-            match fleetpin_pin::write::write_plan(f, &tree) {
-                Ok(()) => written.push(f.path.clone()),
-                Err(e) => write_errors.push(e),
-            }
-        }
-    }
+    let (written, write_errors) = if mode == Mode::Write {
+        fleetpin_pin::write::write_plans(&plan.files, &tree)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(Applied {
         plan,
         write_errors,
@@ -333,6 +328,7 @@ pub fn unfixed_notes(applied: &Applied) -> Vec<(PathBuf, usize, String)> {
             E::LockMissingPackage { path, line, .. }
             | E::LockGroupsDiffer { path, line, .. }
             | E::GroupsUnknown { path, line, .. }
+            | E::GroupVarsMissing { path, line, .. }
             | E::NoLock { path, line, .. }
             | E::Unsupported { path, line, .. }
             | E::NotLiteral { path, line, .. }

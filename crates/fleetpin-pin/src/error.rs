@@ -74,6 +74,20 @@ pub enum PinError {
         /// Why.
         why: String,
     },
+    /// A per-group value whose group vars file could not be written or edited: the task is
+    /// left as it is (it would read an undefined variable).
+    #[error(
+        "{path}:{line}: not pinned per group: `{vars}` could not get the group's versions \
+         (see its error), so the task is left as it is"
+    )]
+    GroupVarsMissing {
+        /// The task's file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The group's vars file (or folder).
+        vars: PathBuf,
+    },
     /// The module has no version syntax fleetpin can write.
     #[error("{path}:{line}: cannot pin `{package}` for `{module}`: {why}")]
     Unsupported {

@@ -434,6 +434,8 @@ pub(crate) type Edit = (std::ops::Range<usize>, String, String);
 /// A change to one group's vars file.
 #[derive(Debug, Clone)]
 pub(crate) struct VarsChange {
+    /// The `group_vars/` folder and group it is for.
+    pub for_group: (PathBuf, String),
     /// The file.
     pub path: PathBuf,
     /// Its text (empty for a new file).
@@ -458,13 +460,14 @@ fn exported(lock: &Lock, lock_path: &Path, group: &str) -> Result<String, String
     fleetpin_fleet::export::export(lock, lock_path, &opts).map_err(|e| e.to_string())
 }
 
-/// The changes each group's vars file needs for `values`.
+/// The changes each group's vars file needs for `values`, and the (`group_vars/` folder,
+/// group) pairs that cannot get them (each named in `errors`).
 pub(crate) fn vars_changes(
     values: &[GroupValue],
     lock: &Lock,
     lock_path: &Path,
     errors: &mut Vec<PinError>,
-) -> Vec<VarsChange> {
+) -> (Vec<VarsChange>, Vec<(PathBuf, String)>) {
     let mut by_group: BTreeMap<(&Path, &str), BTreeMap<String, String>> = BTreeMap::new();
     for v in values {
         by_group
@@ -473,7 +476,9 @@ pub(crate) fn vars_changes(
             .insert(v.key.clone(), v.version.clone());
     }
     let mut out = Vec::new();
+    let mut failed = Vec::new();
     for ((vars_dir, group), wanted) in by_group {
+        let for_group = (vars_dir.to_path_buf(), group.to_owned());
         let fail = |path: PathBuf, why: String| PinError::GroupVars {
             path,
             group: group.to_owned(),
@@ -487,6 +492,7 @@ pub(crate) fn vars_changes(
             Err(why) => Err(fail(vars_dir.join(group), why)),
             Ok(VarsTarget::Create(path)) => exported(lock, lock_path, group)
                 .map(|text| VarsChange {
+                    for_group: for_group.clone(),
                     path: path.clone(),
                     original: String::new(),
                     create: true,
@@ -507,6 +513,7 @@ pub(crate) fn vars_changes(
                 .map_err(|e| e.to_string())
                 .and_then(|text| {
                     append_map(&text, &table).map(|(range, add)| VarsChange {
+                        for_group: for_group.clone(),
                         path: path.clone(),
                         original: text,
                         create: false,
@@ -527,6 +534,7 @@ pub(crate) fn vars_changes(
                 .map_err(|e| e.to_string())
                 .and_then(|text| {
                     edit_map(&text, &wanted, group).map(|edits| VarsChange {
+                        for_group: for_group.clone(),
                         path: path.clone(),
                         original: text,
                         create: false,
@@ -539,10 +547,13 @@ pub(crate) fn vars_changes(
         };
         match change {
             Ok(c) => out.push(c),
-            Err(e) => errors.push(e),
+            Err(e) => {
+                errors.push(e);
+                failed.push((vars_dir.to_path_buf(), group.to_owned()));
+            }
         }
     }
-    out
+    (out, failed)
 }
 
 fn packages(n: usize) -> String {

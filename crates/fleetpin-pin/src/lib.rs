@@ -98,6 +98,9 @@ pub struct FilePlan {
     /// The file does not exist yet and is created (a group's `group_vars/G/fleetpin.yml`);
     /// it is never written over an existing file.
     pub create: bool,
+    /// Group vars files its edits rely on (per-group values): write those first, and this
+    /// file only if they were written.
+    pub requires: Vec<PathBuf>,
 }
 
 impl FilePlan {
@@ -223,14 +226,25 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
         );
     }
     // Per-group values: each group's vars file, edited in place or created.
-    let mut vars_checks: BTreeMap<PathBuf, (BTreeMap<String, String>, bool, Vec<Range<usize>>)> =
-        BTreeMap::new();
+    let mut vars_checks: BTreeMap<PathBuf, VarsCheck> = BTreeMap::new();
     let mut created = Vec::new();
+    // (group_vars folder, group) → the vars file its change edits or creates, and those that
+    // cannot be changed.
+    let mut vars_paths: BTreeMap<(PathBuf, String), PathBuf> = BTreeMap::new();
+    let mut unmet_vars: BTreeMap<(PathBuf, String), PathBuf> = BTreeMap::new();
     if let Some(lock) = options.lock {
         let lock_path = options.lock_path.unwrap_or(Path::new("fleetpin.lock"));
         ctx.group_values.sort();
         ctx.group_values.dedup();
-        for change in groups::vars_changes(&ctx.group_values, lock, lock_path, &mut errors) {
+        let (changes, failed) =
+            groups::vars_changes(&ctx.group_values, lock, lock_path, &mut errors);
+        for (dir, group) in failed {
+            unmet_vars.insert((dir.clone(), group.clone()), dir.join(&group));
+        }
+        for change in changes {
+            if !change.edits.is_empty() {
+                vars_paths.insert(change.for_group.clone(), change.path.clone());
+            }
             if change.create {
                 let plan = FilePlan {
                     path: change.path.clone(),
@@ -247,11 +261,12 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
                         .collect(),
                     syntax: verify::Syntax::Yaml,
                     create: true,
+                    requires: Vec::new(),
                 };
                 match groups::verify_vars("", &plan.edited(), &change.expect, true) {
                     Ok(()) => created.push(plan),
                     Err(why) => errors.push(PinError::Verify {
-                        path: change.path,
+                        path: change.path.clone(),
                         why,
                     }),
                 }
@@ -389,6 +404,7 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
             edits,
             syntax,
             create: false,
+            requires: Vec::new(),
         };
         match verify_plan(&plan, vars_checks.get(&path)) {
             Ok(()) => files.push(plan),
@@ -397,6 +413,59 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
     }
     files.extend(created);
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Edits that rely on a group vars file that is not going to be written are dropped (the
+    // task would read an undefined variable), and the rest of their file checked again.
+    for (key, path) in &vars_paths {
+        if !files.iter().any(|f| &f.path == path) {
+            unmet_vars.insert(key.clone(), path.clone());
+        }
+    }
+    let needs = |file: &Path, range: &Range<usize>| -> Vec<&(PathBuf, String)> {
+        ctx.requires
+            .iter()
+            .filter(|(f, r, _)| f == file && r == range)
+            .flat_map(|(_, _, n)| n)
+            .collect()
+    };
+    let mut kept = Vec::new();
+    for mut plan in files {
+        let mut dropped = false;
+        let mut requires = Vec::new();
+        let original = plan.original.clone();
+        let path = plan.path.clone();
+        plan.edits.retain(|e| {
+            let n = needs(&path, &e.range);
+            if let Some(vars) = n.iter().find_map(|k| unmet_vars.get(*k)) {
+                let line = SourceFile::new(&path, original.as_str())
+                    .line_col(e.range.start)
+                    .0;
+                errors.push(PinError::GroupVarsMissing {
+                    path: path.clone(),
+                    line,
+                    vars: vars.clone(),
+                });
+                dropped = true;
+                return false;
+            }
+            requires.extend(n.iter().filter_map(|k| vars_paths.get(*k)).cloned());
+            true
+        });
+        requires.sort();
+        requires.dedup();
+        plan.requires = requires;
+        if plan.edits.is_empty() {
+            continue;
+        }
+        if dropped && let Err(why) = verify_plan(&plan, vars_checks.get(&plan.path)) {
+            errors.push(PinError::Verify { path, why });
+            continue;
+        }
+        kept.push(plan);
+    }
+    // A group vars file no kept edit relies on is not created.
+    let needed: Vec<PathBuf> = kept.iter().flat_map(|f| f.requires.clone()).collect();
+    kept.retain(|f| !f.create || needed.contains(&f.path));
+    let files = kept;
     errors.sort_by_key(|e| e.to_string());
     errors.dedup();
     Plan {
@@ -408,13 +477,14 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
     }
 }
 
+/// What a group's vars file must hold after its edits: the entries of `fleetpin_versions`,
+/// whether the map is new, and the ranges of those edits.
+type VarsCheck = (BTreeMap<String, String>, bool, Vec<Range<usize>>);
+
 /// Re-parses a plan's result. A group's vars file is checked in two steps: the ordinary
 /// edits (only edited scalars change), then the `fleetpin_versions` edits (only that map
 /// changes, to exactly the locked versions).
-fn verify_plan(
-    plan: &FilePlan,
-    vars: Option<&(BTreeMap<String, String>, bool, Vec<Range<usize>>)>,
-) -> Result<(), String> {
+fn verify_plan(plan: &FilePlan, vars: Option<&VarsCheck>) -> Result<(), String> {
     let Some((expect, whole_map, vars_ranges)) = vars else {
         let ranges: Vec<Range<usize>> = plan.edits.iter().map(|e| e.range.clone()).collect();
         return verify::verify(plan.syntax, &plan.original, &plan.edited(), &ranges);

@@ -23,7 +23,16 @@ pub(crate) struct Ctx<'a> {
     pub facts: Option<&'a fleetpin_fleet::fleet::Fleet>,
     /// An apt/dnf/yum name was pinned without facts to check downgrades against.
     pub downgrades_unchecked: bool,
+    /// Edits (file, range) that rely on group vars (`group_vars/` folder, group).
+    pub requires: Vec<Requirement>,
 }
+
+/// An edit (file, byte range) and the group vars (`group_vars/` folder, group) it relies on.
+pub(crate) type Requirement = (
+    std::path::PathBuf,
+    std::ops::Range<usize>,
+    Vec<(std::path::PathBuf, String)>,
+);
 
 /// The version text a place gets.
 enum Resolved {
@@ -182,6 +191,7 @@ pub(crate) fn candidates(
             .push(s);
     }
     for ((task_file, _, _), sites) in by_finding {
+        let (out_start, values_start) = (out.len(), ctx.group_values.len());
         let mut all_named = true;
         let mut states = Vec::new();
         let task_line = sites[0].finding.1.start().0;
@@ -233,6 +243,18 @@ pub(crate) fn candidates(
                     code: site.finding.0,
                     title: "`state: latest` → `state: present`".to_owned(),
                 });
+            }
+        }
+        // The finding's edits rely on the group vars its per-group values go to: written
+        // without them, the task would read an undefined variable.
+        let needs: Vec<(std::path::PathBuf, String)> = ctx.group_values[values_start..]
+            .iter()
+            .map(|v| (v.vars_dir.clone(), v.group.clone()))
+            .collect();
+        if !needs.is_empty() {
+            for c in &out[out_start..] {
+                ctx.requires
+                    .push((c.file.path().to_path_buf(), c.range.clone(), needs.clone()));
             }
         }
     }

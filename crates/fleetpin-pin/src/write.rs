@@ -35,6 +35,42 @@ impl Tree {
     }
 }
 
+/// Writes every file of a plan: first the group vars files others rely on, then the rest;
+/// a file whose group vars could not be written is left as it is (named). Returns the files
+/// written and the errors.
+pub fn write_plans(files: &[FilePlan], tree: &Tree) -> (Vec<PathBuf>, Vec<PinError>) {
+    let required: std::collections::HashSet<&PathBuf> =
+        files.iter().flat_map(|f| &f.requires).collect();
+    let (first, rest): (Vec<&FilePlan>, Vec<&FilePlan>) =
+        files.iter().partition(|f| required.contains(&f.path));
+    let mut written = Vec::new();
+    let mut errors = Vec::new();
+    let mut failed = Vec::new();
+    for f in first.into_iter().chain(rest) {
+        if let Some(vars) = f.requires.iter().find(|r| failed.contains(*r)) {
+            let line = f.edits.first().map_or(1, |e| {
+                fleetpin_diag::SourceFile::new(&f.path, f.original.as_str())
+                    .line_col(e.range.start)
+                    .0
+            });
+            errors.push(PinError::GroupVarsMissing {
+                path: f.path.clone(),
+                line,
+                vars: vars.clone(),
+            });
+            continue;
+        }
+        match write_plan(f, tree) {
+            Ok(()) => written.push(f.path.clone()),
+            Err(e) => {
+                failed.push(f.path.clone());
+                errors.push(e);
+            }
+        }
+    }
+    (written, errors)
+}
+
 /// Writes the edited text of `plan`, atomically. `plan.path` is resolved against the
 /// current directory.
 pub fn write_plan(plan: &FilePlan, tree: &Tree) -> Result<(), PinError> {

@@ -414,3 +414,50 @@ fn a_role_gets_per_group_values_for_the_plays_that_list_it() {
         assert!(out.contains(&want), "{want}\n{out}");
     }
 }
+
+#[test]
+fn a_group_vars_file_that_cannot_be_changed_leaves_the_task_as_it_is() {
+    let lock = lock(LOCK);
+    // The workers' variables are in a JSON file, which fleetpin does not edit: the task is
+    // left whole (no template, no `state: present`), and the file for `all` is not created.
+    let dir = tree(&[
+        ("hosts", HOSTS),
+        (
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - apt: {name: docker-ce, state: latest}\n",
+        ),
+        ("group_vars/workers.json", "{\"docker_user\": \"deploy\"}\n"),
+    ]);
+    let root = dir.path();
+    let plan = plan_with(root, &lock, None, false);
+    insta::assert_snapshot!(render(&plan, root));
+    assert_eq!(plan.edit_count(), 0);
+
+    // At write time: a group file that appeared since the plan is not overwritten, and the
+    // task that relies on it is not written either.
+    let dir = tree(&[("hosts", HOSTS), ("site.yml", SITE)]);
+    let root = dir.path();
+    let plan = plan_with(root, &lock, None, false);
+    let workers = root.join("group_vars/workers/fleetpin.yml");
+    std::fs::create_dir_all(workers.parent().unwrap()).unwrap();
+    std::fs::write(&workers, "fleetpin_versions: {}\n").unwrap();
+    let tree = fleetpin_pin::write::Tree::new(&[root.to_path_buf()]);
+    let (written, errors) = fleetpin_pin::write::write_plans(&plan.files, &tree);
+    let errors: Vec<String> = errors
+        .iter()
+        .map(|e| e.to_string().replace(&format!("{}/", root.display()), ""))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "group_vars/workers/fleetpin.yml: changed on disk while fleetpin was working: not overwritten; run again",
+            "site.yml:7: not pinned per group: `group_vars/workers/fleetpin.yml` could not get the group's versions (see its error), so the task is left as it is",
+        ]
+    );
+    assert_eq!(read(root, "site.yml"), SITE);
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(
+        read(root, "group_vars/workers/fleetpin.yml"),
+        "fleetpin_versions: {}\n"
+    );
+}

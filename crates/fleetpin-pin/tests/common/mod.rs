@@ -170,12 +170,11 @@ pub fn render(plan: &Plan, root: &Path) -> String {
         .replace(&format!("a/{}/", root.display()), "a/")
 }
 
-/// Writes every file of the plan; panics on an error.
+/// Writes every file of the plan (group vars first); panics on an error.
 pub fn write_all(plan: &Plan, root: &Path) {
     let tree = fleetpin_pin::write::Tree::new(&[root.to_path_buf()]);
-    for f in &plan.files {
-        fleetpin_pin::write::write_plan(f, &tree).expect("write");
-    }
+    let (_, errors) = fleetpin_pin::write::write_plans(&plan.files, &tree);
+    assert!(errors.is_empty(), "{errors:?}");
 }
 
 pub fn read(root: &Path, rel: &str) -> String {
