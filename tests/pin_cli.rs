@@ -342,29 +342,6 @@ docker-ce = "5:20.10.23~3-0~debian-buster"
 docker-ce = "5:23.0.1-1~debian.10~buster"
 "#;
 
-/// Facts as `fleetpin gather` writes them: w1 (a worker) runs docker-ce above the lock.
-fn write_facts(dir: &Path) {
-    let store = fleetpin_fleet::FactsStore::new(dir.join(".fleetpin/facts"));
-    for (host, group, version) in [
-        ("m1", "managers", "5:20.10.23~3-0~debian-buster"),
-        ("w1", "workers", "5:24.0.7-1~debian.10~buster"),
-    ] {
-        let mut facts = fleetpin_fleet::HostFacts::new(
-            host,
-            fleetpin_fleet::FactsSource::Ssh,
-            fleetpin_fleet::PackageManager::Dpkg,
-        );
-        facts.groups = vec![group.to_owned()];
-        facts.packages.push(fleetpin_fleet::Package {
-            name: "docker-ce".to_owned(),
-            version: version.to_owned(),
-            arch: None,
-            selection: Some("install".to_owned()),
-        });
-        store.write(&facts).unwrap();
-    }
-}
-
 #[test]
 fn per_group_values_and_allow_downgrade_from_facts() {
     let dir = tempfile::tempdir().unwrap();
@@ -373,7 +350,10 @@ fn per_group_values_and_allow_downgrade_from_facts() {
     std::fs::write(root.join("hosts"), "[managers]\nm1\n\n[workers]\nw1\n").unwrap();
     let site = "- hosts: all\n  serial: 1\n  tasks:\n    - name: Docker\n      ansible.builtin.apt:\n        name: docker-ce\n        state: present\n";
     std::fs::write(root.join("site.yml"), site).unwrap();
-    write_facts(root);
+    // w1 (a worker) runs docker-ce above the workers' lock.
+    let facts =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/fleetpin-pin/tests/fixtures/facts");
+    let facts = facts.to_str().unwrap();
 
     // Without facts: the per-group value and its two group files; downgrades unchecked.
     let r = fleetpin(root, &["pin", "--offline", "--check"]);
@@ -402,7 +382,8 @@ fn per_group_values_and_allow_downgrade_from_facts() {
     );
 
     // With facts: the downgrade w1 needs is named, and applied only with --unsafe-fixes.
-    let r = fleetpin(root, &["pin", "--offline", "--facts", ".fleetpin/facts"]);
+    let with_facts = ["pin", "--offline", "--facts", facts];
+    let r = fleetpin(root, &with_facts);
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!(r.stderr);
     assert!(
@@ -410,16 +391,7 @@ fn per_group_values_and_allow_downgrade_from_facts() {
             .unwrap()
             .contains("allow_downgrade")
     );
-    let r = fleetpin(
-        root,
-        &[
-            "pin",
-            "--offline",
-            "--facts",
-            ".fleetpin/facts",
-            "--unsafe-fixes",
-        ],
-    );
+    let r = fleetpin(root, &[&with_facts[..], &["--unsafe-fixes"]].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!(std::fs::read_to_string(root.join("site.yml")).unwrap());
     assert_eq!(
@@ -432,14 +404,7 @@ fn per_group_values_and_allow_downgrade_from_facts() {
     // Nothing left to do, and lint finds the task pinned.
     let r = fleetpin(
         root,
-        &[
-            "pin",
-            "--offline",
-            "--facts",
-            ".fleetpin/facts",
-            "--unsafe-fixes",
-            "--check",
-        ],
+        &[&with_facts[..], &["--unsafe-fixes", "--check"]].concat(),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = fleetpin(root, &["lint", "--select", "ANS"]);

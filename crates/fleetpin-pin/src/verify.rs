@@ -19,9 +19,12 @@ pub enum Syntax {
 const INSERTED_KEYS: &[&str] = &["version", "allow_downgrade"];
 
 fn touches(span: &Range<usize>, edits: &[Range<usize>]) -> bool {
-    edits
-        .iter()
-        .any(|e| e.start < span.end.max(span.start + 1) && span.start <= e.end)
+    edits.iter().any(|e| {
+        // An insertion right after a scalar extends it (` allow_downgrade=true` on free-form
+        // module arguments).
+        (e.start < span.end.max(span.start + 1) && span.start <= e.end)
+            || (e.is_empty() && e.start == span.end)
+    })
 }
 
 /// Checks that `after` is `before` with only the scalars at `edits` (ranges in `before`)

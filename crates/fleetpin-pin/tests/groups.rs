@@ -257,30 +257,14 @@ fn what_fleetpin_cannot_tell_is_a_named_error() {
     assert_eq!(plan.edit_count(), 0);
 }
 
-/// Facts of two hosts in `fleetpin gather`'s format: w1 runs docker-ce above the lock.
-fn facts(dir: &Path) -> fleetpin_fleet::fleet::Fleet {
-    let store = fleetpin_fleet::FactsStore::new(dir.join("facts"));
-    for (host, group, docker) in [
-        ("m1", "managers", "5:20.10.23~3-0~debian-buster"),
-        ("w1", "workers", "5:24.0.7-1~debian.10~buster"),
-    ] {
-        let mut facts = fleetpin_fleet::HostFacts::new(
-            host,
-            fleetpin_fleet::FactsSource::Ssh,
-            fleetpin_fleet::PackageManager::Dpkg,
-        );
-        facts.groups = vec![group.to_owned()];
-        for (name, version) in [("containerd.io", "1.6.18-1"), ("docker-ce", docker)] {
-            facts.packages.push(fleetpin_fleet::Package {
-                name: name.to_owned(),
-                version: version.to_owned(),
-                arch: None,
-                selection: Some("install".to_owned()),
-            });
-        }
-        store.write(&facts).unwrap();
-    }
-    fleetpin_fleet::fleet::Fleet::load(&store).unwrap().0
+/// The facts fixture (`tests/fixtures/facts/`): w1 runs docker-ce above the workers' lock,
+/// m1 containerd.io above the lock of `all`.
+fn facts() -> fleetpin_fleet::fleet::Fleet {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/facts");
+    let (fleet, errors) =
+        fleetpin_fleet::fleet::Fleet::load(&fleetpin_fleet::FactsStore::new(dir)).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    fleet
 }
 
 #[test]
@@ -292,11 +276,11 @@ fn allow_downgrade_only_as_an_unsafe_fix_where_a_host_is_above_the_lock() {
             "site.yml",
             "- hosts: workers\n  tasks:\n    - apt: {name: docker-ce, state: present}\n    - apt:\n        name: containerd.io\n        state: present\n\
              \x20   - name: Pinned by hand, below what w1 runs\n      ansible.builtin.apt:\n        name: containerd.io=1.6.10-1\n        state: present\n\
-             - hosts: managers\n  tasks:\n    - apt: name=docker-ce state=present\n",
+             - hosts: managers\n  tasks:\n    - apt: name=docker-ce state=present\n    - apt: name=containerd.io state=present\n",
         ),
     ]);
     let root = dir.path();
-    let fleet = facts(root);
+    let fleet = facts();
     // Without facts: a note says downgrades were not checked.
     let unchecked = plan_with(root, &lock, None, true);
     assert_eq!(unchecked.notes.len(), 1, "{:?}", unchecked.notes);
@@ -317,19 +301,6 @@ fn allow_downgrade_only_as_an_unsafe_fix_where_a_host_is_above_the_lock() {
     assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
     if let Some(playbook) = ansible_playbook() {
         run_playbook(&playbook, root, &["--syntax-check", "site.yml"]);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
     }
 }
 
