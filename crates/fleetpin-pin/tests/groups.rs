@@ -63,6 +63,18 @@ fn plan_with(
     fleetpin_pin::plan(&options)
 }
 
+/// A second run with the same options has nothing to edit and nothing to complain about.
+fn second_run_changes_nothing(
+    root: &Path,
+    lock: &fleetpin_fleet::lock::Lock,
+    facts: Option<&fleetpin_fleet::fleet::Fleet>,
+) {
+    // With facts, the run being repeated applied the unsafe fixes.
+    let again = plan_with(root, lock, facts, facts.is_some());
+    assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+}
+
 /// `ansible-playbook`: `$FLEETPIN_ANSIBLE_PLAYBOOK`, else the first on `PATH`.
 fn ansible_playbook() -> Option<PathBuf> {
     let found = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK")
@@ -156,10 +168,7 @@ fn per_group_values_go_to_group_vars_and_resolve_per_host() {
             expected
         );
     }
-    // A second run changes nothing.
-    let again = plan_with(root, &lock, None, false);
-    assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
-    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    second_run_changes_nothing(root, &lock, None);
 
     let Some(playbook) = ansible_playbook() else {
         return;
@@ -213,9 +222,7 @@ fn existing_group_vars_files_get_the_line_in_place() {
     insta::assert_snapshot!(render(&plan, root));
     write_all(&plan, root);
     assert!(!root.join("group_vars/workers").exists());
-    let again = plan_with(root, &lock, None, false);
-    assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
-    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    second_run_changes_nothing(root, &lock, None);
     let Some(playbook) = ansible_playbook() else {
         return;
     };
@@ -297,8 +304,7 @@ fn allow_downgrade_only_as_an_unsafe_fix_where_a_host_is_above_the_lock() {
         render(&unsafe_plan, root)
     ));
     write_all(&unsafe_plan, root);
-    let again = plan_with(root, &lock, Some(&fleet), true);
-    assert_eq!(again.edit_count(), 0, "{}", render(&again, root));
+    second_run_changes_nothing(root, &lock, Some(&fleet));
     if let Some(playbook) = ansible_playbook() {
         run_playbook(&playbook, root, &["--syntax-check", "site.yml"]);
     }
@@ -336,9 +342,7 @@ fn a_role_gets_per_group_values_for_the_plays_that_list_it() {
     let plan = plan_with(&root, &lock, None, false);
     insta::assert_snapshot!(render(&plan, &root));
     write_all(&plan, &root);
-    let again = plan_with(&root, &lock, None, false);
-    assert_eq!(again.edit_count(), 0, "{}", render(&again, &root));
-    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    second_run_changes_nothing(&root, &lock, None);
 
     let Some(playbook) = ansible_playbook() else {
         return;
