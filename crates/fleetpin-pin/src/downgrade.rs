@@ -97,15 +97,54 @@ pub(crate) fn candidate(
         applicability: fleetpin_diag::Applicability::Unsafe,
         code,
         title: format!(
-            "add `allow_downgrade: true`: {n} host{} run{} `{package}` above the pinned version \
-             ({} has {} > {})",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "s" } else { "" },
+            "{TITLE}`{package}` on {}{} ({} > {})",
             first.host,
+            if n == 1 {
+                String::new()
+            } else {
+                format!(" and {} more host{}", n - 1, if n == 2 { "" } else { "s" })
+            },
             first.installed,
             first.locked
         ),
     }))
+}
+
+/// How every `allow_downgrade` fix's title starts.
+const TITLE: &str = "add `allow_downgrade: true`, hosts run above the pinned version: ";
+
+/// One `allow_downgrade` fix per task: the candidates of its packages become one, whose
+/// title names each package.
+pub(crate) fn merge(candidates: Vec<crate::Candidate>) -> Vec<crate::Candidate> {
+    let mut out: Vec<crate::Candidate> = Vec::with_capacity(candidates.len());
+    let mut seen: std::collections::HashMap<(std::path::PathBuf, usize, usize, String), usize> =
+        std::collections::HashMap::new();
+    for c in candidates {
+        if !c.title.starts_with(TITLE) {
+            out.push(c);
+            continue;
+        }
+        let key = (
+            c.file.path().to_path_buf(),
+            c.range.start,
+            c.range.end,
+            c.content.clone(),
+        );
+        match seen.get(&key) {
+            Some(&i) => {
+                let detail = &c.title[TITLE.len()..];
+                if !out[i].title.contains(detail) {
+                    out[i].title.push_str(", ");
+                    out[i].title.push_str(detail);
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// The edit adding `allow_downgrade: true` to the arguments of the apt/dnf/yum module of the
@@ -267,4 +306,46 @@ fn hosts_ahead_of(
         }
         Some((name.to_owned(), version.to_owned()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_fix_per_task_naming_each_package() {
+        let text = "- apt:\n    name: [a=1, b=2]\n    state: present\n";
+        let file = fleetpin_diag::SourceFile::new("site.yml", text);
+        let ahead = |host: &str, installed: &str, locked: &str| {
+            vec![Ahead {
+                host: host.to_owned(),
+                installed: installed.to_owned(),
+                locked: locked.to_owned(),
+            }]
+        };
+        let at = text.find("a=1").unwrap();
+        let a = candidate(&file, at, "ANS002", "a", &ahead("h1", "3", "1"))
+            .unwrap()
+            .unwrap();
+        let b = candidate(&file, at + 5, "ANS002", "b", &ahead("h2", "4", "2"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.content, "\n    allow_downgrade: true");
+        let merged = merge(vec![a.clone(), b, a]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(
+            merged[0].title,
+            "add `allow_downgrade: true`, hosts run above the pinned version: `a` on h1 (3 > 1), \
+             `b` on h2 (4 > 2)"
+        );
+        // A task that already allows downgrades gets nothing.
+        let allowed = "- apt: {name: a=1, allow_downgrade: true}\n";
+        let file = fleetpin_diag::SourceFile::new("site.yml", allowed);
+        let at = allowed.find("a=1").unwrap();
+        assert!(
+            candidate(&file, at, "ANS002", "a", &ahead("h1", "3", "1"))
+                .unwrap()
+                .is_none()
+        );
+    }
 }

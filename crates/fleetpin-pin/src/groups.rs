@@ -59,6 +59,7 @@ pub(crate) struct Targeting {
     pub playbooks: Vec<PathBuf>,
     inventories: HashMap<PathBuf, Result<Vec<(PathBuf, fleetpin_inventory::Inventory)>, String>>,
     plays: HashMap<(PathBuf, usize), Result<PlayGroups, String>>,
+    roles: HashMap<String, Result<Vec<PlayGroups>, String>>,
 }
 
 impl Targeting {
@@ -102,7 +103,12 @@ impl Targeting {
         lock: &Lock,
     ) -> Result<Vec<PlayGroups>, String> {
         if let Some(role) = role_of(path) {
-            return self.role_groups(&role, lock);
+            if let Some(hit) = self.roles.get(&role) {
+                return hit.clone();
+            }
+            let result = self.role_groups(&role, lock);
+            self.roles.insert(role, result.clone());
+            return result;
         }
         let docs =
             fleetpin_yaml::parse(text).map_err(|e| format!("the file does not parse: {e}"))?;

@@ -328,6 +328,7 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
         actions::candidates(&diags, source, &mut candidates, &mut errors);
     }
 
+    let candidates = downgrade::merge(candidates);
     let kinds: BTreeMap<&Path, Option<FileKind>> = report
         .files
         .iter()
