@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use fleetpin_diag::{Applicability, Span};
-use fleetpin_fleet::lock::Lock;
+use fleetpin_fleet::lock::{DEFAULT_GROUP, Lock};
 use fleetpin_lint::{PinSite, PinWhat};
 
 use crate::groups::{GroupValue, Targeting};
@@ -116,6 +116,11 @@ fn group_of_place(span: &Span, lock: &Lock) -> Option<String> {
             .map_or(next.as_str(), |(g, _)| g)
             .to_owned()
     };
+    // `group_vars/all` reaches every host, not only the lock group `all` (hosts in no
+    // `group-by` group): it is that group's place only when the lock has no other.
+    if group == DEFAULT_GROUP && lock.groups.len() > 1 {
+        return None;
+    }
     lock.groups.contains_key(&group).then_some(group)
 }
 

@@ -436,3 +436,24 @@ fn a_group_vars_file_that_cannot_be_changed_leaves_the_task_as_it_is() {
         "fleetpin_versions: {}\n"
     );
 }
+
+#[test]
+fn a_value_in_group_vars_all_serves_every_group() {
+    // `group_vars/all.yml` reaches the workers too: the lock group `all` (hosts in no
+    // `group-by` group) is not its only reader, so no version is picked for it.
+    let lock = lock(LOCK);
+    let dir = tree(&[
+        ("hosts", HOSTS),
+        (
+            "group_vars/all.yml",
+            "docker_pkg: docker-ce\ncontainerd_pkg: containerd.io\n",
+        ),
+        (
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - apt: {name: \"{{ docker_pkg }}\", state: present}\n    - apt: {name: \"{{ containerd_pkg }}\", state: present}\n",
+        ),
+    ]);
+    let root = dir.path();
+    let plan = plan_with(root, &lock, None, false);
+    insta::assert_snapshot!(render(&plan, root));
+}
