@@ -269,6 +269,27 @@ impl Targeting {
                         ));
                     }
                 };
+                // Another group of the host whose variables set the map too would give it
+                // that map instead (Ansible: a child group over its parents, else by
+                // priority and name), unless it is a parent of the lock group.
+                let parents = ancestors(inv, &group);
+                let inventory_vars = file.parent().unwrap_or(Path::new(".")).join("group_vars");
+                for other in groups
+                    .iter()
+                    .filter(|g| **g != group && !parents.contains(g))
+                {
+                    for vars_dir in [dir.join("group_vars"), inventory_vars.clone()] {
+                        if let Some(f) = files_setting_map(&vars_dir, other)?.first() {
+                            return Err(format!(
+                                "host `{}` of lock group `{group}` is also in group `{other}`, \
+                                 whose `{}` sets `{ANSIBLE_VAR}`: Ansible may give the host that \
+                                 map instead",
+                                host.name(),
+                                f.display()
+                            ));
+                        }
+                    }
+                }
                 if !lock.groups.contains_key(&group) {
                     return Err(format!(
                         "host `{}` is in lock group `{group}`, which `fleetpin.lock` does not \
@@ -384,6 +405,45 @@ fn sets_map(path: &Path) -> Result<bool, String> {
     Ok(docs.iter().any(|d| d.root.contains_key(ANSIBLE_VAR)))
 }
 
+/// The group's variables in `vars_dir` as Ansible finds them: the first of `G` (a folder:
+/// every file in it), `G.yml`, `G.yaml`, `G.json` that exists, and its files.
+fn group_vars_files(vars_dir: &Path, group: &str) -> Option<(PathBuf, Vec<PathBuf>)> {
+    for ext in ["", ".yml", ".yaml", ".json"] {
+        let p = vars_dir.join(format!("{group}{ext}"));
+        if !p.exists() {
+            continue;
+        }
+        let mut files = Vec::new();
+        if p.is_dir() {
+            vars_files_in(&p, &mut files);
+        } else {
+            files.push(p.clone());
+        }
+        return Some((p, files));
+    }
+    None
+}
+
+/// The files of the group's variables in `vars_dir` that set `fleetpin_versions`.
+fn files_setting_map(vars_dir: &Path, group: &str) -> Result<Vec<PathBuf>, String> {
+    let Some((_, files)) = group_vars_files(vars_dir, group) else {
+        return Ok(Vec::new());
+    };
+    let mut setting = Vec::new();
+    for f in files {
+        let json = f.extension().is_some_and(|e| e == "json");
+        if json {
+            // Not parsed here; a JSON file that names the variable counts.
+            if std::fs::read_to_string(&f).is_ok_and(|t| t.contains(ANSIBLE_VAR)) {
+                setting.push(f);
+            }
+        } else if sets_map(&f)? {
+            setting.push(f);
+        }
+    }
+    Ok(setting)
+}
+
 fn vars_target(vars_dir: &Path, group: &str) -> Result<VarsTarget, String> {
     let Some(rel) = ansible_vars_path(group) else {
         return Err(format!(
@@ -392,46 +452,51 @@ fn vars_target(vars_dir: &Path, group: &str) -> Result<VarsTarget, String> {
         ));
     };
     let default = vars_dir.parent().unwrap_or(Path::new(".")).join(rel);
-    for ext in ["", ".yml", ".yaml", ".json"] {
-        let p = vars_dir.join(format!("{group}{ext}"));
-        if !p.exists() {
-            continue;
-        }
-        if p.is_dir() {
-            let mut files = Vec::new();
-            vars_files_in(&p, &mut files);
-            let mut setting = Vec::new();
-            for f in &files {
-                if sets_map(f)? {
-                    setting.push(f.clone());
-                }
-            }
-            return match setting.as_slice() {
-                [] if default.exists() => Ok(VarsTarget::Append(default)),
-                [] => Ok(VarsTarget::Create(default)),
-                [one] => Ok(VarsTarget::Edit(one.clone())),
-                [.., last] => Err(format!(
-                    "`{ANSIBLE_VAR}` is set in {} files under `{}`; Ansible keeps the last \
-                     (`{}`) whole: merge them first",
-                    setting.len(),
-                    p.display(),
-                    last.display()
-                )),
-            };
-        }
-        if ext == ".json" {
-            return Err(format!(
-                "the group's variables are in `{}`, which fleetpin does not edit (JSON)",
-                p.display()
-            ));
-        }
-        return if sets_map(&p)? {
-            Ok(VarsTarget::Edit(p))
-        } else {
-            Ok(VarsTarget::Append(p))
+    let Some((found, _)) = group_vars_files(vars_dir, group) else {
+        return Ok(VarsTarget::Create(default));
+    };
+    if found.is_dir() {
+        let setting = files_setting_map(vars_dir, group)?;
+        return match setting.as_slice() {
+            [] if default.exists() => Ok(VarsTarget::Append(default)),
+            [] => Ok(VarsTarget::Create(default)),
+            [one] => Ok(VarsTarget::Edit(one.clone())),
+            [.., last] => Err(format!(
+                "`{ANSIBLE_VAR}` is set in {} files under `{}`; Ansible keeps the last \
+                 (`{}`) whole: merge them first",
+                setting.len(),
+                found.display(),
+                last.display()
+            )),
         };
     }
-    Ok(VarsTarget::Create(default))
+    if found.extension().is_some_and(|e| e == "json") {
+        return Err(format!(
+            "the group's variables are in `{}`, which fleetpin does not edit (JSON)",
+            found.display()
+        ));
+    }
+    if sets_map(&found)? {
+        Ok(VarsTarget::Edit(found))
+    } else {
+        Ok(VarsTarget::Append(found))
+    }
+}
+
+/// Every group `group` is a child of, directly or not.
+fn ancestors(inv: &fleetpin_inventory::Inventory, group: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut stack = vec![group.to_owned()];
+    while let Some(g) = stack.pop() {
+        for parent in inv.groups() {
+            if parent.children().iter().any(|c| *c == g) && !out.iter().any(|o| o == parent.name())
+            {
+                out.push(parent.name().to_owned());
+                stack.push(parent.name().to_owned());
+            }
+        }
+    }
+    out
 }
 
 /// An edit: byte range, new text, title.

@@ -457,3 +457,33 @@ fn a_value_in_group_vars_all_serves_every_group() {
     let plan = plan_with(root, &lock, None, false);
     insta::assert_snapshot!(render(&plan, root));
 }
+
+#[test]
+fn a_host_in_another_group_with_its_own_map_is_named() {
+    // m1 is in lock group `all`, but also in `managers`, whose vars set `fleetpin_versions`
+    // (an older export): Ansible gives m1 that map, so a per-group value would not be the
+    // lock's. A parent group's map (`swarm` of the workers) is overridden and does not count.
+    let lock = lock(LOCK);
+    let dir = tree(&[
+        (
+            "hosts",
+            "[managers]\nm1\n\n[workers]\nw1\n\n[swarm:children]\nmanagers\nworkers\n",
+        ),
+        (
+            "group_vars/managers/fleetpin.yml",
+            "fleetpin_versions:\n  \"docker-ce\": \"5:19.03.15~3-0~debian-buster\"\n",
+        ),
+        (
+            "group_vars/swarm.yml",
+            "fleetpin_versions:\n  \"docker-ce\": \"5:19.03.15~3-0~debian-buster\"\n",
+        ),
+        (
+            "site.yml",
+            "- hosts: workers\n  tasks:\n    - apt: {name: docker-ce, state: present}\n\
+             - hosts: all\n  tasks:\n    - apt: {name: docker-ce, state: present}\n",
+        ),
+    ]);
+    let root = dir.path();
+    let plan = plan_with(root, &lock, None, false);
+    insta::assert_snapshot!(render(&plan, root));
+}
