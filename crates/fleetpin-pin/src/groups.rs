@@ -489,8 +489,7 @@ fn ancestors(inv: &fleetpin_inventory::Inventory, group: &str) -> Vec<String> {
     let mut stack = vec![group.to_owned()];
     while let Some(g) = stack.pop() {
         for parent in inv.groups() {
-            if parent.children().iter().any(|c| *c == g) && !out.iter().any(|o| o == parent.name())
-            {
+            if parent.children().contains(&g) && !out.iter().any(|o| o == parent.name()) {
                 out.push(parent.name().to_owned());
                 stack.push(parent.name().to_owned());
             }
