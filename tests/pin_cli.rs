@@ -329,3 +329,92 @@ fn corrupt_digest_cache_is_a_named_warning() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains(&digest), "{text}");
 }
+
+const GROUPS_LOCK: &str = r#"version = 1
+group-by = ["workers"]
+scope = "listed"
+prefer = ["majority"]
+
+[packages]
+docker-ce = "5:20.10.23~3-0~debian-buster"
+
+[groups.workers.packages]
+docker-ce = "5:23.0.1-1~debian.10~buster"
+"#;
+
+#[test]
+fn per_group_values_and_allow_downgrade_from_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("fleetpin.lock"), GROUPS_LOCK).unwrap();
+    std::fs::write(root.join("hosts"), "[managers]\nm1\n\n[workers]\nw1\n").unwrap();
+    let site = "- hosts: all\n  serial: 1\n  tasks:\n    - name: Docker\n      ansible.builtin.apt:\n        name: docker-ce\n        state: present\n";
+    std::fs::write(root.join("site.yml"), site).unwrap();
+    // w1 (a worker) runs docker-ce above the workers' lock.
+    let facts =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/fleetpin-pin/tests/fixtures/facts");
+    let facts = facts.to_str().unwrap();
+
+    // Without facts: the per-group value and its two group files; downgrades unchecked.
+    let r = fleetpin(root, &["pin", "--offline", "--check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Would pin 3 values in 3 files.")
+            && r.stderr.contains("note: downgrades are not checked"),
+        "{}",
+        r.stderr
+    );
+    let r = fleetpin(root, &["pin", "--offline", "--check", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let created: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["created"] == true)
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        created,
+        [
+            "group_vars/all/fleetpin.yml",
+            "group_vars/workers/fleetpin.yml"
+        ]
+    );
+
+    // With facts: the downgrade w1 needs is named, and applied only with --unsafe-fixes.
+    let with_facts = ["pin", "--offline", "--facts", facts];
+    let r = fleetpin(root, &with_facts);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(r.stderr);
+    assert!(
+        !std::fs::read_to_string(root.join("site.yml"))
+            .unwrap()
+            .contains("allow_downgrade")
+    );
+    let r = fleetpin(root, &[&with_facts[..], &["--unsafe-fixes"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(std::fs::read_to_string(root.join("site.yml")).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(root.join("group_vars/workers/fleetpin.yml"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some("  \"docker-ce\": \"5:23.0.1-1~debian.10~buster\"")
+    );
+    // Nothing left to do, and lint finds the task pinned.
+    let r = fleetpin(
+        root,
+        &[&with_facts[..], &["--unsafe-fixes", "--check"]].concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fleetpin(root, &["lint", "--select", "ANS"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // A facts directory that does not exist is a usage error.
+    let r = fleetpin(root, &["pin", "--offline", "--facts", "nope"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("facts directory `nope` does not exist"),
+        "{}",
+        r.stderr
+    );
+}

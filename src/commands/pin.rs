@@ -30,9 +30,16 @@ pub struct FixArgs {
     pub lock: Option<PathBuf>,
 
     /// Apply unsafe fixes too (an image without a tag pinned to today's `latest`, names for
-    /// the generic `package` module).
+    /// the generic `package` module, `allow_downgrade: true` where `--facts` shows a host
+    /// above the lock).
     #[arg(long)]
     pub unsafe_fixes: bool,
+
+    /// Facts directory (`fleetpin gather` output): a pinned apt/dnf/yum task whose hosts run
+    /// the package above the lock gets `allow_downgrade: true` (an unsafe fix). Without it,
+    /// downgrades are not checked (a note says so).
+    #[arg(long, value_name = "DIR")]
+    pub facts: Option<PathBuf>,
 
     /// Ask no registry and no git server: image digests come from the digest cache only (an
     /// image not in it is a named error; everything else is still pinned), actions are left
@@ -148,6 +155,25 @@ pub fn apply(
     mode: Mode,
     printer: &Printer,
 ) -> anyhow::Result<Applied> {
+    let lock_path = fix
+        .lock
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("fleetpin.lock"));
+    let facts = match &fix.facts {
+        Some(dir) => {
+            if !dir.is_dir() {
+                bail!("facts directory `{}` does not exist", dir.display());
+            }
+            let store = fleetpin_fleet::FactsStore::new(dir);
+            let (fleet, errors) = fleetpin_fleet::fleet::Fleet::load(&store)
+                .with_context(|| format!("cannot read the facts in `{}`", dir.display()))?;
+            for e in errors {
+                printer.warn(format_args!("cannot read facts: {e}"));
+            }
+            Some(fleet)
+        }
+        None => None,
+    };
     let lock = match &fix.lock {
         Some(path) => Some(
             fleetpin_fleet::lock::Lock::read(path)
@@ -218,6 +244,8 @@ pub fn apply(
         images,
         actions,
         galaxy: Some(&galaxy),
+        lock_path: Some(&lock_path),
+        facts: facts.as_ref(),
     };
     let started = std::time::Instant::now();
     let plan = fleetpin_pin::plan(&options);
@@ -239,16 +267,11 @@ pub fn apply(
             printer.warn(format_args!("{w}"));
         }
     }
-    let mut write_errors = Vec::new();
-    let mut written = Vec::new();
-    if mode == Mode::Write {
-        for f in &plan.files {
-            match fleetpin_pin::write::write_plan(f, &tree) {
-                Ok(()) => written.push(f.path.clone()),
-                Err(e) => write_errors.push(e),
-            }
-        }
-    }
+    let (written, write_errors) = if mode == Mode::Write {
+        fleetpin_pin::write::write_plans(&plan.files, &tree)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(Applied {
         plan,
         write_errors,
@@ -279,6 +302,9 @@ pub fn report(applied: &Applied, mode: Mode, printer: &Printer) -> bool {
         errors = true;
         printer.warn(format_args!("{e}"));
     }
+    for note in &applied.plan.notes {
+        printer.status(format_args!("note: {note}"));
+    }
     let skipped = &applied.plan.skipped_unsafe;
     if !skipped.is_empty() {
         printer.status(format_args!(
@@ -301,6 +327,8 @@ pub fn unfixed_notes(applied: &Applied) -> Vec<(PathBuf, usize, String)> {
         .filter_map(|e| match e {
             E::LockMissingPackage { path, line, .. }
             | E::LockGroupsDiffer { path, line, .. }
+            | E::GroupsUnknown { path, line, .. }
+            | E::GroupVarsMissing { path, line, .. }
             | E::NoLock { path, line, .. }
             | E::Unsupported { path, line, .. }
             | E::NotLiteral { path, line, .. }
@@ -389,6 +417,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                         .collect();
                     serde_json::json!({
                         "path": f.path,
+                        "created": f.create,
                         "written": applied.written.contains(&f.path),
                         "edits": edits,
                     })
@@ -405,6 +434,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 "files": files,
                 "errors": errors,
                 "skipped_unsafe": skipped,
+                "notes": plan.notes,
             });
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;

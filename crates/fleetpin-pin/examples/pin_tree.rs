@@ -59,6 +59,8 @@ fn main() {
         images: Some(&WarmCache),
         actions: Some(&KnownRefs),
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let start = Instant::now();
     let plan = fleetpin_pin::plan(&options);
@@ -66,11 +68,8 @@ fn main() {
     let mut write_errors = Vec::new();
     if write {
         let tree = fleetpin_pin::write::Tree::new(&[PathBuf::from(dir)]);
-        for f in &plan.files {
-            if let Err(e) = fleetpin_pin::write::write_plan(f, &tree) {
-                write_errors.push(e.to_string());
-            }
-        }
+        let (_, errors) = fleetpin_pin::write::write_plans(&plan.files, &tree);
+        write_errors.extend(errors.iter().map(ToString::to_string));
     }
     let total = start.elapsed();
     let mut by_code = std::collections::BTreeMap::<&str, usize>::new();

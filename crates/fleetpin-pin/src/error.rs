@@ -46,6 +46,48 @@ pub enum PinError {
         /// `group = version` list.
         versions: String,
     },
+    /// The lock groups disagree, and fleetpin cannot tell which groups the task's play
+    /// targets (or cannot give them per-group values).
+    #[error(
+        "{path}:{line}: `{package}` is locked at different versions ({versions}); no per-group \
+         value written: {why}"
+    )]
+    GroupsUnknown {
+        /// Where the value is written.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// Package name.
+        package: String,
+        /// `group = version` list.
+        versions: String,
+        /// Why.
+        why: String,
+    },
+    /// A group's vars file cannot get the per-group value.
+    #[error("{path}: cannot set `fleetpin_versions` for group `{group}`: {why}")]
+    GroupVars {
+        /// The vars file (or where it would be).
+        path: PathBuf,
+        /// The lock group.
+        group: String,
+        /// Why.
+        why: String,
+    },
+    /// A per-group value whose group vars file could not be written or edited: the task is
+    /// left as it is (it would read an undefined variable).
+    #[error(
+        "{path}:{line}: not pinned per group: `{vars}` could not get the group's versions \
+         (see its error), so the task is left as it is"
+    )]
+    GroupVarsMissing {
+        /// The task's file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The group's vars file (or folder).
+        vars: PathBuf,
+    },
     /// The module has no version syntax fleetpin can write.
     #[error("{path}:{line}: cannot pin `{package}` for `{module}`: {why}")]
     Unsupported {

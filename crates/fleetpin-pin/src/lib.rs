@@ -26,8 +26,10 @@ use fleetpin_fleet::lock::Lock;
 use fleetpin_lint::{FileKind, LintOptions, LintReport};
 
 pub mod actions;
+mod downgrade;
 mod error;
 pub mod galaxy;
+mod groups;
 pub mod images;
 pub mod packages;
 mod shell;
@@ -48,6 +50,7 @@ pub(crate) struct Candidate {
 }
 
 /// What `fleetpin pin` works with.
+#[derive(Default)]
 pub struct PinOptions<'a> {
     /// What to lint (paths, configuration).
     pub lint: LintOptions,
@@ -61,6 +64,11 @@ pub struct PinOptions<'a> {
     pub actions: Option<&'a dyn actions::ActionRefs>,
     /// Where Galaxy collection versions come from; `None` leaves requirements alone.
     pub galaxy: Option<&'a dyn galaxy::GalaxyVersions>,
+    /// The lock's path, named in the group_vars files fleetpin creates.
+    pub lock_path: Option<&'a Path>,
+    /// Gathered facts: where a host runs a package above the lock, the task gets
+    /// `allow_downgrade: true` (unsafe). `None`: downgrades are not checked (a note says so).
+    pub facts: Option<&'a fleetpin_fleet::fleet::Fleet>,
 }
 
 /// One edit of a file, with the rule it fixes.
@@ -87,6 +95,12 @@ pub struct FilePlan {
     pub edits: Vec<PlannedEdit>,
     /// How to re-parse it.
     pub syntax: verify::Syntax,
+    /// The file does not exist yet and is created (a group's `group_vars/G/fleetpin.yml`);
+    /// it is never written over an existing file.
+    pub create: bool,
+    /// Group vars files its edits rely on (per-group values): write those first, and this
+    /// file only if they were written.
+    pub requires: Vec<PathBuf>,
 }
 
 impl FilePlan {
@@ -114,6 +128,8 @@ pub struct Plan {
     pub errors: Vec<PinError>,
     /// Unsafe edits not applied (without `unsafe_fixes`): (path, line, title).
     pub skipped_unsafe: Vec<(PathBuf, usize, String)>,
+    /// What the user should know that is neither an edit nor an error.
+    pub notes: Vec<String>,
     /// The lint run the plan was made from.
     pub report: LintReport,
 }
@@ -167,7 +183,116 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
             ))
         })
         .collect();
-    packages::candidates(&sites, options.lock, &mut candidates, &mut errors);
+    let mut ctx = packages::Ctx {
+        facts: options.facts,
+        ..packages::Ctx::default()
+    };
+    ctx.targeting.playbooks = report
+        .files
+        .iter()
+        .filter(|f| f.kind == Some(FileKind::Playbook))
+        .map(|f| f.path.clone())
+        .collect();
+    packages::candidates(&sites, options.lock, &mut ctx, &mut candidates, &mut errors);
+    // Tasks pinned before (by an earlier run or by hand) whose hosts run the package above
+    // the version they install.
+    if let (Some(facts), Some(lock)) = (options.facts, options.lock) {
+        for (file, at, package, ahead) in
+            downgrade::already_pinned(&report.packages, facts, lock, &mut ctx.targeting)
+        {
+            match downgrade::candidate(&file, at, "ANS002", &package, &ahead) {
+                Ok(Some(c)) => candidates.push(c),
+                Ok(None) => {}
+                Err(why) => errors.push(PinError::Unsupported {
+                    path: file.path().to_path_buf(),
+                    line: file.line_col(at).0,
+                    package,
+                    module: "apt/dnf/yum".to_owned(),
+                    why: format!(
+                        "hosts run it above the pinned version, but `allow_downgrade` cannot be \
+                         added: {why}"
+                    ),
+                }),
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    if ctx.downgrades_unchecked {
+        notes.push(
+            "downgrades are not checked: without facts (`--facts DIR`, the `fleetpin gather` \
+             output) fleetpin cannot tell whether a host runs a package above the lock, where \
+             apt refuses the pinned version without `allow_downgrade`"
+                .to_owned(),
+        );
+    }
+    // Per-group values: each group's vars file, edited in place or created.
+    let mut vars_checks: BTreeMap<PathBuf, VarsCheck> = BTreeMap::new();
+    let mut created = Vec::new();
+    // (group_vars folder, group) → the vars file its change edits or creates, and those that
+    // cannot be changed.
+    let mut vars_paths: BTreeMap<(PathBuf, String), PathBuf> = BTreeMap::new();
+    let mut unmet_vars: BTreeMap<(PathBuf, String), PathBuf> = BTreeMap::new();
+    if let Some(lock) = options.lock {
+        let lock_path = options.lock_path.unwrap_or(Path::new("fleetpin.lock"));
+        ctx.group_values.sort();
+        ctx.group_values.dedup();
+        let (changes, failed) =
+            groups::vars_changes(&ctx.group_values, lock, lock_path, &mut errors);
+        for (dir, group) in failed {
+            unmet_vars.insert((dir.clone(), group.clone()), dir.join(&group));
+        }
+        for change in changes {
+            if !change.edits.is_empty() {
+                vars_paths.insert(change.for_group.clone(), change.path.clone());
+            }
+            if change.create {
+                let plan = FilePlan {
+                    path: change.path.clone(),
+                    original: String::new(),
+                    edits: change
+                        .edits
+                        .iter()
+                        .map(|(range, content, title)| PlannedEdit {
+                            range: range.clone(),
+                            content: content.clone(),
+                            code: "ANS002",
+                            title: title.clone(),
+                        })
+                        .collect(),
+                    syntax: verify::Syntax::Yaml,
+                    create: true,
+                    requires: Vec::new(),
+                };
+                match groups::verify_vars("", &plan.edited(), &change.expect, true) {
+                    Ok(()) => created.push(plan),
+                    Err(why) => errors.push(PinError::Verify {
+                        path: change.path.clone(),
+                        why,
+                    }),
+                }
+                continue;
+            }
+            let file = SourceFile::new(&change.path, change.original.as_str());
+            for (range, content, title) in &change.edits {
+                candidates.push(Candidate {
+                    file: file.clone(),
+                    range: range.clone(),
+                    content: content.clone(),
+                    applicability: Applicability::Safe,
+                    code: "ANS002",
+                    title: title.clone(),
+                });
+            }
+            vars_checks.insert(
+                change.path.clone(),
+                (
+                    change.expect.clone(),
+                    change.whole_map,
+                    change.edits.iter().map(|(r, _, _)| r.clone()).collect(),
+                ),
+            );
+        }
+    }
 
     // Installs in shell tasks and `RUN`: unsafe, so only looked at when asked for.
     if options.unsafe_fixes {
@@ -203,6 +328,7 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
         actions::candidates(&diags, source, &mut candidates, &mut errors);
     }
 
+    let candidates = downgrade::merge(candidates);
     let kinds: BTreeMap<&Path, Option<FileKind>> = report
         .files
         .iter()
@@ -278,21 +404,105 @@ pub fn plan_from_report(report: LintReport, options: &PinOptions<'_>) -> Plan {
             original: file.text().to_owned(),
             edits,
             syntax,
+            create: false,
+            requires: Vec::new(),
         };
-        let ranges: Vec<Range<usize>> = plan.edits.iter().map(|e| e.range.clone()).collect();
-        match verify::verify(syntax, &plan.original, &plan.edited(), &ranges) {
+        match verify_plan(&plan, vars_checks.get(&path)) {
             Ok(()) => files.push(plan),
             Err(why) => errors.push(PinError::Verify { path, why }),
         }
     }
+    files.extend(created);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Edits that rely on a group vars file that is not going to be written are dropped (the
+    // task would read an undefined variable), and the rest of their file checked again.
+    for (key, path) in &vars_paths {
+        if !files.iter().any(|f| &f.path == path) {
+            unmet_vars.insert(key.clone(), path.clone());
+        }
+    }
+    let needs = |file: &Path, range: &Range<usize>| -> Vec<&(PathBuf, String)> {
+        ctx.requires
+            .iter()
+            .filter(|(f, r, _)| f == file && r == range)
+            .flat_map(|(_, _, n)| n)
+            .collect()
+    };
+    let mut kept = Vec::new();
+    for mut plan in files {
+        let mut dropped = false;
+        let mut requires = Vec::new();
+        let original = plan.original.clone();
+        let path = plan.path.clone();
+        plan.edits.retain(|e| {
+            let n = needs(&path, &e.range);
+            if let Some(vars) = n.iter().find_map(|k| unmet_vars.get(*k)) {
+                let line = SourceFile::new(&path, original.as_str())
+                    .line_col(e.range.start)
+                    .0;
+                errors.push(PinError::GroupVarsMissing {
+                    path: path.clone(),
+                    line,
+                    vars: vars.clone(),
+                });
+                dropped = true;
+                return false;
+            }
+            requires.extend(n.iter().filter_map(|k| vars_paths.get(*k)).cloned());
+            true
+        });
+        requires.sort();
+        requires.dedup();
+        plan.requires = requires;
+        if plan.edits.is_empty() {
+            continue;
+        }
+        if dropped && let Err(why) = verify_plan(&plan, vars_checks.get(&plan.path)) {
+            errors.push(PinError::Verify { path, why });
+            continue;
+        }
+        kept.push(plan);
+    }
+    // A group vars file no kept edit relies on is not created.
+    let needed: Vec<PathBuf> = kept.iter().flat_map(|f| f.requires.clone()).collect();
+    kept.retain(|f| !f.create || needed.contains(&f.path));
+    let files = kept;
     errors.sort_by_key(|e| e.to_string());
     errors.dedup();
     Plan {
         files,
         errors,
         skipped_unsafe,
+        notes,
         report,
     }
+}
+
+/// What a group's vars file must hold after its edits: the entries of `fleetpin_versions`,
+/// whether the map is new, and the ranges of those edits.
+type VarsCheck = (BTreeMap<String, String>, bool, Vec<Range<usize>>);
+
+/// Re-parses a plan's result. A group's vars file is checked in two steps: the ordinary
+/// edits (only edited scalars change), then the `fleetpin_versions` edits (only that map
+/// changes, to exactly the locked versions).
+fn verify_plan(plan: &FilePlan, vars: Option<&VarsCheck>) -> Result<(), String> {
+    let Some((expect, whole_map, vars_ranges)) = vars else {
+        let ranges: Vec<Range<usize>> = plan.edits.iter().map(|e| e.range.clone()).collect();
+        return verify::verify(plan.syntax, &plan.original, &plan.edited(), &ranges);
+    };
+    let first = FilePlan {
+        edits: plan
+            .edits
+            .iter()
+            .filter(|e| !vars_ranges.contains(&e.range))
+            .cloned()
+            .collect(),
+        ..plan.clone()
+    };
+    let ranges: Vec<Range<usize>> = first.edits.iter().map(|e| e.range.clone()).collect();
+    let middle = first.edited();
+    verify::verify(plan.syntax, &plan.original, &middle, &ranges)?;
+    groups::verify_vars(&middle, &plan.edited(), expect, *whole_map)
 }
 
 fn looks_like_dockerfile(path: &Path) -> bool {
@@ -303,13 +513,19 @@ fn looks_like_dockerfile(path: &Path) -> bool {
     name.contains("dockerfile") || name.contains("containerfile")
 }
 
-/// A unified diff of a file plan (`--- a/PATH` / `+++ b/PATH`), 3 lines of context.
+/// A unified diff of a file plan (`--- a/PATH` / `+++ b/PATH`; `--- /dev/null` for a file
+/// it creates), 3 lines of context.
 pub fn unified_diff(plan: &FilePlan) -> String {
     let new = plan.edited();
     let path = plan.path.display().to_string();
+    let old = if plan.create {
+        "/dev/null".to_owned()
+    } else {
+        format!("a/{path}")
+    };
     similar::TextDiff::from_lines(plan.original.as_str(), new.as_str())
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&old, &format!("b/{path}"))
         .to_string()
 }

@@ -5,10 +5,47 @@
 use std::collections::BTreeMap;
 
 use fleetpin_diag::{Applicability, Span};
-use fleetpin_fleet::lock::Lock;
+use fleetpin_fleet::lock::{DEFAULT_GROUP, Lock};
 use fleetpin_lint::{PinSite, PinWhat};
 
+use crate::groups::{GroupValue, Targeting};
 use crate::{Candidate, PinError};
+
+/// What the package fixes share: what plays target, the per-group values they need, and
+/// the facts that tell where a downgrade is needed.
+#[derive(Default)]
+pub(crate) struct Ctx<'a> {
+    /// Plays' targets, computed once.
+    pub targeting: Targeting,
+    /// Values group vars files must hold.
+    pub group_values: Vec<GroupValue>,
+    /// Gathered facts (`--facts`).
+    pub facts: Option<&'a fleetpin_fleet::fleet::Fleet>,
+    /// An apt/dnf/yum name was pinned without facts to check downgrades against.
+    pub downgrades_unchecked: bool,
+    /// Edits (file, range) that rely on group vars (`group_vars/` folder, group).
+    pub requires: Vec<Requirement>,
+}
+
+/// An edit (file, byte range) and the group vars (`group_vars/` folder, group) it relies on.
+pub(crate) type Requirement = (
+    std::path::PathBuf,
+    std::ops::Range<usize>,
+    Vec<(std::path::PathBuf, String)>,
+);
+
+/// The version text a place gets.
+enum Resolved {
+    /// One version for every host the value serves.
+    Literal(String),
+    /// `{{ fleetpin_versions['KEY'] }}`, and the values each group's file must hold.
+    Template {
+        expr: String,
+        wrap: bool,
+        values: Vec<GroupValue>,
+        versions: String,
+    },
+}
 
 /// How a module takes a pinned package: the text to write for `spec` at `version`, and
 /// whether that is safe.
@@ -79,6 +116,11 @@ fn group_of_place(span: &Span, lock: &Lock) -> Option<String> {
             .map_or(next.as_str(), |(g, _)| g)
             .to_owned()
     };
+    // `group_vars/all` reaches every host, not only the lock group `all` (hosts in no
+    // `group-by` group): it is that group's place only when the lock has no other.
+    if group == DEFAULT_GROUP && lock.groups.len() > 1 {
+        return None;
+    }
     lock.groups.contains_key(&group).then_some(group)
 }
 
@@ -136,6 +178,7 @@ pub(crate) fn locked_version(
 pub(crate) fn candidates(
     sites: &[&PinSite],
     lock: Option<&Lock>,
+    ctx: &mut Ctx<'_>,
     out: &mut Vec<Candidate>,
     errors: &mut Vec<PinError>,
 ) {
@@ -153,6 +196,7 @@ pub(crate) fn candidates(
             .push(s);
     }
     for ((task_file, _, _), sites) in by_finding {
+        let (out_start, values_start) = (out.len(), ctx.group_values.len());
         let mut all_named = true;
         let mut states = Vec::new();
         let task_line = sites[0].finding.1.start().0;
@@ -166,7 +210,7 @@ pub(crate) fn candidates(
             match &site.what {
                 PinWhat::State(v) => states.push((site, v)),
                 PinWhat::Name(spec) => {
-                    if !name_edits(site, spec, lock, out, errors, task_line) {
+                    if !name_edits(site, spec, lock, ctx, out, errors, task_line) {
                         all_named = false;
                     }
                 }
@@ -206,6 +250,18 @@ pub(crate) fn candidates(
                 });
             }
         }
+        // The finding's edits rely on the group vars its per-group values go to: written
+        // without them, the task would read an undefined variable.
+        let needs: Vec<(std::path::PathBuf, String)> = ctx.group_values[values_start..]
+            .iter()
+            .map(|v| (v.vars_dir.clone(), v.group.clone()))
+            .collect();
+        if !needs.is_empty() {
+            for c in &out[out_start..] {
+                ctx.requires
+                    .push((c.file.path().to_path_buf(), c.range.clone(), needs.clone()));
+            }
+        }
     }
 }
 
@@ -214,6 +270,7 @@ fn name_edits(
     site: &PinSite,
     spec: &str,
     lock: Option<&Lock>,
+    ctx: &mut Ctx<'_>,
     out: &mut Vec<Candidate>,
     errors: &mut Vec<PinError>,
     task_line: usize,
@@ -261,24 +318,71 @@ fn name_edits(
         return false;
     };
     let mut ok = true;
+    let task_file = site.finding.1.file.path();
+    let mut targets: Option<BTreeMap<String, String>> = None;
     for place in &site.places {
-        let version = match locked_version(lock, &keys, place, &bare) {
-            Ok(v) => v,
+        let resolved = match locked_version(lock, &keys, place, &bare) {
+            Ok(v) => Resolved::Literal(v),
+            // The value is written in the task or its role: the plays that run it say which
+            // groups it serves.
+            Err(PinError::LockGroupsDiffer {
+                path,
+                line,
+                package,
+                versions,
+            }) if place.file.path() == task_file || in_same_role(place.file.path(), task_file) => {
+                match per_group(ctx, lock, &keys, place, &bare, &mut targets) {
+                    Ok(r) => r,
+                    Err(why) => {
+                        errors.push(PinError::GroupsUnknown {
+                            path,
+                            line,
+                            package,
+                            versions,
+                            why,
+                        });
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
             Err(e) => {
                 errors.push(e);
                 ok = false;
                 continue;
             }
         };
+        let (version, wrap, title) = match &resolved {
+            Resolved::Literal(v) => (
+                v.clone(),
+                false,
+                format!("pin `{bare}` to {v} (fleetpin.lock)"),
+            ),
+            Resolved::Template {
+                expr,
+                wrap,
+                versions,
+                ..
+            } => (
+                expr.clone(),
+                *wrap,
+                format!("pin `{bare}` per lock group ({versions}) through group_vars"),
+            ),
+        };
         match pinned_spec(site.manager, &site.module, spec, &version) {
-            Ok((text, applicability)) => out.push(Candidate {
-                file: place.file.clone(),
-                range: place.range.clone(),
-                content: text,
-                applicability,
-                code: site.finding.0,
-                title: format!("pin `{bare}` to {version} (fleetpin.lock)"),
-            }),
+            Ok((text, applicability)) => {
+                if let Resolved::Template { values, .. } = resolved {
+                    ctx.group_values.extend(values);
+                }
+                out.push(Candidate {
+                    file: place.file.clone(),
+                    range: place.range.clone(),
+                    content: if wrap { format!("\"{text}\"") } else { text },
+                    applicability,
+                    code: site.finding.0,
+                    title,
+                });
+            }
             Err(why) => {
                 errors.push(PinError::Unsupported {
                     path: place.file.path().to_path_buf(),
@@ -291,5 +395,147 @@ fn name_edits(
             }
         }
     }
+    if ok && crate::downgrade::supports(site.manager) {
+        downgrade_edit(site, lock, &keys, targets.as_ref(), ctx, out, errors);
+    }
     ok
+}
+
+/// The version a place in a task gets from the lock groups its play targets: one version
+/// when they agree, else a per-group template and the values each group's file must hold.
+fn per_group(
+    ctx: &mut Ctx<'_>,
+    lock: &Lock,
+    keys: &[String],
+    place: &Span,
+    package: &str,
+    targets: &mut Option<BTreeMap<String, String>>,
+) -> Result<Resolved, String> {
+    let plays = ctx.targeting.place_groups(
+        place.file.path(),
+        place.file.text(),
+        place.range.start,
+        lock,
+    )?;
+    let merged: BTreeMap<String, String> = plays
+        .iter()
+        .flat_map(|pg| pg.hosts.iter().map(|(h, g)| (h.clone(), g.clone())))
+        .collect();
+    *targets = Some(merged.clone());
+    let mut per: BTreeMap<&str, (&String, &str)> = BTreeMap::new();
+    for (host, group) in &merged {
+        let table = &lock.groups[group];
+        let Some((key, version)) = keys
+            .iter()
+            .find_map(|k| table.get(k).map(|l| (k, l.version.as_str())))
+        else {
+            return Err(format!(
+                "`{package}` is not locked for group `{group}`, whose host `{host}` the play \
+                 targets"
+            ));
+        };
+        let group = lock
+            .groups
+            .get_key_value(group)
+            .map_or("", |(g, _)| g.as_str());
+        per.insert(group, (key, version));
+    }
+    let mut versions: Vec<&str> = per.values().map(|(_, v)| *v).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    if let [one] = versions.as_slice() {
+        return Ok(Resolved::Literal((*one).to_owned()));
+    }
+    let mut names: Vec<&String> = per.values().map(|(k, _)| *k).collect();
+    names.dedup();
+    let [key] = names.as_slice() else {
+        return Err(format!(
+            "the groups lock it under different names ({})",
+            per.iter()
+                .map(|(g, (k, _))| format!("`{k}` in {g}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    let (expr, wrap) = crate::groups::version_expression(place.file.text(), &place.range, key)?;
+    // Each play's groups, in the group_vars beside its playbook.
+    let mut values = Vec::new();
+    for pg in &plays {
+        let vars_dir = pg.dir.join("group_vars");
+        for group in pg.hosts.values() {
+            let (k, v) = per[group.as_str()];
+            values.push(GroupValue {
+                vars_dir: vars_dir.clone(),
+                group: group.clone(),
+                key: k.clone(),
+                version: v.to_owned(),
+            });
+        }
+    }
+    Ok(Resolved::Template {
+        expr,
+        wrap,
+        values,
+        versions: per
+            .iter()
+            .map(|(g, (_, v))| format!("{g} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// `allow_downgrade: true` on the task (unsafe) when the facts show a host it runs on above
+/// the lock; without facts, remembers that downgrades were not checked.
+fn downgrade_edit(
+    site: &PinSite,
+    lock: &Lock,
+    keys: &[String],
+    targets: Option<&BTreeMap<String, String>>,
+    ctx: &mut Ctx<'_>,
+    out: &mut Vec<Candidate>,
+    errors: &mut Vec<PinError>,
+) {
+    let Some(facts) = ctx.facts else {
+        ctx.downgrades_unchecked = true;
+        return;
+    };
+    let task = &site.finding.1;
+    // The task's play, where it can be told; else every host of the facts.
+    let known;
+    let targets = match targets {
+        Some(t) => Some(t),
+        None => {
+            known = ctx
+                .targeting
+                .place_groups(task.file.path(), task.file.text(), task.range.start, lock)
+                .ok()
+                .map(|plays| plays.into_iter().flat_map(|pg| pg.hosts).collect());
+            known.as_ref()
+        }
+    };
+    let ahead = crate::downgrade::hosts_ahead(facts, lock, targets, keys);
+    match crate::downgrade::candidate(
+        &task.file,
+        task.range.start,
+        site.finding.0,
+        &keys[0],
+        &ahead,
+    ) {
+        Ok(Some(c)) => out.push(c),
+        Ok(None) => {}
+        Err(why) => errors.push(PinError::Unsupported {
+            path: task.file.path().to_path_buf(),
+            line: task.start().0,
+            package: keys[0].clone(),
+            module: site.module.clone(),
+            why: format!(
+                "hosts run it above the lock, but `allow_downgrade` cannot be added: {why}"
+            ),
+        }),
+    }
+}
+
+/// Whether `place` is in the role `task` belongs to (a role default or var the task reads).
+fn in_same_role(place: &std::path::Path, task: &std::path::Path) -> bool {
+    crate::groups::role_of(place).is_some_and(|r| Some(r) == crate::groups::role_of(task))
 }

@@ -14,13 +14,17 @@ pub enum Syntax {
     Dockerfile,
 }
 
-/// The key an edit may add to a mapping (a Galaxy requirement's `version`).
-const INSERTED_KEY: &str = "version";
+/// The keys an edit may add to a mapping: a Galaxy requirement's `version`, and
+/// `allow_downgrade` of a package task (an unsafe fix).
+const INSERTED_KEYS: &[&str] = &["version", "allow_downgrade"];
 
 fn touches(span: &Range<usize>, edits: &[Range<usize>]) -> bool {
-    edits
-        .iter()
-        .any(|e| e.start < span.end.max(span.start + 1) && span.start <= e.end)
+    edits.iter().any(|e| {
+        // An insertion right after a scalar extends it (` allow_downgrade=true` on free-form
+        // module arguments).
+        (e.start < span.end.max(span.start + 1) && span.start <= e.end)
+            || (e.is_empty() && e.start == span.end)
+    })
 }
 
 /// Checks that `after` is `before` with only the scalars at `edits` (ranges in `before`)
@@ -65,7 +69,12 @@ fn same_node(src: &str, a: &Node, b: &Node, edits: &[Range<usize>]) -> Result<()
             if x.value == y.value && x.style == y.style {
                 return Ok(());
             }
-            if touches(&a.span, edits) && x.style == y.style {
+            // A whole plain scalar may become double-quoted: a per-group value
+            // (`"docker-ce={{ fleetpin_versions['docker-ce'] }}"`) needs the quotes.
+            let restyled = x.style == y.style
+                || (x.style == fleetpin_yaml::ScalarStyle::Plain
+                    && y.style == fleetpin_yaml::ScalarStyle::DoubleQuoted);
+            if touches(&a.span, edits) && restyled {
                 return Ok(());
             }
             Err(format!(
@@ -85,8 +94,9 @@ fn same_node(src: &str, a: &Node, b: &Node, edits: &[Range<usize>]) -> Result<()
             Ok(())
         }
         (NodeKind::Map(x), NodeKind::Map(y)) => {
-            // The one key fleetpin adds: `version:` of a Galaxy requirement, at an edit.
-            let added = |k: &Node| k.as_str() == Some(INSERTED_KEY);
+            // The keys fleetpin adds, at an edit: `version:` of a Galaxy requirement,
+            // `allow_downgrade:` of a package task.
+            let added = |k: &Node| k.as_str().is_some_and(|k| INSERTED_KEYS.contains(&k));
             // Up to the end of the mapping's last line (after a trailing comment).
             let end = src
                 .get(a.span.end..)

@@ -35,9 +35,48 @@ impl Tree {
     }
 }
 
+/// Writes every file of a plan: first the group vars files others rely on, then the rest;
+/// a file whose group vars could not be written is left as it is (named). Returns the files
+/// written and the errors.
+pub fn write_plans(files: &[FilePlan], tree: &Tree) -> (Vec<PathBuf>, Vec<PinError>) {
+    let required: std::collections::HashSet<&PathBuf> =
+        files.iter().flat_map(|f| &f.requires).collect();
+    let (first, rest): (Vec<&FilePlan>, Vec<&FilePlan>) =
+        files.iter().partition(|f| required.contains(&f.path));
+    let mut written = Vec::new();
+    let mut errors = Vec::new();
+    let mut failed = Vec::new();
+    for f in first.into_iter().chain(rest) {
+        if let Some(vars) = f.requires.iter().find(|r| failed.contains(*r)) {
+            let line = f.edits.first().map_or(1, |e| {
+                fleetpin_diag::SourceFile::new(&f.path, f.original.as_str())
+                    .line_col(e.range.start)
+                    .0
+            });
+            errors.push(PinError::GroupVarsMissing {
+                path: f.path.clone(),
+                line,
+                vars: vars.clone(),
+            });
+            continue;
+        }
+        match write_plan(f, tree) {
+            Ok(()) => written.push(f.path.clone()),
+            Err(e) => {
+                failed.push(f.path.clone());
+                errors.push(e);
+            }
+        }
+    }
+    (written, errors)
+}
+
 /// Writes the edited text of `plan`, atomically. `plan.path` is resolved against the
 /// current directory.
 pub fn write_plan(plan: &FilePlan, tree: &Tree) -> Result<(), PinError> {
+    if plan.create {
+        return create(plan, tree);
+    }
     let path = plan.path.clone();
     let meta = std::fs::symlink_metadata(&path).map_err(|e| PinError::Unreadable {
         path: path.clone(),
@@ -104,4 +143,62 @@ pub fn write_plan(plan: &FilePlan, tree: &Tree) -> Result<(), PinError> {
     }
     tmp.persist(&real).map_err(|e| unwritable(e.error))?;
     Ok(())
+}
+
+/// Creates the file of `plan` (a group's vars file): its folders as needed, inside the tree,
+/// then the text through a temporary file that is linked into place only if nothing exists
+/// there (an existing file is never replaced; one with the same text is left as it is).
+fn create(plan: &FilePlan, tree: &Tree) -> Result<(), PinError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = plan.path.clone();
+    let text = plan.edited();
+    let unwritable = |e: std::io::Error| PinError::Unwritable {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return match std::fs::read(&path) {
+            Ok(bytes) if bytes == text.as_bytes() => Ok(()),
+            _ => Err(PinError::ChangedOnDisk { path }),
+        };
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // The nearest folder that exists must be inside the tree (no symbolic link out of it).
+    let existing = dir
+        .ancestors()
+        .find(|d| d.as_os_str().is_empty() || d.exists())
+        .unwrap_or(Path::new("."));
+    let existing = if existing.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        existing
+    };
+    let real = std::fs::canonicalize(existing).map_err(|e| PinError::Unreadable {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    if !tree.contains(&real) {
+        return Err(PinError::OutsideTree { path });
+    }
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".fleetpin-pin.")
+        .tempfile_in(dir)
+        .map_err(unwritable)?;
+    tmp.write_all(text.as_bytes()).map_err(unwritable)?;
+    // Ansible reads vars files as whoever runs it: readable by all, like `lock export -o`.
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .map_err(unwritable)?;
+    tmp.as_file().sync_all().map_err(unwritable)?;
+    match tmp.persist_noclobber(&path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(PinError::ChangedOnDisk { path })
+        }
+        Err(e) => Err(unwritable(e.error)),
+    }
 }

@@ -139,6 +139,8 @@ fn workflow_uses_are_pinned_to_the_commit_with_the_ref_as_comment() {
         images: None,
         actions: Some(&source),
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let plan = fleetpin_pin::plan(&options);
     assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);

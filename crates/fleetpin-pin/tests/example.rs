@@ -26,19 +26,6 @@ docker-ce-cli = "5:20.10.23~3-0~debian-buster"
 libc6 = "2.28-10+deb10u2"
 "#;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn example_is_pinned_with_only_version_edits() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/swarm-cluster");
@@ -53,6 +40,8 @@ fn example_is_pinned_with_only_version_edits() {
         images: None,
         actions: None,
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let before_report = fleetpin_lint::lint(&lint_options(&root));
     let plan = fleetpin_pin::plan(&options);

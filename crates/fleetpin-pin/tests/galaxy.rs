@@ -69,6 +69,8 @@ fn collections_get_the_installed_version() {
         images: None,
         actions: None,
         galaxy: Some(&source),
+        lock_path: None,
+        facts: None,
     };
     let plan = fleetpin_pin::plan(&options);
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);

@@ -37,6 +37,8 @@ fn compose_and_dockerfile_get_the_registry_digest() {
         images: Some(&resolver),
         actions: None,
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let plan = fleetpin_pin::plan(&options);
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);
@@ -99,6 +101,8 @@ fn lying_registry_is_a_named_error_and_other_files_are_still_pinned() {
         images: Some(&resolver),
         actions: None,
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let plan = fleetpin_pin::plan(&options);
     let errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();

@@ -1,6 +1,7 @@
 //! Bad input and careful writes: read-only files, files changed between read and write,
 //! symbolic links out of the tree, edits that would reshape a file, permissions, and lock
-//! groups that disagree. Each is a named error; the other files are still written.
+//! groups that disagree (their values go per group). Each problem is a named error; the other
+//! files are still written.
 
 mod common;
 
@@ -162,7 +163,7 @@ fn verify_refuses_anything_but_the_edited_values() {
 }
 
 #[test]
-fn lock_groups_that_disagree_are_named_and_group_vars_get_their_group() {
+fn lock_groups_that_disagree_get_per_group_values_and_group_vars_their_group() {
     let lock = lock(
         r#"version = 1
 group-by = ["workers"]
@@ -195,6 +196,8 @@ docker-ce = "5:23.0.1-1~debian.10~buster"
         images: None,
         actions: None,
         galaxy: None,
+        lock_path: None,
+        facts: None,
     };
     let plan = fleetpin_pin::plan(&options);
     insta::assert_snapshot!(render(&plan, root));

@@ -147,6 +147,8 @@ pub fn plan(root: &Path, unsafe_fixes: bool) -> Plan {
         images: Some(&images),
         actions: Some(&refs),
         galaxy: Some(&galaxy),
+        lock_path: None,
+        facts: None,
     };
     fleetpin_pin::plan(&options)
 }
@@ -168,11 +170,24 @@ pub fn render(plan: &Plan, root: &Path) -> String {
         .replace(&format!("a/{}/", root.display()), "a/")
 }
 
-/// Writes every file of the plan; panics on an error.
+/// Writes every file of the plan (group vars first); panics on an error.
 pub fn write_all(plan: &Plan, root: &Path) {
     let tree = fleetpin_pin::write::Tree::new(&[root.to_path_buf()]);
-    for f in &plan.files {
-        fleetpin_pin::write::write_plan(f, &tree).expect("write");
+    let (_, errors) = fleetpin_pin::write::write_plans(&plan.files, &tree);
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// Copies a directory tree (an example into a temp dir).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
     }
 }
 
