@@ -15,6 +15,8 @@ use rayon::prelude::*;
 use crate::ExitStatus;
 use crate::printer::Printer;
 
+mod facts;
+
 /// Input formats of `--input-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
@@ -173,6 +175,12 @@ pub struct Args {
     /// The ssh client binary.
     #[arg(long, default_value = "ssh", value_name = "PATH")]
     ssh_program: PathBuf,
+
+    /// Check each matched cause against the facts of the hosts it was seen on (a folder
+    /// written by `fleetpin gather`): whether its known explanation fits, which condition
+    /// holds or fails, with which value.
+    #[arg(long, value_name = "DIR")]
+    facts: Option<PathBuf>,
 }
 
 fn now_us() -> u64 {
@@ -229,7 +237,11 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         TemplateOrder::Count => Order::Count,
     };
     let diagnosis = diagnoser.finish(order, &db);
-    write_report(&diagnosis, args.format, printer)?;
+    let facts = match &args.facts {
+        Some(dir) => Some(facts::check(dir, &diagnosis, &db, printer)?),
+        None => None,
+    };
+    write_report(&diagnosis, facts.as_ref(), args.format, printer)?;
     if diagnosis.nothing_read() {
         printer.error(&anyhow::anyhow!(
             "nothing could be read from {} input{}",
@@ -249,11 +261,29 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     })
 }
 
-fn write_report(d: &Diagnosis, format: OutputFormat, printer: &Printer) -> anyhow::Result<()> {
+/// The JSON document: the diagnosis, and what the facts say when `--facts` is given.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    diagnosis: &'a Diagnosis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facts: Option<&'a facts::FactsReport>,
+}
+
+fn write_report(
+    d: &Diagnosis,
+    facts: Option<&facts::FactsReport>,
+    format: OutputFormat,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let mut out = printer.stdout();
     match format {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, d).context("cannot write JSON")?;
+            let report = Report {
+                diagnosis: d,
+                facts,
+            };
+            serde_json::to_writer_pretty(&mut out, &report).context("cannot write JSON")?;
             writeln!(out)?;
             // The JSON has every problem; stderr names them for the person at the terminal.
             for s in &d.sources {
@@ -269,7 +299,10 @@ fn write_report(d: &Diagnosis, format: OutputFormat, printer: &Printer) -> anyho
         }
         OutputFormat::Text => {
             // Messages and host names come from the inputs: escaped for the terminal.
-            let text = d.to_string();
+            let mut text = d.to_string();
+            if let Some(f) = facts {
+                text = f.insert_into(&text, d);
+            }
             out.write_all(Printer::text(&text).as_bytes())?;
             if d.causes.is_empty() && d.input.entries > 0 {
                 writeln!(out, "\nno known cause matched")?;
