@@ -251,6 +251,8 @@ fn short_flags_mean_one_thing_everywhere() {
         vec!["debian", "compare"],
         vec!["debian", "policy"],
         vec!["pin"],
+        vec!["diagnose"],
+        vec!["plan"],
     ];
     for cmd in commands {
         let mut args = cmd.clone();
@@ -279,4 +281,5 @@ fn short_flags_mean_one_thing_everywhere() {
     }
     assert_eq!(seen.get(&'q').map(String::as_str), Some("quiet"));
     assert_eq!(seen.get(&'o').map(String::as_str), Some("ssh-option"));
+    assert_eq!(seen.get(&'f').map(String::as_str), Some("forks"));
 }

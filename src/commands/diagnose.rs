@@ -3,16 +3,17 @@
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use fleetpin_fleet::gather::{SshConfig, Target, for_each_host, run_remote};
+use fleetpin_fleet::gather::{Target, for_each_host, run_remote};
 use fleetpin_inventory::{Inventory, Pattern};
 use fleetpin_logs::read::{Format, ReadOptions, decompress};
 use fleetpin_logs::{CauseDb, Diagnoser, Diagnosis, Filter, HostStatus, MinerOptions, Order};
 use rayon::prelude::*;
 
 use crate::ExitStatus;
+use crate::fleet_args::SshArgs;
 use crate::printer::Printer;
 
 mod facts;
@@ -86,6 +87,7 @@ pub enum TemplateOrder {
 /// usage error). Unreadable records, files and hosts are named and counted; the rest is still
 /// diagnosed.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("timeout", |a| a.default_value("300")))]
 pub struct Args {
     /// Journals to read (`-` for stdin, the default when no file is given and stdin is not a
     /// terminal); a folder is read as one file per host. With `--ssh`: host patterns over the
@@ -152,35 +154,15 @@ pub struct Args {
     #[arg(short, long, value_name = "PATTERN", requires = "ssh")]
     limit: Option<String>,
 
-    /// Hosts read in parallel.
-    #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    forks: u16,
-
-    /// Seconds allowed per host, connection included; ssh is stopped past it.
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
-    timeout: u64,
-
-    /// ssh ConnectTimeout, in seconds.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
-    connect_timeout: u64,
-
-    /// ssh_config file to use instead of ~/.ssh/config (`ssh -F`).
-    #[arg(long, value_name = "FILE")]
-    ssh_config: Option<PathBuf>,
-
-    /// Extra ssh option (`ssh -o KEY=VALUE`). Repeatable.
-    #[arg(short = 'o', long = "ssh-option", value_name = "KEY=VALUE")]
-    ssh_options: Vec<String>,
-
-    /// The ssh client binary.
-    #[arg(long, default_value = "ssh", value_name = "PATH")]
-    ssh_program: PathBuf,
-
     /// Check each matched cause against the facts of the hosts it was seen on (a folder
     /// written by `fleetpin gather`): whether its known explanation fits, which condition
     /// holds or fails, with which value.
     #[arg(long, value_name = "DIR")]
     facts: Option<PathBuf>,
+
+    /// How to reach the hosts of `--ssh` (last: its help heading applies to what follows).
+    #[command(flatten)]
+    ssh_args: SshArgs,
 }
 
 fn now_us() -> u64 {
@@ -688,14 +670,7 @@ fn targets(args: &Args, printer: &Printer) -> anyhow::Result<Vec<Target>> {
 
 fn read_ssh(args: &Args, filter: &Filter, printer: &Printer) -> anyhow::Result<Diagnoser> {
     let targets = targets(args, printer)?;
-    let cfg = SshConfig {
-        program: args.ssh_program.clone(),
-        config_file: args.ssh_config.clone(),
-        options: args.ssh_options.clone(),
-        connect_timeout: Duration::from_secs(args.connect_timeout),
-        timeout: Duration::from_secs(args.timeout),
-        forks: usize::from(args.forks),
-    };
+    let cfg = args.ssh_args.config();
     // Time, unit and priority were applied by the remote journalctl.
     let local = Filter {
         grep: filter.grep.clone(),
@@ -813,6 +788,25 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("rc 1") && e.contains("No journal files"), "{e}");
+    }
+
+    /// Reading a whole journal takes longer than gathering facts: 300 s, not `gather`'s 120.
+    #[test]
+    fn ssh_timeout_defaults_to_five_minutes() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        let cfg = Cli::parse_from(["x", "--ssh", "h1"]).args.ssh_args.config();
+        assert_eq!(cfg.timeout, std::time::Duration::from_secs(300));
+        assert_eq!(cfg.forks, 5);
+        let cfg = Cli::parse_from(["x", "--ssh", "--timeout", "20", "h1"])
+            .args
+            .ssh_args
+            .config();
+        assert_eq!(cfg.timeout, std::time::Duration::from_secs(20));
     }
 
     #[test]
