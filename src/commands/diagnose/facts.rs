@@ -62,19 +62,8 @@ struct Known {
 /// The logs crate's host view of one host's facts. An empty package list is unknown (no
 /// dpkg or rpm host has none), not "nothing installed".
 pub fn host_state(f: &HostFacts) -> HostState {
-    let mut packages: BTreeMap<String, String> = BTreeMap::new();
-    for p in &f.packages {
-        // Several versions of one package (rpm kernels): the highest counts.
-        match packages.get_mut(&p.name) {
-            Some(v) if f.package_manager.compare(&p.version, v).is_gt() => {
-                v.clone_from(&p.version);
-            }
-            Some(_) => {}
-            None => {
-                packages.insert(p.name.clone(), p.version.clone());
-            }
-        }
-    }
+    // The highest version of each package (rpm kernels), as `hazard check` and `plan` see it.
+    let packages = fleetpin_plan::plan::host_state(f, None).packages;
     HostState {
         host: f.host.clone(),
         packages: (!packages.is_empty()).then_some(packages),
@@ -89,15 +78,21 @@ pub fn host_state(f: &HostFacts) -> HostState {
     }
 }
 
-/// The facts host a journal host is: the same name, else the one host whose first DNS label
-/// is the same (`swarm-w2` and `swarm-w2.example.internal`).
+/// The facts host a journal host is: the same name, else, when one of the two is a bare
+/// name, the one host whose first DNS label is that name (`swarm-w2` and
+/// `swarm-w2.example.internal`). Two different domains never match.
 fn find<'a>(known: &'a BTreeMap<String, Known>, host: &str) -> Option<(&'a str, &'a Known)> {
     if let Some((name, k)) = known.get_key_value(host) {
         return Some((name, k));
     }
-    let short = |h: &str| h.split('.').next().unwrap_or(h).to_owned();
-    let want = short(host);
-    let mut candidates = known.iter().filter(|(name, _)| short(name) == want);
+    let (label, bare) = match host.split_once('.') {
+        Some((label, _)) => (label, false),
+        None => (host, true),
+    };
+    let mut candidates = known.iter().filter(|(name, _)| match name.split_once('.') {
+        Some((l, _)) => bare && l == label,
+        None => !bare && name.as_str() == label,
+    });
     match (candidates.next(), candidates.next()) {
         (Some((name, k)), None) => Some((name, k)),
         _ => None,
@@ -284,5 +279,53 @@ impl FactsReport {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(names: &[&str]) -> BTreeMap<String, Known> {
+        names
+            .iter()
+            .map(|n| {
+                (
+                    (*n).to_owned(),
+                    Known {
+                        state: HostState::new(*n),
+                        gathered_at: None,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn journal_hosts_find_their_facts_by_name_or_unique_short_name() {
+        let k = known(&[
+            "swarm-w2.example.internal",
+            "db1.a.example",
+            "db1.b.example",
+            "web1",
+        ]);
+        let name = |h: &str| find(&k, h).map(|(n, _)| n.to_owned());
+        assert_eq!(
+            name("swarm-w2.example.internal").as_deref(),
+            Some("swarm-w2.example.internal")
+        );
+        assert_eq!(
+            name("swarm-w2").as_deref(),
+            Some("swarm-w2.example.internal")
+        );
+        assert_eq!(name("swarm-w2.other.example"), None, "another domain");
+        assert_eq!(name("web1.example.org").as_deref(), Some("web1"));
+        assert_eq!(
+            name("db1"),
+            None,
+            "two facts hosts named db1: neither is guessed"
+        );
+        assert_eq!(name("db1.a.example").as_deref(), Some("db1.a.example"));
+        assert_eq!(name("swarm-w3"), None);
     }
 }
