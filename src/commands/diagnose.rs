@@ -82,6 +82,9 @@ pub enum TemplateOrder {
 /// format detected per input. A folder holds one host per file: files fetched from each host and
 /// named after it, or `ansible all -m ansible.builtin.command -a 'journalctl -o json ...' --tree
 /// DIR` output. With `--ssh`, runs `journalctl -o export` on every host of the inventory.
+/// With `--facts DIR`, says for each matched cause whether the facts of each host it was seen
+/// on fit its known explanation ("Docker 23.0.1 + no apparmor package on node-w2:
+/// FPH-2023-0001").
 ///
 /// Exit status: 0 no known cause matched, 1 a known cause matched, 2 nothing could be read (or a
 /// usage error). Unreadable records, files and hosts are named and counted; the rest is still
