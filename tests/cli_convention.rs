@@ -251,8 +251,6 @@ fn short_flags_mean_one_thing_everywhere() {
         vec!["debian", "compare"],
         vec!["debian", "policy"],
         vec!["pin"],
-        vec!["diagnose"],
-        vec!["plan"],
     ];
     for cmd in commands {
         let mut args = cmd.clone();
@@ -281,5 +279,4 @@ fn short_flags_mean_one_thing_everywhere() {
     }
     assert_eq!(seen.get(&'q').map(String::as_str), Some("quiet"));
     assert_eq!(seen.get(&'o').map(String::as_str), Some("ssh-option"));
-    assert_eq!(seen.get(&'f').map(String::as_str), Some("forks"));
 }
