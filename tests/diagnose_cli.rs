@@ -112,6 +112,235 @@ fn the_readme_command_names_both_root_causes_on_the_example() {
     assert_eq!(d["input"]["bad"], 0);
 }
 
+/// Facts of the three journal hosts *after* the incident, as `fleetpin gather` imports them
+/// from their dpkg status files (`examples/swarm-cluster/fleet/status/`): swarm-w2 runs
+/// docker-ce 23.0.1 and has only the config files of `apparmor` left.
+fn facts_after_the_incident(dir: &Path) -> PathBuf {
+    let facts = dir.join("facts");
+    let status = repo().join("examples/swarm-cluster/fleet/status");
+    let specs: Vec<String> = [M1, W1, W2]
+        .iter()
+        .map(|h| format!("{h}={}", status.join(h).display()))
+        .collect();
+    let mut args = vec!["gather", "--facts-dir", facts.to_str().unwrap()];
+    for s in &specs {
+        args.extend_from_slice(&["--from-dpkg-status", s]);
+    }
+    let r = fleetpin(dir, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    facts
+}
+
+/// The cause headers and their `facts:` lines of a text report, with exit code and stderr.
+fn facts_view(r: &Run, dir: &Path) -> String {
+    let lines: String = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("cause ") || l.starts_with("  facts: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    snapshot_text(
+        &Run {
+            code: r.code,
+            stdout: lines,
+            stderr: r.stderr.clone(),
+        },
+        dir,
+    )
+}
+
+/// The `(cause, host, verdict)` of every fit in a JSON report.
+fn fits(d: &Value) -> Vec<(String, String, String)> {
+    d["facts"]["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["cause"].as_str().unwrap().to_owned(),
+                f["host"].as_str().unwrap().to_owned(),
+                f["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 12, item 3: "Docker 23.0.1 + no apparmor package on node-w2: FPH-2023-0001".
+#[test]
+fn facts_say_whether_the_known_explanation_fits_each_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let facts = facts_after_the_incident(tmp.path());
+    let journal = repo().join("examples/swarm-cluster/journal");
+    let args = [
+        "diagnose",
+        journal.to_str().unwrap(),
+        "--facts",
+        facts.to_str().unwrap(),
+    ];
+    let r = fleetpin(tmp.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!(facts_view(&r, tmp.path()));
+    // Everything else is the report without --facts.
+    let plain = fleetpin(tmp.path(), &["diagnose", journal.to_str().unwrap()]);
+    let without_facts: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("  facts: "))
+        .collect();
+    assert_eq!(without_facts, plain.stdout.lines().collect::<Vec<_>>());
+
+    // A gather over SSH also records the kernel's AppArmor state: then every condition holds.
+    let w2 = facts.join(format!("{W2}.json"));
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&w2).unwrap()).unwrap();
+    doc["apparmor_enabled"] = Value::Bool(true);
+    doc["kernel"] = Value::String("4.19.0-23-amd64".into());
+    std::fs::write(&w2, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let mut json_args = args.to_vec();
+    json_args.extend_from_slice(&["--format", "json"]);
+    let r = fleetpin(tmp.path(), &json_args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let d = json(&r);
+    assert_eq!(d["schema"]["version"], 1);
+    assert_eq!(
+        fits(&d),
+        [
+            (APPARMOR.into(), W2.into(), "confirmed".into()),
+            (AUTH.into(), W1.into(), "unconditioned".into()),
+            (AUTH.into(), W2.into(), "unconditioned".into()),
+        ]
+    );
+    let fit = &d["facts"]["fits"][0];
+    assert_eq!(
+        fit["summary"],
+        "Docker 23.0.1 + no apparmor package + AppArmor in the kernel on \
+         swarm-w2.example.internal: FPH-2023-0001"
+    );
+    assert_eq!(fit["hazard"], "FPH-2023-0001");
+    assert_eq!(
+        fit["checks"],
+        serde_json::json!([
+            { "condition": "Docker >= 23.0.0~, < 23.0.2~", "fact": "Docker 23.0.1", "holds": true },
+            { "condition": "no apparmor package", "fact": "no apparmor package", "holds": true },
+            { "condition": "AppArmor in the kernel", "fact": "AppArmor in the kernel", "holds": true },
+        ])
+    );
+    assert_eq!(fit["gathered_before_lines"], false);
+    assert_eq!(d["facts"]["errors"], serde_json::json!([]));
+    assert_eq!(d["facts"]["hosts_without_facts"], serde_json::json!([]));
+    let r = fleetpin(tmp.path(), &args);
+    assert!(
+        r.stdout.contains(
+            "\n  facts: Docker 23.0.1 + no apparmor package + AppArmor in the kernel on \
+             swarm-w2.example.internal: FPH-2023-0001\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The example's `fleet/facts` were gathered on 2023-02-09, before the upgrade: swarm-w2 still
+/// ran Docker 20.10.24, which the cause's Docker range excludes.
+#[test]
+fn facts_that_contradict_the_cause_say_which_value() {
+    let args = [
+        "diagnose",
+        "examples/swarm-cluster/journal",
+        "--facts",
+        "examples/swarm-cluster/fleet/facts",
+    ];
+    let r = fleetpin(&repo(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!(facts_view(&r, &repo()));
+
+    let mut json_args = args.to_vec();
+    json_args.extend_from_slice(&["--format", "json"]);
+    let d = json(&fleetpin(&repo(), &json_args));
+    assert_eq!(
+        fits(&d)[0],
+        (APPARMOR.into(), W2.into(), "contradicted".into())
+    );
+    let fit = &d["facts"]["fits"][0];
+    assert_eq!(
+        fit["checks"][0],
+        serde_json::json!({
+            "condition": "Docker >= 23.0.0~, < 23.0.2~", "fact": "Docker 20.10.24", "holds": false
+        })
+    );
+    assert_eq!(fit["gathered_at"], "2023-02-09T00:00:00.000000Z");
+    assert_eq!(fit["gathered_before_lines"], true);
+
+    // The same journal under a short host name still finds the facts of the long one; the
+    // apparmor package of swarm-m1 contradicts the cause there.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("journal");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(journal(W2), dir.join("swarm-m1.export.gz")).unwrap();
+    let r = fleetpin(
+        &repo(),
+        &[
+            "diagnose",
+            dir.to_str().unwrap(),
+            "--facts",
+            "examples/swarm-cluster/fleet/facts",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "\n  facts: Docker 20.10.23 + apparmor 2.13.2-10 installed on swarm-m1: the facts do \
+             not fit docker23-apparmor-missing (FPH-2023-0001) (facts gathered 2023-02-09, \
+             before these lines: run `fleetpin gather` again)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A facts file that cannot be read is named with its line; its host, and a host with no
+/// file, are said to have no facts; the other hosts are still checked.
+#[test]
+fn bad_facts_files_are_named_and_the_rest_is_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let facts = facts_after_the_incident(tmp.path());
+    std::fs::remove_file(facts.join(format!("{M1}.json"))).unwrap();
+    std::fs::write(
+        facts.join(format!("{W2}.json")),
+        "{\n  \"fleetpin_facts\": 1,\n  \"host\": ",
+    )
+    .unwrap();
+    let journal = repo().join("examples/swarm-cluster/journal");
+    let r = fleetpin(
+        tmp.path(),
+        &[
+            "diagnose",
+            journal.to_str().unwrap(),
+            "--facts",
+            facts.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "the causes still matched: {}", r.stderr);
+    insta::assert_snapshot!(facts_view(&r, tmp.path()));
+
+    let r = fleetpin(
+        tmp.path(),
+        &[
+            "diagnose",
+            journal.to_str().unwrap(),
+            "--facts",
+            "no-such-dir",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr.contains("cannot read facts directory no-such-dir"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn filters_select_like_journalctl() {
     let dir = repo();

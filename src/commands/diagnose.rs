@@ -3,17 +3,20 @@
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use fleetpin_fleet::gather::{SshConfig, Target, for_each_host, run_remote};
+use fleetpin_fleet::gather::{Target, for_each_host, run_remote};
 use fleetpin_inventory::{Inventory, Pattern};
 use fleetpin_logs::read::{Format, ReadOptions, decompress};
 use fleetpin_logs::{CauseDb, Diagnoser, Diagnosis, Filter, HostStatus, MinerOptions, Order};
 use rayon::prelude::*;
 
 use crate::ExitStatus;
+use crate::fleet_args::SshArgs;
 use crate::printer::Printer;
+
+mod facts;
 
 /// Input formats of `--input-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -79,11 +82,15 @@ pub enum TemplateOrder {
 /// format detected per input. A folder holds one host per file: files fetched from each host and
 /// named after it, or `ansible all -m ansible.builtin.command -a 'journalctl -o json ...' --tree
 /// DIR` output. With `--ssh`, runs `journalctl -o export` on every host of the inventory.
+/// With `--facts DIR`, says for each matched cause whether the facts of each host it was seen
+/// on fit its known explanation ("Docker 23.0.1 + no apparmor package on node-w2:
+/// FPH-2023-0001").
 ///
 /// Exit status: 0 no known cause matched, 1 a known cause matched, 2 nothing could be read (or a
 /// usage error). Unreadable records, files and hosts are named and counted; the rest is still
 /// diagnosed.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("timeout", |a| a.default_value("300")))]
 pub struct Args {
     /// Journals to read (`-` for stdin, the default when no file is given and stdin is not a
     /// terminal); a folder is read as one file per host. With `--ssh`: host patterns over the
@@ -150,29 +157,15 @@ pub struct Args {
     #[arg(short, long, value_name = "PATTERN", requires = "ssh")]
     limit: Option<String>,
 
-    /// Hosts read in parallel.
-    #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    forks: u16,
+    /// Check each matched cause against the facts of the hosts it was seen on (a folder
+    /// written by `fleetpin gather`): whether its known explanation fits, which condition
+    /// holds or fails, with which value.
+    #[arg(long, value_name = "DIR")]
+    facts: Option<PathBuf>,
 
-    /// Seconds allowed per host, connection included; ssh is stopped past it.
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
-    timeout: u64,
-
-    /// ssh ConnectTimeout, in seconds.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
-    connect_timeout: u64,
-
-    /// ssh_config file to use instead of ~/.ssh/config (`ssh -F`).
-    #[arg(long, value_name = "FILE")]
-    ssh_config: Option<PathBuf>,
-
-    /// Extra ssh option (`ssh -o KEY=VALUE`). Repeatable.
-    #[arg(short = 'o', long = "ssh-option", value_name = "KEY=VALUE")]
-    ssh_options: Vec<String>,
-
-    /// The ssh client binary.
-    #[arg(long, default_value = "ssh", value_name = "PATH")]
-    ssh_program: PathBuf,
+    /// How to reach the hosts of `--ssh` (last: its help heading applies to what follows).
+    #[command(flatten)]
+    ssh_args: SshArgs,
 }
 
 fn now_us() -> u64 {
@@ -229,7 +222,11 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         TemplateOrder::Count => Order::Count,
     };
     let diagnosis = diagnoser.finish(order, &db);
-    write_report(&diagnosis, args.format, printer)?;
+    let facts = match &args.facts {
+        Some(dir) => Some(facts::check(dir, &diagnosis, &db, printer)?),
+        None => None,
+    };
+    write_report(&diagnosis, facts.as_ref(), args.format, printer)?;
     if diagnosis.nothing_read() {
         printer.error(&anyhow::anyhow!(
             "nothing could be read from {} input{}",
@@ -249,11 +246,29 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
     })
 }
 
-fn write_report(d: &Diagnosis, format: OutputFormat, printer: &Printer) -> anyhow::Result<()> {
+/// The JSON document: the diagnosis, and what the facts say when `--facts` is given.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    diagnosis: &'a Diagnosis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facts: Option<&'a facts::FactsReport>,
+}
+
+fn write_report(
+    d: &Diagnosis,
+    facts: Option<&facts::FactsReport>,
+    format: OutputFormat,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let mut out = printer.stdout();
     match format {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, d).context("cannot write JSON")?;
+            let report = Report {
+                diagnosis: d,
+                facts,
+            };
+            serde_json::to_writer_pretty(&mut out, &report).context("cannot write JSON")?;
             writeln!(out)?;
             // The JSON has every problem; stderr names them for the person at the terminal.
             for s in &d.sources {
@@ -269,7 +284,10 @@ fn write_report(d: &Diagnosis, format: OutputFormat, printer: &Printer) -> anyho
         }
         OutputFormat::Text => {
             // Messages and host names come from the inputs: escaped for the terminal.
-            let text = d.to_string();
+            let mut text = d.to_string();
+            if let Some(f) = facts {
+                text = f.insert_into(&text, d);
+            }
             out.write_all(Printer::text(&text).as_bytes())?;
             if d.causes.is_empty() && d.input.entries > 0 {
                 writeln!(out, "\nno known cause matched")?;
@@ -655,14 +673,7 @@ fn targets(args: &Args, printer: &Printer) -> anyhow::Result<Vec<Target>> {
 
 fn read_ssh(args: &Args, filter: &Filter, printer: &Printer) -> anyhow::Result<Diagnoser> {
     let targets = targets(args, printer)?;
-    let cfg = SshConfig {
-        program: args.ssh_program.clone(),
-        config_file: args.ssh_config.clone(),
-        options: args.ssh_options.clone(),
-        connect_timeout: Duration::from_secs(args.connect_timeout),
-        timeout: Duration::from_secs(args.timeout),
-        forks: usize::from(args.forks),
-    };
+    let cfg = args.ssh_args.config();
     // Time, unit and priority were applied by the remote journalctl.
     let local = Filter {
         grep: filter.grep.clone(),
@@ -780,6 +791,25 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("rc 1") && e.contains("No journal files"), "{e}");
+    }
+
+    /// Reading a whole journal takes longer than gathering facts: 300 s, not `gather`'s 120.
+    #[test]
+    fn ssh_timeout_defaults_to_five_minutes() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        let cfg = Cli::parse_from(["x", "--ssh", "h1"]).args.ssh_args.config();
+        assert_eq!(cfg.timeout, std::time::Duration::from_secs(300));
+        assert_eq!(cfg.forks, 5);
+        let cfg = Cli::parse_from(["x", "--ssh", "--timeout", "20", "h1"])
+            .args
+            .ssh_args
+            .config();
+        assert_eq!(cfg.timeout, std::time::Duration::from_secs(20));
     }
 
     #[test]

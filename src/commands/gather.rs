@@ -2,17 +2,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use fleetpin_fleet::ansible::Admit;
 use fleetpin_fleet::facts::{FactsSource, FactsStore, HostFacts, PackageManager};
-use fleetpin_fleet::gather::{self, HostResult, SshConfig, Target};
+use fleetpin_fleet::gather::{self, HostResult, Target};
 use fleetpin_fleet::load;
 use fleetpin_inventory::{Inventory, Pattern};
 
 use crate::ExitStatus;
-use crate::fleet_args::FleetArgs;
+use crate::fleet_args::{FleetArgs, SshArgs};
 use crate::printer::Printer;
 
 /// Gather installed packages, OS release, kernel, AppArmor and Docker facts from hosts.
@@ -35,30 +34,6 @@ pub struct Args {
     #[command(flatten)]
     fleet: FleetArgs,
 
-    /// Hosts gathered in parallel.
-    #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    forks: u16,
-
-    /// Seconds allowed per host, connection included; ssh is stopped past it.
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
-    timeout: u64,
-
-    /// ssh ConnectTimeout, in seconds.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
-    connect_timeout: u64,
-
-    /// ssh_config file to use instead of ~/.ssh/config (`ssh -F`).
-    #[arg(long, value_name = "FILE")]
-    ssh_config: Option<PathBuf>,
-
-    /// Extra ssh option (`ssh -o KEY=VALUE`). Repeatable.
-    #[arg(short = 'o', long = "ssh-option", value_name = "KEY=VALUE")]
-    ssh_options: Vec<String>,
-
-    /// The ssh client binary.
-    #[arg(long, default_value = "ssh", value_name = "PATH")]
-    ssh_program: PathBuf,
-
     /// After gathering, delete the facts files of hosts that are no longer in the inventory,
     /// so `lock` and `drift` stop counting machines that left the fleet.
     #[arg(long, requires = "inventory")]
@@ -75,6 +50,10 @@ pub struct Args {
     /// Import a host's `dpkg-query -W` output (`HOST=PATH`). Repeatable.
     #[arg(long, value_name = "HOST=PATH")]
     from_dpkg_query: Vec<String>,
+
+    /// How to reach the hosts (last: its help heading applies to what follows).
+    #[command(flatten)]
+    ssh: SshArgs,
 }
 
 fn groups_of(inv: Option<&Inventory>, host: &str) -> Vec<String> {
@@ -249,14 +228,7 @@ fn gather_ssh(
         bail!("no hosts to gather: pass HOST arguments or an --inventory");
     }
 
-    let cfg = SshConfig {
-        program: args.ssh_program.clone(),
-        config_file: args.ssh_config.clone(),
-        options: args.ssh_options.clone(),
-        connect_timeout: Duration::from_secs(args.connect_timeout),
-        timeout: Duration::from_secs(args.timeout),
-        forks: usize::from(args.forks),
-    };
+    let cfg = args.ssh.config();
     let bar = printer.progress(
         targets.len() as u64,
         "{spinner} gathering [{bar:30}] {pos}/{len} hosts, {msg}",

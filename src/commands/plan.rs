@@ -69,30 +69,6 @@ pub struct Args {
     #[arg(long, requires = "inventory")]
     ssh: bool,
 
-    /// With --ssh: hosts queried at once.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    forks: u16,
-
-    /// With --ssh: seconds allowed per host, connection included.
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
-    timeout: u64,
-
-    /// With --ssh: ssh ConnectTimeout in seconds.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
-    connect_timeout: u64,
-
-    /// With --ssh: an ssh_config file (`ssh -F`).
-    #[arg(long, value_name = "FILE")]
-    ssh_config: Option<PathBuf>,
-
-    /// With --ssh: an extra `ssh -o KEY=VALUE`; repeatable.
-    #[arg(long = "ssh-option", value_name = "KEY=VALUE")]
-    ssh_options: Vec<String>,
-
-    /// With --ssh: the ssh client.
-    #[arg(long, default_value = "ssh", value_name = "PATH")]
-    ssh_program: PathBuf,
-
     /// apt preferences file or folder (apt_preferences(5)). Repeatable.
     #[arg(long, value_name = "FILE|DIR")]
     preferences: Vec<PathBuf>,
@@ -129,6 +105,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+
+    /// How to reach the hosts of `--ssh` (last: its help heading applies to what follows).
+    #[command(flatten)]
+    ssh_args: crate::fleet_args::SshArgs,
 }
 
 /// The marker every JSON document of fleetpin starts with (docs/cli.md).
@@ -360,14 +340,7 @@ fn live_plans(
             })
         })
         .collect();
-    let cfg = fleetpin_fleet::gather::SshConfig {
-        program: args.ssh_program.clone(),
-        config_file: args.ssh_config.clone(),
-        options: args.ssh_options.clone(),
-        connect_timeout: std::time::Duration::from_secs(args.connect_timeout),
-        timeout: std::time::Duration::from_secs(args.timeout),
-        forks: usize::from(args.forks),
-    };
+    let cfg = args.ssh_args.config();
     let bar = printer.progress(
         hosts.len() as u64,
         "{spinner} apt-get -s [{bar:30}] {pos}/{len} hosts",

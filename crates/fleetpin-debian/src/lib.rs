@@ -11,6 +11,8 @@
 //! - [`relation`]: dependency fields and their satisfaction by installed packages.
 //! - [`policy`]: apt preferences and the candidate version exactly as `apt-cache policy`.
 //! - [`aptsim`]: the plan printed by `apt-get -s`.
+//! - [`range::VersionRange`]: `>= 5:23.0.0~, < 5:23.0.2~` in dpkg or rpm ordering, and
+//!   kernel release ranges (the ranges of `hazards/` and `causes/`).
 
 pub mod aptsim;
 pub mod compress;
@@ -18,6 +20,7 @@ pub mod control;
 pub mod deb822;
 mod error;
 pub mod policy;
+pub mod range;
 pub mod relation;
 pub mod release;
 pub mod rpm;

@@ -1,6 +1,9 @@
 //! Dependencies point one way: the leaf libraries depend on no other fleetpin crate beyond
 //! what is listed here (issue 8). Their data meet in `fleetpin-dev lint-data`, their callers
-//! convert inputs (guard takes its own `HostState`, not fleet's facts).
+//! convert inputs (guard and logs take their own `HostState`, not fleet's facts; the binary's
+//! `diagnose --facts` maps fleet's facts for logs). What both leaves need of versions —
+//! dpkg/rpm ordering and the one `VersionRange` of `hazards/` and `causes/` — lives in
+//! fleetpin-debian, itself a leaf.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -46,9 +49,13 @@ fn assert_only(name: &str, allowed: &[&str]) {
 
 #[test]
 fn guard_and_logs_are_leaves() {
+    // Version ordering and `VersionRange` (fleetpin_debian::range) for the hazards' ranges.
     assert_only("fleetpin-guard", &["fleetpin-debian", "fleetpin-testkit"]);
-    // dpkg ordering of the version ranges in causes/ `[when]` (issue 12).
+    // The same `VersionRange` for the `[when]` ranges of causes/ (issue 12): logs → debian
+    // only, never guard or fleet.
     assert_only("fleetpin-logs", &["fleetpin-debian", "fleetpin-testkit"]);
+    // fleetpin-debian is the bottom: no other fleetpin crate.
+    assert_only("fleetpin-debian", &["fleetpin-testkit"]);
 }
 
 #[test]

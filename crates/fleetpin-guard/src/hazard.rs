@@ -10,7 +10,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::range::{Ecosystem, VersionRange};
+pub use fleetpin_debian::range::kernel_version;
+use fleetpin_debian::range::{Ecosystem, VersionRange};
 
 /// What kind of breakage a hazard describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -104,7 +105,8 @@ pub struct When {
     /// `stat -fc %T /sys/fs/cgroup` tells (`cgroup2fs` is 2).
     pub cgroup: Option<u8>,
     /// The kernel release (`uname -r`) must be in one of these ranges. Only the leading
-    /// `X.Y.Z` of the release is compared (`4.19.0-23-amd64` is `4.19.0`), in dpkg order.
+    /// `X.Y.Z` of the release is compared (`4.19.0-23-amd64` is `4.19.0`), number by number
+    /// (`VersionRange::parse_kernel`).
     pub kernel: Vec<VersionRange>,
     /// The backend of the `iptables` command (`iptables -V`: `nf_tables` is `nft`, else
     /// `legacy`) must be this.
@@ -247,16 +249,6 @@ impl Clause {
         }
         Ok(Clause(alts))
     }
-}
-
-/// The `X.Y.Z` a kernel release starts with (`4.19.0-23-amd64` → `4.19.0`), if any.
-#[must_use]
-pub fn kernel_version(release: &str) -> Option<&str> {
-    let end = release
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(release.len());
-    let v = release[..end].trim_end_matches('.');
-    (!v.is_empty() && v.starts_with(|c: char| c.is_ascii_digit())).then_some(v)
 }
 
 /// A known-breaking upgrade.
@@ -625,21 +617,8 @@ pub fn parse_entry(
         }
     }
     for k in &raw.when.kernel {
-        match VersionRange::parse(Ecosystem::Debian, k.get_ref()) {
-            Ok(r)
-                if r.comparators()
-                    .iter()
-                    .all(|c| kernel_version(&c.version) == Some(c.version.as_str())) =>
-            {
-                when.kernel.push(r);
-            }
-            Ok(_) => problems.push(problem(
-                line_of(k.span().start),
-                format!(
-                    "kernel range `{}` compares kernel versions: write them `X.Y` or `X.Y.Z`",
-                    k.get_ref()
-                ),
-            )),
+        match VersionRange::parse_kernel(k.get_ref()) {
+            Ok(r) => when.kernel.push(r),
             Err(e) => problems.push(problem(line_of(k.span().start), e)),
         }
     }
@@ -889,7 +868,7 @@ It breaks.
     }
 
     #[test]
-    fn iptables_backends_and_kernel_versions() {
+    fn iptables_backends() {
         assert_eq!(
             IptablesBackend::parse("iptables v1.8.2 (nf_tables)"),
             Some(IptablesBackend::Nft)
@@ -903,13 +882,6 @@ It breaks.
             Some(IptablesBackend::Legacy)
         );
         assert_eq!(IptablesBackend::parse("command not found"), None);
-        assert_eq!(kernel_version("4.19.0-23-amd64"), Some("4.19.0"));
-        assert_eq!(
-            kernel_version("5.14.0-362.8.1.el9_3.x86_64"),
-            Some("5.14.0")
-        );
-        assert_eq!(kernel_version("6.8.0+"), Some("6.8.0"));
-        assert_eq!(kernel_version("rolling"), None);
     }
 
     #[test]

@@ -30,12 +30,12 @@
 mod check;
 mod db;
 mod hazard;
-mod range;
 
 pub use check::{Change, Finding, HostState, HostView, Verdict};
 pub use db::{Database, EntryProblems, Error};
+/// The range type lives in fleetpin-debian, shared with the host conditions of `causes/`.
+pub use fleetpin_debian::range::{Comparator, Ecosystem, Op, VersionRange};
 pub use hazard::{
     Clause, DRAFT_ID, Distro, Hazard, IptablesBackend, Kind, Problem, Requirement, When,
     is_hazard_id, kernel_version, parse_entry,
 };
-pub use range::{Comparator, Ecosystem, Op, VersionRange};

@@ -16,9 +16,8 @@
 
 mod when;
 
-pub use when::{
-    Check, HostState, HostView, Op, Qualification, Range, Verdict, When, compare_kernel,
-};
+pub use fleetpin_debian::range::VersionRange;
+pub use when::{Check, HostState, HostView, Qualification, Verdict, When};
 
 use std::fmt;
 use std::ops::Range as Span;
@@ -777,8 +776,8 @@ fn parse_ranges(
     cx: &mut Ctx<'_>,
     key: &str,
     v: &Spanned<DeValue<'_>>,
-    check: fn(&str) -> Result<(), String>,
-) -> Vec<Range> {
+    parse: fn(&str) -> Result<VersionRange, String>,
+) -> Vec<VersionRange> {
     let items = match v.get_ref() {
         DeValue::String(_) => vec![Spanned::new(
             v.span(),
@@ -788,7 +787,7 @@ fn parse_ranges(
     };
     items
         .into_iter()
-        .filter_map(|s| match Range::parse(s.get_ref(), check) {
+        .filter_map(|s| match parse(s.get_ref()) {
             Ok(r) => Some(r),
             Err(e) => {
                 cx.problem(s.span(), format!("`{key}`: {e}"));
@@ -806,8 +805,8 @@ fn parse_when(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>) -> When {
     };
     for (key, v) in table.iter() {
         match key.get_ref().as_ref() {
-            "docker" => when.docker = parse_ranges(cx, "docker", v, when::check_dpkg),
-            "kernel" => when.kernel = parse_ranges(cx, "kernel", v, when::check_kernel),
+            "docker" => when.docker = parse_ranges(cx, "docker", v, when::parse_dpkg_range),
+            "kernel" => when.kernel = parse_ranges(cx, "kernel", v, VersionRange::parse_kernel),
             "absent" => {
                 when.absent = cx
                     .strings("absent", v)
@@ -835,7 +834,7 @@ fn parse_when(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>) -> When {
             "packages" => match v.get_ref() {
                 DeValue::Table(pkgs) => {
                     for (name, ranges) in pkgs.iter() {
-                        let rs = parse_ranges(cx, name.get_ref(), ranges, when::check_dpkg);
+                        let rs = parse_ranges(cx, name.get_ref(), ranges, when::parse_dpkg_range);
                         when.packages.push((name.get_ref().to_string(), rs));
                     }
                 }

@@ -6,28 +6,14 @@
 //! FPH-2023-0001; the same line on a host with `apparmor` installed is something else.
 //!
 //! This crate does not depend on the facts crate: callers describe a host through
-//! [`HostView`], or fill a [`HostState`]. `fleetpin diagnose --facts DIR` maps each
-//! `fleetpin_fleet::HostFacts` like this:
-//!
-//! ```ignore
-//! let state = HostState {
-//!     host: facts.host.clone(),
-//!     packages: Some(facts.packages.iter().map(|p| (p.name.clone(), p.version.clone())).collect()),
-//!     docker_version: facts.docker_version.clone(),
-//!     kernel_release: facts.kernel.clone(),
-//!     kernel_apparmor: facts.apparmor_enabled,
-//!     cgroup_version: None, // not gathered yet
-//!     version_order: match facts.package_manager {
-//!         PackageManager::Dpkg => fleetpin_debian::version::compare_str,
-//!         PackageManager::Rpm => |a, b| PackageManager::Rpm.compare(a, b),
-//!     },
-//! };
-//! ```
+//! [`HostView`], or fill a [`HostState`] (`fleetpin diagnose --facts DIR` maps each
+//! `fleetpin_fleet::HostFacts` in `src/commands/diagnose/facts.rs`). Ranges are
+//! fleetpin-debian's [`VersionRange`], the type of the `hazards/` entries too.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::fmt;
 
+use fleetpin_debian::range::{Ecosystem, VersionRange, kernel_version};
 use serde::Serialize;
 
 /// What a cause's conditions need to know about a host. `None` means unknown: an unknown fact
@@ -116,142 +102,9 @@ impl HostView for HostState {
     }
 }
 
-/// A comparison operator of a version range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Op {
-    /// `<`
-    #[serde(rename = "<")]
-    Lt,
-    /// `<=`
-    #[serde(rename = "<=")]
-    Le,
-    /// `=`
-    #[serde(rename = "=")]
-    Eq,
-    /// `>=`
-    #[serde(rename = ">=")]
-    Ge,
-    /// `>`
-    #[serde(rename = ">")]
-    Gt,
-}
-
-impl Op {
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Eq => "=",
-            Op::Ge => ">=",
-            Op::Gt => ">",
-        }
-    }
-    fn holds(self, ord: Ordering) -> bool {
-        match self {
-            Op::Lt => ord == Ordering::Less,
-            Op::Le => ord != Ordering::Greater,
-            Op::Eq => ord == Ordering::Equal,
-            Op::Ge => ord != Ordering::Less,
-            Op::Gt => ord == Ordering::Greater,
-        }
-    }
-}
-
-/// `>= 23.0.0~, < 23.0.2~`: every comparator must hold (comma = and).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Range {
-    comparators: Vec<(Op, String)>,
-    text: String,
-}
-
-impl Range {
-    /// Parses `OP VERSION[, OP VERSION…]`; `check` validates each version (dpkg syntax for
-    /// package and Docker ranges, dotted numbers for kernel ranges).
-    pub fn parse(text: &str, check: fn(&str) -> Result<(), String>) -> Result<Range, String> {
-        let mut comparators = Vec::new();
-        for part in text.split(',') {
-            let part = part.trim();
-            let (op, rest) = [
-                ("<=", Op::Le),
-                (">=", Op::Ge),
-                ("<", Op::Lt),
-                (">", Op::Gt),
-                ("=", Op::Eq),
-            ]
-            .iter()
-            .find_map(|(s, op)| part.strip_prefix(s).map(|r| (*op, r.trim())))
-            .ok_or_else(|| {
-                format!("`{part}` must start with an operator (<, <=, =, >=, >) in range `{text}`")
-            })?;
-            if rest.is_empty() || rest.contains(char::is_whitespace) {
-                return Err(format!(
-                    "`{part}`: expected one version after `{}`",
-                    op.as_str()
-                ));
-            }
-            check(rest).map_err(|e| format!("version `{rest}` in range `{text}`: {e}"))?;
-            comparators.push((op, rest.to_owned()));
-        }
-        Ok(Range {
-            comparators,
-            text: text.trim().to_owned(),
-        })
-    }
-
-    /// Whether `version` is in the range under the ordering `cmp`.
-    pub fn contains(&self, version: &str, cmp: &dyn Fn(&str, &str) -> Ordering) -> bool {
-        self.comparators
-            .iter()
-            .all(|(op, v)| op.holds(cmp(version, v)))
-    }
-}
-
-impl fmt::Display for Range {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-pub(crate) fn check_dpkg(v: &str) -> Result<(), String> {
-    fleetpin_debian::Version::parse(v)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
-pub(crate) fn check_kernel(v: &str) -> Result<(), String> {
-    if kernel_numbers(v).is_empty() || !v.starts_with(|c: char| c.is_ascii_digit()) {
-        Err("a kernel version is dotted numbers (`4.15`, `5.2.0`)".into())
-    } else {
-        Ok(())
-    }
-}
-
-/// The leading dotted numbers of a kernel release: `4.19.0-23-amd64` → `[4, 19, 0]`.
-fn kernel_numbers(release: &str) -> Vec<u64> {
-    let end = release
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(release.len());
-    release[..end]
-        .split('.')
-        .map_while(|n| n.parse().ok())
-        .collect()
-}
-
-/// Compares kernel releases by their leading numbers (`4.19.0-23-amd64` > `4.15`); missing
-/// parts count as 0.
-pub fn compare_kernel(a: &str, b: &str) -> Ordering {
-    let (a, b) = (kernel_numbers(a), kernel_numbers(b));
-    for i in 0..a.len().max(b.len()) {
-        let o = a
-            .get(i)
-            .copied()
-            .unwrap_or(0)
-            .cmp(&b.get(i).copied().unwrap_or(0));
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    Ordering::Equal
+/// Parses a Docker or package range of a cause (dpkg syntax).
+pub(crate) fn parse_dpkg_range(text: &str) -> Result<VersionRange, String> {
+    VersionRange::parse(Ecosystem::Debian, text)
 }
 
 /// The upstream part of a Debian package version: `5:23.0.1-1~debian.10~buster` → `23.0.1`.
@@ -268,9 +121,9 @@ const DOCKER_PACKAGES: &[&str] = &["docker-ce", "docker.io", "moby-engine", "doc
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct When {
     /// The Docker engine version is in one of these ranges (dpkg ordering).
-    pub docker: Vec<Range>,
-    /// Each package is installed at a version in one of its ranges.
-    pub packages: Vec<(String, Vec<Range>)>,
+    pub docker: Vec<VersionRange>,
+    /// Each package is installed at a version in one of its ranges (the host's ordering).
+    pub packages: Vec<(String, Vec<VersionRange>)>,
     /// These packages are not installed.
     pub absent: Vec<String>,
     /// These packages are installed.
@@ -279,8 +132,8 @@ pub struct When {
     pub kernel_apparmor: Option<bool>,
     /// The cgroup version.
     pub cgroup: Option<u8>,
-    /// The kernel release is in one of these ranges.
-    pub kernel: Vec<Range>,
+    /// The kernel release is in one of these ranges (`VersionRange::parse_kernel`).
+    pub kernel: Vec<VersionRange>,
 }
 
 /// One condition checked against a host.
@@ -386,14 +239,11 @@ impl When {
     /// Checks every condition against the host.
     pub fn check(&self, host: &dyn HostView) -> Vec<Check> {
         let mut out = Vec::new();
-        let ranges = |rs: &[Range]| {
+        let ranges = |rs: &[VersionRange]| {
             rs.iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(" or ")
-        };
-        let in_any = |rs: &[Range], v: &str, cmp: &dyn Fn(&str, &str) -> Ordering| {
-            rs.iter().any(|r| r.contains(v, cmp))
         };
         let pkg_cmp = |a: &str, b: &str| host.compare_versions(a, b);
         if !self.docker.is_empty() {
@@ -406,17 +256,21 @@ impl When {
                     .find_map(|p| host.installed(p))
                     .map(|v| upstream(v).to_owned())
             });
-            let cmp = |a: &str, b: &str| fleetpin_debian::version::compare_str(a, b);
             out.push(Check {
                 condition: format!("Docker {}", ranges(&self.docker)),
-                holds: known.as_deref().map(|v| in_any(&self.docker, v, &cmp)),
+                holds: known
+                    .as_deref()
+                    .map(|v| self.docker.iter().any(|r| r.contains(v))),
                 fact: known.map(|v| format!("Docker {v}")),
             });
         }
         for (name, rs) in &self.packages {
             let (holds, fact) = if host.packages_known() {
                 match host.installed(name) {
-                    Some(v) => (Some(in_any(rs, v, &pkg_cmp)), Some(format!("{name} {v}"))),
+                    Some(v) => (
+                        Some(rs.iter().any(|r| r.contains_by(v, &pkg_cmp))),
+                        Some(format!("{name} {v}")),
+                    ),
                     None => (Some(false), Some(format!("{name} not installed"))),
                 }
             } else {
@@ -486,7 +340,10 @@ impl When {
             out.push(Check {
                 condition: format!("kernel {}", ranges(&self.kernel)),
                 fact: have.map(|k| format!("kernel {k}")),
-                holds: have.map(|k| in_any(&self.kernel, k, &compare_kernel)),
+                // A release without a leading `X.Y` cannot be placed: unknown.
+                holds: have
+                    .filter(|k| kernel_version(k).is_some())
+                    .map(|k| self.kernel.iter().any(|r| r.contains(k))),
             });
         }
         out
@@ -511,16 +368,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kernel_releases_compare_by_their_numbers() {
-        assert_eq!(compare_kernel("4.19.0-23-amd64", "4.15"), Ordering::Greater);
-        assert_eq!(compare_kernel("4.9.0-8-amd64", "4.15"), Ordering::Less);
-        assert_eq!(compare_kernel("5.10.0", "5.10"), Ordering::Equal);
-        assert_eq!(compare_kernel("6.1.0-13-arm64", "5.2"), Ordering::Greater);
-        assert!(check_kernel("4.15").is_ok());
-        assert!(check_kernel("x4").is_err());
-    }
-
-    #[test]
     fn upstream_of_docker_package_versions() {
         assert_eq!(upstream("5:23.0.1-1~debian.10~buster"), "23.0.1");
         // dpkg splits the revision at the last `-`.
@@ -530,19 +377,5 @@ mod tests {
         );
         assert_eq!(upstream("20.10.24+dfsg1-1+b3"), "20.10.24+dfsg1");
         assert_eq!(upstream("23.0.1"), "23.0.1");
-    }
-
-    #[test]
-    fn ranges_parse_and_reject() {
-        let r = Range::parse(">= 23.0.0~, < 23.0.2~", check_dpkg).unwrap();
-        let cmp = |a: &str, b: &str| fleetpin_debian::version::compare_str(a, b);
-        assert!(r.contains("23.0.1", &cmp));
-        assert!(r.contains("23.0.0~rc.1", &cmp));
-        assert!(!r.contains("23.0.2", &cmp));
-        assert!(!r.contains("20.10.23", &cmp));
-        assert!(Range::parse("23.0", check_dpkg).is_err());
-        assert!(Range::parse(">= ", check_dpkg).is_err());
-        assert!(Range::parse(">= 1.0 2.0", check_dpkg).is_err());
-        assert!(Range::parse("< 1:", check_dpkg).is_err());
     }
 }
