@@ -112,6 +112,37 @@ fn the_readme_command_names_both_root_causes_on_the_example() {
     assert_eq!(d["input"]["bad"], 0);
 }
 
+/// The README's second command: the example's facts of the morning after confirm the known
+/// explanation on swarm-w2. Those shipped facts hold exactly the packages `fleetpin gather`
+/// imports from the example's dpkg status files.
+#[test]
+fn the_readme_facts_command_confirms_the_hazard_on_the_broken_node() {
+    let r = fleetpin(
+        &repo(),
+        &[
+            "diagnose",
+            "examples/swarm-cluster/journal/",
+            "--facts",
+            "examples/swarm-cluster/fleet/facts-after",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let line = format!(
+        "  facts: Docker 23.0.1 + no apparmor package + AppArmor in the kernel on {W2}: FPH-2023-0001"
+    );
+    assert!(r.stdout.lines().any(|l| l == line), "{}", r.stdout);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let imported = facts_after_the_incident(tmp.path());
+    for h in [M1, W1, W2] {
+        let read = |dir: &Path| -> Value {
+            serde_json::from_slice(&std::fs::read(dir.join(format!("{h}.json"))).unwrap()).unwrap()
+        };
+        let shipped = read(&repo().join("examples/swarm-cluster/fleet/facts-after"));
+        assert_eq!(shipped["packages"], read(&imported)["packages"], "{h}");
+    }
+}
+
 /// Facts of the three journal hosts *after* the incident, as `fleetpin gather` imports them
 /// from their dpkg status files (`examples/swarm-cluster/fleet/status/`): swarm-w2 runs
 /// docker-ce 23.0.1 and has only the config files of `apparmor` left.
