@@ -44,9 +44,9 @@ impl Project {
                 name,
                 Some("tasks" | "handlers" | "defaults" | "vars" | "meta")
             ) && let Some(role) = d.parent()
-                && role_file(role, "tasks", "main").is_some()
-                && (role_file(role, "meta", "main").is_some()
-                    || role_file(role, "defaults", "main").is_some()
+                && self.role_file(role, "tasks", "main").is_some()
+                && (self.role_file(role, "meta", "main").is_some()
+                    || self.role_file(role, "defaults", "main").is_some()
                     // An ansible-test integration target (`tests/integration/targets/NAME`)
                     // is run as a role: its `vars/` and `defaults/` apply.
                     || role.parent().is_some_and(|t| {
