@@ -204,20 +204,7 @@ impl Project {
     /// [`role_file`], memoised for the run (the tree does not change while it is linted).
     pub fn role_file(&self, role: &Path, sub: &'static str, name: &str) -> Option<PathBuf> {
         let key = (role.to_path_buf(), sub, name.to_string());
-        if let Some(hit) = self
-            .role_file_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return hit.clone();
-        }
-        let found = role_file(role, sub, name);
-        self.role_file_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, found.clone());
-        found
+        memoised(&self.role_file_cache, key, || role_file(role, sub, name))
     }
 
     /// The text of a file the project loaded (for secondary labels in other files). INI
@@ -234,6 +221,24 @@ impl Project {
             Err(_) => None,
         }
     }
+}
+
+/// The value cached under `key`, else `compute()` (run without holding the lock, so it may
+/// consult other caches) stored under it.
+fn memoised<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &Mutex<HashMap<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return hit.clone();
+    }
+    let value = compute();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, value.clone());
+    value
 }
 
 /// `path` with `.` components removed and `..` applied lexically (without touching the file
