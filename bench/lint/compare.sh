@@ -32,12 +32,7 @@ for repo in "${REPOS[@]}"; do
   dir="$CORPUS/$repo"
   # The lock of bench/pin/run.sh: every package the code installs, at a made-up version.
   lock="/tmp/fleetpin-compare-$repo.lock"
-  {
-    printf 'version = 1\ngroup-by = []\nscope = "listed"\nprefer = ["majority"]\n\n[packages]\n'
-    (cd "$dir" && "$BASE/fleetpin" lint --list-packages . 2>/dev/null || true) \
-      | awk '$1 !~ /^#/ && $1 != "*" && $1 ~ /^[A-Za-z0-9]/ {print $1}' | sort -u \
-      | while read -r p; do printf '"%s" = "1.0-1+bench"\n' "$p"; done
-  } >"$lock"
+  "$ROOT/bench/lint/bench-lock.sh" "$BASE/fleetpin" "$dir" >"$lock"
   json="/tmp/fleetpin-compare-$repo.json"
   # Exit status 1 means findings: expected.
   (cd "$dir" && hyperfine -N --warmup 1 --runs "$RUNS" -i --export-json "$json" \

@@ -47,12 +47,7 @@ checked=0
 for dir in "$CORPUS"/*/; do
   repo="$(basename "$dir")"
   lock="$OUT/locks/$repo.lock"
-  {
-    printf 'version = 1\ngroup-by = []\nscope = "listed"\nprefer = ["majority"]\n\n[packages]\n'
-    (cd "$dir" && "$BASE" lint --list-packages . 2>/dev/null || true) \
-      | awk '$1 !~ /^#/ && $1 != "*" && $1 ~ /^[A-Za-z0-9]/ {print $1}' | sort -u \
-      | while read -r p; do printf '"%s" = "1.0-1+bench"\n' "$p"; done
-  } >"$lock"
+  "$ROOT/bench/lint/bench-lock.sh" "$BASE" "$dir" >"$lock"
   for side in base new; do
     bin="$BASE"; [ "$side" = new ] && bin="$NEW"
     o="$OUT/$side/$repo"
