@@ -248,7 +248,10 @@ type World = (Option<u32>, Option<u32>);
 /// bindings. Cheap to clone (layers are shared).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    layers: Vec<Layer>,
+    /// Shared between clones until one of them adds a layer: a task's scope is its file's
+    /// scope plus, for a few tasks, their `vars:` (copying thousands of layers per task was
+    /// a fifth of a kubespray lint, in the allocator).
+    layers: Arc<Vec<Layer>>,
     bindings: Vec<Binding>,
     /// What the play targets, per (layer inventory, including play); absent: unknown.
     targets: Arc<HashMap<World, Targets>>,
@@ -256,7 +259,7 @@ pub struct Scope {
     alts: Vec<u32>,
     /// Layers consulted only for a variable no layer of `layers` defines (see
     /// [`Scope::push_fallback`]).
-    fallback: Vec<Layer>,
+    fallback: Arc<Vec<Layer>>,
     /// Lookups already evaluated in this scope.
     memo: Memo,
 }
@@ -309,7 +312,7 @@ impl Scope {
         // re-sorting every layer per push).
         self.memo.clear();
         let at = self.layers.partition_point(|l| l.level <= layer.level);
-        self.layers.insert(at, layer);
+        Arc::make_mut(&mut self.layers).insert(at, layer);
     }
 
     /// Add a layer that is consulted only for variables no other layer defines: what a role
@@ -321,7 +324,7 @@ impl Scope {
     pub fn push_fallback(&mut self, layer: Layer) {
         self.memo.clear();
         let at = self.fallback.partition_point(|l| l.level <= layer.level);
-        self.fallback.insert(at, layer);
+        Arc::make_mut(&mut self.fallback).insert(at, layer);
     }
 
     /// Declare an including play (an alternative), so it is a world of its own even when it
@@ -589,7 +592,7 @@ impl Scope {
     fn worlds(&self) -> Vec<(Option<u32>, Option<u32>)> {
         let mut envs: Vec<Option<u32>> = Vec::new();
         let mut alts: Vec<Option<u32>> = Vec::new();
-        for l in &self.layers {
+        for l in self.layers.iter() {
             if l.env.is_some() && !envs.contains(&l.env) {
                 envs.push(l.env);
             }

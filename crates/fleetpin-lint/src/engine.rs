@@ -681,8 +681,17 @@ fn check_file(
         let (diags, packages) = checker.into_parts();
         return (linted, diags, packages);
     }
-    let docs = match fleetpin_yaml::parse(file.text()) {
-        Ok(d) => d,
+    // The project parses many of the files linted (playbooks, task files it follows, vars
+    // files): take its tree when it read the same text, so each file is parsed once (a YAML
+    // tree depends on nothing but the text). Its load also keeps the tree for the variable
+    // resolution of the files linted after this one.
+    let loaded = project.load(path).ok().filter(|f| *f.text == *file.text());
+    let parsed = match &loaded {
+        Some(_) => Ok(Vec::new()),
+        None => fleetpin_yaml::parse(file.text()),
+    };
+    let docs: &[fleetpin_yaml::Document] = match &parsed {
+        Ok(d) => loaded.as_ref().map_or(d, |f| &f.docs),
         Err(_) if is_template_source(path, file.text()) => {
             // A Jinja or Go (Helm) template that is YAML only once rendered: not linted.
             linted.kind = Some(FileKind::OtherYaml);
@@ -716,7 +725,7 @@ fn check_file(
     linted.kind = Some(kind);
     let mut checker = Checker::new(path.to_path_buf(), file, kind, config, rules, path_ignores);
     checker.project = Some(project);
-    rules::check_yaml(&mut checker, &docs);
+    rules::check_yaml(&mut checker, docs);
     let (diags, packages) = checker.into_parts();
     (linted, diags, packages)
 }

@@ -8,6 +8,7 @@
 //! which is the place the rules already point at with their "set here" labels.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use fleetpin_diag::Span;
 
@@ -40,12 +41,14 @@ pub struct PinSite {
 }
 
 /// The exact places the text `text` of a value is written: in the task (`range`) when it is
-/// literal there, else where the variables that produced it are set (`origins`).
+/// literal there, else where the variables that produced it are set (`origins`). `parsed`
+/// gives a file's YAML tree when it is known already (else the file is parsed here).
 pub(crate) fn places(
     task_file: &fleetpin_diag::SourceFile,
     text: &str,
     range: &Range<usize>,
     origins: &[(Span, String)],
+    parsed: impl Fn(&fleetpin_diag::SourceFile) -> Option<Arc<fleetpin_ansible::LoadedFile>>,
 ) -> Result<Vec<Span>, String> {
     if origins.is_empty() {
         return match task_file.text().get(range.clone()) {
@@ -70,7 +73,7 @@ pub(crate) fn places(
         };
         if inner != text {
             // A list (or mapping) set at the origin: the scalars inside it with this value.
-            let items = scalars_in(&span.file, &span.range, text);
+            let items = scalars_in(&span.file, &span.range, text, &parsed);
             if !items.is_empty() {
                 for r in items {
                     let place = Span::new(span.file.clone(), r);
@@ -111,10 +114,20 @@ fn scalars_in(
     file: &fleetpin_diag::SourceFile,
     within: &Range<usize>,
     text: &str,
+    parsed: &impl Fn(&fleetpin_diag::SourceFile) -> Option<Arc<fleetpin_ansible::LoadedFile>>,
 ) -> Vec<Range<usize>> {
     let src = file.text();
-    let Ok(docs) = fleetpin_yaml::parse(src) else {
-        return Vec::new();
+    let known = parsed(file);
+    let fresh;
+    let docs: &[fleetpin_yaml::Document] = match &known {
+        Some(f) => &f.docs,
+        None => match fleetpin_yaml::parse(src) {
+            Ok(d) => {
+                fresh = d;
+                &fresh
+            }
+            Err(_) => return Vec::new(),
+        },
     };
     let mut out = Vec::new();
     let mut stack: Vec<&fleetpin_yaml::Node> = docs.iter().map(|d| &d.root).collect();

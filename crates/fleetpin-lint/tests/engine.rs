@@ -459,3 +459,37 @@ fn yaml_that_pyyaml_loads_is_never_e005() {
         "{s:?}"
     );
 }
+
+/// The lint takes the Ansible project's YAML tree of a file only when the project read the
+/// same text. A playbook (which the project loads too) that starts with a byte-order mark is
+/// read by the lint without the mark: the project's tree, parsed with it, would put every span
+/// three bytes off. Its findings must sit where those of the same playbook without the mark do.
+#[test]
+fn byte_order_mark_playbook_keeps_its_own_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("ansible.cfg"), "").unwrap();
+    write(root, "plain.yml", INCIDENT.as_bytes());
+    write(root, "marked.yml", format!("\u{feff}{INCIDENT}").as_bytes());
+    let report = run(root);
+    let spans = |name: &str| -> Vec<(String, (usize, usize), String)> {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file_path().is_some_and(|p| p.ends_with(name)))
+            .filter_map(|d| {
+                let label = d.primary.as_ref()?;
+                let text = label.span.file.text()[label.span.range.clone()].to_string();
+                Some((d.code.to_string(), label.span.start(), text))
+            })
+            .collect()
+    };
+    let plain = spans("plain.yml");
+    assert!(
+        plain
+            .iter()
+            .any(|(code, _, text)| code == "ANS001" && text == "latest"),
+        "{plain:?}"
+    );
+    assert_eq!(spans("marked.yml"), plain);
+}

@@ -26,7 +26,7 @@ impl Project {
         match include.kind {
             K::IncludeRole | K::ImportRole => {
                 let role = self.find_role(&include.target, including)?;
-                role_file(
+                self.role_file(
                     &role,
                     "tasks",
                     include.tasks_from.as_deref().unwrap_or("main"),
@@ -99,7 +99,7 @@ impl Project {
                     p.all_tasks().for_each(|t| visit(t, &mut found));
                     for r in &p.roles {
                         if let Some(role) = self.find_role(&r.name, &path)
-                            && let Some(main) = role_file(&role, "tasks", "main")
+                            && let Some(main) = self.role_file(&role, "tasks", "main")
                         {
                             found.push(main);
                         }

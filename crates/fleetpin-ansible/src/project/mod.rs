@@ -101,6 +101,7 @@ type InventoryVars = Arc<Vec<(crate::inventory::Target, Arc<VarsSource>)>>;
 /// (host pattern text, inventory file) → what it targets (`None`: unknown).
 type Evaluations = HashMap<(String, PathBuf), Option<Arc<Targets>>>;
 type FileSlots = HashMap<PathBuf, Slot<Result<Arc<LoadedFile>, LoadError>>>;
+type RoleFileCache = HashMap<(PathBuf, &'static str, String), Option<PathBuf>>;
 
 /// A project rooted at a directory. See the module docs.
 #[derive(Debug)]
@@ -114,6 +115,13 @@ pub struct Project {
     /// `role_of` per directory and `find_role` per (name, directory): both stat files.
     role_of_cache: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     find_role_cache: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
+    /// [`role_file`] per (role, subdirectory, name): up to four `stat`s each, and a role's
+    /// `meta/main` is looked up for every play and file that uses the role (kubespray: 45,000
+    /// failed `stat`s per lint, a tenth of the run, before this cache).
+    role_file_cache: Mutex<RoleFileCache>,
+    /// Per role: its dependencies and its own defaults/vars, read once (see
+    /// [`Project::push_role`]).
+    role_statics: Mutex<HashMap<PathBuf, Slot<Arc<scope::RoleStatics>>>>,
     /// `[defaults] roles_path` of the project's `ansible.cfg`.
     roles_path: OnceLock<Vec<PathBuf>>,
     /// Variables of each inventory file, read once.
@@ -139,6 +147,8 @@ impl Project {
             role_runtime_vars: Mutex::new(HashMap::new()),
             role_of_cache: Mutex::new(HashMap::new()),
             find_role_cache: Mutex::new(HashMap::new()),
+            role_file_cache: Mutex::new(HashMap::new()),
+            role_statics: Mutex::new(HashMap::new()),
             roles_path: OnceLock::new(),
             inventory_vars: Mutex::new(HashMap::new()),
             parsed_inventories: Mutex::new(HashMap::new()),
@@ -191,6 +201,12 @@ impl Project {
         slot.get_or_init(|| load_file(&path)).clone()
     }
 
+    /// [`role_file`], memoised for the run (the tree does not change while it is linted).
+    pub fn role_file(&self, role: &Path, sub: &'static str, name: &str) -> Option<PathBuf> {
+        let key = (role.to_path_buf(), sub, name.to_string());
+        memoised(&self.role_file_cache, key, || role_file(role, sub, name))
+    }
+
     /// The text of a file the project loaded (for secondary labels in other files). INI
     /// inventories, where `[group:vars]` and host-line values are set, are not YAML: their
     /// text is read as is.
@@ -205,6 +221,24 @@ impl Project {
             Err(_) => None,
         }
     }
+}
+
+/// The value cached under `key`, else `compute()` (run without holding the lock, so it may
+/// consult other caches) stored under it.
+fn memoised<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &Mutex<HashMap<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return hit.clone();
+    }
+    let value = compute();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, value.clone());
+    value
 }
 
 /// `path` with `.` components removed and `..` applied lexically (without touching the file

@@ -10,21 +10,9 @@ impl Project {
     pub fn role_of(&self, path: &Path) -> Option<PathBuf> {
         let path = normalize_path(path);
         // Only the directory matters (and the file itself for `.../roles/NAME`).
-        let key = path.clone();
-        if let Some(hit) = self
-            .role_of_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return hit.clone();
-        }
-        let found = self.role_of_uncached(&path);
-        self.role_of_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, found.clone());
-        found
+        memoised(&self.role_of_cache, path.clone(), || {
+            self.role_of_uncached(&path)
+        })
     }
 
     pub(super) fn role_of_uncached(&self, path: &Path) -> Option<PathBuf> {
@@ -44,9 +32,9 @@ impl Project {
                 name,
                 Some("tasks" | "handlers" | "defaults" | "vars" | "meta")
             ) && let Some(role) = d.parent()
-                && role_file(role, "tasks", "main").is_some()
-                && (role_file(role, "meta", "main").is_some()
-                    || role_file(role, "defaults", "main").is_some()
+                && self.role_file(role, "tasks", "main").is_some()
+                && (self.role_file(role, "meta", "main").is_some()
+                    || self.role_file(role, "defaults", "main").is_some()
                     // An ansible-test integration target (`tests/integration/targets/NAME`)
                     // is run as a role: its `vars/` and `defaults/` apply.
                     || role.parent().is_some_and(|t| {
@@ -73,22 +61,10 @@ impl Project {
             name.to_string(),
             from.parent().map(Path::to_path_buf).unwrap_or_default(),
         );
-        if let Some(hit) = self
-            .find_role_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return hit.clone();
-        }
-        let found = self
-            .find_role_inner(name, &from)
-            .map(|p| normalize_path(&p));
-        self.find_role_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, found.clone());
-        found
+        memoised(&self.find_role_cache, key, || {
+            self.find_role_inner(name, &from)
+                .map(|p| normalize_path(&p))
+        })
     }
 
     pub(super) fn find_role_inner(&self, name: &str, from: &Path) -> Option<PathBuf> {

@@ -6,6 +6,14 @@ use super::*;
 use crate::jinja::{self, Value};
 use crate::vars::Resolution;
 
+/// What [`Project::push_role`] reads of a role: the directories of its dependencies
+/// (`meta/main`, in order) and the sources of its `defaults/main` and `vars/main`.
+#[derive(Debug, Default)]
+pub(super) struct RoleStatics {
+    deps: Vec<PathBuf>,
+    vars: Vec<(Level, Arc<VarsSource>)>,
+}
+
 impl Project {
     /// Variables of a vars file or directory as Ansible finds them: `base`, `base.yml`,
     /// `base.yaml`, `base.json`, or every file under the directory `base/` (sorted, later
@@ -337,28 +345,51 @@ impl Project {
         if !seen.insert(role.to_path_buf()) || seen.len() > 64 {
             return;
         }
-        if let Some(meta) = role_file(role, "meta", "main")
-            && let Ok(loaded) = self.load(&meta)
-            && let Some(deps) = loaded.root().and_then(|r| r.get("dependencies"))
-        {
-            for dep in play::role_refs(deps) {
-                if let Some(dir) = self.find_role(&dep.name, &meta) {
-                    self.push_role(scope, &dir, alt, seen);
+        let statics = self.role_statics(role);
+        for dir in &statics.deps {
+            self.push_role(scope, dir, alt, seen);
+        }
+        for (level, source) in &statics.vars {
+            scope.push(Layer {
+                level: *level,
+                conditional: false,
+                target: None,
+                env: None,
+                alt,
+                source: source.clone(),
+            });
+        }
+    }
+
+    /// A role's dependencies and its own defaults and vars, read once per role: a role is
+    /// pushed for every play that lists it, every file of every role those plays use and
+    /// every dependant (kubespray: ~600 times for `kubespray_defaults`).
+    fn role_statics(&self, role: &Path) -> Arc<RoleStatics> {
+        let slot = {
+            let mut cache = self.role_statics.lock().unwrap_or_else(|e| e.into_inner());
+            cache.entry(role.to_path_buf()).or_default().clone()
+        };
+        slot.get_or_init(|| {
+            let mut deps = Vec::new();
+            if let Some(meta) = self.role_file(role, "meta", "main")
+                && let Ok(loaded) = self.load(&meta)
+                && let Some(list) = loaded.root().and_then(|r| r.get("dependencies"))
+            {
+                for dep in play::role_refs(list) {
+                    if let Some(dir) = self.find_role(&dep.name, &meta) {
+                        deps.push(dir);
+                    }
                 }
             }
-        }
-        for (sub, level) in [("defaults", Level::RoleDefaults), ("vars", Level::RoleVars)] {
-            for source in self.vars_sources(&role.join(sub).join("main")) {
-                scope.push(Layer {
-                    level,
-                    conditional: false,
-                    target: None,
-                    env: None,
-                    alt,
-                    source,
-                });
+            let mut vars = Vec::new();
+            for (sub, level) in [("defaults", Level::RoleDefaults), ("vars", Level::RoleVars)] {
+                for source in self.vars_sources(&role.join(sub).join("main")) {
+                    vars.push((level, source));
+                }
             }
-        }
+            Arc::new(RoleStatics { deps, vars })
+        })
+        .clone()
     }
 
     /// What a role's task files set at run time, as fallback layers ([`Scope::push_fallback`]:

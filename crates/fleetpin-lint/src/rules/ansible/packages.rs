@@ -41,7 +41,9 @@ fn record_site(
 ) {
     let Some(text) = val.text.clone() else { return };
     let (places, unfixable) =
-        match crate::pin_site::places(&checker.file, &text, &val.range, &val.origins) {
+        match crate::pin_site::places(&checker.file, &text, &val.range, &val.origins, |f| {
+            checker.parsed(f)
+        }) {
             Ok(p) => (p, None),
             Err(why) => (Vec::new(), Some(why)),
         };

@@ -128,7 +128,7 @@ fn role_change(
 ) -> Option<String> {
     let project = project?;
     let dir = project.find_role(role, playbook)?;
-    let main = fleetpin_ansible::project::role_file(&dir, "tasks", "main")?;
+    let main = project.role_file(&dir, "tasks", "main")?;
     for file in project.follow_includes(&main) {
         let Ok(loaded) = project.load(&file) else {
             continue;
