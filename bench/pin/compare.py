@@ -5,7 +5,9 @@ Usage: compare.py ORIGINAL_DIR PINNED_DIR FILE...   (FILE relative to the dirs)
 
 Every YAML file must load to the same tree except pinned values: a scalar may only gain a
 version (`=V`, `-V`, `==V`, `@V`), a digest (`@sha256:...`), have its action ref replaced by
-a 40-hex commit, or change `latest` to `present`. Prints one JSON line with counts.
+a 40-hex commit, or change `latest` to `present`. Inside a Jinja expression the same holds for
+each string literal (`{{ ["docker.io"] if x else [] }}` -> `{{ ["docker.io=V"] if x else [] }}`):
+the quotes and brackets around a token must stay as they were. Prints one JSON line with counts.
 """
 import json
 import re
@@ -50,11 +52,21 @@ def token_ok(a, b):
     return False
 
 
+# A token's quotes and brackets (a string literal inside a Jinja expression), kept apart.
+WRAPPED = re.compile(r"""^([\"'\[\(]*)(.*?)([\"'\]\)]*)$""")
+
+
+def wrapped_ok(a, b):
+    la, ca, ra = WRAPPED.match(a).groups()
+    lb, cb, rb = WRAPPED.match(b).groups()
+    return la == lb and ra == rb and token_ok(ca, cb)
+
+
 def scalar_ok(a, b):
     if not isinstance(a, str) or not isinstance(b, str):
         return a == b
     ta, tb = re.split(r"[\s,]+", a.strip()), re.split(r"[\s,]+", b.strip())
-    return len(ta) == len(tb) and all(token_ok(x, y) for x, y in zip(ta, tb))
+    return len(ta) == len(tb) and all(wrapped_ok(x, y) for x, y in zip(ta, tb))
 
 
 def same(a, b, path, out):
