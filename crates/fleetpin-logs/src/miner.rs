@@ -283,22 +283,23 @@ fn merge_plan(
                     }
                 };
                 // A value with a masked part (`LOCAL(<*>),`) is an instance of a wildcard
-                // (`<*>,`) at the same position.
+                // (`<*>,`, `<*>(<*>)`) at the same position, and so is a word of the same
+                // shape (`docker_gwbridge:` next to `<*>:` masked from `docker0:`): masking
+                // found values at that position, the word is one more.
                 let value = |m: u32| tokens[m as usize][p];
                 let pure = |v: &str| {
-                    v.trim_matches(|c: char| {
-                        c.is_ascii_punctuation() && c != '<' && c != '>' && c != '*'
-                    }) == WILDCARD
+                    v.contains(WILDCARD)
+                        && v.replace(WILDCARD, "")
+                            .bytes()
+                            .all(|c| c.is_ascii_punctuation())
                 };
                 // An empty value (`()` next to `(<*>)`) too.
                 if let Some(w) = members.iter().map(|&m| value(m)).find(|v| pure(v)) {
                     let empty = w.replace(WILDCARD, "");
-                    union(
-                        &mut members
-                            .iter()
-                            .copied()
-                            .filter(|&m| value(m).contains(WILDCARD) || value(m) == empty),
-                    );
+                    union(&mut members.iter().copied().filter(|&m| {
+                        let v = value(m);
+                        v.contains(WILDCARD) || v == empty || instance(w, v)
+                    }));
                 }
                 // Distinct words and their lines; the most frequent word is left out of the
                 // lines per word (`user=root` on most lines, other users on a few each).
@@ -348,6 +349,32 @@ fn merge_plan(
         texts[r as usize] = Some(t.join(" "));
     }
     (roots, texts)
+}
+
+/// Whether `pattern`'s wildcards, each standing for at least one character, can make `v`
+/// (`<*>(<*>)` and `swarm-w2(heunoztljlms)`).
+fn instance(pattern: &str, v: &str) -> bool {
+    let parts: Vec<&str> = pattern.split(WILDCARD).collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() < 2
+        || v.len() < first.len() + last.len() + parts.len() - 1
+        || !v.starts_with(first)
+        || !v.ends_with(last)
+    {
+        return false;
+    }
+    let mut rest = &v[first.len()..v.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        // The wildcard before `mid` takes at least one character.
+        let Some((skip, _)) = rest.char_indices().nth(1) else {
+            return false;
+        };
+        match rest[skip..].find(mid) {
+            Some(i) => rest = &rest[skip + i + mid.len()..],
+            None => return false,
+        }
+    }
+    !rest.is_empty()
 }
 
 /// The wildcard that covers two different tokens, keeping the punctuation they share around
@@ -790,6 +817,31 @@ impl TemplateIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_of_the_shape_of_a_wildcard_is_one_more_value() {
+        assert!(instance("<*>:", "docker_gwbridge:"));
+        assert!(instance("<*>(<*>)", "swarm-w2(heunoztljlms)"));
+        assert!(!instance("<*>(<*>)", "swarm-w2()"));
+        assert!(!instance("<*>:", ":"));
+        assert!(!instance("(<*>)", "x)"));
+        let mut m = Miner::new(MinerOptions::default());
+        for (i, bridge) in ["docker0", "docker_gwbridge", "br-1a2b3c", "docker_gwbridge"]
+            .iter()
+            .enumerate()
+        {
+            m.add(&entry(
+                i as u64,
+                "kernel",
+                "n1",
+                &format!("{bridge}: port 2(veth1a2b3c4) entered blocking state"),
+            ));
+        }
+        let t = m.templates(Order::FirstSeen);
+        assert_eq!(t.len(), 1, "{t:#?}");
+        assert_eq!(t[0].text, "<*>: port <*>(<*>) entered blocking state");
+        assert_eq!(t[0].count, 4);
+    }
 
     #[test]
     fn template_limit_bounds_memory_and_counts_the_rest() {
