@@ -380,6 +380,12 @@ fn instance(pattern: &str, v: &str) -> bool {
 /// The wildcard that covers two different tokens, keeping the punctuation they share around
 /// the value: `<*>,` and `LOCAL(<*>),` → `<*>,`; `(uid=<*>)` and `(alice)` → `(<*>)`.
 fn generalize<'a>(a: &str, b: &str) -> Cow<'a, str> {
+    // `<*>(<*>)` and `swarm-w2(heunoztljlms)`: the wildcard token already covers the other.
+    for (pattern, other) in [(a, b), (b, a)] {
+        if pattern.contains(WILDCARD) && instance(pattern, other) {
+            return Cow::Owned(pattern.to_owned());
+        }
+    }
     let punct = |c: &u8, not: u8| c.is_ascii_punctuation() && *c != not;
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let pre = a
@@ -841,6 +847,8 @@ mod tests {
         assert_eq!(t.len(), 1, "{t:#?}");
         assert_eq!(t[0].text, "<*>: port <*>(<*>) entered blocking state");
         assert_eq!(t[0].count, 4);
+        assert_eq!(generalize("<*>(<*>)", "swarm-w2(heunoztljlms)"), "<*>(<*>)");
+        assert_eq!(generalize("(alice)", "(uid=<*>)"), "(<*>)");
     }
 
     #[test]
