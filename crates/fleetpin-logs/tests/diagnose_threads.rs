@@ -29,8 +29,11 @@ fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
         .install(f)
 }
 
-/// `(group, text, count, host counts)` of every template, in report order.
-fn templates(d: &Diagnosis) -> Vec<(String, String, u64, Vec<(String, u64)>)> {
+/// `(group, text, count, host counts)` of a template.
+type Row = (String, String, u64, Vec<(String, u64)>);
+
+/// Every template, in report order.
+fn templates(d: &Diagnosis) -> Vec<Row> {
     d.causes
         .iter()
         .chain(&d.noise)
