@@ -1,8 +1,9 @@
 //! Mines templates from a journal file (JSON, export or text, detected) and prints the
 //! diagnosis; the benchmark's fleetpin side (`bench/logs/run.sh`).
 //!
-//! `cargo run --release -p fleetpin-logs --example mine -- FILE [--count] [--summary] [--sequential]`
-//! (`--sequential`: one thread, entry by entry, for comparison).
+//! `cargo run --release -p fleetpin-logs --example mine -- FILE [--count] [--summary] [--sequential|--diagnose]`
+//! (`--sequential`: one thread, entry by entry, for comparison; `--diagnose`: the library path
+//! of `fleetpin diagnose FILE`, a `Diagnoser` reading the file, per-host counts included).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fs::File;
@@ -10,7 +11,7 @@ use std::io::BufReader;
 
 use fleetpin_logs::pipeline::{self, InputKind};
 use fleetpin_logs::read::{ReadOptions, Reader};
-use fleetpin_logs::{CauseDb, Miner, MinerOptions, Order, diagnose};
+use fleetpin_logs::{CauseDb, Diagnoser, Filter, Miner, MinerOptions, Order, diagnose};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +24,33 @@ fn main() -> std::io::Result<()> {
     } else {
         Order::FirstSeen
     };
+    if args.iter().any(|a| a == "--diagnose") {
+        let (db, _) = CauseDb::builtin();
+        let mut d = Diagnoser::new(MinerOptions::default());
+        let input = BufReader::with_capacity(1 << 16, File::open(path)?);
+        d.read(
+            path,
+            None,
+            input,
+            None,
+            ReadOptions::default(),
+            &Filter::default(),
+        );
+        let d = d.finish(order, &db);
+        let templates: usize = d
+            .causes
+            .iter()
+            .chain(&d.noise)
+            .map(|c| c.templates.len())
+            .sum::<usize>()
+            + d.remaining.len();
+        if args.iter().any(|a| a == "--summary") {
+            println!("entries {} templates {templates}", d.input.entries);
+        } else {
+            print!("{d}");
+        }
+        return Ok(());
+    }
     let mut miner = Miner::new(MinerOptions::default());
     let stats = if args.iter().any(|a| a == "--sequential") {
         let input = BufReader::with_capacity(1 << 20, File::open(path)?);

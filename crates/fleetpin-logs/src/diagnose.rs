@@ -2,15 +2,14 @@
 //! host), the known noise collapsed to counts, the templates nothing explains, which hosts
 //! broke and which are clean, and every input that could not be read, named.
 //!
-//! A [`Diagnoser`] reads any number of sources (files, SSH outputs, Ansible tree entries). Each
-//! host's entries are mined by their own [`Miner`], so a diagnosis can be built in parallel (one
-//! `Diagnoser` per thread, then [`Diagnoser::merge`]) and every template knows its count on
-//! each host. [`Diagnoser::finish`] merges the hosts' templates program by program with a
-//! [`Drain`] over the template texts (a template seen on one host and a more general one seen
-//! on another become one), so the fleet's diagnosis has one line per kind of event, with the
-//! count of each host.
+//! A [`Diagnoser`] reads any number of sources (files, SSH outputs, Ansible tree entries) into
+//! one [`Miner`]: a template does not depend on the host its lines came from (the fleet's
+//! diagnosis has one line per kind of event) and counts its entries on each host. Each source
+//! is parsed and masked on every core and mined in input order ([`crate::pipeline`]), so the
+//! diagnosis is the same whatever the number of threads; diagnosers that read other sources
+//! in parallel are combined with [`Diagnoser::merge`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::BufRead;
 
@@ -18,9 +17,9 @@ use regex::Regex;
 use serde::{Serialize, Serializer};
 
 use crate::causes::{Cause, CauseDb, looks_like_hazard_id};
-use crate::drain::{Drain, NO_CLUSTER};
-use crate::miner::{Example, Miner, MinerOptions, OVERFLOW_TEMPLATE, Order, Template};
-use crate::read::{Format, ReadOptions, ReadStats, Reader};
+use crate::miner::{Example, Miner, MinerOptions, Order, Template};
+use crate::pipeline::{self, InputKind};
+use crate::read::{Format, ReadOptions, ReadStats};
 use crate::{Entry, format_timestamp, priority_name};
 
 /// The `schema.name` of the JSON form of [`Diagnosis`].
@@ -443,34 +442,24 @@ fn parse_span(s: &str) -> Option<u64> {
     Some(total)
 }
 
-/// The entries of one host, mined.
-struct HostMiner {
-    host: Option<String>,
-    miner: Miner,
-    /// Local `first_seq` of each template → position in the whole input.
-    seq_of: HashMap<u64, u64>,
-}
-
-/// Reads sources into per-host miners; [`Diagnoser::finish`] makes the [`Diagnosis`].
+/// Reads sources into one [`Miner`]; [`Diagnoser::finish`] makes the [`Diagnosis`].
+///
+/// Every host's entries go to the same miner, so a template is the same whichever host a line
+/// came from, and each template counts its entries per host. A source is parsed and masked on
+/// every core ([`crate::pipeline`]) and mined in input order: the diagnosis does not depend on
+/// the number of threads. Sources read in parallel by several diagnosers are combined with
+/// [`Diagnoser::merge`], in a fixed order.
 pub struct Diagnoser {
-    options: MinerOptions,
-    hosts: Vec<HostMiner>,
-    index: HashMap<Option<String>, usize>,
-    last: Option<usize>,
+    miner: Miner,
     sources: Vec<SourceReport>,
-    seq: u64,
 }
 
 impl Diagnoser {
     /// An empty diagnoser.
     pub fn new(options: MinerOptions) -> Self {
         Self {
-            options,
-            hosts: Vec::new(),
-            index: HashMap::new(),
-            last: None,
+            miner: Miner::new(options),
             sources: Vec::new(),
-            seq: 0,
         }
     }
 
@@ -492,50 +481,42 @@ impl Diagnoser {
         options: ReadOptions,
         filter: &Filter,
     ) -> &SourceReport {
-        let mut report = SourceReport {
+        let keep = |entry: &mut Entry| {
+            if !filter.accepts(entry) {
+                return false;
+            }
+            if let Some(h) = host
+                && entry.host.as_deref() != Some(h)
+            {
+                entry.host = Some(h.to_owned());
+            }
+            true
+        };
+        let fed = pipeline::feed(
+            input,
+            InputKind::Journal(format),
+            &options,
+            pipeline::CHUNK,
+            true,
+            &keep,
+            &mut self.miner,
+            &mut |_| {},
+        );
+        let error = fed.error.map(|e| {
+            if fed.format.is_none() {
+                e.to_string()
+            } else {
+                format!("read error after line {}: {e}", fed.stats.lines)
+            }
+        });
+        self.sources.push(SourceReport {
             name: name.to_owned(),
             host: host.map(str::to_owned),
-            format: None,
-            stats: ReadStats::default(),
-            filtered_out: 0,
-            error: None,
-        };
-        let mut reader = match Reader::with_format(input, format, options) {
-            Ok(r) => r,
-            Err(e) => {
-                report.error = Some(e.to_string());
-                self.sources.push(report);
-                return self.sources.last().expect("just pushed");
-            }
-        };
-        report.format = Some(reader.format());
-        loop {
-            match reader.next_record() {
-                Ok(Some(Ok(mut entry))) => {
-                    if !filter.accepts(&entry) {
-                        report.filtered_out += 1;
-                        continue;
-                    }
-                    if let Some(h) = host
-                        && entry.host.as_deref() != Some(h)
-                    {
-                        entry.host = Some(h.to_owned());
-                    }
-                    self.add(&entry);
-                }
-                Ok(Some(Err(_))) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    report.error = Some(format!(
-                        "read error after line {}: {e}",
-                        reader.stats().lines
-                    ));
-                    break;
-                }
-            }
-        }
-        report.stats = reader.into_stats();
-        self.sources.push(report);
+            format: fed.format,
+            stats: fed.stats,
+            filtered_out: fed.filtered,
+            error,
+        });
         self.sources.last().expect("just pushed")
     }
 
@@ -552,53 +533,19 @@ impl Diagnoser {
         });
     }
 
-    /// Adds one entry (already filtered) to its host's miner.
+    /// Adds one entry (already filtered).
     pub fn add(&mut self, entry: &Entry) {
-        let i = match self.last {
-            Some(i) if self.hosts[i].host == entry.host => i,
-            _ => {
-                let i = match self.index.get(&entry.host) {
-                    Some(&i) => i,
-                    None => {
-                        self.hosts.push(HostMiner {
-                            host: entry.host.clone(),
-                            miner: Miner::new(self.options.clone()),
-                            seq_of: HashMap::new(),
-                        });
-                        self.index.insert(entry.host.clone(), self.hosts.len() - 1);
-                        self.hosts.len() - 1
-                    }
-                };
-                self.last = Some(i);
-                i
-            }
-        };
-        let h = &mut self.hosts[i];
-        let before = h.miner.len();
-        h.miner.add(entry);
-        if h.miner.len() > before {
-            h.seq_of.insert(h.miner.entries() - 1, self.seq);
-        }
-        self.seq += 1;
+        self.miner.add(entry);
     }
 
-    /// Adds what another diagnoser read (in another thread) after what this one read.
+    /// Adds what another diagnoser read (in another thread) after what this one read
+    /// ([`Miner::merge`]).
     pub fn merge(&mut self, other: Diagnoser) {
-        let offset = self.seq;
-        for mut h in other.hosts {
-            for v in h.seq_of.values_mut() {
-                *v += offset;
-            }
-            // A host read by both stays two miners; `finish` merges their templates.
-            self.index.entry(h.host.clone()).or_insert(self.hosts.len());
-            self.hosts.push(h);
-        }
-        self.last = None;
-        self.seq += other.seq;
+        self.miner.merge(other.miner);
         self.sources.extend(other.sources);
     }
 
-    /// Merges the hosts' templates, matches causes and builds the report.
+    /// Matches causes and builds the report.
     pub fn finish(self, order: Order, db: &CauseDb) -> Diagnosis {
         let mut input = ReadStats::default();
         for s in &self.sources {
@@ -612,158 +559,23 @@ impl Diagnoser {
                 .bad_samples
                 .extend(s.stats.bad_samples.iter().take(room).cloned());
         }
-        let events = merge_hosts(&self.hosts, &self.options, order);
+        let events = self
+            .miner
+            .templates_with_hosts(order)
+            .into_iter()
+            .map(|(template, host_counts)| Event {
+                template,
+                host_counts,
+            })
+            .collect();
         let mut d = diagnose_events(events, db, input);
         d.sources = self.sources;
-        d.hosts = host_reports(&d, &self.hosts);
+        d.hosts = host_reports(&d, &self.miner);
         d
     }
 }
 
-/// Accumulated facts of a merged template.
-struct Acc {
-    group: String,
-    id: usize,
-    count: u64,
-    first: Option<u64>,
-    last: Option<u64>,
-    first_seq: u64,
-    hosts: BTreeSet<String>,
-    more_hosts: u64,
-    units: BTreeSet<String>,
-    severity: Option<u8>,
-    examples: Vec<Example>,
-    host_counts: BTreeMap<String, u64>,
-}
-
-fn merge_hosts(hosts: &[HostMiner], options: &MinerOptions, order: Order) -> Vec<Event> {
-    // One host: its templates as they are.
-    if let [h] = hosts {
-        return h
-            .miner
-            .templates(order)
-            .into_iter()
-            .map(|mut t| {
-                t.first_seq = h.seq_of.get(&t.first_seq).copied().unwrap_or(t.first_seq);
-                let host_counts = h.host.iter().map(|name| (name.clone(), t.count)).collect();
-                Event {
-                    template: t,
-                    host_counts,
-                }
-            })
-            .collect();
-    }
-    // Every host's templates, in the order they first happened.
-    let mut all: Vec<(&HostMiner, Template)> = hosts
-        .iter()
-        .flat_map(|h| {
-            h.miner
-                .templates(Order::FirstSeen)
-                .into_iter()
-                .map(move |mut t| {
-                    t.first_seq = h.seq_of.get(&t.first_seq).copied().unwrap_or(t.first_seq);
-                    (h, t)
-                })
-        })
-        .collect();
-    all.sort_by_key(|(_, t)| (t.first.unwrap_or(u64::MAX), t.first_seq));
-    let mut drains: HashMap<String, Drain> = HashMap::new();
-    let mut accs: Vec<Acc> = Vec::new();
-    let mut slot: HashMap<(String, usize), usize> = HashMap::new();
-    for (h, t) in all {
-        let id = if t.text == OVERFLOW_TEMPLATE {
-            NO_CLUSTER
-        } else {
-            let drain = drains
-                .entry(t.group.clone())
-                .or_insert_with(|| Drain::new(options.drain.clone()));
-            drain.add(&t.text).0
-        };
-        let i = *slot.entry((t.group.clone(), id)).or_insert_with(|| {
-            accs.push(Acc {
-                group: t.group.clone(),
-                id,
-                count: 0,
-                first: None,
-                last: None,
-                first_seq: t.first_seq,
-                hosts: BTreeSet::new(),
-                more_hosts: 0,
-                units: BTreeSet::new(),
-                severity: None,
-                examples: Vec::new(),
-                host_counts: BTreeMap::new(),
-            });
-            accs.len() - 1
-        });
-        let a = &mut accs[i];
-        a.count += t.count;
-        a.first = min_opt(a.first, t.first);
-        a.last = a.last.max(t.last);
-        a.first_seq = a.first_seq.min(t.first_seq);
-        for host in t.hosts {
-            if a.hosts.len() < options.max_hosts || a.hosts.contains(&host) {
-                a.hosts.insert(host);
-            } else {
-                a.more_hosts += 1;
-            }
-        }
-        a.more_hosts += t.more_hosts;
-        for u in t.units {
-            if a.units.len() < 16 {
-                a.units.insert(u);
-            }
-        }
-        a.severity = match (a.severity, t.severity) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        };
-        for e in t.examples {
-            if a.examples.len() < options.examples
-                && !a.examples.iter().any(|x| x.message == e.message)
-            {
-                a.examples.push(e);
-            }
-        }
-        if let Some(name) = &h.host {
-            *a.host_counts.entry(name.clone()).or_default() += t.count;
-        }
-    }
-    let mut out: Vec<Event> = accs
-        .into_iter()
-        .map(|a| {
-            let text = if a.id == NO_CLUSTER {
-                OVERFLOW_TEMPLATE.to_owned()
-            } else {
-                drains[&a.group].template(a.id)
-            };
-            Event {
-                template: Template {
-                    group: a.group,
-                    text,
-                    count: a.count,
-                    first: a.first,
-                    last: a.last,
-                    first_seq: a.first_seq,
-                    hosts: a.hosts.into_iter().collect(),
-                    more_hosts: a.more_hosts,
-                    units: a.units.into_iter().collect(),
-                    severity: a.severity,
-                    examples: a.examples,
-                },
-                host_counts: a.host_counts,
-            }
-        })
-        .collect();
-    let first_key = |e: &Event| (e.template.first.unwrap_or(u64::MAX), e.template.first_seq);
-    match order {
-        Order::FirstSeen => out.sort_by_key(first_key),
-        Order::Count => out.sort_by_key(|e| (std::cmp::Reverse(e.template.count), first_key(e))),
-    }
-    out
-}
-
-fn host_reports(d: &Diagnosis, hosts: &[HostMiner]) -> Vec<HostReport> {
+fn host_reports(d: &Diagnosis, miner: &Miner) -> Vec<HostReport> {
     let mut by: BTreeMap<String, HostReport> = BTreeMap::new();
     let blank = |host: &str| HostReport {
         host: host.to_owned(),
@@ -773,12 +585,10 @@ fn host_reports(d: &Diagnosis, hosts: &[HostMiner]) -> Vec<HostReport> {
         noise: 0,
         error: None,
     };
-    for h in hosts {
-        if let Some(name) = &h.host {
-            by.entry(name.clone())
-                .or_insert_with(|| blank(name))
-                .entries += h.miner.entries();
-        }
+    for (name, entries) in miner.hosts() {
+        by.entry(name.to_owned())
+            .or_insert_with(|| blank(name))
+            .entries += entries;
     }
     for s in &d.sources {
         if let Some(host) = &s.host {
@@ -1237,7 +1047,7 @@ mod tests {
     }
 
     #[test]
-    fn hosts_are_mined_apart_and_merged_with_counts() {
+    fn hosts_are_mined_together_with_counts() {
         let (db, _) = CauseDb::builtin();
         let mut a = Diagnoser::new(MinerOptions::default());
         let mut b = Diagnoser::new(MinerOptions::default());

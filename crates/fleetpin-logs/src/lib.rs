@@ -9,8 +9,8 @@
 //! - [`pipeline`]: mining a whole input with reading and masking in parallel.
 //! - [`causes`]: the root-cause knowledge base (`causes/<id>.toml`), its loader and linter.
 //! - [`Diagnoser`]: any number of inputs (files, SSH outputs, Ansible trees), filtered like
-//!   journalctl ([`Filter`]), mined per host and merged into one [`Diagnosis`] with counts per
-//!   host; [`diagnose_input`] does it all for one input.
+//!   journalctl ([`Filter`]), mined together into one [`Diagnosis`] with counts per host;
+//!   [`diagnose_input`] does it all for one input.
 //!
 //! ```
 //! use fleetpin_logs::{CauseDb, MinerOptions, Order, diagnose_input, read::ReadOptions};

@@ -3,11 +3,11 @@
 //! reader of the story needs per template.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Serialize, Serializer};
 
-use crate::drain::{Drain, DrainOptions};
+use crate::drain::{Drain, DrainOptions, NO_CLUSTER};
 use crate::mask::WILDCARD;
 use crate::{Entry, mask};
 
@@ -84,6 +84,9 @@ pub struct Example {
     pub host: Option<String>,
     /// The message (cut to [`MinerOptions::example_chars`]).
     pub message: String,
+    /// The entry's timestamp, to keep the earliest examples when miners are merged.
+    #[serde(skip)]
+    pub(crate) ts: Option<u64>,
 }
 
 /// One event template with its facts.
@@ -136,35 +139,47 @@ fn ser_priority<S: Serializer>(p: &Option<u8>, s: S) -> Result<S::Ok, S::Error> 
     }
 }
 
+/// Host names interned per miner, so a template counts its entries per host with a `u32` key
+/// (one map lookup per entry instead of string compares). Past [`MAX_HOSTS`] distinct names
+/// (a journal with a random `_HOSTNAME` per line), further hosts share [`OTHER_HOST`]: memory
+/// stays bounded and their entries are still counted, as "more hosts".
+pub(crate) const MAX_HOSTS: usize = 100_000;
+const OTHER_HOST: u32 = u32::MAX;
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Default, Clone)]
 struct Stats {
     count: u64,
     first: Option<u64>,
     last: Option<u64>,
     first_seq: u64,
-    hosts: BTreeSet<String>,
-    more_hosts: BTreeSet<u64>,
+    /// Entries per interned host ([`OTHER_HOST`]: hosts past the limit).
+    hosts: FastMap<u32, u64>,
     units: BTreeSet<String>,
     severity: Option<u8>,
     examples: Vec<Example>,
 }
 
 impl Stats {
-    /// Adds the facts of `other`, a cluster merged into this one.
-    fn absorb(&mut self, other: &Stats, options: &MinerOptions) {
+    fn new(first_seq: u64) -> Self {
+        Self {
+            first_seq,
+            ..Stats::default()
+        }
+    }
+
+    /// Adds the facts of `other`, a cluster merged into this one (host ids of this miner).
+    /// `by_time`: the earliest examples of both are kept (two miners' clusters), else this
+    /// one's first (clusters of one miner, whose examples are in input order).
+    fn absorb(&mut self, other: &Stats, options: &MinerOptions, by_time: bool) {
         self.count += other.count;
         self.first = min_opt(self.first, other.first);
         self.last = self.last.max(other.last);
         self.first_seq = self.first_seq.min(other.first_seq);
-        for h in &other.hosts {
-            if self.hosts.len() < options.max_hosts {
-                self.hosts.insert(h.clone());
-            } else if !self.hosts.contains(h) && self.more_hosts.len() < 100_000 {
-                self.more_hosts.insert(hash(h));
-            }
+        for (h, n) in &other.hosts {
+            *self.hosts.entry(*h).or_default() += n;
         }
-        self.more_hosts
-            .extend(other.more_hosts.iter().copied().take(100_000));
         for u in &other.units {
             if self.units.len() < 16 {
                 self.units.insert(u.clone());
@@ -172,12 +187,15 @@ impl Stats {
         }
         self.severity = min_opt(self.severity, other.severity);
         for e in &other.examples {
-            if self.examples.len() < options.examples
-                && !self.examples.iter().any(|x| x.message == e.message)
-            {
+            if !self.examples.iter().any(|x| x.message == e.message) {
                 self.examples.push(e.clone());
             }
         }
+        if by_time {
+            // Stable: examples of one time keep their input order.
+            self.examples.sort_by_key(|e| e.ts.unwrap_or(u64::MAX));
+        }
+        self.examples.truncate(options.examples);
     }
 }
 
@@ -198,7 +216,11 @@ fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 /// token-position frequency).
 /// Returns the root of every cluster and the template text of merged roots. The cost is
 /// one pass per position over the group's templates (bounded by the template limit).
-fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<String>>) {
+fn merge_plan(
+    drain: &Drain,
+    size: impl Fn(usize) -> u64,
+    options: &MinerOptions,
+) -> (Vec<u32>, Vec<Option<String>>) {
     let n = drain.len();
     let (min_values, per_value) = (options.merge_values, options.merge_lines_per_value);
     if min_values == 0 {
@@ -261,29 +283,30 @@ fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<St
                     }
                 };
                 // A value with a masked part (`LOCAL(<*>),`) is an instance of a wildcard
-                // (`<*>,`) at the same position.
+                // (`<*>,`, `<*>(<*>)`) at the same position, and so is a word of the same
+                // shape (`docker_gwbridge:` next to `<*>:` masked from `docker0:`): masking
+                // found values at that position, the word is one more.
                 let value = |m: u32| tokens[m as usize][p];
                 let pure = |v: &str| {
-                    v.trim_matches(|c: char| {
-                        c.is_ascii_punctuation() && c != '<' && c != '>' && c != '*'
-                    }) == WILDCARD
+                    v.contains(WILDCARD)
+                        && v.replace(WILDCARD, "")
+                            .bytes()
+                            .all(|c| c.is_ascii_punctuation())
                 };
                 // An empty value (`()` next to `(<*>)`) too.
                 if let Some(w) = members.iter().map(|&m| value(m)).find(|v| pure(v)) {
                     let empty = w.replace(WILDCARD, "");
-                    union(
-                        &mut members
-                            .iter()
-                            .copied()
-                            .filter(|&m| value(m).contains(WILDCARD) || value(m) == empty),
-                    );
+                    union(&mut members.iter().copied().filter(|&m| {
+                        let v = value(m);
+                        v.contains(WILDCARD) || v == empty || instance(w, v)
+                    }));
                 }
                 // Distinct words and their lines; the most frequent word is left out of the
                 // lines per word (`user=root` on most lines, other users on a few each).
                 let mut words: HashMap<&str, u64> = HashMap::new();
                 for &m in members {
                     if !value(m).contains(WILDCARD) {
-                        *words.entry(value(m)).or_default() += drain.size(m as usize);
+                        *words.entry(value(m)).or_default() += size(m as usize);
                     }
                 }
                 let lines: u64 = words.values().sum::<u64>() - words.values().max().unwrap_or(&0);
@@ -328,9 +351,41 @@ fn merge_plan(drain: &Drain, options: &MinerOptions) -> (Vec<u32>, Vec<Option<St
     (roots, texts)
 }
 
+/// Whether `pattern`'s wildcards, each standing for at least one character, can make `v`
+/// (`<*>(<*>)` and `swarm-w2(heunoztljlms)`).
+fn instance(pattern: &str, v: &str) -> bool {
+    let parts: Vec<&str> = pattern.split(WILDCARD).collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() < 2
+        || v.len() < first.len() + last.len() + parts.len() - 1
+        || !v.starts_with(first)
+        || !v.ends_with(last)
+    {
+        return false;
+    }
+    let mut rest = &v[first.len()..v.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        // The wildcard before `mid` takes at least one character.
+        let Some((skip, _)) = rest.char_indices().nth(1) else {
+            return false;
+        };
+        match rest[skip..].find(mid) {
+            Some(i) => rest = &rest[skip + i + mid.len()..],
+            None => return false,
+        }
+    }
+    !rest.is_empty()
+}
+
 /// The wildcard that covers two different tokens, keeping the punctuation they share around
 /// the value: `<*>,` and `LOCAL(<*>),` → `<*>,`; `(uid=<*>)` and `(alice)` → `(<*>)`.
 fn generalize<'a>(a: &str, b: &str) -> Cow<'a, str> {
+    // `<*>(<*>)` and `swarm-w2(heunoztljlms)`: the wildcard token already covers the other.
+    for (pattern, other) in [(a, b), (b, a)] {
+        if pattern.contains(WILDCARD) && instance(pattern, other) {
+            return Cow::Owned(pattern.to_owned());
+        }
+    }
     let punct = |c: &u8, not: u8| c.is_ascii_punctuation() && *c != not;
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let pre = a
@@ -364,10 +419,21 @@ struct Group {
 }
 
 /// Mines templates from entries, one at a time, in bounded memory per template.
+///
+/// Entries of every host are mined together: a template does not depend on which host a line
+/// came from, and each template counts its entries per host ([`Miner::templates_with_hosts`]).
 pub struct Miner {
     options: MinerOptions,
     groups: Vec<Group>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
+    /// The group of the last entry: consecutive entries of one program skip the lookup.
+    last_group: Option<usize>,
+    /// Interned host names, and entries per host.
+    hosts: Vec<(String, u64)>,
+    host_index: FastMap<String, u32>,
+    last_host: Option<u32>,
+    /// Entries from hosts past [`MAX_HOSTS`].
+    other_host_entries: u64,
     seq: u64,
     masked: String,
 }
@@ -378,7 +444,12 @@ impl Miner {
         Self {
             options,
             groups: Vec::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
+            last_group: None,
+            hosts: Vec::new(),
+            host_index: FastMap::default(),
+            last_host: None,
+            other_host_entries: 0,
             seq: 0,
             masked: String::new(),
         }
@@ -415,10 +486,12 @@ impl Miner {
         self.options.mask
     }
 
-    /// Adds one entry whose message was already masked (or not, per [`Miner::masks`]) into
-    /// `masked`, so that masking can run on another thread ([`crate::pipeline`]).
-    pub fn add_masked(&mut self, entry: &Entry, masked: &str) -> TemplateId {
-        let name = entry.group();
+    fn group(&mut self, name: &str) -> usize {
+        if let Some(g) = self.last_group
+            && self.groups[g].name == name
+        {
+            return g;
+        }
         let g = match self.index.get(name) {
             Some(&g) => g,
             None => {
@@ -432,27 +505,56 @@ impl Miner {
                 self.groups.len() - 1
             }
         };
+        self.last_group = Some(g);
+        g
+    }
+
+    /// The id of a host name, interned on first sight ([`OTHER_HOST`] past [`MAX_HOSTS`]).
+    fn host(&mut self, name: &str) -> u32 {
+        if let Some(h) = self.last_host
+            && self.hosts[h as usize].0 == name
+        {
+            return h;
+        }
+        let h = match self.host_index.get(name) {
+            Some(&h) => h,
+            None if self.hosts.len() >= MAX_HOSTS => return OTHER_HOST,
+            None => {
+                let h = self.hosts.len() as u32;
+                self.hosts.push((name.to_owned(), 0));
+                self.host_index.insert(name.to_owned(), h);
+                h
+            }
+        };
+        self.last_host = Some(h);
+        h
+    }
+
+    /// Adds one entry whose message was already masked (or not, per [`Miner::masks`]) into
+    /// `masked`, so that masking can run on another thread ([`crate::pipeline`]).
+    pub fn add_masked(&mut self, entry: &Entry, masked: &str) -> TemplateId {
+        let g = self.group(entry.group());
+        let host = entry.host.as_deref().map(|h| self.host(h));
+        match host {
+            Some(OTHER_HOST) => self.other_host_entries += 1,
+            Some(h) => self.hosts[h as usize].1 += 1,
+            None => {}
+        }
         let group = &mut self.groups[g];
         let (id, _) = group.drain.add(masked);
         let tid = TemplateId {
             group: g as u32,
-            cluster: if id == crate::drain::NO_CLUSTER {
+            cluster: if id == NO_CLUSTER {
                 u32::MAX
             } else {
                 id as u32
             },
         };
-        let s = if id == crate::drain::NO_CLUSTER {
-            group.overflow.get_or_insert_with(|| Stats {
-                first_seq: self.seq,
-                ..Stats::default()
-            })
+        let s = if id == NO_CLUSTER {
+            group.overflow.get_or_insert_with(|| Stats::new(self.seq))
         } else {
             if id == group.stats.len() {
-                group.stats.push(Stats {
-                    first_seq: self.seq,
-                    ..Stats::default()
-                });
+                group.stats.push(Stats::new(self.seq));
             }
             &mut group.stats[id]
         };
@@ -461,18 +563,12 @@ impl Miner {
             s.first = Some(s.first.map_or(ts, |f| f.min(ts)));
             s.last = Some(s.last.map_or(ts, |l| l.max(ts)));
         }
-        if let Some(host) = &entry.host
-            && !s.hosts.contains(host.as_str())
-        {
-            if s.hosts.len() < self.options.max_hosts {
-                s.hosts.insert(host.clone());
-            } else if s.more_hosts.len() < 100_000 {
-                s.more_hosts.insert(hash(host));
-            }
+        if let Some(h) = host {
+            *s.hosts.entry(h).or_default() += 1;
         }
         if let Some(unit) = &entry.unit
-            && !s.units.contains(unit.as_str())
             && s.units.len() < 16
+            && !s.units.contains(unit.as_str())
         {
             s.units.insert(unit.clone());
         }
@@ -480,22 +576,77 @@ impl Miner {
             s.severity = Some(s.severity.map_or(p, |q| q.min(p)));
         }
         if s.examples.len() < self.options.examples {
-            let cut = entry
-                .message
-                .char_indices()
-                .nth(self.options.example_chars)
-                .map_or(entry.message.len(), |(i, _)| i);
-            let message = &entry.message[..cut];
+            let message = cut(&entry.message, self.options.example_chars);
             if !s.examples.iter().any(|e| e.message == message) {
                 s.examples.push(Example {
                     line: entry.line,
                     host: entry.host.clone(),
                     message: message.to_owned(),
+                    ts: entry.timestamp_us,
                 });
             }
         }
         self.seq += 1;
         tid
+    }
+
+    /// Adds what `other` mined after what this miner mined, as if its entries had come after
+    /// these: each of its clusters (before the post-merge, with its facts) joins the cluster
+    /// of this miner its template falls into, or becomes a new one; the post-merge then runs
+    /// over the union. What one [`crate::Diagnoser`] per input gives, merged in input order,
+    /// whatever the number of threads that read them.
+    pub fn merge(&mut self, other: Miner) {
+        let offset = self.seq;
+        let hosts: Vec<u32> = other.hosts.iter().map(|(h, _)| self.host(h)).collect();
+        for ((_, n), h) in other.hosts.iter().zip(&hosts) {
+            match *h {
+                OTHER_HOST => self.other_host_entries += n,
+                h => self.hosts[h as usize].1 += n,
+            }
+        }
+        self.other_host_entries += other.other_host_entries;
+        let remap = |s: &Stats| Stats {
+            first_seq: s.first_seq + offset,
+            hosts: s
+                .hosts
+                .iter()
+                .map(|(h, n)| (hosts.get(*h as usize).copied().unwrap_or(OTHER_HOST), *n))
+                .collect(),
+            ..s.clone()
+        };
+        for og in other.groups {
+            let g = self.group(&og.name);
+            let options = &self.options;
+            let group = &mut self.groups[g];
+            let clusters = og.stats.iter().enumerate().map(|(id, s)| {
+                let (to, _) = group.drain.add(&og.drain.template(id));
+                (to, s)
+            });
+            let clusters: Vec<(usize, &Stats)> = clusters
+                .chain(og.overflow.iter().map(|s| (NO_CLUSTER, s)))
+                .collect();
+            for (to, s) in clusters {
+                let s = remap(s);
+                if to == NO_CLUSTER {
+                    match &mut group.overflow {
+                        Some(o) => o.absorb(&s, options, true),
+                        None => group.overflow = Some(s),
+                    }
+                } else if to == group.stats.len() {
+                    group.stats.push(s);
+                } else {
+                    group.stats[to].absorb(&s, options, true);
+                }
+            }
+        }
+        self.last_group = None;
+        self.seq += other.seq;
+    }
+
+    /// The hosts seen, in the order first seen, with their entries (hosts past the limit of
+    /// 100,000 names are not listed).
+    pub fn hosts(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        self.hosts.iter().map(|(h, n)| (h.as_str(), *n))
     }
 
     /// The number of templates so far (overflow templates included).
@@ -516,20 +667,37 @@ impl Miner {
         self.templates_indexed(order).0
     }
 
+    /// All templates, in `order`, each with its entries per host.
+    pub fn templates_with_hosts(&self, order: Order) -> Vec<(Template, BTreeMap<String, u64>)> {
+        self.collect(order, true).0
+    }
+
     /// All templates, in `order`, and the index that maps the [`TemplateId`]s returned by
     /// [`Miner::add_with_id`] to positions in that list.
     pub fn templates_indexed(&self, order: Order) -> (Vec<Template>, TemplateIndex) {
-        let mut out: Vec<(TemplateId, Template)> = Vec::with_capacity(self.len());
+        let (list, index) = self.collect(order, false);
+        (list.into_iter().map(|(t, _)| t).collect(), index)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn collect(
+        &self,
+        order: Order,
+        per_host: bool,
+    ) -> (Vec<(Template, BTreeMap<String, u64>)>, TemplateIndex) {
+        let mut out: Vec<(TemplateId, Template, BTreeMap<String, u64>)> =
+            Vec::with_capacity(self.len());
         // Where each cluster went: the root cluster it was merged into.
         let mut roots: Vec<Vec<u32>> = Vec::with_capacity(self.groups.len());
+        let name = |h: u32| self.hosts.get(h as usize).map(|(n, _)| n.as_str());
         for (gi, g) in self.groups.iter().enumerate() {
-            let (root, texts) = merge_plan(&g.drain, &self.options);
+            let (root, texts) = merge_plan(&g.drain, |id| g.stats[id].count, &self.options);
             let mut merged: Vec<Option<Stats>> = Vec::new();
             merged.resize_with(g.stats.len(), || None);
             for (id, s) in g.stats.iter().enumerate() {
                 let r = root[id] as usize;
                 match &mut merged[r] {
-                    Some(m) => m.absorb(s, &self.options),
+                    Some(m) => m.absorb(s, &self.options, false),
                     slot @ None => *slot = Some(s.clone()),
                 }
             }
@@ -550,6 +718,19 @@ impl Miner {
                 (tid, OVERFLOW_TEMPLATE.to_owned(), s)
             });
             out.extend(mined.chain(overflow).map(|(tid, text, s)| {
+                // Hosts by name; the first `max_hosts` are listed, the rest counted.
+                let mut names: Vec<&str> = s.hosts.keys().filter_map(|h| name(*h)).collect();
+                names.sort_unstable();
+                let listed = names.len().min(self.options.max_hosts);
+                let more = names.len() - listed + usize::from(s.hosts.contains_key(&OTHER_HOST));
+                let host_counts = if per_host {
+                    s.hosts
+                        .iter()
+                        .filter_map(|(h, n)| Some((name(*h)?.to_owned(), *n)))
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
                 (
                     tid,
                     Template {
@@ -559,20 +740,21 @@ impl Miner {
                         first: s.first,
                         last: s.last,
                         first_seq: s.first_seq,
-                        hosts: s.hosts.iter().cloned().collect(),
-                        more_hosts: s.more_hosts.len() as u64,
+                        hosts: names[..listed].iter().map(|h| (*h).to_owned()).collect(),
+                        more_hosts: more as u64,
                         units: s.units.iter().cloned().collect(),
                         severity: s.severity,
                         examples: s.examples.clone(),
                     },
+                    host_counts,
                 )
             }));
             roots.push(root);
         }
         let first_key = |t: &Template| (t.first.unwrap_or(u64::MAX), t.first_seq);
         match order {
-            Order::FirstSeen => out.sort_by_key(|(_, t)| first_key(t)),
-            Order::Count => out.sort_by_key(|(_, t)| (std::cmp::Reverse(t.count), first_key(t))),
+            Order::FirstSeen => out.sort_by_key(|(_, t, _)| first_key(t)),
+            Order::Count => out.sort_by_key(|(_, t, _)| (std::cmp::Reverse(t.count), first_key(t))),
         }
         let mut index = TemplateIndex {
             groups: self
@@ -581,7 +763,7 @@ impl Miner {
                 .map(|g| (vec![0; g.stats.len()], 0))
                 .collect(),
         };
-        for (pos, (tid, _)) in out.iter().enumerate() {
+        for (pos, (tid, _, _)) in out.iter().enumerate() {
             let (clusters, overflow) = &mut index.groups[tid.group as usize];
             if tid.cluster == u32::MAX {
                 *overflow = pos;
@@ -595,8 +777,21 @@ impl Miner {
                 clusters[id] = clusters[*r as usize];
             }
         }
-        (out.into_iter().map(|(_, t)| t).collect(), index)
+        (out.into_iter().map(|(_, t, h)| (t, h)).collect(), index)
     }
+}
+
+/// `message` cut to its first `max` characters.
+fn cut(message: &str, max: usize) -> &str {
+    // Most messages are shorter than `max` bytes: no need to count characters.
+    if message.len() <= max {
+        return message;
+    }
+    let end = message
+        .char_indices()
+        .nth(max)
+        .map_or(message.len(), |(i, _)| i);
+    &message[..end]
 }
 
 /// Which template an entry joined, as returned by [`Miner::add_with_id`]; resolve it with the
@@ -625,14 +820,36 @@ impl TemplateIndex {
     }
 }
 
-fn hash(s: &str) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_of_the_shape_of_a_wildcard_is_one_more_value() {
+        assert!(instance("<*>:", "docker_gwbridge:"));
+        assert!(instance("<*>(<*>)", "swarm-w2(heunoztljlms)"));
+        assert!(!instance("<*>(<*>)", "swarm-w2()"));
+        assert!(!instance("<*>:", ":"));
+        assert!(!instance("(<*>)", "x)"));
+        let mut m = Miner::new(MinerOptions::default());
+        for (i, bridge) in ["docker0", "docker_gwbridge", "br-1a2b3c", "docker_gwbridge"]
+            .iter()
+            .enumerate()
+        {
+            m.add(&entry(
+                i as u64,
+                "kernel",
+                "n1",
+                &format!("{bridge}: port 2(veth1a2b3c4) entered blocking state"),
+            ));
+        }
+        let t = m.templates(Order::FirstSeen);
+        assert_eq!(t.len(), 1, "{t:#?}");
+        assert_eq!(t[0].text, "<*>: port <*>(<*>) entered blocking state");
+        assert_eq!(t[0].count, 4);
+        assert_eq!(generalize("<*>(<*>)", "swarm-w2(heunoztljlms)"), "<*>(<*>)");
+        assert_eq!(generalize("(alice)", "(uid=<*>)"), "(<*>)");
+    }
 
     #[test]
     fn template_limit_bounds_memory_and_counts_the_rest() {

@@ -1,22 +1,25 @@
-//! Mining a whole input on every core: reading, parsing and masking run in parallel on
-//! chunks of the input while the [`Miner`] takes the previous batch, in input order.
+//! Mining a whole input on every core: parsing and masking run in parallel on chunks of the
+//! input while the [`Miner`] takes the previous batch, in input order.
 //!
 //! Template mining is an online algorithm (a line joins the templates made by the lines
 //! before it), so the [`Miner`] stays sequential and its result is exactly that of feeding it
-//! entry by entry; what runs in parallel is everything before it, about two thirds of the
-//! work. Text and `journalctl -o json` inputs are cut into chunks at line starts (a text
-//! line starting with a blank continues the entry before it, so chunks never start there)
-//! and the chunks of a batch are parsed and masked by the rayon pool while the miner works
-//! (a reader thread feeds a short queue of parsed batches).
-//! `journalctl -o export` records can hold binary fields with any bytes in them, so there
-//! one thread reads and masks while the other mines. Memory is a few batches (of 4 MiB of
-//! input each) whatever the input size.
+//! entry by entry, whatever the number of threads; what runs in parallel is everything before
+//! it, about two thirds of the work. Text and `journalctl -o json` inputs are cut into chunks
+//! at line starts (a text line starting with a blank continues the entry before it, so chunks
+//! never start there); each step mines one batch of parsed chunks while the rayon pool parses
+//! and masks the chunks of the next one (`rayon::join`: the thread that mines takes parsing
+//! work as soon as it is done, and with one thread it all runs in order, never blocked on
+//! another). The input is read by the calling thread, so it need not be `Send` (stdin, a gzip
+//! stream). `journalctl -o export` records can hold binary fields with any bytes in them, so
+//! there the calling thread parses a batch of records and the pool masks it. Memory is a few
+//! batches (of 4 MiB of input each) whatever the input size.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::read::{BadRecord, Format, ReadOptions, ReadStats, Reader};
+use crate::read::{BadRecord, Format, ReadOptions, ReadStats, Reader, binary_kind};
 use crate::{Entry, Miner, TemplateId, mask};
 
 /// How an input is read.
@@ -31,16 +34,87 @@ pub enum InputKind {
 /// One input record, as handed to the callback of [`mine`].
 pub type Mined<'a> = Result<(&'a Entry, TemplateId), &'a BadRecord>;
 
-/// The bytes of a chunk handed to one parser: about this much, cut at a line start.
-const CHUNK: usize = 1 << 20;
+/// The bytes of a chunk handed to one parser: about this much, cut at a line start. Small
+/// enough that the thread done first with its side of a step finds chunks left to take.
+pub(crate) const CHUNK: usize = 256 << 10;
 /// Chunks parsed per batch (while the miner takes the previous batch).
-const CHUNKS_PER_BATCH: usize = 4;
-/// Parsed batches queued between the reader and the miner.
-const QUEUE: usize = 4;
-/// Records per batch when an export input is read by one thread.
+const CHUNKS_PER_BATCH: usize = 16;
+/// Records per batch when an export input is read.
 const EXPORT_BATCH: usize = 16_384;
 
-type Parsed = Vec<Result<(Entry, String), BadRecord>>;
+/// Parsed records: an entry with the range of its masked message in [`Chunk::masked`] (`None`:
+/// not masked, the message as it is), or a bad record.
+type Parsed = Vec<Result<(Entry, Option<Range<usize>>), BadRecord>>;
+
+/// A parsed chunk: its records, their masked messages, the reading counts and how many
+/// entries `keep` left out.
+#[derive(Default)]
+struct Chunk {
+    records: Parsed,
+    /// The masked messages of the chunk, one after the other: one buffer per chunk instead of
+    /// a `String` per entry (allocated on a parsing thread and freed on the mining thread,
+    /// the allocator's locks were a good part of the parallel pipeline's cost).
+    masked: String,
+    /// Where one message is masked before it is appended to `masked`.
+    scratch: String,
+    stats: ReadStats,
+    filtered: u64,
+}
+
+impl Chunk {
+    /// The message `entry` is mined as.
+    fn text<'a>(&'a self, entry: &'a Entry, range: &Option<Range<usize>>) -> &'a str {
+        match range {
+            Some(r) => &self.masked[r.clone()],
+            None => &entry.message,
+        }
+    }
+
+    /// Appends `other`, a chunk parsed after this one.
+    fn append(&mut self, other: Chunk) {
+        let offset = self.masked.len();
+        self.masked.push_str(&other.masked);
+        self.records.extend(
+            other
+                .records
+                .into_iter()
+                .map(|r| r.map(|(e, range)| (e, range.map(|r| r.start + offset..r.end + offset)))),
+        );
+        self.filtered += other.filtered;
+    }
+
+    /// The last line was cut by the [`Chunker`]: its bad record gets the line's full length.
+    fn measured(&mut self, len: u64) {
+        let reason = format!("line of {len} bytes is longer than the limit, skipped");
+        let Some(Err(bad)) = self.records.iter_mut().rev().find(|r| r.is_err()) else {
+            return;
+        };
+        let line = bad.line;
+        bad.reason.clone_from(&reason);
+        for b in &mut self.stats.bad_samples {
+            if b.line == line {
+                b.reason.clone_from(&reason);
+            }
+        }
+    }
+}
+
+/// What runs on the parsing threads for each entry before it is masked and mined: `false`
+/// leaves the entry out (counted in [`Fed::filtered`]); it may also change the entry (the
+/// host of a source that is one host's).
+pub(crate) type Keep<'a> = &'a (dyn Fn(&mut Entry) -> bool + Sync);
+
+/// What [`feed`] read.
+pub(crate) struct Fed {
+    /// The format read (none for bare messages, or when the input could not be read at all).
+    pub(crate) format: Option<Format>,
+    /// The reading counts.
+    pub(crate) stats: ReadStats,
+    /// Entries left out by `keep`.
+    pub(crate) filtered: u64,
+    /// The I/O error that ended the input early; what came before it is mined.
+    pub(crate) error: Option<io::Error>,
+}
 
 /// Reads `input` and adds every entry to `miner`, calling `each` for every entry (with its
 /// template id) and bad record, in input order. Returns the reading counts (the same as
@@ -56,7 +130,7 @@ pub fn mine<R: Read + Send>(
     mine_chunked(input, kind, options, CHUNK, miner, each)
 }
 
-/// [`mine`] with chunks of about `chunk` bytes (at least 1) instead of 1 MiB: the result is
+/// [`mine`] with chunks of about `chunk` bytes (at least 1) instead of 256 KiB: the result is
 /// the same whatever the size, only the speed changes (small chunks are for tests).
 pub fn mine_chunked<R: Read + Send>(
     input: R,
@@ -66,68 +140,122 @@ pub fn mine_chunked<R: Read + Send>(
     miner: &mut Miner,
     mut each: impl FnMut(Mined<'_>) + Send,
 ) -> io::Result<ReadStats> {
-    let chunk = chunk.max(1);
-    let mut input = BufReader::with_capacity(CHUNK, input);
-    let format = match kind {
-        InputKind::Content => None,
-        InputKind::Journal(Some(f)) => Some(f),
-        InputKind::Journal(None) => Some(Format::detect(input.fill_buf()?)),
-    };
-    let masking = miner.masks();
-    if format == Some(Format::Export) {
-        return mine_export(input, options, masking, miner, &mut each);
-    }
-    let mut chunks = Chunker {
+    let input = BufReader::with_capacity(CHUNK, input);
+    let fed = feed(
         input,
-        carry: Vec::new(),
-        line: 0,
-        continuation: format == Some(Format::Text),
-        eof: false,
-        size: chunk,
-        skip: false,
-    };
-    let mut stats = ReadStats::default();
-    // A reader thread cuts batches and has the rayon pool parse and mask them; this thread
-    // mines. The queue between them (a few batches) absorbs the stalls of either side on a
-    // busy machine, where lock-step batches lost more than the second core gave.
-    let lines = std::thread::scope(|scope| -> io::Result<u64> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Parsed, ReadStats)>>(QUEUE);
-        let reader = scope.spawn(move || -> io::Result<u64> {
-            loop {
-                let batch = chunks.batch()?;
-                if batch.is_empty() {
-                    return Ok(chunks.line);
-                }
-                let ready: Vec<(Parsed, ReadStats)> = batch
-                    .into_par_iter()
-                    .map(|(start_line, bytes)| {
-                        parse_chunk(&bytes, start_line, format, options, masking)
-                    })
-                    .collect();
-                if tx.send(ready).is_err() {
-                    return Ok(chunks.line);
-                }
-            }
-        });
-        for ready in rx {
-            for (records, chunk_stats) in ready {
-                add_batch(&records, miner, &mut each);
-                merge_stats(&mut stats, chunk_stats, options.max_bad_samples);
-            }
-        }
-        reader
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })?;
-    stats.lines = lines;
-    Ok(stats)
+        kind,
+        options,
+        chunk,
+        false,
+        &|_| true,
+        miner,
+        &mut each,
+    );
+    match fed.error {
+        Some(e) => Err(e),
+        None => Ok(fed.stats),
+    }
 }
 
-fn add_batch(records: &Parsed, miner: &mut Miner, each: &mut impl FnMut(Mined<'_>)) {
-    for r in records {
+/// The pipeline behind [`mine`] and [`crate::Diagnoser::read`]: `keep` runs on the parsing
+/// threads, `each` sees every mined entry and bad record in input order. With `refuse_binary`,
+/// a journal input that is not text at all is one bad record ([`Reader::with_format`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn feed<R: BufRead>(
+    mut input: R,
+    kind: InputKind,
+    options: &ReadOptions,
+    chunk: usize,
+    refuse_binary: bool,
+    keep: Keep<'_>,
+    miner: &mut Miner,
+    each: &mut (dyn FnMut(Mined<'_>) + Send),
+) -> Fed {
+    let mut fed = Fed {
+        format: None,
+        stats: ReadStats::default(),
+        filtered: 0,
+        error: None,
+    };
+    let head = match input.fill_buf() {
+        Ok(head) => head,
+        Err(e) => {
+            fed.error = Some(e);
+            return fed;
+        }
+    };
+    let format = match kind {
+        InputKind::Content => None,
+        InputKind::Journal(f) => Some(f.unwrap_or_else(|| Format::detect(head))),
+    };
+    fed.format = format;
+    // Not a log at all: one bad record saying what it is, as `Reader::with_format` does.
+    let refused = match format {
+        _ if !refuse_binary => None,
+        Some(Format::Export) if !head.starts_with(b"LPKSHHRH") => None,
+        Some(_) => binary_kind(head),
+        None => None,
+    };
+    if let Some(reason) = refused {
+        let bad = BadRecord { line: 1, reason };
+        each(Err(&bad));
+        fed.stats.bad = 1;
+        fed.stats.lines = 1;
+        if options.max_bad_samples > 0 {
+            fed.stats.bad_samples.push(bad);
+        }
+        return fed;
+    }
+    let masking = miner.masks();
+    if format == Some(Format::Export) {
+        feed_export(input, options, keep, masking, miner, each, &mut fed);
+        return fed;
+    }
+    let mut chunks = Chunker::new(input, format == Some(Format::Text), chunk, options.max_line);
+    let mut current: Vec<Chunk> = Vec::new();
+    loop {
+        let batch = match chunks.batch() {
+            Ok(b) => b,
+            Err(e) => {
+                fed.error = Some(e);
+                Vec::new()
+            }
+        };
+        if batch.is_empty() && current.is_empty() {
+            break;
+        }
+        let (_, next) = rayon::join(
+            || {
+                for c in current.drain(..) {
+                    add_batch(&c, miner, each);
+                    merge_stats(&mut fed.stats, c.stats, options.max_bad_samples);
+                    fed.filtered += c.filtered;
+                }
+            },
+            || {
+                batch
+                    .into_par_iter()
+                    .map(|(start_line, bytes, long)| {
+                        let mut c = parse_chunk(&bytes, start_line, format, options, keep, masking);
+                        if let Some(len) = long {
+                            c.measured(len);
+                        }
+                        c
+                    })
+                    .collect::<Vec<Chunk>>()
+            },
+        );
+        current = next;
+    }
+    fed.stats.lines = chunks.line;
+    fed
+}
+
+fn add_batch(chunk: &Chunk, miner: &mut Miner, each: &mut (dyn FnMut(Mined<'_>) + Send)) {
+    for r in &chunk.records {
         match r {
-            Ok((entry, masked)) => {
-                let id = miner.add_masked(entry, masked);
+            Ok((entry, range)) => {
+                let id = miner.add_masked(entry, chunk.text(entry, range));
                 each(Ok((entry, id)));
             }
             Err(bad) => each(Err(bad)),
@@ -146,47 +274,53 @@ fn merge_stats(total: &mut ReadStats, part: ReadStats, max_samples: usize) {
         .extend(part.bad_samples.into_iter().take(room));
 }
 
-/// The message as mined: masked, or as it is.
-fn masked(entry: &Entry, masking: bool) -> String {
-    if masking {
-        mask::mask(&entry.message)
-    } else {
-        entry.message.clone()
-    }
-}
-
 /// Parses one chunk whose first line is `start_line + 1`.
 fn parse_chunk(
     bytes: &[u8],
     start_line: u64,
     format: Option<Format>,
     options: &ReadOptions,
+    keep: Keep<'_>,
     masking: bool,
-) -> (Parsed, ReadStats) {
-    let mut out = Parsed::new();
+) -> Chunk {
     let Some(format) = format else {
-        return parse_content(bytes, start_line, options, masking);
+        return parse_content(bytes, start_line, options, keep, masking);
     };
+    let mut out = Chunk::default();
     let mut reader = Reader::new(bytes, format, options.clone());
     // Reading from memory cannot fail.
     while let Ok(Some(record)) = reader.next_record() {
-        out.push(match record {
+        match record {
             Ok(mut entry) => {
                 entry.line += start_line;
-                let m = masked(&entry, masking);
-                Ok((entry, m))
+                prepare(entry, keep, masking, &mut out);
             }
             Err(mut bad) => {
                 bad.line += start_line;
-                Err(bad)
+                out.records.push(Err(bad));
             }
-        });
+        }
     }
-    let mut stats = reader.into_stats();
-    for bad in &mut stats.bad_samples {
+    out.stats = reader.into_stats();
+    for bad in &mut out.stats.bad_samples {
         bad.line += start_line;
     }
-    (out, stats)
+    out
+}
+
+/// Keeps (and masks) an entry, or counts it as filtered out.
+fn prepare(mut entry: Entry, keep: Keep<'_>, masking: bool, out: &mut Chunk) {
+    if keep(&mut entry) {
+        let range = masking.then(|| {
+            mask::mask_into(&entry.message, &mut out.scratch);
+            let start = out.masked.len();
+            out.masked.push_str(&out.scratch);
+            start..out.masked.len()
+        });
+        out.records.push(Ok((entry, range)));
+    } else {
+        out.filtered += 1;
+    }
 }
 
 /// Bare messages, one per line; lines longer than [`ReadOptions::max_line`] are bad records,
@@ -195,13 +329,13 @@ fn parse_content(
     bytes: &[u8],
     start_line: u64,
     options: &ReadOptions,
+    keep: Keep<'_>,
     masking: bool,
-) -> (Parsed, ReadStats) {
-    let mut out = Parsed::new();
-    let mut stats = ReadStats::default();
+) -> Chunk {
+    let mut out = Chunk::default();
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if bytes.is_empty() {
-        return (out, stats);
+        return out;
     }
     for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -213,27 +347,26 @@ fn parse_content(
                     raw.len()
                 ),
             };
-            stats.bad += 1;
-            if stats.bad_samples.len() < options.max_bad_samples {
-                stats.bad_samples.push(bad.clone());
+            out.stats.bad += 1;
+            if out.stats.bad_samples.len() < options.max_bad_samples {
+                out.stats.bad_samples.push(bad.clone());
             }
-            out.push(Err(bad));
+            out.records.push(Err(bad));
             continue;
         }
         let message = String::from_utf8_lossy(raw);
         let lossy = matches!(message, std::borrow::Cow::Owned(_));
-        stats.non_utf8 += u64::from(lossy);
-        stats.entries += 1;
+        out.stats.non_utf8 += u64::from(lossy);
+        out.stats.entries += 1;
         let entry = Entry {
             message: message.into_owned(),
             message_lossy: lossy,
             line,
             ..Entry::default()
         };
-        let m = masked(&entry, masking);
-        out.push(Ok((entry, m)));
+        prepare(entry, keep, masking, &mut out);
     }
-    (out, stats)
+    out
 }
 
 /// Cuts an input into chunks of whole lines (whole entries for text).
@@ -247,13 +380,30 @@ struct Chunker<R> {
     eof: bool,
     /// The chunk size.
     size: usize,
-    /// Whether the last chunk ended inside a line.
-    skip: bool,
+    /// The most bytes of one line kept: past it the parser reports the line as too long.
+    bound: usize,
 }
 
+/// A chunk: the lines before it, its bytes, and the full length of its last line when that
+/// line was longer than [`Chunker::bound`] and only its start is in the bytes.
+type RawChunk = (u64, Vec<u8>, Option<u64>);
+
 impl<R: BufRead> Chunker<R> {
-    /// The next chunks, each with the number of lines before it; empty at the end.
-    fn batch(&mut self) -> io::Result<Vec<(u64, Vec<u8>)>> {
+    fn new(input: R, continuation: bool, size: usize, max_line: usize) -> Self {
+        let size = size.max(1);
+        Self {
+            input,
+            carry: Vec::new(),
+            line: 0,
+            continuation,
+            eof: false,
+            size,
+            bound: (4 * size.max(CHUNK)).max(max_line.saturating_add(2)),
+        }
+    }
+
+    /// The next chunks; empty at the end.
+    fn batch(&mut self) -> io::Result<Vec<RawChunk>> {
         let mut out = Vec::with_capacity(CHUNKS_PER_BATCH);
         while out.len() < CHUNKS_PER_BATCH {
             match self.chunk()? {
@@ -264,30 +414,19 @@ impl<R: BufRead> Chunker<R> {
         Ok(out)
     }
 
-    fn chunk(&mut self) -> io::Result<Option<(u64, Vec<u8>)>> {
+    fn read_more(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
+        let before = buf.len();
+        (&mut self.input).take(self.size as u64).read_to_end(buf)?;
+        self.eof = buf.len() == before;
+        Ok(())
+    }
+
+    fn chunk(&mut self) -> io::Result<Option<RawChunk>> {
         let mut buf = std::mem::take(&mut self.carry);
-        // The rest of a line cut at the end of the last chunk: already reported there.
-        while self.skip {
-            if let Some(i) = memchr::memchr(b'\n', &buf) {
-                buf.drain(..=i);
-                self.skip = false;
-            } else if self.eof {
-                buf.clear();
-                self.skip = false;
-            } else {
-                buf.clear();
-                (&mut self.input)
-                    .take(self.size as u64)
-                    .read_to_end(&mut buf)?;
-                self.eof = buf.is_empty();
-            }
-        }
+        let mut long = None;
         loop {
             if !self.eof && buf.len() < self.size {
-                let want = self.size - buf.len();
-                let before = buf.len();
-                (&mut self.input).take(want as u64).read_to_end(&mut buf)?;
-                self.eof = buf.len() == before;
+                self.read_more(&mut buf)?;
                 if !self.eof {
                     continue;
                 }
@@ -303,23 +442,16 @@ impl<R: BufRead> Chunker<R> {
                     self.carry = buf.split_off(cut);
                     break;
                 }
-                // No line start in the chunk yet: read more (one line holds at most what
-                // the parser keeps of it plus a chunk; past that it is cut anyway, and the
-                // parser reports the pieces).
-                None if buf.len() < 4 * self.size.max(CHUNK) => {
-                    let before = buf.len();
-                    (&mut self.input)
-                        .take(self.size as u64)
-                        .read_to_end(&mut buf)?;
-                    self.eof = buf.len() == before;
-                }
+                // No line start in the chunk yet: read more, up to the bound.
+                None if buf.len() < self.bound => self.read_more(&mut buf)?,
                 None => {
-                    match memchr::memrchr(b'\n', &buf) {
-                        Some(i) => self.carry = buf.split_off(i + 1),
-                        // One line longer than this: its start goes to the parser, which
-                        // reports it as too long (or keeps it cut, with a limit above 4
-                        // chunks), and the rest is skipped.
-                        None => self.skip = true,
+                    if let Some(i) = memchr::memrchr(b'\n', &buf) {
+                        self.carry = buf.split_off(i + 1);
+                    } else {
+                        // One line longer than the bound: its start goes to the parser,
+                        // which reports it as too long; the rest is skipped here and
+                        // measured, so the report gives its length.
+                        long = Some(self.skip_line(buf.len() as u64, buf.last().copied())?);
                     }
                     break;
                 }
@@ -328,7 +460,32 @@ impl<R: BufRead> Chunker<R> {
         let start = self.line;
         self.line +=
             memchr::memchr_iter(b'\n', &buf).count() as u64 + u64::from(buf.last() != Some(&b'\n'));
-        Ok(Some((start, buf)))
+        Ok(Some((start, buf, long)))
+    }
+
+    /// Skips the rest of a line of which `len` bytes were read (the last one `last`); returns
+    /// its full length without the `\n` (and a `\r` before it), as the readers count it.
+    fn skip_line(&mut self, mut len: u64, mut last: Option<u8>) -> io::Result<u64> {
+        let mut piece = Vec::with_capacity(self.size);
+        loop {
+            piece.clear();
+            self.read_more(&mut piece)?;
+            if self.eof {
+                return Ok(len);
+            }
+            match memchr::memchr(b'\n', &piece) {
+                Some(i) => {
+                    len += i as u64;
+                    last = if i > 0 { Some(piece[i - 1]) } else { last };
+                    self.carry = piece.split_off(i + 1);
+                    return Ok(len - u64::from(last == Some(b'\r')));
+                }
+                None => {
+                    len += piece.len() as u64;
+                    last = piece.last().copied();
+                }
+            }
+        }
     }
 
     /// Just after the last `\n` of `buf` that starts a new entry, if any.
@@ -347,38 +504,58 @@ impl<R: BufRead> Chunker<R> {
     }
 }
 
-/// Export input: one thread reads and masks a batch of records while this one mines the last.
-fn mine_export<R: BufRead + Send>(
+/// Export input: the calling thread parses a batch of records while the pool masks the last
+/// one and the miner takes the one before.
+fn feed_export<R: BufRead>(
     input: R,
     options: &ReadOptions,
+    keep: Keep<'_>,
     masking: bool,
     miner: &mut Miner,
-    each: &mut (impl FnMut(Mined<'_>) + Send),
-) -> io::Result<ReadStats> {
+    each: &mut (dyn FnMut(Mined<'_>) + Send),
+    fed: &mut Fed,
+) {
     let mut reader = Reader::new(input, Format::Export, options.clone());
-    let mut parsed = Parsed::new();
+    let mut current = Chunk::default();
     let mut done = false;
-    while !done || !parsed.is_empty() {
-        let current = std::mem::take(&mut parsed);
-        let (next, ()) = rayon::join(
-            || -> io::Result<(Parsed, bool)> {
-                let mut next = Parsed::with_capacity(if done { 0 } else { EXPORT_BATCH });
-                let mut end = done;
-                while !end && next.len() < EXPORT_BATCH {
-                    match reader.next_record()? {
-                        Some(Ok(entry)) => {
-                            let m = masked(&entry, masking);
-                            next.push(Ok((entry, m)));
-                        }
-                        Some(Err(bad)) => next.push(Err(bad)),
-                        None => end = true,
-                    }
+    loop {
+        let mut raw: Vec<Result<Entry, BadRecord>> = Vec::new();
+        while !done && raw.len() < EXPORT_BATCH {
+            match reader.next_record() {
+                Ok(Some(r)) => raw.push(r),
+                Ok(None) => done = true,
+                Err(e) => {
+                    fed.error = Some(e);
+                    done = true;
                 }
-                Ok((next, end))
-            },
+            }
+        }
+        if raw.is_empty() && current.records.is_empty() {
+            break;
+        }
+        let (_, next) = rayon::join(
             || add_batch(&current, miner, each),
+            || {
+                let parts: Vec<Chunk> = raw
+                    .into_par_iter()
+                    .with_min_len(256)
+                    .fold(Chunk::default, |mut out, r| {
+                        match r {
+                            Ok(entry) => prepare(entry, keep, masking, &mut out),
+                            Err(bad) => out.records.push(Err(bad)),
+                        }
+                        out
+                    })
+                    .collect();
+                let mut all = Chunk::default();
+                for p in parts {
+                    all.append(p);
+                }
+                all
+            },
         );
-        (parsed, done) = next?;
+        fed.filtered += next.filtered;
+        current = next;
     }
-    Ok(reader.into_stats())
+    fed.stats = reader.into_stats();
 }
