@@ -757,6 +757,7 @@ fn plan_host(
                         || plays
                             .iter()
                             .flat_map(|&pi| inp.plays[pi].tasks.iter())
+                            .filter(|t| t.skipped_by(name, groups, Some(facts)).is_none())
                             .any(|t| t.install_recommends == Some(false));
                     outcomes.push((step.label.clone(), o, rec_off));
                 }
@@ -765,9 +766,11 @@ fn plan_host(
     }
     // Fold the task outcomes into one change per package.
     let mut pk: BTreeMap<String, PackagePlan> = BTreeMap::new();
+    // Packages a task that runs on this host names (a task its `when:` skips names none).
     let named: std::collections::HashSet<String> = plays
         .iter()
         .flat_map(|&pi| inp.plays[pi].tasks.iter())
+        .filter(|t| t.skipped_by(name, groups, Some(facts)).is_none())
         .flat_map(|t| {
             t.packages
                 .iter()

@@ -295,3 +295,37 @@ fn the_example_tasks_become_the_apt_operations_ansible_runs() {
         Operation::Remove { .. } => false,
     }));
 }
+
+/// A package only a skipped task names is a dependency on that host: the task's `when:` is
+/// false with the host's facts, so nothing asked for the package there.
+#[test]
+fn a_package_named_only_by_a_skipped_task_is_a_dependency() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  tasks:\n    - name: Docker engine\n      ansible.builtin.apt:\n        name: docker-ce\n        state: latest\n    - name: RPM hosts only\n      ansible.builtin.apt:\n        name: libseccomp2\n        state: latest\n      when: ansible_os_family == 'RedHat'\n",
+    )
+    .unwrap();
+    let u = Universe::load(&[index()], &[], opts()).unwrap();
+    let (plays, errors) = fleetpin_plan::tasks::discover(&[dir.path().join("site.yml")]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let w1 = facts("swarm-w1.example.internal");
+    let (db, _) = fleetpin_guard::Database::builtin();
+    let p = plan::plan(&Inputs {
+        plays: &plays,
+        inventory: None,
+        limit: None,
+        facts: std::slice::from_ref(&w1),
+        lock: None,
+        db: &db,
+        source: CandidateSource::Offline(&u),
+        no_install_recommends: false,
+    });
+    let h = &p.hosts[0];
+    assert_eq!(h.skipped.len(), 1, "{h:#?}");
+    assert_eq!(h.skipped[0].when, "ansible_os_family == 'RedHat'");
+    let pkg = |n: &str| h.packages.iter().find(|x| x.package == n);
+    assert!(!pkg("docker-ce").unwrap().dependency);
+    // docker-ce 23 needs a newer libseccomp2: pulled in by the upgrade, not by the skipped task.
+    assert!(pkg("libseccomp2").unwrap().dependency, "{h:#?}");
+}
