@@ -468,10 +468,10 @@ fn groups_that_disagree_are_a_named_error_and_nothing_is_written() {
 
 /// `ansible-playbook`: `$FLEETPIN_ANSIBLE_PLAYBOOK`, else the first on `PATH`.
 fn ansible_playbook() -> Option<PathBuf> {
-    let found = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK")
-        .map(PathBuf::from)
-        .or_else(|| fleetpin_testkit::on_path("ansible-playbook"));
-    fleetpin_testkit::oracle(found, "ansible-playbook (pip install ansible-core)")
+    fleetpin_testkit::oracle(
+        fleetpin_testkit::ansible_playbook(),
+        "ansible-playbook (pip install ansible-core)",
+    )
 }
 
 #[test]

@@ -277,51 +277,22 @@ fn ssh_plans_with_apt_on_each_host() {
     assert!(host(&doc, "node3")["error"].is_string(), "{doc:#}");
 }
 
-fn ansible_playbook() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK") {
-        return Some(PathBuf::from(p));
-    }
-    fleetpin_testkit::on_path("ansible-playbook")
-}
-
-/// A collections directory holding `ansible.posix` (its `json` callback).
-fn posix_collections() -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("ANSIBLE_COLLECTIONS_PATH")
-        .map(|v| std::env::split_paths(&v).collect())
-        .unwrap_or_default();
-    let tools = std::env::var_os("FLEETPIN_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/fleetpin-tools")));
-    dirs.extend(tools.map(|t| t.join("collections")));
-    dirs.into_iter().find(|d| {
-        d.join("ansible_collections/ansible/posix/plugins/callback/json.py")
-            .is_file()
-    })
-}
-
-fn python_apt() -> bool {
-    Command::new("/usr/bin/python3")
-        .args(["-c", "import apt, apt_pkg"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn from_ansible_check_reads_a_real_check_run() {
     let Some(playbook) = fleetpin_testkit::oracle(
-        ansible_playbook(),
+        fleetpin_testkit::ansible_playbook(),
         "ansible-playbook (pip install ansible-core)",
     ) else {
         return;
     };
     let Some(collections) = fleetpin_testkit::oracle(
-        posix_collections(),
+        fleetpin_testkit::ansible_posix_collections(),
         "the ansible.posix collection ($FLEETPIN_TOOLS/collections, installed by .ci/setup)",
     ) else {
         return;
     };
     if !fleetpin_testkit::require(
-        python_apt(),
+        fleetpin_testkit::system_python_has_apt(),
         "python3-apt for /usr/bin/python3 (Debian package python3-apt)",
     ) || !fleetpin_testkit::require(
         aptroot::have_apt(),

@@ -77,10 +77,10 @@ fn second_run_changes_nothing(
 
 /// `ansible-playbook`: `$FLEETPIN_ANSIBLE_PLAYBOOK`, else the first on `PATH`.
 fn ansible_playbook() -> Option<PathBuf> {
-    let found = std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK")
-        .map(PathBuf::from)
-        .or_else(|| fleetpin_testkit::on_path("ansible-playbook"));
-    fleetpin_testkit::oracle(found, "ansible-playbook (pip install ansible-core)")
+    fleetpin_testkit::oracle(
+        fleetpin_testkit::ansible_playbook(),
+        "ansible-playbook (pip install ansible-core)",
+    )
 }
 
 fn run_playbook(program: &Path, dir: &Path, args: &[&str]) -> String {

@@ -46,6 +46,26 @@ fn opts() -> Options {
     }
 }
 
+/// The plan of one host, without inventory (the plays' `hosts:` matched against the groups its
+/// facts record), lock or `--no-install-recommends`.
+fn plan_one_host(
+    plays: &[fleetpin_plan::tasks::PlaySpec],
+    host: &HostFacts,
+    source: CandidateSource<'_>,
+) -> plan::Plan {
+    let (db, _) = fleetpin_guard::Database::builtin();
+    plan::plan(&Inputs {
+        plays,
+        inventory: None,
+        limit: None,
+        facts: std::slice::from_ref(host),
+        lock: None,
+        db: &db,
+        source,
+        no_install_recommends: false,
+    })
+}
+
 #[test]
 fn example_plan_names_the_incident() {
     let u = Universe::load(&[index()], &[], opts()).unwrap();
@@ -223,17 +243,7 @@ Recommended packages:
     let mut sims = std::collections::HashMap::new();
     sims.insert("swarm-w1.example.internal".to_string(), sim);
     let (plays, _) = fleetpin_plan::tasks::discover(&[example()]);
-    let (db, _) = fleetpin_guard::Database::builtin();
-    let p = plan::plan(&Inputs {
-        plays: &plays,
-        inventory: None,
-        limit: None,
-        facts: std::slice::from_ref(&w1),
-        lock: None,
-        db: &db,
-        source: CandidateSource::Simulated(&sims),
-        no_install_recommends: false,
-    });
+    let p = plan_one_host(&plays, &w1, CandidateSource::Simulated(&sims));
     let h = &p.hosts[0];
     let d = h
         .packages
@@ -310,17 +320,7 @@ fn a_package_named_only_by_a_skipped_task_is_a_dependency() {
     let (plays, errors) = fleetpin_plan::tasks::discover(&[dir.path().join("site.yml")]);
     assert!(errors.is_empty(), "{errors:?}");
     let w1 = facts("swarm-w1.example.internal");
-    let (db, _) = fleetpin_guard::Database::builtin();
-    let p = plan::plan(&Inputs {
-        plays: &plays,
-        inventory: None,
-        limit: None,
-        facts: std::slice::from_ref(&w1),
-        lock: None,
-        db: &db,
-        source: CandidateSource::Offline(&u),
-        no_install_recommends: false,
-    });
+    let p = plan_one_host(&plays, &w1, CandidateSource::Offline(&u));
     let h = &p.hosts[0];
     assert_eq!(h.skipped.len(), 1, "{h:#?}");
     assert_eq!(h.skipped[0].when, "ansible_os_family == 'RedHat'");

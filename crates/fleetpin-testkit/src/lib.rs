@@ -184,6 +184,39 @@ pub fn python_with(import_check: &str) -> Option<String> {
         .then_some(python)
 }
 
+/// `ansible-playbook`: `$FLEETPIN_ANSIBLE_PLAYBOOK` (the tools venv's, set by `.ci/test`), else
+/// the first on `PATH`. Pass the result to [`oracle`].
+pub fn ansible_playbook() -> Option<PathBuf> {
+    std::env::var_os("FLEETPIN_ANSIBLE_PLAYBOOK")
+        .map(PathBuf::from)
+        .or_else(|| on_path("ansible-playbook"))
+}
+
+/// A collections directory holding `ansible.posix` (for its `json` stdout callback): one of
+/// `$ANSIBLE_COLLECTIONS_PATH`, else the tools cache's `collections` (`.ci/setup`).
+pub fn ansible_posix_collections() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("ANSIBLE_COLLECTIONS_PATH")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let tools = std::env::var_os("FLEETPIN_TOOLS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/fleetpin-tools")));
+    dirs.extend(tools.map(|t| t.join("collections")));
+    dirs.into_iter().find(|d| {
+        d.join("ansible_collections/ansible/posix/plugins/callback/json.py")
+            .is_file()
+    })
+}
+
+/// Whether the system Python (`/usr/bin/python3`, the one Ansible's apt module runs on a
+/// Debian host) has python3-apt.
+pub fn system_python_has_apt() -> bool {
+    Command::new("/usr/bin/python3")
+        .args(["-c", "import apt, apt_pkg"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
