@@ -99,6 +99,10 @@ pub struct Drain {
     ids: HashMap<Box<str>, Tok>,
     names: Vec<(Box<str>, bool)>,
     scratch: Vec<Tok>,
+    /// Bumped whenever a cluster is created or a template changes: the cluster a message
+    /// goes to is a function of the templates and the tree alone, so a message placed at
+    /// one version goes to the same cluster as long as the version stays ([`Drain::hit`]).
+    version: u64,
 }
 
 impl Drain {
@@ -115,6 +119,7 @@ impl Drain {
             ids,
             names: vec![(Box::from(WILDCARD), false)],
             scratch: Vec::new(),
+            version: 0,
         }
     }
 
@@ -150,6 +155,7 @@ impl Drain {
                         changed = true;
                     }
                 }
+                self.version += u64::from(changed);
                 (
                     c,
                     if changed {
@@ -174,6 +180,7 @@ impl Drain {
                 let id = self.clusters.len();
                 self.clusters.push((template, 1));
                 self.add_to_tree(id);
+                self.version += 1;
                 (id, Update::Created)
             }
         };
@@ -266,6 +273,21 @@ impl Drain {
                 WILD
             };
             node = node.children.entry(key).or_default();
+        }
+    }
+
+    /// The version of the clustering: it changes when [`Drain::add`] creates a cluster or
+    /// changes a template, and only then.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Adds again a message that [`Drain::add`] placed in cluster `id` (or [`NO_CLUSTER`])
+    /// when the [`Drain::version`] was the current one: the same result as calling
+    /// [`Drain::add`] with it, without tokenizing and searching it again.
+    pub fn hit(&mut self, id: usize) {
+        if let Some((_, size)) = self.clusters.get_mut(id) {
+            *size += 1;
         }
     }
 

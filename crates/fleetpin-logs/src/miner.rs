@@ -148,6 +148,18 @@ const OTHER_HOST: u32 = u32::MAX;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// A version no [`Drain`] reaches: a message of the chunk not placed yet.
+const UNPLACED: u64 = u64::MAX;
+
+/// What [`Miner::chunk_ids`] gives for a chunk: the miner's group and host of each of the
+/// chunk's programs and hosts, and where each distinct masked message went, at which
+/// [`Drain::version`].
+pub(crate) struct ChunkIds {
+    groups: Vec<usize>,
+    hosts: Vec<u32>,
+    clusters: Vec<(usize, u64)>,
+}
+
 #[derive(Default, Clone)]
 struct Stats {
     count: u64,
@@ -535,13 +547,63 @@ impl Miner {
     pub fn add_masked(&mut self, entry: &Entry, masked: &str) -> TemplateId {
         let g = self.group(entry.group());
         let host = entry.host.as_deref().map(|h| self.host(h));
+        let (id, _) = self.groups[g].drain.add(masked);
+        self.record(entry, g, host, id)
+    }
+
+    /// The miner's ids of a chunk's programs and hosts (in the order they first occur in the
+    /// chunk, as entry by entry would intern them), for [`Miner::add_interned`].
+    pub(crate) fn chunk_ids<'a>(
+        &mut self,
+        groups: impl Iterator<Item = &'a str>,
+        hosts: impl Iterator<Item = &'a str>,
+        messages: usize,
+    ) -> ChunkIds {
+        ChunkIds {
+            groups: groups.map(|g| self.group(g)).collect(),
+            hosts: hosts.map(|h| self.host(h)).collect(),
+            clusters: vec![(NO_CLUSTER, UNPLACED); messages],
+        }
+    }
+
+    /// [`Miner::add_masked`] for an entry of a chunk whose programs, hosts and masked
+    /// messages were interned on the parsing thread: `group` and `host` index the chunk's
+    /// lists of [`Miner::chunk_ids`], `message` its distinct masked messages (`masked` the
+    /// text). Drain runs once per distinct message of the chunk, and again only when the
+    /// clustering changed in between ([`Drain::version`]): the result is that of
+    /// [`Miner::add_masked`], entry by entry.
+    pub(crate) fn add_interned(
+        &mut self,
+        ids: &mut ChunkIds,
+        entry: &Entry,
+        group: u32,
+        host: Option<u32>,
+        message: u32,
+        masked: &str,
+    ) -> TemplateId {
+        let g = ids.groups[group as usize];
+        let host = host.map(|h| ids.hosts[h as usize]);
+        let drain = &mut self.groups[g].drain;
+        let placed = &mut ids.clusters[message as usize];
+        let id = if placed.1 == drain.version() {
+            drain.hit(placed.0);
+            placed.0
+        } else {
+            let (id, _) = drain.add(masked);
+            *placed = (id, drain.version());
+            id
+        };
+        self.record(entry, g, host, id)
+    }
+
+    /// Counts an entry of group `g` (from interned `host`) in cluster `id` of that group.
+    fn record(&mut self, entry: &Entry, g: usize, host: Option<u32>, id: usize) -> TemplateId {
         match host {
             Some(OTHER_HOST) => self.other_host_entries += 1,
             Some(h) => self.hosts[h as usize].1 += 1,
             None => {}
         }
         let group = &mut self.groups[g];
-        let (id, _) = group.drain.add(masked);
         let tid = TemplateId {
             group: g as u32,
             cluster: if id == NO_CLUSTER {

@@ -14,8 +14,12 @@
 //! there the calling thread parses a batch of records and the pool masks it. Memory is a few
 //! batches (of 4 MiB of input each) whatever the input size.
 
+use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::Range;
+
+use hashbrown::HashTable;
 
 use rayon::prelude::*;
 
@@ -41,46 +45,97 @@ pub(crate) const CHUNK: usize = 256 << 10;
 const CHUNKS_PER_BATCH: usize = 16;
 /// Records per batch when an export input is read.
 const EXPORT_BATCH: usize = 16_384;
+/// Records per chunk of an export batch.
+const EXPORT_CHUNK: usize = 1024;
 
-/// Parsed records: an entry with the range of its masked message in [`Chunk::masked`] (`None`:
-/// not masked, the message as it is), or a bad record.
-type Parsed = Vec<Result<(Entry, Option<Range<usize>>), BadRecord>>;
+/// Parsed records: an entry with its host and masked message in the chunk's lists, or a bad
+/// record.
+type Parsed = Vec<Result<(Entry, Key), BadRecord>>;
 
-/// A parsed chunk: its records, their masked messages, the reading counts and how many
-/// entries `keep` left out.
+/// Where a record's host ([`NO_HOST`]: none) and masked message are in its [`Chunk`].
+#[derive(Clone, Copy)]
+struct Key {
+    host: u32,
+    message: u32,
+}
+
+const NO_HOST: u32 = u32::MAX;
+
+/// Distinct strings in the order they first occur, each once.
+#[derive(Default)]
+struct Interner {
+    list: Vec<String>,
+    index: HashMap<String, u32, foldhash::fast::RandomState>,
+    last: Option<u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.last
+            && self.list[i as usize] == s
+        {
+            return i;
+        }
+        let i = match self.index.get(s) {
+            Some(&i) => i,
+            None => {
+                let i = self.list.len() as u32;
+                self.list.push(s.to_owned());
+                self.index.insert(s.to_owned(), i);
+                i
+            }
+        };
+        self.last = Some(i);
+        i
+    }
+}
+
+/// A parsed chunk: its records; their programs, hosts and masked messages, each distinct one
+/// once (so the miner runs Drain once per distinct message of a chunk, not once per entry:
+/// [`Miner::add_interned`]); the reading counts and how many entries `keep` left out.
 #[derive(Default)]
 struct Chunk {
     records: Parsed,
-    /// The masked messages of the chunk, one after the other: one buffer per chunk instead of
-    /// a `String` per entry (allocated on a parsing thread and freed on the mining thread,
-    /// the allocator's locks were a good part of the parallel pipeline's cost).
+    groups: Interner,
+    hosts: Interner,
+    /// The distinct (program, masked message) pairs: the program in `groups`, the message's
+    /// range in `masked`.
+    messages: Vec<(u32, Range<usize>)>,
+    /// `messages` by content.
+    message_index: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+    /// The distinct masked messages of the chunk, one after the other: one buffer per chunk
+    /// instead of a `String` per entry.
     masked: String,
-    /// Where one message is masked before it is appended to `masked`.
+    /// Where one message is masked before it is looked up.
     scratch: String,
     stats: ReadStats,
     filtered: u64,
 }
 
 impl Chunk {
-    /// The message `entry` is mined as.
-    fn text<'a>(&'a self, entry: &'a Entry, range: &Option<Range<usize>>) -> &'a str {
-        match range {
-            Some(r) => &self.masked[r.clone()],
-            None => &entry.message,
+    /// The index of the masked message in `scratch` of program `group`, added if new.
+    fn intern_scratch(&mut self, group: u32) -> u32 {
+        let text = self.scratch.as_str();
+        let hash = self.hasher.hash_one((group, text));
+        let (messages, masked) = (&self.messages, &self.masked);
+        let found = self.message_index.find(hash, |&m| {
+            let (g, r) = &messages[m as usize];
+            *g == group && masked[r.clone()] == *text
+        });
+        if let Some(&m) = found {
+            return m;
         }
-    }
-
-    /// Appends `other`, a chunk parsed after this one.
-    fn append(&mut self, other: Chunk) {
-        let offset = self.masked.len();
-        self.masked.push_str(&other.masked);
-        self.records.extend(
-            other
-                .records
-                .into_iter()
-                .map(|r| r.map(|(e, range)| (e, range.map(|r| r.start + offset..r.end + offset)))),
-        );
-        self.filtered += other.filtered;
+        let start = self.masked.len();
+        self.masked.push_str(text);
+        let m = self.messages.len() as u32;
+        self.messages.push((group, start..self.masked.len()));
+        let (messages, masked, hasher) = (&self.messages, &self.masked, &self.hasher);
+        self.message_index.insert_unique(hash, m, |&m| {
+            let (g, r) = &messages[m as usize];
+            hasher.hash_one((*g, &masked[r.clone()]))
+        });
+        m
     }
 
     /// The last line was cut by the [`Chunker`]: its bad record gets the line's full length.
@@ -252,10 +307,24 @@ pub(crate) fn feed<R: BufRead>(
 }
 
 fn add_batch(chunk: &Chunk, miner: &mut Miner, each: &mut (dyn FnMut(Mined<'_>) + Send)) {
+    let mut ids = miner.chunk_ids(
+        chunk.groups.list.iter().map(String::as_str),
+        chunk.hosts.list.iter().map(String::as_str),
+        chunk.messages.len(),
+    );
     for r in &chunk.records {
         match r {
-            Ok((entry, range)) => {
-                let id = miner.add_masked(entry, chunk.text(entry, range));
+            Ok((entry, key)) => {
+                let (group, range) = &chunk.messages[key.message as usize];
+                let host = (key.host != NO_HOST).then_some(key.host);
+                let id = miner.add_interned(
+                    &mut ids,
+                    entry,
+                    *group,
+                    host,
+                    key.message,
+                    &chunk.masked[range.clone()],
+                );
                 each(Ok((entry, id)));
             }
             Err(bad) => each(Err(bad)),
@@ -310,17 +379,23 @@ fn parse_chunk(
 
 /// Keeps (and masks) an entry, or counts it as filtered out.
 fn prepare(mut entry: Entry, keep: Keep<'_>, masking: bool, out: &mut Chunk) {
-    if keep(&mut entry) {
-        let range = masking.then(|| {
-            mask::mask_into(&entry.message, &mut out.scratch);
-            let start = out.masked.len();
-            out.masked.push_str(&out.scratch);
-            start..out.masked.len()
-        });
-        out.records.push(Ok((entry, range)));
-    } else {
+    if !keep(&mut entry) {
         out.filtered += 1;
+        return;
     }
+    if masking {
+        mask::mask_into(&entry.message, &mut out.scratch);
+    } else {
+        out.scratch.clear();
+        out.scratch.push_str(&entry.message);
+    }
+    let group = out.groups.intern(entry.group());
+    let message = out.intern_scratch(group);
+    let host = entry
+        .host
+        .as_deref()
+        .map_or(NO_HOST, |h| out.hosts.intern(h));
+    out.records.push(Ok((entry, Key { host, message })));
 }
 
 /// Bare messages, one per line; lines longer than [`ReadOptions::max_line`] are bad records,
@@ -516,7 +591,7 @@ fn feed_export<R: BufRead>(
     fed: &mut Fed,
 ) {
     let mut reader = Reader::new(input, Format::Export, options.clone());
-    let mut current = Chunk::default();
+    let mut current: Vec<Chunk> = Vec::new();
     let mut done = false;
     loop {
         let mut raw: Vec<Result<Entry, BadRecord>> = Vec::new();
@@ -530,31 +605,32 @@ fn feed_export<R: BufRead>(
                 }
             }
         }
-        if raw.is_empty() && current.records.is_empty() {
+        if raw.is_empty() && current.is_empty() {
             break;
         }
         let (_, next) = rayon::join(
-            || add_batch(&current, miner, each),
             || {
-                let parts: Vec<Chunk> = raw
-                    .into_par_iter()
-                    .with_min_len(256)
-                    .fold(Chunk::default, |mut out, r| {
-                        match r {
-                            Ok(entry) => prepare(entry, keep, masking, &mut out),
-                            Err(bad) => out.records.push(Err(bad)),
+                for c in current.drain(..) {
+                    add_batch(&c, miner, each);
+                }
+            },
+            || {
+                raw.into_par_iter()
+                    .chunks(EXPORT_CHUNK)
+                    .map(|records| {
+                        let mut out = Chunk::default();
+                        for r in records {
+                            match r {
+                                Ok(entry) => prepare(entry, keep, masking, &mut out),
+                                Err(bad) => out.records.push(Err(bad)),
+                            }
                         }
                         out
                     })
-                    .collect();
-                let mut all = Chunk::default();
-                for p in parts {
-                    all.append(p);
-                }
-                all
+                    .collect::<Vec<Chunk>>()
             },
         );
-        fed.filtered += next.filtered;
+        fed.filtered += next.iter().map(|c| c.filtered).sum::<u64>();
         current = next;
     }
     fed.stats = reader.into_stats();

@@ -14,8 +14,17 @@ use fleetpin_logs::{Miner, MinerOptions, Order, Template, format_timestamp};
 type Run = (Vec<(u64, Result<String, String>)>, Vec<Template>, ReadStats);
 
 fn sequential(input: &[u8], format: Format, options: &ReadOptions) -> Run {
+    sequential_with(input, format, options, MinerOptions::default())
+}
+
+fn sequential_with(
+    input: &[u8],
+    format: Format,
+    options: &ReadOptions,
+    mining: MinerOptions,
+) -> Run {
     let mut reader = Reader::new(input, format, options.clone());
-    let mut miner = Miner::new(MinerOptions::default());
+    let mut miner = Miner::new(mining);
     let mut ids = Vec::new();
     while let Some(record) = reader.next_record().unwrap() {
         match record {
@@ -27,7 +36,17 @@ fn sequential(input: &[u8], format: Format, options: &ReadOptions) -> Run {
 }
 
 fn parallel(input: &[u8], kind: InputKind, options: &ReadOptions, chunk: usize) -> Run {
-    let mut miner = Miner::new(MinerOptions::default());
+    parallel_with(input, kind, options, chunk, MinerOptions::default())
+}
+
+fn parallel_with(
+    input: &[u8],
+    kind: InputKind,
+    options: &ReadOptions,
+    chunk: usize,
+    mining: MinerOptions,
+) -> Run {
+    let mut miner = Miner::new(mining);
     let mut ids = Vec::new();
     let stats = pipeline::mine_chunked(input, kind, options, chunk, &mut miner, |r| {
         ids.push(match r {
@@ -107,6 +126,54 @@ fn text_with_continuation_lines_is_mined_as_sequentially() {
             .iter()
             .any(|t| t.text.contains("apparmor failed to apply profile"))
     );
+}
+
+/// With drain3's similarity (over all positions, no masking) templates gain wildcards and new
+/// clusters appear as lines arrive, so one message can go to one cluster and, repeated later
+/// in the same chunk, to another: the pipeline places each distinct message of a chunk once and
+/// again after every change of the clustering, and gives every line the template the
+/// entry-by-entry miner gives it.
+#[test]
+fn a_message_that_changes_cluster_within_a_chunk_is_mined_as_sequentially() {
+    let mining = || MinerOptions {
+        drain: fleetpin_logs::drain::DrainOptions {
+            sim_th: 0.5,
+            ..Default::default()
+        },
+        mask: false,
+        merge_values: 0,
+        ..MinerOptions::default()
+    };
+    let mut text = String::new();
+    for host in 0..40 {
+        // `a b c d e` joins the first cluster, which `a b c q r` widened to `a b c <*> <*>`
+        // (3 of 5); once `a b x d e` made its own cluster (2 of 5 < 0.5), it goes there (4 of 5).
+        for m in [
+            "a b c d e",
+            "a b c q r",
+            "a b c d e",
+            "a b x d e",
+            "a b c d e",
+        ] {
+            text.push_str(&format!(
+                "2023-02-20T10:00:00+0000 node{host} app{host}[1]: {m}\n"
+            ));
+        }
+    }
+    let options = ReadOptions::default();
+    let want = sequential_with(text.as_bytes(), Format::Text, &options, mining());
+    assert_ne!(want.0[2].1, want.0[4].1, "{:?}", &want.0[..5]);
+    for chunk in [1, 300, 4096, 1 << 20] {
+        let got = parallel_with(
+            text.as_bytes(),
+            InputKind::Journal(None),
+            &options,
+            chunk,
+            mining(),
+        );
+        assert_eq!(got.0, want.0, "lines, chunk {chunk}");
+        assert_eq!(got.1, want.1, "templates, chunk {chunk}");
+    }
 }
 
 #[test]
