@@ -161,9 +161,9 @@ fn templates(args: TemplatesArgs, printer: &Printer) -> anyhow::Result<ExitStatu
         let read = pipeline::mine(input, kind, &ReadOptions::default(), &mut miner, |r| {
             if per_line_wanted {
                 per_line.push(match r {
-                    Ok((e, id)) => LineRef {
+                    Ok((line, id)) => LineRef {
                         file: fi as u32,
-                        line: e.line,
+                        line,
                         id: Ok(id),
                     },
                     Err(bad) => LineRef {

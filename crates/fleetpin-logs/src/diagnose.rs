@@ -20,7 +20,7 @@ use crate::causes::{Cause, CauseDb, looks_like_hazard_id};
 use crate::miner::{Example, Miner, MinerOptions, Order, Template};
 use crate::pipeline::{self, InputKind};
 use crate::read::{Format, ReadOptions, ReadStats};
-use crate::{Entry, format_timestamp, priority_name};
+use crate::{Entry, EntryRef, format_timestamp, priority_name};
 
 /// The `schema.name` of the JSON form of [`Diagnosis`].
 pub const SCHEMA_NAME: &str = "fleetpin-diagnosis";
@@ -213,6 +213,11 @@ impl Filter {
 
     /// Whether `e` passes.
     pub fn accepts(&self, e: &Entry) -> bool {
+        self.accepts_ref(&e.as_ref())
+    }
+
+    /// [`Filter::accepts`] for a borrowed entry.
+    pub fn accepts_ref(&self, e: &EntryRef<'_>) -> bool {
         if let Some(t) = e.timestamp_us
             && (self.since_us.is_some_and(|s| t < s) || self.until_us.is_some_and(|u| t > u))
         {
@@ -224,11 +229,11 @@ impl Filter {
             return false;
         }
         if !self.units.is_empty() {
-            let ok = match &e.unit {
+            let ok = match e.unit {
                 Some(u) => self
                     .units
                     .iter()
-                    .any(|p| glob(p, u) || e.about_unit.as_deref().is_some_and(|a| glob(p, a))),
+                    .any(|p| glob(p, u) || e.about_unit.is_some_and(|a| glob(p, a))),
                 None => self.units.iter().any(|p| {
                     let stem = p.strip_suffix(".service").unwrap_or(p);
                     glob(stem, e.group())
@@ -238,7 +243,7 @@ impl Filter {
                 return false;
             }
         }
-        self.grep.as_ref().is_none_or(|g| g.is_match(&e.message))
+        self.grep.as_ref().is_none_or(|g| g.is_match(e.message))
     }
 
     /// A unit argument as journalctl reads it: a name without a suffix (and without glob
@@ -481,23 +486,14 @@ impl Diagnoser {
         options: ReadOptions,
         filter: &Filter,
     ) -> &SourceReport {
-        let keep = |entry: &mut Entry| {
-            if !filter.accepts(entry) {
-                return false;
-            }
-            if let Some(h) = host
-                && entry.host.as_deref() != Some(h)
-            {
-                entry.host = Some(h.to_owned());
-            }
-            true
-        };
+        let keep = |entry: &EntryRef<'_>| filter.accepts_ref(entry);
         let fed = pipeline::feed(
             input,
             InputKind::Journal(format),
             &options,
             pipeline::CHUNK,
             true,
+            host,
             &keep,
             &mut self.miner,
             &mut |_| {},

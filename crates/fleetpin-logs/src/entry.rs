@@ -41,11 +41,80 @@ impl Entry {
     /// The name templates are grouped by: `SYSLOG_IDENTIFIER`, else `_COMM`, else
     /// `_SYSTEMD_UNIT`, else `-`. Lines of different programs never merge into one template.
     pub fn group(&self) -> &str {
+        self.as_ref().group()
+    }
+
+    /// The entry's fields, borrowed.
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef {
+            timestamp_us: self.timestamp_us,
+            host: self.host.as_deref(),
+            unit: self.unit.as_deref(),
+            about_unit: self.about_unit.as_deref(),
+            identifier: self.identifier.as_deref(),
+            comm: self.comm.as_deref(),
+            pid: self.pid,
+            priority: self.priority,
+            message: &self.message,
+            message_lossy: self.message_lossy,
+            line: self.line,
+        }
+    }
+}
+
+/// An [`Entry`] whose text fields are borrowed: what the parallel pipeline parses a chunk of
+/// input into ([`crate::pipeline`]), the fields of a plain-text line pointing into the input
+/// itself, so that reading allocates nothing per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EntryRef<'a> {
+    /// [`Entry::timestamp_us`].
+    pub timestamp_us: Option<u64>,
+    /// [`Entry::host`].
+    pub host: Option<&'a str>,
+    /// [`Entry::unit`].
+    pub unit: Option<&'a str>,
+    /// [`Entry::about_unit`].
+    pub about_unit: Option<&'a str>,
+    /// [`Entry::identifier`].
+    pub identifier: Option<&'a str>,
+    /// [`Entry::comm`].
+    pub comm: Option<&'a str>,
+    /// [`Entry::pid`].
+    pub pid: Option<u32>,
+    /// [`Entry::priority`].
+    pub priority: Option<u8>,
+    /// [`Entry::message`].
+    pub message: &'a str,
+    /// [`Entry::message_lossy`].
+    pub message_lossy: bool,
+    /// [`Entry::line`].
+    pub line: u64,
+}
+
+impl<'a> EntryRef<'a> {
+    /// [`Entry::group`].
+    pub fn group(&self) -> &'a str {
         self.identifier
-            .as_deref()
-            .or(self.comm.as_deref())
-            .or(self.unit.as_deref())
+            .or(self.comm)
+            .or(self.unit)
             .unwrap_or("-")
+    }
+
+    /// The entry, owned.
+    pub fn to_entry(&self) -> Entry {
+        Entry {
+            timestamp_us: self.timestamp_us,
+            host: self.host.map(str::to_owned),
+            unit: self.unit.map(str::to_owned),
+            about_unit: self.about_unit.map(str::to_owned),
+            identifier: self.identifier.map(str::to_owned),
+            comm: self.comm.map(str::to_owned),
+            pid: self.pid,
+            priority: self.priority,
+            message: self.message.to_owned(),
+            message_lossy: self.message_lossy,
+            line: self.line,
+        }
     }
 }
 

@@ -46,6 +46,6 @@ pub use diagnose::{
     Diagnoser, Diagnosis, Event, Filter, Finding, HostReport, HostStatus, SourceReport, diagnose,
     diagnose_input, parse_time,
 };
-pub use entry::{Entry, PRIORITY_NAMES, format_timestamp, priority_name};
+pub use entry::{Entry, EntryRef, PRIORITY_NAMES, format_timestamp, priority_name};
 pub use error::Error;
 pub use miner::{Miner, MinerOptions, Order, Template, TemplateId, TemplateIndex};

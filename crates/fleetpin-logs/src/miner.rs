@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 
 use crate::drain::{Drain, DrainOptions, NO_CLUSTER};
 use crate::mask::WILDCARD;
-use crate::{Entry, mask};
+use crate::{Entry, EntryRef, mask};
 
 /// Mining options.
 #[derive(Debug, Clone)]
@@ -545,10 +545,11 @@ impl Miner {
     /// Adds one entry whose message was already masked (or not, per [`Miner::masks`]) into
     /// `masked`, so that masking can run on another thread ([`crate::pipeline`]).
     pub fn add_masked(&mut self, entry: &Entry, masked: &str) -> TemplateId {
+        let entry = entry.as_ref();
         let g = self.group(entry.group());
-        let host = entry.host.as_deref().map(|h| self.host(h));
+        let host = entry.host.map(|h| self.host(h));
         let (id, _) = self.groups[g].drain.add(masked);
-        self.record(entry, g, host, id)
+        self.record(&entry, g, host, id, || entry.message)
     }
 
     /// The miner's ids of a chunk's programs and hosts (in the order they first occur in the
@@ -571,11 +572,14 @@ impl Miner {
     /// lists of [`Miner::chunk_ids`], `message` its distinct masked messages (`masked` the
     /// text). Drain runs once per distinct message of the chunk, and again only when the
     /// clustering changed in between ([`Drain::version`]): the result is that of
-    /// [`Miner::add_masked`], entry by entry.
-    pub(crate) fn add_interned(
+    /// [`Miner::add_masked`], entry by entry. The entry's message is asked of `raw` only when
+    /// it is kept as an example (`entry.message` is not read).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_interned<'m>(
         &mut self,
         ids: &mut ChunkIds,
-        entry: &Entry,
+        entry: &EntryRef<'_>,
+        raw: impl FnOnce() -> &'m str,
         group: u32,
         host: Option<u32>,
         message: u32,
@@ -593,11 +597,18 @@ impl Miner {
             *placed = (id, drain.version());
             id
         };
-        self.record(entry, g, host, id)
+        self.record(entry, g, host, id, raw)
     }
 
     /// Counts an entry of group `g` (from interned `host`) in cluster `id` of that group.
-    fn record(&mut self, entry: &Entry, g: usize, host: Option<u32>, id: usize) -> TemplateId {
+    fn record<'m>(
+        &mut self,
+        entry: &EntryRef<'_>,
+        g: usize,
+        host: Option<u32>,
+        id: usize,
+        message: impl FnOnce() -> &'m str,
+    ) -> TemplateId {
         match host {
             Some(OTHER_HOST) => self.other_host_entries += 1,
             Some(h) => self.hosts[h as usize].1 += 1,
@@ -628,21 +639,21 @@ impl Miner {
         if let Some(h) = host {
             *s.hosts.entry(h).or_default() += 1;
         }
-        if let Some(unit) = &entry.unit
+        if let Some(unit) = entry.unit
             && s.units.len() < 16
-            && !s.units.contains(unit.as_str())
+            && !s.units.contains(unit)
         {
-            s.units.insert(unit.clone());
+            s.units.insert(unit.to_owned());
         }
         if let Some(p) = entry.priority {
             s.severity = Some(s.severity.map_or(p, |q| q.min(p)));
         }
         if s.examples.len() < self.options.examples {
-            let message = cut(&entry.message, self.options.example_chars);
+            let message = cut(message(), self.options.example_chars);
             if !s.examples.iter().any(|e| e.message == message) {
                 s.examples.push(Example {
                     line: entry.line,
-                    host: entry.host.clone(),
+                    host: entry.host.map(str::to_owned),
                     message: message.to_owned(),
                     ts: entry.timestamp_us,
                 });

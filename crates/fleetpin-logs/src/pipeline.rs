@@ -24,7 +24,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::read::{BadRecord, Format, ReadOptions, ReadStats, Reader, binary_kind};
-use crate::{Entry, Miner, TemplateId, mask};
+use crate::{Entry, EntryRef, Miner, TemplateId, mask};
 
 /// How an input is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +35,9 @@ pub enum InputKind {
     Content,
 }
 
-/// One input record, as handed to the callback of [`mine`].
-pub type Mined<'a> = Result<(&'a Entry, TemplateId), &'a BadRecord>;
+/// One input record, as handed to the callback of [`mine`]: the 1-based input line where an
+/// entry starts and the template it joined, or a bad record.
+pub type Mined<'a> = Result<(u64, TemplateId), &'a BadRecord>;
 
 /// The bytes of a chunk handed to one parser: about this much, cut at a line start. Small
 /// enough that the thread done first with its side of a step finds chunks left to take.
@@ -48,18 +49,35 @@ const EXPORT_BATCH: usize = 16_384;
 /// Records per chunk of an export batch.
 const EXPORT_CHUNK: usize = 1024;
 
-/// Parsed records: an entry with its host and masked message in the chunk's lists, or a bad
-/// record.
-type Parsed = Vec<Result<(Entry, Key), BadRecord>>;
+/// Parsed records: entries, or bad records.
+type Parsed = Vec<Result<Rec, BadRecord>>;
 
-/// Where a record's host ([`NO_HOST`]: none) and masked message are in its [`Chunk`].
-#[derive(Clone, Copy)]
-struct Key {
+/// A parsed entry, its text in its [`Chunk`]: what the miner uses of an [`Entry`], without an
+/// allocation per entry.
+struct Rec {
+    line: u64,
+    timestamp_us: Option<u64>,
+    priority: Option<u8>,
+    /// In `Chunk::hosts` ([`NONE`]: no host).
     host: u32,
+    /// In `Chunk::units` ([`NONE`]: no unit).
+    unit: u32,
+    /// In `Chunk::messages`.
     message: u32,
+    /// The message as read: in the chunk's input, or copied into `Chunk::raw`.
+    raw: Raw,
 }
 
-const NO_HOST: u32 = u32::MAX;
+/// Where the message of a [`Rec`] is.
+enum Raw {
+    /// In the chunk's input, as it was read (valid UTF-8): a plain-text line's message is
+    /// not copied.
+    Input(Range<usize>),
+    /// In `Chunk::raw` (a message joined from several lines, decoded, or from another format).
+    Copied(Range<usize>),
+}
+
+const NONE: u32 = u32::MAX;
 
 /// Distinct strings in the order they first occur, each once.
 #[derive(Default)]
@@ -98,6 +116,9 @@ struct Chunk {
     records: Parsed,
     groups: Interner,
     hosts: Interner,
+    units: Interner,
+    /// The messages as read, one after the other.
+    raw: String,
     /// The distinct (program, masked message) pairs: the program in `groups`, the message's
     /// range in `masked`.
     messages: Vec<(u32, Range<usize>)>,
@@ -113,7 +134,29 @@ struct Chunk {
     filtered: u64,
 }
 
+impl Interner {
+    fn clear(&mut self) {
+        self.list.clear();
+        self.index.clear();
+        self.last = None;
+    }
+}
+
 impl Chunk {
+    /// Empties the chunk, keeping its buffers for the next one.
+    fn clear(&mut self) {
+        self.records.clear();
+        self.groups.clear();
+        self.hosts.clear();
+        self.units.clear();
+        self.raw.clear();
+        self.messages.clear();
+        self.message_index.clear();
+        self.masked.clear();
+        self.stats = ReadStats::default();
+        self.filtered = 0;
+    }
+
     /// The index of the masked message in `scratch` of program `group`, added if new.
     fn intern_scratch(&mut self, group: u32) -> u32 {
         let text = self.scratch.as_str();
@@ -155,9 +198,8 @@ impl Chunk {
 }
 
 /// What runs on the parsing threads for each entry before it is masked and mined: `false`
-/// leaves the entry out (counted in [`Fed::filtered`]); it may also change the entry (the
-/// host of a source that is one host's).
-pub(crate) type Keep<'a> = &'a (dyn Fn(&mut Entry) -> bool + Sync);
+/// leaves the entry out (counted in [`Fed::filtered`]).
+pub(crate) type Keep<'a> = &'a (dyn Fn(&EntryRef<'_>) -> bool + Sync);
 
 /// What [`feed`] read.
 pub(crate) struct Fed {
@@ -202,6 +244,7 @@ pub fn mine_chunked<R: Read + Send>(
         options,
         chunk,
         false,
+        None,
         &|_| true,
         miner,
         &mut each,
@@ -215,6 +258,7 @@ pub fn mine_chunked<R: Read + Send>(
 /// The pipeline behind [`mine`] and [`crate::Diagnoser::read`]: `keep` runs on the parsing
 /// threads, `each` sees every mined entry and bad record in input order. With `refuse_binary`,
 /// a journal input that is not text at all is one bad record ([`Reader::with_format`]).
+/// `host`: every entry is that host's (an SSH target, a file of an Ansible tree).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn feed<R: BufRead>(
     mut input: R,
@@ -222,6 +266,7 @@ pub(crate) fn feed<R: BufRead>(
     options: &ReadOptions,
     chunk: usize,
     refuse_binary: bool,
+    host: Option<&str>,
     keep: Keep<'_>,
     miner: &mut Miner,
     each: &mut (dyn FnMut(Mined<'_>) + Send),
@@ -263,11 +308,22 @@ pub(crate) fn feed<R: BufRead>(
     }
     let masking = miner.masks();
     if format == Some(Format::Export) {
-        feed_export(input, options, keep, masking, miner, each, &mut fed);
+        let how = Prepare {
+            host,
+            keep,
+            masking,
+        };
+        feed_export(input, options, &how, miner, each, &mut fed);
         return fed;
     }
+    let how = Prepare {
+        host,
+        keep,
+        masking,
+    };
     let mut chunks = Chunker::new(input, format == Some(Format::Text), chunk, options.max_line);
-    let mut current: Vec<Chunk> = Vec::new();
+    let mut current: Vec<(Chunk, Vec<u8>)> = Vec::new();
+    let mut spare: Vec<Chunk> = Vec::new();
     loop {
         let batch = match chunks.batch() {
             Ok(b) => b,
@@ -279,25 +335,38 @@ pub(crate) fn feed<R: BufRead>(
         if batch.is_empty() && current.is_empty() {
             break;
         }
+        // The chunks and buffers of the batch before the last are reused: fresh memory for
+        // every batch cost a fifth of the time in page faults.
+        let mut reuse: Vec<Chunk> = spare.drain(..).collect();
+        reuse.resize_with(batch.len(), Chunk::default);
+        let free = &mut chunks.free;
         let (_, next) = rayon::join(
             || {
-                for c in current.drain(..) {
-                    add_batch(&c, miner, each);
-                    merge_stats(&mut fed.stats, c.stats, options.max_bad_samples);
+                for (mut c, bytes) in current.drain(..) {
+                    add_batch(&c, &bytes, miner, each);
+                    free.push(bytes);
+                    merge_stats(
+                        &mut fed.stats,
+                        std::mem::take(&mut c.stats),
+                        options.max_bad_samples,
+                    );
                     fed.filtered += c.filtered;
+                    c.clear();
+                    spare.push(c);
                 }
             },
             || {
                 batch
                     .into_par_iter()
-                    .map(|(start_line, bytes, long)| {
-                        let mut c = parse_chunk(&bytes, start_line, format, options, keep, masking);
+                    .zip(reuse)
+                    .map(|((start_line, bytes, long), mut c)| {
+                        parse_chunk(&bytes, start_line, format, options, &how, &mut c);
                         if let Some(len) = long {
                             c.measured(len);
                         }
-                        c
+                        (c, bytes)
                     })
-                    .collect::<Vec<Chunk>>()
+                    .collect::<Vec<(Chunk, Vec<u8>)>>()
             },
         );
         current = next;
@@ -306,26 +375,48 @@ pub(crate) fn feed<R: BufRead>(
     fed
 }
 
-fn add_batch(chunk: &Chunk, miner: &mut Miner, each: &mut (dyn FnMut(Mined<'_>) + Send)) {
+/// Mines a parsed chunk; `input`: the bytes it was parsed from.
+fn add_batch(
+    chunk: &Chunk,
+    input: &[u8],
+    miner: &mut Miner,
+    each: &mut (dyn FnMut(Mined<'_>) + Send),
+) {
     let mut ids = miner.chunk_ids(
         chunk.groups.list.iter().map(String::as_str),
         chunk.hosts.list.iter().map(String::as_str),
         chunk.messages.len(),
     );
+    fn name(list: &Interner, i: u32) -> Option<&str> {
+        (i != NONE).then(|| list.list[i as usize].as_str())
+    }
     for r in &chunk.records {
         match r {
-            Ok((entry, key)) => {
-                let (group, range) = &chunk.messages[key.message as usize];
-                let host = (key.host != NO_HOST).then_some(key.host);
+            Ok(rec) => {
+                let (group, range) = &chunk.messages[rec.message as usize];
+                let entry = EntryRef {
+                    timestamp_us: rec.timestamp_us,
+                    host: name(&chunk.hosts, rec.host),
+                    unit: name(&chunk.units, rec.unit),
+                    priority: rec.priority,
+                    line: rec.line,
+                    ..EntryRef::default()
+                };
+                let raw = || match &rec.raw {
+                    // Checked when it was parsed.
+                    Raw::Input(r) => std::str::from_utf8(&input[r.clone()]).unwrap_or_default(),
+                    Raw::Copied(r) => &chunk.raw[r.clone()],
+                };
                 let id = miner.add_interned(
                     &mut ids,
-                    entry,
+                    &entry,
+                    raw,
                     *group,
-                    host,
-                    key.message,
+                    (rec.host != NONE).then_some(rec.host),
+                    rec.message,
                     &chunk.masked[range.clone()],
                 );
-                each(Ok((entry, id)));
+                each(Ok((rec.line, id)));
             }
             Err(bad) => each(Err(bad)),
         }
@@ -343,59 +434,103 @@ fn merge_stats(total: &mut ReadStats, part: ReadStats, max_samples: usize) {
         .extend(part.bad_samples.into_iter().take(room));
 }
 
-/// Parses one chunk whose first line is `start_line + 1`.
+/// What is done with each entry before it is mined: the host every entry is attributed to,
+/// the filter, whether messages are masked.
+struct Prepare<'a> {
+    host: Option<&'a str>,
+    keep: Keep<'a>,
+    masking: bool,
+}
+
+impl Prepare<'_> {
+    /// Keeps (and masks) an entry into `out`, or counts it as filtered out. `input`: the
+    /// chunk's bytes, where the entry's message may be.
+    fn entry(&self, entry: EntryRef<'_>, input: &[u8], out: &mut Chunk) {
+        let mut entry = entry;
+        if let Some(h) = self.host {
+            entry = EntryRef {
+                host: Some(h),
+                ..entry
+            };
+        }
+        if !(self.keep)(&entry) {
+            out.filtered += 1;
+            return;
+        }
+        if self.masking {
+            mask::mask_into(entry.message, &mut out.scratch);
+        } else {
+            out.scratch.clear();
+            out.scratch.push_str(entry.message);
+        }
+        let group = out.groups.intern(entry.group());
+        let message = out.intern_scratch(group);
+        let host = entry.host.map_or(NONE, |h| out.hosts.intern(h));
+        let unit = entry.unit.map_or(NONE, |u| out.units.intern(u));
+        let m = entry.message.as_bytes();
+        let at = (m.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+        let raw = if at <= input.len() && m.len() <= input.len() - at {
+            Raw::Input(at..at + m.len())
+        } else {
+            let start = out.raw.len();
+            out.raw.push_str(entry.message);
+            Raw::Copied(start..out.raw.len())
+        };
+        out.records.push(Ok(Rec {
+            line: entry.line,
+            timestamp_us: entry.timestamp_us,
+            priority: entry.priority,
+            host,
+            unit,
+            message,
+            raw,
+        }));
+    }
+}
+
+/// Parses one chunk whose first line is `start_line + 1` into `out` (empty).
 fn parse_chunk(
     bytes: &[u8],
     start_line: u64,
     format: Option<Format>,
     options: &ReadOptions,
-    keep: Keep<'_>,
-    masking: bool,
-) -> Chunk {
-    let Some(format) = format else {
-        return parse_content(bytes, start_line, options, keep, masking);
-    };
-    let mut out = Chunk::default();
-    let mut reader = Reader::new(bytes, format, options.clone());
-    // Reading from memory cannot fail.
-    while let Ok(Some(record)) = reader.next_record() {
-        match record {
-            Ok(mut entry) => {
-                entry.line += start_line;
-                prepare(entry, keep, masking, &mut out);
+    how: &Prepare<'_>,
+    out: &mut Chunk,
+) {
+    match format {
+        None => parse_content(bytes, start_line, options, how, out),
+        Some(Format::Text) => {
+            let mut stats = ReadStats::default();
+            crate::read::parse_text_chunk(bytes, start_line, options, &mut stats, &mut |r| {
+                match r {
+                    Ok(entry) => how.entry(entry, bytes, out),
+                    Err(bad) => out.records.push(Err(bad)),
+                }
+            });
+            out.stats = stats;
+        }
+        Some(format) => {
+            let mut reader = Reader::new(bytes, format, options.clone());
+            // Reading from memory cannot fail.
+            while let Ok(Some(record)) = reader.next_record() {
+                match record {
+                    Ok(entry) => {
+                        let mut e = entry.as_ref();
+                        e.line += start_line;
+                        how.entry(e, &[], out);
+                    }
+                    Err(mut bad) => {
+                        bad.line += start_line;
+                        out.records.push(Err(bad));
+                    }
+                }
             }
-            Err(mut bad) => {
+            out.stats = reader.into_stats();
+            for bad in &mut out.stats.bad_samples {
                 bad.line += start_line;
-                out.records.push(Err(bad));
             }
         }
     }
-    out.stats = reader.into_stats();
-    for bad in &mut out.stats.bad_samples {
-        bad.line += start_line;
-    }
-    out
-}
-
-/// Keeps (and masks) an entry, or counts it as filtered out.
-fn prepare(mut entry: Entry, keep: Keep<'_>, masking: bool, out: &mut Chunk) {
-    if !keep(&mut entry) {
-        out.filtered += 1;
-        return;
-    }
-    if masking {
-        mask::mask_into(&entry.message, &mut out.scratch);
-    } else {
-        out.scratch.clear();
-        out.scratch.push_str(&entry.message);
-    }
-    let group = out.groups.intern(entry.group());
-    let message = out.intern_scratch(group);
-    let host = entry
-        .host
-        .as_deref()
-        .map_or(NO_HOST, |h| out.hosts.intern(h));
-    out.records.push(Ok((entry, Key { host, message })));
 }
 
 /// Bare messages, one per line; lines longer than [`ReadOptions::max_line`] are bad records,
@@ -404,13 +539,12 @@ fn parse_content(
     bytes: &[u8],
     start_line: u64,
     options: &ReadOptions,
-    keep: Keep<'_>,
-    masking: bool,
-) -> Chunk {
-    let mut out = Chunk::default();
+    how: &Prepare<'_>,
+    out: &mut Chunk,
+) {
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if bytes.is_empty() {
-        return out;
+        return;
     }
     for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -422,32 +556,29 @@ fn parse_content(
                     raw.len()
                 ),
             };
-            out.stats.bad += 1;
-            if out.stats.bad_samples.len() < options.max_bad_samples {
-                out.stats.bad_samples.push(bad.clone());
-            }
+            out.stats.note_bad(&bad, options.max_bad_samples);
             out.records.push(Err(bad));
             continue;
         }
         let message = String::from_utf8_lossy(raw);
         let lossy = matches!(message, std::borrow::Cow::Owned(_));
-        out.stats.non_utf8 += u64::from(lossy);
-        out.stats.entries += 1;
-        let entry = Entry {
-            message: message.into_owned(),
+        out.stats.note_entry(lossy);
+        let entry = EntryRef {
+            message: &message,
             message_lossy: lossy,
             line,
-            ..Entry::default()
+            ..EntryRef::default()
         };
-        prepare(entry, keep, masking, &mut out);
+        how.entry(entry, bytes, out);
     }
-    out
 }
 
 /// Cuts an input into chunks of whole lines (whole entries for text).
 struct Chunker<R> {
     input: R,
     carry: Vec<u8>,
+    /// Buffers of chunks already parsed, for the next chunks.
+    free: Vec<Vec<u8>>,
     /// Lines handed out so far.
     line: u64,
     /// Whether a line starting with a blank continues the one before (text journals).
@@ -469,6 +600,7 @@ impl<R: BufRead> Chunker<R> {
         Self {
             input,
             carry: Vec::new(),
+            free: Vec::new(),
             line: 0,
             continuation,
             eof: false,
@@ -497,7 +629,10 @@ impl<R: BufRead> Chunker<R> {
     }
 
     fn chunk(&mut self) -> io::Result<Option<RawChunk>> {
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = self.free.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         let mut long = None;
         loop {
             if !self.eof && buf.len() < self.size {
@@ -514,14 +649,16 @@ impl<R: BufRead> Chunker<R> {
             }
             match self.cut(&buf) {
                 Some(cut) => {
-                    self.carry = buf.split_off(cut);
+                    self.carry.extend_from_slice(&buf[cut..]);
+                    buf.truncate(cut);
                     break;
                 }
                 // No line start in the chunk yet: read more, up to the bound.
                 None if buf.len() < self.bound => self.read_more(&mut buf)?,
                 None => {
                     if let Some(i) = memchr::memrchr(b'\n', &buf) {
-                        self.carry = buf.split_off(i + 1);
+                        self.carry.extend_from_slice(&buf[i + 1..]);
+                        buf.truncate(i + 1);
                     } else {
                         // One line longer than the bound: its start goes to the parser,
                         // which reports it as too long; the rest is skipped here and
@@ -584,8 +721,7 @@ impl<R: BufRead> Chunker<R> {
 fn feed_export<R: BufRead>(
     input: R,
     options: &ReadOptions,
-    keep: Keep<'_>,
-    masking: bool,
+    how: &Prepare<'_>,
     miner: &mut Miner,
     each: &mut (dyn FnMut(Mined<'_>) + Send),
     fed: &mut Fed,
@@ -611,7 +747,7 @@ fn feed_export<R: BufRead>(
         let (_, next) = rayon::join(
             || {
                 for c in current.drain(..) {
-                    add_batch(&c, miner, each);
+                    add_batch(&c, &[], miner, each);
                 }
             },
             || {
@@ -621,7 +757,7 @@ fn feed_export<R: BufRead>(
                         let mut out = Chunk::default();
                         for r in records {
                             match r {
-                                Ok(entry) => prepare(entry, keep, masking, &mut out),
+                                Ok(entry) => how.entry(entry.as_ref(), &[], &mut out),
                                 Err(bad) => out.records.push(Err(bad)),
                             }
                         }

@@ -50,7 +50,7 @@ fn parallel_with(
     let mut ids = Vec::new();
     let stats = pipeline::mine_chunked(input, kind, options, chunk, &mut miner, |r| {
         ids.push(match r {
-            Ok((entry, id)) => (entry.line, Ok(id)),
+            Ok((line, id)) => (line, Ok(id)),
             Err(bad) => (bad.line, Err(bad.reason.clone())),
         });
     })

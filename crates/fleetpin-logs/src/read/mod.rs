@@ -172,18 +172,48 @@ pub struct ReadStats {
 impl ReadStats {
     fn note(&mut self, record: &Record, max_samples: usize) {
         match record {
-            Ok(e) => {
-                self.entries += 1;
-                self.non_utf8 += u64::from(e.message_lossy);
-            }
-            Err(bad) => {
-                self.bad += 1;
-                if self.bad_samples.len() < max_samples {
-                    self.bad_samples.push(bad.clone());
-                }
-            }
+            Ok(e) => self.note_entry(e.message_lossy),
+            Err(bad) => self.note_bad(bad, max_samples),
         }
     }
+
+    /// Counts an entry read (`lossy`: its message was not valid UTF-8).
+    pub(crate) fn note_entry(&mut self, lossy: bool) {
+        self.entries += 1;
+        self.non_utf8 += u64::from(lossy);
+    }
+
+    /// Counts a bad record, keeping it as a sample while there are fewer than `max_samples`.
+    pub(crate) fn note_bad(&mut self, bad: &BadRecord, max_samples: usize) {
+        self.bad += 1;
+        if self.bad_samples.len() < max_samples {
+            self.bad_samples.push(bad.clone());
+        }
+    }
+}
+
+/// The entries and bad records of whole lines of a text journal held in memory, the fields
+/// of most entries borrowed from `bytes` (see `text::parse_chunk`); counted in `stats`.
+pub(crate) fn parse_text_chunk(
+    bytes: &[u8],
+    start_line: u64,
+    options: &ReadOptions,
+    stats: &mut ReadStats,
+    each: &mut dyn FnMut(Result<crate::EntryRef<'_>, BadRecord>),
+) {
+    text::parse_chunk(
+        bytes,
+        start_line,
+        options.max_line,
+        text::YearRule::of(options),
+        &mut |r| {
+            match &r {
+                Ok(e) => stats.note_entry(e.message_lossy),
+                Err(bad) => stats.note_bad(bad, options.max_bad_samples),
+            }
+            each(r);
+        },
+    );
 }
 
 enum Inner {
@@ -209,10 +239,9 @@ impl<R: BufRead> Reader<R> {
         let inner = match format {
             Format::Json => Inner::Json(json::JsonReader::default()),
             Format::Export => Inner::Export(export::ExportReader::default()),
-            Format::Text => Inner::Text(Box::new(text::TextReader::new(text::YearRule {
-                fixed: options.syslog_year,
-                reference_us: options.syslog_reference_us,
-            }))),
+            Format::Text => Inner::Text(Box::new(text::TextReader::new(text::YearRule::of(
+                &options,
+            )))),
             Format::Docker => Inner::Docker(docker::DockerReader::default()),
         };
         Self {

@@ -8,9 +8,11 @@
 
 use std::io::{self, BufRead};
 
+use std::borrow::Cow;
+
 use super::lines::{BoundedLines, Line};
 use super::{BadRecord, Record, decode};
-use crate::Entry;
+use crate::{Entry, EntryRef};
 use crate::entry::{civil_from_days, days_from_civil};
 
 /// How a year-less syslog timestamp (`Feb 20 10:01:02`) gets its year.
@@ -21,6 +23,13 @@ pub(crate) struct YearRule {
 }
 
 impl YearRule {
+    pub(crate) fn of(options: &super::ReadOptions) -> Self {
+        Self {
+            fixed: options.syslog_year,
+            reference_us: options.syslog_reference_us,
+        }
+    }
+
     /// The timestamp for `at(year)`: the fixed year, else the latest year that puts it no later
     /// than a day after the reference (a file written on 2 January holds December's lines of
     /// the year before), else none.
@@ -43,6 +52,7 @@ pub(crate) struct TextReader {
     pending: Option<(Entry, usize)>,
     /// A record read past the pending entry, returned next.
     queued: Option<Record>,
+    last: LastStamp,
 }
 
 impl TextReader {
@@ -52,6 +62,7 @@ impl TextReader {
             buf: Vec::new(),
             pending: None,
             queued: None,
+            last: LastStamp::default(),
         }
     }
 
@@ -93,7 +104,7 @@ impl TextReader {
             if self.buf.starts_with(b"-- ") && self.buf.ends_with(b" --") {
                 continue;
             }
-            let record = match parse_line(&self.buf, self.syslog_year) {
+            let record = match parse_line(&self.buf, self.syslog_year, &mut self.last) {
                 Ok((mut entry, column)) => {
                     entry.line = line;
                     let previous = self.pending.replace((entry, column));
@@ -120,15 +131,70 @@ impl TextReader {
     }
 }
 
+/// The fields of one text line, borrowed from it.
+struct LineParts<'a> {
+    timestamp_us: Option<u64>,
+    host: &'a [u8],
+    ident: Option<&'a [u8]>,
+    pid: Option<u32>,
+    /// The byte column where the message starts.
+    column: usize,
+}
+
 /// Parses one line into an entry and the byte column where its message starts.
-fn parse_line(line: &[u8], syslog_year: YearRule) -> Result<(Entry, usize), String> {
+fn parse_line(
+    line: &[u8],
+    syslog_year: YearRule,
+    last: &mut LastStamp,
+) -> Result<(Entry, usize), String> {
+    let parts = parse_parts(line, syslog_year, last)?;
+    let (message, message_lossy) = decode(&line[parts.column..]);
+    let entry = Entry {
+        timestamp_us: parts.timestamp_us,
+        host: Some(String::from_utf8_lossy(parts.host).into_owned()),
+        identifier: parts
+            .ident
+            .map(|i| String::from_utf8_lossy(i).into_owned()),
+        pid: parts.pid,
+        message,
+        message_lossy,
+        ..Entry::default()
+    };
+    Ok((entry, parts.column))
+}
+
+/// The last ISO timestamp parsed, as written, and its value: the lines of one second (or
+/// microsecond) share it, and parsing it again was a tenth of the reading time.
+#[derive(Default)]
+pub(crate) struct LastStamp {
+    text: [u8; 32],
+    len: usize,
+    us: u64,
+}
+
+impl LastStamp {
+    fn parse(&mut self, raw: &[u8]) -> Result<u64, String> {
+        if self.len > 0 && raw == &self.text[..self.len] {
+            return Ok(self.us);
+        }
+        let ts = std::str::from_utf8(raw).map_err(|_| "timestamp is not UTF-8")?;
+        let us = parse_iso(ts).ok_or_else(|| format!("not an ISO 8601 timestamp: {ts:?}"))?;
+        if raw.len() <= self.text.len() {
+            self.text[..raw.len()].copy_from_slice(raw);
+            (self.len, self.us) = (raw.len(), us);
+        }
+        Ok(us)
+    }
+}
+
+fn parse_parts<'a>(
+    line: &'a [u8],
+    syslog_year: YearRule,
+    last: &mut LastStamp,
+) -> Result<LineParts<'a>, String> {
     let (timestamp_us, rest_at) = if line.first().is_some_and(u8::is_ascii_digit) {
         let end = memchr::memchr(b' ', line).ok_or("no space after the timestamp")?;
-        let ts = std::str::from_utf8(&line[..end]).map_err(|_| "timestamp is not UTF-8")?;
-        (
-            Some(parse_iso(ts).ok_or_else(|| format!("not an ISO 8601 timestamp: {ts:?}"))?),
-            end + 1,
-        )
+        (Some(last.parse(&line[..end])?), end + 1)
     } else {
         // `Feb 20 10:01:02` (day padded with a space for 1-9), or `-o short-precise`'s
         // `Feb 20 10:01:02.123456`.
@@ -161,39 +227,135 @@ fn parse_line(line: &[u8], syslog_year: YearRule) -> Result<(Entry, usize), Stri
     };
     let rest = &line[rest_at..];
     let host_end = memchr::memchr(b' ', rest).ok_or("no host and message after the timestamp")?;
-    let host = String::from_utf8_lossy(&rest[..host_end]).into_owned();
     let after_host = rest_at + host_end + 1;
     let tail = &line[after_host..];
-    let mut entry = Entry {
+    let mut parts = LineParts {
         timestamp_us,
-        host: Some(host),
-        ..Entry::default()
+        host: &rest[..host_end],
+        ident: None,
+        pid: None,
+        column: after_host,
     };
     // `ident[pid]: message` — the identifier is what comes before the first ": ".
-    let column = match memchr::memmem::find(tail, b": ") {
-        Some(colon) if !tail[..colon].contains(&b' ') || tail[..colon].ends_with(b"]") => {
-            let mut ident = &tail[..colon];
-            if ident.ends_with(b"]")
-                && let Some(open) = memchr::memrchr(b'[', ident)
-            {
-                {
-                    entry.pid = std::str::from_utf8(&ident[open + 1..ident.len() - 1])
-                        .ok()
-                        .and_then(|p| p.parse().ok());
-                    if entry.pid.is_some() {
-                        ident = &ident[..open];
-                    }
+    if let Some(colon) = memchr::memmem::find(tail, b": ")
+        && (!tail[..colon].contains(&b' ') || tail[..colon].ends_with(b"]"))
+    {
+        let mut ident = &tail[..colon];
+        if ident.ends_with(b"]")
+            && let Some(open) = memchr::memrchr(b'[', ident)
+        {
+            parts.pid = std::str::from_utf8(&ident[open + 1..ident.len() - 1])
+                .ok()
+                .and_then(|p| p.parse().ok());
+            if parts.pid.is_some() {
+                ident = &ident[..open];
+            }
+        }
+        parts.ident = Some(ident);
+        parts.column = after_host + colon + 2;
+    }
+    Ok(parts)
+}
+
+/// Parses whole lines of a text journal held in memory (a chunk of a larger input whose first
+/// line is number `start_line + 1`), giving `sink` every entry and bad record in input order:
+/// what [`TextReader`] gives on the same lines (the `pipeline` tests compare the two), but an
+/// entry that fits on one line of valid UTF-8 is handed out borrowed from `bytes`, without a
+/// copy or an allocation.
+pub(crate) fn parse_chunk(
+    bytes: &[u8],
+    start_line: u64,
+    max_line: usize,
+    syslog_year: YearRule,
+    sink: &mut dyn FnMut(Result<EntryRef<'_>, BadRecord>),
+) {
+    /// An entry whose continuation lines may still follow: its first line, and the message
+    /// joined with them once there is one.
+    struct Pending<'b> {
+        parts: LineParts<'b>,
+        head: &'b [u8],
+        line: u64,
+        joined: Option<(String, bool)>,
+    }
+    fn emit(p: Pending<'_>, sink: &mut dyn FnMut(Result<EntryRef<'_>, BadRecord>)) {
+        let host = String::from_utf8_lossy(p.parts.host);
+        let ident = p.parts.ident.map(String::from_utf8_lossy);
+        let (message, message_lossy) = match p.joined {
+            Some((joined, lossy)) => (Cow::Owned(joined), lossy),
+            None => {
+                let raw = &p.head[p.parts.column..];
+                match std::str::from_utf8(raw) {
+                    Ok(s) => (Cow::Borrowed(s), false),
+                    Err(_) => (String::from_utf8_lossy(raw), true),
                 }
             }
-            entry.identifier = Some(String::from_utf8_lossy(ident).into_owned());
-            after_host + colon + 2
+        };
+        sink(Ok(EntryRef {
+            timestamp_us: p.parts.timestamp_us,
+            host: Some(&host),
+            identifier: ident.as_deref(),
+            pid: p.parts.pid,
+            message: &message,
+            message_lossy,
+            line: p.line,
+            ..EntryRef::default()
+        }));
+    }
+    if bytes.is_empty() {
+        return;
+    }
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let mut pending: Option<Pending<'_>> = None;
+    let mut last = LastStamp::default();
+    for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
+        if raw.len() > max_line {
+            if let Some(p) = pending.take() {
+                emit(p, sink);
+            }
+            let reason = format!("line of {} bytes is longer than the limit, skipped", raw.len());
+            sink(Err(BadRecord { line, reason }));
+            continue;
         }
-        _ => after_host,
-    };
-    let (message, lossy) = decode(&line[column..]);
-    entry.message = message;
-    entry.message_lossy = lossy;
-    Ok((entry, column))
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if matches!(raw.first(), Some(b' ' | b'\t'))
+            && let Some(p) = &mut pending
+        {
+            let indent = raw.iter().take_while(|b| **b == b' ').count();
+            let (text, lossy) = decode(&raw[indent.min(p.parts.column)..]);
+            let (message, any_lossy) = p
+                .joined
+                .get_or_insert_with(|| decode(&p.head[p.parts.column..]));
+            message.push('\n');
+            message.push_str(&text);
+            *any_lossy |= lossy;
+            continue;
+        }
+        if raw.trim_ascii().is_empty() || (raw.starts_with(b"-- ") && raw.ends_with(b" --")) {
+            continue;
+        }
+        match parse_parts(raw, syslog_year, &mut last) {
+            Ok(parts) => {
+                let next = Pending {
+                    parts,
+                    head: raw,
+                    line,
+                    joined: None,
+                };
+                if let Some(p) = pending.replace(next) {
+                    emit(p, sink);
+                }
+            }
+            Err(reason) => {
+                if let Some(p) = pending.take() {
+                    emit(p, sink);
+                }
+                sink(Err(BadRecord { line, reason }));
+            }
+        }
+    }
+    if let Some(p) = pending {
+        emit(p, sink);
+    }
 }
 
 fn num(s: &str) -> Option<u32> {
@@ -318,7 +480,8 @@ mod tests {
                 YearRule {
                     fixed: Some(1),
                     reference_us: None
-                }
+                },
+                &mut LastStamp::default()
             )
             .is_err()
         );
