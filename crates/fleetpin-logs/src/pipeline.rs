@@ -324,53 +324,63 @@ pub(crate) fn feed<R: BufRead>(
     let mut chunks = Chunker::new(input, format == Some(Format::Text), chunk, options.max_line);
     let mut current: Vec<(Chunk, Vec<u8>)> = Vec::new();
     let mut spare: Vec<Chunk> = Vec::new();
-    loop {
-        let batch = match chunks.batch() {
-            Ok(b) => b,
-            Err(e) => {
-                fed.error = Some(e);
-                Vec::new()
-            }
-        };
-        if batch.is_empty() && current.is_empty() {
-            break;
+    let mut error = None;
+    let mut read = |chunks: &mut Chunker<R>| {
+        if error.is_some() {
+            return Vec::new();
         }
+        chunks.batch().unwrap_or_else(|e| {
+            error = Some(e);
+            Vec::new()
+        })
+    };
+    let mut batch = read(&mut chunks);
+    while !(batch.is_empty() && current.is_empty()) {
         // The chunks and buffers of the batch before the last are reused: fresh memory for
         // every batch cost a fifth of the time in page faults.
         let mut reuse: Vec<Chunk> = spare.drain(..).collect();
         reuse.resize_with(batch.len(), Chunk::default);
-        let free = &mut chunks.free;
-        let (_, next) = rayon::join(
-            || {
-                for (mut c, bytes) in current.drain(..) {
-                    add_batch(&c, &bytes, miner, each);
-                    free.push(bytes);
-                    merge_stats(
-                        &mut fed.stats,
-                        std::mem::take(&mut c.stats),
-                        options.max_bad_samples,
-                    );
-                    fed.filtered += c.filtered;
-                    c.clear();
-                    spare.push(c);
-                }
-            },
-            || {
-                batch
-                    .into_par_iter()
-                    .zip(reuse)
-                    .map(|((start_line, bytes, long), mut c)| {
-                        parse_chunk(&bytes, start_line, format, options, &how, &mut c);
-                        if let Some(len) = long {
-                            c.measured(len);
-                        }
-                        (c, bytes)
-                    })
-                    .collect::<Vec<(Chunk, Vec<u8>)>>()
-            },
-        );
-        current = next;
+        let mut returned = Vec::with_capacity(current.len());
+        let mut parsed = Vec::new();
+        let mut next = Vec::new();
+        let (stats, filtered) = (&mut fed.stats, &mut fed.filtered);
+        rayon::in_place_scope(|s| {
+            // On the pool: the miner takes the last batch while the other threads parse this
+            // one (and the miner joins them when done) ...
+            s.spawn(|_| {
+                let mine = || {
+                    for (mut c, bytes) in current.drain(..) {
+                        add_batch(&c, &bytes, miner, each);
+                        returned.push(bytes);
+                        merge_stats(stats, std::mem::take(&mut c.stats), options.max_bad_samples);
+                        *filtered += c.filtered;
+                        c.clear();
+                        spare.push(c);
+                    }
+                };
+                let parse = || {
+                    batch
+                        .into_par_iter()
+                        .zip(reuse)
+                        .map(|((start_line, bytes, long), mut c)| {
+                            parse_chunk(&bytes, start_line, format, options, &how, &mut c);
+                            if let Some(len) = long {
+                                c.measured(len);
+                            }
+                            (c, bytes)
+                        })
+                        .collect::<Vec<(Chunk, Vec<u8>)>>()
+                };
+                parsed = rayon::join(mine, parse).1;
+            });
+            // ... and this thread reads the next one meanwhile.
+            next = read(&mut chunks);
+        });
+        chunks.free.append(&mut returned);
+        current = parsed;
+        batch = next;
     }
+    fed.error = error;
     fed.stats.lines = chunks.line;
     fed
 }
