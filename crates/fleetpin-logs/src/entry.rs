@@ -94,10 +94,7 @@ pub struct EntryRef<'a> {
 impl<'a> EntryRef<'a> {
     /// [`Entry::group`].
     pub fn group(&self) -> &'a str {
-        self.identifier
-            .or(self.comm)
-            .or(self.unit)
-            .unwrap_or("-")
+        self.identifier.or(self.comm).or(self.unit).unwrap_or("-")
     }
 
     /// The entry, owned.

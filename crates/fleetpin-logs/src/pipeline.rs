@@ -507,39 +507,44 @@ fn parse_chunk(
     how: &Prepare<'_>,
     out: &mut Chunk,
 ) {
-    match format {
-        None => parse_content(bytes, start_line, options, how, out),
-        Some(Format::Text) => {
-            let mut stats = ReadStats::default();
-            crate::read::parse_text_chunk(bytes, start_line, options, &mut stats, &mut |r| {
-                match r {
-                    Ok(entry) => how.entry(entry, bytes, out),
-                    Err(bad) => out.records.push(Err(bad)),
-                }
-            });
-            out.stats = stats;
-        }
-        Some(format) => {
-            let mut reader = Reader::new(bytes, format, options.clone());
-            // Reading from memory cannot fail.
-            while let Ok(Some(record)) = reader.next_record() {
-                match record {
-                    Ok(entry) => {
-                        let mut e = entry.as_ref();
-                        e.line += start_line;
-                        how.entry(e, &[], out);
-                    }
-                    Err(mut bad) => {
-                        bad.line += start_line;
-                        out.records.push(Err(bad));
-                    }
-                }
+    let Some(format) = format else {
+        return parse_content(bytes, start_line, options, how, out);
+    };
+    let mut stats = ReadStats::default();
+    let read =
+        crate::read::parse_chunk(
+            bytes,
+            format,
+            start_line,
+            options,
+            &mut stats,
+            &mut |r| match r {
+                Ok(entry) => how.entry(entry, bytes, out),
+                Err(bad) => out.records.push(Err(bad)),
+            },
+        );
+    if read {
+        out.stats = stats;
+        return;
+    }
+    let mut reader = Reader::new(bytes, format, options.clone());
+    // Reading from memory cannot fail.
+    while let Ok(Some(record)) = reader.next_record() {
+        match record {
+            Ok(entry) => {
+                let mut e = entry.as_ref();
+                e.line += start_line;
+                how.entry(e, &[], out);
             }
-            out.stats = reader.into_stats();
-            for bad in &mut out.stats.bad_samples {
+            Err(mut bad) => {
                 bad.line += start_line;
+                out.records.push(Err(bad));
             }
         }
+    }
+    out.stats = reader.into_stats();
+    for bad in &mut out.stats.bad_samples {
+        bad.line += start_line;
     }
 }
 

@@ -280,3 +280,32 @@ fn bare_messages_keep_their_line_numbers() {
     assert_eq!(templates.len(), 3);
     assert_eq!(templates[0].count, 3);
 }
+
+/// `-o json` values the chunk parser borrows from the input where it can: escaped strings,
+/// byte arrays (valid and invalid UTF-8), repeated fields, `null` (a value above journalctl's
+/// threshold), entries without `MESSAGE` (counted, skipped), `-o json-seq`'s RS and CRLF line
+/// ends — read exactly as the streaming reader reads them.
+#[test]
+fn json_values_of_every_shape_are_read_as_sequentially() {
+    let mut json = String::new();
+    for i in 0..50 {
+        let ts = 1_676_887_262_000_000u64 + i * 1000;
+        json.push_str(&format!(
+            "{{\"__REALTIME_TIMESTAMP\":\"{ts}\",\"_HOSTNAME\":\"node{}\",\"SYSLOG_IDENTIFIER\":\"dockerd\",\"PRIORITY\":\"3\",\"_PID\":\"{}\",\"MESSAGE\":\"level=error msg=\\\"pull access denied\\\" task\\u00e9 {i}\\tx\"}}\n",
+            i % 3,
+            800 + i
+        ));
+        json.push_str(&format!(
+            "{{\"_HOSTNAME\":[110,{}],\"SYSLOG_IDENTIFIER\":[\"kernel\",\"other\"],\"MESSAGE\":[98,108,107,95,{}]}}\r\n",
+            48 + i % 5,
+            if i % 7 == 0 { 255 } else { 49 }
+        ));
+        json.push_str("\u{1e}{\"MESSAGE\":null,\"_SYSTEMD_UNIT\":\"docker.service\",\"UNIT\":\"a.service\"}\n");
+        json.push_str("{\"_HOSTNAME\":\"node1\",\"PRIORITY\":\"6\"}\n\n");
+    }
+    let (lines, _, stats) = assert_same(json.as_bytes(), Format::Json, &ReadOptions::default());
+    assert_eq!(stats.entries, 150);
+    assert_eq!(stats.without_message, 50);
+    assert_eq!(stats.non_utf8, 8);
+    assert_eq!(lines.len(), 150);
+}

@@ -4,14 +4,15 @@
 //! field present several times in one entry is an array of such values; a value above
 //! journalctl's size threshold is `null`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, BufRead};
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::lines::{BoundedLines, Line};
-use super::{BadRecord, ReadStats, Record, decode, parse_num};
-use crate::Entry;
+use super::{BadRecord, ReadStats, Record, parse_num};
+use crate::EntryRef;
 
 #[derive(Default)]
 pub(crate) struct JsonReader {
@@ -30,94 +31,149 @@ impl JsonReader {
             };
             let line = lines.line;
             if let Line::TooLong { len } = status {
-                return Ok(Some(Err(BadRecord {
-                    line,
-                    reason: format!("line of {len} bytes is longer than the limit, skipped"),
-                })));
+                return Ok(Some(Err(too_long(line, len))));
             }
-            // `-o json-seq` puts an RS (0x1E) before each object (RFC 7464).
-            let text = self.buf.strip_prefix(b"\x1e").unwrap_or(&self.buf);
-            if text.trim_ascii().is_empty() {
-                continue;
+            let mut record = None;
+            parse_line(&self.buf, line, stats, &mut |r| {
+                record = Some(r.map(|e| e.to_entry()));
+            });
+            if record.is_some() {
+                return Ok(record);
             }
-            let raw: RawEntry = match serde_json::from_slice(text) {
-                Ok(r) => r,
-                Err(e) => {
-                    return Ok(Some(Err(BadRecord {
-                        line,
-                        reason: format!("invalid JSON: {e}"),
-                    })));
-                }
-            };
-            let Some(message) = raw.message else {
-                stats.without_message += 1;
-                continue;
-            };
-            let (message, lossy) = match message {
-                Field::Text(s) => (s, false),
-                Field::Bytes(b) => decode(&b),
-                Field::TooLarge => (String::new(), false),
-            };
-            return Ok(Some(Ok(Entry {
-                timestamp_us: raw.realtime.and_then(|f| parse_num(&f.text())),
-                host: raw.hostname.map(Field::text),
-                unit: raw.unit.map(Field::text),
-                about_unit: raw.about_unit.map(Field::text),
-                identifier: raw.identifier.map(Field::text),
-                comm: raw.comm.map(Field::text),
-                pid: raw.pid.and_then(|f| parse_num(&f.text())),
-                priority: raw.priority.and_then(|f| parse_num(&f.text())),
-                message,
-                message_lossy: lossy,
-                line,
-            })));
         }
     }
 }
 
+fn too_long(line: u64, len: u64) -> BadRecord {
+    BadRecord {
+        line,
+        reason: format!("line of {len} bytes is longer than the limit, skipped"),
+    }
+}
+
+/// Parses one line of `-o json` (number `line`): an entry or a bad record for `sink`, or
+/// nothing (a blank line; an entry without a message, counted in `stats`). The entry's
+/// strings are borrowed from `text` where JSON escapes allow.
+fn parse_line(
+    text: &[u8],
+    line: u64,
+    stats: &mut ReadStats,
+    sink: &mut dyn FnMut(Result<EntryRef<'_>, BadRecord>),
+) {
+    // `-o json-seq` puts an RS (0x1E) before each object (RFC 7464).
+    let text = text.strip_prefix(b"\x1e").unwrap_or(text);
+    if text.trim_ascii().is_empty() {
+        return;
+    }
+    let raw: RawEntry<'_> = match serde_json::from_slice(text) {
+        Ok(r) => r,
+        Err(e) => {
+            return sink(Err(BadRecord {
+                line,
+                reason: format!("invalid JSON: {e}"),
+            }));
+        }
+    };
+    let Some(message) = &raw.message else {
+        stats.without_message += 1;
+        return;
+    };
+    let message_lossy = matches!(message, Field::Bytes(b) if std::str::from_utf8(b).is_err());
+    let message = message.text();
+    let (host, unit, about_unit, identifier, comm) = (
+        raw.hostname.as_ref().map(Field::text),
+        raw.unit.as_ref().map(Field::text),
+        raw.about_unit.as_ref().map(Field::text),
+        raw.identifier.as_ref().map(Field::text),
+        raw.comm.as_ref().map(Field::text),
+    );
+    fn num<T: std::str::FromStr>(f: &Option<Field<'_>>) -> Option<T> {
+        f.as_ref().and_then(|f| parse_num(&f.text()))
+    }
+    sink(Ok(EntryRef {
+        timestamp_us: num(&raw.realtime),
+        host: host.as_deref(),
+        unit: unit.as_deref(),
+        about_unit: about_unit.as_deref(),
+        identifier: identifier.as_deref(),
+        comm: comm.as_deref(),
+        pid: num(&raw.pid),
+        priority: num(&raw.priority),
+        message: &message,
+        message_lossy,
+        line,
+    }));
+}
+
+/// Parses whole lines of `-o json` held in memory (a chunk of a larger input whose first line
+/// is number `start_line + 1`), as [`JsonReader`] does, handing out entries borrowed from
+/// `bytes` where JSON escapes allow.
+pub(crate) fn parse_chunk(
+    bytes: &[u8],
+    start_line: u64,
+    max_line: usize,
+    stats: &mut ReadStats,
+    sink: &mut dyn FnMut(Result<EntryRef<'_>, BadRecord>),
+) {
+    if bytes.is_empty() {
+        return;
+    }
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
+        if raw.len() > max_line {
+            sink(Err(too_long(line, raw.len() as u64)));
+            continue;
+        }
+        parse_line(raw.strip_suffix(b"\r").unwrap_or(raw), line, stats, sink);
+    }
+}
+
 /// One field value.
-enum Field {
-    Text(String),
+enum Field<'a> {
+    Text(Cow<'a, str>),
     Bytes(Vec<u8>),
     /// `null`: journalctl left out a value above its data threshold.
     TooLarge,
 }
 
-impl Field {
-    fn text(self) -> String {
+impl Field<'_> {
+    fn text(&self) -> Cow<'_, str> {
         match self {
-            Field::Text(s) => s,
-            Field::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
-            Field::TooLarge => String::new(),
+            Field::Text(s) => Cow::Borrowed(s),
+            Field::Bytes(b) => String::from_utf8_lossy(b),
+            Field::TooLarge => Cow::Borrowed(""),
         }
     }
 }
 
-impl<'de> de::Deserialize<'de> for Field {
+impl<'de> de::Deserialize<'de> for Field<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Field;
+            type Value = Field<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string, an array of bytes, an array of values or null")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
-                Ok(Field::Text(v.to_owned()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Field<'de>, E> {
+                Ok(Field::Text(Cow::Borrowed(v)))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Field, E> {
-                Ok(Field::Text(v))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Field<'de>, E> {
+                Ok(Field::Text(Cow::Owned(v.to_owned())))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Field, E> {
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Field<'de>, E> {
+                Ok(Field::Text(Cow::Owned(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Field<'de>, E> {
                 Ok(Field::TooLarge)
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Field, E> {
-                Ok(Field::Text(v.to_string()))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Field<'de>, E> {
+                Ok(Field::Text(Cow::Owned(v.to_string())))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Field, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Field<'de>, A::Error> {
                 // Either bytes ([104, 105]) or repeated values (["a", [104]]): the first
                 // occurrence wins, as journalctl's own `-o short` shows the first.
                 let mut bytes = Vec::new();
-                let mut first: Option<Field> = None;
+                let mut first: Option<Field<'de>> = None;
                 while let Some(item) = seq.next_element::<Item>()? {
                     match item {
                         Item::Byte(b) => bytes.push(b),
@@ -136,36 +192,39 @@ impl<'de> de::Deserialize<'de> for Field {
 }
 
 /// An element of an array value.
-enum Item {
+enum Item<'a> {
     Byte(u8),
-    Value(Field),
+    Value(Field<'a>),
 }
 
-impl<'de> de::Deserialize<'de> for Item {
+impl<'de> de::Deserialize<'de> for Item<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Item;
+            type Value = Item<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a byte (0-255) or a field value")
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Item, E> {
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Item<'de>, E> {
                 u8::try_from(v)
                     .map(Item::Byte)
                     .map_err(|_| E::custom(format!("byte value {v} out of range")))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Item, E> {
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Item<'de>, E> {
                 u8::try_from(v)
                     .map(Item::Byte)
                     .map_err(|_| E::custom(format!("byte value {v} out of range")))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Item, E> {
-                Ok(Item::Value(Field::Text(v.to_owned())))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Item<'de>, E> {
+                Ok(Item::Value(Field::Text(Cow::Borrowed(v))))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Item<'de>, E> {
+                Ok(Item::Value(Field::Text(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Item<'de>, E> {
                 Ok(Item::Value(Field::TooLarge))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item<'de>, A::Error> {
                 <Field as de::Deserialize>::deserialize(de::value::SeqAccessDeserializer::new(seq))
                     .map(Item::Value)
             }
@@ -176,27 +235,27 @@ impl<'de> de::Deserialize<'de> for Item {
 
 /// The fields diagnosis needs; every other field is skipped without allocating.
 #[derive(Default)]
-struct RawEntry {
-    message: Option<Field>,
-    realtime: Option<Field>,
-    hostname: Option<Field>,
-    unit: Option<Field>,
-    about_unit: Option<Field>,
-    identifier: Option<Field>,
-    comm: Option<Field>,
-    pid: Option<Field>,
-    priority: Option<Field>,
+struct RawEntry<'a> {
+    message: Option<Field<'a>>,
+    realtime: Option<Field<'a>>,
+    hostname: Option<Field<'a>>,
+    unit: Option<Field<'a>>,
+    about_unit: Option<Field<'a>>,
+    identifier: Option<Field<'a>>,
+    comm: Option<Field<'a>>,
+    pid: Option<Field<'a>>,
+    priority: Option<Field<'a>>,
 }
 
-impl<'de> de::Deserialize<'de> for RawEntry {
+impl<'de> de::Deserialize<'de> for RawEntry<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = RawEntry;
+            type Value = RawEntry<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a journal entry object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntry, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntry<'de>, A::Error> {
                 let mut e = RawEntry::default();
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     let slot = match key.as_ref() {

@@ -192,28 +192,40 @@ impl ReadStats {
     }
 }
 
-/// The entries and bad records of whole lines of a text journal held in memory, the fields
-/// of most entries borrowed from `bytes` (see `text::parse_chunk`); counted in `stats`.
-pub(crate) fn parse_text_chunk(
+/// The entries and bad records of whole lines of a text or `-o json` journal held in memory
+/// (the first line is number `start_line + 1`), the fields of most entries borrowed from
+/// `bytes`; counted in `stats`. `false`: the format is not read here (read it with a
+/// [`Reader`]).
+pub(crate) fn parse_chunk(
     bytes: &[u8],
+    format: Format,
     start_line: u64,
     options: &ReadOptions,
     stats: &mut ReadStats,
     each: &mut dyn FnMut(Result<crate::EntryRef<'_>, BadRecord>),
-) {
-    text::parse_chunk(
-        bytes,
-        start_line,
-        options.max_line,
-        text::YearRule::of(options),
-        &mut |r| {
-            match &r {
-                Ok(e) => stats.note_entry(e.message_lossy),
-                Err(bad) => stats.note_bad(bad, options.max_bad_samples),
-            }
-            each(r);
-        },
-    );
+) -> bool {
+    let mut counts = ReadStats::default();
+    let mut count = |r: Result<crate::EntryRef<'_>, BadRecord>| {
+        match &r {
+            Ok(e) => counts.note_entry(e.message_lossy),
+            Err(bad) => counts.note_bad(bad, options.max_bad_samples),
+        }
+        each(r);
+    };
+    match format {
+        Format::Text => text::parse_chunk(
+            bytes,
+            start_line,
+            options.max_line,
+            text::YearRule::of(options),
+            &mut count,
+        ),
+        Format::Json => json::parse_chunk(bytes, start_line, options.max_line, stats, &mut count),
+        Format::Export | Format::Docker => return false,
+    }
+    counts.without_message = stats.without_message;
+    *stats = counts;
+    true
 }
 
 enum Inner {

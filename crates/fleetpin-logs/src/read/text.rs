@@ -12,8 +12,8 @@ use std::borrow::Cow;
 
 use super::lines::{BoundedLines, Line};
 use super::{BadRecord, Record, decode};
-use crate::{Entry, EntryRef};
 use crate::entry::{civil_from_days, days_from_civil};
+use crate::{Entry, EntryRef};
 
 /// How a year-less syslog timestamp (`Feb 20 10:01:02`) gets its year.
 #[derive(Debug, Clone, Copy)]
@@ -152,9 +152,7 @@ fn parse_line(
     let entry = Entry {
         timestamp_us: parts.timestamp_us,
         host: Some(String::from_utf8_lossy(parts.host).into_owned()),
-        identifier: parts
-            .ident
-            .map(|i| String::from_utf8_lossy(i).into_owned()),
+        identifier: parts.ident.map(|i| String::from_utf8_lossy(i).into_owned()),
         pid: parts.pid,
         message,
         message_lossy,
@@ -312,7 +310,10 @@ pub(crate) fn parse_chunk(
             if let Some(p) = pending.take() {
                 emit(p, sink);
             }
-            let reason = format!("line of {} bytes is longer than the limit, skipped", raw.len());
+            let reason = format!(
+                "line of {} bytes is longer than the limit, skipped",
+                raw.len()
+            );
             sink(Err(BadRecord { line, reason }));
             continue;
         }
