@@ -557,11 +557,7 @@ fn parse_content(
     how: &Prepare<'_>,
     out: &mut Chunk,
 ) {
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    if bytes.is_empty() {
-        return;
-    }
-    for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
+    for (line, raw) in crate::read::numbered_lines(bytes, start_line + 1) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.len() > options.max_line {
             let bad = BadRecord {

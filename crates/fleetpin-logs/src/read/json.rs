@@ -10,7 +10,7 @@ use std::io::{self, BufRead};
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::lines::{BoundedLines, Line};
+use super::lines::{BoundedLines, Line, numbered_lines};
 use super::{BadRecord, ReadStats, Record, parse_num};
 use crate::EntryRef;
 
@@ -115,11 +115,7 @@ pub(crate) fn parse_chunk(
     stats: &mut ReadStats,
     sink: &mut dyn FnMut(Result<EntryRef<'_>, BadRecord>),
 ) {
-    if bytes.is_empty() {
-        return;
-    }
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
+    for (line, raw) in numbered_lines(bytes, start_line + 1) {
         if raw.len() > max_line {
             sink(Err(too_long(line, raw.len() as u64)));
             continue;

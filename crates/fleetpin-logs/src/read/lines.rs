@@ -2,6 +2,28 @@
 
 use std::io::{self, BufRead};
 
+/// The lines of `bytes` held in memory, without their `\n`, numbered from `first`: what
+/// [`BoundedLines`] reads from the same bytes (a last line without `\n` included, nothing for
+/// empty input). Split with `memchr` (a byte-by-byte `split` was a tenth of the reading).
+pub(crate) fn numbered_lines(bytes: &[u8], first: u64) -> impl Iterator<Item = (u64, &[u8])> {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let mut rest = (!bytes.is_empty()).then_some(body);
+    let lines = std::iter::from_fn(move || {
+        let r = rest?;
+        Some(match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                &r[..i]
+            }
+            None => {
+                rest = None;
+                r
+            }
+        })
+    });
+    (first..).zip(lines)
+}
+
 /// What [`BoundedLines::next_line`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Line {

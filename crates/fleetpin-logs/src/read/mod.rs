@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use crate::Entry;
 use lines::BoundedLines;
+pub(crate) use lines::numbered_lines;
 
 /// Input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -10,7 +10,7 @@ use std::io::{self, BufRead};
 
 use std::borrow::Cow;
 
-use super::lines::{BoundedLines, Line};
+use super::lines::{BoundedLines, Line, numbered_lines};
 use super::{BadRecord, Record, decode};
 use crate::entry::{civil_from_days, days_from_civil};
 use crate::{Entry, EntryRef};
@@ -299,13 +299,9 @@ pub(crate) fn parse_chunk(
             ..EntryRef::default()
         }));
     }
-    if bytes.is_empty() {
-        return;
-    }
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     let mut pending: Option<Pending<'_>> = None;
     let mut last = LastStamp::default();
-    for (line, raw) in (start_line + 1..).zip(body.split(|b| *b == b'\n')) {
+    for (line, raw) in numbered_lines(bytes, start_line + 1) {
         if raw.len() > max_line {
             if let Some(p) = pending.take() {
                 emit(p, sink);
