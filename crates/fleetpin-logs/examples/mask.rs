@@ -27,17 +27,20 @@ fn main() -> std::io::Result<()> {
     }
     let mut input = Vec::new();
     std::io::stdin().lock().read_to_end(&mut input)?;
-    let lines: Vec<String> = input
-        .split(|b| *b == b'\n')
-        .map(|l| String::from_utf8_lossy(l).into_owned())
-        .collect();
-    // The text after the last newline (empty for a file that ends with one) is not a line.
-    let lines = &lines[..lines.len() - usize::from(input.ends_with(b"\n") || input.is_empty())];
+    let input = match String::from_utf8(input) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    // The text after the last newline (none for a file that ends with one) is a line too.
+    let mut lines: Vec<&str> = input.split('\n').collect();
+    if input.is_empty() || input.ends_with('\n') {
+        lines.pop();
+    }
     let mut out = String::new();
     if quiet {
         let mut bytes = 0usize;
         for _ in 0..repeat {
-            for line in lines {
+            for line in &lines {
                 mask_into(line, &mut out);
                 bytes += out.len();
             }
@@ -47,7 +50,7 @@ fn main() -> std::io::Result<()> {
     }
     let mut w = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     for _ in 0..repeat {
-        for line in lines {
+        for line in &lines {
             mask_into(line, &mut out);
             w.write_all(out.as_bytes())?;
             w.write_all(b"\n")?;
