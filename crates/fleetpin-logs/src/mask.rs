@@ -12,7 +12,9 @@
 //! `veth1a2b3c4`, a container id, a timestamp), except for names that hold digits (`sha256`,
 //! `IPv6`, `x86_64`) and the `name:` of `name:value` (`pid:<*>`). Also replaced: a path with
 //! a variable segment (as a whole), an IPv6 address, a runtime interface name with an
-//! all-letter hex tail (`vethabcdefa`), and day and month names inside a date. A run of
+//! all-letter hex tail (`vethabcdefa`), day and month names inside a date, and the value of a
+//! `key=value` pair whose key names an id (`id`, `*.id`, `*_id`, `*-id`, `*ID`, `*Id`), digits
+//! or not (swarm's `task.id=gzjbjngmralqqdagnakwtlgja` is `task.id=<*>`). A run of
 //! wildcard tokens becomes one (`an14 an15 an16` → `<*>`), so values made of several words
 //! give the same template whatever their length.
 //!
@@ -223,6 +225,8 @@ pub fn mask_into(message: &str, out: &mut String) {
         // whitespace and delimiters once it holds a digit, `/` or `:` (and so gets classified).
         let mut piece = i;
         let mut plain = true;
+        // The piece is the value of an id (`node.id=…`).
+        let mut id_value = false;
         loop {
             let c;
             (i, c) = if plain {
@@ -244,11 +248,12 @@ pub fn mask_into(message: &str, out: &mut String) {
                 continue;
             }
             if piece < i {
-                mask_piece(&mut w, piece, i, plain);
+                mask_piece(&mut w, piece, i, plain, id_value);
             }
             if c & SPACE != 0 {
                 break;
             }
+            id_value = bytes[i] == b'=' && is_id_key(&bytes[piece..i]);
             w.copy(i, i + 1);
             i += 1;
             piece = i;
@@ -428,12 +433,13 @@ fn next_starts_date(rest: &[u8]) -> bool {
 }
 
 /// Masks the piece `start..end` of the message (no delimiters, no whitespace); `plain` when it
-/// holds no digit, `/` or `:` but for a `:` at its end.
+/// holds no digit, `/` or `:` but for a `:` at its end; `id_value` when it is the value of an
+/// id (`is_id_key`), a value whatever it holds.
 #[inline(always)]
-fn mask_piece(w: &mut Output<'_>, start: usize, end: usize, plain: bool) {
+fn mask_piece(w: &mut Output<'_>, start: usize, end: usize, plain: bool, id_value: bool) {
     let bytes = w.message.as_bytes();
-    if !plain {
-        mask_piece_slow(w, start, end);
+    if !plain || id_value {
+        mask_piece_slow(w, start, end, id_value);
     } else if matches!(bytes[start], b'v' | b'b' | b't' | b'c') {
         // A word: nothing to mask but a runtime interface name (`vethabcdefa.`).
         let core_end = core_end(bytes, start, end);
@@ -457,7 +463,7 @@ fn core_end(bytes: &[u8], start: usize, mut end: usize) -> usize {
     end
 }
 
-fn mask_piece_slow(w: &mut Output<'_>, start: usize, end: usize) {
+fn mask_piece_slow(w: &mut Output<'_>, start: usize, end: usize, id_value: bool) {
     let bytes = w.message.as_bytes();
     // Keep sentence punctuation (`vethab12cd3:`, `exec.`) out of the classification.
     let core_end = core_end(bytes, start, end);
@@ -480,6 +486,10 @@ fn mask_piece_slow(w: &mut Output<'_>, start: usize, end: usize) {
     } else {
         classify(core, class)
     };
+    let masked = match masked {
+        Masked::Keep if id_value => Masked::Value,
+        masked => masked,
+    };
     match masked {
         Masked::Keep => w.copy(start, end),
         Masked::Value => {
@@ -492,6 +502,15 @@ fn mask_piece_slow(w: &mut Output<'_>, start: usize, end: usize) {
             w.copy(core_end, end);
         }
     }
+}
+
+/// Keys whose value is an id: `id`, `task.id`, `container_id`, `service-id`, `nodeID`,
+/// `requestId`. Swarm's ids are 25 random letters and digits, and some have no digit.
+fn is_id_key(key: &[u8]) -> bool {
+    key == b"id"
+        || [&b".id"[..], b"_id", b"-id", b"ID", b"Id"]
+            .iter()
+            .any(|suffix| key.ends_with(suffix))
 }
 
 /// What becomes of a piece without delimiters or `/`.
@@ -689,6 +708,37 @@ mod tests {
         assert_eq!(mask("  spaced \t out  "), "spaced out");
         assert_eq!(mask(""), "");
         assert_eq!(mask("::: ... ==="), "::: ... ===");
+    }
+
+    #[test]
+    fn the_value_of_an_id_is_a_value() {
+        let cases = [
+            // Swarm ids without a digit: the same id in every line of a task.
+            (
+                "level=error msg=\"fatal task error\" node.id=gzjbjngmralqqdagnakwtlgja task.id=hbrpoigfcbfnobmoraxyzqwer",
+                "level=error msg=\"fatal task error\" node.id=<*> task.id=<*>",
+            ),
+            (
+                "container_id=abcdef service-id=moby requestId=alpha nodeID=beta ID=gamma id=delta",
+                "container_id=<*> service-id=<*> requestId=<*> nodeID=<*> ID=<*> id=<*>",
+            ),
+            ("task.id=abcdef, then", "task.id=<*>, then"),
+            (
+                "(id=abc) id=abc. id=sha256:beef1",
+                "(id=<*>) id=<*>. id=sha256:<*>",
+            ),
+            // Not ids: the keys end otherwise, or nothing follows the `=` directly.
+            (
+                "valid=yes uid=root pid=abc idle=true width=full",
+                "valid=yes uid=root pid=abc idle=true width=full",
+            ),
+            ("id= ID=\"quoted\" id==x", "id= ID=\"quoted\" id==x"),
+            // Only the value right after the key.
+            ("task.id=abc=def node.id=x/y", "task.id=<*>=def node.id=<*>"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(mask(input), want, "input: {input}");
+        }
     }
 
     #[test]
