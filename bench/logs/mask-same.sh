@@ -11,7 +11,8 @@
 #   LINES        lines of the gen_incident.py journal (default 1000000); RANDOM_LINES random
 #                lines (default 300000, seeded); RUNS hyperfine runs (default 10, 1 warm-up);
 #                REPEAT times each timed run masks its input (default 5: the masking, not the
-#                reading, dominates); SHOW differing lines shown per input (default 5);
+#                reading, dominates; a third command only reads it, and the masking alone is
+#                the difference); SHOW differing lines shown per input (default 5);
 #                NO_SPEED=1 skips hyperfine;
 #                PROFILE cargo profile of both builds (default release).
 # Exit status 1 when any line differs.
@@ -215,15 +216,21 @@ if [ -z "${NO_SPEED:-}" ]; then
   for input in incident loghub-mix; do
     f="$WORK/inputs/$input.txt"
     hyperfine --warmup 1 --runs "${RUNS:-10}" --export-json "$WORK/$input.json" \
-      -n "base $input" "$OLD --quiet --repeat ${REPEAT:-5} < $f" -n "head $input" "$NEW --quiet --repeat ${REPEAT:-5} < $f" > /dev/null
-    python3 - "$WORK/$input.json" "$f" <<'PY'
+      -n "base $input" "$OLD --quiet --repeat ${REPEAT:-5} < $f" \
+      -n "head $input" "$NEW --quiet --repeat ${REPEAT:-5} < $f" \
+      -n "reading only" "$NEW --quiet --repeat 0 < $f" > /dev/null
+    python3 - "$WORK/$input.json" "$f" "${REPEAT:-5}" <<'PY'
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
-n = sum(1 for _ in open(sys.argv[2], "rb"))
+n = sum(1 for _ in open(sys.argv[2], "rb")) * int(sys.argv[3])
 med = [statistics.median(x["times"]) for x in r]
 for x, m in zip(r, med):
-    print("%-22s median %7.3f s  (min %7.3f, max %7.3f)  %6.2f M lines/s" % (x["command"], m, min(x["times"]), max(x["times"]), n / m / 1e6))
-print("%-22s base/head %.2fx (medians, same run, %d runs)" % ("", med[0] / med[1], len(r[0]["times"])))
+    print("%-22s median %7.3f s  (min %7.3f, max %7.3f)" % (x["command"], m, min(x["times"]), max(x["times"])))
+base, head, read = med
+print("%-22s base/head %.2fx whole runs; masking alone (minus reading) %.3f s vs %.3f s for %d lines, "
+      "%.2fx, %.2f M lines/s (medians, same run, %d runs)"
+      % ("", base / head, base - read, head - read, n, (base - read) / (head - read), n / (head - read) / 1e6,
+         len(r[0]["times"])))
 PY
   done
 fi
