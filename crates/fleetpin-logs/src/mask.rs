@@ -160,8 +160,8 @@ impl Output<'_> {
 /// can apply: a size unit only after a wildcard, a calendar name only for an upper-case first
 /// byte that starts one. Same output as the version before (`split_ascii_whitespace`,
 /// `trim_end_matches`, `contains`, a scan per rule) byte for byte on Loghub, incident and
-/// random lines (`bench/logs/mask-same.sh`), in under a third of its time on the incident
-/// messages (`bench/logs/RESULTS.md`, "Masking").
+/// random lines (`bench/logs/mask-same.sh`), in about a third of its time on the incident
+/// messages (`bench/logs/RESULTS.md`, "Masking": 3.3x, 2.9x with the id rule).
 pub fn mask_into(message: &str, out: &mut String) {
     out.clear();
     let bytes = message.as_bytes();
