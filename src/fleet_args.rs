@@ -95,6 +95,27 @@ impl FleetArgs {
             ))),
         }
     }
+
+    /// The error when the fleet read from the facts directory (or from `ansible_tree`) has no
+    /// host: a setup error, not an empty result.
+    pub fn no_facts(&self, ansible_tree: Option<&Path>) -> anyhow::Error {
+        anyhow::anyhow!(
+            "no host facts in {} (run `fleetpin gather` first)",
+            ansible_tree.unwrap_or(&self.facts_dir).display()
+        )
+    }
+
+    /// The error when no host is left to compare: `--limit` matched none with facts, or there
+    /// are no facts at all ([`FleetArgs::no_facts`]).
+    pub fn no_hosts(&self, loaded: &Loaded, ansible_tree: Option<&Path>) -> anyhow::Error {
+        match &loaded.selected {
+            Some(_) => anyhow::anyhow!(
+                "--limit `{}` matches no host with facts",
+                self.limit.as_deref().unwrap_or_default()
+            ),
+            None => self.no_facts(ansible_tree),
+        }
+    }
 }
 
 /// How hosts are reached over SSH, with `gather`'s machinery (the system `ssh` client, so

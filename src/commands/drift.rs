@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use fleetpin_fleet::drift::{self, Difference, Direction, ReportError};
 use fleetpin_fleet::lock::Lock;
 
@@ -113,19 +113,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitStatus> {
         .count();
     if compared == 0 {
         // No facts at all is a setup error, not "no drift".
-        match &loaded.selected {
-            Some(_) => bail!(
-                "--limit `{}` matches no host with facts",
-                args.fleet.limit.as_deref().unwrap_or_default()
-            ),
-            None => bail!(
-                "no host facts in {} (run `fleetpin gather` first)",
-                args.from_ansible
-                    .as_deref()
-                    .unwrap_or(&args.fleet.facts_dir)
-                    .display()
-            ),
-        }
+        return Err(args.fleet.no_hosts(&loaded, args.from_ansible.as_deref()));
     }
     let mut report = match &loaded.selected {
         None => drift::compute(fleet, &lock),

@@ -320,19 +320,7 @@ fn run_check(args: &CheckArgs, db: &Database, printer: &Printer) -> anyhow::Resu
     }
     let hosts = host_states(args, &loaded, db);
     if hosts.is_empty() && errors.is_empty() {
-        match &loaded.selected {
-            Some(_) => bail!(
-                "--limit `{}` matches no host with facts",
-                args.fleet.limit.as_deref().unwrap_or_default()
-            ),
-            None => bail!(
-                "no host facts in {} (run `fleetpin gather` first)",
-                args.from_ansible
-                    .as_deref()
-                    .unwrap_or(&args.fleet.facts_dir)
-                    .display()
-            ),
-        }
+        return Err(args.fleet.no_hosts(&loaded, args.from_ansible.as_deref()));
     }
     let results: Vec<(&str, Vec<Finding<'_>>)> = hosts
         .iter()

@@ -288,13 +288,7 @@ fn load_fleet(
     }
     if fleet.hosts.is_empty() {
         // An empty facts directory is a setup error, not an empty lock or "no drift".
-        bail!(
-            "no host facts in {} (run `fleetpin gather` first)",
-            args.from_ansible
-                .as_deref()
-                .unwrap_or(&args.fleet.facts_dir)
-                .display()
-        );
+        return Err(args.fleet.no_facts(args.from_ansible.as_deref()));
     }
     Ok((fleet, problems, loaded.gaps))
 }
