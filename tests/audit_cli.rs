@@ -3,28 +3,21 @@
 //! majority) shows the floating task, the odd node and the Docker 23 hazard; the exit code
 //! folds the parts' (0 clean, 1 findings, 2 an input error in any part).
 
+mod common;
+use common::fleetpin;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-fn fleetpin(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetpin"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fleetpin")
-}
-
 #[test]
 fn audit_of_the_example_shows_the_incident() {
     let out = fleetpin(&root(), &["audit", "examples/swarm-cluster"]);
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let stdout = out.stdout;
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 1, "{stdout}{stderr}");
     // The floating task (lint), the odd node (drift), the hazard (plan).
     assert!(
         stdout.contains("error[ANS001]: `state: latest` upgrades `docker-ce`"),
@@ -49,8 +42,8 @@ fn audit_of_the_example_shows_the_incident() {
         &root(),
         &["audit", "examples/swarm-cluster", "--format", "json"],
     );
-    assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["schema"]["name"], "fleetpin-audit");
     assert_eq!(doc["schema"]["version"], 1);
     assert_eq!(doc["exit_code"], 1);
@@ -78,8 +71,8 @@ fn audit_of_the_example_shows_the_incident() {
         &root(),
         &["audit", "examples/swarm-cluster", "--format", "github"],
     );
-    assert_eq!(out.status.code(), Some(1));
-    let gh = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.code, 1);
+    let gh = out.stdout;
     assert!(gh.contains("title=ANS001"), "{gh}");
     assert!(
         gh.contains("::warning title=drift::swarm-w2.example.internal: docker-ce 5:20.10.24~3-0~debian-buster (ahead"),
@@ -106,13 +99,8 @@ fn a_clean_project_exits_0_and_an_input_error_in_any_part_exits_2() {
     std::fs::write(d.join("site.yml"), PINNED).unwrap();
     // No facts: drift and plan say why they were skipped; lint is clean.
     let out = fleetpin(d, &["audit"]);
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = out.stdout;
+    assert_eq!(out.code, 0, "{stdout}{}", out.stderr.as_str());
     assert!(
         stdout.contains("drift  skipped   no facts in ./fleet/facts or ./.fleetpin/facts"),
         "{stdout}"
@@ -130,10 +118,10 @@ fn a_clean_project_exits_0_and_an_input_error_in_any_part_exits_2() {
     )
     .unwrap();
     let out = fleetpin(d, &["audit", "--format", "json"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 2, "{stderr}");
     assert!(stderr.contains("web1.json:2"), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["exit_code"], 2);
     assert_eq!(doc["lint"]["status"], "clean");
 }

@@ -1,27 +1,18 @@
 //! `fleetpin init`: writes a configuration fleetpin reads, pre-commit's config and a workflow;
 //! never overwrites; `--dry-run` writes nothing.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::{Run, fleetpin};
 
-fn fleetpin(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetpin"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("FLEETPIN_OUTPUT_FORMAT")
-        .output()
-        .expect("fleetpin runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+fn stderr(out: &Run) -> String {
+    out.stderr.clone()
 }
 
 #[test]
 fn init_writes_three_files_fleetpin_and_its_action_accept() {
     let tmp = tempfile::tempdir().unwrap();
     let out = fleetpin(tmp.path(), &["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!((out.code == 0), "{}", stderr(&out));
     for f in [
         "fleetpin.toml",
         ".pre-commit-config.yaml",
@@ -40,7 +31,7 @@ fn init_writes_three_files_fleetpin_and_its_action_accept() {
         tmp.path(),
         &["lint", "--format", "json", "--config", "fleetpin.toml", "."],
     );
-    let report: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&lint.stdout).unwrap();
     assert_eq!(report["summary"]["input_errors"], 0, "{report:#}");
     let codes: Vec<&str> = report["diagnostics"]
         .as_array()
@@ -56,8 +47,8 @@ fn init_never_overwrites_and_dry_run_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join(".pre-commit-config.yaml"), "repos: []\n").unwrap();
     let dry = fleetpin(tmp.path(), &["init", "--dry-run"]);
-    assert!(dry.status.success());
-    let printed = String::from_utf8(dry.stdout).unwrap();
+    assert!((dry.code == 0));
+    let printed = dry.stdout;
     assert!(printed.contains("==> fleetpin.toml <==") && printed.contains("[lint]"));
     assert!(printed.contains("==> .github/workflows/fleetpin.yml <=="));
     assert!(
@@ -66,7 +57,7 @@ fn init_never_overwrites_and_dry_run_writes_nothing() {
     );
 
     let out = fleetpin(tmp.path(), &["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!((out.code == 0), "{}", stderr(&out));
     assert_eq!(
         std::fs::read_to_string(tmp.path().join(".pre-commit-config.yaml")).unwrap(),
         "repos: []\n",
@@ -82,7 +73,7 @@ fn init_never_overwrites_and_dry_run_writes_nothing() {
     // A second run changes nothing.
     let toml = std::fs::read(tmp.path().join("fleetpin.toml")).unwrap();
     let again = fleetpin(tmp.path(), &["init"]);
-    assert!(again.status.success());
+    assert!((again.code == 0));
     assert_eq!(
         std::fs::read(tmp.path().join("fleetpin.toml")).unwrap(),
         toml
@@ -99,6 +90,6 @@ fn init_never_overwrites_and_dry_run_writes_nothing() {
 fn init_refuses_a_missing_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let out = fleetpin(tmp.path(), &["init", "no-such-dir"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, 2);
     assert!(stderr(&out).contains("no-such-dir is not a directory"));
 }

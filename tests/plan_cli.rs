@@ -2,20 +2,13 @@
 //! dpkg status files (w1 with its apparmor purged, as on the incident's nodes), the docker
 //! buster fixture index; text, JSON (schema marker) and GitHub formats, and exit codes.
 
+mod common;
+use common::fleetpin;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn fleetpin(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetpin"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fleetpin")
 }
 
 /// A working directory with `.fleetpin/facts` for m1, w1 (without apparmor) and w2.
@@ -54,18 +47,10 @@ fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
             &w2,
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!((out.code == 0), "{}", out.stderr.as_str());
     // The lock takes the majority version (docker 20.10): w1's 23.0.1 lands ahead of it.
     let out = fleetpin(dir.path(), &["lock", "--prefer", "majority"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!((out.code == 0), "{}", out.stderr.as_str());
     let index = root().join("crates/fleetpin-plan/tests/fixtures/docker-buster/Packages");
     (dir, ex, index)
 }
@@ -89,9 +74,9 @@ fn plan_text_json_github_and_exit_codes() {
         "swarm-m1.example.internal,swarm-w1.example.internal,swarm-w2.example.internal",
     ]);
     let out = fleetpin(dir.path(), &args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let stdout = out.stdout.as_str();
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 1, "{stdout}\n{stderr}");
     assert!(
         stdout.contains("HAZARD FPH-2023-0001 docker-ce 5:23.0.1"),
         "{stdout}"
@@ -110,8 +95,8 @@ fn plan_text_json_github_and_exit_codes() {
     let mut json_args = args.clone();
     json_args.extend(["--format", "json"]);
     let out = fleetpin(dir.path(), &json_args);
-    assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["schema"]["name"], "fleetpin-plan");
     assert_eq!(doc["schema"]["version"], 2);
     assert!(doc.get("version").is_none(), "the version is in the marker");
@@ -138,7 +123,7 @@ fn plan_text_json_github_and_exit_codes() {
     let mut gh_args = args.clone();
     gh_args.extend(["--format", "github"]);
     let out = fleetpin(dir.path(), &gh_args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = out.stdout.as_str();
     assert!(
         stdout.contains("::error title=FPH-2023-0001::swarm-w1.example.internal: docker-ce"),
         "{stdout}"
@@ -151,9 +136,9 @@ fn plan_text_json_github_and_exit_codes() {
     // Without --limit the inventory's hosts without facts are input errors: exit 2, named,
     // and the other hosts are still planned.
     let out = fleetpin(dir.path(), &base);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2));
+    let stdout = out.stdout.as_str();
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 2);
     assert!(
         stderr.contains("no facts for host `swarm-m2.example.internal`"),
         "{stderr}"
@@ -165,12 +150,7 @@ fn plan_text_json_github_and_exit_codes() {
     let mut ok_args: Vec<&str> = base.to_vec();
     ok_args.extend(["--limit", "swarm-w2.example.internal"]);
     let out = fleetpin(dir.path(), &ok_args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.code, 0, "{}", out.stdout.as_str());
 }
 
 #[test]
@@ -185,8 +165,8 @@ fn unreadable_index_is_a_usage_error() {
             "/nonexistent/Packages",
         ],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/Packages"));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.as_str().contains("/nonexistent/Packages"));
 }
 
 /// The incident, reproduced from the example's shipped facts (six Debian 10 nodes, `apparmor`
@@ -209,18 +189,9 @@ fn the_example_reproduces_the_incident() {
             &format!("{ex}/inventory/hosts.ini"),
         ],
     );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = out.stdout;
+    assert_eq!(out.code, 1, "{stdout}{}", out.stderr.as_str());
+    assert!(out.stderr.is_empty(), "{}", out.stderr.as_str());
     for node in ["m2", "m3", "w1", "w2", "w3"] {
         let host = format!("swarm-{node}.example.internal\n");
         let section = &stdout[stdout.find(&host).unwrap()..];

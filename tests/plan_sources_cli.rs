@@ -10,8 +10,11 @@ mod aptroot;
 #[path = "../crates/fleetpin-fleet/tests/support/sshd.rs"]
 mod sshd;
 
+mod common;
+use common::fleetpin;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use aptroot::{AptRoot, DOCKER_20, DOCKER_23, Repo};
 
@@ -28,15 +31,6 @@ const PLAYBOOK: &str = r#"
         state: latest
         install_recommends: false
 "#;
-
-fn fleetpin(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetpin"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fleetpin")
-}
 
 /// Facts as `fleetpin gather` writes them: Debian 10, AppArmor on in the kernel.
 fn facts(dir: &Path, host: &str, packages: &[(&str, &str)]) {
@@ -250,9 +244,9 @@ fn ssh_plans_with_apt_on_each_host() {
         "json",
     ];
     let out = fleetpin(d, &args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 1, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["schema"]["name"], "fleetpin-plan");
     assert_eq!(doc["schema"]["version"], 2);
     check_incident(&doc, &node1, &node2);
@@ -269,10 +263,10 @@ fn ssh_plans_with_apt_on_each_host() {
     .unwrap();
     facts(d, "node3", &[("docker-ce", DOCKER_20)]);
     let out = fleetpin(d, &args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 2, "{stderr}");
     assert!(stderr.contains("node3"), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     check_incident(&doc, &node1, &node2);
     assert!(host(&doc, "node3")["error"].is_string(), "{doc:#}");
 }
@@ -349,9 +343,9 @@ fn from_ansible_check_reads_a_real_check_run() {
             "json",
         ],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 1, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     check_incident(&doc, &node1, &node2);
 
     // A cut-off document is an input error with the file and where it ends.
@@ -370,7 +364,7 @@ fn from_ansible_check_reads_a_real_check_run() {
             "facts",
         ],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = out.stderr.as_str();
+    assert_eq!(out.code, 2, "{stderr}");
     assert!(stderr.contains("cut.json"), "{stderr}");
 }
