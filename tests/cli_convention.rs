@@ -2,11 +2,8 @@
 //! marker, control characters from files, short flags, `fleetpin rule` without argument,
 //! `fleetpin lint -`, summary counts and `-v`.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-
 mod common;
-use common::{fleetpin, write};
+use common::{fleetpin, piped_into_head, write};
 
 /// Many findings in several files, one clean file.
 fn repo(findings_files: usize) -> tempfile::TempDir {
@@ -23,33 +20,6 @@ fn repo(findings_files: usize) -> tempfile::TempDir {
         "- name: pinned\n  apt:\n    name: nginx=1.22.1-9\n",
     );
     dir
-}
-
-/// `fleetpin ARGS | head -c 1`, through a real pipe whose reader goes away after one byte:
-/// the exit code, and what fleetpin wrote to stderr.
-fn piped_into_head(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fleetpin"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("FLEETPIN_OUTPUT_FORMAT")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout); // the reader closes the pipe, as `head -1` does
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
-    (status.code().unwrap_or(-1), stderr)
 }
 
 #[test]

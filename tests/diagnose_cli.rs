@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Run, fleetpin, snapshot_text};
+use common::{Run, fleetpin, piped_into_head, snapshot_text};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -908,34 +908,19 @@ fn ssh_reads_every_host_and_names_the_broken_the_clean_and_the_unreadable() {
 
 #[test]
 fn a_closed_pipe_ends_quietly_with_the_status_of_the_work() {
-    use std::io::Read;
     for format in ["text", "json"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fleetpin"))
-            .args([
+        let (code, stderr) = piped_into_head(
+            &repo(),
+            &[
                 "diagnose",
                 "examples/swarm-cluster/journal",
                 "--order",
                 "count",
                 "--format",
                 format,
-            ])
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 1];
-        stdout.read_exact(&mut first).unwrap();
-        drop(stdout);
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        assert_eq!(child.wait().unwrap().code(), Some(1), "{format}: {stderr}");
+            ],
+        );
+        assert_eq!(code, 1, "{format}: {stderr}");
         assert!(
             !stderr.contains("Broken pipe") && !stderr.contains("error:"),
             "{stderr}"
