@@ -34,7 +34,7 @@ impl JsonReader {
                 return Ok(Some(Err(too_long(line, len))));
             }
             let mut record = None;
-            parse_line(&self.buf, line, stats, &mut |r| {
+            parse_line(&self.buf, line, &mut stats.without_message, &mut |r| {
                 record = Some(r.map(|e| e.to_entry()));
             });
             if record.is_some() {
@@ -52,12 +52,12 @@ fn too_long(line: u64, len: u64) -> BadRecord {
 }
 
 /// Parses one line of `-o json` (number `line`): an entry or a bad record for `sink`, or
-/// nothing (a blank line; an entry without a message, counted in `stats`). The entry's
+/// nothing (a blank line; an entry without a message, counted in `without_message`). The entry's
 /// strings are borrowed from `text` where JSON escapes allow.
 fn parse_line(
     text: &[u8],
     line: u64,
-    stats: &mut ReadStats,
+    without_message: &mut u64,
     sink: &mut dyn FnMut(Result<EntryRef<'_>, BadRecord>),
 ) {
     // `-o json-seq` puts an RS (0x1E) before each object (RFC 7464).
@@ -75,7 +75,7 @@ fn parse_line(
         }
     };
     let Some(message) = &raw.message else {
-        stats.without_message += 1;
+        *without_message += 1;
         return;
     };
     let message_lossy = matches!(message, Field::Bytes(b) if std::str::from_utf8(b).is_err());
@@ -112,7 +112,7 @@ pub(crate) fn parse_chunk(
     bytes: &[u8],
     start_line: u64,
     max_line: usize,
-    stats: &mut ReadStats,
+    without_message: &mut u64,
     sink: &mut dyn FnMut(Result<EntryRef<'_>, BadRecord>),
 ) {
     for (line, raw) in numbered_lines(bytes, start_line + 1) {
@@ -120,7 +120,12 @@ pub(crate) fn parse_chunk(
             sink(Err(too_long(line, raw.len() as u64)));
             continue;
         }
-        parse_line(raw.strip_suffix(b"\r").unwrap_or(raw), line, stats, sink);
+        parse_line(
+            raw.strip_suffix(b"\r").unwrap_or(raw),
+            line,
+            without_message,
+            sink,
+        );
     }
 }
 

@@ -205,11 +205,11 @@ pub(crate) fn parse_chunk(
     stats: &mut ReadStats,
     each: &mut dyn FnMut(Result<crate::EntryRef<'_>, BadRecord>),
 ) -> bool {
-    let mut counts = ReadStats::default();
+    let mut without_message = 0;
     let mut count = |r: Result<crate::EntryRef<'_>, BadRecord>| {
         match &r {
-            Ok(e) => counts.note_entry(e.message_lossy),
-            Err(bad) => counts.note_bad(bad, options.max_bad_samples),
+            Ok(e) => stats.note_entry(e.message_lossy),
+            Err(bad) => stats.note_bad(bad, options.max_bad_samples),
         }
         each(r);
     };
@@ -221,11 +221,16 @@ pub(crate) fn parse_chunk(
             text::YearRule::of(options),
             &mut count,
         ),
-        Format::Json => json::parse_chunk(bytes, start_line, options.max_line, stats, &mut count),
+        Format::Json => json::parse_chunk(
+            bytes,
+            start_line,
+            options.max_line,
+            &mut without_message,
+            &mut count,
+        ),
         Format::Export | Format::Docker => return false,
     }
-    counts.without_message = stats.without_message;
-    *stats = counts;
+    stats.without_message += without_message;
     true
 }
 
